@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// Entry point of the `landscape-lab` command: runs the compiled CLI (npm install builds it).
+import { existsSync } from 'node:fs';
+
+const cli = new URL('../dist/main/cli.js', import.meta.url);
+if (!existsSync(cli)) {
+  process.stderr.write('landscape-lab: not built yet; run `npm run build` in the project folder\n');
+  process.exit(1);
+}
+const { main } = await import(cli.href);
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,155 @@
+// What the CLI prints for people (as opposed to --json): summaries, an ASCII plot of the fit, an
+// ASCII map of a cost surface, and the progress bar.
+import type { ExperimentConfig } from '../shared/config.js';
+import { JsNet } from './engine/jsNet.js';
+import { architectureOf } from './engine/model.js';
+import type { InterpolationResult, LandscapeResult, OptimumResult, RunResult } from './lab/lab.js';
+
+export function num(v: number | null | undefined, digits = 4): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return String(v ?? '—');
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  return a >= 1e-3 && a < 1e5 ? Number(v.toPrecision(digits)).toString() : v.toExponential(digits - 2);
+}
+
+export function describeConfig(c: ExperimentConfig): string {
+  const t = c.data.target;
+  const target = Object.entries(t)
+    .filter(([k]) => k !== 'kind')
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(', ')}]` : v}`)
+    .join(', ');
+  const net = `1→${[...c.model.hidden, c.model.outputs].join('→')}`;
+  const act = typeof c.model.activation === 'string' ? c.model.activation : c.model.activation.join('/');
+  const opt = Object.entries(c.optimizer)
+    .filter(([k]) => k !== 'kind')
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  return `${t.kind}(${target}), n=${c.data.n}${c.data.noise > 0 ? `, noise σ=${c.data.noise}` : ''} · ${net} ${act}/${c.model.output} · ${c.loss} · ${c.optimizer.kind} ${opt} · batch ${c.batchSize} · ${c.steps} steps · seed ${c.seed}`;
+}
+
+/** Data (·), network output (*) and both (#) on a character grid. */
+export function asciiFit(r: RunResult, width = 64, height = 16): string {
+  const net = new JsNet(architectureOf(r.config, r.data.dIn));
+  const { x, y, n } = r.data;
+  const xs = Float32Array.from({ length: width }, (_, i) => x[0] + ((x[n - 1] - x[0]) * i) / (width - 1));
+  const pred = r.params.final.every(Number.isFinite) ? net.predict(r.params.final, 0, xs, width) : new Float64Array(width).fill(NaN);
+  const finite = [...Array.from(y), ...Array.from(pred).filter(Number.isFinite)];
+  const lo = Math.min(...finite);
+  const hi = Math.max(...finite);
+  const grid = Array.from({ length: height }, () => Array<string>(width).fill(' '));
+  const row = (v: number) => height - 1 - Math.round(((v - lo) / (hi - lo || 1)) * (height - 1));
+  for (let i = 0; i < n; i++) {
+    const col = Math.round(((x[i] - x[0]) / (x[n - 1] - x[0] || 1)) * (width - 1));
+    grid[row(y[i])][col] = '·';
+  }
+  for (let c = 0; c < width; c++) {
+    if (!Number.isFinite(pred[c])) continue;
+    const rr = row(pred[c]);
+    grid[rr][c] = grid[rr][c] === '·' ? '#' : '*';
+  }
+  const label = (v: number) => num(v, 3).padStart(9);
+  const lines = grid.map((cells, i) => `${i === 0 ? label(hi) : i === height - 1 ? label(lo) : ' '.repeat(9)} │${cells.join('')}`);
+  lines.push(`${' '.repeat(9)} └${'─'.repeat(width)}`);
+  lines.push(`${' '.repeat(11)}${num(x[0], 3).padEnd(width - 8)}${num(x[n - 1], 3).padStart(8)}`);
+  lines.push(`${' '.repeat(11)}· data   * network   # both`);
+  return lines.join('\n');
+}
+
+export function paramTable(layout: readonly string[], columns: Record<string, Float32Array | undefined>): string {
+  const names = Object.keys(columns).filter((k) => columns[k]);
+  const header = ['parameter'.padEnd(12), ...names.map((n) => n.padStart(12))].join('');
+  const rows = layout.map((name, i) => [name.padEnd(12), ...names.map((k) => num((columns[k] as Float32Array)[i], 5).padStart(12))].join(''));
+  return [header, ...rows].join('\n');
+}
+
+function diagnosticsText(r: RunResult): string {
+  const d = r.diagnostics.final;
+  const dead = d.dead.length ? `dead ReLU units: ${d.dead.map((u) => `h${u.layer}[${u.unit}]`).join(', ')} (no gradient reaches them)` : 'no dead units';
+  const sym = d.symmetric.length
+    ? `symmetric units: ${d.symmetric.map((g) => `h${g.layer}[${g.units.join('=')}]`).join(', ')} (identical units get identical gradients)`
+    : 'no symmetric units';
+  return `${dead}; ${sym}`;
+}
+
+export function runText(r: RunResult): string {
+  const first = r.loss.values[0];
+  const lastStep = r.loss.steps[r.loss.steps.length - 1];
+  const lines = [
+    describeConfig(r.config),
+    `kernel ${r.kernel} (${r.backend}) · ${r.seconds.toFixed(2)} s · status ${r.status}${r.status !== 'done' ? ` after ${r.stepsDone} steps` : ''}`,
+    `loss ${num(first)} at step 0 → ${num(r.finalLoss)} at step ${lastStep}${r.optimum ? ` · global optimum (exact): ${num(r.optimum.loss)}` : ''}`,
+    '',
+    asciiFit(r),
+    '',
+    paramTable(r.layout, { init: r.params.init, final: r.params.final, optimum: r.params.optimum }),
+    '',
+    diagnosticsText(r),
+  ];
+  if (r.status === 'diverged') lines.push('The run diverged (the loss became NaN or infinite): try a smaller learning rate.');
+  return lines.join('\n');
+}
+
+export function optimumText(o: OptimumResult): string {
+  return [`global optimum (${o.kind}): loss ${num(o.loss)} · kernel ${o.kernel} (${o.backend})`, o.method, '', paramTable(o.layout, { optimum: o.params })].join('\n');
+}
+
+const SHADES = ' .:-=+*%@';
+
+/** The surface as characters, dark (low J) to dense (high J), on a log scale; markers I, T, O. */
+export function landscapeText(l: LandscapeResult, cols = 48): string {
+  const res = l.alphas.length;
+  const rows = Math.max(2, Math.round(cols / 2));
+  const logs = Array.from(l.loss, (v) => Math.log10(Math.max(v, 1e-12)));
+  const finite = logs.filter(Number.isFinite);
+  const lo = Math.min(...finite);
+  const hi = Math.max(...finite);
+  const grid: string[][] = [];
+  for (let r = 0; r < rows; r++) {
+    const bi = Math.round(((rows - 1 - r) / (rows - 1)) * (res - 1));
+    grid.push(
+      Array.from({ length: cols }, (_, c) => {
+        const ai = Math.round((c / (cols - 1)) * (res - 1));
+        const v = logs[bi * res + ai];
+        return Number.isFinite(v) ? SHADES[Math.round(((v - lo) / (hi - lo || 1)) * (SHADES.length - 1))] : '?';
+      }),
+    );
+  }
+  const span = l.span;
+  for (const [name, mark] of [['init', 'I'], ['trained', 'T'], ['optimum', 'O']] as const) {
+    const m = l.markers[name];
+    if (!m || Math.abs(m.alpha) > span || Math.abs(m.beta) > span) continue;
+    const c = Math.round(((m.alpha + span) / (2 * span)) * (cols - 1));
+    const r = rows - 1 - Math.round(((m.beta + span) / (2 * span)) * (rows - 1));
+    grid[r][c] = mark;
+  }
+  const markerLines = (['init', 'trained', 'optimum'] as const).map((name) => {
+    const m = l.markers[name];
+    return m ? `  ${name.padEnd(8)} α=${num(m.alpha)} β=${num(m.beta)} J=${num(m.loss)}${m.offPlane > 1e-6 ? ` (off the plane by ${num(m.offPlane)})` : ''}` : '';
+  });
+  return [
+    `cost surface around ${l.center} · axes ${l.axisLabels[0]} × ${l.axisLabels[1]} · ${res}×${res} over ±${num(span)} · kernel ${l.kernel} (${l.backend}) · optimum ${l.optimumKind}`,
+    `J from ${num(Math.min(...l.loss))} to ${num(Math.max(...l.loss))} (shades ${JSON.stringify(SHADES)} on a log scale; I init, T trained, O optimum)`,
+    '',
+    ...grid.map((g) => `  │${g.join('')}│`),
+    '',
+    ...markerLines.filter(Boolean),
+  ].join('\n');
+}
+
+export function interpolationText(i: InterpolationResult): string {
+  const k = i.t.length;
+  const pick = Array.from(new Set(Array.from({ length: 11 }, (_, j) => Math.round((j * (k - 1)) / 10))));
+  return [
+    `J((1−t)·${i.from} + t·${i.to}) · optimum ${i.optimumKind}`,
+    ...pick.map((j) => `  t=${num(i.t[j], 3).padEnd(6)} J=${num(i.loss[j])}`),
+  ].join('\n');
+}
+
+/** A one-line progress bar for a terminal, rewritten in place. */
+export function progressLine(phase: string, step: number, steps: number, elapsedMs: number, bestLoss: number | null, width = 28): string {
+  const f = steps > 0 ? step / steps : 1;
+  const fill = Math.round(f * width);
+  const eta = f > 0 ? ((elapsedMs / f) * (1 - f)) / 1000 : NaN;
+  const loss = bestLoss !== null ? ` loss ${num(bestLoss, 3)}` : '';
+  return `${phase.padEnd(8)} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${(f * 100).toFixed(0).padStart(3)}% ${step}/${steps}${loss}${Number.isFinite(eta) ? ` ETA ${eta.toFixed(1)} s` : ''}`;
+}

@@ -1,0 +1,56 @@
+// Per-unit diagnostics of the tutorial's initialization pitfalls: dead ReLUs (inactive on every data
+// point, so they get no gradient) and symmetric units (identical units get identical gradients and
+// never separate).
+import type { Dataset } from './data.js';
+import { JsNet } from './jsNet.js';
+import type { Architecture } from './model.js';
+
+export interface UnitRef {
+  /** Hidden layer, 1-based as in the parameter names. */
+  layer: number;
+  unit: number;
+}
+
+export interface Diagnostics {
+  /** ReLU units whose pre-activation is negative on every data point. */
+  dead: UnitRef[];
+  /** Groups (2 or more) of units of one layer with bit-identical incoming weights, bias and outgoing weights. */
+  symmetric: { layer: number; units: number[] }[];
+}
+
+export function diagnose(arch: Architecture, params: Float32Array, data: Dataset): Diagnostics {
+  const net = new JsNet(arch);
+  const { layers } = net.layout;
+  const dead: UnitRef[] = [];
+  const symmetric: Diagnostics['symmetric'] = [];
+  if (!params.every(Number.isFinite)) return { dead, symmetric };
+  for (let l = 1; l < arch.sizes.length - 1; l++) {
+    const width = arch.sizes[l];
+    if (arch.activations[l - 1] === 'relu') {
+      const z = net.preActivations(params, 0, data, l);
+      for (let j = 0; j < width; j++) {
+        let alive = false;
+        for (let s = 0; s < data.n && !alive; s++) alive = z[j * data.n + s] >= 0;
+        if (!alive) dead.push({ layer: l, unit: j });
+      }
+    }
+    const into = layers[l - 1];
+    const out = layers[l];
+    const signature = (j: number) => {
+      const v: number[] = [];
+      for (let i = 0; i < into.fanIn; i++) v.push(params[into.w + i * into.fanOut + j]);
+      v.push(params[into.b + j]);
+      for (let k = 0; k < out.fanOut; k++) v.push(params[out.w + j * out.fanOut + k]);
+      return v.join(',');
+    };
+    const groups = new Map<string, number[]>();
+    for (let j = 0; j < width; j++) {
+      const key = signature(j);
+      const group = groups.get(key);
+      if (group) group.push(j);
+      else groups.set(key, [j]);
+    }
+    for (const units of groups.values()) if (units.length > 1) symmetric.push({ layer: l, units });
+  }
+  return { dead, symmetric };
+}

@@ -1,0 +1,284 @@
+// The network's forward and backward pass as fused loops over typed arrays (the `js` kernel's core).
+//
+// Samples are processed in chunks, unit-major: row j of a layer's buffer holds unit j's values for
+// every sample of the chunk, so the inner loops run over samples — long, branch-free and cheap even
+// for the 1→2→1 network of the tutorial. Arithmetic is float64; parameters may be Float32Array (the
+// stored layout) or Float64Array (gradient checks).
+//
+// Backpropagation follows the tutorial: u1 = Wᵀu0, u2 = u1 + b, u3 = g(u2);
+// ∇b = g'(u2) ⊙ ∇u3, ∇W = u0 (g'(u2) ⊙ ∇u3)ᵀ, ∇u0 = W (g'(u2) ⊙ ∇u3). ReLU′(0) = 1, as the tutorial
+// defines it (torch uses 0; the two differ only at an exactly zero pre-activation).
+import type { Dataset } from './data.js';
+import { layoutOf, type Architecture, type Layout } from './model.js';
+
+export type Params = Float32Array | Float64Array;
+
+const RELU = 0;
+const TANH = 1;
+const SIGMOID = 2;
+const LINEAR = 3;
+const ACTIVATION_CODE = { relu: RELU, tanh: TANH, sigmoid: SIGMOID, linear: LINEAR } as const;
+
+const CHUNK = 256;
+
+export class JsNet {
+  readonly layout: Layout;
+  private readonly sizes: readonly number[];
+  private readonly codes: Int32Array;
+  /** Pre-activations and activations per layer, unit-major [units][CHUNK]. */
+  private readonly z: Float64Array[];
+  private readonly a: Float64Array[];
+  /** Backward signal for the current and the previous layer. */
+  private deltaHi: Float64Array;
+  private deltaLo: Float64Array;
+
+  constructor(readonly arch: Architecture) {
+    this.layout = layoutOf(arch);
+    this.sizes = arch.sizes;
+    this.codes = Int32Array.from(arch.activations.map((k) => ACTIVATION_CODE[k]));
+    this.z = this.sizes.map((s) => new Float64Array(s * CHUNK));
+    this.a = this.sizes.map((s) => new Float64Array(s * CHUNK));
+    const widest = Math.max(...this.sizes);
+    this.deltaHi = new Float64Array(widest * CHUNK);
+    this.deltaLo = new Float64Array(widest * CHUNK);
+  }
+
+  /**
+   * Mean loss over `count` samples — those listed in `idx[iOff…]`, or the first `count` rows when
+   * `idx` is null — and, when `grad` is given, adds the gradient of that mean into it.
+   */
+  evaluate(
+    p: Params,
+    pOff: number,
+    data: Dataset,
+    idx: Int32Array | null,
+    iOff: number,
+    count: number,
+    grad: Float64Array | null,
+  ): number {
+    let total = 0;
+    for (let start = 0; start < count; start += CHUNK) {
+      const m = Math.min(CHUNK, count - start);
+      this.gather(data, idx, iOff + start, m);
+      this.forward(p, pOff, m);
+      total += this.outputLoss(data, idx, iOff + start, m, count, grad !== null);
+      if (grad) this.backward(p, pOff, m, grad);
+    }
+    return this.meanDivisor(count) === 0 ? 0 : total / this.meanDivisor(count);
+  }
+
+  /** Network outputs for the first `count` rows of `x` (row-major [count][dIn]), row-major [count][dOut]. */
+  predict(p: Params, pOff: number, x: Float32Array, count: number): Float64Array {
+    const dIn = this.sizes[0];
+    const dOut = this.sizes[this.sizes.length - 1];
+    const out = new Float64Array(count * dOut);
+    const data: Dataset = { x, y: new Float32Array(count), n: count, dIn };
+    for (let start = 0; start < count; start += CHUNK) {
+      const m = Math.min(CHUNK, count - start);
+      this.gather(data, null, start, m);
+      this.forward(p, pOff, m);
+      const zOut = this.z[this.sizes.length - 1];
+      for (let k = 0; k < dOut; k++) {
+        for (let s = 0; s < m; s++) out[(start + s) * dOut + k] = zOut[k * CHUNK + s];
+      }
+      this.applyOutput(out, start, m, dOut);
+    }
+    return out;
+  }
+
+  /** Hidden pre-activations of layer `l` (1-based) for every data point, unit-major [units][n]. */
+  preActivations(p: Params, pOff: number, data: Dataset, l: number): Float64Array {
+    const width = this.sizes[l];
+    const out = new Float64Array(width * data.n);
+    for (let start = 0; start < data.n; start += CHUNK) {
+      const m = Math.min(CHUNK, data.n - start);
+      this.gather(data, null, start, m);
+      this.forward(p, pOff, m);
+      for (let j = 0; j < width; j++) {
+        out.set(this.z[l].subarray(j * CHUNK, j * CHUNK + m), j * data.n + start);
+      }
+    }
+    return out;
+  }
+
+  private meanDivisor(count: number): number {
+    const dOut = this.sizes[this.sizes.length - 1];
+    return this.arch.output === 'softmax' ? count : count * dOut;
+  }
+
+  private gather(data: Dataset, idx: Int32Array | null, from: number, m: number): void {
+    const dIn = this.sizes[0];
+    const a0 = this.a[0];
+    const x = data.x;
+    for (let i = 0; i < dIn; i++) {
+      const row = i * CHUNK;
+      if (idx) for (let s = 0; s < m; s++) a0[row + s] = x[idx[from + s] * dIn + i];
+      else for (let s = 0; s < m; s++) a0[row + s] = x[(from + s) * dIn + i];
+    }
+  }
+
+  private forward(p: Params, pOff: number, m: number): void {
+    const layers = this.layout.layers;
+    const last = layers.length - 1;
+    for (let l = 0; l <= last; l++) {
+      const { fanIn, fanOut, w, b } = layers[l];
+      const aIn = this.a[l];
+      const z = this.z[l + 1];
+      for (let j = 0; j < fanOut; j++) {
+        const row = j * CHUNK;
+        const bias = p[pOff + b + j];
+        for (let s = 0; s < m; s++) z[row + s] = bias;
+        for (let i = 0; i < fanIn; i++) {
+          const wij = p[pOff + w + i * fanOut + j];
+          const inRow = i * CHUNK;
+          for (let s = 0; s < m; s++) z[row + s] += wij * aIn[inRow + s];
+        }
+      }
+      if (l < last) activate(this.codes[l], z, this.a[l + 1], fanOut * CHUNK);
+    }
+  }
+
+  /** Sum of the chunk's losses; fills deltaHi with d(mean loss)/dz of the output layer. */
+  private outputLoss(data: Dataset, idx: Int32Array | null, from: number, m: number, count: number, wantDelta: boolean): number {
+    const dOut = this.sizes[this.sizes.length - 1];
+    const z = this.z[this.sizes.length - 1];
+    const d = this.deltaHi;
+    const y = data.y;
+    const scale = 1 / this.meanDivisor(count);
+    let total = 0;
+    const { output, loss } = this.arch;
+    if (output === 'softmax') {
+      for (let s = 0; s < m; s++) {
+        const label = y[idx ? idx[from + s] : from + s];
+        let max = -Infinity;
+        for (let k = 0; k < dOut; k++) max = Math.max(max, z[k * CHUNK + s]);
+        let sum = 0;
+        for (let k = 0; k < dOut; k++) sum += Math.exp(z[k * CHUNK + s] - max);
+        const logSum = max + Math.log(sum);
+        total += logSum - z[label * CHUNK + s];
+        if (wantDelta) {
+          for (let k = 0; k < dOut; k++) {
+            const prob = Math.exp(z[k * CHUNK + s] - logSum);
+            d[k * CHUNK + s] = (prob - (k === label ? 1 : 0)) * scale;
+          }
+        }
+      }
+      return total;
+    }
+    for (let k = 0; k < dOut; k++) {
+      const row = k * CHUNK;
+      for (let s = 0; s < m; s++) {
+        const target = y[(idx ? idx[from + s] : from + s) * dOut + k];
+        const zs = z[row + s];
+        if (loss === 'nll') {
+          // Binary cross-entropy on the logit, stable for any z: softplus(z) − y·z.
+          total += Math.max(zs, 0) - target * zs + Math.log1p(Math.exp(-Math.abs(zs)));
+          d[row + s] = (sigmoid(zs) - target) * scale;
+          continue;
+        }
+        let out = zs;
+        let slope = 1;
+        if (output === 'sigmoid') {
+          out = sigmoid(zs);
+          slope = out * (1 - out);
+        }
+        const e = out - target;
+        if (loss === 'l2') {
+          total += e * e;
+          d[row + s] = 2 * e * slope * scale;
+        } else {
+          total += Math.abs(e);
+          d[row + s] = Math.sign(e) * slope * scale;
+        }
+      }
+    }
+    return total;
+  }
+
+  private backward(p: Params, pOff: number, m: number, grad: Float64Array): void {
+    const layers = this.layout.layers;
+    for (let l = layers.length - 1; l >= 0; l--) {
+      const { fanIn, fanOut, w, b } = layers[l];
+      const d = this.deltaHi;
+      const aIn = this.a[l];
+      for (let j = 0; j < fanOut; j++) {
+        const row = j * CHUNK;
+        let gb = 0;
+        for (let s = 0; s < m; s++) gb += d[row + s];
+        grad[b + j] += gb;
+        for (let i = 0; i < fanIn; i++) {
+          const inRow = i * CHUNK;
+          let gw = 0;
+          for (let s = 0; s < m; s++) gw += aIn[inRow + s] * d[row + s];
+          grad[w + i * fanOut + j] += gw;
+        }
+      }
+      if (l === 0) break;
+      const below = this.deltaLo;
+      for (let i = 0; i < fanIn; i++) {
+        const inRow = i * CHUNK;
+        for (let s = 0; s < m; s++) below[inRow + s] = 0;
+        for (let j = 0; j < fanOut; j++) {
+          const wij = p[pOff + w + i * fanOut + j];
+          const row = j * CHUNK;
+          for (let s = 0; s < m; s++) below[inRow + s] += wij * d[row + s];
+        }
+      }
+      activationSlope(this.codes[l - 1], this.z[l], this.a[l], below, fanIn * CHUNK);
+      this.deltaLo = d;
+      this.deltaHi = below;
+    }
+  }
+
+  private applyOutput(out: Float64Array, start: number, m: number, dOut: number): void {
+    const from = start * dOut;
+    const to = (start + m) * dOut;
+    if (this.arch.output === 'sigmoid') {
+      for (let i = from; i < to; i++) out[i] = sigmoid(out[i]);
+    } else if (this.arch.output === 'softmax') {
+      for (let s = start; s < start + m; s++) {
+        let max = -Infinity;
+        for (let k = 0; k < dOut; k++) max = Math.max(max, out[s * dOut + k]);
+        let sum = 0;
+        for (let k = 0; k < dOut; k++) sum += out[s * dOut + k] = Math.exp(out[s * dOut + k] - max);
+        for (let k = 0; k < dOut; k++) out[s * dOut + k] /= sum;
+      }
+    }
+  }
+}
+
+function sigmoid(z: number): number {
+  return 1 / (1 + Math.exp(-z));
+}
+
+function activate(code: number, z: Float64Array, a: Float64Array, len: number): void {
+  switch (code) {
+    case RELU:
+      for (let i = 0; i < len; i++) a[i] = z[i] > 0 ? z[i] : 0;
+      return;
+    case TANH:
+      for (let i = 0; i < len; i++) a[i] = Math.tanh(z[i]);
+      return;
+    case SIGMOID:
+      for (let i = 0; i < len; i++) a[i] = 1 / (1 + Math.exp(-z[i]));
+      return;
+    default:
+      a.set(z.subarray(0, len));
+  }
+}
+
+/** d ← d ⊙ g'(z), with g' written through the activation where that is cheaper. */
+function activationSlope(code: number, z: Float64Array, a: Float64Array, d: Float64Array, len: number): void {
+  switch (code) {
+    case RELU:
+      for (let i = 0; i < len; i++) if (z[i] < 0) d[i] = 0;
+      return;
+    case TANH:
+      for (let i = 0; i < len; i++) d[i] *= 1 - a[i] * a[i];
+      return;
+    case SIGMOID:
+      for (let i = 0; i < len; i++) d[i] *= a[i] * (1 - a[i]);
+      return;
+    default:
+  }
+}

@@ -1,0 +1,79 @@
+// The JSON shapes of results, as the CLI prints them with --json (and later exports reuse).
+// Typed arrays become plain arrays; non-finite numbers become null, as JSON has no NaN.
+import type { Diagnostics } from '../engine/diagnostics.js';
+import type { InterpolationResult, LandscapeResult, OptimumResult, RunResult } from './lab.js';
+
+const list = (a: ArrayLike<number>) => Array.from(a);
+
+export interface RunJson {
+  kernel: string;
+  backend: string;
+  layout: string[];
+  data: { x: number[]; y: number[] };
+  params: { init: number[]; final: number[]; optimum?: number[] };
+  loss: { steps: number[]; values: number[] };
+  status: string;
+  stepsDone: number;
+  finalLoss: number | null;
+  optimum?: { kind: string; loss: number; method: string };
+  diagnostics: { init: Diagnostics; final: Diagnostics };
+  config: unknown;
+  seconds: number;
+}
+
+export function runToJson(r: RunResult): RunJson {
+  return {
+    kernel: r.kernel,
+    backend: r.backend,
+    layout: [...r.layout],
+    data: { x: list(r.data.x), y: list(r.data.y) },
+    params: {
+      init: list(r.params.init),
+      final: list(r.params.final),
+      ...(r.params.optimum ? { optimum: list(r.params.optimum) } : {}),
+    },
+    loss: { steps: list(r.loss.steps), values: list(r.loss.values) },
+    status: r.status,
+    stepsDone: r.stepsDone,
+    finalLoss: r.finalLoss,
+    ...(r.optimum ? { optimum: r.optimum } : {}),
+    diagnostics: r.diagnostics,
+    config: r.config,
+    seconds: r.seconds,
+  };
+}
+
+export function landscapeToJson(l: LandscapeResult) {
+  const res = l.alphas.length;
+  return {
+    kernel: l.kernel,
+    backend: l.backend,
+    center: l.center,
+    axes: l.axes,
+    axisLabels: l.axisLabels,
+    span: l.span,
+    optimumKind: l.optimumKind,
+    centerParams: list(l.centerParams),
+    d1: list(l.d1),
+    d2: list(l.d2),
+    alphas: list(l.alphas),
+    betas: list(l.betas),
+    loss: Array.from({ length: res }, (_, i) => list(l.loss.subarray(i * res, (i + 1) * res))),
+    trajectory: { alpha: list(l.trajectory.alpha), beta: list(l.trajectory.beta), loss: list(l.trajectory.loss) },
+    markers: l.markers,
+    ...(l.explained ? { explained: l.explained } : {}),
+  };
+}
+
+export function optimumToJson(o: OptimumResult) {
+  return { kernel: o.kernel, backend: o.backend, kind: o.kind, loss: o.loss, method: o.method, layout: [...o.layout], params: list(o.params) };
+}
+
+export function interpolationToJson(i: InterpolationResult) {
+  return { from: i.from, to: i.to, optimumKind: i.optimumKind, t: list(i.t), loss: list(i.loss) };
+}
+
+/** JSON text with non-finite numbers as null (JSON.stringify already does so). */
+export function stringify(value: unknown, pretty = false): string {
+  return JSON.stringify(value, null, pretty ? 2 : undefined);
+}

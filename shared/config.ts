@@ -1,0 +1,260 @@
+// The experiment config: one JSON document, validated once at each door (CLI, IPC, bridge).
+// Every field but data.target has a default; unknown fields are errors, not silently dropped.
+import { z } from 'zod';
+
+export const LIMITS = {
+  n: 100_000,
+  width: 1024,
+  depth: 8,
+  steps: 10_000_000,
+  outputs: 64,
+  surfaceRes: 512,
+  snapshots: 2_000,
+} as const;
+
+const finite = () => z.number().finite();
+const positive = () => finite().positive();
+const unitInterval = () => finite().min(0).lt(1);
+
+export const HingeTarget = z.strictObject({
+  kind: z.literal('hinge'),
+  x0: finite().default(0.25),
+  m1: finite().default(1.5),
+  m2: finite().default(-0.5),
+  b: finite().default(0),
+});
+export const PolynomialTarget = z.strictObject({
+  kind: z.literal('polynomial'),
+  /** Lowest degree first: [c0, c1, c2] is c0 + c1·x + c2·x². */
+  coefficients: z.array(finite()).min(1).max(16),
+});
+export const SineTarget = z.strictObject({
+  kind: z.literal('sine'),
+  amplitude: finite().default(1),
+  frequency: finite().default(1),
+  phase: finite().default(0),
+});
+export const Target = z.discriminatedUnion('kind', [HingeTarget, PolynomialTarget, SineTarget]);
+
+export const DataConfig = z
+  .strictObject({
+    target: Target,
+    n: z.number().int().min(1).max(LIMITS.n).default(500),
+    xRange: z.tuple([finite(), finite()]).default([-1, 1]),
+    spacing: z.enum(['even', 'uniform']).default('even'),
+    noise: finite().min(0).default(0),
+  })
+  .refine((d) => d.xRange[0] < d.xRange[1], {
+    path: ['xRange'],
+    message: 'must be [low, high] with low < high',
+  });
+
+export const HIDDEN_ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'linear'] as const;
+export const OUTPUTS = ['linear', 'sigmoid', 'softmax'] as const;
+export const LOSSES = ['l2', 'l1', 'nll'] as const;
+export type HiddenActivation = (typeof HIDDEN_ACTIVATIONS)[number];
+export type OutputKind = (typeof OUTPUTS)[number];
+export type LossKind = (typeof LOSSES)[number];
+
+const HiddenActivationSchema = z.enum(HIDDEN_ACTIVATIONS);
+export const ModelConfig = z
+  .strictObject({
+    hidden: z.array(z.number().int().min(1).max(LIMITS.width)).max(LIMITS.depth).default([2]),
+    activation: z.union([HiddenActivationSchema, z.array(HiddenActivationSchema)]).default('relu'),
+    output: z.enum(OUTPUTS).default('linear'),
+    /** Output units: 1 for regression and sigmoid, the number of classes for softmax. */
+    outputs: z.number().int().min(1).max(LIMITS.outputs).default(1),
+  })
+  .refine((m) => typeof m.activation === 'string' || m.activation.length === m.hidden.length, {
+    path: ['activation'],
+    message: 'a list of activations needs one per hidden layer',
+  });
+
+const perLayer = () => z.union([finite(), z.array(finite()).min(1)]);
+export const InitConfig = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('normal'), std: positive().default(1) }),
+  z.strictObject({ kind: z.literal('uniform'), limit: positive().default(1) }),
+  z.strictObject({ kind: z.literal('xavier') }),
+  z.strictObject({ kind: z.literal('he') }),
+  z.strictObject({
+    kind: z.literal('symmetric'),
+    /** One constant for every weight of a layer (or one per layer). */
+    weight: perLayer().default(0.5),
+    bias: perLayer().default(0),
+  }),
+  z.strictObject({
+    kind: z.literal('dead'),
+    /** Share of each hidden layer's units made inactive on every data point (the first ones). */
+    fraction: finite().gt(0).max(1).default(1),
+    /** How far below zero the dead units' largest pre-activation lies. */
+    margin: positive().default(0.1),
+  }),
+  z.strictObject({ kind: z.literal('explicit'), params: z.array(finite()).min(1) }),
+]);
+
+export const OptimizerConfig = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('sgd'), lr: positive().default(0.01) }),
+  z.strictObject({
+    kind: z.literal('momentum'),
+    lr: positive().default(0.01),
+    momentum: unitInterval().default(0.95),
+  }),
+  z.strictObject({
+    kind: z.literal('rmsprop'),
+    lr: positive().default(0.001),
+    rho: unitInterval().default(0.9),
+    eps: positive().default(1e-8),
+  }),
+  z.strictObject({
+    kind: z.literal('momentum-rmsprop'),
+    lr: positive().default(0.001),
+    momentum: unitInterval().default(0.95),
+    rho: unitInterval().default(0.9),
+    eps: positive().default(1e-8),
+  }),
+  z.strictObject({
+    kind: z.literal('adam'),
+    lr: positive().default(0.01),
+    beta1: unitInterval().default(0.95),
+    beta2: unitInterval().default(0.9),
+    eps: positive().default(1e-8),
+  }),
+]);
+
+export const KERNELS = ['auto', 'js', 'tfjs'] as const;
+export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type KernelChoice = (typeof KERNELS)[number];
+export type BackendChoice = (typeof BACKENDS)[number];
+
+export const ExperimentConfig = z
+  .strictObject({
+    seed: z.number().int().min(0).max(0xffffffff).default(1),
+    data: DataConfig,
+    model: ModelConfig.default({ hidden: [2], activation: 'relu', output: 'linear', outputs: 1 }),
+    loss: z.enum(LOSSES).default('l2'),
+    init: InitConfig.default({ kind: 'he' }),
+    optimizer: OptimizerConfig.default({ kind: 'adam', lr: 0.01, beta1: 0.95, beta2: 0.9, eps: 1e-8 }),
+    batchSize: z.number().int().min(1).default(3),
+    steps: z.number().int().min(1).max(LIMITS.steps).default(5000),
+    record: z
+      .strictObject({
+        /** Full-data loss every this many steps; default: about 1,000 points per run. */
+        every: z.number().int().min(1).optional(),
+        /** Parameter snapshots kept per run (init and final included), evenly spaced. */
+        snapshots: z.number().int().min(2).max(LIMITS.snapshots).default(200),
+      })
+      .default({ snapshots: 200 }),
+    kernel: z.enum(KERNELS).default('auto'),
+    backend: z.enum(BACKENDS).default('auto'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.batchSize > c.data.n) {
+      ctx.addIssue({ code: 'custom', path: ['batchSize'], message: `must be at most data.n (${c.data.n})` });
+    }
+    const { output, outputs } = c.model;
+    if (c.loss === 'nll' && output === 'linear') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['loss'],
+        message: 'nll needs model.output sigmoid or softmax (for a linear output, l2 is the Gaussian NLL)',
+      });
+    }
+    if (output === 'softmax' && c.loss !== 'nll') {
+      ctx.addIssue({ code: 'custom', path: ['loss'], message: 'a softmax output needs loss nll' });
+    }
+    if (output === 'softmax' && outputs < 2) {
+      ctx.addIssue({ code: 'custom', path: ['model', 'outputs'], message: 'softmax needs 2 or more outputs (classes)' });
+    }
+    if (output !== 'softmax' && outputs !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['model', 'outputs'],
+        message: `must be 1 for a ${output} output on 1-D regression data`,
+      });
+    }
+  });
+
+export type ExperimentConfigInput = z.input<typeof ExperimentConfig>;
+export type ExperimentConfig = z.output<typeof ExperimentConfig>;
+export type TargetConfig = z.output<typeof Target>;
+export type InitConfig = z.output<typeof InitConfig>;
+export type OptimizerConfig = z.output<typeof OptimizerConfig>;
+export type OptimizerKind = OptimizerConfig['kind'];
+
+/** Thrown for input a user can fix; `message` is one line naming the field and what is allowed. */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = root;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
+/** The first problem of a failed parse, as one line: `field: what is allowed (got …)`. */
+export function formatIssue(error: z.ZodError, input: unknown, root = 'config'): string {
+  const issue = error.issues[0];
+  if (!issue) return `${root}: invalid`;
+  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+  const field = path ? path.replace(/^\./, '') : root;
+  const got = valueAt(input, issue.path);
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const prefix = path ? `${path.replace(/^\./, '')}.` : '';
+      return `${prefix}${issue.keys[0]}: unknown field`;
+    }
+    case 'invalid_union': {
+      if ('options' in issue && Array.isArray(issue.options)) {
+        const what = got === undefined ? 'missing' : `unknown kind ${describe(got)}`;
+        return `${field}: ${what}; allowed: ${issue.options.join(', ')}`;
+      }
+      // A union of alternatives (e.g. one activation or a list): report the variant's own problem.
+      // The variant that got furthest (the longest path) says the most.
+      const nested = issue.errors.flat().sort((a, b) => b.path.length - a.path.length)[0];
+      if (nested) return formatIssue(new z.ZodError([{ ...nested, path: [...issue.path, ...nested.path] }]), input, root);
+      return `${field}: not allowed (got ${describe(got)})`;
+    }
+    case 'invalid_type':
+      return got === undefined
+        ? `${field}: required (${issue.expected})`
+        : `${field}: must be ${article(issue.expected)} (got ${describe(got)})`;
+    case 'too_small':
+    case 'too_big': {
+      const isSize = issue.origin === 'array' || issue.origin === 'string';
+      const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+      const inclusive = 'inclusive' in issue ? issue.inclusive : true;
+      const rel = issue.code === 'too_small' ? (inclusive ? '>=' : '>') : inclusive ? '<=' : '<';
+      return isSize
+        ? `${field}: must have ${rel} ${String(bound)} items (got ${Array.isArray(got) ? got.length : describe(got)})`
+        : `${field}: must be ${rel} ${String(bound)} (got ${describe(got)})`;
+    }
+    case 'invalid_value':
+      return `${field}: must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')} (got ${describe(got)})`;
+    case 'not_multiple_of':
+      return `${field}: must be a multiple of ${String(issue.divisor)} (got ${describe(got)})`;
+    default:
+      return `${field}: ${issue.message} (got ${describe(got)})`;
+  }
+}
+
+function article(expected: string): string {
+  if (expected === 'int') return 'an integer';
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+/** Validates and fills defaults; throws InputError with one line on failure. */
+export function parseConfig(input: unknown): ExperimentConfig {
+  const result = ExperimentConfig.safeParse(input);
+  if (!result.success) throw new InputError(formatIssue(result.error, input));
+  return result.data;
+}
