@@ -1,0 +1,36 @@
+// Small builders shared by the tests: real configs through the real schema, real datasets.
+import { parseConfig, type ExperimentConfigInput } from '../shared/config.js';
+import { makeDataset } from '../main/engine/data.js';
+import { initialParams } from '../main/engine/init.js';
+import { architectureOf } from '../main/engine/model.js';
+import { hyperOf } from '../main/engine/optimizers.js';
+import type { BatchSpec } from '../main/engine/train.js';
+
+export const HINGE = { kind: 'hinge' as const, x0: 0.25, m1: 1.5, m2: -0.5, b: 0 };
+
+export function config(over: Partial<ExperimentConfigInput> = {}) {
+  return parseConfig({ data: { target: HINGE }, ...over });
+}
+
+/** A one-run batch for `trainBatch`, built from a config exactly as the lab does. */
+export function singleRunBatch(over: Partial<ExperimentConfigInput> = {}, recordEvery = 1, snapshots = 10): BatchSpec {
+  const c = config(over);
+  const data = makeDataset(c);
+  const arch = architectureOf(c);
+  return {
+    arch,
+    batchSize: c.batchSize,
+    steps: c.steps,
+    recordEvery,
+    snapshots,
+    runs: [{ seed: c.seed, data, init: initialParams(arch, c.init, c.seed, data), hyper: hyperOf(c.optimizer) }],
+  };
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+export const OPTIMIZERS = ['sgd', 'momentum', 'rmsprop', 'momentum-rmsprop', 'adam'] as const;

@@ -1,0 +1,80 @@
+// The tutorial's initialization pitfalls hold exactly: symmetric units never separate, dead units
+// never receive gradient.
+import { describe, expect, it } from 'vitest';
+import { diagnose } from '../main/engine/diagnostics.js';
+import { JsNet } from '../main/engine/jsNet.js';
+import { jsKernel } from '../main/engine/jsKernel.js';
+import { layoutOf } from '../main/engine/model.js';
+import { trainBatch } from '../main/engine/train.js';
+import { loadTfjsKernel } from '../main/engine/tfjsKernel.js';
+import { OPTIMIZERS, singleRunBatch } from './helpers.js';
+
+describe('symmetric initialization', () => {
+  for (const kind of OPTIMIZERS) {
+    it(`stays exactly symmetric under ${kind}, on both kernels; the fit has one kink`, async () => {
+      const spec = singleRunBatch({
+        model: { hidden: [3] },
+        init: { kind: 'symmetric', weight: 0.4, bias: 0.1 },
+        optimizer: { kind },
+        steps: 300,
+      });
+      for (const kernel of [jsKernel, await loadTfjsKernel('cpu')]) {
+        const [out] = await trainBatch(kernel, spec);
+        const d = diagnose(spec.arch, out.final, spec.runs[0].data);
+        expect(d.symmetric).toEqual([{ layer: 1, units: [0, 1, 2] }]);
+        // It did train: the parameters moved.
+        expect(out.final[0]).not.toBe(out.init[0]);
+        // One kink: every hidden unit bends at the same x = −b/w.
+        const { layers } = layoutOf(spec.arch);
+        const kinks = new Set([0, 1, 2].map((j) => -out.final[layers[0].b + j] / out.final[layers[0].w + j]));
+        expect(kinks.size).toBe(1);
+      }
+    });
+  }
+});
+
+describe('dead initialization', () => {
+  it('dead units are inactive on every data point and their gradient is exactly zero', () => {
+    const spec = singleRunBatch({ model: { hidden: [4] }, init: { kind: 'dead', fraction: 0.5 } });
+    const { arch, runs } = spec;
+    const d = diagnose(arch, runs[0].init, runs[0].data);
+    expect(d.dead).toEqual([
+      { layer: 1, unit: 0 },
+      { layer: 1, unit: 1 },
+    ]);
+    const net = new JsNet(arch);
+    const grad = new Float64Array(net.layout.count);
+    net.evaluate(runs[0].init, 0, runs[0].data, null, 0, runs[0].data.n, grad);
+    const { layers } = net.layout;
+    for (const j of [0, 1]) {
+      expect(grad[layers[0].w + j]).toBe(0);
+      expect(grad[layers[0].b + j]).toBe(0);
+      expect(grad[layers[1].w + j]).toBe(0);
+    }
+    expect(grad[layers[0].w + 2]).not.toBe(0);
+  });
+
+  for (const kind of OPTIMIZERS) {
+    it(`dead units stay dead and unchanged under ${kind}`, async () => {
+      const spec = singleRunBatch({ model: { hidden: [4] }, init: { kind: 'dead', fraction: 0.5 }, optimizer: { kind }, steps: 300 });
+      const [out] = await trainBatch(jsKernel, spec);
+      const { layers } = layoutOf(spec.arch);
+      for (const j of [0, 1]) {
+        for (const i of [layers[0].w + j, layers[0].b + j, layers[1].w + j]) expect(out.final[i]).toBe(out.init[i]);
+      }
+      expect(diagnose(spec.arch, out.final, spec.runs[0].data).dead.slice(0, 2)).toEqual([
+        { layer: 1, unit: 0 },
+        { layer: 1, unit: 1 },
+      ]);
+    });
+  }
+
+  it('a fully dead network can only learn its output bias (the mean of the data)', async () => {
+    const spec = singleRunBatch({ init: { kind: 'dead' }, optimizer: { kind: 'adam', lr: 0.05 }, steps: 2000, batchSize: 500 });
+    const [out] = await trainBatch(jsKernel, spec);
+    const y = spec.runs[0].data.y;
+    const mean = y.reduce((s, v) => s + v, 0) / y.length;
+    expect(out.final[out.final.length - 1]).toBeCloseTo(mean, 3);
+    expect(Array.from(out.final.subarray(0, 6))).toEqual(Array.from(out.init.subarray(0, 6)));
+  });
+});
