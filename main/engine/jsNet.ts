@@ -10,6 +10,7 @@
 // defines it (torch uses 0; the two differ only at an exactly zero pre-activation).
 import type { Dataset } from './data.js';
 import { layoutOf, type Architecture, type Layout } from './model.js';
+import { isTutorialNet, TutorialNet } from './tutorialNet.js';
 
 export type Params = Float32Array | Float64Array;
 
@@ -28,16 +29,24 @@ export class JsNet {
   /** Pre-activations and activations per layer, unit-major [units][CHUNK]. */
   private readonly z: Float64Array[];
   private readonly a: Float64Array[];
+  /** Targets of the chunk, [dY][CHUNK] (dY is 1 for class labels). */
+  private readonly target: Float64Array;
+  private readonly targetWidth: number;
   /** Backward signal for the current and the previous layer. */
   private deltaHi: Float64Array;
   private deltaLo: Float64Array;
+  /** Fast paths where the network is the tutorial's 1→H→1 ReLU under L2. */
+  private readonly tutorial: TutorialNet | null;
 
   constructor(readonly arch: Architecture) {
+    this.tutorial = isTutorialNet(arch) ? new TutorialNet(arch) : null;
     this.layout = layoutOf(arch);
     this.sizes = arch.sizes;
     this.codes = Int32Array.from(arch.activations.map((k) => ACTIVATION_CODE[k]));
     this.z = this.sizes.map((s) => new Float64Array(s * CHUNK));
     this.a = this.sizes.map((s) => new Float64Array(s * CHUNK));
+    this.targetWidth = arch.output === 'softmax' ? 1 : this.sizes[this.sizes.length - 1];
+    this.target = new Float64Array(this.targetWidth * CHUNK);
     const widest = Math.max(...this.sizes);
     this.deltaHi = new Float64Array(widest * CHUNK);
     this.deltaLo = new Float64Array(widest * CHUNK);
@@ -56,12 +65,16 @@ export class JsNet {
     count: number,
     grad: Float64Array | null,
   ): number {
+    if (this.tutorial) {
+      if (idx === null && count === data.n) return this.tutorial.fullData(p, pOff, data, grad);
+      if (idx !== null) return this.tutorial.minibatch(p, pOff, data, idx, iOff, count, grad);
+    }
     let total = 0;
     for (let start = 0; start < count; start += CHUNK) {
       const m = Math.min(CHUNK, count - start);
       this.gather(data, idx, iOff + start, m);
       this.forward(p, pOff, m);
-      total += this.outputLoss(data, idx, iOff + start, m, count, grad !== null);
+      total += this.outputLoss(m, count, grad !== null);
       if (grad) this.backward(p, pOff, m, grad);
     }
     return this.meanDivisor(count) === 0 ? 0 : total / this.meanDivisor(count);
@@ -106,15 +119,17 @@ export class JsNet {
     return this.arch.output === 'softmax' ? count : count * dOut;
   }
 
+  /** Copies the chunk's inputs into layer 0 and its targets into `target`, unit-major. */
   private gather(data: Dataset, idx: Int32Array | null, from: number, m: number): void {
-    const dIn = this.sizes[0];
-    const a0 = this.a[0];
-    const x = data.x;
-    for (let i = 0; i < dIn; i++) {
-      const row = i * CHUNK;
-      if (idx) for (let s = 0; s < m; s++) a0[row + s] = x[idx[from + s] * dIn + i];
-      else for (let s = 0; s < m; s++) a0[row + s] = x[(from + s) * dIn + i];
-    }
+    const copy = (src: Float32Array, dst: Float64Array, width: number) => {
+      for (let i = 0; i < width; i++) {
+        const row = i * CHUNK;
+        if (idx) for (let s = 0; s < m; s++) dst[row + s] = src[idx[from + s] * width + i];
+        else for (let s = 0; s < m; s++) dst[row + s] = src[(from + s) * width + i];
+      }
+    };
+    copy(data.x, this.a[0], this.sizes[0]);
+    if (data.y.length >= data.n * this.targetWidth) copy(data.y, this.target, this.targetWidth);
   }
 
   private forward(p: Params, pOff: number, m: number): void {
@@ -134,22 +149,22 @@ export class JsNet {
           for (let s = 0; s < m; s++) z[row + s] += wij * aIn[inRow + s];
         }
       }
-      if (l < last) activate(this.codes[l], z, this.a[l + 1], fanOut * CHUNK);
+      if (l < last) for (let j = 0; j < fanOut; j++) activate(this.codes[l], z, this.a[l + 1], j * CHUNK, m);
     }
   }
 
   /** Sum of the chunk's losses; fills deltaHi with d(mean loss)/dz of the output layer. */
-  private outputLoss(data: Dataset, idx: Int32Array | null, from: number, m: number, count: number, wantDelta: boolean): number {
+  private outputLoss(m: number, count: number, wantDelta: boolean): number {
     const dOut = this.sizes[this.sizes.length - 1];
     const z = this.z[this.sizes.length - 1];
     const d = this.deltaHi;
-    const y = data.y;
+    const t = this.target;
     const scale = 1 / this.meanDivisor(count);
     let total = 0;
     const { output, loss } = this.arch;
     if (output === 'softmax') {
       for (let s = 0; s < m; s++) {
-        const label = y[idx ? idx[from + s] : from + s];
+        const label = t[s];
         let max = -Infinity;
         for (let k = 0; k < dOut; k++) max = Math.max(max, z[k * CHUNK + s]);
         let sum = 0;
@@ -165,30 +180,34 @@ export class JsNet {
       }
       return total;
     }
+    const sigmoidOut = output === 'sigmoid';
     for (let k = 0; k < dOut; k++) {
-      const row = k * CHUNK;
-      for (let s = 0; s < m; s++) {
-        const target = y[(idx ? idx[from + s] : from + s) * dOut + k];
-        const zs = z[row + s];
-        if (loss === 'nll') {
-          // Binary cross-entropy on the logit, stable for any z: softplus(z) − y·z.
-          total += Math.max(zs, 0) - target * zs + Math.log1p(Math.exp(-Math.abs(zs)));
-          d[row + s] = (sigmoid(zs) - target) * scale;
-          continue;
+      const end = k * CHUNK + m;
+      if (loss === 'nll') {
+        // Binary cross-entropy on the logit, stable for any z: softplus(z) − y·z.
+        for (let i = k * CHUNK; i < end; i++) {
+          const zs = z[i];
+          total += Math.max(zs, 0) - t[i] * zs + Math.log1p(Math.exp(-Math.abs(zs)));
+          d[i] = (sigmoid(zs) - t[i]) * scale;
         }
-        let out = zs;
-        let slope = 1;
-        if (output === 'sigmoid') {
-          out = sigmoid(zs);
-          slope = out * (1 - out);
-        }
-        const e = out - target;
-        if (loss === 'l2') {
+      } else if (!sigmoidOut && loss === 'l2') {
+        for (let i = k * CHUNK; i < end; i++) {
+          const e = z[i] - t[i];
           total += e * e;
-          d[row + s] = 2 * e * slope * scale;
-        } else {
-          total += Math.abs(e);
-          d[row + s] = Math.sign(e) * slope * scale;
+          d[i] = 2 * e * scale;
+        }
+      } else {
+        for (let i = k * CHUNK; i < end; i++) {
+          const out = sigmoidOut ? sigmoid(z[i]) : z[i];
+          const slope = sigmoidOut ? out * (1 - out) : 1;
+          const e = out - t[i];
+          if (loss === 'l2') {
+            total += e * e;
+            d[i] = 2 * e * slope * scale;
+          } else {
+            total += Math.abs(e);
+            d[i] = Math.sign(e) * slope * scale;
+          }
         }
       }
     }
@@ -224,7 +243,7 @@ export class JsNet {
           for (let s = 0; s < m; s++) below[inRow + s] += wij * d[row + s];
         }
       }
-      activationSlope(this.codes[l - 1], this.z[l], this.a[l], below, fanIn * CHUNK);
+      for (let i = 0; i < fanIn; i++) activationSlope(this.codes[l - 1], this.z[l], this.a[l], below, i * CHUNK, m);
       this.deltaLo = d;
       this.deltaHi = below;
     }
@@ -251,33 +270,35 @@ function sigmoid(z: number): number {
   return 1 / (1 + Math.exp(-z));
 }
 
-function activate(code: number, z: Float64Array, a: Float64Array, len: number): void {
+function activate(code: number, z: Float64Array, a: Float64Array, from: number, len: number): void {
+  const end = from + len;
   switch (code) {
     case RELU:
-      for (let i = 0; i < len; i++) a[i] = z[i] > 0 ? z[i] : 0;
+      for (let i = from; i < end; i++) a[i] = z[i] > 0 ? z[i] : 0;
       return;
     case TANH:
-      for (let i = 0; i < len; i++) a[i] = Math.tanh(z[i]);
+      for (let i = from; i < end; i++) a[i] = Math.tanh(z[i]);
       return;
     case SIGMOID:
-      for (let i = 0; i < len; i++) a[i] = 1 / (1 + Math.exp(-z[i]));
+      for (let i = from; i < end; i++) a[i] = 1 / (1 + Math.exp(-z[i]));
       return;
     default:
-      a.set(z.subarray(0, len));
+      for (let i = from; i < end; i++) a[i] = z[i];
   }
 }
 
 /** d ← d ⊙ g'(z), with g' written through the activation where that is cheaper. */
-function activationSlope(code: number, z: Float64Array, a: Float64Array, d: Float64Array, len: number): void {
+function activationSlope(code: number, z: Float64Array, a: Float64Array, d: Float64Array, from: number, len: number): void {
+  const end = from + len;
   switch (code) {
     case RELU:
-      for (let i = 0; i < len; i++) if (z[i] < 0) d[i] = 0;
+      for (let i = from; i < end; i++) if (z[i] < 0) d[i] = 0;
       return;
     case TANH:
-      for (let i = 0; i < len; i++) d[i] *= 1 - a[i] * a[i];
+      for (let i = from; i < end; i++) d[i] *= 1 - a[i] * a[i];
       return;
     case SIGMOID:
-      for (let i = 0; i < len; i++) d[i] *= a[i] * (1 - a[i]);
+      for (let i = from; i < end; i++) d[i] *= a[i] * (1 - a[i]);
       return;
     default:
   }

@@ -100,14 +100,17 @@ export function applyUpdate(
     case 'adam': {
       const { beta1, beta2 } = h;
       const stepSize = lr / (1 - beta1 ** t);
-      const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
+      // √v/√(1−β2ᵗ) as a product: the same to float32 precision, and a division fewer per parameter.
+      const invBc2Sqrt = 1 / Math.sqrt(1 - beta2 ** t);
+      const keep1 = 1 - beta1;
+      const keep2 = 1 - beta2;
       for (let i = 0; i < count; i++) {
         const g = grad[i];
-        first[off + i] = beta1 * first[off + i] + (1 - beta1) * g;
+        first[off + i] = beta1 * first[off + i] + keep1 * g;
         const m = first[off + i];
-        second[off + i] = beta2 * second[off + i] + (1 - beta2) * g * g;
+        second[off + i] = beta2 * second[off + i] + keep2 * g * g;
         const v = second[off + i];
-        params[off + i] -= (stepSize * m) / (Math.sqrt(v) / bc2Sqrt + eps);
+        params[off + i] -= (stepSize * m) / (Math.sqrt(v) * invBc2Sqrt + eps);
       }
     }
   }

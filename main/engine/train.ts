@@ -142,8 +142,10 @@ export async function trainBatch(kernel: Kernel, spec: BatchSpec, options: Train
         rngs[r].shuffle(perms[r]);
         cursor[r] = 0;
       }
-      indices.set(perms[r].subarray(cursor[r], cursor[r] + batchSize), r * batchSize);
-      cursor[r] += batchSize;
+      const perm = perms[r];
+      const from = cursor[r];
+      for (let k = 0; k < batchSize; k++) indices[r * batchSize + k] = perm[from + k];
+      cursor[r] = from + batchSize;
     }
   };
 
