@@ -38,8 +38,12 @@ export class JsNet {
   /** Fast paths where the network is the tutorial's 1→H→1 ReLU under L2. */
   private readonly tutorial: TutorialNet | null;
 
-  constructor(readonly arch: Architecture) {
-    this.tutorial = isTutorialNet(arch) ? new TutorialNet(arch) : null;
+  /** `general: true` skips the tutorial network's fast paths (tests hold the two to each other). */
+  constructor(
+    readonly arch: Architecture,
+    options: { general?: boolean } = {},
+  ) {
+    this.tutorial = !options.general && isTutorialNet(arch) ? new TutorialNet(arch) : null;
     this.layout = layoutOf(arch);
     this.sizes = arch.sizes;
     this.codes = Int32Array.from(arch.activations.map((k) => ACTIVATION_CODE[k]));

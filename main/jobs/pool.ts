@@ -14,12 +14,11 @@ interface Pending {
 }
 
 /** Running from TypeScript sources (tests, tsx) the worker is the .ts file, loaded through tsx. */
-function workerEntry(): { url: URL; execArgv: string[] } {
-  const fromSource = import.meta.url.endsWith('.ts');
-  return {
-    url: new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url),
-    execArgv: fromSource ? ['--import', 'tsx'] : [],
-  };
+function spawnWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url));
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./worker.ts', import.meta.url).href;
+  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
 }
 
 export interface PoolTrainOptions extends TrainOptions {
@@ -33,9 +32,8 @@ export class WorkerPool {
   private nextId = 1;
 
   constructor(readonly size = availableParallelism()) {
-    const { url, execArgv } = workerEntry();
     for (let k = 0; k < size; k++) {
-      const worker = new Worker(url, { execArgv });
+      const worker = spawnWorker();
       worker.on('message', (m: FromWorker) => this.receive(m));
       worker.on('error', (e) => this.failAll(e));
       worker.unref();

@@ -1,0 +1,149 @@
+// The `landscape-lab` command, run as a user runs it: the built bin in a child process.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = join(root, 'bin', 'landscape-lab.js');
+const example = join(root, 'examples', 'hinge-adam.json');
+let dir: string;
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function configFile(name: string, content: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lab-cli-'));
+  if (!existsSync(join(root, 'dist', 'main', 'cli.js'))) throw new Error('build first: npm run build (npm test does)');
+});
+
+describe('landscape-lab run', () => {
+  it("fits the README's hinge example with Adam to a final loss below 1e-4", () => {
+    const r = cli('run', example, '--json');
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.out);
+    expect(Object.keys(json)).toEqual(expect.arrayContaining(['kernel', 'backend', 'layout', 'data', 'params', 'loss', 'status', 'diagnostics']));
+    expect(json.kernel).toBe('js');
+    expect(json.layout).toEqual(['W1[0,0]', 'W1[0,1]', 'b1[0]', 'b1[1]', 'W2[0,0]', 'W2[1,0]', 'b2[0]']);
+    expect(json.data.x).toHaveLength(500);
+    expect(json.loss.steps[0]).toBe(0);
+    expect(json.loss.steps.at(-1)).toBe(5000);
+    expect(json.loss.values).toHaveLength(json.loss.steps.length);
+    expect(json.loss.values.at(-1)).toBeLessThan(1e-4);
+    expect(json.params.optimum).toHaveLength(7);
+    expect(json.status).toBe('done');
+    expect(json.diagnostics.final).toEqual({ dead: [], symmetric: [] });
+  });
+
+  it('prints a readable fit for people', () => {
+    const r = cli('run', example);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/kernel js \(js\)/);
+    expect(r.out).toMatch(/global optimum \(exact\)/);
+    expect(r.out).toMatch(/· data {3}\* network {3}# both/);
+    expect(r.out).toMatch(/W2\[1,0\]/);
+  });
+
+  it('--kernel tfjs --backend wasm runs on tfjs and says so', () => {
+    const cfg = configFile('short.json', { data: { target: { kind: 'hinge' }, n: 50 }, steps: 50 });
+    const json = JSON.parse(cli('run', cfg, '--json', '--kernel', 'tfjs', '--backend', 'wasm').out);
+    expect([json.kernel, json.backend]).toEqual(['tfjs', 'wasm']);
+  });
+
+  it('--out writes the JSON and never overwrites without --force', () => {
+    const out = join(dir, 'result.json');
+    expect(cli('run', example, '--out', out).code).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8')).status).toBe('done');
+    writeFileSync(out, 'keep me');
+    const again = cli('run', example, '--out', out);
+    expect(again.code).toBe(2);
+    expect(again.err).toBe(`landscape-lab: --out: ${out} already exists; choose another name or add --force\n`);
+    expect(readFileSync(out, 'utf8')).toBe('keep me');
+  });
+});
+
+describe('landscape-lab landscape, optimum, interpolate', () => {
+  it('landscape --json: res×res grid, trajectory and the three markers', () => {
+    const r = cli('landscape', example, '--center', 'optimum', '--axes', 'params:W1[0,1],b1[1]', '--res', '9', '--json');
+    expect(r.code).toBe(0);
+    const l = JSON.parse(r.out);
+    expect(l.loss).toHaveLength(9);
+    expect(l.loss[0]).toHaveLength(9);
+    expect(l.alphas).toHaveLength(9);
+    expect(l.d1).toEqual([0, 1, 0, 0, 0, 0, 0]);
+    expect(l.d2).toEqual([0, 0, 0, 1, 0, 0, 0]);
+    expect(Object.keys(l.markers).sort()).toEqual(['init', 'optimum', 'trained']);
+    expect(l.markers.optimum.alpha).toBe(0);
+    expect(l.markers.optimum.loss).toBeLessThan(1e-10);
+    expect(l.trajectory.alpha.length).toBeGreaterThan(10);
+    expect(l.center).toBe('optimum');
+  });
+
+  it('optimum: exact for the hinge, best-found otherwise', () => {
+    const exact = JSON.parse(cli('optimum', example, '--json').out);
+    expect(exact.kind).toBe('exact');
+    expect(exact.loss).toBeLessThan(1e-12);
+    const poly = configFile('poly.json', { data: { target: { kind: 'polynomial', coefficients: [0, 0, 1] }, n: 50 }, steps: 200 });
+    const found = JSON.parse(cli('optimum', poly, '--json', '--restarts', '2').out);
+    expect(found.kind).toBe('best-found');
+  });
+
+  it('interpolate: from init to trained by default', () => {
+    const i = JSON.parse(cli('interpolate', example, '--points', '5', '--json').out);
+    expect(i.t).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    expect(i.loss[4]).toBeLessThan(1e-4);
+  });
+});
+
+describe('bad input: exit code 2 and one line naming the field, never a stack trace', () => {
+  const hinge = { kind: 'hinge' };
+  const cases: [string, () => string[], RegExp][] = [
+    ['missing file', () => ['run', join(dir, 'nope.json')], /nope\.json: no such file$/],
+    ['malformed JSON', () => ['run', configFile('bad.json', '{"data": ')], /bad\.json: not valid JSON: /],
+    ['unknown field', () => ['run', configFile('u.json', { data: { target: hinge }, speed: 1 })], /u\.json: speed: unknown field$/],
+    ['unknown kind', () => ['run', configFile('k.json', { data: { target: { kind: 'cubic' } } })], /data\.target\.kind: unknown kind "cubic"; allowed: hinge, polynomial, sine$/],
+    ['wrong type', () => ['run', configFile('t.json', { data: { target: hinge }, steps: 'many' })], /steps: must be a number \(got "many"\)$/],
+    ['zero lr', () => ['run', configFile('lr.json', { data: { target: hinge }, optimizer: { kind: 'sgd', lr: 0 } })], /optimizer\.lr: must be > 0 \(got 0\)$/],
+    ['negative lr', () => ['run', configFile('lr2.json', { data: { target: hinge }, optimizer: { kind: 'adam', lr: -1 } })], /optimizer\.lr: must be > 0 \(got -1\)$/],
+    ['batchSize 0', () => ['run', configFile('b0.json', { data: { target: hinge }, batchSize: 0 })], /batchSize: must be >= 1 \(got 0\)$/],
+    ['batchSize > n', () => ['run', configFile('bn.json', { data: { target: hinge, n: 10 }, batchSize: 11 })], /batchSize: must be at most data\.n \(10\) \(got 11\)$/],
+    ['steps < 1', () => ['run', configFile('s.json', { data: { target: hinge }, steps: 0 })], /steps: must be >= 1 \(got 0\)$/],
+    ['explicit params of the wrong length', () => ['run', configFile('e.json', { data: { target: hinge }, init: { kind: 'explicit', params: [1, 2] } })], /init\.params: must have 7 values for this network \(W1\[0,0\] … b2\[0\]\), got 2$/],
+    ['res beyond the maximum', () => ['landscape', example, '--res', '100000'], /--res: must be an integer from 2 to 512 \(got "100000"\)$/],
+    ['bad axes', () => ['landscape', example, '--axes', 'params:W1[0,0]'], /axes: params needs exactly two parameter names/],
+    ['bad center', () => ['landscape', example, '--center', 'middle'], /--center: must be one of init, trained, optimum \(got "middle"\)$/],
+    ['bad kernel', () => ['run', example, '--kernel', 'gpu'], /--kernel: must be one of auto, js, tfjs \(got "gpu"\)$/],
+    ['unknown option', () => ['run', example, '--fast'], /--fast: unknown option or missing value; see landscape-lab --help$/],
+    ['option of another command', () => ['run', example, '--res', '5'], /--res: not an option of run/],
+    ['unknown command', () => ['train', example], /command: must be one of run, landscape, optimum, interpolate \(got "train"\)/],
+    ['no config', () => ['run'], /run: needs a config file/],
+  ];
+  for (const [name, args, message] of cases) {
+    it(name, () => {
+      const r = cli(...args());
+      expect(r.code).toBe(2);
+      const lines = r.err.trimEnd().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^landscape-lab: /);
+      expect(lines[0]).toMatch(message);
+      expect(r.err).not.toMatch(/\n\s+at /);
+      expect(r.out).toBe('');
+    });
+  }
+
+  it('--help lists the commands; exit 0', () => {
+    const r = cli('--help');
+    expect(r.code).toBe(0);
+    for (const c of ['run', 'landscape', 'optimum', 'interpolate']) expect(r.out).toContain(`landscape-lab ${c} <config.json>`);
+  });
+});
