@@ -4,9 +4,12 @@ import { JsNet } from './jsNet.js';
 import type { Kernel, Trainer, TrainerBatch } from './kernel.js';
 import { layoutOf, type Architecture } from './model.js';
 import { applyUpdate, stateSlots } from './optimizers.js';
+import { isTutorialNet, TutorialNet } from './tutorialNet.js';
 
 class JsTrainer implements Trainer {
   private readonly net: JsNet;
+  /** The tutorial network's fused minibatch gradient, called directly on the hot path. */
+  private readonly tutorial: TutorialNet | null;
   private readonly p: Float32Array;
   private readonly first: Float32Array;
   private readonly second: Float32Array;
@@ -17,6 +20,7 @@ class JsTrainer implements Trainer {
 
   constructor(private readonly batch: TrainerBatch) {
     this.net = new JsNet(batch.arch);
+    this.tutorial = isTutorialNet(batch.arch) ? new TutorialNet(batch.arch) : null;
     this.count = this.net.layout.count;
     this.p = Float32Array.from(batch.params);
     const runs = batch.datasets.length;
@@ -31,11 +35,15 @@ class JsTrainer implements Trainer {
     this.t++;
     const { datasets, hypers, batchSize } = this.batch;
     const P = this.count;
+    const { p, grad, tutorial } = this;
     for (let r = 0; r < datasets.length; r++) {
       if (this.frozen[r]) continue;
-      this.grad.fill(0);
-      this.net.evaluate(this.p, r * P, datasets[r], indices, indices ? r * batchSize : 0, batchSize, this.grad);
-      applyUpdate(hypers[r], this.t, this.p, this.first, this.second, r * P, this.grad, P);
+      if (tutorial && indices) tutorial.minibatch(p, r * P, datasets[r], indices, r * batchSize, batchSize, grad, true);
+      else {
+        grad.fill(0);
+        this.net.evaluate(p, r * P, datasets[r], indices, indices ? r * batchSize : 0, batchSize, grad);
+      }
+      applyUpdate(hypers[r], this.t, p, this.first, this.second, r * P, grad, P);
     }
   }
 

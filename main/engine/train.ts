@@ -130,23 +130,30 @@ export async function trainBatch(kernel: Kernel, spec: BatchSpec, options: Train
     }
   };
 
+  // Every run has the same n and batch size, so epochs start at the same steps for all of them. At
+  // each epoch start all runs reshuffle, and their batches are laid out step-major: a step's indices
+  // for every run are one contiguous slice, read in order (this matters with 1,000 runs).
   const fullBatch = batchSize === n;
-  const perms = runs.map(() => Int32Array.from({ length: n }, (_, i) => i));
+  const batchesPerEpoch = Math.floor(n / batchSize);
+  const perm = new Int32Array(n);
   const rngs = runs.map((run) => new Rng(run.seed, 'batches'));
-  const cursor = new Int32Array(R).fill(n);
-  const indices = fullBatch ? null : new Int32Array(R * batchSize);
-  const nextBatches = () => {
-    if (!indices) return;
+  const schedule = fullBatch ? null : new Int32Array(batchesPerEpoch * R * batchSize);
+  const stepInEpoch = (step: number) => step % batchesPerEpoch;
+  const newEpoch = (sched: Int32Array) => {
     for (let r = 0; r < R; r++) {
-      if (cursor[r] + batchSize > n) {
-        rngs[r].shuffle(perms[r]);
-        cursor[r] = 0;
+      for (let i = 0; i < n; i++) perm[i] = i;
+      rngs[r].shuffle(perm);
+      for (let k = 0; k < batchesPerEpoch; k++) {
+        const to = (k * R + r) * batchSize;
+        for (let b = 0; b < batchSize; b++) sched[to + b] = perm[k * batchSize + b];
       }
-      const perm = perms[r];
-      const from = cursor[r];
-      for (let k = 0; k < batchSize; k++) indices[r * batchSize + k] = perm[from + k];
-      cursor[r] = from + batchSize;
     }
+  };
+  const batchIndices = (step: number): Int32Array | null => {
+    if (!schedule) return null;
+    const k = stepInEpoch(step);
+    if (k === 0) newEpoch(schedule);
+    return schedule.subarray(k * R * batchSize, (k + 1) * R * batchSize);
   };
 
   const yieldMs = options.yieldMs ?? 50;
@@ -161,8 +168,7 @@ export async function trainBatch(kernel: Kernel, spec: BatchSpec, options: Train
         for (let r = 0; r < R; r++) if (active[r]) stop(r, 'cancelled', step);
         break;
       }
-      nextBatches();
-      trainer.step(indices);
+      trainer.step(batchIndices(step));
       step++;
       const isLast = step === steps;
       if (step % recordEvery === 0 || isLast) record(step);

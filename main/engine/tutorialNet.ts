@@ -98,7 +98,17 @@ export class TutorialNet {
    * Unit-outer loops load each unit's three parameters once per minibatch; the pre-activation is
    * recomputed in the backward half rather than stored, as it is two flops.
    */
-  minibatch(p: Params, pOff: number, data: Dataset, idx: Int32Array, iOff: number, count: number, grad: Float64Array | null): number {
+  minibatch(
+    p: Params,
+    pOff: number,
+    data: Dataset,
+    idx: Int32Array,
+    iOff: number,
+    count: number,
+    grad: Float64Array | null,
+    /** Overwrite `grad` instead of adding to it (every entry is written). */
+    fresh = false,
+  ): number {
     const H = this.H;
     const w0 = pOff + this.w;
     const b0 = pOff + this.b;
@@ -129,7 +139,7 @@ export class TutorialNet {
       gc += rs[s];
     }
     if (!grad) return loss / count;
-    grad[this.c] += gc;
+    grad[this.c] = fresh ? gc : grad[this.c] + gc;
     const gw0 = this.w;
     const gb0 = this.b;
     const gv0 = this.v;
@@ -149,9 +159,15 @@ export class TutorialNet {
         gw += r * x;
         gb += r;
       }
-      grad[gv0 + j] += gv;
-      grad[gw0 + j] += v * gw;
-      grad[gb0 + j] += v * gb;
+      if (fresh) {
+        grad[gv0 + j] = gv;
+        grad[gw0 + j] = v * gw;
+        grad[gb0 + j] = v * gb;
+      } else {
+        grad[gv0 + j] += gv;
+        grad[gw0 + j] += v * gw;
+        grad[gb0 + j] += v * gb;
+      }
     }
     return loss / count;
   }
