@@ -2,27 +2,43 @@
 // and one line on stderr naming the field and what is allowed; never a stack trace.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { expandSweep } from '../shared/sweep.js';
 import { BACKENDS, InputError, KERNELS, LIMITS, parseConfig, type BackendChoice, type ExperimentConfig, type KernelChoice } from '../shared/config.js';
-import { interpolationText, landscapeText, optimumText, progressLine, runText } from './cliText.js';
+import { experimentText, interpolationText, landscapeText, listText, optimumText, progressLine, reproductionText, runText, sweepText } from './cliText.js';
 import { AXES_HELP } from './engine/directions.js';
 import { MARKERS, type MarkerName } from './engine/surface.js';
-import { interpolationToJson, landscapeToJson, optimumToJson, runToJson, stringify } from './lab/json.js';
-import { interpolation, landscape, optimum, run, type JobOptions } from './lab/lab.js';
+import { WorkerPool } from './jobs/pool.js';
+import { experimentInterpolation, experimentLandscape, reproduce, saveRun } from './lab/experiments.js';
+import { experimentToJson, interpolationToJson, landscapeToJson, optimumToJson, runToJson, stringify } from './lab/json.js';
+import { interpolation, landscape, optimum, run, type JobOptions, type LandscapeRequest } from './lab/lab.js';
+import { resumeSweep, runSweep } from './lab/sweep.js';
+import { exportExperiments, importFile } from './store/exchange.js';
+import { defaultDatabasePath, openStore, type ExperimentStore } from './store/index.js';
+import { APP_VERSION } from './version.js';
 
-const HELP = `landscape-lab — train small networks and explore their cost surfaces (headless)
+const HELP = `landscape-lab ${APP_VERSION} — train small networks and explore their cost surfaces (headless)
 
 Usage:
-  landscape-lab run <config.json> [--json] [--out FILE] [--force] [--kernel K] [--backend B]
-  landscape-lab landscape <config.json> [--center C] [--axes SPEC] [--res N] [--span S] [--json] [--out FILE]
+  landscape-lab run <config.json> [--json] [--out FILE] [--kernel K] [--backend B] [--name N] [--no-save]
+  landscape-lab landscape (<config.json> | --experiment ID) [--center C] [--axes SPEC] [--res N] [--span S] [--json]
   landscape-lab optimum <config.json> [--restarts N] [--json]
-  landscape-lab interpolate <config.json> [--from C] [--to C] [--points N] [--json]
+  landscape-lab interpolate (<config.json> | --experiment ID) [--from C] [--to C] [--points N] [--json]
+  landscape-lab sweep <spec.json> [--resume] [--json]
+  landscape-lab list [--json]                 landscape-lab show ID [--json]
+  landscape-lab rename ID NAME                landscape-lab delete ID [--yes]
+  landscape-lab export ID... --out FILE       landscape-lab import FILE
+  landscape-lab reproduce ID
 
 Options:
+  --db FILE         the lab database (default ${defaultDatabasePath()})
   --json            print the result as JSON on stdout
-  --out FILE        also write the JSON result to FILE (never overwrites unless --force)
+  --out FILE        write the JSON result (export: the .lab.json file) to FILE; never overwrites unless --force
   --kernel K        ${KERNELS.join(' | ')} (default: the config's kernel, auto)
   --backend B       tfjs backend: ${BACKENDS.join(' | ')} (default auto: tensorflow, else wasm, else cpu)
+  --no-save         run without storing the experiment
+  --experiment ID   use a stored experiment's trained run (and store the result with it)
   --center C        ${MARKERS.join(' | ')} (default trained)
   --axes SPEC       ${AXES_HELP} (default plane)
   --res N           grid points per side, 2..${LIMITS.surfaceRes} (default 65)
@@ -30,17 +46,23 @@ Options:
   --from/--to C     interpolation end points (default init → trained)
   --points N        interpolation points (default 101)
   --restarts N      restarts when the optimum has no closed form (default 8)
+  --resume          continue the unfinished sweep of this spec from the runs already stored
+  --yes             delete without asking
   -h, --help        this help;  -v, --version  the version
 
 The config is one JSON document; every field but data.target has a default. See README.md.
-Exit codes: 0 ok, 1 internal error, 2 bad input, 130 interrupted.`;
+Exit codes: 0 ok, 1 internal error, 2 bad input, 3 reproduce found a difference, 130 interrupted.`;
 
 const OPTIONS = {
+  db: { type: 'string' },
   json: { type: 'boolean' },
   out: { type: 'string' },
   force: { type: 'boolean' },
   kernel: { type: 'string' },
   backend: { type: 'string' },
+  name: { type: 'string' },
+  'no-save': { type: 'boolean' },
+  experiment: { type: 'string' },
   center: { type: 'string' },
   axes: { type: 'string' },
   res: { type: 'string' },
@@ -49,33 +71,48 @@ const OPTIONS = {
   to: { type: 'string' },
   points: { type: 'string' },
   restarts: { type: 'string' },
+  resume: { type: 'boolean' },
+  yes: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } satisfies ParseArgsConfig['options'];
 
-type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+type Option = keyof typeof OPTIONS;
+type Values = { [K in Option]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
-const COMMAND_OPTIONS: Record<string, (keyof typeof OPTIONS)[]> = {
-  run: ['json', 'out', 'force', 'kernel', 'backend'],
-  landscape: ['json', 'out', 'force', 'kernel', 'backend', 'center', 'axes', 'res', 'span'],
-  optimum: ['json', 'out', 'force', 'kernel', 'backend', 'restarts'],
-  interpolate: ['json', 'out', 'force', 'kernel', 'backend', 'from', 'to', 'points'],
+const KERNEL_OPTIONS: Option[] = ['kernel', 'backend'];
+const COMMANDS: Record<string, { options: Option[]; args: string }> = {
+  run: { options: ['db', 'json', 'out', 'force', 'name', 'no-save', ...KERNEL_OPTIONS], args: '<config.json>' },
+  landscape: { options: ['db', 'json', 'out', 'force', 'experiment', 'center', 'axes', 'res', 'span', ...KERNEL_OPTIONS], args: '<config.json>' },
+  optimum: { options: ['json', 'out', 'force', 'restarts', ...KERNEL_OPTIONS], args: '<config.json>' },
+  interpolate: { options: ['db', 'json', 'out', 'force', 'experiment', 'from', 'to', 'points', ...KERNEL_OPTIONS], args: '<config.json>' },
+  sweep: { options: ['db', 'json', 'resume', ...KERNEL_OPTIONS], args: '<spec.json>' },
+  list: { options: ['db', 'json'], args: '' },
+  show: { options: ['db', 'json'], args: 'ID' },
+  rename: { options: ['db'], args: 'ID NAME' },
+  delete: { options: ['db', 'yes'], args: 'ID' },
+  export: { options: ['db', 'out', 'force'], args: 'ID...' },
+  import: { options: ['db'], args: 'FILE' },
+  reproduce: { options: ['db', 'json', ...KERNEL_OPTIONS], args: 'ID' },
 };
 
-export function readConfig(path: string): ExperimentConfig {
+function readJsonFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a config file' : `cannot be read (${code})`}`);
+    throw new InputError(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a JSON file' : `cannot be read (${code})`}`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new InputError(`${path}: not valid JSON: ${(e as Error).message}`);
   }
+}
+
+export function readConfig(path: string): ExperimentConfig {
+  const json = readJsonFile(path);
   try {
     return parseConfig(json);
   } catch (e) {
@@ -97,6 +134,12 @@ function integer(field: string, value: string | undefined, fallback: number, min
   return v;
 }
 
+function experimentId(field: string, value: string | undefined): number {
+  const id = Number(value);
+  if (value === undefined || !Number.isInteger(id) || id < 1) throw new InputError(`${field}: must be an experiment id such as 3, see landscape-lab list (got "${value ?? ''}")`);
+  return id;
+}
+
 function writeOut(path: string, text: string, force: boolean): void {
   if (existsSync(path) && !force) throw new InputError(`--out: ${path} already exists; choose another name or add --force`);
   if (!existsSync(dirname(path) || '.')) throw new InputError(`--out: the folder ${dirname(path)} does not exist`);
@@ -108,9 +151,8 @@ function writeOut(path: string, text: string, force: boolean): void {
 
 function progressReporter(): JobOptions['onProgress'] {
   if (!process.stderr.isTTY) return undefined;
-  const started = performance.now();
   let phase = '';
-  let phaseStart = started;
+  let phaseStart = performance.now();
   return (p) => {
     if (p.phase !== phase) {
       phase = p.phase;
@@ -124,6 +166,146 @@ function clearProgress(): void {
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
 }
 
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+interface Context {
+  values: Values;
+  args: string[];
+  job: JobOptions;
+  store: (mode?: 'read') => ExperimentStore;
+  out: (s: string) => void;
+  note: (s: string) => void;
+}
+
+/** Prints JSON or text, and writes the JSON to --out when asked. */
+function emit(ctx: Context, json: unknown, text: string): void {
+  clearProgress();
+  if (ctx.values.out) writeOut(ctx.values.out, stringify(json, true), ctx.values.force ?? false);
+  ctx.out(ctx.values.json ? stringify(json) : text);
+}
+
+async function surfaceOrCurve(ctx: Context, command: 'landscape' | 'interpolate'): Promise<void> {
+  const { values, args, job } = ctx;
+  const fromStore = values.experiment !== undefined;
+  if (fromStore && args.length) throw new InputError(`${command}: give a config file or --experiment ID, not both`);
+  if (!fromStore && !args[0]) throw new InputError(`${command}: needs a config file, or --experiment ID`);
+  const id = fromStore ? experimentId('--experiment', values.experiment) : 0;
+  if (command === 'landscape') {
+    const spanText = values.span ?? 'auto';
+    const span = spanText === 'auto' ? 'auto' : Number(spanText);
+    if (span !== 'auto' && !(Number.isFinite(span) && span > 0)) throw new InputError(`--span: must be a number > 0 or auto (got "${spanText}")`);
+    const axes = values.axes ?? 'plane';
+    const req: LandscapeRequest = {
+      center: choice('center', values.center, MARKERS) ?? 'trained',
+      axes,
+      res: integer('res', values.res, 65, 2, LIMITS.surfaceRes),
+      span: span === 'auto' && axes.trim() === 'random' ? 1 : span,
+    };
+    const l = fromStore ? await experimentLandscape(ctx.store(), id, req, job) : await landscape(readConfig(args[0]), req, job);
+    if (fromStore) ctx.note(`stored the surface with experiment ${id}`);
+    return emit(ctx, landscapeToJson(l), landscapeText(l));
+  }
+  const from: MarkerName = choice('from', values.from, MARKERS) ?? 'init';
+  const to: MarkerName = choice('to', values.to, MARKERS) ?? 'trained';
+  const req = { from, to, points: integer('points', values.points, 101, 2, 10_000) };
+  const i = fromStore ? await experimentInterpolation(ctx.store(), id, req, job) : await interpolation(readConfig(args[0]), req, job);
+  return emit(ctx, interpolationToJson(i), interpolationText(i));
+}
+
+const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
+  async run(ctx) {
+    const r = await run(readConfig(ctx.args[0]), ctx.job);
+    let id: number | undefined;
+    if (!ctx.values['no-save']) {
+      id = saveRun(ctx.store(), r, ctx.values.name);
+      ctx.note(`saved as experiment ${id} in ${ctx.values.db ?? defaultDatabasePath()}`);
+    }
+    emit(ctx, { ...runToJson(r), ...(id ? { experimentId: id } : {}) }, runText(r));
+  },
+  landscape: (ctx) => surfaceOrCurve(ctx, 'landscape'),
+  interpolate: (ctx) => surfaceOrCurve(ctx, 'interpolate'),
+  async optimum(ctx) {
+    const o = await optimum(readConfig(ctx.args[0]), { ...ctx.job, restarts: integer('restarts', ctx.values.restarts, 8, 1, 256) });
+    emit(ctx, optimumToJson(o), optimumText(o));
+  },
+  async sweep(ctx) {
+    const spec = readJsonFile(ctx.args[0]);
+    const store = ctx.store();
+    const pool = new WorkerPool();
+    const onSweepProgress = process.stderr.isTTY
+      ? (p: { runsDone: number; runsTotal: number }) => process.stderr.write(`\r${progressLine('sweep', p.runsDone, p.runsTotal, 0, null)}\x1b[K`)
+      : undefined;
+    try {
+      const options = { ...ctx.job, onProgress: undefined, pool, onSweepProgress };
+      let outcome;
+      if (ctx.values.resume) {
+        const target = store.list().filter((e) => e.isSweep && e.status !== 'done' && sameSpec(store, e.id, spec)).pop();
+        if (!target) throw new InputError(`--resume: no unfinished sweep of ${ctx.args[0]} in ${ctx.values.db ?? defaultDatabasePath()}; run it without --resume`);
+        outcome = await resumeSweep(store, target.id, options);
+      } else outcome = await runSweep(store, spec, options);
+      emit(ctx, outcome, sweepText(outcome));
+      return ctx.job.signal?.aborted ? 130 : 0;
+    } finally {
+      await pool.close();
+    }
+  },
+  async list(ctx) {
+    const list = ctx.store('read').list();
+    emit(ctx, { experiments: list }, listText(list));
+  },
+  async show(ctx) {
+    const e = ctx.store('read').get(experimentId('show', ctx.args[0]));
+    emit(ctx, experimentToJson(e), experimentText(e));
+  },
+  async rename(ctx) {
+    const id = experimentId('rename', ctx.args[0]);
+    if (ctx.args.length < 2) throw new InputError('rename: needs a new name, e.g. landscape-lab rename 3 "Adam at lr 0.01"');
+    ctx.store().rename(id, ctx.args.slice(1).join(' '));
+    ctx.out(`renamed experiment ${id}`);
+  },
+  async delete(ctx) {
+    const id = experimentId('delete', ctx.args[0]);
+    const store = ctx.store();
+    const e = store.summary(id);
+    if (!ctx.values.yes) {
+      if (!process.stdin.isTTY) throw new InputError(`delete: experiment ${id} "${e.name}" would be deleted; add --yes to confirm`);
+      if (!(await confirm(`Delete experiment ${id} "${e.name}" (${e.runs} run${e.runs === 1 ? '' : 's'})?`))) {
+        ctx.out('kept it');
+        return;
+      }
+    }
+    store.delete(id);
+    ctx.out(`deleted experiment ${id}`);
+  },
+  async export(ctx) {
+    if (!ctx.values.out) throw new InputError('export: needs --out FILE, e.g. --out my.lab.json');
+    const ids = ctx.args.map((a) => experimentId('export', a));
+    writeOut(ctx.values.out, exportExperiments(ctx.store('read'), ids), ctx.values.force ?? false);
+    ctx.out(`exported ${ids.length} experiment${ids.length === 1 ? '' : 's'} to ${ctx.values.out}`);
+  },
+  async import(ctx) {
+    const imported = importFile(ctx.store(), ctx.args[0]);
+    ctx.out(imported.map((r) => `imported as experiment ${r.id}${r.renamed ? ' (already present: kept as a copy)' : ''}`).join('\n'));
+  },
+  async reproduce(ctx) {
+    const r = await reproduce(ctx.store(), experimentId('reproduce', ctx.args[0]), ctx.job);
+    emit(ctx, r, reproductionText(r));
+    return r.matches ? 0 : 3;
+  },
+};
+
+/** The stored spec is the parsed one (defaults filled): compare like with like. */
+function sameSpec(store: ExperimentStore, id: number, spec: unknown): boolean {
+  return JSON.stringify(store.get(id).sweep?.spec) === JSON.stringify(expandSweep(spec).spec);
+}
+
 async function execute(argv: string[], out: (s: string) => void): Promise<number> {
   let parsed;
   try {
@@ -133,88 +315,56 @@ async function execute(argv: string[], out: (s: string) => void): Promise<number
     throw new InputError(m ? `${m[1]}: unknown option or missing value; see landscape-lab --help` : (e as Error).message.split('\n')[0]);
   }
   const values = parsed.values as Values;
-  const [command, file, ...extra] = parsed.positionals;
+  const [command, ...args] = parsed.positionals;
   if (values.version) {
-    out(await version());
+    out(`landscape-lab ${APP_VERSION}`);
     return 0;
   }
   if (values.help || command === undefined || command === 'help') {
     out(HELP);
     return 0;
   }
-  const allowed = COMMAND_OPTIONS[command];
-  if (!allowed) throw new InputError(`command: must be one of ${Object.keys(COMMAND_OPTIONS).join(', ')} (got "${command}"); see landscape-lab --help`);
-  for (const key of Object.keys(values) as (keyof typeof OPTIONS)[]) {
-    if (!allowed.includes(key)) throw new InputError(`--${key}: not an option of ${command}; see landscape-lab --help`);
+  const spec = COMMANDS[command];
+  if (!spec) throw new InputError(`command: must be one of ${Object.keys(COMMANDS).join(', ')} (got "${command}"); see landscape-lab --help`);
+  for (const key of Object.keys(values) as Option[]) {
+    if (!spec.options.includes(key)) throw new InputError(`--${key}: not an option of ${command}; see landscape-lab --help`);
   }
-  if (!file) throw new InputError(`${command}: needs a config file, e.g. landscape-lab ${command} hinge.json`);
-  if (extra.length) throw new InputError(`${command}: takes one config file (also got "${extra[0]}")`);
+  const wanted = spec.args.split(' ').filter(Boolean);
+  const needsArg = wanted.length > 0 && !(values.experiment !== undefined && (command === 'landscape' || command === 'interpolate'));
+  if (needsArg && args.length === 0) throw new InputError(`${command}: needs ${spec.args}, e.g. landscape-lab ${command} ${wanted[0] === 'ID' ? '3' : wanted[0].replace(/[<>]/g, '')}`);
+  const variadic = spec.args.endsWith('...') || command === 'rename';
+  if (!variadic && args.length > wanted.length) throw new InputError(`${command}: takes ${spec.args || 'no arguments'} (also got "${args[wanted.length]}")`);
 
-  const config = readConfig(file);
+  // Refuse an --out that would be refused at the end before doing (and saving) any work.
+  if (values.out && existsSync(values.out) && !values.force) throw new InputError(`--out: ${values.out} already exists; choose another name or add --force`);
+
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
-  const job: JobOptions = {
-    kernel: choice('kernel', values.kernel, KERNELS) as KernelChoice | undefined,
-    backend: choice('backend', values.backend, BACKENDS) as BackendChoice | undefined,
-    onProgress: progressReporter(),
-    signal: controller.signal,
+  const opened: ExperimentStore[] = [];
+  const ctx: Context = {
+    values,
+    args,
+    out,
+    note: (s) => process.stderr.write(`${s}\n`),
+    job: {
+      kernel: choice('kernel', values.kernel, KERNELS) as KernelChoice | undefined,
+      backend: choice('backend', values.backend, BACKENDS) as BackendChoice | undefined,
+      onProgress: progressReporter(),
+      signal: controller.signal,
+    },
+    store: (mode) => {
+      if (!opened[0]) opened.push(openStore(values.db ?? defaultDatabasePath(), { readonly: mode === 'read' }));
+      return opened[0];
+    },
   };
   try {
-    let json: unknown;
-    let text: string;
-    switch (command) {
-      case 'run': {
-        const r = await run(config, job);
-        json = runToJson(r);
-        text = runText(r);
-        break;
-      }
-      case 'landscape': {
-        const spanText = values.span ?? 'auto';
-        const span = spanText === 'auto' ? 'auto' : Number(spanText);
-        if (span !== 'auto' && !(Number.isFinite(span) && span > 0)) throw new InputError(`--span: must be a number > 0 or auto (got "${spanText}")`);
-        const axes = values.axes ?? 'plane';
-        const l = await landscape(
-          config,
-          {
-            center: choice('center', values.center, MARKERS) ?? 'trained',
-            axes,
-            res: integer('res', values.res, 65, 2, LIMITS.surfaceRes),
-            span: span === 'auto' && axes.trim() === 'random' ? 1 : span,
-          },
-          job,
-        );
-        json = landscapeToJson(l);
-        text = landscapeText(l);
-        break;
-      }
-      case 'optimum': {
-        const o = await optimum(config, { ...job, restarts: integer('restarts', values.restarts, 8, 1, 256) });
-        json = optimumToJson(o);
-        text = optimumText(o);
-        break;
-      }
-      default: {
-        const from: MarkerName = choice('from', values.from, MARKERS) ?? 'init';
-        const to: MarkerName = choice('to', values.to, MARKERS) ?? 'trained';
-        const i = await interpolation(config, { from, to, points: integer('points', values.points, 101, 2, 10_000) }, job);
-        json = interpolationToJson(i);
-        text = interpolationText(i);
-      }
-    }
-    clearProgress();
-    if (values.out) writeOut(values.out, stringify(json, true), values.force ?? false);
-    out(values.json ? stringify(json) : text);
-    return controller.signal.aborted ? 130 : 0;
+    const code = await HANDLERS[command](ctx);
+    return controller.signal.aborted ? 130 : (code ?? 0);
   } finally {
     process.removeListener('SIGINT', onSigint);
+    opened.forEach((s) => s.db.close());
   }
-}
-
-async function version(): Promise<string> {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return `landscape-lab ${pkg.version}`;
 }
 
 /** Runs the CLI; returns the exit code. */

@@ -3,7 +3,10 @@
 import type { ExperimentConfig } from '../shared/config.js';
 import { JsNet } from './engine/jsNet.js';
 import { architectureOf } from './engine/model.js';
+import type { Reproduction } from './lab/experiments.js';
 import type { InterpolationResult, LandscapeResult, OptimumResult, RunResult } from './lab/lab.js';
+import type { SweepOutcome } from './lab/sweep.js';
+import type { ExperimentSummary, StoredExperiment } from './store/experiments.js';
 
 export function num(v: number | null | undefined, digits = 4): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return String(v ?? '—');
@@ -152,4 +155,39 @@ export function progressLine(phase: string, step: number, steps: number, elapsed
   const eta = f > 0 ? ((elapsedMs / f) * (1 - f)) / 1000 : NaN;
   const loss = bestLoss !== null ? ` loss ${num(bestLoss, 3)}` : '';
   return `${phase.padEnd(8)} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${(f * 100).toFixed(0).padStart(3)}% ${step}/${steps}${loss}${Number.isFinite(eta) ? ` ETA ${eta.toFixed(1)} s` : ''}`;
+}
+
+export function listText(list: ExperimentSummary[]): string {
+  if (list.length === 0) return 'No experiments yet. Run one: landscape-lab run examples/hinge-adam.json';
+  const rows = list.map((e) => [
+    String(e.id).padStart(4),
+    e.status.padEnd(11),
+    String(e.runs).padStart(5),
+    num(e.bestLoss).padStart(10),
+    e.createdAt.slice(0, 16).replace('T', ' '),
+    e.name,
+  ].join('  '));
+  return [`${'id'.padStart(4)}  ${'status'.padEnd(11)}  ${'runs'.padStart(5)}  ${'best loss'.padStart(10)}  ${'created (UTC)'.padEnd(16)}  name`, ...rows].join('\n');
+}
+
+export function experimentText(e: StoredExperiment): string {
+  const head = [
+    `experiment ${e.id}: ${e.name}`,
+    `status ${e.status} · ${e.runs} run${e.runs === 1 ? '' : 's'} · created ${e.createdAt} · kernel ${e.kernel} (${e.backend}) · app ${e.appVersion}${e.tags.length ? ` · tags ${e.tags.join(', ')}` : ''}`,
+    ...(e.notes ? [`notes: ${e.notes}`] : []),
+    ...e.surfaces.map((s) => `surface ${s.id}: around ${s.center} · ${s.axisLabels.join(' × ')} · ${s.alphas.length}×${s.alphas.length} over ±${num(s.span)}`),
+    ...e.interpolations.map((i) => `interpolation ${i.id}: ${i.from} → ${i.to}, ${i.t.length} points`),
+  ];
+  if (!e.sweep && e.runList.length === 1) return [...head, '', runText(e.runList[0])].join('\n');
+  const runs = e.runList.map((r) => `  ${String(r.index).padStart(5)}  ${r.status.padEnd(9)}  ${num(r.finalLoss).padStart(10)}  ${r.label}`);
+  return [...head, e.sweep ? `sweep: ${e.sweep.cells} cells × ${e.sweep.seeds} seeds` : '', '  run    status     final loss  label', ...runs].join('\n');
+}
+
+export function reproductionText(r: Reproduction): string {
+  const lines = r.runs.map((run) => `  run ${run.index} (${run.label}): ${run.matches ? 'every number matches' : `differs: ${run.difference}`}`);
+  return [`experiment ${r.id} on ${r.kernel} (${r.backend}): ${r.matches ? 'reproduced exactly' : 'does NOT reproduce'}`, ...lines].join('\n');
+}
+
+export function sweepText(s: SweepOutcome): string {
+  return `sweep stored as experiment ${s.experimentId}: ${s.status}, ${s.runsDone} of ${s.runsTotal} runs (${s.runsNew} trained now)`;
 }

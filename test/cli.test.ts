@@ -12,7 +12,8 @@ const example = join(root, 'examples', 'hinge-adam.json');
 let dir: string;
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, timeout: 120_000 });
+  // XDG_DATA_HOME points the default database into the test's own folder.
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, timeout: 120_000, env: { ...process.env, XDG_DATA_HOME: join(dir, 'data') } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -125,8 +126,13 @@ describe('bad input: exit code 2 and one line naming the field, never a stack tr
     ['bad kernel', () => ['run', example, '--kernel', 'gpu'], /--kernel: must be one of auto, js, tfjs \(got "gpu"\)$/],
     ['unknown option', () => ['run', example, '--fast'], /--fast: unknown option or missing value; see landscape-lab --help$/],
     ['option of another command', () => ['run', example, '--res', '5'], /--res: not an option of run/],
-    ['unknown command', () => ['train', example], /command: must be one of run, landscape, optimum, interpolate \(got "train"\)/],
-    ['no config', () => ['run'], /run: needs a config file/],
+    ['unknown command', () => ['train', example], /command: must be one of run, landscape, optimum, interpolate, sweep, list, show, rename, delete, export, import, reproduce \(got "train"\)/],
+    ['no config', () => ['run'], /run: needs <config\.json>, e\.g\. landscape-lab run config\.json$/],
+    ['a missing experiment', () => ['show', '99'], /experiment 99: no such experiment in .*lab\.sqlite; see landscape-lab list$/],
+    ['a bad experiment id', () => ['show', 'abc'], /show: must be an experiment id such as 3, see landscape-lab list \(got "abc"\)$/],
+    ['export without --out', () => ['export', '1'], /export: needs --out FILE/],
+    ['a database that is not one', () => ['list', '--db', example], /hinge-adam\.json: is not a Landscape Lab database \(not an SQLite file\)/],
+    ['delete without a terminal or --yes', () => ['delete', '1'], /delete: experiment 1 ".*" would be deleted; add --yes to confirm$/],
   ];
   for (const [name, args, message] of cases) {
     it(name, () => {
@@ -141,9 +147,81 @@ describe('bad input: exit code 2 and one line naming the field, never a stack tr
     });
   }
 
+  it('a missing database for a read-only command', () => {
+    const r = cli('list', '--db', join(dir, 'none.sqlite'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/none\.sqlite: no such database; run an experiment first, or pass --db with an existing file\n$/);
+  });
+
   it('--help lists the commands; exit 0', () => {
     const r = cli('--help');
     expect(r.code).toBe(0);
-    for (const c of ['run', 'landscape', 'optimum', 'interpolate']) expect(r.out).toContain(`landscape-lab ${c} <config.json>`);
+    for (const c of ['run <config.json>', 'optimum <config.json>', 'sweep <spec.json>', 'list', 'show ID', 'export ID... --out FILE', 'import FILE', 'reproduce ID']) {
+      expect(r.out).toContain(`landscape-lab ${c}`);
+    }
+  });
+});
+
+describe('experiments in the database', () => {
+  it('run saves; list, show --json (the fields of run --json), rename, export, import, reproduce, delete', () => {
+    const db = join(dir, 'cli.sqlite');
+    const ran = cli('run', example, '--json', '--db', db);
+    expect(ran.code).toBe(0);
+    expect(ran.err).toMatch(/^saved as experiment 1 in .*cli\.sqlite\n$/);
+    const runJson = JSON.parse(ran.out);
+    expect(runJson.experimentId).toBe(1);
+
+    const listed = JSON.parse(cli('list', '--json', '--db', db).out);
+    expect(listed.experiments.map((e: { id: number; status: string }) => [e.id, e.status])).toEqual([[1, 'done']]);
+
+    const shown = JSON.parse(cli('show', '1', '--json', '--db', db).out);
+    const { experimentId, seconds, ...runFields } = runJson;
+    for (const [key, value] of Object.entries(runFields)) expect(shown[key]).toEqual(value);
+    expect(shown.experiment).toMatchObject({ id: 1, status: 'done', runs: 1 });
+
+    expect(cli('rename', '1', 'Adam', 'at', '0.01', '--db', db).out).toBe('renamed experiment 1\n');
+    expect(cli('show', '1', '--db', db).out).toMatch(/^experiment 1: Adam at 0\.01\n/);
+
+    const surface = cli('landscape', '--experiment', '1', '--axes', 'pca', '--res', '9', '--json', '--db', db);
+    expect(surface.code).toBe(0);
+    expect(surface.err).toBe('stored the surface with experiment 1\n');
+    expect(JSON.parse(cli('show', '1', '--json', '--db', db).out).experiment.surfaces).toHaveLength(1);
+
+    const file = join(dir, 'shared.lab.json');
+    expect(cli('export', '1', '--out', file, '--db', db).out).toBe(`exported 1 experiment to ${file}\n`);
+    const other = join(dir, 'other.sqlite');
+    expect(cli('import', file, '--db', other).out).toBe('imported as experiment 1\n');
+    expect(cli('import', file, '--db', other).out).toBe('imported as experiment 2 (already present: kept as a copy)\n');
+
+    const rep = cli('reproduce', '2', '--db', other);
+    expect(rep.code).toBe(0);
+    expect(rep.out).toMatch(/^experiment 2 on js \(js\): reproduced exactly\n {2}run 0 \(run\): every number matches\n$/);
+
+    expect(cli('delete', '2', '--yes', '--db', other).out).toBe('deleted experiment 2\n');
+    expect(JSON.parse(cli('list', '--json', '--db', other).out).experiments).toHaveLength(1);
+  });
+
+  it('--no-save leaves the database alone; without --db the default is under XDG_DATA_HOME', () => {
+    cli('run', example, '--no-save', '--db', join(dir, 'nosave.sqlite'));
+    expect(existsSync(join(dir, 'nosave.sqlite'))).toBe(false);
+    const r = cli('run', example);
+    expect(r.err).toMatch(/saved as experiment \d+ in .*data\/landscape-lab\/lab\.sqlite/);
+  });
+
+  it('sweep runs a grid, stores it, and --resume finds nothing left to do', () => {
+    const db = join(dir, 'sweep.sqlite');
+    const spec = configFile('spec.json', { name: 'lr', base: { data: { target: { kind: 'hinge' }, n: 60 }, steps: 100 }, grid: { 'optimizer.lr': { from: 0.001, to: 0.1, count: 3, scale: 'log' } }, seeds: 2 });
+    const r = cli('sweep', spec, '--json', '--db', db);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ status: 'done', runsDone: 6, runsTotal: 6 });
+    const shown = JSON.parse(cli('show', '1', '--json', '--db', db).out);
+    expect(shown.runs.map((x: { label: string }) => x.label)).toEqual([
+      'optimizer.lr=0.001 seed=1', 'optimizer.lr=0.001 seed=2', 'optimizer.lr=0.01 seed=1', 'optimizer.lr=0.01 seed=2', 'optimizer.lr=0.1 seed=1', 'optimizer.lr=0.1 seed=2',
+    ]);
+    const again = cli('sweep', spec, '--resume', '--db', db);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/--resume: no unfinished sweep of .*spec\.json/);
+    const bad = configFile('badspec.json', { base: { data: { target: { kind: 'hinge' } } }, grid: { 'optimizer.lr': [0.1, -1] } });
+    expect(cli('sweep', bad, '--db', db).err).toMatch(/^landscape-lab: cell optimizer\.lr=-1: optimizer\.lr: must be > 0 \(got -1\)\n$/);
   });
 });

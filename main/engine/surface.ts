@@ -47,7 +47,7 @@ export interface SurfaceRequest {
 /** Grid points evaluated per kernel call; bounds memory at GRID_CHUNK·P floats. */
 const GRID_CHUNK = 4096;
 
-function linspace(lo: number, hi: number, count: number): Float64Array {
+export function linspace(lo: number, hi: number, count: number): Float64Array {
   return Float64Array.from({ length: count }, (_, i) => (count === 1 ? (lo + hi) / 2 : lo + ((hi - lo) * i) / (count - 1)));
 }
 

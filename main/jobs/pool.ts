@@ -1,17 +1,11 @@
-// A pool of worker threads for training. A batch of independent runs is split into one contiguous
-// slice per worker; the slices train in parallel and come back in order, as if trained together.
+// A pool of worker threads with one queue. Tasks wait for an idle worker; a batch of independent runs
+// can be split into one slice per worker, trained in parallel and returned in order.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { BackendChoice, KernelChoice } from '../../shared/config.js';
-import type { BatchSpec, RunOutcome, TrainOptions } from '../engine/train.js';
-import type { FromWorker, ToWorker } from './protocol.js';
-
-interface Pending {
-  worker: Worker;
-  resolve: (m: Extract<FromWorker, { type: 'done' }>) => void;
-  reject: (e: Error) => void;
-  onProgress?: (m: Extract<FromWorker, { type: 'progress' }>) => void;
-}
+import { InputError, type BackendChoice, type ExperimentConfig, type KernelChoice } from '../../shared/config.js';
+import type { BatchSpec, Progress, RunOutcome, TrainOptions } from '../engine/train.js';
+import type { RunResult } from '../lab/runs.js';
+import type { FromWorker, Task, TaskResult, ToWorker } from './protocol.js';
 
 /** Running from TypeScript sources (tests, tsx) the worker is the .ts file, loaded through tsx. */
 function spawnWorker(): Worker {
@@ -21,83 +15,129 @@ function spawnWorker(): Worker {
   return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
 }
 
-export interface PoolTrainOptions extends TrainOptions {
-  kernel?: KernelChoice;
-  backend?: BackendChoice;
+interface Queued {
+  id: number;
+  task: Task;
+  resolve: (r: TaskResult) => void;
+  reject: (e: Error) => void;
+  onProgress?: (p: Progress) => void;
+  worker?: Worker;
+}
+
+export interface TaskOptions {
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
 }
 
 export class WorkerPool {
   private readonly workers: Worker[] = [];
-  private readonly pending = new Map<number, Pending>();
+  private readonly idle: Worker[] = [];
+  private readonly queue: Queued[] = [];
+  private readonly active = new Map<number, Queued>();
   private nextId = 1;
 
   constructor(readonly size = availableParallelism()) {
     for (let k = 0; k < size; k++) {
       const worker = spawnWorker();
-      worker.on('message', (m: FromWorker) => this.receive(m));
-      worker.on('error', (e) => this.failAll(e));
+      worker.on('message', (m: FromWorker) => this.receive(worker, m));
+      worker.on('error', (e) => this.fail(worker, e));
       worker.unref();
       this.workers.push(worker);
+      this.idle.push(worker);
     }
   }
 
-  private receive(m: FromWorker): void {
-    const p = this.pending.get(m.id);
-    if (!p) return;
-    if (m.type === 'progress') p.onProgress?.(m);
-    else {
-      this.pending.delete(m.id);
-      // An idle pool must not keep the process alive; a busy one must.
-      if (![...this.pending.values()].some((q) => q.worker === p.worker)) p.worker.unref();
-      if (m.type === 'done') p.resolve(m);
-      else p.reject(new Error(m.message));
+  /** Runs a task on the next idle worker. */
+  submit(task: Task, options: TaskOptions = {}): Promise<TaskResult> {
+    return new Promise((resolve, reject) => {
+      const job: Queued = { id: this.nextId++, task, resolve, reject, onProgress: options.onProgress };
+      if (options.signal) {
+        const cancel = () => {
+          const queuedAt = this.queue.indexOf(job);
+          if (queuedAt >= 0) {
+            this.queue.splice(queuedAt, 1);
+            reject(new DOMException('the job was cancelled before it started', 'AbortError'));
+          } else job.worker?.postMessage({ type: 'cancel', id: job.id } satisfies ToWorker);
+        };
+        if (options.signal.aborted) return cancel();
+        options.signal.addEventListener('abort', cancel, { once: true });
+      }
+      this.queue.push(job);
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const worker = this.idle.shift() as Worker;
+      const job = this.queue.shift() as Queued;
+      job.worker = worker;
+      this.active.set(job.id, job);
+      // A busy pool keeps the process alive; an idle one does not.
+      worker.ref();
+      worker.postMessage({ type: 'task', id: job.id, task: job.task } satisfies ToWorker);
     }
   }
 
-  private failAll(e: Error): void {
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
+  private release(worker: Worker): void {
+    worker.unref();
+    this.idle.push(worker);
+    this.pump();
   }
 
-  /** Trains the batch split across the workers; outcomes in the order of `spec.runs`. */
-  async trainBatch(spec: BatchSpec, options: PoolTrainOptions = {}): Promise<{ outcomes: RunOutcome[]; kernel: 'js' | 'tfjs'; backend: string }> {
+  private receive(worker: Worker, m: FromWorker): void {
+    const job = this.active.get(m.id);
+    if (!job) return;
+    if (m.type === 'progress') {
+      job.onProgress?.(m.progress);
+      return;
+    }
+    this.active.delete(m.id);
+    this.release(worker);
+    if (m.type === 'done') job.resolve(m.result);
+    else job.reject(m.name === 'InputError' ? new InputError(m.message) : Object.assign(new Error(m.message), { name: m.name }));
+  }
+
+  private fail(worker: Worker, e: Error): void {
+    for (const [id, job] of this.active) {
+      if (job.worker === worker) {
+        this.active.delete(id);
+        job.reject(e);
+      }
+    }
+  }
+
+  /** Trains a batch split into one slice per worker; outcomes in the order of `spec.runs`. */
+  async trainBatch(spec: BatchSpec, options: TrainOptions & { kernel?: KernelChoice; backend?: BackendChoice } = {}): Promise<{ outcomes: RunOutcome[]; kernel: 'js' | 'tfjs'; backend: string }> {
     const R = spec.runs.length;
     const parts = Math.max(1, Math.min(this.size, R));
-    const slices = Array.from({ length: parts }, (_, k) => spec.runs.slice(Math.floor((k * R) / parts), Math.floor(((k + 1) * R) / parts)));
     const steps = new Array<number>(parts).fill(0);
     const best = new Array<number | null>(parts).fill(null);
-    const ids: number[] = [];
-    const onAbort = () => ids.forEach((id, k) => this.workers[k].postMessage({ type: 'cancel', id } satisfies ToWorker));
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      const results = await Promise.all(
-        slices.map((runs, k) => {
-          const id = this.nextId++;
-          ids.push(id);
-          return new Promise<Extract<FromWorker, { type: 'done' }>>((resolve, reject) => {
-            const worker = this.workers[k];
-            this.pending.set(id, {
-              worker,
-              resolve,
-              reject,
-              onProgress: (m) => {
-                steps[k] = m.progress.step;
-                best[k] = m.progress.bestLoss;
-                const known = best.filter((b): b is number => b !== null);
-                options.onProgress?.({ step: Math.min(...steps), steps: spec.steps, bestLoss: known.length ? Math.min(...known) : null });
-              },
-            });
-            const message: ToWorker = { type: 'train', id, spec: { ...spec, runs }, kernel: options.kernel ?? 'js', backend: options.backend ?? 'auto' };
-            worker.ref();
-            worker.postMessage(message);
-            if (options.signal?.aborted) onAbort();
-          });
-        }),
-      );
-      return { outcomes: results.flatMap((r) => r.outcomes), kernel: results[0].kernel, backend: results[0].backend };
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort);
-    }
+    const results = await Promise.all(
+      Array.from({ length: parts }, (_, k) => {
+        const runs = spec.runs.slice(Math.floor((k * R) / parts), Math.floor(((k + 1) * R) / parts));
+        return this.submit(
+          { type: 'train', spec: { ...spec, runs }, kernel: options.kernel ?? 'js', backend: options.backend ?? 'auto' },
+          {
+            signal: options.signal,
+            onProgress: (p) => {
+              steps[k] = p.step;
+              best[k] = p.bestLoss;
+              const known = best.filter((b): b is number => b !== null);
+              options.onProgress?.({ step: Math.min(...steps), steps: spec.steps, bestLoss: known.length ? Math.min(...known) : null });
+            },
+          },
+        );
+      }),
+    );
+    const trained = results as Extract<TaskResult, { type: 'train' }>[];
+    return { outcomes: trained.flatMap((r) => r.outcomes), kernel: trained[0].kernel, backend: trained[0].backend };
+  }
+
+  /** Trains a list of configs on one worker (batched where compatible). */
+  async runConfigs(configs: ExperimentConfig[], options: TaskOptions & { kernel?: KernelChoice; backend?: BackendChoice } = {}): Promise<RunResult[]> {
+    const r = (await this.submit({ type: 'runConfigs', configs, kernel: options.kernel, backend: options.backend }, options)) as Extract<TaskResult, { type: 'runConfigs' }>;
+    return r.results;
   }
 
   async close(): Promise<void> {

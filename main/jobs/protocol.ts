@@ -1,12 +1,19 @@
 // Messages between the pool and its workers (structured-cloned; typed arrays are transferred back).
-import type { BackendChoice, KernelChoice } from '../../shared/config.js';
+import type { BackendChoice, ExperimentConfig, KernelChoice } from '../../shared/config.js';
 import type { BatchSpec, Progress, RunOutcome } from '../engine/train.js';
+import type { RunResult } from '../lab/runs.js';
 
-export type ToWorker =
-  | { type: 'train'; id: number; spec: BatchSpec; kernel: KernelChoice; backend: BackendChoice }
-  | { type: 'cancel'; id: number };
+export type Task =
+  | { type: 'train'; spec: BatchSpec; kernel: KernelChoice; backend: BackendChoice }
+  | { type: 'runConfigs'; configs: ExperimentConfig[]; kernel?: KernelChoice; backend?: BackendChoice };
+
+export type TaskResult =
+  | { type: 'train'; outcomes: RunOutcome[]; kernel: 'js' | 'tfjs'; backend: string }
+  | { type: 'runConfigs'; results: RunResult[] };
+
+export type ToWorker = { type: 'task'; id: number; task: Task } | { type: 'cancel'; id: number };
 
 export type FromWorker =
   | { type: 'progress'; id: number; progress: Progress }
-  | { type: 'done'; id: number; outcomes: RunOutcome[]; kernel: 'js' | 'tfjs'; backend: string }
-  | { type: 'error'; id: number; message: string };
+  | { type: 'done'; id: number; result: TaskResult }
+  | { type: 'error'; id: number; message: string; name: string };

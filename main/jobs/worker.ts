@@ -1,19 +1,32 @@
-// A pool worker: trains one slice of a batch with the requested kernel, reports progress, obeys cancel.
+// A pool worker: runs one task at a time (a slice of a batch, or a list of configs), reports
+// progress and obeys cancel.
 import { parentPort } from 'node:worker_threads';
 import { selectKernel, workPerStep } from '../engine/kernels.js';
-import { trainBatch, type RunOutcome } from '../engine/train.js';
-import type { ToWorker, FromWorker } from './protocol.js';
+import { trainBatch, type Progress } from '../engine/train.js';
+import { runConfigs } from '../lab/runs.js';
+import type { FromWorker, Task, TaskResult, ToWorker } from './protocol.js';
 
 if (!parentPort) throw new Error('jobs/worker.ts runs only as a worker thread');
 const port = parentPort;
 const controllers = new Map<number, AbortController>();
 
-function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
-  port.postMessage(message, transfer);
+async function perform(id: number, task: Task, signal: AbortSignal): Promise<TaskResult> {
+  const onProgress = (progress: Progress) => port.postMessage({ type: 'progress', id, progress } satisfies FromWorker);
+  if (task.type === 'train') {
+    const { spec } = task;
+    const kernel = await selectKernel(task.kernel, task.backend, workPerStep(spec.arch, spec.runs.length, spec.batchSize));
+    const outcomes = await trainBatch(kernel, spec, { signal, onProgress });
+    return { type: 'train', outcomes, kernel: kernel.name, backend: kernel.backend };
+  }
+  const results = await runConfigs(task.configs, { kernel: task.kernel, backend: task.backend, signal, onProgress });
+  return { type: 'runConfigs', results };
 }
 
-function buffersOf(outcomes: RunOutcome[]): ArrayBuffer[] {
-  return outcomes.flatMap((o) => [o.loss.steps, o.loss.values, o.snapshots.steps, o.snapshots.params, o.init, o.final].map((a) => a.buffer as ArrayBuffer));
+/** The buffers of every typed array in a result, to transfer instead of copy. */
+function buffersOf(value: unknown, out: Set<ArrayBuffer> = new Set()): ArrayBuffer[] {
+  if (ArrayBuffer.isView(value)) out.add(value.buffer as ArrayBuffer);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) buffersOf(v, out);
+  return [...out];
 }
 
 port.on('message', async (message: ToWorker) => {
@@ -21,18 +34,15 @@ port.on('message', async (message: ToWorker) => {
     controllers.get(message.id)?.abort();
     return;
   }
-  const { id, spec, kernel: kernelChoice, backend } = message;
+  const { id, task } = message;
   const controller = new AbortController();
   controllers.set(id, controller);
   try {
-    const kernel = await selectKernel(kernelChoice, backend, workPerStep(spec.arch, spec.runs.length, spec.batchSize));
-    const outcomes = await trainBatch(kernel, spec, {
-      signal: controller.signal,
-      onProgress: (p) => post({ type: 'progress', id, progress: p }),
-    });
-    post({ type: 'done', id, outcomes, kernel: kernel.name, backend: kernel.backend }, buffersOf(outcomes));
+    const result = await perform(id, task, controller.signal);
+    port.postMessage({ type: 'done', id, result } satisfies FromWorker, buffersOf(result));
   } catch (e) {
-    post({ type: 'error', id, message: e instanceof Error ? e.message : String(e) });
+    const error = e instanceof Error ? e : new Error(String(e));
+    port.postMessage({ type: 'error', id, message: error.message, name: error.name } satisfies FromWorker);
   } finally {
     controllers.delete(id);
   }

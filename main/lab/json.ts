@@ -1,6 +1,7 @@
 // The JSON shapes of results, as the CLI prints them with --json (and later exports reuse).
 // Typed arrays become plain arrays; non-finite numbers become null, as JSON has no NaN.
 import type { Diagnostics } from '../engine/diagnostics.js';
+import type { StoredExperiment } from '../store/experiments.js';
 import type { InterpolationResult, LandscapeResult, OptimumResult, RunResult } from './lab.js';
 
 const list = (a: ArrayLike<number>) => Array.from(a);
@@ -76,4 +77,24 @@ export function interpolationToJson(i: InterpolationResult) {
 /** JSON text with non-finite numbers as null (JSON.stringify already does so). */
 export function stringify(value: unknown, pretty = false): string {
   return JSON.stringify(value, null, pretty ? 2 : undefined);
+}
+
+/**
+ * A stored experiment. A single run prints the same fields as `run --json`, with the experiment's
+ * record under `experiment`; a sweep lists its runs.
+ */
+export function experimentToJson(e: StoredExperiment) {
+  const { runList, surfaces, interpolations, sweep, config, ...summary } = e;
+  const experiment = {
+    ...summary,
+    surfaces: surfaces.map((s) => ({ id: s.id, run: s.runIndex, center: s.center, axes: s.axes, res: s.alphas.length, span: s.span, createdAt: s.createdAt })),
+    interpolations: interpolations.map((i) => ({ id: i.id, run: i.runIndex, from: i.from, to: i.to, points: i.t.length, createdAt: i.createdAt })),
+  };
+  if (!sweep && runList.length === 1) return { ...runToJson(runList[0]), experiment };
+  return {
+    experiment,
+    config,
+    sweep,
+    runs: runList.map((r) => ({ index: r.index, label: r.label, hyper: r.hyper, cell: r.cell, seedIndex: r.seedIndex, ...runToJson(r) })),
+  };
 }

@@ -1,9 +1,7 @@
 // The lab façade: the one room the CLI, IPC and browser bridge all enter. It turns a validated config
 // into engine calls — data, init, kernel, training, optimum, surfaces — and returns plain results.
-import type { BackendChoice, ExperimentConfig, KernelChoice } from '../../shared/config.js';
+import type { ExperimentConfig } from '../../shared/config.js';
 import { InputError, LIMITS } from '../../shared/config.js';
-import { makeDataset, type Dataset } from '../engine/data.js';
-import { diagnose, type Diagnostics } from '../engine/diagnostics.js';
 import {
   difference,
   filterNormalizedDirection,
@@ -13,99 +11,19 @@ import {
   unitDirection,
   type AxesSpec,
 } from '../engine/directions.js';
-import { initialParams } from '../engine/init.js';
 import type { Kernel } from '../engine/kernel.js';
-import { selectKernel, workPerStep } from '../engine/kernels.js';
-import { architectureOf, layoutOf, type Architecture } from '../engine/model.js';
+import { architectureOf, layoutOf } from '../engine/model.js';
 import { bestFoundOptimum, exactOptimum, exactOptimumBlocker, type Optimum } from '../engine/optimum.js';
-import { hyperOf } from '../engine/optimizers.js';
 import { Rng } from '../engine/prng.js';
 import { costSurface, interpolate, MARKERS, type CostSurface, type Interpolation, type MarkerName } from '../engine/surface.js';
-import { defaultRecordEvery, trainBatch, type Progress, type RunStatus } from '../engine/train.js';
+import { EXACT_METHOD, kernelFor, prepare, runConfigs, type JobOptions, type RunResult } from './runs.js';
 
-export interface KernelOptions {
-  /** Overrides config.kernel / config.backend when given. */
-  kernel?: KernelChoice;
-  backend?: BackendChoice;
-}
+export type { JobOptions, KernelOptions, RunResult } from './runs.js';
 
-export interface JobOptions extends KernelOptions {
-  onProgress?: (p: Progress & { phase: string }) => void;
-  signal?: AbortSignal;
-}
-
-export interface RunResult {
-  kernel: Kernel['name'];
-  backend: string;
-  config: ExperimentConfig;
-  layout: readonly string[];
-  data: Dataset;
-  params: { init: Float32Array; final: Float32Array; optimum?: Float32Array };
-  loss: { steps: Uint32Array; values: Float64Array };
-  status: RunStatus;
-  stepsDone: number;
-  finalLoss: number | null;
-  /** The exact optimum's loss and method, when the closed form applies. */
-  optimum?: { kind: 'exact'; loss: number; method: string };
-  diagnostics: { init: Diagnostics; final: Diagnostics };
-  snapshots: { steps: Uint32Array; params: Float32Array };
-  seconds: number;
-}
-
-interface Prepared {
-  config: ExperimentConfig;
-  arch: Architecture;
-  data: Dataset;
-  init: Float32Array;
-}
-
-function prepare(config: ExperimentConfig): Prepared {
-  const data = makeDataset(config);
-  const arch = architectureOf(config, data.dIn);
-  return { config, arch, data, init: initialParams(arch, config.init, config.seed, data) };
-}
-
-async function kernelFor(config: ExperimentConfig, arch: Architecture, runs: number, batchSize: number, o: KernelOptions): Promise<Kernel> {
-  return selectKernel(o.kernel ?? config.kernel, o.backend ?? config.backend, workPerStep(arch, runs, batchSize));
-}
-
-const EXACT_METHOD = 'closed form: one ReLU unit per slope of the hinge, the rest switched off (zero cost)';
-
+/** Trains one config. */
 export async function run(config: ExperimentConfig, options: JobOptions = {}): Promise<RunResult> {
-  const started = performance.now();
-  const { arch, data, init } = prepare(config);
-  const kernel = await kernelFor(config, arch, 1, config.batchSize, options);
-  const [outcome] = await trainBatch(
-    kernel,
-    {
-      arch,
-      batchSize: config.batchSize,
-      steps: config.steps,
-      recordEvery: config.record.every ?? defaultRecordEvery(config.steps),
-      snapshots: config.record.snapshots,
-      runs: [{ seed: config.seed, data, init, hyper: hyperOf(config.optimizer) }],
-    },
-    { signal: options.signal, onProgress: (p) => options.onProgress?.({ ...p, phase: 'training' }) },
-  );
-  const optimumParams = exactOptimum(config, arch, outcome.final) ?? undefined;
-  const optimumLoss = optimumParams ? kernel.losses(arch, data, optimumParams, 1)[0] : null;
-  const values = outcome.loss.values;
-  return {
-    kernel: kernel.name,
-    backend: kernel.backend,
-    config,
-    layout: layoutOf(arch).names,
-    data,
-    params: { init: outcome.init, final: outcome.final, ...(optimumParams ? { optimum: optimumParams } : {}) },
-    loss: outcome.loss,
-    status: outcome.status,
-    stepsDone: outcome.stepsDone,
-    finalLoss: values.length > 0 && outcome.status !== 'diverged' ? values[values.length - 1] : null,
-    ...(optimumParams && optimumLoss !== null ? { optimum: { kind: 'exact' as const, loss: optimumLoss, method: EXACT_METHOD } } : {}),
-    diagnostics: { init: diagnose(arch, outcome.init, data), final: diagnose(arch, outcome.final, data) },
-    snapshots: outcome.snapshots,
-    seconds: (performance.now() - started) / 1000,
-  };
+  const [result] = await runConfigs([config], options);
+  return result;
 }
 
 export interface OptimumResult extends Optimum {

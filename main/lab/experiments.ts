@@ -1,0 +1,98 @@
+// Experiments: saving runs, reopening them exactly, reproducing them, and the surfaces and
+// interpolations computed for them — the façade over the store.
+import { InputError, type ExperimentConfig } from '../../shared/config.js';
+import type { MarkerName } from '../engine/surface.js';
+import type { ExperimentStatus, ExperimentStore, StoredExperiment, StoredRun } from '../store/experiments.js';
+import { APP_VERSION } from '../version.js';
+import { interpolation, landscape, type InterpolationResult, type LandscapeRequest, type LandscapeResult } from './lab.js';
+import { runConfigs, type JobOptions, type RunResult } from './runs.js';
+
+export function defaultName(c: ExperimentConfig): string {
+  const net = `1→${[...c.model.hidden, c.model.outputs].join('→')}`;
+  return `${c.data.target.kind} · ${net} · ${c.optimizer.kind} lr ${c.optimizer.lr} · seed ${c.seed}`;
+}
+
+function statusOf(runs: { status: RunResult['status'] }[]): ExperimentStatus {
+  if (runs.some((r) => r.status === 'cancelled')) return 'cancelled';
+  if (runs.length > 0 && runs.every((r) => r.status === 'diverged')) return 'diverged';
+  return 'done';
+}
+
+/** Saves one finished run as a new experiment (atomically); returns its id. */
+export function saveRun(store: ExperimentStore, result: RunResult, name?: string): number {
+  return store.saveExperiment(
+    { name: name ?? defaultName(result.config), config: result.config, kernel: result.kernel, backend: result.backend, appVersion: APP_VERSION },
+    statusOf([result]),
+    [{ ...result, label: 'run', hyper: { seed: result.config.seed }, cell: null, seedIndex: null }],
+  );
+}
+
+export function runOf(experiment: StoredExperiment, runIndex = 0): StoredRun {
+  const run = experiment.runList.find((r) => r.index === runIndex);
+  if (!run) {
+    throw new InputError(`run: experiment ${experiment.id} has no run ${runIndex} (it has ${experiment.runList.length}: 0…${experiment.runList.length - 1})`);
+  }
+  return run;
+}
+
+export interface Reproduction {
+  id: number;
+  matches: boolean;
+  runs: { index: number; label: string; matches: boolean; difference?: string }[];
+  kernel: string;
+  backend: string;
+}
+
+function firstDifference(name: string, a: ArrayLike<number>, b: ArrayLike<number>): string | null {
+  if (a.length !== b.length) return `${name} has ${b.length} values now, ${a.length} stored`;
+  for (let i = 0; i < a.length; i++) {
+    if (!Object.is(a[i], b[i])) return `${name}[${i}] is ${b[i]} now, ${a[i]} stored`;
+  }
+  return null;
+}
+
+/** Re-runs every run's config on the kernel it ran on and reports whether every number matches. */
+export async function reproduce(store: ExperimentStore, id: number, options: JobOptions = {}): Promise<Reproduction> {
+  const experiment = store.get(id);
+  const stored = experiment.runList;
+  if (stored.length === 0) throw new InputError(`experiment ${id}: has no finished runs to reproduce`);
+  const kernel = stored[0].kernel;
+  const backend = kernel === 'js' ? 'auto' : stored[0].backend;
+  const again = await runConfigs(
+    stored.map((r) => r.config),
+    { ...options, kernel, backend: backend as JobOptions['backend'] },
+  );
+  const runs = stored.map((s, k) => {
+    const now = again[k];
+    const difference =
+      firstDifference('loss.steps', s.loss.steps, now.loss.steps) ??
+      firstDifference('loss.values', s.loss.values, now.loss.values) ??
+      firstDifference('params.init', s.params.init, now.params.init) ??
+      firstDifference('params.final', s.params.final, now.params.final) ??
+      firstDifference('snapshots', s.snapshots.params, now.snapshots.params) ??
+      (now.backend !== s.backend ? `ran on ${now.kernel}/${now.backend} now, ${s.kernel}/${s.backend} stored` : null);
+    return { index: s.index, label: s.label, matches: difference === null, ...(difference ? { difference } : {}) };
+  });
+  return { id, matches: runs.every((r) => r.matches), runs, kernel: again[0].kernel, backend: again[0].backend };
+}
+
+/** A cost surface around one of an experiment's runs, from its stored trajectory; stored with it. */
+export async function experimentLandscape(store: ExperimentStore, id: number, req: LandscapeRequest, options: JobOptions & { runIndex?: number } = {}): Promise<LandscapeResult & { surfaceId: number }> {
+  const trained = runOf(store.get(id), options.runIndex ?? 0);
+  const surface = await landscape(trained.config, req, { ...options, trained });
+  const surfaceId = store.addSurface(id, trained.index, surface);
+  return { ...surface, surfaceId };
+}
+
+/** An interpolation between two of an experiment's points; stored with it. */
+export async function experimentInterpolation(
+  store: ExperimentStore,
+  id: number,
+  req: { from: MarkerName; to: MarkerName; points: number },
+  options: JobOptions & { runIndex?: number } = {},
+): Promise<InterpolationResult> {
+  const trained = runOf(store.get(id), options.runIndex ?? 0);
+  const curve = await interpolation(trained.config, req, { ...options, trained });
+  store.addInterpolation(id, trained.index, curve);
+  return curve;
+}

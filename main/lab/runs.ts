@@ -1,0 +1,124 @@
+// Turning configs into finished runs: data, init, kernel, batched training, exact optimum and
+// diagnostics. Runs whose configs can share a batch train together. Pure orchestration of the engine,
+// so worker threads can run it too.
+import type { BackendChoice, ExperimentConfig, KernelChoice } from '../../shared/config.js';
+import { makeDataset, type Dataset } from '../engine/data.js';
+import { diagnose, type Diagnostics } from '../engine/diagnostics.js';
+import { initialParams } from '../engine/init.js';
+import type { Kernel } from '../engine/kernel.js';
+import { selectKernel, workPerStep } from '../engine/kernels.js';
+import { architectureKey, architectureOf, layoutOf, type Architecture } from '../engine/model.js';
+import { exactOptimum } from '../engine/optimum.js';
+import { hyperOf } from '../engine/optimizers.js';
+import { defaultRecordEvery, trainBatch, type Progress, type RunStatus } from '../engine/train.js';
+
+export interface KernelOptions {
+  /** Overrides config.kernel / config.backend when given. */
+  kernel?: KernelChoice;
+  backend?: BackendChoice;
+}
+
+export interface JobOptions extends KernelOptions {
+  onProgress?: (p: Progress & { phase: string }) => void;
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  kernel: Kernel['name'];
+  backend: string;
+  config: ExperimentConfig;
+  layout: readonly string[];
+  data: Dataset;
+  params: { init: Float32Array; final: Float32Array; optimum?: Float32Array };
+  loss: { steps: Uint32Array; values: Float64Array };
+  status: RunStatus;
+  stepsDone: number;
+  finalLoss: number | null;
+  /** The exact optimum's loss and method, when the closed form applies. */
+  optimum?: { kind: 'exact'; loss: number; method: string };
+  diagnostics: { init: Diagnostics; final: Diagnostics };
+  snapshots: { steps: Uint32Array; params: Float32Array };
+  seconds: number;
+}
+
+export interface Prepared {
+  config: ExperimentConfig;
+  arch: Architecture;
+  data: Dataset;
+  init: Float32Array;
+}
+
+export function prepare(config: ExperimentConfig): Prepared {
+  const data = makeDataset(config);
+  const arch = architectureOf(config, data.dIn);
+  return { config, arch, data, init: initialParams(arch, config.init, config.seed, data) };
+}
+
+export async function kernelFor(config: ExperimentConfig, arch: Architecture, runs: number, batchSize: number, o: KernelOptions): Promise<Kernel> {
+  return selectKernel(o.kernel ?? config.kernel, o.backend ?? config.backend, workPerStep(arch, runs, batchSize));
+}
+
+export const EXACT_METHOD = 'closed form: one ReLU unit per slope of the hinge, the rest switched off (zero cost)';
+
+function recordEveryOf(c: ExperimentConfig): number {
+  return c.record.every ?? defaultRecordEvery(c.steps);
+}
+
+/** Configs with equal keys can train in one batch. */
+function batchKey(p: Prepared): string {
+  const c = p.config;
+  return [architectureKey(p.arch), p.data.n, c.batchSize, c.steps, recordEveryOf(c), c.record.snapshots, c.optimizer.kind, c.kernel, c.backend].join('|');
+}
+
+/** Trains every config (batched where they are compatible) and returns one result per config, in order. */
+export async function runConfigs(configs: readonly ExperimentConfig[], options: JobOptions = {}): Promise<RunResult[]> {
+  const prepared = configs.map(prepare);
+  const groups = new Map<string, number[]>();
+  prepared.forEach((p, k) => {
+    const key = batchKey(p);
+    groups.set(key, [...(groups.get(key) ?? []), k]);
+  });
+  const results = new Array<RunResult>(configs.length);
+  for (const members of groups.values()) {
+    const started = performance.now();
+    const first = prepared[members[0]];
+    const c = first.config;
+    const kernel = await kernelFor(c, first.arch, members.length, c.batchSize, options);
+    const outcomes = await trainBatch(
+      kernel,
+      {
+        arch: first.arch,
+        batchSize: c.batchSize,
+        steps: c.steps,
+        recordEvery: recordEveryOf(c),
+        snapshots: c.record.snapshots,
+        runs: members.map((k) => ({ seed: prepared[k].config.seed, data: prepared[k].data, init: prepared[k].init, hyper: hyperOf(prepared[k].config.optimizer) })),
+      },
+      { signal: options.signal, onProgress: (p) => options.onProgress?.({ ...p, phase: 'training' }) },
+    );
+    const seconds = (performance.now() - started) / 1000 / members.length;
+    members.forEach((k, m) => {
+      const { config, arch, data } = prepared[k];
+      const outcome = outcomes[m];
+      const optimumParams = exactOptimum(config, arch, outcome.final) ?? undefined;
+      const values = outcome.loss.values;
+      results[k] = {
+        kernel: kernel.name,
+        backend: kernel.backend,
+        config,
+        layout: layoutOf(arch).names,
+        data,
+        params: { init: outcome.init, final: outcome.final, ...(optimumParams ? { optimum: optimumParams } : {}) },
+        loss: outcome.loss,
+        status: outcome.status,
+        stepsDone: outcome.stepsDone,
+        finalLoss: values.length > 0 && outcome.status !== 'diverged' ? values[values.length - 1] : null,
+        ...(optimumParams ? { optimum: { kind: 'exact' as const, loss: kernel.losses(arch, data, optimumParams, 1)[0], method: EXACT_METHOD } } : {}),
+        diagnostics: { init: diagnose(arch, outcome.init, data), final: diagnose(arch, outcome.final, data) },
+        snapshots: outcome.snapshots,
+        seconds,
+      };
+    });
+  }
+  return results;
+}

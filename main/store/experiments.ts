@@ -1,0 +1,438 @@
+// The experiments repository: experiments, their runs, surfaces and interpolations, in SQLite.
+// Whole experiments are saved in one transaction (all or nothing); a sweep's runs are added one
+// transaction each, as they finish. Arrays go in as BLOBs and come back bit-identical.
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { InputError, parseConfig, type ExperimentConfig } from '../../shared/config.js';
+import { architectureOf, layoutOf } from '../engine/model.js';
+import { linspace } from '../engine/surface.js';
+import type { RunStatus } from '../engine/train.js';
+import type { InterpolationResult, LandscapeResult, RunResult } from '../lab/lab.js';
+import { fromBlob, toBlob } from './blobs.js';
+import { explainSqliteError, type Db } from './db.js';
+
+export type ExperimentStatus = 'running' | 'done' | 'cancelled' | 'interrupted' | 'diverged';
+export const EXPERIMENT_STATUSES: readonly ExperimentStatus[] = ['running', 'done', 'cancelled', 'interrupted', 'diverged'];
+
+export interface ExperimentMeta {
+  name: string;
+  config: ExperimentConfig;
+  kernel: string;
+  backend: string;
+  appVersion: string;
+  notes?: string;
+  tags?: string[];
+}
+
+export interface ExperimentSummary {
+  id: number;
+  uid: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  seed: number;
+  kernel: string;
+  backend: string;
+  appVersion: string;
+  status: ExperimentStatus;
+  notes: string;
+  tags: string[];
+  runs: number;
+  /** The lowest final loss over the runs (null when none finished with a finite loss). */
+  bestLoss: number | null;
+  isSweep: boolean;
+}
+
+/** A run as stored: the lab's result plus where it sits in its experiment. */
+export interface StoredRun extends RunResult {
+  index: number;
+  label: string;
+  /** What distinguishes this run within its experiment (sweep cell values, seed). */
+  hyper: Record<string, unknown>;
+  cell: number | null;
+  seedIndex: number | null;
+}
+
+export type RunToSave = Omit<StoredRun, 'index' | 'layout'> & { index?: number };
+
+export interface StoredSurface extends LandscapeResult {
+  id: number;
+  runIndex: number;
+  createdAt: string;
+}
+
+export interface StoredInterpolation extends InterpolationResult {
+  id: number;
+  runIndex: number;
+  createdAt: string;
+}
+
+export interface StoredExperiment extends ExperimentSummary {
+  config: ExperimentConfig;
+  runList: StoredRun[];
+  surfaces: StoredSurface[];
+  interpolations: StoredInterpolation[];
+  sweep: { spec: unknown; cells: number; seeds: number } | null;
+}
+
+const now = () => new Date().toISOString();
+
+interface ExperimentRow {
+  id: number;
+  uid: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+  config: string;
+  seed: number;
+  kernel: string;
+  backend: string;
+  app_version: string;
+  status: ExperimentStatus;
+  notes: string;
+  tags: string;
+  runs: number;
+  best_loss: number | null;
+  is_sweep: number;
+}
+
+function summaryOf(r: ExperimentRow): ExperimentSummary {
+  return {
+    id: r.id,
+    uid: r.uid,
+    name: r.name,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    seed: r.seed,
+    kernel: r.kernel,
+    backend: r.backend,
+    appVersion: r.app_version,
+    status: r.status,
+    notes: r.notes,
+    tags: JSON.parse(r.tags) as string[],
+    runs: r.runs,
+    bestLoss: r.best_loss,
+    isSweep: r.is_sweep === 1,
+  };
+}
+
+const SUMMARY_SQL = `
+  SELECT e.*, (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id) AS runs,
+         (SELECT min(final_loss) FROM runs r WHERE r.experiment_id = e.id) AS best_loss,
+         EXISTS (SELECT 1 FROM sweeps s WHERE s.experiment_id = e.id) AS is_sweep
+  FROM experiments e`;
+
+export class ExperimentStore {
+  constructor(
+    readonly db: Db,
+    readonly file: string,
+  ) {}
+
+  private write<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      return explainSqliteError(this.file, e);
+    }
+  }
+
+  private read<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      return explainSqliteError(this.file, e);
+    }
+  }
+
+  /** Saves a whole experiment and its runs in one transaction; returns its id. */
+  saveExperiment(meta: ExperimentMeta, status: ExperimentStatus, runs: RunToSave[]): number {
+    return this.write(() => {
+      const id = this.insertExperiment(meta, status, null);
+      runs.forEach((run, k) => this.insertRun(id, { ...run, index: run.index ?? k }));
+      return id;
+    });
+  }
+
+  /** Starts an experiment whose runs arrive one by one (a sweep); it stays `running` until finished. */
+  beginExperiment(meta: ExperimentMeta, sweep?: { spec: unknown; cells: number; seeds: number }): number {
+    return this.write(() => {
+      const id = this.insertExperiment(meta, 'running', process.pid);
+      if (sweep) {
+        this.db.prepare('INSERT INTO sweeps (experiment_id, spec, cells, seeds) VALUES (?, ?, ?, ?)').run(id, JSON.stringify(sweep.spec), sweep.cells, sweep.seeds);
+      }
+      return id;
+    });
+  }
+
+  /** Takes over a running or interrupted experiment to continue it (sweep --resume). */
+  claimExperiment(id: number): void {
+    this.write(() => {
+      this.db.prepare("UPDATE experiments SET status = 'running', owner_pid = ?, owner_host = ?, updated_at = ? WHERE id = ?").run(process.pid, hostname(), now(), id);
+    });
+  }
+
+  addRun(experimentId: number, run: RunToSave & { index: number }): void {
+    this.write(() => {
+      this.insertRun(experimentId, run);
+      this.db.prepare('UPDATE experiments SET updated_at = ? WHERE id = ?').run(now(), experimentId);
+    });
+  }
+
+  finishExperiment(id: number, status: ExperimentStatus): void {
+    this.write(() => {
+      this.db.prepare('UPDATE experiments SET status = ?, owner_pid = NULL, updated_at = ? WHERE id = ?').run(status, now(), id);
+    });
+  }
+
+  private insertExperiment(meta: ExperimentMeta, status: ExperimentStatus, ownerPid: number | null, uid: string = randomUUID(), times?: { created: string; updated: string }): number {
+    const t = now();
+    const info = this.db
+      .prepare(
+        `INSERT INTO experiments (uid, name, created_at, updated_at, config, seed, kernel, backend, app_version, status, notes, tags, owner_pid, owner_host)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        uid,
+        meta.name,
+        times?.created ?? t,
+        times?.updated ?? t,
+        JSON.stringify(meta.config),
+        meta.config.seed,
+        meta.kernel,
+        meta.backend,
+        meta.appVersion,
+        status,
+        meta.notes ?? '',
+        JSON.stringify(meta.tags ?? []),
+        ownerPid,
+        ownerPid === null ? null : hostname(),
+      );
+    return Number(info.lastInsertRowid);
+  }
+
+  private insertRun(experimentId: number, run: RunToSave & { index: number }): void {
+    this.db
+      .prepare(
+        `INSERT INTO runs (experiment_id, idx, label, config, hyper, status, steps_done, final_loss, seconds, kernel, backend,
+           loss_steps, loss_values, snapshot_steps, snapshots, init, final, optimum, optimum_info, data_x, data_y, diagnostics, cell, seed_index)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        experimentId,
+        run.index,
+        run.label,
+        JSON.stringify(run.config),
+        JSON.stringify(run.hyper),
+        run.status,
+        run.stepsDone,
+        run.finalLoss,
+        run.seconds,
+        run.kernel,
+        run.backend,
+        toBlob(run.loss.steps),
+        toBlob(run.loss.values),
+        toBlob(run.snapshots.steps),
+        toBlob(run.snapshots.params),
+        toBlob(run.params.init),
+        toBlob(run.params.final),
+        run.params.optimum ? toBlob(run.params.optimum) : null,
+        run.optimum ? JSON.stringify(run.optimum) : null,
+        toBlob(run.data.x),
+        toBlob(run.data.y),
+        JSON.stringify(run.diagnostics),
+        run.cell,
+        run.seedIndex,
+      );
+  }
+
+  list(): ExperimentSummary[] {
+    return this.read(() => (this.db.prepare(`${SUMMARY_SQL} ORDER BY e.id`).all() as ExperimentRow[]).map(summaryOf));
+  }
+
+  private row(id: number): ExperimentRow {
+    const r = this.db.prepare(`${SUMMARY_SQL} WHERE e.id = ?`).get(id) as ExperimentRow | undefined;
+    if (!r) throw new InputError(`experiment ${id}: no such experiment in ${this.file}; see landscape-lab list`);
+    return r;
+  }
+
+  summary(id: number): ExperimentSummary {
+    return this.read(() => summaryOf(this.row(id)));
+  }
+
+  get(id: number): StoredExperiment {
+    return this.read(() => {
+      const r = this.row(id);
+      const sweep = this.db.prepare('SELECT spec, cells, seeds FROM sweeps WHERE experiment_id = ?').get(id) as { spec: string; cells: number; seeds: number } | undefined;
+      return {
+        ...summaryOf(r),
+        config: parseConfig(JSON.parse(r.config)),
+        runList: this.runs(id),
+        surfaces: this.surfaces(id),
+        interpolations: this.interpolations(id),
+        sweep: sweep ? { spec: JSON.parse(sweep.spec), cells: sweep.cells, seeds: sweep.seeds } : null,
+      };
+    });
+  }
+
+  runs(experimentId: number): StoredRun[] {
+    const rows = this.db.prepare('SELECT * FROM runs WHERE experiment_id = ? ORDER BY idx').all(experimentId) as Record<string, unknown>[];
+    return rows.map((row) => {
+      const config = parseConfig(JSON.parse(row.config as string));
+      const b = (k: string) => row[k] as Buffer;
+      const x = fromBlob('f32', b('data_x'));
+      const optimumInfo = row.optimum_info ? (JSON.parse(row.optimum_info as string) as RunResult['optimum']) : undefined;
+      return {
+        index: row.idx as number,
+        label: row.label as string,
+        hyper: JSON.parse(row.hyper as string) as Record<string, unknown>,
+        cell: row.cell as number | null,
+        seedIndex: row.seed_index as number | null,
+        kernel: row.kernel as RunResult['kernel'],
+        backend: row.backend as string,
+        config,
+        layout: layoutOf(architectureOf(config)).names,
+        data: { x, y: fromBlob('f32', b('data_y')), n: x.length, dIn: 1 },
+        params: {
+          init: fromBlob('f32', b('init')),
+          final: fromBlob('f32', b('final')),
+          ...(row.optimum ? { optimum: fromBlob('f32', b('optimum')) } : {}),
+        },
+        loss: { steps: fromBlob('u32', b('loss_steps')), values: fromBlob('f64', b('loss_values')) },
+        status: row.status as RunStatus,
+        stepsDone: row.steps_done as number,
+        finalLoss: row.final_loss as number | null,
+        ...(optimumInfo ? { optimum: optimumInfo } : {}),
+        diagnostics: JSON.parse(row.diagnostics as string) as RunResult['diagnostics'],
+        snapshots: { steps: fromBlob('u32', b('snapshot_steps')), params: fromBlob('f32', b('snapshots')) },
+        seconds: row.seconds as number,
+      };
+    });
+  }
+
+  rename(id: number, name: string): void {
+    const trimmed = name.trim();
+    if (!trimmed) throw new InputError('name: must not be empty');
+    if (trimmed.length > 200) throw new InputError(`name: must be at most 200 characters (got ${trimmed.length})`);
+    this.write(() => {
+      this.row(id);
+      this.db.prepare('UPDATE experiments SET name = ?, updated_at = ? WHERE id = ?').run(trimmed, now(), id);
+    });
+  }
+
+  setNotes(id: number, notes: string, tags?: string[]): void {
+    this.write(() => {
+      this.row(id);
+      this.db.prepare('UPDATE experiments SET notes = ?, tags = coalesce(?, tags), updated_at = ? WHERE id = ?').run(notes, tags ? JSON.stringify(tags) : null, now(), id);
+    });
+  }
+
+  delete(id: number): void {
+    this.write(() => {
+      this.row(id);
+      this.db.prepare('DELETE FROM experiments WHERE id = ?').run(id);
+    });
+  }
+
+  addSurface(experimentId: number, runIndex: number, s: LandscapeResult): number {
+    return this.write(() => {
+      this.row(experimentId);
+      return this.insertSurfaceRow(experimentId, { ...s, runIndex });
+    });
+  }
+
+  surfaces(experimentId: number): StoredSurface[] {
+    const rows = this.db.prepare('SELECT * FROM surfaces WHERE experiment_id = ? ORDER BY id').all(experimentId) as Record<string, unknown>[];
+    return rows.map((row) => {
+      const res = row.res as number;
+      const span = row.span as number;
+      const grid = linspace(-span, span, res);
+      const b = (k: string) => row[k] as Buffer;
+      return {
+        id: row.id as number,
+        runIndex: row.run_idx as number,
+        createdAt: row.created_at as string,
+        center: row.center as StoredSurface['center'],
+        axes: JSON.parse(row.axes as string) as StoredSurface['axes'],
+        axisLabels: JSON.parse(row.axis_labels as string) as [string, string],
+        span,
+        kernel: row.kernel as StoredSurface['kernel'],
+        backend: row.backend as string,
+        optimumKind: row.optimum_kind as StoredSurface['optimumKind'],
+        centerParams: fromBlob('f32', b('center_params')),
+        d1: fromBlob('f64', b('d1')),
+        d2: fromBlob('f64', b('d2')),
+        alphas: grid,
+        betas: Float64Array.from(grid),
+        loss: fromBlob('f64', b('loss')),
+        trajectory: { alpha: fromBlob('f64', b('traj_alpha')), beta: fromBlob('f64', b('traj_beta')), loss: fromBlob('f64', b('traj_loss')) },
+        markers: JSON.parse(row.markers as string) as StoredSurface['markers'],
+        ...(row.explained ? { explained: JSON.parse(row.explained as string) as [number, number] } : {}),
+      };
+    });
+  }
+
+  addInterpolation(experimentId: number, runIndex: number, i: InterpolationResult): number {
+    return this.write(() => {
+      this.row(experimentId);
+      return this.insertInterpolationRow(experimentId, { ...i, runIndex });
+    });
+  }
+
+  interpolations(experimentId: number): StoredInterpolation[] {
+    const rows = this.db.prepare('SELECT * FROM interpolations WHERE experiment_id = ? ORDER BY id').all(experimentId) as Record<string, unknown>[];
+    return rows.map((row) => ({
+      id: row.id as number,
+      runIndex: row.run_idx as number,
+      createdAt: row.created_at as string,
+      from: row.from_point as StoredInterpolation['from'],
+      to: row.to_point as StoredInterpolation['to'],
+      optimumKind: row.optimum_kind as StoredInterpolation['optimumKind'],
+      t: fromBlob('f64', row.t as Buffer),
+      loss: fromBlob('f64', row.loss as Buffer),
+    }));
+  }
+
+  /** Imports whole experiments (already validated) in one transaction; returns the new ids. */
+  importExperiments(items: { meta: ExperimentMeta; uid: string; status: ExperimentStatus; createdAt: string; updatedAt: string; runs: RunToSave[]; surfaces: (LandscapeResult & { runIndex: number })[]; interpolations: (InterpolationResult & { runIndex: number })[]; sweep: { spec: unknown; cells: number; seeds: number } | null }[]): { id: number; renamed: boolean }[] {
+    return this.write(() =>
+      items.map((item) => {
+        const taken = this.db.prepare('SELECT 1 FROM experiments WHERE uid = ?').get(item.uid) !== undefined;
+        const uid = taken ? randomUUID() : item.uid;
+        const meta = taken ? { ...item.meta, name: `${item.meta.name} (imported)` } : item.meta;
+        // A running experiment from another machine cannot be resumed here.
+        const status = item.status === 'running' ? 'interrupted' : item.status;
+        const id = this.insertExperiment(meta, status, null, uid, { created: item.createdAt, updated: item.updatedAt });
+        item.runs.forEach((run, k) => this.insertRun(id, { ...run, index: run.index ?? k }));
+        if (item.sweep) this.db.prepare('INSERT INTO sweeps (experiment_id, spec, cells, seeds) VALUES (?, ?, ?, ?)').run(id, JSON.stringify(item.sweep.spec), item.sweep.cells, item.sweep.seeds);
+        item.surfaces.forEach((s) => this.insertSurfaceRow(id, s));
+        item.interpolations.forEach((i) => this.insertInterpolationRow(id, i));
+        return { id, renamed: taken };
+      }),
+    );
+  }
+
+  private insertInterpolationRow(experimentId: number, i: InterpolationResult & { runIndex: number }): number {
+    const info = this.db
+      .prepare('INSERT INTO interpolations (experiment_id, run_idx, created_at, from_point, to_point, optimum_kind, t, loss) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(experimentId, i.runIndex, now(), i.from, i.to, i.optimumKind, toBlob(i.t), toBlob(i.loss));
+    return Number(info.lastInsertRowid);
+  }
+
+  private insertSurfaceRow(experimentId: number, s: LandscapeResult & { runIndex: number }): number {
+    const info = this.db
+      .prepare(
+        `INSERT INTO surfaces (experiment_id, run_idx, created_at, center, axes, axis_labels, res, span, kernel, backend, optimum_kind,
+           center_params, d1, d2, loss, traj_alpha, traj_beta, traj_loss, markers, explained)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        experimentId, s.runIndex, now(), s.center, JSON.stringify(s.axes), JSON.stringify(s.axisLabels), s.alphas.length, s.span,
+        s.kernel, s.backend, s.optimumKind, toBlob(s.centerParams), toBlob(s.d1), toBlob(s.d2), toBlob(s.loss),
+        toBlob(s.trajectory.alpha), toBlob(s.trajectory.beta), toBlob(s.trajectory.loss), JSON.stringify(s.markers),
+        s.explained ? JSON.stringify(s.explained) : null,
+      );
+    return Number(info.lastInsertRowid);
+  }
+}

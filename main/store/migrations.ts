@@ -1,0 +1,110 @@
+// The schema, as forward-only migrations. `PRAGMA user_version` is the number of migrations applied.
+// Every BLOB column holds a little-endian typed array; its element type is named in the comment.
+import type { Database } from 'better-sqlite3';
+
+/** 'LLab' — marks a file as Landscape Lab's own (PRAGMA application_id). */
+export const APPLICATION_ID = 0x4c4c6162;
+
+export const MIGRATIONS: ((db: Database) => void)[] = [
+  // 1: experiments, their runs, cost surfaces and interpolations.
+  (db) => {
+    db.exec(`
+      PRAGMA application_id = ${APPLICATION_ID};
+      CREATE TABLE experiments (
+        id          INTEGER PRIMARY KEY,
+        uid         TEXT NOT NULL UNIQUE,
+        name        TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL,
+        config      TEXT NOT NULL,            -- JSON, validated
+        seed        INTEGER NOT NULL,
+        kernel      TEXT NOT NULL,
+        backend     TEXT NOT NULL,
+        app_version TEXT NOT NULL,
+        status      TEXT NOT NULL CHECK (status IN ('running', 'done', 'cancelled', 'interrupted', 'diverged')),
+        notes       TEXT NOT NULL DEFAULT '',
+        tags        TEXT NOT NULL DEFAULT '[]', -- JSON array of strings
+        owner_pid   INTEGER,                  -- the process writing a running experiment
+        owner_host  TEXT
+      );
+      CREATE TABLE runs (
+        id             INTEGER PRIMARY KEY,
+        experiment_id  INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+        idx            INTEGER NOT NULL,      -- order within the experiment
+        label          TEXT NOT NULL,
+        config         TEXT NOT NULL,         -- JSON: the exact config this run used
+        hyper          TEXT NOT NULL,         -- JSON: what distinguishes it (sweep cell values, seed)
+        status         TEXT NOT NULL CHECK (status IN ('done', 'cancelled', 'diverged')),
+        steps_done     INTEGER NOT NULL,
+        final_loss     REAL,
+        seconds        REAL NOT NULL,
+        kernel         TEXT NOT NULL,
+        backend        TEXT NOT NULL,
+        loss_steps     BLOB NOT NULL,         -- u32
+        loss_values    BLOB NOT NULL,         -- f64
+        snapshot_steps BLOB NOT NULL,         -- u32
+        snapshots      BLOB NOT NULL,         -- f32 [K][P]
+        init           BLOB NOT NULL,         -- f32 [P]
+        final          BLOB NOT NULL,         -- f32 [P]
+        optimum        BLOB,                  -- f32 [P], when exact
+        optimum_info   TEXT,                  -- JSON: kind, loss, method
+        data_x         BLOB NOT NULL,         -- f32 [n][dIn]
+        data_y         BLOB NOT NULL,         -- f32 [n]
+        diagnostics    TEXT NOT NULL,         -- JSON
+        UNIQUE (experiment_id, idx)
+      );
+      CREATE TABLE surfaces (
+        id            INTEGER PRIMARY KEY,
+        experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+        run_idx       INTEGER NOT NULL,
+        created_at    TEXT NOT NULL,
+        center        TEXT NOT NULL,
+        axes          TEXT NOT NULL,          -- JSON
+        axis_labels   TEXT NOT NULL,          -- JSON
+        res           INTEGER NOT NULL,
+        span          REAL NOT NULL,
+        kernel        TEXT NOT NULL,
+        backend       TEXT NOT NULL,
+        optimum_kind  TEXT NOT NULL,
+        center_params BLOB NOT NULL,          -- f32 [P]
+        d1            BLOB NOT NULL,          -- f64 [P]
+        d2            BLOB NOT NULL,          -- f64 [P]
+        loss          BLOB NOT NULL,          -- f64 [res][res], row per beta
+        traj_alpha    BLOB NOT NULL,          -- f64
+        traj_beta     BLOB NOT NULL,          -- f64
+        traj_loss     BLOB NOT NULL,          -- f64
+        markers       TEXT NOT NULL,          -- JSON
+        explained     TEXT                    -- JSON, pca axes only
+      );
+      CREATE TABLE interpolations (
+        id            INTEGER PRIMARY KEY,
+        experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+        run_idx       INTEGER NOT NULL,
+        created_at    TEXT NOT NULL,
+        from_point    TEXT NOT NULL,
+        to_point      TEXT NOT NULL,
+        optimum_kind  TEXT NOT NULL,
+        t             BLOB NOT NULL,          -- f64
+        loss          BLOB NOT NULL           -- f64
+      );
+      CREATE INDEX runs_by_experiment ON runs (experiment_id, idx);
+      CREATE INDEX surfaces_by_experiment ON surfaces (experiment_id);
+      CREATE INDEX interpolations_by_experiment ON interpolations (experiment_id);
+    `);
+  },
+  // 2: sweeps — the spec, and which run belongs to which cell and seed.
+  (db) => {
+    db.exec(`
+      CREATE TABLE sweeps (
+        experiment_id INTEGER PRIMARY KEY REFERENCES experiments(id) ON DELETE CASCADE,
+        spec          TEXT NOT NULL,          -- JSON, validated
+        cells         INTEGER NOT NULL,
+        seeds         INTEGER NOT NULL
+      );
+      ALTER TABLE runs ADD COLUMN cell INTEGER;
+      ALTER TABLE runs ADD COLUMN seed_index INTEGER;
+    `);
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,116 @@
+// A sweep: a grid over any config fields (lists of values, or linear / log ranges) × a number of
+// seeds. Every cell's config is validated before anything runs.
+import { z } from 'zod';
+import { formatIssue, InputError, parseConfig, type ExperimentConfig } from './config.js';
+
+export const MAX_SWEEP_RUNS = 100_000;
+
+const Range = z.strictObject({
+  from: z.number().finite(),
+  to: z.number().finite(),
+  count: z.number().int().min(2).max(1000),
+  scale: z.enum(['linear', 'log']).default('linear'),
+});
+const Value = z.union([z.number().finite(), z.string(), z.boolean(), z.array(z.number().finite()), z.record(z.string(), z.unknown())]);
+const Axis = z.union([z.array(Value).min(1).max(1000), Range]);
+
+export const SweepSpec = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  /** The config every cell starts from (every field but data.target has a default). */
+  base: z.record(z.string(), z.unknown()),
+  /** Config paths (`optimizer.lr`, `model.hidden`, `data.target.x0`) → values or a range. */
+  grid: z.record(z.string().regex(/^[A-Za-z]\w*(\.[A-Za-z]\w*)*$/, 'must be a dotted config path such as optimizer.lr'), Axis).default({}),
+  /** Runs per cell, with seeds base.seed, base.seed + 1, … */
+  seeds: z.number().int().min(1).max(1000).default(1),
+  /** A run succeeds when its final loss is below this. */
+  threshold: z.number().positive().default(1e-3),
+});
+export type SweepSpec = z.output<typeof SweepSpec>;
+export type SweepValue = z.output<typeof Value>;
+
+export interface SweepCell {
+  index: number;
+  values: Record<string, SweepValue>;
+  config: ExperimentConfig;
+}
+
+export function axisValues(axis: z.output<typeof Axis>): SweepValue[] {
+  if (Array.isArray(axis)) return axis;
+  const { from, to, count, scale } = axis;
+  // Rounded to 12 significant digits, so a log range over 1e-3…1e-1 gives 0.01, not 0.010000000000000005.
+  return Array.from({ length: count }, (_, i) => {
+    const f = i / (count - 1);
+    const v = scale === 'log' ? Math.exp(Math.log(from) + f * (Math.log(to) - Math.log(from))) : from + f * (to - from);
+    return Number(v.toPrecision(12));
+  });
+}
+
+/**
+ * Sets `path` in a copy of the raw config. A missing object on the way is created; where the full
+ * config has a `kind` there (optimizer, init), the new object gets that kind, so `optimizer.lr` works
+ * on a base that leaves the optimizer to its default.
+ */
+function withValue(base: Record<string, unknown>, full: unknown, path: string, value: unknown): Record<string, unknown> {
+  const keys = path.split('.');
+  const root = structuredClone(base);
+  let node: Record<string, unknown> = root;
+  let defaults = full as Record<string, unknown> | undefined;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    defaults = defaults?.[key] as Record<string, unknown> | undefined;
+    const kind = defaults && typeof defaults === 'object' && 'kind' in defaults ? { kind: defaults.kind } : {};
+    node = node[key] = next && typeof next === 'object' && !Array.isArray(next) ? (next as Record<string, unknown>) : kind;
+  }
+  node[keys[keys.length - 1]] = value;
+  return root;
+}
+
+/** Validates a spec and expands its cells (in grid order, the last field varying fastest). */
+export function expandSweep(input: unknown): { spec: SweepSpec; cells: SweepCell[] } {
+  const parsed = SweepSpec.safeParse(input);
+  if (!parsed.success) throw new InputError(formatIssue(parsed.error, input, 'sweep'));
+  const spec = parsed.data;
+  for (const [path, axis] of Object.entries(spec.grid)) {
+    if (!Array.isArray(axis) && axis.scale === 'log' && !(axis.from > 0 && axis.to > 0)) {
+      throw new InputError(`grid.${path}: a log range needs from and to > 0 (got ${axis.from} to ${axis.to})`);
+    }
+  }
+  let full: ExperimentConfig;
+  try {
+    full = parseConfig(spec.base);
+  } catch (e) {
+    throw new InputError(`base.${(e as Error).message}`);
+  }
+  const axes = Object.entries(spec.grid).map(([path, axis]) => [path, axisValues(axis)] as const);
+  const total = axes.reduce((n, [, values]) => n * values.length, 1);
+  if (total * spec.seeds > MAX_SWEEP_RUNS) {
+    throw new InputError(`grid: ${total} cells × ${spec.seeds} seeds is ${total * spec.seeds} runs; at most ${MAX_SWEEP_RUNS} are allowed`);
+  }
+  const cells: SweepCell[] = [];
+  for (let index = 0; index < total; index++) {
+    let rest = index;
+    const values: Record<string, SweepValue> = {};
+    let input: Record<string, unknown> = spec.base;
+    for (let a = axes.length - 1; a >= 0; a--) {
+      const [path, options] = axes[a];
+      values[path] = options[rest % options.length];
+      rest = Math.floor(rest / options.length);
+    }
+    for (const [path] of axes) input = withValue(input, full, path, values[path]);
+    let config: ExperimentConfig;
+    try {
+      config = parseConfig(input);
+    } catch (e) {
+      const where = Object.entries(values).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
+      throw new InputError(`${axes.length ? `cell ${where}` : 'base'}: ${(e as Error).message}`);
+    }
+    if (config.seed + spec.seeds - 1 > 0xffffffff) throw new InputError(`seeds: base.seed + seeds must stay below 2^32`);
+    cells.push({ index, values, config });
+  }
+  return { spec, cells };
+}
+
+/** The config of one run: the cell's config with seed base.seed + seedIndex. */
+export function runConfig(cell: SweepCell, seedIndex: number): ExperimentConfig {
+  return { ...cell.config, seed: cell.config.seed + seedIndex };
+}
