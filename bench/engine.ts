@@ -64,16 +64,17 @@ async function trainThroughput(train: Train, runs: number, hidden: number, batch
   // Probe with a few steps; skip workloads a kernel cannot do in reasonable time.
   const probe = await timeSteps(2);
   if ((probe / 2) * 1000 > maxStepMs) return null;
-  // Double the steps until a run takes a tenth of the target, then time the marginal cost of a
-  // step: two lengths, so set-up (buffers, first record) cancels out.
+  // Size a run to about TARGET_S (doubling from 2 steps), warm up with it, then time it whole —
+  // per-call set-up (shuffles, buffers, messages to workers) included.
   let steps = 2;
-  while ((await timeSteps(steps)) < TARGET_S / 10 && steps < 1 << 24) steps *= 2;
-  const big = Math.max(2 * steps, Math.round(steps * (TARGET_S / (await timeSteps(steps)))));
-  const short = await timeSteps(steps);
-  const long = await timeSteps(big);
-  // Where timing noise swamps the difference, fall back to the long run's plain rate.
-  const marginal = long - short > 0.25 * long ? (big - steps) / (long - short) : big / long;
-  return runs * marginal;
+  let seconds = probe;
+  while (seconds < TARGET_S / 8 && steps < 1 << 24) {
+    steps *= 2;
+    seconds = await timeSteps(steps);
+  }
+  steps = Math.max(steps, Math.round(steps * (TARGET_S / seconds)));
+  await timeSteps(steps);
+  return (runs * steps) / (await timeSteps(steps));
 }
 
 /** Best-of time of a 128×128 cost surface of the 1→2→1 network at N = 500, in ms. */

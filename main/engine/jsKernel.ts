@@ -3,16 +3,15 @@ import type { Dataset } from './data.js';
 import { JsNet } from './jsNet.js';
 import type { Kernel, Trainer, TrainerBatch } from './kernel.js';
 import { layoutOf, type Architecture } from './model.js';
-import { applyUpdate, stateSlots } from './optimizers.js';
+import { OptimizerState } from './wasmOptimizer.js';
 import { isTutorialNet, TutorialNet } from './tutorialNet.js';
 
 class JsTrainer implements Trainer {
   private readonly net: JsNet;
   /** The tutorial network's fused minibatch gradient, called directly on the hot path. */
   private readonly tutorial: TutorialNet | null;
-  private readonly p: Float32Array;
-  private readonly first: Float32Array;
-  private readonly second: Float32Array;
+  /** Parameters and optimizer state, in WebAssembly memory (padded per run). */
+  private readonly state: OptimizerState;
   private readonly grad: Float64Array;
   private readonly frozen: Uint8Array;
   private readonly count: number;
@@ -22,11 +21,9 @@ class JsTrainer implements Trainer {
     this.net = new JsNet(batch.arch);
     this.tutorial = isTutorialNet(batch.arch) ? new TutorialNet(batch.arch) : null;
     this.count = this.net.layout.count;
-    this.p = Float32Array.from(batch.params);
     const runs = batch.datasets.length;
-    const slots = stateSlots(batch.hypers[0].kind);
-    this.first = new Float32Array(slots.first ? runs * this.count : 0);
-    this.second = new Float32Array(slots.second ? runs * this.count : 0);
+    this.state = new OptimizerState(runs, this.count);
+    this.state.setParams(batch.params);
     this.grad = new Float64Array(this.count);
     this.frozen = new Uint8Array(runs);
   }
@@ -34,30 +31,34 @@ class JsTrainer implements Trainer {
   step(indices: Int32Array | null): void {
     this.t++;
     const { datasets, hypers, batchSize } = this.batch;
-    const P = this.count;
-    const { p, grad, tutorial } = this;
+    const { grad, tutorial, state, count } = this;
+    const p = state.params;
+    const stride = state.stride;
     for (let r = 0; r < datasets.length; r++) {
       if (this.frozen[r]) continue;
-      if (tutorial && indices) tutorial.minibatch(p, r * P, datasets[r], indices, r * batchSize, batchSize, grad, true);
+      if (tutorial && indices) tutorial.minibatch(p, r * stride, datasets[r], indices, r * batchSize, batchSize, grad, true);
       else {
         grad.fill(0);
-        this.net.evaluate(p, r * P, datasets[r], indices, indices ? r * batchSize : 0, batchSize, grad);
+        this.net.evaluate(p, r * stride, datasets[r], indices, indices ? r * batchSize : 0, batchSize, grad);
       }
-      applyUpdate(hypers[r], this.t, p, this.first, this.second, r * P, grad, P);
+      // Gradients are float32 from here on, as in torch.
+      for (let i = 0; i < count; i++) state.grad[i] = grad[i];
+      state.update(hypers[r], this.t, r);
     }
   }
 
   fullLosses(): Float64Array {
     const { datasets } = this.batch;
     const out = new Float64Array(datasets.length);
+    const p = this.state.params;
     for (let r = 0; r < datasets.length; r++) {
-      out[r] = this.net.evaluate(this.p, r * this.count, datasets[r], null, 0, datasets[r].n, null);
+      out[r] = this.net.evaluate(p, r * this.state.stride, datasets[r], null, 0, datasets[r].n, null);
     }
     return out;
   }
 
   params(): Float32Array {
-    return this.p.slice();
+    return this.state.compactParams();
   }
 
   freeze(run: number): void {
