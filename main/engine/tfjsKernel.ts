@@ -208,9 +208,14 @@ function makeKernel(tf: Tf, backend: string): Kernel {
         let x = this.x;
         let y = this.y;
         if (indices) {
-          const idx = tf.tensor2d(indices, [R, batchSize], 'int32');
-          x = tf.gather(this.x, idx, 1, 1);
-          y = tf.gather(this.y, idx, 1, 1);
+          // Rows of the flattened [R·n, width] data: run r's row i is r·n + i. (A plain gather; the
+          // wasm backend's batched gather fails on large batches.)
+          const n = datasets[0].n;
+          const flat = new Int32Array(indices.length);
+          for (let k = 0; k < indices.length; k++) flat[k] = Math.floor(k / batchSize) * n + indices[k];
+          const idx = tf.tensor1d(flat, 'int32');
+          x = tf.reshape(tf.gather(tf.reshape(this.x, [R * n, -1]), idx), [R, batchSize, -1]);
+          y = tf.reshape(tf.gather(tf.reshape(this.y, [R * n, -1]), idx), [R, batchSize, -1]);
         }
         const g = gradient(arch, this.layout, this.p, x, y);
         const { p, first, second } = this.update(g);
