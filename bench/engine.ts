@@ -1,6 +1,6 @@
 // `npm run bench`: training throughput and cost-surface time of our kernels, beside PyTorch measured in
 // the same invocation (bench/torch_bench.py, Debian's python3-torch, 2 threads). Not a test: it prints
-// a table. Options: --quick (shorter timings), --no-torch, --no-store, --kernels=js,wasm,cpu.
+// a table. Options: --quick (shorter timings), --no-torch, --no-store, --no-jobs, --kernels=js,wasm,cpu.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import { costSurface } from '../main/engine/surface.js';
 import { loadTfjsKernel, nativeBackendAvailable } from '../main/engine/tfjsKernel.js';
 import { trainBatch, type BatchSpec } from '../main/engine/train.js';
 import { WorkerPool } from '../main/jobs/pool.js';
+import { jobsBench } from './jobs.js';
 import { storeBench } from './store.js';
 
 const args = process.argv.slice(2);
@@ -155,6 +156,7 @@ async function main() {
   printTable(['kernel', 'ms', 'vs torch'], surf);
   await pool.close();
   if (!args.includes('--no-store')) await storeBench();
+  if (!args.includes('--no-jobs')) await jobsBench(quick);
 }
 
 function printTable(header: string[], rows: string[][]): void {

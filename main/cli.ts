@@ -30,6 +30,7 @@ Usage:
   landscape-lab rename ID NAME                landscape-lab delete ID [--yes]
   landscape-lab export ID... --out FILE       landscape-lab import FILE
   landscape-lab reproduce ID
+  landscape-lab serve [--port N] [--open]     the UI and the LabApi on 127.0.0.1, for a browser
 
 Options:
   --db FILE         the lab database (default ${defaultDatabasePath()})
@@ -48,6 +49,7 @@ Options:
   --restarts N      restarts when the optimum has no closed form (default 8)
   --resume          continue the unfinished sweep of this spec from the runs already stored
   --yes             delete without asking
+  --port N          serve: the loopback port (default: a free one);  --open: open the browser too
   -h, --help        this help;  -v, --version  the version
 
 The config is one JSON document; every field but data.target has a default. See README.md.
@@ -73,6 +75,8 @@ const OPTIONS = {
   restarts: { type: 'string' },
   resume: { type: 'boolean' },
   yes: { type: 'boolean' },
+  port: { type: 'string' },
+  open: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } satisfies ParseArgsConfig['options'];
@@ -94,6 +98,7 @@ const COMMANDS: Record<string, { options: Option[]; args: string }> = {
   export: { options: ['db', 'out', 'force'], args: 'ID...' },
   import: { options: ['db'], args: 'FILE' },
   reproduce: { options: ['db', 'json', ...KERNEL_OPTIONS], args: 'ID' },
+  serve: { options: ['db', 'port', 'open'], args: '' },
 };
 
 function readJsonFile(path: string): unknown {
@@ -294,6 +299,11 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
     const imported = importFile(ctx.store(), ctx.args[0]);
     ctx.out(imported.map((r) => `imported as experiment ${r.id}${r.renamed ? ' (already present: kept as a copy)' : ''}`).join('\n'));
   },
+  async serve(ctx) {
+    const port = integer('port', ctx.values.port, 0, 0, 65535);
+    const { serve } = await import('./serve.js');
+    return serve({ db: ctx.values.db ?? defaultDatabasePath(), port, open: ctx.values.open ?? false, signal: ctx.job.signal as AbortSignal, out: ctx.out });
+  },
   async reproduce(ctx) {
     const r = await reproduce(ctx.store(), experimentId('reproduce', ctx.args[0]), ctx.job);
     emit(ctx, r, reproductionText(r));
@@ -360,7 +370,8 @@ async function execute(argv: string[], out: (s: string) => void): Promise<number
   };
   try {
     const code = await HANDLERS[command](ctx);
-    return controller.signal.aborted ? 130 : (code ?? 0);
+    // Ctrl+C is how `serve` stops: that is success, not an interruption.
+    return controller.signal.aborted && command !== 'serve' ? 130 : (code ?? 0);
   } finally {
     process.removeListener('SIGINT', onSigint);
     opened.forEach((s) => s.db.close());

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { InputError, type BackendChoice, type ExperimentConfig, type KernelChoice } from '../../shared/config.js';
 import type { BatchSpec, Progress, RunOutcome, TrainOptions } from '../engine/train.js';
+import type { LandscapeResult } from '../lab/lab.js';
 import type { RunResult } from '../lab/runs.js';
 import type { FromWorker, Task, TaskResult, ToWorker } from './protocol.js';
 
@@ -138,6 +139,12 @@ export class WorkerPool {
   async runConfigs(configs: ExperimentConfig[], options: TaskOptions & { kernel?: KernelChoice; backend?: BackendChoice } = {}): Promise<RunResult[]> {
     const r = (await this.submit({ type: 'runConfigs', configs, kernel: options.kernel, backend: options.backend }, options)) as Extract<TaskResult, { type: 'runConfigs' }>;
     return r.results;
+  }
+
+  /** Computes a cost surface on one worker. */
+  async landscape(task: Omit<Extract<Task, { type: 'landscape' }>, 'type'>, options: TaskOptions = {}): Promise<LandscapeResult> {
+    const r = (await this.submit({ type: 'landscape', ...task }, options)) as Extract<TaskResult, { type: 'landscape' }>;
+    return r.surface;
   }
 
   async close(): Promise<void> {

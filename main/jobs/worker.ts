@@ -3,6 +3,7 @@
 import { parentPort } from 'node:worker_threads';
 import { selectKernel, workPerStep } from '../engine/kernels.js';
 import { trainBatch, type Progress } from '../engine/train.js';
+import { landscape } from '../lab/lab.js';
 import { runConfigs } from '../lab/runs.js';
 import type { FromWorker, Task, TaskResult, ToWorker } from './protocol.js';
 
@@ -17,6 +18,10 @@ async function perform(id: number, task: Task, signal: AbortSignal): Promise<Tas
     const kernel = await selectKernel(task.kernel, task.backend, workPerStep(spec.arch, spec.runs.length, spec.batchSize));
     const outcomes = await trainBatch(kernel, spec, { signal, onProgress });
     return { type: 'train', outcomes, kernel: kernel.name, backend: kernel.backend };
+  }
+  if (task.type === 'landscape') {
+    const surface = await landscape(task.config, task.request, { kernel: task.kernel, backend: task.backend, signal, trained: task.trained, onProgress });
+    return { type: 'landscape', surface };
   }
   const results = await runConfigs(task.configs, { kernel: task.kernel, backend: task.backend, signal, onProgress });
   return { type: 'runConfigs', results };

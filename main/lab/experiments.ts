@@ -52,13 +52,18 @@ function firstDifference(name: string, a: ArrayLike<number>, b: ArrayLike<number
 }
 
 /** Re-runs every run's config on the kernel it ran on and reports whether every number matches. */
-export async function reproduce(store: ExperimentStore, id: number, options: JobOptions = {}): Promise<Reproduction> {
+export async function reproduce(
+  store: ExperimentStore,
+  id: number,
+  options: JobOptions & { runner?: (configs: ExperimentConfig[], o: JobOptions) => Promise<RunResult[]> } = {},
+): Promise<Reproduction> {
   const experiment = store.get(id);
   const stored = experiment.runList;
   if (stored.length === 0) throw new InputError(`experiment ${id}: has no finished runs to reproduce`);
   const kernel = stored[0].kernel;
   const backend = kernel === 'js' ? 'auto' : stored[0].backend;
-  const again = await runConfigs(
+  const runner = options.runner ?? runConfigs;
+  const again = await runner(
     stored.map((r) => r.config),
     { ...options, kernel, backend: backend as JobOptions['backend'] },
   );

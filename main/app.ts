@@ -1,0 +1,121 @@
+// The Electron main process: one window, secure by default, with the lab's service behind IPC.
+// Thin on purpose — the lab itself (service, jobs, store) is plain Node and tested without Electron.
+import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, type MenuItemConstructorOptions } from 'electron';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CHANNEL_NAMES, type MenuAction } from '../shared/api.js';
+import { WorkerPool } from './jobs/pool.js';
+import { menuTemplate } from './menu.js';
+import { CONTENT_SECURITY_POLICY } from './server.js';
+import { LabService } from './service.js';
+import { openStore } from './store/index.js';
+import { APP_VERSION } from './version.js';
+import { loadBounds, saveBounds } from './windowState.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const rendererIndex = join(here, '..', 'renderer', 'index.html');
+const devServer = process.env.LANDSCAPE_LAB_DEV_SERVER;
+
+if (!app.requestSingleInstanceLock()) app.quit();
+
+let window: BrowserWindow | null = null;
+
+function send(action: MenuAction): void {
+  window?.webContents.send('lab:event', { type: 'menu', action });
+}
+
+/** Only our own page may call the lab: the renderer file, or Vite's dev server in development. */
+function trustedSender(url: string | undefined): boolean {
+  if (!url) return false;
+  if (devServer) return url.startsWith(devServer);
+  return url.startsWith(pathToFileURL(rendererIndex).href);
+}
+
+function createWindow(): BrowserWindow {
+  const userData = app.getPath('userData');
+  const bounds = loadBounds(userData);
+  const win = new BrowserWindow({
+    ...bounds,
+    minWidth: 900,
+    minHeight: 600,
+    title: 'Landscape Lab',
+    icon: join(here, '..', '..', 'assets', 'icon.png'),
+    show: false,
+    webPreferences: {
+      // The preload is ours, sandboxed, and exposes only the LabApi (reviewed, as the check asks).
+      preload: join(here, 'preload.cjs'), /* eng-disable PRELOAD_JS_CHECK */
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+      disableBlinkFeatures: 'Auxclick',
+    },
+  });
+  if (bounds.maximized) win.maximize();
+  win.once('ready-to-show', () => win.show());
+  win.on('close', () => saveBounds(userData, { ...win.getNormalBounds(), maximized: win.isMaximized() }));
+  // Nothing navigates away or opens windows; links to the web open in the browser.
+  win.webContents.on('will-navigate', (event) => event.preventDefault());
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    // Only https links (papers cited in the theory page) leave the app, to the system browser.
+    if (url.startsWith('https://')) void shell.openExternal(url); /* eng-disable OPEN_EXTERNAL_JS_CHECK */
+    return { action: 'deny' };
+  });
+  if (devServer) void win.loadURL(devServer);
+  else void win.loadFile(rendererIndex);
+  return win;
+}
+
+app.on('second-instance', () => {
+  if (!window) return;
+  if (window.isMinimized()) window.restore();
+  window.focus();
+});
+
+app.on('web-contents-created', (_event, contents) => {
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+});
+
+void app.whenReady().then(() => {
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+  });
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+
+  const database = join(app.getPath('userData'), 'lab.sqlite');
+  let store;
+  try {
+    store = openStore(database);
+  } catch (e) {
+    dialog.showErrorBox('Landscape Lab cannot open its database', (e as Error).message);
+    app.quit();
+    return;
+  }
+  const pool = new WorkerPool();
+  const service = new LabService(store, pool, { database, mode: 'electron' });
+  for (const channel of CHANNEL_NAMES) {
+    ipcMain.handle(`lab:${channel}`, (event, payload: unknown) => {
+      if (!trustedSender(event.senderFrame?.url)) return { ok: false, error: { code: 'invalid', message: 'not allowed from this page' } };
+      return service.call(channel, payload);
+    });
+  }
+  service.onEvent((e) => window?.webContents.send('lab:event', e));
+
+  const isMac = process.platform === 'darwin';
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(send, { isMac, dev: !app.isPackaged }) as MenuItemConstructorOptions[]));
+  app.setAboutPanelOptions({ applicationName: 'Landscape Lab', applicationVersion: APP_VERSION });
+
+  window = createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) window = createWindow();
+  });
+  app.on('will-quit', () => {
+    void pool.close();
+    store.db.close();
+  });
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});

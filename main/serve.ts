@@ -1,0 +1,30 @@
+// `landscape-lab serve`: the lab in a browser. Opens the database, starts the worker pool and the
+// loopback bridge, prints the URL (with its token) and runs until interrupted.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { WorkerPool } from './jobs/pool.js';
+import { startBridge } from './server.js';
+import { LabService } from './service.js';
+import { openStore } from './store/index.js';
+
+/** The built renderer: dist/renderer, whether this runs from dist/ or (tests) from the sources. */
+export const RENDERER_ROOT = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../dist/renderer/' : '../renderer/', import.meta.url));
+
+function openBrowser(url: string): void {
+  const command = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  spawn(command, [url], { stdio: 'ignore', detached: true }).on('error', () => undefined).unref();
+}
+
+export async function serve(options: { db: string; port: number; open: boolean; signal: AbortSignal; out: (s: string) => void }): Promise<number> {
+  const store = openStore(options.db);
+  const pool = new WorkerPool();
+  const service = new LabService(store, pool, { database: options.db, mode: 'browser' });
+  const bridge = await startBridge({ service, root: RENDERER_ROOT, port: options.port });
+  options.out(`Landscape Lab is serving ${options.db}\nopen ${bridge.url}\n(only this machine can connect; the token in the URL is required; Ctrl+C stops)`);
+  if (options.open) openBrowser(bridge.url);
+  await new Promise<void>((resolve) => options.signal.addEventListener('abort', () => resolve(), { once: true }));
+  await bridge.close();
+  await pool.close();
+  store.db.close();
+  return 0;
+}

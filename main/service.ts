@@ -1,0 +1,74 @@
+// The service behind every door that carries the LabApi (Electron IPC, the browser bridge): it
+// validates each payload with the shared schemas, calls the façade, and turns every failure into a
+// typed error value. Nothing that fails validation reaches the façade.
+import { CHANNELS, type Channel, type LabEvent, type LabInfo, type Responses, type Result } from '../shared/api.js';
+import { formatIssue } from '../shared/config.js';
+import { errorOf, JobManager } from './jobs/jobs.js';
+import type { WorkerPool } from './jobs/pool.js';
+import { exportExperiments, parseExport } from './store/exchange.js';
+import type { ExperimentStore } from './store/experiments.js';
+import { APP_VERSION } from './version.js';
+
+type Handlers = { [C in Channel]: (payload: never) => Promise<Responses[C]> | Responses[C] };
+
+export class LabService {
+  readonly jobs: JobManager;
+  private readonly listeners = new Set<(e: LabEvent) => void>();
+  private readonly handlers: Handlers;
+
+  constructor(
+    private readonly store: ExperimentStore,
+    private readonly pool: WorkerPool,
+    private readonly info: Omit<LabInfo, 'version' | 'workers'>,
+  ) {
+    this.jobs = new JobManager(pool, store);
+    this.jobs.onUpdate((job) => {
+      this.emit({ type: 'job', job });
+      if (job.state === 'done' || job.state === 'cancelled') this.emit({ type: 'experiments-changed' });
+    });
+    const changed = <T>(v: T): T => {
+      this.emit({ type: 'experiments-changed' });
+      return v;
+    };
+    this.handlers = {
+      'lab.info': () => ({ ...this.info, version: APP_VERSION, workers: this.pool.size }),
+      'experiments.list': () => store.list(),
+      'experiments.get': (p: { id: number }) => store.get(p.id),
+      'experiments.rename': (p: { id: number; name: string }) => changed((store.rename(p.id, p.name), null)),
+      'experiments.notes': (p: { id: number; notes: string; tags?: string[] }) => changed((store.setNotes(p.id, p.notes, p.tags), null)),
+      'experiments.delete': (p: { id: number }) => changed((store.delete(p.id), null)),
+      'experiments.export': (p: { ids: number[] }) => exportExperiments(store, p.ids),
+      'experiments.import': (p: { text: string }) => changed(store.importExperiments(parseExport(p.text, 'import'))),
+      'jobs.run': (p) => this.jobs.start('run', p),
+      'jobs.landscape': (p) => this.jobs.start('landscape', p),
+      'jobs.interpolate': (p) => this.jobs.start('interpolate', p),
+      'jobs.sweep': (p) => this.jobs.start('sweep', p),
+      'jobs.reproduce': (p) => this.jobs.start('reproduce', p),
+      'jobs.cancel': (p: { jobId: string }) => (this.jobs.cancel(p.jobId), null),
+      'jobs.list': () => this.jobs.list(),
+    };
+  }
+
+  onEvent(listener: (e: LabEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(e: LabEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  /** Validates and handles one call. Never throws: every outcome is a Result. */
+  async call(channel: string, payload: unknown): Promise<Result<unknown>> {
+    if (!Object.hasOwn(CHANNELS, channel)) return { ok: false, error: { code: 'invalid', message: `channel: no such channel "${String(channel).slice(0, 60)}"` } };
+    const name = channel as Channel;
+    const parsed = CHANNELS[name].safeParse(payload ?? {});
+    if (!parsed.success) return { ok: false, error: { code: 'invalid', message: formatIssue(parsed.error, payload, name) } };
+    try {
+      const handler = this.handlers[name] as (p: unknown) => unknown;
+      return { ok: true, value: await handler(parsed.data) };
+    } catch (e) {
+      return { ok: false, error: errorOf(e) };
+    }
+  }
+}

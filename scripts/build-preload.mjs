@@ -1,0 +1,14 @@
+// Bundles main/preload.ts into one CommonJS file: sandboxed preloads cannot load ES modules or
+// anything but Electron. (zod comes along with the channel map; it is small.)
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: ['main/preload.ts'],
+  outfile: 'dist/main/preload.cjs',
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['electron'],
+  logLevel: 'warning',
+});

@@ -1,0 +1,83 @@
+// Jobs through the service, as the UI starts them: progress with an ETA, throttled; cancellation
+// that stores what finished, marked cancelled; failures as typed errors.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobInfo } from '../shared/api.js';
+import { WorkerPool } from '../main/jobs/pool.js';
+import { LabService } from '../main/service.js';
+import { openStore, type ExperimentStore } from '../main/store/index.js';
+
+let store: ExperimentStore;
+let pool: WorkerPool;
+let service: LabService;
+const updates: JobInfo[] = [];
+
+beforeAll(() => {
+  store = openStore(join(mkdtempSync(join(tmpdir(), 'lab-jobs-')), 'lab.sqlite'));
+  pool = new WorkerPool(2);
+  service = new LabService(store, pool, { database: 'test', mode: 'browser' });
+  service.onEvent((e) => e.type === 'job' && updates.push(e.job));
+});
+afterAll(async () => {
+  await pool.close();
+  store.db.close();
+});
+
+const finalState = (id: string) =>
+  new Promise<JobInfo>((resolve) => {
+    const check = () => {
+      const last = updates.filter((u) => u.id === id).pop();
+      if (last && ['done', 'failed', 'cancelled'].includes(last.state)) resolve(last);
+      else setTimeout(check, 20);
+    };
+    check();
+  });
+
+describe('jobs', () => {
+  it('a cancelled run is stored with what it finished, marked cancelled', async () => {
+    const r = await service.call('jobs.run', { config: { data: { target: { kind: 'hinge' } }, steps: 5_000_000, batchSize: 500 } });
+    expect(r.ok).toBe(true);
+    const job = (r as { value: JobInfo }).value;
+    await expect.poll(() => updates.some((u) => u.id === job.id && u.step > 0), { timeout: 20_000 }).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await service.call('jobs.cancel', { jobId: job.id })).ok).toBe(true);
+    const last = await finalState(job.id);
+    expect(last.state).toBe('cancelled');
+    const e = store.get(last.experimentId as number);
+    expect(e.status).toBe('cancelled');
+    const run = e.runList[0];
+    expect(run.status).toBe('cancelled');
+    expect(run.stepsDone).toBeGreaterThan(0);
+    expect(run.stepsDone).toBeLessThan(5_000_000);
+    expect(run.loss.steps[run.loss.steps.length - 1]).toBe(run.stepsDone);
+
+    const mine = updates.filter((u) => u.id === job.id && u.state === 'running');
+    expect(mine.some((u) => u.etaSeconds !== null && u.etaSeconds > 0)).toBe(true);
+    // Throttled: at most one progress event per 100 ms (plus the state changes).
+    const spanMs = 400 + 2000;
+    expect(mine.length).toBeLessThan(spanMs / 100 + 10);
+  });
+
+  it('surfaces and sweeps run as jobs and land with their experiment; bad requests fail the call, not the job', async () => {
+    const run = (await service.call('jobs.run', { config: { data: { target: { kind: 'hinge' }, n: 100 }, steps: 500 } })) as { ok: true; value: JobInfo };
+    const ran = await finalState(run.value.id);
+    const id = ran.experimentId as number;
+    const surf = (await service.call('jobs.landscape', { experimentId: id, center: 'optimum', axes: 'plane', res: 17, span: 'auto' })) as { ok: true; value: JobInfo };
+    expect((await finalState(surf.value.id)).state).toBe('done');
+    expect(store.get(id).surfaces[0].alphas.length).toBe(17);
+
+    const bad = await service.call('jobs.landscape', { experimentId: id, center: 'optimum', axes: 'params:W9[0,0],b1[0]', res: 17, span: 'auto' });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid', message: expect.stringMatching(/^axes: no parameter "W9\[0,0\]"/) } });
+    expect(await service.call('jobs.landscape', { experimentId: 999, center: 'init', axes: 'plane', res: 9, span: 1 })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+
+    const sweep = (await service.call('jobs.sweep', { spec: { base: { data: { target: { kind: 'hinge' }, n: 60 }, steps: 200 }, grid: { 'optimizer.lr': [0.01, 0.03, 0.1] }, seeds: 2 } })) as { ok: true; value: JobInfo };
+    const swept = await finalState(sweep.value.id);
+    expect(swept.state).toBe('done');
+    expect(store.get(swept.experimentId as number).runList).toHaveLength(6);
+
+    const reproduce = (await service.call('jobs.reproduce', { id })) as { ok: true; value: JobInfo };
+    expect(await finalState(reproduce.value.id)).toMatchObject({ state: 'done', matches: true });
+  });
+});
