@@ -78,11 +78,9 @@ export interface Diagnostics {
   symmetric: { layer: number; units: number[] }[];
 }
 
-/** A trained run, as the renderer draws it. Arrays are typed arrays in the parameter layout. */
-export interface RunView {
-  index: number;
-  label: string;
-  kernel: string;
+/** A trained run. Arrays are typed arrays in the parameter layout. */
+export interface RunData {
+  kernel: 'js' | 'tfjs';
   backend: string;
   config: ExperimentConfig;
   layout: readonly string[];
@@ -96,6 +94,12 @@ export interface RunView {
   diagnostics: { init: Diagnostics; final: Diagnostics };
   snapshots: { steps: Uint32Array; params: Float32Array };
   seconds: number;
+}
+
+/** A stored run, as the renderer draws it. */
+export interface RunView extends RunData {
+  index: number;
+  label: string;
 }
 
 export interface PlanePoint {

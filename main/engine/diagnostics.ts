@@ -1,22 +1,12 @@
 // Per-unit diagnostics of the tutorial's initialization pitfalls: dead ReLUs (inactive on every data
 // point, so they get no gradient) and symmetric units (identical units get identical gradients and
 // never separate).
+import type { Diagnostics, UnitRef } from '../../shared/api.js';
 import type { Dataset } from './data.js';
 import { JsNet } from './jsNet.js';
 import type { Architecture } from './model.js';
 
-export interface UnitRef {
-  /** Hidden layer, 1-based as in the parameter names. */
-  layer: number;
-  unit: number;
-}
-
-export interface Diagnostics {
-  /** ReLU units whose pre-activation is negative on every data point. */
-  dead: UnitRef[];
-  /** Groups (2 or more) of units of one layer with bit-identical incoming weights, bias and outgoing weights. */
-  symmetric: { layer: number; units: number[] }[];
-}
+export type { Diagnostics, UnitRef };
 
 export function diagnose(arch: Architecture, params: Float32Array, data: Dataset): Diagnostics {
   const net = new JsNet(arch);

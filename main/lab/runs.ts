@@ -1,16 +1,17 @@
 // Turning configs into finished runs: data, init, kernel, batched training, exact optimum and
 // diagnostics. Runs whose configs can share a batch train together. Pure orchestration of the engine,
 // so worker threads can run it too.
+import type { RunData } from '../../shared/api.js';
 import type { BackendChoice, ExperimentConfig, KernelChoice } from '../../shared/config.js';
 import { makeDataset, type Dataset } from '../engine/data.js';
-import { diagnose, type Diagnostics } from '../engine/diagnostics.js';
+import { diagnose } from '../engine/diagnostics.js';
 import { initialParams } from '../engine/init.js';
 import type { Kernel } from '../engine/kernel.js';
 import { selectKernel, workPerStep } from '../engine/kernels.js';
 import { architectureKey, architectureOf, layoutOf, type Architecture } from '../engine/model.js';
 import { exactOptimum } from '../engine/optimum.js';
 import { hyperOf } from '../engine/optimizers.js';
-import { defaultRecordEvery, trainBatch, type Progress, type RunStatus } from '../engine/train.js';
+import { defaultRecordEvery, trainBatch, type Progress } from '../engine/train.js';
 
 export interface KernelOptions {
   /** Overrides config.kernel / config.backend when given. */
@@ -23,23 +24,8 @@ export interface JobOptions extends KernelOptions {
   signal?: AbortSignal;
 }
 
-export interface RunResult {
-  kernel: Kernel['name'];
-  backend: string;
-  config: ExperimentConfig;
-  layout: readonly string[];
-  data: Dataset;
-  params: { init: Float32Array; final: Float32Array; optimum?: Float32Array };
-  loss: { steps: Uint32Array; values: Float64Array };
-  status: RunStatus;
-  stepsDone: number;
-  finalLoss: number | null;
-  /** The exact optimum's loss and method, when the closed form applies. */
-  optimum?: { kind: 'exact'; loss: number; method: string };
-  diagnostics: { init: Diagnostics; final: Diagnostics };
-  snapshots: { steps: Uint32Array; params: Float32Array };
-  seconds: number;
-}
+/** A finished run: the shape shared with the renderer (shared/api.ts). */
+export type RunResult = RunData;
 
 export interface Prepared {
   config: ExperimentConfig;

@@ -3,6 +3,7 @@
 // transaction each, as they finish. Arrays go in as BLOBs and come back bit-identical.
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
+import type { ExperimentStatus, ExperimentSummary } from '../../shared/api.js';
 import { InputError, parseConfig, type ExperimentConfig } from '../../shared/config.js';
 import { architectureOf, layoutOf } from '../engine/model.js';
 import { linspace } from '../engine/surface.js';
@@ -11,7 +12,7 @@ import type { InterpolationResult, LandscapeResult, RunResult } from '../lab/lab
 import { fromBlob, toBlob } from './blobs.js';
 import { explainSqliteError, type Db } from './db.js';
 
-export type ExperimentStatus = 'running' | 'done' | 'cancelled' | 'interrupted' | 'diverged';
+export type { ExperimentStatus, ExperimentSummary };
 export const EXPERIMENT_STATUSES: readonly ExperimentStatus[] = ['running', 'done', 'cancelled', 'interrupted', 'diverged'];
 
 export interface ExperimentMeta {
@@ -22,25 +23,6 @@ export interface ExperimentMeta {
   appVersion: string;
   notes?: string;
   tags?: string[];
-}
-
-export interface ExperimentSummary {
-  id: number;
-  uid: string;
-  name: string;
-  createdAt: string;
-  updatedAt: string;
-  seed: number;
-  kernel: string;
-  backend: string;
-  appVersion: string;
-  status: ExperimentStatus;
-  notes: string;
-  tags: string[];
-  runs: number;
-  /** The lowest final loss over the runs (null when none finished with a finite loss). */
-  bestLoss: number | null;
-  isSweep: boolean;
 }
 
 /** A run as stored: the lab's result plus where it sits in its experiment. */
