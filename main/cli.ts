@@ -251,7 +251,9 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
       const options = { ...ctx.job, onProgress: undefined, pool, onSweepProgress };
       let outcome;
       if (ctx.values.resume) {
-        const target = store.list().filter((e) => e.isSweep && e.status !== 'done' && sameSpec(store, e.id, spec)).pop();
+        // The stored spec is the parsed one (defaults filled): compare like with like.
+        const wanted = JSON.stringify(expandSweep(spec).spec);
+        const target = store.list().filter((e) => e.isSweep && e.status !== 'done' && JSON.stringify(store.sweepSpec(e.id)) === wanted).pop();
         if (!target) throw new InputError(`--resume: no unfinished sweep of ${ctx.args[0]} in ${ctx.values.db ?? defaultDatabasePath()}; run it without --resume`);
         outcome = await resumeSweep(store, target.id, options);
       } else outcome = await runSweep(store, spec, options);
@@ -310,11 +312,6 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
     return r.matches ? 0 : 3;
   },
 };
-
-/** The stored spec is the parsed one (defaults filled): compare like with like. */
-function sameSpec(store: ExperimentStore, id: number, spec: unknown): boolean {
-  return JSON.stringify(store.get(id).sweep?.spec) === JSON.stringify(expandSweep(spec).spec);
-}
 
 async function execute(argv: string[], out: (s: string) => void): Promise<number> {
   let parsed;

@@ -68,12 +68,16 @@ class JsTrainer implements Trainer {
   dispose(): void {}
 }
 
+/** A surface evaluates one architecture chunk after chunk: keep its scratch buffers. */
+const nets = new WeakMap<Architecture, JsNet>();
+
 export const jsKernel: Kernel = {
   name: 'js',
   backend: 'js',
   trainer: (batch) => new JsTrainer(batch),
   losses(arch: Architecture, data: Dataset, points: Float32Array, count: number): Float64Array {
-    const net = new JsNet(arch);
+    let net = nets.get(arch);
+    if (!net) nets.set(arch, (net = new JsNet(arch)));
     const P = layoutOf(arch).count;
     const out = new Float64Array(count);
     for (let g = 0; g < count; g++) out[g] = net.evaluate(points, g * P, data, null, 0, data.n, null);

@@ -118,7 +118,7 @@ export class JobManager {
       }
       case 'landscape': {
         const r = request as Required<Request<'jobs.landscape'>>;
-        const trained = runOf(this.store.get(r.experimentId), r.run);
+        const trained = runOf(this.store, r.experimentId, r.run);
         const req = { center: r.center, axes: r.axes, res: r.res, span: r.span };
         checkLandscapeRequest(req, trained.config);
         return async (job) => {
@@ -129,7 +129,7 @@ export class JobManager {
       }
       case 'interpolate': {
         const r = request as Required<Request<'jobs.interpolate'>>;
-        runOf(this.store.get(r.experimentId), r.run);
+        runOf(this.store, r.experimentId, r.run);
         return async (job) => {
           job.info.experimentId = r.experimentId;
           await experimentInterpolation(this.store, r.experimentId, { from: r.from, to: r.to, points: r.points }, { runIndex: r.run, signal: signalOf(job) });

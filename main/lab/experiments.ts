@@ -2,7 +2,7 @@
 // interpolations computed for them — the façade over the store.
 import { InputError, type ExperimentConfig } from '../../shared/config.js';
 import type { MarkerName } from '../engine/surface.js';
-import type { ExperimentStatus, ExperimentStore, StoredExperiment, StoredRun } from '../store/experiments.js';
+import type { ExperimentStatus, ExperimentStore, StoredRun } from '../store/experiments.js';
 import { APP_VERSION } from '../version.js';
 import { interpolation, landscape, type InterpolationResult, type LandscapeRequest, type LandscapeResult } from './lab.js';
 import { runConfigs, type JobOptions, type RunResult } from './runs.js';
@@ -27,11 +27,11 @@ export function saveRun(store: ExperimentStore, result: RunResult, name?: string
   );
 }
 
-export function runOf(experiment: StoredExperiment, runIndex = 0): StoredRun {
-  const run = experiment.runList.find((r) => r.index === runIndex);
-  if (!run) {
-    throw new InputError(`run: experiment ${experiment.id} has no run ${runIndex} (it has ${experiment.runList.length}: 0…${experiment.runList.length - 1})`);
-  }
+/** One stored run of an experiment, read alone. */
+export function runOf(store: ExperimentStore, id: number, runIndex = 0): StoredRun {
+  const summary = store.summary(id);
+  const [run] = store.runs(id, runIndex);
+  if (!run) throw new InputError(`run: experiment ${id} has no run ${runIndex} (it has ${summary.runs})`);
   return run;
 }
 
@@ -83,7 +83,7 @@ export async function reproduce(
 
 /** A cost surface around one of an experiment's runs, from its stored trajectory; stored with it. */
 export async function experimentLandscape(store: ExperimentStore, id: number, req: LandscapeRequest, options: JobOptions & { runIndex?: number } = {}): Promise<LandscapeResult & { surfaceId: number }> {
-  const trained = runOf(store.get(id), options.runIndex ?? 0);
+  const trained = runOf(store, id, options.runIndex ?? 0);
   const surface = await landscape(trained.config, req, { ...options, trained });
   const surfaceId = store.addSurface(id, trained.index, surface);
   return { ...surface, surfaceId };
@@ -96,7 +96,7 @@ export async function experimentInterpolation(
   req: { from: MarkerName; to: MarkerName; points: number },
   options: JobOptions & { runIndex?: number } = {},
 ): Promise<InterpolationResult> {
-  const trained = runOf(store.get(id), options.runIndex ?? 0);
+  const trained = runOf(store, id, options.runIndex ?? 0);
   const curve = await interpolation(trained.config, req, { ...options, trained });
   store.addInterpolation(id, trained.index, curve);
   return curve;

@@ -11,12 +11,13 @@ import {
   unitDirection,
   type AxesSpec,
 } from '../engine/directions.js';
+import { makeDataset, type Dataset } from '../engine/data.js';
 import type { Kernel } from '../engine/kernel.js';
 import { architectureOf, layoutOf } from '../engine/model.js';
 import { bestFoundOptimum, exactOptimum, exactOptimumBlocker, type Optimum } from '../engine/optimum.js';
 import { Rng } from '../engine/prng.js';
 import { costSurface, interpolate, MARKERS, type CostSurface, type Interpolation, type MarkerName } from '../engine/surface.js';
-import { EXACT_METHOD, kernelFor, prepare, runConfigs, type JobOptions, type RunResult } from './runs.js';
+import { EXACT_METHOD, kernelFor, runConfigs, type JobOptions, type RunResult } from './runs.js';
 
 export type { JobOptions, KernelOptions, RunResult } from './runs.js';
 
@@ -36,8 +37,12 @@ export interface OptimumResult extends Optimum {
  * The global optimum of a config: exact where the closed form applies (aligned to `reference`, the
  * trained parameters, when given), else the best of restarts.
  */
-export async function optimum(config: ExperimentConfig, options: JobOptions & { reference?: Float32Array; restarts?: number } = {}): Promise<OptimumResult> {
-  const { arch, data } = prepare(config);
+export async function optimum(
+  config: ExperimentConfig,
+  options: JobOptions & { reference?: Float32Array; restarts?: number; data?: Dataset } = {},
+): Promise<OptimumResult> {
+  const data = options.data ?? makeDataset(config);
+  const arch = architectureOf(config, data.dIn);
   const restarts = options.restarts ?? 8;
   const kernel = await kernelFor(config, arch, restarts, data.n, options);
   const layout = layoutOf(arch).names;
@@ -51,6 +56,19 @@ export async function optimum(config: ExperimentConfig, options: JobOptions & { 
     onProgress: (step, steps) => options.onProgress?.({ step, steps, bestLoss: null, phase: 'optimum' }),
   });
   return { ...found, method: `${found.method}; ${exactOptimumBlocker(config)}`, kernel: kernel.name, backend: kernel.backend, layout };
+}
+
+/**
+ * The trained run (trained now unless given), its data, and the three points every view shows. The
+ * run's own dataset is used, so nothing is regenerated.
+ */
+async function threePoints(config: ExperimentConfig, options: JobOptions & { trained?: RunResult }) {
+  const trained = options.trained ?? (await run(config, options));
+  const data = trained.data;
+  const arch = architectureOf(config, data.dIn);
+  const opt = await optimum(config, { ...options, data, reference: trained.params.final });
+  const points: Record<MarkerName, Float32Array> = { init: trained.params.init, trained: trained.params.final, optimum: opt.params };
+  return { trained, data, arch, points, optimumKind: opt.kind };
 }
 
 export interface LandscapeRequest {
@@ -93,11 +111,8 @@ export async function landscape(
   options: JobOptions & { trained?: RunResult } = {},
 ): Promise<LandscapeResult> {
   const axes = checkLandscapeRequest(req, config);
-  const trained = options.trained ?? (await run(config, options));
-  const { arch, data } = prepare(config);
+  const { trained, data, arch, points, optimumKind } = await threePoints(config, options);
   const layout = layoutOf(arch);
-  const opt = await optimum(config, { ...options, reference: trained.params.final });
-  const points: Record<MarkerName, Float32Array> = { init: trained.params.init, trained: trained.params.final, optimum: opt.params };
   const center = points[req.center];
   const seed = config.seed;
   let d1: Float64Array;
@@ -157,7 +172,7 @@ export async function landscape(
     centerParams: center,
     d1,
     d2,
-    optimumKind: opt.kind,
+    optimumKind,
     ...(explained ? { explained } : {}),
   };
 }
@@ -180,11 +195,8 @@ export async function interpolation(
   if (!Number.isInteger(req.points) || req.points < 2 || req.points > 10_000) {
     throw new InputError(`points: must be an integer from 2 to 10000 (got ${req.points})`);
   }
-  const trained = options.trained ?? (await run(config, options));
-  const { arch, data } = prepare(config);
-  const opt = await optimum(config, { ...options, reference: trained.params.final });
-  const points: Record<MarkerName, Float32Array> = { init: trained.params.init, trained: trained.params.final, optimum: opt.params };
+  const { data, arch, points, optimumKind } = await threePoints(config, options);
   const kernel = await kernelFor(config, arch, req.points, data.n, options);
   const curve = interpolate(kernel, arch, data, points[req.from], points[req.to], req.points, req.tMin ?? 0, req.tMax ?? 1);
-  return { ...curve, from: req.from, to: req.to, optimumKind: opt.kind };
+  return { ...curve, from: req.from, to: req.to, optimumKind };
 }

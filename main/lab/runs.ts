@@ -27,14 +27,14 @@ export interface JobOptions extends KernelOptions {
 /** A finished run: the shape shared with the renderer (shared/api.ts). */
 export type RunResult = RunData;
 
-export interface Prepared {
+interface Prepared {
   config: ExperimentConfig;
   arch: Architecture;
   data: Dataset;
   init: Float32Array;
 }
 
-export function prepare(config: ExperimentConfig): Prepared {
+function prepare(config: ExperimentConfig): Prepared {
   const data = makeDataset(config);
   const arch = architectureOf(config, data.dIn);
   return { config, arch, data, init: initialParams(arch, config.init, config.seed, data) };

@@ -258,8 +258,21 @@ export class ExperimentStore {
     });
   }
 
-  runs(experimentId: number): StoredRun[] {
-    const rows = this.db.prepare('SELECT * FROM runs WHERE experiment_id = ? ORDER BY idx').all(experimentId) as Record<string, unknown>[];
+  /** A sweep's stored spec (null for other experiments), without loading its runs. */
+  sweepSpec(id: number): unknown {
+    return this.read(() => {
+      const row = this.db.prepare('SELECT spec FROM sweeps WHERE experiment_id = ?').get(id) as { spec: string } | undefined;
+      return row ? JSON.parse(row.spec) : null;
+    });
+  }
+
+  /** The experiment's runs, in order; with `index`, only that run (so a sweep is not loaded whole). */
+  runs(experimentId: number, index?: number): StoredRun[] {
+    const rows = (
+      index === undefined
+        ? this.db.prepare('SELECT * FROM runs WHERE experiment_id = ? ORDER BY idx').all(experimentId)
+        : this.db.prepare('SELECT * FROM runs WHERE experiment_id = ? AND idx = ?').all(experimentId, index)
+    ) as Record<string, unknown>[];
     return rows.map((row) => {
       const config = parseConfig(JSON.parse(row.config as string));
       const b = (k: string) => row[k] as Buffer;
