@@ -2,7 +2,10 @@
 // validates each payload with the shared schemas, calls the façade, and turns every failure into a
 // typed error value. Nothing that fails validation reaches the façade.
 import { CHANNELS, type Channel, type LabEvent, type LabInfo, type Responses, type Result } from '../shared/api.js';
-import { formatIssue } from '../shared/config.js';
+import type { MarkerName } from '../shared/api.js';
+import { formatIssue, parseConfig } from '../shared/config.js';
+import { makeDataset } from './engine/data.js';
+import { experimentFit } from './lab/fit.js';
 import { errorOf, JobManager } from './jobs/jobs.js';
 import type { WorkerPool } from './jobs/pool.js';
 import { exportExperiments, parseExport } from './store/exchange.js';
@@ -39,6 +42,11 @@ export class LabService {
       'experiments.delete': (p: { id: number }) => changed((store.delete(p.id), null)),
       'experiments.export': (p: { ids: number[] }) => exportExperiments(store, p.ids),
       'experiments.import': (p: { text: string }) => changed(store.importExperiments(parseExport(p.text, 'import'))),
+      'experiments.fit': (p: { id: number; run: number; at: MarkerName; points: number }) => experimentFit(store, p.id, p),
+      'data.preview': (p: { config: unknown }) => {
+        const data = makeDataset(parseConfig(p.config));
+        return { x: data.x, y: data.y, dIn: data.dIn };
+      },
       'jobs.run': (p) => this.jobs.start('run', p),
       'jobs.landscape': (p) => this.jobs.start('landscape', p),
       'jobs.interpolate': (p) => this.jobs.start('interpolate', p),

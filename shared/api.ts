@@ -19,6 +19,8 @@ export const CHANNELS = {
   'experiments.delete': z.strictObject({ id: Id }),
   'experiments.export': z.strictObject({ ids: z.array(Id).min(1).max(10_000) }),
   'experiments.import': z.strictObject({ text: z.string().max(MAX_IMPORT_TEXT) }),
+  'data.preview': z.strictObject({ config: z.unknown() }),
+  'experiments.fit': z.strictObject({ id: Id, run: z.number().int().min(0).default(0), at: Marker.default('trained'), points: z.number().int().min(2).max(4000).default(400) }),
   'jobs.run': z.strictObject({ config: z.unknown(), name: z.string().trim().min(1).max(200).optional() }),
   'jobs.landscape': z.strictObject({
     experimentId: Id,
@@ -143,6 +145,26 @@ export interface InterpolationView {
   loss: Float64Array;
 }
 
+/** The network's output over the data range at one of the three points, and what each unit adds. */
+export interface FitView {
+  runIndex: number;
+  at: MarkerName;
+  data: { x: Float32Array; y: Float32Array };
+  /** Evenly spaced inputs over the data range. */
+  x: Float64Array;
+  output: Float64Array;
+  /** The noise-free target function at x, where the data has one. */
+  target: Float64Array | null;
+  /** Contribution of each unit of the last hidden layer to the output, w_out[j]·h_j(x): row per unit. */
+  units: Float64Array;
+  unitCount: number;
+  /** The output bias: for a linear output, output = bias + Σ units. */
+  bias: number;
+  /** Inputs where a hidden ReLU switches on or off (the fit's kinks), with the unit that switches. */
+  kinks: { x: Float64Array; layer: Int32Array; unit: Int32Array };
+  diagnostics: Diagnostics;
+}
+
 export interface ExperimentView extends ExperimentSummary {
   config: ExperimentConfig;
   runList: RunView[];
@@ -188,6 +210,8 @@ export interface Responses {
   'experiments.delete': null;
   'experiments.export': string;
   'experiments.import': { id: number; renamed: boolean }[];
+  'experiments.fit': FitView;
+  'data.preview': { x: Float32Array; y: Float32Array; dIn: number };
   'jobs.run': JobInfo;
   'jobs.landscape': JobInfo;
   'jobs.interpolate': JobInfo;

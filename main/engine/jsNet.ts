@@ -103,8 +103,17 @@ export class JsNet {
     return out;
   }
 
+  /** Hidden activations of layer `l` (1-based) for every data point, unit-major [units][n]. */
+  activations(p: Params, pOff: number, data: Dataset, l: number): Float64Array {
+    return this.layerValues(p, pOff, data, l, this.a);
+  }
+
   /** Hidden pre-activations of layer `l` (1-based) for every data point, unit-major [units][n]. */
   preActivations(p: Params, pOff: number, data: Dataset, l: number): Float64Array {
+    return this.layerValues(p, pOff, data, l, this.z);
+  }
+
+  private layerValues(p: Params, pOff: number, data: Dataset, l: number, source: Float64Array[]): Float64Array {
     const width = this.sizes[l];
     const out = new Float64Array(width * data.n);
     for (let start = 0; start < data.n; start += CHUNK) {
@@ -112,7 +121,7 @@ export class JsNet {
       this.gather(data, null, start, m);
       this.forward(p, pOff, m);
       for (let j = 0; j < width; j++) {
-        out.set(this.z[l].subarray(j * CHUNK, j * CHUNK + m), j * data.n + start);
+        out.set(source[l].subarray(j * CHUNK, j * CHUNK + m), j * data.n + start);
       }
     }
     return out;

@@ -1,0 +1,121 @@
+// The fit of a run: the network's output over the data range at init, after training or at the
+// optimum, what each unit of the last hidden layer adds to it, and where its ReLUs switch (the
+// kinks of a piecewise-linear fit). Main computes all of it; the renderer only draws.
+import type { FitView } from '../../shared/api.js';
+import { InputError, type ExperimentConfig } from '../../shared/config.js';
+import type { Dataset } from '../engine/data.js';
+import { targetFunction } from '../engine/data.js';
+import { diagnose } from '../engine/diagnostics.js';
+import { JsNet } from '../engine/jsNet.js';
+import { architectureOf, type Architecture } from '../engine/model.js';
+import type { MarkerName } from '../engine/surface.js';
+import type { ExperimentStore } from '../store/experiments.js';
+import { runOf } from './experiments.js';
+import { optimum } from './lab.js';
+
+/** Bisection steps that place a kink: the bracket shrinks to 2⁻⁴⁰ of the grid spacing. */
+const BISECTIONS = 40;
+
+function gridOf(lo: number, hi: number, count: number): Float32Array {
+  const x = new Float32Array(count);
+  for (let i = 0; i < count; i++) x[i] = lo + ((hi - lo) * i) / (count - 1);
+  return x;
+}
+
+const datasetOf = (x: Float32Array): Dataset => ({ x, y: new Float32Array(x.length), n: x.length, dIn: 1 });
+
+/**
+ * Inputs where a hidden ReLU's pre-activation changes sign over [lo, hi]: found as sign changes on
+ * the grid, then placed by bisection (each unit of a deeper layer is piecewise linear in x, so a
+ * crossing between two grid points is found unless two lie in one grid cell).
+ */
+function kinksOf(net: JsNet, arch: Architecture, params: Float32Array, grid: Float32Array): FitView['kinks'] {
+  const xs: number[] = [];
+  const layers: number[] = [];
+  const units: number[] = [];
+  const n = grid.length;
+  for (let l = 1; l < arch.sizes.length - 1; l++) {
+    if (arch.activations[l - 1] !== 'relu') continue;
+    const width = arch.sizes[l];
+    const z = net.preActivations(params, 0, datasetOf(grid), l);
+    const brackets: { unit: number; lo: number; hi: number; zLo: number }[] = [];
+    for (let j = 0; j < width; j++) {
+      for (let s = 0; s + 1 < n; s++) {
+        const a = z[j * n + s];
+        const b = z[j * n + s + 1];
+        if (a === 0 && s > 0) brackets.push({ unit: j, lo: grid[s], hi: grid[s], zLo: 0 });
+        else if ((a < 0 && b > 0) || (a > 0 && b < 0)) brackets.push({ unit: j, lo: grid[s], hi: grid[s + 1], zLo: a });
+      }
+    }
+    if (brackets.length === 0) continue;
+    const lo = Float64Array.from(brackets, (b) => b.lo);
+    const hi = Float64Array.from(brackets, (b) => b.hi);
+    const mid = new Float32Array(brackets.length);
+    for (let it = 0; it < BISECTIONS; it++) {
+      for (let k = 0; k < brackets.length; k++) mid[k] = (lo[k] + hi[k]) / 2;
+      const zMid = net.preActivations(params, 0, datasetOf(mid), l);
+      for (let k = 0; k < brackets.length; k++) {
+        const v = zMid[brackets[k].unit * brackets.length + k];
+        if (Math.sign(v) === Math.sign(brackets[k].zLo)) lo[k] = mid[k];
+        else hi[k] = mid[k];
+      }
+    }
+    brackets.forEach((b, k) => {
+      xs.push((lo[k] + hi[k]) / 2);
+      layers.push(l);
+      units.push(b.unit);
+    });
+  }
+  return { x: Float64Array.from(xs), layer: Int32Array.from(layers), unit: Int32Array.from(units) };
+}
+
+export function fitOf(config: ExperimentConfig, data: Dataset, params: Float32Array, points: number): Omit<FitView, 'runIndex' | 'at'> {
+  if (data.dIn !== 1) throw new InputError(`fit: drawn for one input; this data has ${data.dIn}`);
+  const arch = architectureOf(config, data.dIn);
+  const net = new JsNet(arch);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of data.x) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  if (lo === hi) [lo, hi] = [lo - 1, hi + 1];
+  const grid = gridOf(lo, hi, points);
+  const dOut = arch.sizes[arch.sizes.length - 1];
+  const raw = net.predict(params, 0, grid, points);
+  const output = dOut === 1 ? raw : new Float64Array(points);
+  const last = arch.sizes.length - 2;
+  const unitCount = dOut === 1 && last >= 1 ? arch.sizes[last] : 0;
+  const units = new Float64Array(unitCount * points);
+  let bias = 0;
+  if (unitCount > 0) {
+    const out = net.layout.layers[last];
+    const h = net.activations(params, 0, datasetOf(grid), last);
+    for (let j = 0; j < unitCount; j++) {
+      const w = params[out.w + j];
+      for (let s = 0; s < points; s++) units[j * points + s] = w * h[j * points + s];
+    }
+    bias = params[out.b];
+  }
+  const f = targetFunction(config.data.target);
+  return {
+    data: { x: data.x, y: data.y },
+    x: Float64Array.from(grid),
+    output,
+    target: f ? Float64Array.from(grid, f) : null,
+    units,
+    unitCount,
+    bias,
+    kinks: kinksOf(net, arch, params, grid),
+    diagnostics: diagnose(arch, params, data),
+  };
+}
+
+/** The fit of an experiment's run at one of its three points. */
+export async function experimentFit(store: ExperimentStore, id: number, req: { run: number; at: MarkerName; points: number }): Promise<FitView> {
+  const run = runOf(store, id, req.run);
+  const data: Dataset = { x: run.data.x, y: run.data.y, n: run.data.n, dIn: run.data.dIn };
+  let params = req.at === 'init' ? run.params.init : run.params.final;
+  if (req.at === 'optimum') params = run.params.optimum ?? (await optimum(run.config, { data, reference: run.params.final, kernel: 'js' })).params;
+  return { runIndex: run.index, at: req.at, ...fitOf(run.config, data, params, req.points) };
+}
