@@ -4,16 +4,20 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { expandSweep } from '../shared/sweep.js';
+import { expandSweep, MAX_SWEEP_RUNS } from '../shared/sweep.js';
 import { BACKENDS, InputError, KERNELS, LIMITS, parseConfig, type BackendChoice, type ExperimentConfig, type KernelChoice } from '../shared/config.js';
-import { experimentText, interpolationText, landscapeText, listText, optimumText, progressLine, reproductionText, runText, sweepText } from './cliText.js';
+import { PRESETS, presetByName, presetConfig, presetDescription, presetSweep, type Preset } from '../shared/presets.js';
+import { experimentText, interpolationText, landscapeText, listText, optimumText, progressLine, presetsText, reproductionText, runText, sweepStatsText, sweepText } from './cliText.js';
 import { AXES_HELP } from './engine/directions.js';
 import { MARKERS, type MarkerName } from './engine/surface.js';
 import { WorkerPool } from './jobs/pool.js';
-import { experimentInterpolation, experimentLandscape, reproduce, saveRun } from './lab/experiments.js';
+import { csvConfig } from './lab/csvData.js';
+import { experimentInterpolation, experimentLandscape, reproduce, runOf, saveRun } from './lab/experiments.js';
 import { experimentToJson, interpolationToJson, landscapeToJson, optimumToJson, runToJson, stringify } from './lab/json.js';
 import { interpolation, landscape, optimum, run, type JobOptions, type LandscapeRequest } from './lab/lab.js';
+import { checkExportFolder, exportLayersModel } from './lab/modelExport.js';
 import { resumeSweep, runSweep } from './lab/sweep.js';
+import { sweepStatistics } from './lab/sweepStats.js';
 import { exportExperiments, importFile } from './store/exchange.js';
 import { defaultDatabasePath, openStore, type ExperimentStore } from './store/index.js';
 import { APP_VERSION } from './version.js';
@@ -22,23 +26,31 @@ const HELP = `landscape-lab ${APP_VERSION} — train small networks and explore 
 
 Usage:
   landscape-lab run <config.json> [--json] [--out FILE] [--kernel K] [--backend B] [--name N] [--no-save]
+  landscape-lab run --preset NAME [--steps N] [--json] [...]   one of the tutorial's experiments
   landscape-lab landscape (<config.json> | --experiment ID) [--center C] [--axes SPEC] [--res N] [--span S] [--json]
   landscape-lab optimum <config.json> [--restarts N] [--json]
   landscape-lab interpolate (<config.json> | --experiment ID) [--from C] [--to C] [--points N] [--json]
   landscape-lab sweep <spec.json> [--resume] [--json]
+  landscape-lab sweep --preset NAME [--steps N] [--resume] [--json]   per cell: median loss, IQR, success
+  landscape-lab presets [--json]              the tutorial's experiments, ready to run or sweep
   landscape-lab list [--json]                 landscape-lab show ID [--json]
   landscape-lab rename ID NAME                landscape-lab delete ID [--yes]
   landscape-lab export ID... --out FILE       landscape-lab import FILE
   landscape-lab reproduce ID
+  landscape-lab import-data FILE.csv [--out CONFIG.json] [--json]   a config that trains on a CSV's x, y
+  landscape-lab export-model ID --out DIR [--run N] [--at C]         the network as a TensorFlow.js model
   landscape-lab serve [--port N] [--open]     the UI and the LabApi on 127.0.0.1, for a browser
 
 Options:
   --db FILE         the lab database (default ${defaultDatabasePath()})
   --json            print the result as JSON on stdout
-  --out FILE        write the JSON result (export: the .lab.json file) to FILE; never overwrites unless --force
+  --out FILE        write the JSON result (export: the .lab.json file; import-data: the config) to FILE;
+                    never overwrites unless --force (export-model: the folder for model.json and weights.bin)
   --kernel K        ${KERNELS.join(' | ')} (default: the config's kernel, auto)
   --backend B       tfjs backend: ${BACKENDS.join(' | ')} (default auto: tensorflow, else wasm, else cpu)
   --no-save         run without storing the experiment
+  --preset NAME     run or sweep one of the tutorial's experiments instead of a file (see presets)
+  --steps N         train N steps instead of the config's (a sweep: in every cell), 1..${LIMITS.steps}
   --experiment ID   use a stored experiment's trained run (and store the result with it)
   --center C        ${MARKERS.join(' | ')} (default trained)
   --axes SPEC       ${AXES_HELP} (default plane)
@@ -49,6 +61,8 @@ Options:
   --restarts N      restarts when the optimum has no closed form (default 8)
   --resume          continue the unfinished sweep of this spec from the runs already stored
   --yes             delete without asking
+  --run N           export-model: which run of the experiment (default 0)
+  --at C            export-model: init | trained | optimum (optimum where an exact one is stored; default trained)
   --port N          serve: the loopback port (default: a free one);  --open: open the browser too
   -h, --help        this help;  -v, --version  the version
 
@@ -64,6 +78,8 @@ const OPTIONS = {
   backend: { type: 'string' },
   name: { type: 'string' },
   'no-save': { type: 'boolean' },
+  preset: { type: 'string' },
+  steps: { type: 'string' },
   experiment: { type: 'string' },
   center: { type: 'string' },
   axes: { type: 'string' },
@@ -77,6 +93,8 @@ const OPTIONS = {
   yes: { type: 'boolean' },
   port: { type: 'string' },
   open: { type: 'boolean' },
+  run: { type: 'string' },
+  at: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } satisfies ParseArgsConfig['options'];
@@ -86,29 +104,35 @@ type Values = { [K in Option]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? 
 
 const KERNEL_OPTIONS: Option[] = ['kernel', 'backend'];
 const COMMANDS: Record<string, { options: Option[]; args: string }> = {
-  run: { options: ['db', 'json', 'out', 'force', 'name', 'no-save', ...KERNEL_OPTIONS], args: '<config.json>' },
+  run: { options: ['db', 'json', 'out', 'force', 'name', 'no-save', 'preset', 'steps', ...KERNEL_OPTIONS], args: '<config.json>' },
   landscape: { options: ['db', 'json', 'out', 'force', 'experiment', 'center', 'axes', 'res', 'span', ...KERNEL_OPTIONS], args: '<config.json>' },
   optimum: { options: ['json', 'out', 'force', 'restarts', ...KERNEL_OPTIONS], args: '<config.json>' },
   interpolate: { options: ['db', 'json', 'out', 'force', 'experiment', 'from', 'to', 'points', ...KERNEL_OPTIONS], args: '<config.json>' },
-  sweep: { options: ['db', 'json', 'resume', ...KERNEL_OPTIONS], args: '<spec.json>' },
+  sweep: { options: ['db', 'json', 'resume', 'preset', 'steps', ...KERNEL_OPTIONS], args: '<spec.json>' },
+  presets: { options: ['json'], args: '' },
   list: { options: ['db', 'json'], args: '' },
   show: { options: ['db', 'json'], args: 'ID' },
   rename: { options: ['db'], args: 'ID NAME' },
   delete: { options: ['db', 'yes'], args: 'ID' },
   export: { options: ['db', 'out', 'force'], args: 'ID...' },
   import: { options: ['db'], args: 'FILE' },
+  'import-data': { options: ['json', 'out', 'force'], args: 'FILE.csv' },
+  'export-model': { options: ['db', 'out', 'run', 'at'], args: 'ID' },
   reproduce: { options: ['db', 'json', ...KERNEL_OPTIONS], args: 'ID' },
   serve: { options: ['db', 'port', 'open'], args: '' },
 };
 
-function readJsonFile(path: string): unknown {
-  let text: string;
+function readText(path: string, kind: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a JSON file' : `cannot be read (${code})`}`);
+    throw new InputError(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? `is a directory, not a ${kind} file` : `cannot be read (${code})`}`);
   }
+}
+
+function readJsonFile(path: string): unknown {
+  const text = readText(path, 'JSON');
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -143,6 +167,27 @@ function experimentId(field: string, value: string | undefined): number {
   const id = Number(value);
   if (value === undefined || !Number.isInteger(id) || id < 1) throw new InputError(`${field}: must be an experiment id such as 3, see landscape-lab list (got "${value ?? ''}")`);
   return id;
+}
+
+function stepsOption(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : integer('steps', value, 0, 1, LIMITS.steps);
+}
+
+/** The preset named by --preset, if one is (then no file may be given too). */
+function fromPreset(ctx: Context, command: string, file: string): Preset | undefined {
+  if (ctx.values.preset === undefined) return undefined;
+  if (ctx.args.length) throw new InputError(`${command}: give a ${file} or --preset NAME, not both`);
+  return presetByName(ctx.values.preset);
+}
+
+/** A sweep spec with its base's steps replaced; a malformed spec is left for validation to report. */
+function withBaseSteps(spec: unknown, steps: number | undefined): unknown {
+  if (steps === undefined || !isRecord(spec) || !isRecord(spec.base)) return spec;
+  return { ...spec, base: { ...spec.base, steps } };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function writeOut(path: string, text: string, force: boolean): void {
@@ -226,10 +271,13 @@ async function surfaceOrCurve(ctx: Context, command: 'landscape' | 'interpolate'
 
 const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
   async run(ctx) {
-    const r = await run(readConfig(ctx.args[0]), ctx.job);
+    const preset = fromPreset(ctx, 'run', 'config file');
+    const config = preset ? parseConfig(presetConfig(preset)) : readConfig(ctx.args[0]);
+    const steps = stepsOption(ctx.values.steps);
+    const r = await run(steps === undefined ? config : { ...config, steps }, ctx.job);
     let id: number | undefined;
     if (!ctx.values['no-save']) {
-      id = saveRun(ctx.store(), r, ctx.values.name);
+      id = saveRun(ctx.store(), r, ctx.values.name ?? preset?.title);
       ctx.note(`saved as experiment ${id} in ${ctx.values.db ?? defaultDatabasePath()}`);
     }
     emit(ctx, { ...runToJson(r), ...(id ? { experimentId: id } : {}) }, runText(r));
@@ -241,7 +289,9 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
     emit(ctx, optimumToJson(o), optimumText(o));
   },
   async sweep(ctx) {
-    const spec = readJsonFile(ctx.args[0]);
+    const preset = fromPreset(ctx, 'sweep', 'spec file');
+    const spec = withBaseSteps(preset ? presetSweep(preset) : readJsonFile(ctx.args[0]), stepsOption(ctx.values.steps));
+    const source = preset ? `preset ${preset.name}` : ctx.args[0];
     const store = ctx.store();
     const pool = new WorkerPool();
     const onSweepProgress = process.stderr.isTTY
@@ -254,14 +304,18 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
         // The stored spec is the parsed one (defaults filled): compare like with like.
         const wanted = JSON.stringify(expandSweep(spec).spec);
         const target = store.list().filter((e) => e.isSweep && e.status !== 'done' && JSON.stringify(store.sweepSpec(e.id)) === wanted).pop();
-        if (!target) throw new InputError(`--resume: no unfinished sweep of ${ctx.args[0]} in ${ctx.values.db ?? defaultDatabasePath()}; run it without --resume`);
+        if (!target) throw new InputError(`--resume: no unfinished sweep of ${source} in ${ctx.values.db ?? defaultDatabasePath()}; run it without --resume`);
         outcome = await resumeSweep(store, target.id, options);
       } else outcome = await runSweep(store, spec, options);
-      emit(ctx, outcome, sweepText(outcome));
+      const stats = sweepStatistics(store, outcome.experimentId);
+      emit(ctx, { ...outcome, threshold: stats.threshold, fields: stats.fields, cells: stats.cells }, `${sweepText(outcome)}\n${sweepStatsText(stats)}`);
       return ctx.job.signal?.aborted ? 130 : 0;
     } finally {
       await pool.close();
     }
+  },
+  async presets(ctx) {
+    emit(ctx, PRESETS.map((p) => ({ name: p.name, title: p.title, description: presetDescription(p), kind: p.kind })), presetsText(PRESETS));
   },
   async list(ctx) {
     const list = ctx.store('read').list();
@@ -301,6 +355,30 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
     const imported = importFile(ctx.store(), ctx.args[0]);
     ctx.out(imported.map((r) => `imported as experiment ${r.id}${r.renamed ? ' (already present: kept as a copy)' : ''}`).join('\n'));
   },
+  async 'import-data'(ctx) {
+    const path = ctx.args[0];
+    const config = csvConfig(readText(path, 'CSV'), path);
+    const { out } = ctx.values;
+    emit(ctx, config, out ? `wrote a config for the ${config.data.n} points of ${path} to ${out}; train it: landscape-lab run ${out}` : stringify(config, true));
+  },
+  async 'export-model'(ctx) {
+    const id = experimentId('export-model', ctx.args[0]);
+    const dir = ctx.values.out;
+    if (!dir) throw new InputError('export-model: needs --out DIR, the folder for model.json and weights.bin, e.g. --out my-model');
+    // Refuse a taken folder before reading the store, as other commands refuse a taken --out file.
+    try {
+      checkExportFolder(dir);
+    } catch (e) {
+      throw e instanceof InputError ? new InputError(`--out: ${e.message}`) : e;
+    }
+    const index = integer('run', ctx.values.run, 0, 0, MAX_SWEEP_RUNS - 1);
+    const at: MarkerName = choice('at', ctx.values.at, MARKERS) ?? 'trained';
+    const r = runOf(ctx.store('read'), id, index);
+    const params = { init: r.params.init, trained: r.params.final, optimum: r.params.optimum }[at];
+    if (!params) throw new InputError(`--at: run ${index} of experiment ${id} has no stored optimum (only an exact one is stored); use trained or init`);
+    const paths = exportLayersModel(r.config, params, dir);
+    ctx.out(`exported the ${at} network of experiment ${id} run ${index} to ${paths.model} and ${paths.weights}`);
+  },
   async serve(ctx) {
     const port = integer('port', ctx.values.port, 0, 0, 65535);
     const { serve } = await import('./serve.js');
@@ -337,13 +415,16 @@ async function execute(argv: string[], out: (s: string) => void): Promise<number
     if (!spec.options.includes(key)) throw new InputError(`--${key}: not an option of ${command}; see landscape-lab --help`);
   }
   const wanted = spec.args.split(' ').filter(Boolean);
-  const needsArg = wanted.length > 0 && !(values.experiment !== undefined && (command === 'landscape' || command === 'interpolate'));
+  const needsArg =
+    wanted.length > 0 &&
+    !(values.experiment !== undefined && (command === 'landscape' || command === 'interpolate')) &&
+    !(values.preset !== undefined && (command === 'run' || command === 'sweep'));
   if (needsArg && args.length === 0) throw new InputError(`${command}: needs ${spec.args}, e.g. landscape-lab ${command} ${wanted[0] === 'ID' ? '3' : wanted[0].replace(/[<>]/g, '')}`);
   const variadic = spec.args.endsWith('...') || command === 'rename';
   if (!variadic && args.length > wanted.length) throw new InputError(`${command}: takes ${spec.args || 'no arguments'} (also got "${args[wanted.length]}")`);
 
   // Refuse an --out that would be refused at the end before doing (and saving) any work.
-  if (values.out && existsSync(values.out) && !values.force) throw new InputError(`--out: ${values.out} already exists; choose another name or add --force`);
+  if (values.out && command !== 'export-model' && existsSync(values.out) && !values.force) throw new InputError(`--out: ${values.out} already exists; choose another name or add --force`);
 
   const controller = new AbortController();
   const onSigint = () => controller.abort();

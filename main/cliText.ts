@@ -1,6 +1,8 @@
 // What the CLI prints for people (as opposed to --json): summaries, an ASCII plot of the fit, an
 // ASCII map of a cost surface, and the progress bar.
 import type { ExperimentConfig } from '../shared/config.js';
+import type { Preset } from '../shared/presets.js';
+import { formatSweepValue, type SweepStats } from '../shared/sweepStats.js';
 import { JsNet } from './engine/jsNet.js';
 import { architectureOf } from './engine/model.js';
 import type { Reproduction } from './lab/experiments.js';
@@ -17,10 +19,14 @@ export function num(v: number | null | undefined, digits = 4): string {
 
 export function describeConfig(c: ExperimentConfig): string {
   const t = c.data.target;
-  const target = Object.entries(t)
-    .filter(([k]) => k !== 'kind')
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(', ')}]` : v}`)
-    .join(', ');
+  // Given points are listed in the config, not here: their range says enough.
+  const target =
+    t.kind === 'points'
+      ? `x from ${num(c.data.xRange[0])} to ${num(c.data.xRange[1])}`
+      : Object.entries(t)
+          .filter(([k]) => k !== 'kind')
+          .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(', ')}]` : v}`)
+          .join(', ');
   const net = `1→${[...c.model.hidden, c.model.outputs].join('→')}`;
   const act = typeof c.model.activation === 'string' ? c.model.activation : c.model.activation.join('/');
   const opt = Object.entries(c.optimizer)
@@ -190,4 +196,32 @@ export function reproductionText(r: Reproduction): string {
 
 export function sweepText(s: SweepOutcome): string {
   return `sweep stored as experiment ${s.experimentId}: ${s.status}, ${s.runsDone} of ${s.runsTotal} runs (${s.runsNew} trained now)`;
+}
+
+/** Columns as wide as their widest cell. */
+function table(header: string[], rows: string[][], rightAligned: (column: number) => boolean): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) => cells.map((v, c) => (rightAligned(c) ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** Per cell: swept values, median final loss and its interquartile range, success rate, steps to the threshold, divergences. */
+export function sweepStatsText(s: SweepStats): string {
+  const header = [...s.fields, 'runs', 'median loss', 'IQR (q1–q3)', 'success', 'steps to thr.', 'diverged'];
+  const rows = s.cells.map((c) => [
+    ...s.fields.map((f) => formatSweepValue(c.values[f])),
+    String(c.runs),
+    num(c.finalLoss.median, 3),
+    c.finalLoss.q1 === null || c.finalLoss.q3 === null ? '—' : `${num(c.finalLoss.q1, 3)}–${num(c.finalLoss.q3, 3)}`,
+    c.successRate === null ? '—' : `${Math.round(c.successRate * 100)}%`,
+    num(c.stepsToThreshold.median),
+    String(c.diverged),
+  ]);
+  const fields = s.fields.length;
+  return [`threshold ${num(s.threshold)}: success = final loss below it; steps = first recorded step below it (median over the runs that got there)`, table(header, rows, (c) => c >= fields)].join('\n');
+}
+
+export function presetsText(presets: readonly Preset[]): string {
+  const rows = presets.map((p) => [p.name, p.kind, p.title]);
+  return [table(['name', 'kind', 'title'], rows, () => false), '', 'Run one: landscape-lab run --preset NAME, or landscape-lab sweep --preset NAME for a sweep (presets --json adds each one\'s question).'].join('\n');
 }

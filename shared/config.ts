@@ -34,19 +34,69 @@ export const SineTarget = z.strictObject({
   frequency: finite().default(1),
   phase: finite().default(0),
 });
-export const Target = z.discriminatedUnion('kind', [HingeTarget, PolynomialTarget, SineTarget]);
+/** Measured data (e.g. an imported CSV): the points themselves, no formula. */
+export const PointsTarget = z
+  .strictObject({
+    kind: z.literal('points'),
+    x: z.array(finite()).min(1).max(LIMITS.n),
+    y: z.array(finite()).min(1).max(LIMITS.n),
+  })
+  .refine((t) => t.x.length === t.y.length, { path: ['y'], message: 'must have as many values as x' });
+export const Target = z.discriminatedUnion('kind', [HingeTarget, PolynomialTarget, SineTarget, PointsTarget]);
 
+export const SPACINGS = ['even', 'uniform', 'given'] as const;
+const DEFAULT_N = 500;
+const DEFAULT_X_RANGE: [number, number] = [-1, 1];
+
+function pointsRange(x: readonly number[]): [number, number] {
+  // A loop, not Math.min(...x): 100,000 arguments can overflow the stack.
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of x) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
+/**
+ * How the data is made. A formula target (hinge, polynomial, sine) is sampled at n points over xRange,
+ * evenly or uniformly at random. A points target is used as it is: n is the number of points, xRange
+ * their range and spacing 'given' — each may be omitted or must say exactly that — and noise must be 0.
+ * The filled-in values are part of the parsed config, so a stored config parses again unchanged.
+ */
 export const DataConfig = z
   .strictObject({
     target: Target,
-    n: z.number().int().min(1).max(LIMITS.n).default(500),
-    xRange: z.tuple([finite(), finite()]).default([-1, 1]),
-    spacing: z.enum(['even', 'uniform']).default('even'),
+    n: z.number().int().min(1).max(LIMITS.n).optional(),
+    xRange: z.tuple([finite(), finite()]).optional(),
+    spacing: z.enum(SPACINGS).optional(),
     noise: finite().min(0).default(0),
   })
-  .refine((d) => d.xRange[0] < d.xRange[1], {
-    path: ['xRange'],
-    message: 'must be [low, high] with low < high',
+  .superRefine((d, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (d.target.kind !== 'points') {
+      const [lo, hi] = d.xRange ?? DEFAULT_X_RANGE;
+      if (!(lo < hi)) issue('xRange', 'must be [low, high] with low < high');
+      if (d.spacing === 'given') issue('spacing', `"given" is for a points target; a ${d.target.kind} target is sampled even or uniform`);
+      return;
+    }
+    const count = d.target.x.length;
+    const [lo, hi] = pointsRange(d.target.x);
+    if (d.n !== undefined && d.n !== count) issue('n', `a points target has ${count} points; omit n or give ${count}`);
+    if (d.xRange !== undefined && (d.xRange[0] !== lo || d.xRange[1] !== hi)) issue('xRange', `a points target spans its own x, [${lo}, ${hi}]; omit xRange`);
+    if (d.spacing !== undefined && d.spacing !== 'given') issue('spacing', 'a points target keeps its x as given; omit spacing');
+    if (d.noise > 0) issue('noise', 'must be 0 for a points target (its points are used as they are)');
+  })
+  .transform((d) => {
+    const points = d.target.kind === 'points' ? d.target : null;
+    return {
+      target: d.target,
+      n: points ? points.x.length : (d.n ?? DEFAULT_N),
+      xRange: points ? pointsRange(points.x) : (d.xRange ?? DEFAULT_X_RANGE),
+      spacing: points ? ('given' as const) : (d.spacing ?? 'even'),
+      noise: d.noise,
+    };
   });
 
 export const HIDDEN_ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'linear'] as const;

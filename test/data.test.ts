@@ -23,7 +23,7 @@ describe('targets and datasets', () => {
     expect(d.x[0]).toBe(-1);
     expect(d.x[499]).toBe(1);
     expect(d.x[250] - d.x[249]).toBeCloseTo(2 / 499, 6);
-    expect(d.y[0]).toBeCloseTo(targetFunction(config().data.target)(-1), 6);
+    expect(d.y[0]).toBeCloseTo(targetFunction(config().data.target)!(-1), 6);
   });
 
   it('uniform spacing and noise are seeded', () => {
@@ -31,7 +31,7 @@ describe('targets and datasets', () => {
     const a = makeDataset(c);
     const b = makeDataset(c);
     expect(Array.from(a.y)).toEqual(Array.from(b.y));
-    const f = targetFunction(c.data.target);
+    const f = targetFunction(c.data.target)!;
     const residual = Array.from(a.y, (y, i) => y - f(a.x[i]));
     const sd = Math.sqrt(residual.reduce((s, r) => s + r * r, 0) / residual.length);
     expect(sd).toBeGreaterThan(0.08);
@@ -125,7 +125,7 @@ describe('config schema', () => {
       [{ data: { target: { kind: 'hinge' } }, steps: 0 }, 'steps: must be >= 1 (got 0)'],
       [{ data: { target: { kind: 'hinge' } }, steps: 2.5 }, 'steps: must be an integer (got 2.5)'],
       [{ data: { target: { kind: 'hinge' } }, lr: 0.1 }, 'lr: unknown field'],
-      [{ data: { target: { kind: 'gauss' } } }, 'data.target.kind: unknown kind "gauss"; allowed: hinge, polynomial, sine'],
+      [{ data: { target: { kind: 'gauss' } } }, 'data.target.kind: unknown kind "gauss"; allowed: hinge, polynomial, sine, points'],
       [{ data: { target: { kind: 'hinge' } }, init: { kind: 'zeros' } }, 'init.kind: unknown kind "zeros"; allowed: normal, uniform, xavier, he, symmetric, dead, explicit'],
       [{ data: { target: { kind: 'hinge' } }, model: { activation: 'gelu' } }, 'model.activation: must be one of "relu", "tanh", "sigmoid", "linear" (got "gelu")'],
       [{ data: { target: { kind: 'hinge' } }, loss: 'nll' }, 'loss: nll needs model.output sigmoid or softmax (for a linear output, l2 is the Gaussian NLL) (got "nll")'],

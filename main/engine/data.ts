@@ -1,4 +1,5 @@
-// Datasets: 1-D regression targets sampled on an interval, optionally with Gaussian noise.
+// Datasets: 1-D regression targets sampled on an interval, optionally with Gaussian noise, or given
+// points (an imported CSV) used as they are.
 import { InputError, type ExperimentConfig, type TargetConfig } from '../../shared/config.js';
 import { Rng } from './prng.js';
 
@@ -11,7 +12,18 @@ export interface Dataset {
   readonly dIn: number;
 }
 
-export function targetFunction(target: TargetConfig): (x: number) => number {
+export type FormulaTarget = Exclude<TargetConfig, { kind: 'points' }>;
+
+/** Whether the target has a formula: given points (an imported CSV) have none. */
+export function hasFormula(target: TargetConfig): target is FormulaTarget {
+  return target.kind !== 'points';
+}
+
+/** The noise-free target as a function of x, or null for given points (they have no formula). */
+export function targetFunction(target: FormulaTarget): (x: number) => number;
+export function targetFunction(target: TargetConfig): ((x: number) => number) | null;
+export function targetFunction(target: TargetConfig): ((x: number) => number) | null {
+  if (!hasFormula(target)) return null;
   switch (target.kind) {
     case 'hinge': {
       const { x0, m1, m2, b } = target;
@@ -34,6 +46,7 @@ export function targetFunction(target: TargetConfig): (x: number) => number {
 
 export function makeDataset(config: ExperimentConfig): Dataset {
   const { target, n, xRange, spacing, noise } = config.data;
+  if (target.kind === 'points') return givenPoints(config, target.x, target.y);
   const rng = new Rng(config.seed, 'data');
   const f = targetFunction(target);
   const [lo, hi] = xRange;
@@ -46,6 +59,20 @@ export function makeDataset(config: ExperimentConfig): Dataset {
   }
   const y = new Float32Array(n);
   for (let i = 0; i < n; i++) y[i] = f(x[i]) + (noise > 0 ? noise * rng.normal() : 0);
+  const data = { x, y, n, dIn: 1 };
+  checkTargetsFit(config, data);
+  return data;
+}
+
+/**
+ * Given points, in float32, ordered by x (ties keep their order): every sampled dataset is ordered
+ * by x too, and views draw the data left to right. The loss is a mean over points, so it is the same.
+ */
+function givenPoints(config: ExperimentConfig, xs: readonly number[], ys: readonly number[]): Dataset {
+  const n = xs.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => xs[a] - xs[b] || a - b);
+  const x = Float32Array.from(order, (i) => xs[i]);
+  const y = Float32Array.from(order, (i) => ys[i]);
   const data = { x, y, n, dIn: 1 };
   checkTargetsFit(config, data);
   return data;

@@ -23,6 +23,7 @@ export interface Optimum {
 /** Why the closed form does not apply, or null when it does. */
 export function exactOptimumBlocker(config: ExperimentConfig): string | null {
   const { data, model, loss } = config;
+  if (data.target.kind === 'points') return 'given points have no closed-form optimum';
   if (data.target.kind !== 'hinge') return `the ${data.target.kind} target is not exactly representable by a ReLU network`;
   if (data.noise > 0) return 'noisy data has no closed-form optimum';
   if (model.hidden.length !== 1) return 'the closed form needs exactly one hidden layer';

@@ -1,5 +1,6 @@
 // A pool of worker threads with one queue. Tasks wait for an idle worker; a batch of independent runs
 // can be split into one slice per worker, trained in parallel and returned in order.
+import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { InputError, type BackendChoice, type ExperimentConfig, type KernelChoice } from '../../shared/config.js';
@@ -61,7 +62,14 @@ export class WorkerPool {
           } else job.worker?.postMessage({ type: 'cancel', id: job.id } satisfies ToWorker);
         };
         if (options.signal.aborted) return cancel();
-        options.signal.addEventListener('abort', cancel, { once: true });
+        const signal = options.signal;
+        // A sweep queues a task per cell under one signal, so many listeners at once are expected;
+        // each task removes its own when it settles.
+        setMaxListeners(0, signal);
+        signal.addEventListener('abort', cancel, { once: true });
+        const settle = () => signal.removeEventListener('abort', cancel);
+        job.resolve = (r) => (settle(), resolve(r));
+        job.reject = (e) => (settle(), reject(e));
       }
       this.queue.push(job);
       this.pump();

@@ -1,0 +1,62 @@
+// A stored sweep's statistics per cell, over its seeds, from the runs as stored (so an unfinished
+// sweep reports what it has so far).
+import { InputError } from '../../shared/config.js';
+import { expandSweep } from '../../shared/sweep.js';
+import { quartiles, type CellStats, type SweepStats } from '../../shared/sweepStats.js';
+import type { RunStatus } from '../engine/train.js';
+import type { ExperimentStore } from '../store/experiments.js';
+
+export type { CellStats, SweepStats };
+
+/** What the statistics read of a run. */
+export interface RunOutcomeSummary {
+  index: number;
+  status: RunStatus;
+  finalLoss: number | null;
+  loss: { steps: ArrayLike<number>; values: ArrayLike<number> };
+}
+
+/** First recorded step whose full-data loss is below `threshold`, or null. */
+export function stepsToThreshold(loss: RunOutcomeSummary['loss'], threshold: number): number | null {
+  for (let k = 0; k < loss.values.length; k++) if (loss.values[k] < threshold) return loss.steps[k];
+  return null;
+}
+
+/** The statistics of one cell's runs. */
+export function cellStatistics(runs: readonly RunOutcomeSummary[], threshold: number): Omit<CellStats, 'index' | 'values'> {
+  const finals = runs.flatMap((r) => (r.status !== 'diverged' && r.finalLoss !== null ? [r.finalLoss] : []));
+  const reached = runs.flatMap((r) => {
+    const step = r.status === 'diverged' ? null : stepsToThreshold(r.loss, threshold);
+    return step === null ? [] : [step];
+  });
+  const { q1, median, q3 } = quartiles(finals);
+  return {
+    runs: runs.length,
+    finalLoss: { median, q1, q3 },
+    successRate: runs.length ? finals.filter((v) => v < threshold).length / runs.length : null,
+    stepsToThreshold: { median: quartiles(reached).median },
+    diverged: runs.filter((r) => r.status === 'diverged').length,
+    runIndices: runs.map((r) => r.index),
+  };
+}
+
+/** Per-cell statistics of a stored sweep. */
+export function sweepStatistics(store: ExperimentStore, experimentId: number): SweepStats {
+  store.summary(experimentId); // an unknown id fails here, naming the database
+  const stored = store.sweepSpec(experimentId);
+  if (stored === null) throw new InputError(`experiment ${experimentId}: is not a sweep; statistics are per sweep cell`);
+  const { spec, cells } = expandSweep(stored);
+  const byCell = new Map<number, RunOutcomeSummary[]>();
+  for (const run of store.runs(experimentId)) {
+    if (run.cell === null) continue;
+    const list = byCell.get(run.cell);
+    if (list) list.push(run);
+    else byCell.set(run.cell, [run]);
+  }
+  return {
+    spec,
+    threshold: spec.threshold,
+    fields: Object.keys(spec.grid),
+    cells: cells.map((cell) => ({ index: cell.index, values: cell.values, ...cellStatistics(byCell.get(cell.index) ?? [], spec.threshold) })),
+  };
+}

@@ -1,0 +1,72 @@
+// Statistics of a sweep per cell, over its seeds: the shape main computes from the stored runs and
+// the renderer charts. Also the pure pieces both sides need: quartiles, a field's value in a cell,
+// and a short label for a swept value.
+import type { SweepSpec, SweepValue } from './sweep.js';
+
+export interface CellStats {
+  index: number;
+  values: Record<string, SweepValue>;
+  /** Stored runs of the cell (fewer than the spec's seeds while a sweep is unfinished). */
+  runs: number;
+  /** Over the runs that did not diverge; null when none did. */
+  finalLoss: { median: number | null; q1: number | null; q3: number | null };
+  /** Share of the stored runs whose final loss is below the threshold; null when none is stored yet. */
+  successRate: number | null;
+  /** First recorded step with a full-data loss below the threshold, median over the runs that got there. */
+  stepsToThreshold: { median: number | null };
+  diverged: number;
+  /** The runs' indices in the experiment, to open them. */
+  runIndices: number[];
+}
+
+export interface SweepStats {
+  spec: SweepSpec;
+  threshold: number;
+  /** The swept config paths, in grid order. */
+  fields: string[];
+  cells: CellStats[];
+}
+
+/**
+ * The p-quantile of ascending `sorted` values by linear interpolation between the closest ranks:
+ * position h = (n − 1)·p, value x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] − x[⌊h⌋]) — numpy's default ('linear').
+ */
+export function quantile(sorted: ArrayLike<number>, p: number): number | null {
+  const n = sorted.length;
+  if (n === 0) return null;
+  const h = (n - 1) * p;
+  const lo = Math.floor(h);
+  const hi = Math.min(lo + 1, n - 1);
+  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+}
+
+export function quartiles(values: readonly number[]): { q1: number | null; median: number | null; q3: number | null } {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { q1: quantile(sorted, 0.25), median: quantile(sorted, 0.5), q3: quantile(sorted, 0.75) };
+}
+
+/**
+ * A chart field's value in a cell: a swept config path, or `model.hidden:width` / `model.hidden:depth`
+ * for the units per layer (the widest layer) and the number of hidden layers of a swept model.hidden.
+ */
+export function fieldValue(values: Record<string, SweepValue>, field: string): SweepValue | undefined {
+  const [path, part] = field.split(':');
+  const v = values[path];
+  if (part === undefined) return v;
+  if (!Array.isArray(v)) return undefined;
+  if (part === 'width') return Math.max(...v);
+  if (part === 'depth') return v.length;
+  return undefined;
+}
+
+/** A swept value as a short label: `0.01`, `[4, 4]`, `adam lr=0.003` for an optimizer object. */
+export function formatSweepValue(v: SweepValue | undefined): string {
+  if (v === undefined) return '—';
+  if (Array.isArray(v)) return `[${v.join(', ')}]`;
+  if (typeof v === 'object' && v !== null) {
+    const { kind, ...rest } = v as Record<string, unknown>;
+    const fields = Object.entries(rest).map(([k, x]) => `${k}=${typeof x === 'object' ? JSON.stringify(x) : String(x)}`);
+    return [typeof kind === 'string' ? kind : '', ...fields].filter(Boolean).join(' ');
+  }
+  return String(v);
+}

@@ -1,0 +1,142 @@
+// Measured data in: a CSV of x, y rows becomes a points target that trains like any other.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { InputError, LIMITS, parseConfig } from '../shared/config.js';
+import { hasFormula, makeDataset, targetFunction } from '../main/engine/data.js';
+import { exactOptimumBlocker } from '../main/engine/optimum.js';
+import { csvConfig, parseCsvData } from '../main/lab/csvData.js';
+import { run } from '../main/lab/lab.js';
+
+describe('parseCsvData', () => {
+  it('reads x, y rows with or without a header', () => {
+    expect(parseCsvData('x,y\n0,1\n0.5,-2.25\n1,3e-2\n')).toEqual({ x: [0, 0.5, 1], y: [1, -2.25, 0.03] });
+    expect(parseCsvData('0,1\n0.5,-2.25\n1,3e-2')).toEqual({ x: [0, 0.5, 1], y: [1, -2.25, 0.03] });
+    expect(parseCsvData('"time (s)", "height"\n"1", "2"\n')).toEqual({ x: [1], y: [2] });
+  });
+
+  it('takes comma, semicolon or tab separators, CRLF, blank lines and spaces around cells', () => {
+    const expected = { x: [-1, 2], y: [0.5, 4] };
+    expect(parseCsvData('x;y\r\n-1;0.5\r\n2;4\r\n')).toEqual(expected);
+    expect(parseCsvData('x\ty\n-1\t0.5\n\n2\t4\n\n')).toEqual(expected);
+    expect(parseCsvData('\n -1 , 0.5 \r\n\r\n2,4')).toEqual(expected);
+    expect(parseCsvData('\uFEFFx,y\n-1,.5\n+2,4.\n')).toEqual(expected);
+  });
+
+  it('reads a decimal comma where the separator is not a comma', () => {
+    expect(parseCsvData('x;y\n-1,5;0,25\n2;4\n')).toEqual({ x: [-1.5, 2], y: [0.25, 4] });
+    expect(parseCsvData('-1,5\t2\n')).toEqual({ x: [-1.5], y: [2] });
+  });
+
+  it('says which line and which cell is wrong, in one line', () => {
+    const bad: [string, string][] = [
+      ['x,y\n1,2\n2,3\n3,4\n4,5\n5,6\n6,abc\n', 'data.csv line 7: y is not a number ("abc")'],
+      ['x,y\n1,2\n1,2,3\n', 'data.csv line 3: expected 2 columns (x, y), got 3'],
+      ['x,y\n\n1\n', 'data.csv line 3: expected 2 columns (x, y), got 1'],
+      ['0,1\nten,2\n', 'data.csv line 2: x is not a number ("ten")'],
+      ['0,1\n1,\n', 'data.csv line 2: y is not a number ("")'],
+      ['0,1\n1,0x10\n', 'data.csv line 2: y is not a number ("0x10")'],
+      ['0,1\n1,1e999\n', 'data.csv line 2: y is too large for a number ("1e999")'],
+      ['x,y\n', 'data.csv: a header but no rows of x, y'],
+      ['', 'data.csv: empty file; expected rows of x, y'],
+      ['\r\n\n  \n', 'data.csv: empty file; expected rows of x, y'],
+    ];
+    for (const [text, message] of bad) expect(() => parseCsvData(text, 'data.csv')).toThrow(new InputError(message));
+    expect(() => parseCsvData('1,x\n')).toThrow(new InputError('csv line 1: y is not a number ("x")'));
+  });
+
+  it(`refuses more than ${LIMITS.n} rows, naming the first row too many`, () => {
+    const rows = Array.from({ length: LIMITS.n + 1 }, (_, i) => `${i},${i % 7}`);
+    expect(parseCsvData(rows.slice(0, LIMITS.n).join('\n')).x).toHaveLength(LIMITS.n);
+    expect(() => parseCsvData(`x,y\n${rows.join('\n')}`, 'big.csv')).toThrow(
+      new InputError(`big.csv line ${LIMITS.n + 2}: more than ${LIMITS.n} rows; a dataset has at most ${LIMITS.n} points`),
+    );
+  });
+});
+
+describe('a points target', () => {
+  const points = { kind: 'points' as const, x: [0.3, -1, 2], y: [1, 0.1, -0.7] };
+
+  it('fills n, xRange and spacing from the points, and parses again unchanged', () => {
+    const c = parseConfig({ data: { target: points } });
+    expect(c.data).toEqual({ target: points, n: 3, xRange: [-1, 2], spacing: 'given', noise: 0 });
+    expect(parseConfig(JSON.parse(JSON.stringify(c)))).toEqual(c);
+    expect(hasFormula(c.data.target)).toBe(false);
+    expect(targetFunction(c.data.target)).toBeNull();
+    expect(exactOptimumBlocker(c)).toBe('given points have no closed-form optimum');
+  });
+
+  it('names the field when the data settings contradict the points', () => {
+    const bad: [unknown, string][] = [
+      [{ target: points, n: 500 }, 'data.n: a points target has 3 points; omit n or give 3 (got 500)'],
+      [{ target: points, xRange: [-1, 1] }, 'data.xRange: a points target spans its own x, [-1, 2]; omit xRange (got [-1,1])'],
+      [{ target: points, spacing: 'even' }, 'data.spacing: a points target keeps its x as given; omit spacing (got "even")'],
+      [{ target: points, noise: 0.1 }, 'data.noise: must be 0 for a points target (its points are used as they are) (got 0.1)'],
+      [{ target: { ...points, y: [1, 2] } }, 'data.target.y: must have as many values as x (got [1,2])'],
+      [{ target: { ...points, x: [] , y: [] } }, 'data.target.x: must have >= 1 items (got 0)'],
+      [{ target: { ...points, x: [0, '1', 2] } }, 'data.target.x[1]: must be a number (got "1")'],
+      [{ target: { kind: 'hinge' }, spacing: 'given' }, 'data.spacing: "given" is for a points target; a hinge target is sampled even or uniform (got "given")'],
+    ];
+    for (const [data, message] of bad) expect(() => parseConfig({ data })).toThrow(new InputError(message));
+    expect(() => parseConfig({ data: { target: points } , batchSize: 4 })).toThrow(new InputError('batchSize: must be at most data.n (3) (got 4)'));
+  });
+
+  it('makes the dataset of the points themselves, in float32, ordered by x', () => {
+    const d = makeDataset(parseConfig({ data: { target: points }, batchSize: 1 }));
+    expect(d.n).toBe(3);
+    expect(Array.from(d.x)).toEqual([-1, 0.3, 2].map(Math.fround));
+    expect(Array.from(d.y)).toEqual([0.1, 1, -0.7].map(Math.fround));
+  });
+});
+
+describe('csvConfig', () => {
+  const csv = 'x,y\n' + Array.from({ length: 40 }, (_, i) => `${(i / 13 - 1.5).toFixed(4)},${Math.abs(i / 13 - 1.5).toFixed(4)}`).join('\n');
+
+  it('trains the default network on the CSV through the façade, on exactly the CSV numbers', async () => {
+    const c = csvConfig(csv, 'v.csv');
+    expect(c.model).toEqual({ hidden: [2], activation: 'relu', output: 'linear', outputs: 1 });
+    expect(c.data.n).toBe(40);
+    const r = await run({ ...c, steps: 300, kernel: 'js' });
+    const { x, y } = parseCsvData(csv);
+    expect(Array.from(r.data.x)).toEqual(x.map(Math.fround));
+    expect(Array.from(r.data.y)).toEqual(y.map(Math.fround));
+    expect(r.status).toBe('done');
+    expect(r.loss.values.at(-1)).toBeLessThan(r.loss.values[0]);
+    expect(r.optimum).toBeUndefined();
+  });
+
+  it('uses every point as the minibatch when there are fewer than 3', () => {
+    expect(csvConfig('1,2\n3,4\n').batchSize).toBe(2);
+    expect(csvConfig(csv).batchSize).toBe(3);
+  });
+});
+
+describe('landscape-lab import-data (the built command)', () => {
+  const bin = fileURLToPath(new URL('../bin/landscape-lab.js', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), 'lab-csv-'));
+  const cli = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, timeout: 60_000 });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+
+  it('prints a config ready for run, or writes it to --out and never overwrites it', () => {
+    if (!existsSync(fileURLToPath(new URL('../dist/main/cli.js', import.meta.url)))) throw new Error('build first: npm run build (npm test does)');
+    writeFileSync(join(dir, 'v.csv'), 'x;y\r\n-1;1\r\n0;0\r\n1;1\r\n');
+    const printed = cli('import-data', 'v.csv');
+    expect(printed.code).toBe(0);
+    expect(JSON.parse(printed.out)).toEqual(JSON.parse(JSON.stringify(csvConfig('-1,1\n0,0\n1,1'))));
+    expect(cli('import-data', 'v.csv', '--out', 'v.json').out).toBe('wrote a config for the 3 points of v.csv to v.json; train it: landscape-lab run v.json\n');
+    expect(parseConfig(JSON.parse(readFileSync(join(dir, 'v.json'), 'utf8'))).data.target).toEqual({ kind: 'points', x: [-1, 0, 1], y: [1, 0, 1] });
+    const again = cli('import-data', 'v.csv', '--out', 'v.json');
+    expect([again.code, again.err]).toEqual([2, 'landscape-lab: --out: v.json already exists; choose another name or add --force\n']);
+  });
+
+  it('exits 2 with one line naming the file and line of a bad cell', () => {
+    writeFileSync(join(dir, 'bad.csv'), 'x,y\n1,2\n3,abc\n');
+    expect(cli('import-data', 'bad.csv')).toEqual({ code: 2, out: '', err: 'landscape-lab: bad.csv line 3: y is not a number ("abc")\n' });
+    expect(cli('import-data', 'missing.csv')).toEqual({ code: 2, out: '', err: 'landscape-lab: missing.csv: no such file\n' });
+  });
+});
