@@ -1,11 +1,14 @@
-// The renderer in a real browser (Debian's Chromium, driven by playwright-core) against the real
-// bridge and service on a temporary database: run, follow progress, reload, reopen, export and
-// import — with no console errors. Screenshots go to test-artifacts/.
-import { mkdirSync, mkdtempSync } from 'node:fs';
+/// <reference lib="dom" />
+// The lab in a real browser (Debian's Chromium, driven by playwright-core) against the real bridge
+// and service on a temporary database: run the default experiment, watch the three cost surfaces
+// draw (pixels, not just canvases), reload, reopen from the library without recomputing, use the
+// form's inline validation and the library — with no console errors. Screenshots go to
+// test-artifacts/.
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerPool } from '../main/jobs/pool.js';
 import { RENDERER_ROOT } from '../main/serve.js';
@@ -19,6 +22,7 @@ let bridge: Bridge;
 let store: ExperimentStore;
 let pool: WorkerPool;
 const dir = mkdtempSync(join(tmpdir(), 'lab-ui-'));
+const VIEWS = ['view-init', 'view-trained', 'view-optimum'] as const;
 
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
@@ -37,39 +41,141 @@ afterAll(async () => {
   store?.db.close();
 });
 
+/** What a canvas shows: how many pixels differ from its corner pixel, and how many colours it uses. */
+async function canvasInk(page: Page, selector: string): Promise<{ width: number; inked: number; colours: number }> {
+  return page.locator(selector).first().evaluate((canvas: HTMLCanvasElement) => {
+    const copy = document.createElement('canvas');
+    copy.width = canvas.width;
+    copy.height = canvas.height;
+    const ctx = copy.getContext('2d')!;
+    ctx.drawImage(canvas, 0, 0);
+    const { data } = ctx.getImageData(0, 0, copy.width, copy.height);
+    const colours = new Set<number>();
+    let inked = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const rgb = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+      colours.add(rgb);
+      if (Math.abs(data[i] - data[0]) + Math.abs(data[i + 1] - data[1]) + Math.abs(data[i + 2] - data[2]) > 24) inked++;
+    }
+    return { width: canvas.width, inked: inked / (data.length / 4), colours: colours.size };
+  });
+}
+
+async function expectSurfacesDrawn(page: Page): Promise<void> {
+  for (const view of VIEWS) {
+    await page.waitForSelector(`[data-testid=${view}][data-state=ready]`, { timeout: 120_000 });
+    const ink = await canvasInk(page, `[data-testid=${view}] canvas`);
+    expect(ink.width).toBeGreaterThan(100);
+    // A coloured surface, not a cleared canvas: a good share of the pixels, in many colours.
+    expect(ink.inked).toBeGreaterThan(0.03);
+    expect(ink.colours).toBeGreaterThan(50);
+  }
+}
+
 describe('the lab in a browser', () => {
-  it('runs the default experiment, survives a reload, reopens, exports and imports', async () => {
-    const page = await browser.newPage({ acceptDownloads: true });
+  it('runs the default experiment, draws the three surfaces and the charts, reloads and reopens without recomputing', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, acceptDownloads: true });
     const errors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     page.on('pageerror', (e) => errors.push(String(e)));
 
     await page.goto(bridge.url);
     await expect.poll(() => page.getByText('No experiments yet').count()).toBe(1);
-    await page.getByTestId('config').focus();
+    await page.getByLabel('learning rate').focus();
     await page.keyboard.press('Control+Enter');
-    await page.waitForSelector('[data-testid=progress][data-state=done]', { timeout: 60_000 });
-    await page.waitForSelector('[data-testid=experiment-item]');
-    await page.screenshot({ path: join(artifacts, 'shell-after-run.png') });
+    await page.waitForSelector('[data-testid=progress][data-kind=run]');
+    await page.waitForSelector('[data-testid=experiment-item]', { timeout: 60_000 });
+    await expectSurfacesDrawn(page);
+    await page.waitForSelector('[data-testid=progress][data-state=done]');
 
+    // The loss curve and the fit are drawn too.
+    expect((await canvasInk(page, '[data-testid=loss-chart] canvas')).inked).toBeGreaterThan(0.01);
+    expect((await canvasInk(page, '[data-testid=fit-chart] canvas')).inked).toBeGreaterThan(0.01);
+    await expect.poll(() => page.getByTestId('fit-flags').textContent()).toMatch(/No dead or symmetric units/);
+
+    await page.screenshot({ path: join(artifacts, 'lab-after-run.png'), fullPage: true });
+    await page.getByTestId('view-trained').screenshot({ path: join(artifacts, 'view-trained.png') });
+
+    // Hovering the trained surface reads out α, β and J there.
+    // (The middle of the canvas may look down the funnel past the mesh, so try a few points.)
+    const box = (await page.locator('[data-testid=view-trained] canvas').boundingBox())!;
+    const readouts: string[] = [];
+    for (const [fx, fy] of [[0.4, 0.4], [0.6, 0.3], [0.3, 0.5], [0.5, 0.5]]) {
+      await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy, { steps: 3 });
+      const text = (await page.getByTestId('view-trained').textContent()) ?? '';
+      const m = /α (-?[\d.e-]+), β (-?[\d.e-]+), J ([\d.e+-]+)/.exec(text);
+      if (m) readouts.push(m[0]);
+    }
+    expect(readouts.length).toBeGreaterThan(0);
+    await page.mouse.move(0, 0);
+
+    const [experiment] = store.list();
+    expect(experiment.status).toBe('done');
+    expect(store.get(experiment.id).surfaces.map((s) => s.center).sort()).toEqual(['init', 'optimum', 'trained']);
+
+    // Reload and reopen: every view comes back from storage, and nothing is recomputed.
     await page.reload();
-    await page.getByTestId('experiment-item').first().getByRole('button').first().click();
-    await expect.poll(() => page.getByTestId('experiment-detail').textContent()).toMatch(/done · kernel js \(js\) · 1 run\(s\)/);
+    await page.getByTestId('experiment-item').first().getByRole('button', { name: `#${experiment.id} ${experiment.name}` }).click();
+    await expectSurfacesDrawn(page);
+    expect((await canvasInk(page, '[data-testid=loss-chart] canvas')).inked).toBeGreaterThan(0.01);
+    expect(store.get(experiment.id).surfaces).toHaveLength(3);
+    await expect.poll(() => page.getByTestId('experiment-detail').textContent()).toMatch(/^done · kernel js \(js\) · 1 run\(s\) · 3 surface\(s\)/);
+    await page.screenshot({ path: join(artifacts, 'lab-reopened.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export…' }).click()]);
-    expect(download.suggestedFilename()).toBe('experiment-1.lab.json');
+  it('validates the form inline, and renames, exports, imports and deletes with confirmation', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, acceptDownloads: true });
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(bridge.url);
+    await page.waitForSelector('[data-testid=experiment-item]');
+
+    // A bad learning rate is named under its field and Run is disabled; nothing runs.
+    const lr = page.getByLabel('learning rate');
+    await lr.fill('-1');
+    await expect.poll(() => page.getByText('optimizer.lr: must be > 0 (got -1)').count()).toBe(1);
+    expect(await lr.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByTestId('run').isDisabled()).toBe(true);
+    await page.keyboard.press('Control+Enter');
+    expect(store.list()).toHaveLength(1);
+    await page.screenshot({ path: join(artifacts, 'form-error.png') });
+    await lr.fill('0.003');
+    expect(await page.getByTestId('run').isDisabled()).toBe(false);
+
+    // Rename with Enter.
+    const id = store.list()[0].id;
+    await page.getByRole('button', { name: `Rename experiment #${id}` }).click();
+    await page.getByLabel(`New name for experiment #${id}`).fill('hinge, Adam');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => store.summary(id).name).toBe('hinge, Adam');
+
+    // Export, then import the file back: a second experiment.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: `Export experiment #${id}` }).click()]);
+    expect(download.suggestedFilename()).toBe(`experiment-${id}.lab.json`);
     const file = join(dir, 'exported.lab.json');
     await download.saveAs(file);
-    await page.setInputFiles('input[type=file]', file);
+    expect(JSON.parse(readFileSync(file, 'utf8')).experiments).toHaveLength(1);
+    await page.setInputFiles('input[type=file][aria-label="Import experiments"]', file);
     await expect.poll(() => page.getByTestId('experiment-item').count()).toBe(2);
     await expect.poll(() => page.getByRole('status').textContent()).toBe('imported 1 experiment from exported.lab.json');
 
-    // A bad config is refused with the field and what is allowed, and nothing runs.
-    await page.getByTestId('config').fill('{ "data": { "target": { "kind": "hinge" } }, "steps": 0 }');
-    await page.getByTestId('run').click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toBe('steps: must be >= 1 (got 0)');
+    // Search narrows the list; delete asks first, and Cancel keeps it.
+    const imported = store.list().find((e) => e.id !== id)!.id;
+    await page.getByLabel('Search experiments').fill(`#${imported}`);
+    await expect.poll(() => page.getByTestId('experiment-item').count()).toBe(1);
+    await page.getByRole('button', { name: `Delete experiment #${imported}` }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
     expect(store.list()).toHaveLength(2);
-    await page.screenshot({ path: join(artifacts, 'shell-error.png') });
+    await page.getByRole('button', { name: `Delete experiment #${imported}` }).click();
+    await expect.poll(() => page.getByRole('dialog').textContent()).toMatch(/cannot be undone/);
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => store.list().length).toBe(1);
+    await page.getByLabel('Search experiments').fill('');
+    await expect.poll(() => page.getByTestId('experiment-item').count()).toBe(1);
     expect(errors).toEqual([]);
+    await page.close();
   });
 });

@@ -1,0 +1,403 @@
+// One cost-surface view: its own WebGL renderer, camera and orbit controls, and the scene built from a
+// stored surface (mesh, wireframe, contours, trajectory, markers, axes). It renders on demand only:
+// on orbit, data, option or size changes; there is no animation loop.
+import {
+  BufferAttribute,
+  BufferGeometry,
+  Color,
+  DoubleSide,
+  Float32BufferAttribute,
+  Group,
+  Line,
+  LineBasicMaterial,
+  LineSegments,
+  Mesh,
+  MeshBasicMaterial,
+  PerspectiveCamera,
+  Raycaster,
+  Scene,
+  SphereGeometry,
+  Sprite,
+  Vector2,
+  Vector3,
+  WebGLRenderer,
+  type Material,
+  type Object3D,
+} from 'three';
+import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
+import type { SurfaceView } from '../../../../shared/api';
+import { colormap, contourColor, type ColormapName } from '../colormap';
+import { contourLevels, marchingSquares } from '../contours';
+import type { CameraState, LinkedView } from './cameraLink';
+import { fitLabel, textSprite } from './labels';
+import type { Theme } from './theme';
+import { atIndex, costAt, formatNumber, heightOf, heights, heightTicks, MARKER_COLORS, MARKER_NAMES, niceTicks, type Heights } from './surfaceMath';
+
+export interface ViewOptions {
+  log: boolean;
+  wireframe: boolean;
+  contours: boolean;
+  trajectory: boolean;
+  colormap: ColormapName;
+}
+
+/** Height of the tallest point, as a fraction of the larger of the α and β extents. */
+const HEIGHT = 0.6;
+const CONTOUR_LEVELS = 12;
+const TRAJECTORY_COLOR = '#e15759';
+// Looking from the front right, a little off centre so the β labels on the right stay in frame.
+/** Vertical field of view in degrees, for views at least as wide as tall. */
+const FOV = 40;
+const DEFAULT_CAMERA: CameraState = { position: [1.55, -2.13, 1.34], target: [-0.06, -0.08, 0.2], zoom: 1 };
+
+/** sRGB → linear, because three.js treats vertex colours as linear and encodes the output as sRGB. */
+function linear(c: number): number {
+  return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+}
+
+export class SurfaceScene implements LinkedView {
+  private readonly renderer: WebGLRenderer;
+  private readonly scene = new Scene();
+  private readonly camera = new PerspectiveCamera(FOV, 1, 0.01, 100);
+  private readonly controls: OrbitControls;
+  private readonly content = new Group();
+  private readonly resizeObserver: ResizeObserver;
+  private readonly raycaster = new Raycaster();
+  private mesh: Mesh | null = null;
+  private surface: SurfaceView | null = null;
+  /** World x, y = (α − α₀)/extent, (β − β₀)/extent. */
+  private frame = { alpha0: 0, beta0: 0, extent: 1 };
+  private applying = false;
+
+  constructor(
+    private readonly host: HTMLElement,
+    private readonly hooks: { rendered(): void; moved(state: CameraState): void },
+    camera: CameraState | null,
+  ) {
+    this.renderer = new WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
+    this.renderer.setPixelRatio(Math.min(2, globalThis.devicePixelRatio || 1));
+    this.renderer.domElement.style.display = 'block';
+    this.renderer.domElement.style.width = '100%';
+    this.renderer.domElement.style.height = '100%';
+    host.prepend(this.renderer.domElement);
+    this.scene.add(this.content);
+    this.camera.up.set(0, 0, 1);
+    this.controls = new OrbitControls(this.camera, this.renderer.domElement);
+    this.controls.enableDamping = false;
+    this.controls.addEventListener('change', () => {
+      // apply() renders once itself and must not echo the move back to the linked views.
+      if (this.applying) return;
+      this.render();
+      this.hooks.moved(this.cameraState());
+    });
+    this.apply(camera ?? DEFAULT_CAMERA);
+    this.resizeObserver = new ResizeObserver(() => this.resize());
+    this.resizeObserver.observe(host);
+    this.resize();
+  }
+
+  get canvas(): HTMLCanvasElement {
+    return this.renderer.domElement;
+  }
+
+  cameraState(): CameraState {
+    const p = this.camera.position;
+    const t = this.controls.target;
+    return { position: [p.x, p.y, p.z], target: [t.x, t.y, t.z], zoom: this.camera.zoom };
+  }
+
+  apply(state: CameraState): void {
+    this.applying = true;
+    this.camera.position.set(...state.position);
+    this.controls.target.set(...state.target);
+    this.camera.zoom = state.zoom;
+    this.camera.updateProjectionMatrix();
+    this.controls.update();
+    this.applying = false;
+    this.render();
+  }
+
+  reset(): void {
+    this.apply(DEFAULT_CAMERA);
+  }
+
+  /** Rebuilds the scene's content for a surface and the view options, disposing what was there. */
+  build(surface: SurfaceView, options: ViewOptions, theme: Theme): void {
+    this.clear();
+    this.surface = surface;
+    this.renderer.setClearColor(new Color(theme.background));
+    const nx = surface.alphas.length;
+    const ny = surface.betas.length;
+    const a = surface.alphas;
+    const b = surface.betas;
+    const extent = Math.max(a[nx - 1] - a[0], b[ny - 1] - b[0]) || 1;
+    this.frame = { alpha0: (a[0] + a[nx - 1]) / 2, beta0: (b[0] + b[ny - 1]) / 2, extent };
+    const h = heights(surface.loss, options.log);
+    const zOf = (z: number) => ((z - h.zMin) / (h.zMax - h.zMin)) * HEIGHT;
+
+    this.mesh = this.surfaceMesh(surface, h, zOf, options.colormap);
+    this.content.add(this.mesh);
+    if (options.wireframe) this.content.add(this.wireframe(surface, h, zOf, theme.foreground));
+    if (options.contours) this.content.add(this.contours(surface, h, zOf, options.log, options.colormap));
+    if (options.trajectory) {
+      const line = this.trajectory(surface, h, zOf, options.log);
+      if (line) this.content.add(line);
+    }
+    this.content.add(this.markers(surface, h, zOf, options.log));
+    this.content.add(this.axes(surface, h, zOf, options.log, theme.foreground));
+    this.fitLabels();
+    this.render();
+  }
+
+  /** α, β and interpolated J under a point of the canvas (CSS pixels from its top left), or null. */
+  pick(x: number, y: number): { alpha: number; beta: number; J: number } | null {
+    if (!this.mesh || !this.surface) return null;
+    const rect = this.canvas.getBoundingClientRect();
+    if (rect.width === 0 || rect.height === 0) return null;
+    this.raycaster.setFromCamera(new Vector2((x / rect.width) * 2 - 1, 1 - (y / rect.height) * 2), this.camera);
+    const hit = this.raycaster.intersectObject(this.mesh, false)[0];
+    if (!hit) return null;
+    const alpha = this.frame.alpha0 + hit.point.x * this.frame.extent;
+    const beta = this.frame.beta0 + hit.point.y * this.frame.extent;
+    const J = costAt(this.surface, alpha, beta);
+    return J === null ? null : { alpha, beta, J };
+  }
+
+  render(): void {
+    this.renderer.render(this.scene, this.camera);
+    if (this.surface) this.hooks.rendered();
+  }
+
+  dispose(): void {
+    this.resizeObserver.disconnect();
+    this.clear();
+    this.controls.dispose();
+    this.renderer.dispose();
+    this.renderer.forceContextLoss();
+    this.renderer.domElement.remove();
+  }
+
+  private resize(): void {
+    const w = this.host.clientWidth;
+    const hgt = this.host.clientHeight;
+    if (w === 0 || hgt === 0) return;
+    this.renderer.setSize(w, hgt, false);
+    this.camera.aspect = w / hgt;
+    // A view narrower than tall keeps the horizontal field of view (and so the whole surface).
+    this.camera.fov = this.camera.aspect >= 1 ? FOV : (2 * Math.atan(Math.tan((FOV * Math.PI) / 360) / this.camera.aspect) * 180) / Math.PI;
+    this.camera.updateProjectionMatrix();
+    this.fitLabels();
+    this.render();
+  }
+
+  private fitLabels(): void {
+    const hgt = this.host.clientHeight;
+    this.content.traverse((o) => {
+      if (o instanceof Sprite) fitLabel(o, this.camera, hgt);
+    });
+  }
+
+  private clear(): void {
+    this.content.traverse((o: Object3D) => {
+      const m = o as Partial<Mesh>;
+      m.geometry?.dispose();
+      const materials = (Array.isArray(m.material) ? m.material : m.material ? [m.material] : []) as (Material & { map?: { dispose(): void } | null })[];
+      for (const mat of materials) {
+        mat.map?.dispose();
+        mat.dispose();
+      }
+    });
+    this.content.clear();
+    this.mesh = null;
+    this.surface = null;
+  }
+
+  private x(alpha: number): number {
+    return (alpha - this.frame.alpha0) / this.frame.extent;
+  }
+
+  private y(beta: number): number {
+    return (beta - this.frame.beta0) / this.frame.extent;
+  }
+
+  /** Grid-index coordinates → world x, y. */
+  private gridXY(s: SurfaceView, gx: number, gy: number): [number, number] {
+    return [this.x(atIndex(s.alphas, gx)), this.y(atIndex(s.betas, gy))];
+  }
+
+  private surfaceMesh(s: SurfaceView, h: Heights, zOf: (z: number) => number, map: ColormapName): Mesh {
+    const nx = s.alphas.length;
+    const ny = s.betas.length;
+    const positions = new Float32Array(nx * ny * 3);
+    for (let i = 0; i < ny; i++) {
+      for (let j = 0; j < nx; j++) {
+        const k = i * nx + j;
+        positions[3 * k] = this.x(s.alphas[j]);
+        positions[3 * k + 1] = this.y(s.betas[i]);
+        positions[3 * k + 2] = Number.isFinite(h.z[k]) ? zOf(h.z[k]) : 0;
+      }
+    }
+    const index: number[] = [];
+    for (let i = 0; i + 1 < ny; i++) {
+      for (let j = 0; j + 1 < nx; j++) {
+        const q = i * nx + j;
+        if (![q, q + 1, q + nx, q + nx + 1].every((k) => Number.isFinite(h.z[k]))) continue;
+        index.push(q, q + 1, q + nx + 1, q, q + nx + 1, q + nx);
+      }
+    }
+    const geometry = new BufferGeometry();
+    geometry.setAttribute('position', new BufferAttribute(positions, 3));
+    geometry.setIndex(index);
+    geometry.computeVertexNormals();
+    // Shading is baked into the vertex colours from a fixed light, so the colours stay close to the
+    // legend's and no lights are needed.
+    const normals = geometry.getAttribute('normal');
+    const light = new Vector3(-0.4, -0.5, 1).normalize();
+    const colors = new Float32Array(nx * ny * 3);
+    const n = new Vector3();
+    for (let k = 0; k < nx * ny; k++) {
+      const t = Number.isFinite(h.z[k]) ? (h.z[k] - h.zMin) / (h.zMax - h.zMin) : 1;
+      const rgb = colormap(map, t);
+      n.fromBufferAttribute(normals, k);
+      const shade = 0.72 + 0.28 * Math.abs(n.dot(light));
+      for (let c = 0; c < 3; c++) colors[3 * k + c] = linear(rgb[c]) * shade;
+    }
+    geometry.setAttribute('color', new BufferAttribute(colors, 3));
+    const material = new MeshBasicMaterial({ vertexColors: true, side: DoubleSide, polygonOffset: true, polygonOffsetFactor: 1, polygonOffsetUnits: 1 });
+    return new Mesh(geometry, material);
+  }
+
+  private lineMaterial(color: string, opacity: number): LineBasicMaterial {
+    return new LineBasicMaterial({ color: new Color(color), transparent: opacity < 1, opacity });
+  }
+
+  private wireframe(s: SurfaceView, h: Heights, zOf: (z: number) => number, color: string): LineSegments {
+    const nx = s.alphas.length;
+    const ny = s.betas.length;
+    // At most ~32 lines each way, so fine grids stay legible.
+    const sx = Math.max(1, Math.ceil((nx - 1) / 32));
+    const sy = Math.max(1, Math.ceil((ny - 1) / 32));
+    const points: number[] = [];
+    const vertex = (i: number, j: number) => {
+      const k = i * nx + j;
+      points.push(this.x(s.alphas[j]), this.y(s.betas[i]), zOf(h.z[k]));
+    };
+    const finite = (k: number) => Number.isFinite(h.z[k]);
+    for (let i = 0; i < ny; i += sy) {
+      for (let j = 0; j + 1 < nx; j++) {
+        if (!finite(i * nx + j) || !finite(i * nx + j + 1)) continue;
+        vertex(i, j);
+        vertex(i, j + 1);
+      }
+    }
+    for (let j = 0; j < nx; j += sx) {
+      for (let i = 0; i + 1 < ny; i++) {
+        if (!finite(i * nx + j) || !finite((i + 1) * nx + j)) continue;
+        vertex(i, j);
+        vertex(i + 1, j);
+      }
+    }
+    const geometry = new BufferGeometry();
+    geometry.setAttribute('position', new Float32BufferAttribute(points, 3));
+    return new LineSegments(geometry, this.lineMaterial(color, 0.35));
+  }
+
+  private contours(s: SurfaceView, h: Heights, zOf: (z: number) => number, log: boolean, map: ColormapName): LineSegments {
+    const nx = s.alphas.length;
+    const ny = s.betas.length;
+    const levels = log ? contourLevels(10 ** h.zMin, 10 ** h.zMax, CONTOUR_LEVELS, true) : contourLevels(h.zMin, h.zMax, CONTOUR_LEVELS, false);
+    const points: number[] = [];
+    const colors: number[] = [];
+    for (const level of levels) {
+      const z = heightOf(level, log, h.floor);
+      const segments = marchingSquares(h.z, nx, ny, z);
+      const lift = zOf(z) + 0.003;
+      const rgb = contourColor(map, (z - h.zMin) / (h.zMax - h.zMin)).map(linear);
+      for (let k = 0; k < segments.length; k += 2) {
+        const [x, y] = this.gridXY(s, segments[k], segments[k + 1]);
+        points.push(x, y, lift);
+        colors.push(...rgb);
+      }
+    }
+    const geometry = new BufferGeometry();
+    geometry.setAttribute('position', new Float32BufferAttribute(points, 3));
+    geometry.setAttribute('color', new Float32BufferAttribute(colors, 3));
+    return new LineSegments(geometry, new LineBasicMaterial({ vertexColors: true, transparent: true, opacity: 0.8 }));
+  }
+
+  private trajectory(s: SurfaceView, h: Heights, zOf: (z: number) => number, log: boolean): Line | null {
+    const t = s.trajectory;
+    if (t.alpha.length < 2) return null;
+    const points: number[] = [];
+    for (let k = 0; k < t.alpha.length; k++) {
+      const z = heightOf(t.loss[k], log, h.floor);
+      if (!Number.isFinite(z)) continue;
+      points.push(this.x(t.alpha[k]), this.y(t.beta[k]), zOf(z) + 0.012);
+    }
+    const geometry = new BufferGeometry();
+    geometry.setAttribute('position', new Float32BufferAttribute(points, 3));
+    return new Line(geometry, this.lineMaterial(TRAJECTORY_COLOR, 1));
+  }
+
+  private markers(s: SurfaceView, h: Heights, zOf: (z: number) => number, log: boolean): Group {
+    const group = new Group();
+    for (const name of MARKER_NAMES) {
+      const m = s.markers[name];
+      if (!m) continue;
+      const z = heightOf(m.loss, log, h.floor);
+      const sphere = new Mesh(new SphereGeometry(0.018, 20, 14), new MeshBasicMaterial({ color: new Color(MARKER_COLORS[name]) }));
+      sphere.position.set(this.x(m.alpha), this.y(m.beta), (Number.isFinite(z) ? zOf(z) : 0) + 0.012);
+      sphere.renderOrder = 5;
+      group.add(sphere);
+    }
+    return group;
+  }
+
+  private axes(s: SurfaceView, h: Heights, zOf: (z: number) => number, log: boolean, color: string): Group {
+    const group = new Group();
+    const nx = s.alphas.length;
+    const ny = s.betas.length;
+    const x0 = this.x(s.alphas[0]);
+    const x1 = this.x(s.alphas[nx - 1]);
+    const y0 = this.y(s.betas[0]);
+    const y1 = this.y(s.betas[ny - 1]);
+    const tick = 0.025;
+    const lines: number[] = [];
+    const seg = (a: [number, number, number], b: [number, number, number]) => lines.push(...a, ...b);
+    const label = (text: string, at: [number, number, number], px = 11, anchorX = 0.5) => {
+      const sprite = textSprite(text, color, px, anchorX);
+      sprite.position.set(...at);
+      group.add(sprite);
+    };
+    // The base frame, α along the front edge, β along the right edge, J up the front-left corner.
+    seg([x0, y0, 0], [x1, y0, 0]);
+    seg([x1, y0, 0], [x1, y1, 0]);
+    seg([x1, y1, 0], [x0, y1, 0]);
+    seg([x0, y1, 0], [x0, y0, 0]);
+    seg([x0, y0, 0], [x0, y0, HEIGHT]);
+    for (const v of niceTicks(s.alphas[0], s.alphas[nx - 1], 4)) {
+      const x = this.x(v);
+      seg([x, y0, 0], [x, y0 - tick, 0]);
+      label(formatNumber(v), [x, y0 - 0.07, 0]);
+    }
+    for (const v of niceTicks(s.betas[0], s.betas[ny - 1], 4)) {
+      const y = this.y(v);
+      seg([x1, y, 0], [x1 + tick, y, 0]);
+      label(formatNumber(v), [x1 + 0.05, y, 0], 11, 0);
+    }
+    for (const t of heightTicks(h.zMin, h.zMax, log)) {
+      const z = zOf(t.z);
+      seg([x0, y0, z], [x0 - tick, y0 - tick, z]);
+      label(formatNumber(t.J, 2), [x0 - 0.045, y0 - 0.045, z], 11, 1);
+    }
+    // Long direction names would run out of the frame: those are left to the view's caption.
+    const title = (letter: string, name: string) => (name.length <= 12 ? `${letter} ${name}` : letter);
+    label(title('α', s.axisLabels[0]), [(x0 + x1) / 2, y0 - 0.15, 0], 13);
+    label(title('β', s.axisLabels[1]), [x1 + 0.17, (y0 + y1) / 2, 0], 13, 0.3);
+    label(log ? 'J (log)' : 'J', [x0, y0, HEIGHT + 0.07], 12, 0);
+    const geometry = new BufferGeometry();
+    geometry.setAttribute('position', new Float32BufferAttribute(lines, 3));
+    group.add(new LineSegments(geometry, this.lineMaterial(color, 0.7)));
+    return group;
+  }
+}
