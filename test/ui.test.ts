@@ -161,9 +161,14 @@ describe('the lab in a browser', () => {
     await page.setInputFiles('input[type=file][aria-label="Import experiments"]', file);
     await expect.poll(() => page.getByTestId('experiment-item').count()).toBe(2);
     await expect.poll(() => page.getByRole('status').textContent()).toBe('imported 1 experiment from exported.lab.json');
+    const imported = store.list().find((e) => e.id !== id)!.id;
+
+    // Two experiments checked: both curves are overlaid, with a legend.
+    await page.getByLabel(new RegExp(`^Overlay curves: #${id} `)).check();
+    await page.getByLabel(new RegExp(`^Overlay curves: #${imported} `)).check();
+    await expect.poll(() => page.getByTestId('loss-chart').textContent()).toMatch(new RegExp(`#${id} hinge, Adam.*#${imported} `, 's'));
 
     // Search narrows the list; delete asks first, and Cancel keeps it.
-    const imported = store.list().find((e) => e.id !== id)!.id;
     await page.getByLabel('Search experiments').fill(`#${imported}`);
     await expect.poll(() => page.getByTestId('experiment-item').count()).toBe(1);
     await page.getByRole('button', { name: `Delete experiment #${imported}` }).click();
@@ -175,6 +180,45 @@ describe('the lab in a browser', () => {
     await expect.poll(() => store.list().length).toBe(1);
     await page.getByLabel('Search experiments').fill('');
     await expect.poll(() => page.getByTestId('experiment-item').count()).toBe(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('grows the loss curve live while training, and Esc cancels, keeping what was trained', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(bridge.url);
+    await page.waitForSelector('[data-testid=experiment-item]');
+    const before = store.list().length;
+    await page.getByLabel('steps').fill('5000000');
+    await page.getByTestId('run').click();
+    await expect.poll(() => page.getByTestId('loss-chart').textContent(), { timeout: 30_000 }).toMatch(/training…/);
+    const first = await canvasInk(page, '[data-testid=loss-chart] canvas');
+    await expect.poll(async () => (await canvasInk(page, '[data-testid=loss-chart] canvas')).inked, { timeout: 30_000 }).not.toBe(first.inked);
+    expect(await page.getByTestId('cancel').isDisabled()).toBe(false);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-testid=progress][data-state=cancelled]', { timeout: 30_000 });
+    await expect.poll(() => store.list().length).toBe(before + 1);
+    const cancelled = store.list().find((e) => e.status === 'cancelled')!;
+    expect(store.get(cancelled.id).runList[0].stepsDone).toBeGreaterThan(0);
+    expect(store.get(cancelled.id).runList[0].stepsDone).toBeLessThan(5_000_000);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('follows a dark OS theme', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, colorScheme: 'dark' });
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(bridge.url);
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(22, 24, 29)');
+    const done = store.list().find((e) => e.status === 'done')!;
+    await page.getByRole('button', { name: `#${done.id} ${done.name}` }).click();
+    await expectSurfacesDrawn(page);
+    await page.screenshot({ path: join(artifacts, 'lab-dark.png'), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
   });
