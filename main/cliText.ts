@@ -1,6 +1,6 @@
 // What the CLI prints for people (as opposed to --json): summaries, an ASCII plot of the fit, an
 // ASCII map of a cost surface, and the progress bar.
-import type { ExperimentConfig } from '../shared/config.js';
+import { inputSize, isClassification, type ExperimentConfig } from '../shared/config.js';
 import type { Preset } from '../shared/presets.js';
 import { formatSweepValue, type SweepStats } from '../shared/sweepStats.js';
 import { JsNet } from './engine/jsNet.js';
@@ -27,13 +27,13 @@ export function describeConfig(c: ExperimentConfig): string {
           .filter(([k]) => k !== 'kind')
           .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(', ')}]` : v}`)
           .join(', ');
-  const net = `1→${[...c.model.hidden, c.model.outputs].join('→')}`;
+  const net = `${inputSize(c)}→${[...c.model.hidden, c.model.outputs].join('→')}`;
   const act = typeof c.model.activation === 'string' ? c.model.activation : c.model.activation.join('/');
   const opt = Object.entries(c.optimizer)
     .filter(([k]) => k !== 'kind')
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
-  return `${t.kind}(${target}), n=${c.data.n}${c.data.noise > 0 ? `, noise σ=${c.data.noise}` : ''} · ${net} ${act}/${c.model.output} · ${c.loss} · ${c.optimizer.kind} ${opt} · batch ${c.batchSize} · ${c.steps} steps · seed ${c.seed}`;
+  return `${t.kind}(${target}), n=${c.data.n}${c.data.noise > 0 ? (isClassification(c.data.target) ? `, labels flipped ${c.data.noise}` : `, noise σ=${c.data.noise}`) : ''} · ${net} ${act}/${c.model.output} · ${c.loss} · ${c.optimizer.kind} ${opt} · batch ${c.batchSize} · ${c.steps} steps · seed ${c.seed}`;
 }
 
 /** Data (·), network output (*) and both (#) on a character grid. */
@@ -80,6 +80,11 @@ function diagnosticsText(r: RunResult): string {
   return `${dead}; ${sym}`;
 }
 
+function accuracyText(r: RunResult): string {
+  const pct = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${(100 * v).toFixed(1)}%`);
+  return `accuracy: train ${pct(r.accuracy?.train)}, test ${pct(r.accuracy?.test)}${r.testLoss != null ? ` · test loss ${num(r.testLoss)}` : ''}`;
+}
+
 export function runText(r: RunResult): string {
   const first = r.loss.values[0];
   const lastStep = r.loss.steps[r.loss.steps.length - 1];
@@ -88,7 +93,7 @@ export function runText(r: RunResult): string {
     `kernel ${r.kernel} (${r.backend}) · ${r.seconds.toFixed(2)} s · status ${r.status}${r.status !== 'done' ? ` after ${r.stepsDone} steps` : ''}`,
     `loss ${num(first)} at step 0 → ${num(r.finalLoss)} at step ${lastStep}${r.optimum ? ` · global optimum (exact): ${num(r.optimum.loss)}` : ''}`,
     '',
-    asciiFit(r),
+    r.data.dIn === 1 ? asciiFit(r) : accuracyText(r),
     '',
     paramTable(r.layout, { init: r.params.init, final: r.params.final, optimum: r.params.optimum }),
     '',

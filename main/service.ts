@@ -4,8 +4,11 @@
 import { CHANNELS, type Channel, type LabEvent, type LabInfo, type Responses, type Result } from '../shared/api.js';
 import type { MarkerName } from '../shared/api.js';
 import { formatIssue, parseConfig } from '../shared/config.js';
-import { makeDataset } from './engine/data.js';
+import { splitDataset } from './engine/data.js';
+import { experimentBoundary } from './lab/boundary.js';
 import { experimentFit } from './lab/fit.js';
+import { backprop, costs, neurons, regions } from './lab/basics.js';
+import { sweepStatistics } from './lab/sweepStats.js';
 import { errorOf, JobManager } from './jobs/jobs.js';
 import type { WorkerPool } from './jobs/pool.js';
 import { exportExperiments, parseExport } from './store/exchange.js';
@@ -43,9 +46,11 @@ export class LabService {
       'experiments.export': (p: { ids: number[] }) => exportExperiments(store, p.ids),
       'experiments.import': (p: { text: string }) => changed(store.importExperiments(parseExport(p.text, 'import'))),
       'experiments.fit': (p: { id: number; run: number; at: MarkerName; points: number }) => experimentFit(store, p.id, p),
+      'experiments.sweepStats': (p: { id: number }) => sweepStatistics(store, p.id),
+      'experiments.boundary': (p: { id: number; run: number; at: MarkerName; res: number }) => experimentBoundary(store, p.id, p),
       'data.preview': (p: { config: unknown }) => {
-        const data = makeDataset(parseConfig(p.config));
-        return { x: data.x, y: data.y, dIn: data.dIn };
+        const { all, isTest } = splitDataset(parseConfig(p.config));
+        return { x: all.x, y: all.y, dIn: all.dIn, test: isTest };
       },
       'jobs.run': (p) => this.jobs.start('run', p),
       'jobs.landscape': (p) => this.jobs.start('landscape', p),
@@ -54,6 +59,10 @@ export class LabService {
       'jobs.reproduce': (p) => this.jobs.start('reproduce', p),
       'jobs.cancel': (p: { jobId: string }) => (this.jobs.cancel(p.jobId), null),
       'jobs.list': () => this.jobs.list(),
+      'basics.neurons': () => neurons(),
+      'basics.costs': (p) => costs(p),
+      'basics.backprop': (p) => backprop(p),
+      'basics.regions': (p) => regions(p),
     };
   }
 

@@ -3,6 +3,7 @@
 // main's door (the renderer is untrusted). Errors come back as values, never as thrown strings.
 import { z } from 'zod';
 import type { ExperimentConfig } from './config.js';
+import type { SweepStats } from './sweepStats.js';
 
 const Id = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const Marker = z.enum(['init', 'trained', 'optimum']);
@@ -20,7 +21,9 @@ export const CHANNELS = {
   'experiments.export': z.strictObject({ ids: z.array(Id).min(1).max(10_000) }),
   'experiments.import': z.strictObject({ text: z.string().max(MAX_IMPORT_TEXT) }),
   'data.preview': z.strictObject({ config: z.unknown() }),
+  'experiments.sweepStats': z.strictObject({ id: Id }),
   'experiments.fit': z.strictObject({ id: Id, run: z.number().int().min(0).default(0), at: Marker.default('trained'), points: z.number().int().min(2).max(4000).default(400) }),
+  'experiments.boundary': z.strictObject({ id: Id, run: z.number().int().min(0).default(0), at: Marker.default('trained'), res: z.number().int().min(16).max(256).default(100) }),
   'jobs.run': z.strictObject({ config: z.unknown(), name: z.string().trim().min(1).max(200).optional() }),
   'jobs.landscape': z.strictObject({
     experimentId: Id,
@@ -35,6 +38,26 @@ export const CHANNELS = {
   'jobs.reproduce': z.strictObject({ id: Id }),
   'jobs.cancel': z.strictObject({ jobId: z.string().min(1).max(64) }),
   'jobs.list': z.strictObject({}),
+  'basics.neurons': z.strictObject({}),
+  'basics.costs': z.strictObject({
+    noise: z.number().finite().positive().max(10).optional(),
+    n: z.number().int().min(20).max(2000).optional(),
+    steps: z.number().int().min(1).max(10_000).optional(),
+  }),
+  'basics.backprop': z.strictObject({
+    hidden: z.array(z.number().int().min(1).max(8)).min(1).max(4).optional(),
+    activation: z.enum(['relu', 'tanh', 'sigmoid']).optional(),
+    seed: z.number().int().min(0).max(0xffffffff).optional(),
+    x: z.number().finite().min(-1e3).max(1e3).optional(),
+    y: z.number().finite().min(-1e3).max(1e3).optional(),
+  }),
+  // Bounded so one call trains at most 24 small networks and stays near a second.
+  'basics.regions': z.strictObject({
+    widths: z.array(z.number().int().min(1).max(32)).min(1).max(6).optional(),
+    depths: z.array(z.number().int().min(1).max(4)).min(1).max(4).optional(),
+    steps: z.number().int().min(1).max(2000).optional(),
+    seed: z.number().int().min(0).max(0xffffffff).optional(),
+  }),
 } as const;
 
 export type Channel = keyof typeof CHANNELS;
@@ -96,6 +119,13 @@ export interface RunData {
   diagnostics: { init: Diagnostics; final: Diagnostics };
   snapshots: { steps: Uint32Array; params: Float32Array };
   seconds: number;
+  /**
+   * Mean loss on the test split (data.testFraction), where there is one, and for classification the
+   * share of points classified right. Computed when the run is trained and not stored (runs read
+   * back from the store lack them; experiments.boundary computes them for any stored run).
+   */
+  testLoss?: number;
+  accuracy?: { train: number; test: number | null };
 }
 
 /** A stored run, as the renderer draws it. */
@@ -165,6 +195,23 @@ export interface FitView {
   diagnostics: Diagnostics;
 }
 
+/** A classification run's decision boundary: class probabilities over a grid spanning the data. */
+export interface BoundaryView {
+  runIndex: number;
+  at: MarkerName;
+  /** Grid coordinates of the first and second input. */
+  x0: Float64Array;
+  x1: Float64Array;
+  classes: number;
+  /** Row per x1: probs[(i·res + j)·classes + k] = p(class k | x0[j], x1[i]); a sigmoid gives (1 − p, p). */
+  probs: Float32Array;
+  /** Every data point, row-major [n][2], its class label, and 1 where it is in the test split. */
+  data: { x: Float32Array; y: Float32Array; n: number; test: Uint8Array };
+  accuracy: { train: number; test: number | null };
+  /** Mean NLL on each split (the training loss is the cost the run minimized). */
+  loss: { train: number; test: number | null };
+}
+
 export interface ExperimentView extends ExperimentSummary {
   config: ExperimentConfig;
   runList: RunView[];
@@ -201,6 +248,113 @@ export interface LabInfo {
   mode: 'electron' | 'browser';
 }
 
+/** The tutorial's neurons on one grid of z: hidden g and g′, and the output neurons' likelihoods. */
+export interface NeuronsView {
+  z: Float64Array;
+  /** g(z) and g′(z) from the engine's own activation code (ReLU′(0) = 1, as the tutorial has it). */
+  hidden: { name: 'sigmoid' | 'tanh' | 'relu'; g: Float64Array; slope: Float64Array }[];
+  output: {
+    /** Gaussian: −log p(y|z) = (y − z)²/2 + ½·log 2π, for y = 0. */
+    linear: { y: number; nll: Float64Array };
+    /** Bernoulli: p(y = 1|z) = σ(z), p(y|z) = σ((2y − 1)z); −log p for y = 0 and y = 1. */
+    sigmoid: { p1: Float64Array; nll0: Float64Array; nll1: Float64Array };
+    /** Categorical over two logits, against z = z0 − z1: p(class 0) and −log p for each class. */
+    softmax: { p0: Float64Array; nll0: Float64Array; nll1: Float64Array };
+  };
+}
+
+/** L1 against L2 on skewed noise, and NLL with sigmoid against softmax outputs. */
+export interface CostsView {
+  regression: {
+    noise: number;
+    data: { x: Float32Array; y: Float32Array };
+    x: Float64Array;
+    /** f(x), and the mean f(x) + noise and the median f(x) + noise·ln 2 of y|x (noise·Exp(1)). */
+    target: Float64Array;
+    mean: Float64Array;
+    median: Float64Array;
+    /** The trained networks' outputs on x. */
+    l1: Float64Array;
+    l2: Float64Array;
+    /** Mean absolute distance over x from each fit to the mean and to the median line. */
+    distance: { l1: { mean: number; median: number }; l2: { mean: number; median: number } };
+    loss: { l1: number; l2: number };
+    steps: number;
+  };
+  classification: {
+    /** Probability that a label 1{x > 0} was flipped. */
+    flip: number;
+    data: { x: Float32Array; y: Float32Array };
+    x: Float64Array;
+    /** p(y = 1|x) of the sigmoid and of the two-class softmax model. */
+    sigmoid: Float64Array;
+    softmax: Float64Array;
+    maxDifference: number;
+    loss: { sigmoid: number; softmax: number };
+  };
+  seconds: number;
+}
+
+type LayerArrays = { u3: Float64Array; u2: Float64Array; W: Float64Array; b: Float64Array; u0: Float64Array };
+/** One layer of the backprop inspector: u0 = h_{i−1}, u1 = Wᵀu0, u2 = u1 + b, u3 = g(u2) = h_i. */
+export interface BackpropLayer {
+  /** 1-based; the last is the linear output. */
+  layer: number;
+  activation: 'relu' | 'tanh' | 'sigmoid' | 'linear';
+  fanIn: number;
+  fanOut: number;
+  /** Row-major [fanIn][fanOut], as the parameter layout. */
+  W: Float64Array;
+  b: Float64Array;
+  u0: Float64Array;
+  u1: Float64Array;
+  u2: Float64Array;
+  u3: Float64Array;
+  /** ∇u3, g′(u2), ∇u2 = g′(u2) ⊙ ∇u3, ∇b = ∇u2, ∇W = u0 (∇u2)ᵀ, ∇u0 = W ∇u2. */
+  grad: LayerArrays & { slope: Float64Array };
+  /** Central finite differences of the loss for each gradient. */
+  fd: LayerArrays;
+  /** |analytic − fd| / max(|analytic|, |fd|) per entry (0 where both are 0). */
+  relError: LayerArrays;
+  maxRelError: number;
+}
+export interface BackpropView {
+  hidden: number[];
+  activation: 'relu' | 'tanh' | 'sigmoid';
+  seed: number;
+  /** The sample as the engine sees it (float32). */
+  x: number;
+  y: number;
+  output: number;
+  /** (output − y)². */
+  loss: number;
+  layers: BackpropLayer[];
+  fdStep: number;
+  maxRelError: number;
+}
+
+/** Linear pieces of trained 1-D ReLU networks; cells are row per depth, column per width. */
+export interface RegionsView {
+  widths: number[];
+  depths: number[];
+  steps: number;
+  seed: number;
+  pieces: Int32Array;
+  loss: Float64Array;
+  /** (n + 1)^k: the most pieces k layers of n ReLUs can make of one input. */
+  bound: Float64Array;
+  /** nᵏ, the growth of that bound. */
+  growth: Float64Array;
+  data: { x: Float32Array; y: Float32Array };
+  x: Float64Array;
+  target: Float64Array;
+  /** Each cell's trained output on x: [cells][x]. */
+  fits: Float64Array;
+  /** The distinct inputs where a ReLU switches, with their cell. */
+  kinks: { x: Float64Array; cell: Int32Array };
+  seconds: number;
+}
+
 export interface Responses {
   'lab.info': LabInfo;
   'experiments.list': ExperimentSummary[];
@@ -211,7 +365,10 @@ export interface Responses {
   'experiments.export': string;
   'experiments.import': { id: number; renamed: boolean }[];
   'experiments.fit': FitView;
-  'data.preview': { x: Float32Array; y: Float32Array; dIn: number };
+  'experiments.boundary': BoundaryView;
+  'experiments.sweepStats': SweepStats;
+  /** Every point of the config's data, row-major [n][dIn]; test is 1 where a point is held out. */
+  'data.preview': { x: Float32Array; y: Float32Array; dIn: number; test: Uint8Array };
   'jobs.run': JobInfo;
   'jobs.landscape': JobInfo;
   'jobs.interpolate': JobInfo;
@@ -219,6 +376,10 @@ export interface Responses {
   'jobs.reproduce': JobInfo;
   'jobs.cancel': null;
   'jobs.list': JobInfo[];
+  'basics.neurons': NeuronsView;
+  'basics.costs': CostsView;
+  'basics.backprop': BackpropView;
+  'basics.regions': RegionsView;
 }
 
 export type LabEvent = { type: 'job'; job: JobInfo } | { type: 'experiments-changed' } | { type: 'menu'; action: MenuAction };

@@ -42,10 +42,80 @@ export const PointsTarget = z
     y: z.array(finite()).min(1).max(LIMITS.n),
   })
   .refine((t) => t.x.length === t.y.length, { path: ['y'], message: 'must have as many values as x' });
-export const Target = z.discriminatedUnion('kind', [HingeTarget, PolynomialTarget, SineTarget, PointsTarget]);
+/**
+ * 2-D classification targets, drawn from config.seed. Labels are class indices 0…k−1 (for a sigmoid
+ * output, the 0/1 target of its one unit). circle: points uniform in the square [-1, 1]², class 1
+ * inside the radius (0.8 gives about half of each). xor: uniform in the square, class 1 where
+ * x1·x2 ≥ 0. gaussians: point i in class i mod k, a Gaussian blob of std `spread` around the class's
+ * centre on the circle of radius 0.6. spiral: point i on arm i mod k at radius t ~ U(0, 1) and angle
+ * 2π(turns·t + arm/k), jittered by N(0, spread²) per coordinate.
+ */
+export const CircleTarget = z.strictObject({ kind: z.literal('circle'), radius: positive().default(0.8) });
+export const XorTarget = z.strictObject({ kind: z.literal('xor') });
+export const GaussiansTarget = z.strictObject({
+  kind: z.literal('gaussians'),
+  classes: z.number().int().min(2).max(LIMITS.outputs).default(3),
+  spread: positive().default(0.2),
+});
+export const SpiralTarget = z.strictObject({
+  kind: z.literal('spiral'),
+  arms: z.number().int().min(2).max(LIMITS.outputs).default(2),
+  turns: positive().default(1),
+  spread: finite().min(0).default(0.05),
+});
+export const Target = z.discriminatedUnion('kind', [
+  HingeTarget,
+  PolynomialTarget,
+  SineTarget,
+  PointsTarget,
+  CircleTarget,
+  XorTarget,
+  GaussiansTarget,
+  SpiralTarget,
+]);
+export const CLASSIFICATION_KINDS = ['circle', 'xor', 'gaussians', 'spiral'] as const;
+type AnyTarget = z.output<typeof Target>;
+export type ClassificationTarget = Extract<AnyTarget, { kind: (typeof CLASSIFICATION_KINDS)[number] }>;
+
+export function isClassification(target: AnyTarget): target is ClassificationTarget {
+  return (CLASSIFICATION_KINDS as readonly string[]).includes(target.kind);
+}
+
+/** Number of classes of a classification target, or null for regression. */
+export function classCount(target: AnyTarget): number | null {
+  switch (target.kind) {
+    case 'circle':
+    case 'xor':
+      return 2;
+    case 'gaussians':
+      return target.classes;
+    case 'spiral':
+      return target.arms;
+    default:
+      return null;
+  }
+}
+
+/** Inputs per data point: the one source of the network's input size (2 for classification). */
+export function inputSize(config: { data: { target: AnyTarget } }): number {
+  return isClassification(config.data.target) ? 2 : 1;
+}
+
+/** Points held out for testing: round(n · testFraction), drawn from the seed (never trained on). */
+export function testCount(data: { n: number; testFraction?: number }): number {
+  return Math.round(data.n * (data.testFraction ?? 0));
+}
 
 export const SPACINGS = ['even', 'uniform', 'given'] as const;
+/**
+ * The noise added to a formula target: gaussian, noise·N(0, 1) (mean = median = f(x)); or exponential,
+ * noise·E with E ~ Exp(1), skewed, so the mean of y|x is f(x) + noise and its median f(x) + noise·ln 2.
+ * Omitted means gaussian, and a parsed config leaves it out then, so older configs parse unchanged.
+ */
+export const NOISE_SHAPES = ['gaussian', 'exponential'] as const;
 const DEFAULT_N = 500;
+/** The test split a classification target holds out unless data.testFraction says otherwise. */
+export const DEFAULT_TEST_FRACTION = 0.2;
 const DEFAULT_X_RANGE: [number, number] = [-1, 1];
 
 function pointsRange(x: readonly number[]): [number, number] {
@@ -63,7 +133,13 @@ function pointsRange(x: readonly number[]): [number, number] {
  * How the data is made. A formula target (hinge, polynomial, sine) is sampled at n points over xRange,
  * evenly or uniformly at random. A points target is used as it is: n is the number of points, xRange
  * their range and spacing 'given' — each may be omitted or must say exactly that — and noise must be 0.
- * The filled-in values are part of the parsed config, so a stored config parses again unchanged.
+ * A classification target (circle, xor, gaussians, spiral) draws n points in 2-D at random (xRange
+ * and spacing may be omitted or must say [-1, 1] and uniform, as the parsed config does), and its noise is the share of
+ * labels flipped to another class at random, from 0 to 0.5.
+ * testFraction holds out round(n · testFraction) points, chosen from the seed, that training never
+ * sees: 0.2 by default for classification, 0 (none) otherwise.
+ * The filled-in values are part of the parsed config, so a stored config parses again unchanged (a
+ * regression config without a test split leaves testFraction out, as configs did before it existed).
  */
 export const DataConfig = z
   .strictObject({
@@ -72,9 +148,23 @@ export const DataConfig = z
     xRange: z.tuple([finite(), finite()]).optional(),
     spacing: z.enum(SPACINGS).optional(),
     noise: finite().min(0).default(0),
+    noiseShape: z.enum(NOISE_SHAPES).optional(),
+    testFraction: finite().min(0).lt(1).optional(),
   })
   .superRefine((d, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    const n = d.target.kind === 'points' ? d.target.x.length : (d.n ?? DEFAULT_N);
+    const test = testCount({ n, testFraction: d.testFraction ?? (isClassification(d.target) ? DEFAULT_TEST_FRACTION : 0) });
+    if (test >= n) issue('testFraction', `leaves no training points: it holds out ${test} of ${n}`);
+    if (isClassification(d.target)) {
+      const kind = d.target.kind;
+      // Omitted, or what the parsed config fills in (so a stored config parses again unchanged).
+      if (d.xRange !== undefined && (d.xRange[0] !== -1 || d.xRange[1] !== 1)) issue('xRange', `a ${kind} target lies in the square [-1, 1]²; omit xRange`);
+      if (d.spacing !== undefined && d.spacing !== 'uniform') issue('spacing', `a ${kind} target draws its points at random; omit spacing`);
+      if (d.noise > 0.5) issue('noise', `is the share of labels flipped for a ${kind} target: from 0 to 0.5`);
+      if (d.noiseShape !== undefined) issue('noiseShape', `is for regression noise; a ${kind} target flips labels instead, so omit it`);
+      return;
+    }
     if (d.target.kind !== 'points') {
       const [lo, hi] = d.xRange ?? DEFAULT_X_RANGE;
       if (!(lo < hi)) issue('xRange', 'must be [low, high] with low < high');
@@ -90,12 +180,16 @@ export const DataConfig = z
   })
   .transform((d) => {
     const points = d.target.kind === 'points' ? d.target : null;
+    const classes = isClassification(d.target);
+    const testFraction = d.testFraction ?? (classes ? DEFAULT_TEST_FRACTION : 0);
     return {
       target: d.target,
       n: points ? points.x.length : (d.n ?? DEFAULT_N),
       xRange: points ? pointsRange(points.x) : (d.xRange ?? DEFAULT_X_RANGE),
-      spacing: points ? ('given' as const) : (d.spacing ?? 'even'),
+      spacing: points ? ('given' as const) : classes ? ('uniform' as const) : (d.spacing ?? 'even'),
       noise: d.noise,
+      ...(d.noiseShape === 'exponential' ? { noiseShape: d.noiseShape } : {}),
+      ...(classes || testFraction > 0 ? { testFraction } : {}),
     };
   });
 
@@ -198,10 +292,27 @@ export const ExperimentConfig = z
     backend: z.enum(BACKENDS).default('auto'),
   })
   .superRefine((c, ctx) => {
-    if (c.batchSize > c.data.n) {
-      ctx.addIssue({ code: 'custom', path: ['batchSize'], message: `must be at most data.n (${c.data.n})` });
+    const held = testCount(c.data);
+    if (c.batchSize > c.data.n - held) {
+      const message = held === 0 ? `must be at most data.n (${c.data.n})` : `must be at most the ${c.data.n - held} training points (data.n minus the test split)`;
+      ctx.addIssue({ code: 'custom', path: ['batchSize'], message });
     }
     const { output, outputs } = c.model;
+    const classes = classCount(c.data.target);
+    if (classes !== null) {
+      // Classification: one probability (sigmoid, 2 classes) or one per class (softmax), under nll.
+      const kind = c.data.target.kind;
+      const issue = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+      if (output === 'linear' || (output === 'sigmoid' && classes > 2)) {
+        issue(['model', 'output'], classes === 2 ? `the ${kind} target has 2 classes: use sigmoid, or softmax with model.outputs 2` : `the ${kind} target has ${classes} classes: use softmax with model.outputs ${classes}`);
+      } else if (output === 'softmax' && outputs !== classes) {
+        issue(['model', 'outputs'], `must be ${classes}, the number of classes of the ${kind} target`);
+      } else if (output === 'sigmoid' && outputs !== 1) {
+        issue(['model', 'outputs'], 'must be 1 for a sigmoid output (the probability of class 1)');
+      }
+      if (c.loss !== 'nll') issue(['loss'], `a ${kind} target is classification: use nll`);
+      return;
+    }
     if (c.loss === 'nll' && output === 'linear') {
       ctx.addIssue({
         code: 'custom',

@@ -112,7 +112,7 @@ describe('bad input: exit code 2 and one line naming the field, never a stack tr
     ['missing file', () => ['run', join(dir, 'nope.json')], /nope\.json: no such file$/],
     ['malformed JSON', () => ['run', configFile('bad.json', '{"data": ')], /bad\.json: not valid JSON: /],
     ['unknown field', () => ['run', configFile('u.json', { data: { target: hinge }, speed: 1 })], /u\.json: speed: unknown field$/],
-    ['unknown kind', () => ['run', configFile('k.json', { data: { target: { kind: 'cubic' } } })], /data\.target\.kind: unknown kind "cubic"; allowed: hinge, polynomial, sine, points$/],
+    ['unknown kind', () => ['run', configFile('k.json', { data: { target: { kind: 'cubic' } } })], /data\.target\.kind: unknown kind "cubic"; allowed: hinge, polynomial, sine, points, circle, xor, gaussians, spiral$/],
     ['wrong type', () => ['run', configFile('t.json', { data: { target: hinge }, steps: 'many' })], /steps: must be a number \(got "many"\)$/],
     ['zero lr', () => ['run', configFile('lr.json', { data: { target: hinge }, optimizer: { kind: 'sgd', lr: 0 } })], /optimizer\.lr: must be > 0 \(got 0\)$/],
     ['negative lr', () => ['run', configFile('lr2.json', { data: { target: hinge }, optimizer: { kind: 'adam', lr: -1 } })], /optimizer\.lr: must be > 0 \(got -1\)$/],

@@ -125,7 +125,7 @@ describe('config schema', () => {
       [{ data: { target: { kind: 'hinge' } }, steps: 0 }, 'steps: must be >= 1 (got 0)'],
       [{ data: { target: { kind: 'hinge' } }, steps: 2.5 }, 'steps: must be an integer (got 2.5)'],
       [{ data: { target: { kind: 'hinge' } }, lr: 0.1 }, 'lr: unknown field'],
-      [{ data: { target: { kind: 'gauss' } } }, 'data.target.kind: unknown kind "gauss"; allowed: hinge, polynomial, sine, points'],
+      [{ data: { target: { kind: 'gauss' } } }, 'data.target.kind: unknown kind "gauss"; allowed: hinge, polynomial, sine, points, circle, xor, gaussians, spiral'],
       [{ data: { target: { kind: 'hinge' } }, init: { kind: 'zeros' } }, 'init.kind: unknown kind "zeros"; allowed: normal, uniform, xavier, he, symmetric, dead, explicit'],
       [{ data: { target: { kind: 'hinge' } }, model: { activation: 'gelu' } }, 'model.activation: must be one of "relu", "tanh", "sigmoid", "linear" (got "gelu")'],
       [{ data: { target: { kind: 'hinge' } }, loss: 'nll' }, 'loss: nll needs model.output sigmoid or softmax (for a linear output, l2 is the Gaussian NLL) (got "nll")'],

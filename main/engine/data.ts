@@ -1,6 +1,7 @@
-// Datasets: 1-D regression targets sampled on an interval, optionally with Gaussian noise, or given
-// points (an imported CSV) used as they are.
-import { InputError, type ExperimentConfig, type TargetConfig } from '../../shared/config.js';
+// Datasets: 1-D regression targets sampled on an interval, optionally with Gaussian or exponential noise, or given
+// points (an imported CSV) used as they are; 2-D classification datasets (circle, xor, gaussians,
+// spiral) with flipped labels as their noise. Any of them may hold out a test split.
+import { classCount, InputError, isClassification, testCount, type ClassificationTarget, type ExperimentConfig, type TargetConfig } from '../../shared/config.js';
 import { Rng } from './prng.js';
 
 export interface Dataset {
@@ -12,14 +13,14 @@ export interface Dataset {
   readonly dIn: number;
 }
 
-export type FormulaTarget = Exclude<TargetConfig, { kind: 'points' }>;
+export type FormulaTarget = Exclude<TargetConfig, { kind: 'points' } | ClassificationTarget>;
 
-/** Whether the target has a formula: given points (an imported CSV) have none. */
+/** Whether the target is a formula y = f(x): given points (an imported CSV) and class labels are not. */
 export function hasFormula(target: TargetConfig): target is FormulaTarget {
-  return target.kind !== 'points';
+  return target.kind !== 'points' && !isClassification(target);
 }
 
-/** The noise-free target as a function of x, or null for given points (they have no formula). */
+/** The noise-free target as a function of x, or null where there is no formula. */
 export function targetFunction(target: FormulaTarget): (x: number) => number;
 export function targetFunction(target: TargetConfig): ((x: number) => number) | null;
 export function targetFunction(target: TargetConfig): ((x: number) => number) | null {
@@ -44,9 +45,55 @@ export function targetFunction(target: TargetConfig): ((x: number) => number) | 
   }
 }
 
+/** The whole dataset, which of its rows are held out for testing, and the two parts (rows in order). */
+export interface Split {
+  readonly all: Dataset;
+  /** 1 where the row of `all` is a test point. */
+  readonly isTest: Uint8Array;
+  readonly train: Dataset;
+  readonly test: Dataset;
+}
+
+/**
+ * The config's data split into training and test points: round(n · testFraction) rows, chosen by a
+ * shuffle seeded with config.seed (its own stream, so the points themselves do not depend on it).
+ */
+export function splitDataset(config: ExperimentConfig): Split {
+  const all = allPoints(config);
+  const held = testCount(config.data);
+  const isTest = new Uint8Array(all.n);
+  if (held === 0) return { all, isTest, train: all, test: rows(all, isTest, 1) };
+  const order = Int32Array.from({ length: all.n }, (_, i) => i);
+  new Rng(config.seed, 'split').shuffle(order);
+  for (let k = 0; k < held; k++) isTest[order[k]] = 1;
+  return { all, isTest, train: rows(all, isTest, 0), test: rows(all, isTest, 1) };
+}
+
+/** The rows of `data` whose mark equals `keep`, in order. */
+function rows(data: Dataset, marks: Uint8Array, keep: 0 | 1): Dataset {
+  const { dIn } = data;
+  let n = 0;
+  for (const m of marks) if (m === keep) n++;
+  const x = new Float32Array(n * dIn);
+  const y = new Float32Array(n);
+  let k = 0;
+  for (let i = 0; i < data.n; i++) {
+    if (marks[i] !== keep) continue;
+    x.set(data.x.subarray(i * dIn, (i + 1) * dIn), k * dIn);
+    y[k++] = data.y[i];
+  }
+  return { x, y, n, dIn };
+}
+
+/** The training data: every point but the test split. */
 export function makeDataset(config: ExperimentConfig): Dataset {
-  const { target, n, xRange, spacing, noise } = config.data;
+  return splitDataset(config).train;
+}
+
+function allPoints(config: ExperimentConfig): Dataset {
+  const { target, n, xRange, spacing, noise, noiseShape } = config.data;
   if (target.kind === 'points') return givenPoints(config, target.x, target.y);
+  if (isClassification(target)) return classification(config, target);
   const rng = new Rng(config.seed, 'data');
   const f = targetFunction(target);
   const [lo, hi] = xRange;
@@ -58,8 +105,61 @@ export function makeDataset(config: ExperimentConfig): Dataset {
     x.sort();
   }
   const y = new Float32Array(n);
-  for (let i = 0; i < n; i++) y[i] = f(x[i]) + (noise > 0 ? noise * rng.normal() : 0);
+  // Exponential noise, −ln(1 − u) for u uniform in [0, 1): skewed, so the mean and median of y|x differ.
+  const draw = noiseShape === 'exponential' ? () => -Math.log(1 - rng.next()) : () => rng.normal();
+  for (let i = 0; i < n; i++) y[i] = f(x[i]) + (noise > 0 ? noise * draw() : 0);
   const data = { x, y, n, dIn: 1 };
+  checkTargetsFit(config, data);
+  return data;
+}
+
+/** Two inputs per point, row-major; labels are class indices, some flipped at random (data.noise). */
+function classification(config: ExperimentConfig, target: ClassificationTarget): Dataset {
+  const { n, noise } = config.data;
+  const k = classCount(target) ?? 2;
+  const rng = new Rng(config.seed, 'data');
+  // Flips draw from their own stream, so the points are the same at every noise level.
+  const flips = new Rng(config.seed, 'label-noise');
+  const x = new Float32Array(2 * n);
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let a: number;
+    let b: number;
+    let label: number;
+    switch (target.kind) {
+      case 'circle':
+        a = rng.uniform(-1, 1);
+        b = rng.uniform(-1, 1);
+        label = a * a + b * b < target.radius * target.radius ? 1 : 0;
+        break;
+      case 'xor':
+        a = rng.uniform(-1, 1);
+        b = rng.uniform(-1, 1);
+        label = a * b >= 0 ? 1 : 0;
+        break;
+      case 'gaussians': {
+        label = i % k;
+        const angle = (2 * Math.PI * label) / k;
+        a = 0.6 * Math.cos(angle) + target.spread * rng.normal();
+        b = 0.6 * Math.sin(angle) + target.spread * rng.normal();
+        break;
+      }
+      case 'spiral': {
+        label = i % k;
+        const t = rng.next();
+        const angle = 2 * Math.PI * (target.turns * t + label / k);
+        a = t * Math.cos(angle) + target.spread * rng.normal();
+        b = t * Math.sin(angle) + target.spread * rng.normal();
+        break;
+      }
+    }
+    // A flipped label goes to one of the other classes, each equally likely.
+    if (noise > 0 && flips.next() < noise) label = (label + 1 + flips.int(k - 1)) % k;
+    x[2 * i] = a;
+    x[2 * i + 1] = b;
+    y[i] = label;
+  }
+  const data = { x, y, n, dIn: 2 };
   checkTargetsFit(config, data);
   return data;
 }

@@ -316,3 +316,5 @@ function activationSlope(code: number, z: Float64Array, a: Float64Array, d: Floa
     default:
   }
 }
+
+export { ACTIVATION_CODE, activate, activationSlope };

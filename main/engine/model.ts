@@ -1,6 +1,6 @@
 // The network: an MLP described by its layer sizes, and the one parameter layout every view, file
 // and export uses — per layer W_l row-major [fan_in][fan_out], then b_l — named W1[i,j], b1[j], …
-import type { ExperimentConfig, HiddenActivation, LossKind, OutputKind } from '../../shared/config.js';
+import { inputSize, type ExperimentConfig, type HiddenActivation, type LossKind, type OutputKind } from '../../shared/config.js';
 
 export interface Architecture {
   /** Units per layer, input first, output last: [dIn, ...hidden, dOut]. */
@@ -26,7 +26,8 @@ export interface Layout {
   readonly names: readonly string[];
 }
 
-export function architectureOf(config: ExperimentConfig, dIn = 1): Architecture {
+/** The config's network; its input size comes from the data (inputSize), the one place that says it. */
+export function architectureOf(config: ExperimentConfig, dIn = inputSize(config)): Architecture {
   const { hidden, activation, output, outputs } = config.model;
   return {
     sizes: [dIn, ...hidden, outputs],

@@ -1,7 +1,7 @@
 // The global optimum. Exact where the target is representable — a noise-free hinge fitted by one
 // hidden ReLU layer with a linear output: one unit per slope, in closed form, zero cost — and
 // otherwise the best of K restarts, labelled `best-found`.
-import type { ExperimentConfig } from '../../shared/config.js';
+import { isClassification, type ExperimentConfig } from '../../shared/config.js';
 import type { Dataset } from './data.js';
 import { initialParams } from './init.js';
 import type { Kernel } from './kernel.js';
@@ -24,6 +24,7 @@ export interface Optimum {
 export function exactOptimumBlocker(config: ExperimentConfig): string | null {
   const { data, model, loss } = config;
   if (data.target.kind === 'points') return 'given points have no closed-form optimum';
+  if (isClassification(data.target)) return `a classification target (${data.target.kind}) has no closed-form optimum`;
   if (data.target.kind !== 'hinge') return `the ${data.target.kind} target is not exactly representable by a ReLU network`;
   if (data.noise > 0) return 'noisy data has no closed-form optimum';
   if (model.hidden.length !== 1) return 'the closed form needs exactly one hidden layer';

@@ -12,6 +12,9 @@ import { expandSweep } from '../../shared/sweep.js';
 import type { ExperimentStore } from '../store/experiments.js';
 import type { WorkerPool } from './pool.js';
 
+/** What a job is doing when it starts, before its first progress report names it. */
+const FIRST_PHASE: Record<JobKind, string> = { run: 'training', landscape: 'surface', interpolate: 'interpolation', sweep: 'sweep', reproduce: 'reproducing' };
+
 /** Progress events per job are sent at most this often (ms). */
 const THROTTLE_MS = 100;
 
@@ -89,6 +92,7 @@ export class JobManager {
         return this.emit(job, true);
       }
       job.info.state = 'running';
+      job.info.phase = FIRST_PHASE[kind];
       job.started = performance.now();
       this.emit(job, true);
       try {

@@ -1,6 +1,6 @@
 // Experiments: saving runs, reopening them exactly, reproducing them, and the surfaces and
 // interpolations computed for them — the façade over the store.
-import { InputError, type ExperimentConfig } from '../../shared/config.js';
+import { InputError, inputSize, type ExperimentConfig } from '../../shared/config.js';
 import type { MarkerName } from '../engine/surface.js';
 import type { ExperimentStatus, ExperimentStore, StoredRun } from '../store/experiments.js';
 import { APP_VERSION } from '../version.js';
@@ -8,7 +8,7 @@ import { interpolation, landscape, type InterpolationResult, type LandscapeReque
 import { runConfigs, type JobOptions, type RunResult } from './runs.js';
 
 export function defaultName(c: ExperimentConfig): string {
-  const net = `1→${[...c.model.hidden, c.model.outputs].join('→')}`;
+  const net = `${inputSize(c)}→${[...c.model.hidden, c.model.outputs].join('→')}`;
   return `${c.data.target.kind} · ${net} · ${c.optimizer.kind} lr ${c.optimizer.lr} · seed ${c.seed}`;
 }
 

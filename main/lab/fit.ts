@@ -29,7 +29,7 @@ const datasetOf = (x: Float32Array): Dataset => ({ x, y: new Float32Array(x.leng
  * the grid, then placed by bisection (each unit of a deeper layer is piecewise linear in x, so a
  * crossing between two grid points is found unless two lie in one grid cell).
  */
-function kinksOf(net: JsNet, arch: Architecture, params: Float32Array, grid: Float32Array): FitView['kinks'] {
+export function kinksOf(net: JsNet, arch: Architecture, params: Float32Array, grid: Float32Array): FitView['kinks'] {
   const xs: number[] = [];
   const layers: number[] = [];
   const units: number[] = [];

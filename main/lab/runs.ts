@@ -3,7 +3,7 @@
 // so worker threads can run it too.
 import type { RunData } from '../../shared/api.js';
 import type { BackendChoice, ExperimentConfig, KernelChoice } from '../../shared/config.js';
-import { makeDataset, type Dataset } from '../engine/data.js';
+import { splitDataset, type Dataset } from '../engine/data.js';
 import { diagnose } from '../engine/diagnostics.js';
 import { initialParams } from '../engine/init.js';
 import type { Kernel } from '../engine/kernel.js';
@@ -12,6 +12,7 @@ import { architectureKey, architectureOf, layoutOf, type Architecture } from '..
 import { exactOptimum } from '../engine/optimum.js';
 import { hyperOf } from '../engine/optimizers.js';
 import { defaultRecordEvery, trainBatch, type Progress } from '../engine/train.js';
+import { scoresOf } from './boundary.js';
 
 export interface KernelOptions {
   /** Overrides config.kernel / config.backend when given. */
@@ -30,14 +31,16 @@ export type RunResult = RunData;
 interface Prepared {
   config: ExperimentConfig;
   arch: Architecture;
+  /** The training split: what the run trains on, stores and draws its surfaces over. */
   data: Dataset;
+  test: Dataset;
   init: Float32Array;
 }
 
 function prepare(config: ExperimentConfig): Prepared {
-  const data = makeDataset(config);
+  const { train: data, test } = splitDataset(config);
   const arch = architectureOf(config, data.dIn);
-  return { config, arch, data, init: initialParams(arch, config.init, config.seed, data) };
+  return { config, arch, data, test, init: initialParams(arch, config.init, config.seed, data) };
 }
 
 export async function kernelFor(config: ExperimentConfig, arch: Architecture, runs: number, batchSize: number, o: KernelOptions): Promise<Kernel> {
@@ -84,8 +87,9 @@ export async function runConfigs(configs: readonly ExperimentConfig[], options: 
     );
     const seconds = (performance.now() - started) / 1000 / members.length;
     members.forEach((k, m) => {
-      const { config, arch, data } = prepared[k];
+      const { config, arch, data, test } = prepared[k];
       const outcome = outcomes[m];
+      const scores = outcome.status === 'diverged' ? null : scoresOf(config, { train: data, test }, outcome.final);
       const optimumParams = exactOptimum(config, arch, outcome.final) ?? undefined;
       const values = outcome.loss.values;
       results[k] = {
@@ -103,6 +107,8 @@ export async function runConfigs(configs: readonly ExperimentConfig[], options: 
         diagnostics: { init: diagnose(arch, outcome.init, data), final: diagnose(arch, outcome.final, data) },
         snapshots: outcome.snapshots,
         seconds,
+        ...(scores?.testLoss != null ? { testLoss: scores.testLoss } : {}),
+        ...(scores?.accuracy ? { accuracy: scores.accuracy } : {}),
       };
     });
   }

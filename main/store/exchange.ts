@@ -6,7 +6,7 @@
 // Arrays travel as base64 of their little-endian bytes, so they come back bit-identical.
 import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
-import { formatIssue, InputError, parseConfig } from '../../shared/config.js';
+import { formatIssue, InputError, inputSize, parseConfig, testCount } from '../../shared/config.js';
 import { architectureOf, layoutOf } from '../engine/model.js';
 import { linspace } from '../engine/surface.js';
 import { APP_VERSION } from '../version.js';
@@ -239,11 +239,13 @@ export function parseExport(text: string, file: string): Parameters<ExperimentSt
       const where = `${at}.runs[${j}]`;
       const runConfig = parseAt(`${where}.config`, r.config);
       const P = layoutOf(architectureOf(runConfig)).count;
-      const n = runConfig.data.n;
+      // The run's data is its training split, dIn values per point.
+      const dIn = inputSize(runConfig);
+      const n = runConfig.data.n - testCount(runConfig.data);
       const lossSteps = dec(`${where}.arrays.lossSteps`, r.arrays.lossSteps);
       const snapshotSteps = dec(`${where}.arrays.snapshotSteps`, r.arrays.snapshotSteps);
       check(`${where}.arrays.snapshotSteps`, snapshotSteps.length >= 1, 'must hold at least one step');
-      const x = dec(`${where}.arrays.dataX`, r.arrays.dataX, n);
+      const x = dec(`${where}.arrays.dataX`, r.arrays.dataX, n * dIn);
       return {
         index: r.index,
         label: r.label,
@@ -253,7 +255,7 @@ export function parseExport(text: string, file: string): Parameters<ExperimentSt
         kernel: r.kernel,
         backend: r.backend,
         config: runConfig,
-        data: { x, y: dec(`${where}.arrays.dataY`, r.arrays.dataY, n), n, dIn: 1 },
+        data: { x, y: dec(`${where}.arrays.dataY`, r.arrays.dataY, n), n, dIn },
         params: {
           init: dec(`${where}.arrays.init`, r.arrays.init, P),
           final: dec(`${where}.arrays.final`, r.arrays.final, P),

@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { ExperimentStatus, ExperimentSummary } from '../../shared/api.js';
-import { InputError, parseConfig, type ExperimentConfig } from '../../shared/config.js';
+import { InputError, inputSize, parseConfig, type ExperimentConfig } from '../../shared/config.js';
 import { architectureOf, layoutOf } from '../engine/model.js';
 import { linspace } from '../engine/surface.js';
 import type { RunStatus } from '../engine/train.js';
@@ -277,6 +277,7 @@ export class ExperimentStore {
       const config = parseConfig(JSON.parse(row.config as string));
       const b = (k: string) => row[k] as Buffer;
       const x = fromBlob('f32', b('data_x'));
+      const dIn = inputSize(config);
       const optimumInfo = row.optimum_info ? (JSON.parse(row.optimum_info as string) as RunResult['optimum']) : undefined;
       return {
         index: row.idx as number,
@@ -288,7 +289,7 @@ export class ExperimentStore {
         backend: row.backend as string,
         config,
         layout: layoutOf(architectureOf(config)).names,
-        data: { x, y: fromBlob('f32', b('data_y')), n: x.length, dIn: 1 },
+        data: { x, y: fromBlob('f32', b('data_y')), n: x.length / dIn, dIn },
         params: {
           init: fromBlob('f32', b('init')),
           final: fromBlob('f32', b('final')),
