@@ -222,4 +222,66 @@ describe('the lab in a browser', () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it('runs a preset and a preset sweep from the gallery, opens a sweep cell, and shows the basics', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(bridge.url);
+    await page.getByRole('button', { name: 'Tutorial presets' }).click();
+    await expect.poll(() => page.getByTestId('preset-card').count()).toBe(17);
+
+    // One click runs the tutorial's symmetric-neurons experiment; the fit flags the symmetric pair.
+    await page.getByRole('button', { name: 'Run: Weight initialization: symmetric neurons' }).click();
+    await expectSurfacesDrawn(page);
+    await expect.poll(() => page.getByTestId('fit-flags').textContent(), { timeout: 30_000 }).toMatch(/Symmetric: layer 1 units 1, 2/);
+    expect(store.list().some((e) => e.name === 'Weight initialization: symmetric neurons' && e.status === 'done')).toBe(true);
+
+    // A preset sweep: stored, charted per cell; a cell opens its run.
+    await page.getByRole('button', { name: 'Tutorial presets' }).click();
+    await page.getByRole('button', { name: 'Run sweep: Hyperparameter: momentum' }).click();
+    await page.waitForSelector('[data-testid=sweep-view] [data-testid=sweep-cell]', { timeout: 120_000 });
+    const sweep = store.list().find((e) => e.isSweep)!;
+    expect(sweep.status).toBe('done');
+    const cells = await page.getByTestId('sweep-cell').count();
+    expect(cells).toBeGreaterThan(1);
+    expect((await canvasInk(page, '[data-testid=sweep-view] canvas')).inked).toBeGreaterThan(0.01);
+    await page.getByTestId('sweep-cell').nth(1).click();
+    await expect.poll(() => page.getByRole('combobox', { name: 'Run' }).inputValue()).not.toBe('0');
+    await page.screenshot({ path: join(artifacts, 'sweep.png'), fullPage: true });
+
+    // The basics: every backprop gradient agrees with its finite difference.
+    await page.getByRole('button', { name: 'Basics' }).click();
+    await page.getByRole('tab', { name: 'Backpropagation' }).click();
+    await expect.poll(() => page.getByTestId('backprop-summary').textContent(), { timeout: 30_000 }).toMatch(/largest relative error \d\.\d+e-(\d+)/);
+    expect(await page.locator('[data-testid=basics-backprop] .bad').count()).toBe(0);
+    expect(await page.locator('[data-testid=basics-backprop] .ok').count()).toBeGreaterThan(10);
+    await page.screenshot({ path: join(artifacts, 'basics-backprop.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('classifies 2-D data: the form switches to a valid classifier, and the decision boundary and surfaces draw', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(bridge.url);
+    await page.getByLabel('target', { exact: true }).selectOption('circle');
+    await expect.poll(() => page.getByLabel('output', { exact: true }).inputValue()).toBe('sigmoid');
+    expect(await page.getByLabel('loss', { exact: true }).inputValue()).toBe('nll');
+    await page.getByLabel('hidden widths').fill('8');
+    await page.getByLabel('batch size').fill('16');
+    await page.getByLabel('steps').fill('3000');
+    expect(await page.getByTestId('run').isDisabled()).toBe(false);
+    await page.getByTestId('run').click();
+    await expectSurfacesDrawn(page);
+    await page.waitForSelector('[data-testid=boundary-chart] canvas');
+    await expect.poll(async () => (await canvasInk(page, '[data-testid=boundary-chart] canvas')).inked, { timeout: 30_000 }).toBeGreaterThan(0.2);
+    await expect.poll(() => page.getByTestId('boundary-chart').textContent()).toMatch(/Accuracy: train 9\d/);
+    await page.screenshot({ path: join(artifacts, 'classification.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });

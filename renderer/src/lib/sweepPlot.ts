@@ -1,0 +1,176 @@
+// The uPlot chart of a sweep metric against a swept field: the median of each series as a line with
+// points, the interquartile range as a translucent band beneath it.
+import uPlot from 'uplot';
+import { metricOf, seriesName, spansDecades, type SweepChartData, type SweepMetric } from './sweepChart';
+import { downloadCanvas } from './download';
+import { chartTheme, formatTick, formatValue, onThemeChange, seriesColor, withLegend } from './uplotTheme';
+
+export interface SweepPlotSpec {
+  title?: string;
+  xLabel: string;
+  yLabel: string;
+  metric: SweepMetric;
+}
+
+const decades = (_u: uPlot, splits: number[]) => splits.map((v) => (Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9 ? v : null));
+
+/**
+ * A metric against a swept field, one line per series: the median as a line with points, the IQR as a
+ * translucent band (drawn under the lines by a hook); categorical x values get points and whiskers.
+ * Follows its host's width and the theme.
+ */
+export class SweepPlot {
+  private plot: uPlot | null = null;
+  private spec: SweepPlotSpec | null = null;
+  private data: SweepChartData | null = null;
+  private readonly resize: ResizeObserver;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly host: HTMLElement,
+    private readonly height = 300,
+  ) {
+    this.resize = new ResizeObserver(() => {
+      const width = Math.max(240, Math.floor(this.host.clientWidth));
+      if (this.plot && width !== this.plot.width) this.plot.setSize({ width, height: this.height });
+    });
+    this.resize.observe(host);
+    this.unsubscribe = onThemeChange(() => this.build());
+  }
+
+  update(spec: SweepPlotSpec, data: SweepChartData): void {
+    this.spec = spec;
+    this.data = data;
+    this.build();
+  }
+
+  savePng(fileName: string): void {
+    const { spec, data } = this;
+    if (!this.plot || !data || !spec) return;
+    const items = data.series.map((_s, i) => ({ label: seriesName(data, i, spec.yLabel), color: seriesColor(i) }));
+    downloadCanvas(fileName, withLegend(this.plot.ctx.canvas, this.plot.width, items, chartTheme(this.host)));
+  }
+
+  destroy(): void {
+    this.resize.disconnect();
+    this.unsubscribe();
+    this.plot?.destroy();
+    this.plot = null;
+  }
+
+  private build(): void {
+    this.plot?.destroy();
+    this.plot = null;
+    const { spec, data } = this;
+    if (!spec || !data) return;
+    const theme = chartTheme(this.host);
+    const metrics = data.series.map((s) => s.cells.map((c) => metricOf(c, spec.metric)));
+    const yLog = spec.metric === 'finalLoss';
+    const usable = (v: number | null): v is number => v !== null && Number.isFinite(v) && (!yLog || v > 0);
+    const categorical = !data.x.numeric;
+    const xLog = !categorical && spansDecades(data.x.values as number[]);
+    const xs = categorical ? data.x.values.map((_, i) => i) : (data.x.values as number[]);
+    const columns: uPlot.AlignedData = [xs, ...metrics.map((m) => m.map((p) => (usable(p.value) ? p.value : null)))];
+
+    const extent = metrics.flat().flatMap((p) => [p.value, p.q1, p.q3]).filter(usable);
+    const yRange: uPlot.Range.Function = (_u, min, max) => {
+      const lo = Math.min(min, ...extent);
+      const hi = Math.max(max, ...extent);
+      if (spec.metric === 'successRate') return [0, 100];
+      if (yLog) return uPlot.rangeLog(lo, hi, 10, true);
+      const [a, b] = uPlot.rangeNum(Math.min(0, lo), hi > lo ? hi : lo + 1, 0.1, true);
+      return [a ?? 0, b ?? 1];
+    };
+
+    const ratio = devicePixelRatio || 1;
+    const drawBands = (u: uPlot) => {
+      const ctx = u.ctx;
+      const { left, top, width, height } = u.bbox;
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(left, top, width, height);
+      ctx.clip();
+      metrics.forEach((points, s) => {
+        if (!u.series[s + 1].show) return;
+        const color = seriesColor(s);
+        const ok = points.map((p) => usable(p.q1) && usable(p.q3));
+        const at = (i: number, v: number) => [u.valToPos(xs[i], 'x', true), u.valToPos(v, 'y', true)] as const;
+        ctx.strokeStyle = color;
+        ctx.fillStyle = color;
+        for (let i = 0; i < points.length; i++) {
+          if (!ok[i]) continue;
+          let j = i;
+          while (!categorical && j + 1 < points.length && ok[j + 1]) j++;
+          if (j === i) {
+            // A lone point (or a category): a whisker from q1 to q3.
+            const [x, y1] = at(i, points[i].q1 as number);
+            const [, y3] = at(i, points[i].q3 as number);
+            ctx.globalAlpha = 0.7;
+            ctx.lineWidth = 2 * ratio;
+            ctx.beginPath();
+            ctx.moveTo(x, y1);
+            ctx.lineTo(x, y3);
+            ctx.moveTo(x - 4 * ratio, y1);
+            ctx.lineTo(x + 4 * ratio, y1);
+            ctx.moveTo(x - 4 * ratio, y3);
+            ctx.lineTo(x + 4 * ratio, y3);
+            ctx.stroke();
+          } else {
+            ctx.globalAlpha = 0.16;
+            ctx.beginPath();
+            for (let k = i; k <= j; k++) ctx.lineTo(...at(k, points[k].q3 as number));
+            for (let k = j; k >= i; k--) ctx.lineTo(...at(k, points[k].q1 as number));
+            ctx.closePath();
+            ctx.fill();
+          }
+          i = j;
+        }
+      });
+      ctx.restore();
+    };
+
+    const axis = (label: string): uPlot.Axis => ({ label, stroke: theme.fg, grid: { stroke: theme.border, width: 1 }, ticks: { stroke: theme.border, width: 1 } });
+    const logAxis = (log: boolean): Partial<uPlot.Axis> => (log ? { grid: { stroke: theme.border, width: 1, filter: decades }, ticks: { stroke: theme.border, width: 1, filter: decades } } : {});
+    const ticks = (_u: uPlot, splits: number[]) => splits.map((v) => (v === null ? '' : formatTick(v)));
+    const readout = (s: number) => (_u: uPlot, _v: number | null, _sidx: number, idx: number | null) => {
+      const p = idx === null ? null : metrics[s][idx];
+      if (!p || p.value === null) return '—';
+      const value = spec.metric === 'successRate' ? `${formatValue(p.value)}%` : formatValue(p.value);
+      return p.q1 !== null && p.q3 !== null ? `${value} (IQR ${formatValue(p.q1)}–${formatValue(p.q3)})` : value;
+    };
+    this.plot = new uPlot(
+      {
+        width: Math.max(240, Math.floor(this.host.clientWidth)),
+        height: this.height,
+        title: spec.title,
+        scales: {
+          x: categorical ? { time: false, range: [-0.5, xs.length - 0.5] } : xLog ? { time: false, distr: 3, log: 10 } : { time: false },
+          y: yLog ? { distr: 3, log: 10, range: yRange } : { range: yRange },
+        },
+        axes: [
+          categorical
+            ? { ...axis(spec.xLabel), splits: () => xs, values: (_u, splits) => splits.map((i) => data.x.labels[i] ?? '') }
+            : { ...axis(spec.xLabel), values: ticks, ...logAxis(xLog) },
+          { ...axis(spec.yLabel), size: 64, values: ticks, ...logAxis(yLog) },
+        ],
+        series: [
+          { label: data.x.field, value: (_u, v, _s, idx) => (categorical ? (idx === null ? '—' : data.x.labels[idx]) : formatValue(v)) },
+          ...data.series.map((_s, i) => ({
+            label: seriesName(data, i, spec.yLabel),
+            stroke: seriesColor(i),
+            width: 2,
+            spanGaps: false,
+            points: { show: true, size: categorical ? 9 : 6, fill: seriesColor(i) },
+            ...(categorical ? { paths: () => null } : {}),
+            value: readout(i),
+          })),
+        ],
+        cursor: { drag: { x: false, y: false } },
+        legend: { live: true },
+        hooks: { drawAxes: [drawBands] },
+      },
+      columns,
+      this.host,
+    );
+  }
+}
