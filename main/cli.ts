@@ -12,7 +12,7 @@ import { AXES_HELP } from './engine/directions.js';
 import { MARKERS, type MarkerName } from './engine/surface.js';
 import { WorkerPool } from './jobs/pool.js';
 import { csvConfig } from './lab/csvData.js';
-import { experimentInterpolation, experimentLandscape, reproduce, runOf, saveRun } from './lab/experiments.js';
+import { experimentInterpolation, experimentLandscape, reproduce, paramsAt, runOf, saveRun } from './lab/experiments.js';
 import { experimentToJson, interpolationToJson, landscapeToJson, optimumToJson, runToJson, stringify } from './lab/json.js';
 import { interpolation, landscape, optimum, run, type JobOptions, type LandscapeRequest } from './lab/lab.js';
 import { checkExportFolder, exportLayersModel } from './lab/modelExport.js';
@@ -62,7 +62,7 @@ Options:
   --resume          continue the unfinished sweep of this spec from the runs already stored
   --yes             delete without asking
   --run N           export-model: which run of the experiment (default 0)
-  --at C            export-model: init | trained | optimum (optimum where an exact one is stored; default trained)
+  --at C            export-model: init | trained | optimum (the exact optimum, else the best of 8 restarts; default trained)
   --port N          serve: the loopback port (default: a free one);  --open: open the browser too
   -h, --help        this help;  -v, --version  the version
 
@@ -374,9 +374,7 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
     const index = integer('run', ctx.values.run, 0, 0, MAX_SWEEP_RUNS - 1);
     const at: MarkerName = choice('at', ctx.values.at, MARKERS) ?? 'trained';
     const r = runOf(ctx.store('read'), id, index);
-    const params = { init: r.params.init, trained: r.params.final, optimum: r.params.optimum }[at];
-    if (!params) throw new InputError(`--at: run ${index} of experiment ${id} has no stored optimum (only an exact one is stored); use trained or init`);
-    const paths = exportLayersModel(r.config, params, dir);
+    const paths = exportLayersModel(r.config, await paramsAt(r, at), dir);
     ctx.out(`exported the ${at} network of experiment ${id} run ${index} to ${paths.model} and ${paths.weights}`);
   },
   async serve(ctx) {

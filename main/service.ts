@@ -1,12 +1,14 @@
 // The service behind every door that carries the LabApi (Electron IPC, the browser bridge): it
 // validates each payload with the shared schemas, calls the façade, and turns every failure into a
 // typed error value. Nothing that fails validation reaches the façade.
-import { CHANNELS, type Channel, type LabEvent, type LabInfo, type Responses, type Result } from '../shared/api.js';
-import type { MarkerName } from '../shared/api.js';
+import { CHANNELS, type Channel, type LabEvent, type LabInfo, type MarkerName, type Responses, type Result } from '../shared/api.js';
 import { formatIssue, parseConfig } from '../shared/config.js';
 import { splitDataset } from './engine/data.js';
 import { experimentBoundary } from './lab/boundary.js';
+import { parseCsvData } from './lab/csvData.js';
+import { paramsAt, runOf } from './lab/experiments.js';
 import { experimentFit } from './lab/fit.js';
+import { layersModelFiles } from './lab/modelExport.js';
 import { backprop, costs, neurons, regions } from './lab/basics.js';
 import { sweepStatistics } from './lab/sweepStats.js';
 import { errorOf, JobManager } from './jobs/jobs.js';
@@ -48,6 +50,15 @@ export class LabService {
       'experiments.fit': (p: { id: number; run: number; at: MarkerName; points: number }) => experimentFit(store, p.id, p),
       'experiments.sweepStats': (p: { id: number }) => sweepStatistics(store, p.id),
       'experiments.boundary': (p: { id: number; run: number; at: MarkerName; res: number }) => experimentBoundary(store, p.id, p),
+      'data.importCsv': (p: { text: string; name: string }) => {
+        const { x, y } = parseCsvData(p.text, p.name);
+        return { x: Float64Array.from(x), y: Float64Array.from(y) };
+      },
+      'experiments.exportModel': async (p: { id: number; run: number; at: MarkerName }) => {
+        const run = runOf(store, p.id, p.run);
+        const files = layersModelFiles(run.config, await paramsAt(run, p.at, { store, id: p.id }));
+        return { model: `${JSON.stringify(files.model, null, 2)}\n`, weights: files.weights };
+      },
       'data.preview': (p: { config: unknown }) => {
         const { all, isTest } = splitDataset(parseConfig(p.config));
         return { x: all.x, y: all.y, dIn: all.dIn, test: isTest };
@@ -56,6 +67,7 @@ export class LabService {
       'jobs.landscape': (p) => this.jobs.start('landscape', p),
       'jobs.interpolate': (p) => this.jobs.start('interpolate', p),
       'jobs.sweep': (p) => this.jobs.start('sweep', p),
+      'jobs.resumeSweep': (p) => this.jobs.start('sweep', p),
       'jobs.reproduce': (p) => this.jobs.start('reproduce', p),
       'jobs.cancel': (p: { jobId: string }) => (this.jobs.cancel(p.jobId), null),
       'jobs.list': () => this.jobs.list(),

@@ -21,6 +21,8 @@ export const CHANNELS = {
   'experiments.export': z.strictObject({ ids: z.array(Id).min(1).max(10_000) }),
   'experiments.import': z.strictObject({ text: z.string().max(MAX_IMPORT_TEXT) }),
   'data.preview': z.strictObject({ config: z.unknown() }),
+  'data.importCsv': z.strictObject({ text: z.string().max(MAX_IMPORT_TEXT), name: z.string().min(1).max(200).default('csv') }),
+  'experiments.exportModel': z.strictObject({ id: Id, run: z.number().int().min(0).default(0), at: Marker.default('trained') }),
   'experiments.sweepStats': z.strictObject({ id: Id }),
   'experiments.fit': z.strictObject({ id: Id, run: z.number().int().min(0).default(0), at: Marker.default('trained'), points: z.number().int().min(2).max(4000).default(400) }),
   'experiments.boundary': z.strictObject({ id: Id, run: z.number().int().min(0).default(0), at: Marker.default('trained'), res: z.number().int().min(16).max(256).default(100) }),
@@ -35,6 +37,8 @@ export const CHANNELS = {
   }),
   'jobs.interpolate': z.strictObject({ experimentId: Id, run: z.number().int().min(0).default(0), from: Marker, to: Marker, points: z.number().int().min(2).max(10_000) }),
   'jobs.sweep': z.strictObject({ spec: z.unknown() }),
+  /** Continues a cancelled or interrupted sweep: trains only the runs it has not stored. */
+  'jobs.resumeSweep': z.strictObject({ id: Id }),
   'jobs.reproduce': z.strictObject({ id: Id }),
   'jobs.cancel': z.strictObject({ jobId: z.string().min(1).max(64) }),
   'jobs.list': z.strictObject({}),
@@ -115,7 +119,8 @@ export interface RunData {
   status: RunStatus;
   stepsDone: number;
   finalLoss: number | null;
-  optimum?: { kind: 'exact'; loss: number; method: string };
+  /** Exact where the closed form applies; else the best of restarts, stored once it has been found. */
+  optimum?: { kind: 'exact' | 'best-found'; loss: number; method: string };
   diagnostics: { init: Diagnostics; final: Diagnostics };
   snapshots: { steps: Uint32Array; params: Float32Array };
   seconds: number;
@@ -220,6 +225,7 @@ export interface ExperimentView extends ExperimentSummary {
   sweep: { spec: unknown; cells: number; seeds: number } | null;
 }
 
+/** A resumed sweep is a 'sweep' job too, on the sweep's experiment. */
 export type JobKind = 'run' | 'landscape' | 'interpolate' | 'sweep' | 'reproduce';
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
@@ -368,11 +374,15 @@ export interface Responses {
   'experiments.boundary': BoundaryView;
   'experiments.sweepStats': SweepStats;
   /** Every point of the config's data, row-major [n][dIn]; test is 1 where a point is held out. */
+  'data.importCsv': { x: Float64Array; y: Float64Array };
+  /** A TensorFlow.js LayersModel: model.json's text, and weights.bin. */
+  'experiments.exportModel': { model: string; weights: Uint8Array };
   'data.preview': { x: Float32Array; y: Float32Array; dIn: number; test: Uint8Array };
   'jobs.run': JobInfo;
   'jobs.landscape': JobInfo;
   'jobs.interpolate': JobInfo;
   'jobs.sweep': JobInfo;
+  'jobs.resumeSweep': JobInfo;
   'jobs.reproduce': JobInfo;
   'jobs.cancel': null;
   'jobs.list': JobInfo[];

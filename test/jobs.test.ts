@@ -60,6 +60,25 @@ describe('jobs', () => {
     expect(mine.length).toBeLessThan(spanMs / 100 + 10);
   });
 
+  it('a run without a closed-form optimum searches for it once: later surfaces and curves reuse the stored one', async () => {
+    const run = (await service.call('jobs.run', { config: { data: { target: { kind: 'sine' }, n: 50 }, model: { hidden: [4] }, steps: 300 } })) as { ok: true; value: JobInfo };
+    const id = (await finalState(run.value.id)).experimentId as number;
+    expect(store.runs(id, 0)[0].params.optimum).toBeUndefined();
+    const started = ['init', 'optimum'].map((center) => service.call('jobs.landscape', { experimentId: id, center: center as 'init', axes: 'plane', res: 9, span: 'auto' }));
+    for (const r of await Promise.all(started)) expect((await finalState((r as { ok: true; value: JobInfo }).value.id)).state).toBe('done');
+    const [stored] = store.runs(id, 0);
+    expect(stored.optimum).toMatchObject({ kind: 'best-found', method: expect.stringMatching(/^best of 8/) });
+    const [first, second] = store.get(id).surfaces;
+    // Both planes pass through the same optimum (a second search would have found another point).
+    expect(first.markers.optimum!.loss).toBeCloseTo(stored.optimum!.loss, 9);
+    expect(second.markers.optimum!.loss).toBeCloseTo(stored.optimum!.loss, 9);
+    // The optimum-centred surface is centred on exactly the stored parameters.
+    expect(Array.from(store.get(id).surfaces.find((s) => s.center === 'optimum')!.centerParams)).toEqual(Array.from(stored.params.optimum!));
+    const curve = (await service.call('jobs.interpolate', { experimentId: id, from: 'trained', to: 'optimum', points: 5 })) as { ok: true; value: JobInfo };
+    expect((await finalState(curve.value.id)).state).toBe('done');
+    expect(store.get(id).interpolations[0].loss[4]).toBeCloseTo(stored.optimum!.loss, 12);
+  });
+
   it('surfaces and sweeps run as jobs and land with their experiment; bad requests fail the call, not the job', async () => {
     const run = (await service.call('jobs.run', { config: { data: { target: { kind: 'hinge' }, n: 100 }, steps: 500 } })) as { ok: true; value: JobInfo };
     const ran = await finalState(run.value.id);

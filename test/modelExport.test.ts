@@ -10,8 +10,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError, type ExperimentConfigInput } from '../shared/config.js';
 import { JsNet } from '../main/engine/jsNet.js';
 import { architectureOf } from '../main/engine/model.js';
+import { WorkerPool } from '../main/jobs/pool.js';
+import { saveRun } from '../main/lab/experiments.js';
 import { run, type RunResult } from '../main/lab/lab.js';
 import { exportLayersModel, type LayersModelJson } from '../main/lab/modelExport.js';
+import { LabService } from '../main/service.js';
+import { openStore } from '../main/store/index.js';
 import { APP_VERSION } from '../main/version.js';
 import { config } from './helpers.js';
 
@@ -155,5 +159,35 @@ describe('landscape-lab export-model (the built command)', () => {
     expect(new Float32Array(fileBytes(join(root, 'init-model', 'weights.bin')))).toEqual(Float32Array.from(stored.params.init));
     const again = cli('export-model', String(stored.experimentId), '--db', 'lab.db', '--out', 'cli-model');
     expect([again.code, again.err]).toEqual([2, `landscape-lab: --out: ${join('cli-model', 'model.json')} already exists; choose another folder\n`]);
+  });
+});
+
+describe('over the LabApi', () => {
+  it('exports a stored run as the two files tfjs loads, and turns a CSV into points', async () => {
+    const store = openStore(join(root, 'api.sqlite'));
+    const pool = new WorkerPool(1);
+    try {
+      const service = new LabService(store, pool, { database: 'test', mode: 'browser' });
+      const r = await trained({ model: { hidden: [3] } });
+      const id = saveRun(store, r);
+      const out = await service.call('experiments.exportModel', { id });
+      if (!out.ok) throw new Error(out.error.message);
+      const files = out.value as { model: string; weights: Uint8Array };
+      expect(files.weights.byteLength).toBe(r.params.final.byteLength);
+      const dir = join(root, 'api-model');
+      exportLayersModel(r.config, r.params.final, dir);
+      expect(files.model).toBe(readFileSync(join(dir, 'model.json'), 'utf8'));
+      writeFileSync(join(dir, 'weights.bin'), files.weights);
+      const { model } = await load(dir);
+      expect(relativeGap(r, model)).toBeLessThan(1e-6);
+
+      const csv = await service.call('data.importCsv', { text: 'x,y\n0,1\n0.5,2\n', name: 'two.csv' });
+      expect(csv.ok && [...(csv.value as { x: Float64Array }).x]).toEqual([0, 0.5]);
+      const bad = await service.call('data.importCsv', { text: 'x,y\n0,1\n0.5,abc\n', name: 'bad.csv' });
+      expect(bad).toEqual({ ok: false, error: { code: 'invalid', message: 'bad.csv line 3: y is not a number ("abc")' } });
+    } finally {
+      await pool.close();
+      store.db.close();
+    }
   });
 });

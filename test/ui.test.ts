@@ -4,7 +4,7 @@
 // draw (pixels, not just canvases), reload, reopen from the library without recomputing, use the
 // form's inline validation and the library — with no console errors. Screenshots go to
 // test-artifacts/.
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -121,6 +121,12 @@ describe('the lab in a browser', () => {
     expect(store.get(experiment.id).surfaces).toHaveLength(3);
     await expect.poll(() => page.getByTestId('experiment-detail').textContent()).toMatch(/^done · kernel js \(js\) · 1 run\(s\) · 3 surface\(s\)/);
     await page.screenshot({ path: join(artifacts, 'lab-reopened.png'), fullPage: true });
+
+    // The trained network out as a TensorFlow.js model: two files.
+    const downloads: string[] = [];
+    page.on('download', (d) => downloads.push(d.suggestedFilename()));
+    await page.getByRole('button', { name: 'Export model' }).click();
+    await expect.poll(() => [...downloads].sort()).toEqual(['model.json', 'weights.bin']);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -144,6 +150,17 @@ describe('the lab in a browser', () => {
     await page.screenshot({ path: join(artifacts, 'form-error.png') });
     await lr.fill('0.003');
     expect(await page.getByTestId('run').isDisabled()).toBe(false);
+
+    // A CSV of your own: a bad row is named, a good file becomes the data.
+    writeFileSync(join(dir, 'bad.csv'), 'x,y\n0,1\n1,oops\n');
+    await page.setInputFiles('input[type=file][aria-label="Load a CSV of x, y points"]', join(dir, 'bad.csv'));
+    await expect.poll(() => page.getByText('bad.csv line 3: y is not a number ("oops")').count()).toBe(1);
+    writeFileSync(join(dir, 'mine.csv'), 'x;y\n-1;0.5\n0;0\n0.5;0.25\n1;1\n');
+    await page.setInputFiles('input[type=file][aria-label="Load a CSV of x, y points"]', join(dir, 'mine.csv'));
+    await expect.poll(() => page.getByTestId('csv-note').textContent()).toBe('4 points from mine.csv');
+    expect(await page.getByLabel('target', { exact: true }).inputValue()).toBe('points');
+    expect(await page.getByTestId('run').isDisabled()).toBe(false);
+    await page.getByLabel('target', { exact: true }).selectOption('hinge');
 
     // Rename with Enter.
     const id = store.list()[0].id;
@@ -281,6 +298,37 @@ describe('the lab in a browser', () => {
     await expect.poll(async () => (await canvasInk(page, '[data-testid=boundary-chart] canvas')).inked, { timeout: 30_000 }).toBeGreaterThan(0.2);
     await expect.poll(() => page.getByTestId('boundary-chart').textContent()).toMatch(/Accuracy: train 9\d/);
     await page.screenshot({ path: join(artifacts, 'classification.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('builds a sweep in the editor, cancels it with Esc, and resumes it to the end', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(bridge.url);
+    await page.getByLabel('steps', { exact: true }).fill('2000000');
+    await page.getByText('Sweep over fields…').click();
+    await expect.poll(() => page.getByTestId('sweep-size').textContent()).toMatch(/3 cells × 3 seeds = 9 runs/);
+    await page.getByTestId('run-sweep').click();
+    // Cancel once the first cells are stored.
+    const sweepOf = () => store.list().find((e) => e.isSweep && e.name !== 'Momentum ρ' && e.status !== 'done');
+    await expect.poll(() => sweepOf()?.runs ?? 0, { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-testid=progress][data-kind=sweep][data-state=cancelled]', { timeout: 30_000 });
+    const id = sweepOf()!.id;
+    expect(store.summary(id).status).toBe('cancelled');
+    const kept = store.get(id).runList.map((r) => Array.from(r.params.final));
+    expect(kept.length).toBeLessThan(9);
+    await page.getByRole('button', { name: 'Resume sweep' }).click();
+    await expect.poll(() => store.summary(id).status, { timeout: 60_000 }).toBe('done');
+    const runs = store.get(id).runList;
+    expect(runs).toHaveLength(9);
+    // What was stored before the cancel is kept as it was.
+    for (const before of kept) expect(runs.some((r) => Array.from(r.params.final).every((v, i) => Object.is(v, before[i])))).toBe(true);
+    await page.waitForSelector('[data-testid=sweep-view] [data-testid=sweep-cell]');
+    expect(await page.getByTestId('sweep-cell').count()).toBe(3);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -5,9 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { InputError, parseConfig } from '../../shared/config.js';
 import type { JobInfo, JobKind, LabError, Request } from '../../shared/api.js';
 import type { Progress } from '../engine/train.js';
-import { experimentInterpolation, reproduce, runOf, saveRun } from '../lab/experiments.js';
+import { experimentInterpolation, keepOptimum, reproduce, runOf, saveRun } from '../lab/experiments.js';
 import { checkLandscapeRequest } from '../lab/lab.js';
-import { runSweep } from '../lab/sweep.js';
+import { resumeSweep, runSweep } from '../lab/sweep.js';
 import { expandSweep } from '../../shared/sweep.js';
 import type { ExperimentStore } from '../store/experiments.js';
 import type { WorkerPool } from './pool.js';
@@ -77,13 +77,13 @@ export class JobManager {
 
   /** Validates what can be checked up front (so bad input fails the call, not the job), then queues the job. */
   start<K extends JobKind>(kind: K, request: unknown): JobInfo {
-    const work = this.prepare(kind, request);
     const job: Running = {
       info: { id: randomUUID(), kind, state: 'queued', phase: 'queued', step: 0, steps: 0, etaSeconds: null, bestLoss: null, experimentId: null, error: null },
       controller: new AbortController(),
       started: performance.now(),
       lastSent: 0,
     };
+    const work = this.prepare(kind, request, job.info);
     this.jobs.set(job.info.id, job);
     this.emit(job, true);
     this.queue = this.queue.then(async () => {
@@ -108,7 +108,17 @@ export class JobManager {
     return { ...job.info };
   }
 
-  private prepare(kind: JobKind, request: unknown): (job: Running) => Promise<void> {
+  /** What resumeSweep would refuse, refused when the call is made, and a sweep this lab already has a job for. */
+  private checkResumable(id: number): void {
+    const e = this.store.summary(id);
+    if (!e.isSweep) throw new InputError(`id: experiment ${id} is not a sweep; only sweeps can be resumed`);
+    const queued = [...this.jobs.values()].some((j) => j.info.experimentId === id && j.info.kind === 'sweep' && (j.info.state === 'queued' || j.info.state === 'running'));
+    if (e.status === 'running' || queued) throw new InputError(`id: sweep ${id} is still running; cancel it or wait for it to finish`);
+    if (e.status === 'done') throw new InputError(`id: sweep ${id} is complete; there is nothing to resume`);
+  }
+
+  /** Checks the request and returns the work; sets info.experimentId where it is known before the job runs. */
+  private prepare(kind: JobKind, request: unknown, info: JobInfo): (job: Running) => Promise<void> {
     const signalOf = (job: Running) => job.controller.signal;
     const onProgress = (job: Running, phase: string) => (p: Progress) => this.progress(job, phase, p.step, p.steps, p.bestLoss);
     switch (kind) {
@@ -122,12 +132,14 @@ export class JobManager {
       }
       case 'landscape': {
         const r = request as Required<Request<'jobs.landscape'>>;
-        const trained = runOf(this.store, r.experimentId, r.run);
         const req = { center: r.center, axes: r.axes, res: r.res, span: r.span };
-        checkLandscapeRequest(req, trained.config);
+        checkLandscapeRequest(req, runOf(this.store, r.experimentId, r.run).config);
         return async (job) => {
           job.info.experimentId = r.experimentId;
+          // Read when the job starts: an earlier job may have stored the run's optimum since.
+          const trained = runOf(this.store, r.experimentId, r.run);
           const surface = await this.pool.landscape({ config: trained.config, request: req, trained }, { signal: signalOf(job), onProgress: onProgress(job, 'surface') });
+          keepOptimum(this.store, r.experimentId, trained, surface.optimum);
           this.store.addSurface(r.experimentId, trained.index, surface);
         };
       }
@@ -140,14 +152,22 @@ export class JobManager {
         };
       }
       case 'sweep': {
-        const spec = (request as Request<'jobs.sweep'>).spec;
-        expandSweep(spec);
+        const r = request as Request<'jobs.sweep'> | Request<'jobs.resumeSweep'>;
+        const sweepOptions = (job: Running) => ({
+          pool: this.pool,
+          signal: signalOf(job),
+          onSweepProgress: (p: { runsDone: number; runsTotal: number }) => this.progress(job, 'sweep', p.runsDone, p.runsTotal, null),
+        });
+        if ('id' in r) {
+          this.checkResumable(r.id);
+          info.experimentId = r.id;
+          return async (job) => {
+            await resumeSweep(this.store, r.id, sweepOptions(job));
+          };
+        }
+        expandSweep(r.spec);
         return async (job) => {
-          const outcome = await runSweep(this.store, spec, {
-            pool: this.pool,
-            signal: signalOf(job),
-            onSweepProgress: (p) => this.progress(job, 'sweep', p.runsDone, p.runsTotal, null),
-          });
+          const outcome = await runSweep(this.store, r.spec, sweepOptions(job));
           job.info.experimentId = outcome.experimentId;
         };
       }

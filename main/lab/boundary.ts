@@ -7,8 +7,7 @@ import { splitDataset, type Dataset, type Split } from '../engine/data.js';
 import { JsNet, type Params } from '../engine/jsNet.js';
 import { architectureOf } from '../engine/model.js';
 import type { ExperimentStore } from '../store/experiments.js';
-import { runOf } from './experiments.js';
-import { optimum } from './lab.js';
+import { paramsAt, runOf } from './experiments.js';
 
 /** Class probabilities of `count` inputs, row-major [count][classes]; a sigmoid's p becomes (1 − p, p). */
 function classProbabilities(net: JsNet, params: Params, x: Float32Array, count: number): { probs: Float64Array; classes: number } {
@@ -109,7 +108,5 @@ export async function experimentBoundary(store: ExperimentStore, id: number, req
   if (run.data.dIn !== 2) throw new InputError(`boundary: drawn for two inputs; experiment ${id} has ${run.data.dIn} (its fit shows it instead)`);
   // The data is made again from the config (it is deterministic); the run stored its training split.
   const split = splitDataset(run.config);
-  let params = req.at === 'init' ? run.params.init : run.params.final;
-  if (req.at === 'optimum') params = run.params.optimum ?? (await optimum(run.config, { data: run.data, reference: run.params.final, kernel: 'js' })).params;
-  return { runIndex: run.index, at: req.at, ...boundaryOf(run.config, split, params, req.res) };
+  return { runIndex: run.index, at: req.at, ...boundaryOf(run.config, split, await paramsAt(run, req.at, { store, id }), req.res) };
 }

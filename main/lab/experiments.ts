@@ -4,7 +4,7 @@ import { InputError, inputSize, type ExperimentConfig } from '../../shared/confi
 import type { MarkerName } from '../engine/surface.js';
 import type { ExperimentStatus, ExperimentStore, StoredRun } from '../store/experiments.js';
 import { APP_VERSION } from '../version.js';
-import { interpolation, landscape, type InterpolationResult, type LandscapeRequest, type LandscapeResult } from './lab.js';
+import { interpolation, landscape, optimum, type FoundOptimum, type InterpolationResult, type LandscapeRequest, type LandscapeResult } from './lab.js';
 import { runConfigs, type JobOptions, type RunResult } from './runs.js';
 
 export function defaultName(c: ExperimentConfig): string {
@@ -25,6 +25,25 @@ export function saveRun(store: ExperimentStore, result: RunResult, name?: string
     statusOf([result]),
     [{ ...result, label: 'run', hyper: { seed: result.config.seed }, cell: null, seedIndex: null }],
   );
+}
+
+/**
+ * A stored run's network at one of its three points. The optimum is the stored exact one, else
+ * found now (best of restarts, aligned to the trained network).
+ */
+export async function paramsAt(run: StoredRun, at: MarkerName, keep?: { store: ExperimentStore; id: number }): Promise<Float32Array> {
+  if (at === 'init') return run.params.init;
+  if (at === 'trained') return run.params.final;
+  if (run.params.optimum) return run.params.optimum;
+  const found = await optimum(run.config, { data: run.data, reference: run.params.final, kernel: 'js' });
+  if (keep) keepOptimum(keep.store, keep.id, run, found);
+  return found.params;
+}
+
+/** Stores the optimum a surface, curve or view had to search for, so the next one does not. */
+export function keepOptimum(store: ExperimentStore, id: number, run: StoredRun, found: FoundOptimum | undefined): void {
+  if (run.params.optimum || !found) return;
+  store.setRunOptimum(id, run.index, found.params, { kind: found.kind, loss: found.loss, method: found.method });
 }
 
 /** One stored run of an experiment, read alone. */
@@ -85,6 +104,7 @@ export async function reproduce(
 export async function experimentLandscape(store: ExperimentStore, id: number, req: LandscapeRequest, options: JobOptions & { runIndex?: number } = {}): Promise<LandscapeResult & { surfaceId: number }> {
   const trained = runOf(store, id, options.runIndex ?? 0);
   const surface = await landscape(trained.config, req, { ...options, trained });
+  keepOptimum(store, id, trained, surface.optimum);
   const surfaceId = store.addSurface(id, trained.index, surface);
   return { ...surface, surfaceId };
 }
@@ -98,6 +118,7 @@ export async function experimentInterpolation(
 ): Promise<InterpolationResult> {
   const trained = runOf(store, id, options.runIndex ?? 0);
   const curve = await interpolation(trained.config, req, { ...options, trained });
+  keepOptimum(store, id, trained, curve.optimum);
   store.addInterpolation(id, trained.index, curve);
   return curve;
 }

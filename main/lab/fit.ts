@@ -10,8 +10,7 @@ import { JsNet } from '../engine/jsNet.js';
 import { architectureOf, type Architecture } from '../engine/model.js';
 import type { MarkerName } from '../engine/surface.js';
 import type { ExperimentStore } from '../store/experiments.js';
-import { runOf } from './experiments.js';
-import { optimum } from './lab.js';
+import { paramsAt, runOf } from './experiments.js';
 
 /** Bisection steps that place a kink: the bracket shrinks to 2⁻⁴⁰ of the grid spacing. */
 const BISECTIONS = 40;
@@ -115,7 +114,5 @@ export function fitOf(config: ExperimentConfig, data: Dataset, params: Float32Ar
 export async function experimentFit(store: ExperimentStore, id: number, req: { run: number; at: MarkerName; points: number }): Promise<FitView> {
   const run = runOf(store, id, req.run);
   const data: Dataset = { x: run.data.x, y: run.data.y, n: run.data.n, dIn: run.data.dIn };
-  let params = req.at === 'init' ? run.params.init : run.params.final;
-  if (req.at === 'optimum') params = run.params.optimum ?? (await optimum(run.config, { data, reference: run.params.final, kernel: 'js' })).params;
-  return { runIndex: run.index, at: req.at, ...fitOf(run.config, data, params, req.points) };
+  return { runIndex: run.index, at: req.at, ...fitOf(run.config, data, await paramsAt(run, req.at, { store, id }), req.points) };
 }

@@ -66,9 +66,20 @@ async function threePoints(config: ExperimentConfig, options: JobOptions & { tra
   const trained = options.trained ?? (await run(config, options));
   const data = trained.data;
   const arch = architectureOf(config, data.dIn);
-  const opt = await optimum(config, { ...options, data, reference: trained.params.final });
+  const stored = trained.params.optimum;
+  const opt: FoundOptimum = stored
+    ? { params: stored, kind: trained.optimum?.kind ?? 'exact', loss: trained.optimum?.loss ?? NaN, method: trained.optimum?.method ?? EXACT_METHOD }
+    : await optimum(config, { ...options, data, reference: trained.params.final });
   const points: Record<MarkerName, Float32Array> = { init: trained.params.init, trained: trained.params.final, optimum: opt.params };
-  return { trained, data, arch, points, optimumKind: opt.kind };
+  return { trained, data, arch, points, optimumKind: opt.kind, optimum: { params: opt.params, kind: opt.kind, loss: opt.loss, method: opt.method } };
+}
+
+/** The optimum a surface or curve was drawn with: to be stored with the run when it was searched for. */
+export interface FoundOptimum {
+  params: Float32Array;
+  kind: Optimum['kind'];
+  loss: number;
+  method: string;
 }
 
 export interface LandscapeRequest {
@@ -89,6 +100,8 @@ export interface LandscapeResult extends CostSurface {
   d1: Float64Array;
   d2: Float64Array;
   optimumKind: Optimum['kind'];
+  /** Set when computed (not stored with the surface: the run keeps it). */
+  optimum?: FoundOptimum;
   /** For pca axes, the share of the trajectory's variance along d1 and d2. */
   explained?: [number, number];
 }
@@ -111,7 +124,7 @@ export async function landscape(
   options: JobOptions & { trained?: RunResult } = {},
 ): Promise<LandscapeResult> {
   const axes = checkLandscapeRequest(req, config);
-  const { trained, data, arch, points, optimumKind } = await threePoints(config, options);
+  const { trained, data, arch, points, optimumKind, optimum: found } = await threePoints(config, options);
   const layout = layoutOf(arch);
   const center = points[req.center];
   const seed = config.seed;
@@ -173,6 +186,7 @@ export async function landscape(
     d1,
     d2,
     optimumKind,
+    optimum: found,
     ...(explained ? { explained } : {}),
   };
 }
@@ -181,6 +195,8 @@ export interface InterpolationResult extends Interpolation {
   from: MarkerName;
   to: MarkerName;
   optimumKind: Optimum['kind'];
+  /** Set when computed (not stored with the curve: the run keeps it). */
+  optimum?: FoundOptimum;
 }
 
 /** J((1−t)·θ_from + t·θ_to) between two of init, trained and optimum. */
@@ -195,8 +211,8 @@ export async function interpolation(
   if (!Number.isInteger(req.points) || req.points < 2 || req.points > 10_000) {
     throw new InputError(`points: must be an integer from 2 to 10000 (got ${req.points})`);
   }
-  const { data, arch, points, optimumKind } = await threePoints(config, options);
+  const { data, arch, points, optimumKind, optimum: found } = await threePoints(config, options);
   const kernel = await kernelFor(config, arch, req.points, data.n, options);
   const curve = interpolate(kernel, arch, data, points[req.from], points[req.to], req.points, req.tMin ?? 0, req.tMax ?? 1);
-  return { ...curve, from: req.from, to: req.to, optimumKind };
+  return { ...curve, from: req.from, to: req.to, optimumKind, optimum: found };
 }

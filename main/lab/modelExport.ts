@@ -104,15 +104,20 @@ export function checkExportFolder(dir: string): { model: string; weights: string
  * Writes `dir`/model.json and `dir`/weights.bin for `params` (creating `dir` if needed). Refuses to
  * overwrite either file, and parameters that are not finite (a diverged run). Returns the two paths.
  */
-export function exportLayersModel(config: ExperimentConfig, params: Float32Array, dir: string): { model: string; weights: string } {
-  const model = layersModelJson(config);
+/** The two files of a LayersModel: model.json (with the weights manifest) and weights.bin. */
+export function layersModelFiles(config: ExperimentConfig, params: Float32Array): { model: LayersModelJson; weights: Uint8Array } {
   const count = layoutOf(architectureOf(config)).count;
   if (params.length !== count) throw new InputError(`params: this network has ${count} parameters, got ${params.length}`);
   if (!params.every(Number.isFinite)) throw new InputError('params: not all finite (the run diverged); there is no network to export');
+  // Float32Array bytes are little-endian on every platform Node and tfjs run on, as weights.bin wants.
+  return { model: layersModelJson(config), weights: new Uint8Array(params.buffer.slice(params.byteOffset, params.byteOffset + params.byteLength)) };
+}
+
+export function exportLayersModel(config: ExperimentConfig, params: Float32Array, dir: string): { model: string; weights: string } {
+  const files = layersModelFiles(config, params);
   const paths = checkExportFolder(dir);
   mkdirSync(dir, { recursive: true });
-  // Float32Array bytes are little-endian on every platform Node and tfjs run on, as weights.bin wants.
-  writeAtomically(paths.weights, new Uint8Array(params.buffer, params.byteOffset, params.byteLength));
-  writeAtomically(paths.model, `${JSON.stringify(model, null, 2)}\n`);
+  writeAtomically(paths.weights, files.weights);
+  writeAtomically(paths.model, `${JSON.stringify(files.model, null, 2)}\n`);
   return paths;
 }

@@ -38,7 +38,7 @@ const RunFile = z.strictObject({
   seconds: z.number().min(0),
   kernel: z.enum(['js', 'tfjs']),
   backend: z.string().max(40),
-  optimum: z.strictObject({ kind: z.literal('exact'), loss: z.number(), method: z.string().max(500) }).nullable(),
+  optimum: z.strictObject({ kind: z.enum(['exact', 'best-found']), loss: z.number(), method: z.string().max(500) }).nullable(),
   diagnostics: z.strictObject({
     init: z.strictObject({ dead: z.array(z.strictObject({ layer: z.number().int(), unit: z.number().int() })), symmetric: z.array(z.strictObject({ layer: z.number().int(), units: z.array(z.number().int()) })) }),
     final: z.strictObject({ dead: z.array(z.strictObject({ layer: z.number().int(), unit: z.number().int() })), symmetric: z.array(z.strictObject({ layer: z.number().int(), units: z.array(z.number().int()) })) }),

@@ -369,6 +369,16 @@ export class ExperimentStore {
     });
   }
 
+  /** Keeps a run's optimum found after training (the best of restarts), so it is searched for once. */
+  setRunOptimum(experimentId: number, runIndex: number, params: Float32Array, info: NonNullable<RunResult['optimum']>): void {
+    this.write(() => {
+      this.row(experimentId);
+      this.db
+        .prepare('UPDATE runs SET optimum = ?, optimum_info = ? WHERE experiment_id = ? AND idx = ? AND optimum IS NULL')
+        .run(toBlob(params), JSON.stringify(info), experimentId, runIndex);
+    });
+  }
+
   addInterpolation(experimentId: number, runIndex: number, i: InterpolationResult): number {
     return this.write(() => {
       this.row(experimentId);
