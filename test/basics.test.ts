@@ -1,33 +1,24 @@
 // The basics panels' numbers, through the service as the renderer gets them: neurons, costs (L1 the
 // median, L2 the mean; sigmoid and softmax agree), backprop checked against finite differences, and
 // linear pieces of ReLU networks (exact on hand-set networks, within the bound on trained ones).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackpropView, Channel, CostsView, NeuronsView, RegionsView, Request } from '../shared/api.js';
 import { parseConfig } from '../shared/config.js';
 import { makeDataset, targetFunction } from '../main/engine/data.js';
 import { JsNet } from '../main/engine/jsNet.js';
 import type { Architecture } from '../main/engine/model.js';
-import { WorkerPool } from '../main/jobs/pool.js';
 import { linearPieces } from '../main/lab/basics.js';
-import { LabService } from '../main/service.js';
-import { openStore, type ExperimentStore } from '../main/store/index.js';
+import type { LabService } from '../main/service.js';
+import { openTestLab, type TestLab } from './lab.js';
 
-let store: ExperimentStore;
-let pool: WorkerPool;
+let lab: TestLab;
 let service: LabService;
 
 beforeAll(() => {
-  store = openStore(join(mkdtempSync(join(tmpdir(), 'lab-basics-')), 'lab.sqlite'));
-  pool = new WorkerPool(1);
-  service = new LabService(store, pool, { database: 'test', mode: 'browser' });
+  lab = openTestLab('basics');
+  service = lab.service;
 });
-afterAll(async () => {
-  await pool.close();
-  store.db.close();
-});
+afterAll(() => lab.close());
 
 async function call<T>(channel: Channel, payload: Request<Channel>): Promise<T> {
   const r = await service.call(channel, payload);

@@ -1,30 +1,23 @@
 // The fit main sends the renderer: output, unit contributions that add up to it, kinks where the
 // ReLUs switch, and the pitfalls flagged — from a real stored experiment through the service.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FitView } from '../shared/api.js';
-import { WorkerPool } from '../main/jobs/pool.js';
 import { saveRun } from '../main/lab/experiments.js';
 import { run } from '../main/lab/lab.js';
-import { LabService } from '../main/service.js';
-import { openStore, type ExperimentStore } from '../main/store/index.js';
+import type { LabService } from '../main/service.js';
+import type { ExperimentStore } from '../main/store/index.js';
 import { config, HINGE } from './helpers.js';
+import { openTestLab, type TestLab } from './lab.js';
 
+let lab: TestLab;
 let store: ExperimentStore;
-let pool: WorkerPool;
 let service: LabService;
 
 beforeAll(() => {
-  store = openStore(join(mkdtempSync(join(tmpdir(), 'lab-fit-')), 'lab.sqlite'));
-  pool = new WorkerPool(1);
-  service = new LabService(store, pool, { database: 'test', mode: 'browser' });
+  lab = openTestLab('fit');
+  ({ store, service } = lab);
 });
-afterAll(async () => {
-  await pool.close();
-  store.db.close();
-});
+afterAll(() => lab.close());
 
 async function fitOf(over: Parameters<typeof config>[0], at: 'init' | 'trained' | 'optimum', points = 401): Promise<FitView & { final: Float32Array }> {
   const trained = await run(config(over));

@@ -1,39 +1,22 @@
 // Jobs through the service, as the UI starts them: progress with an ETA, throttled; cancellation
 // that stores what finished, marked cancelled; failures as typed errors.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobInfo } from '../shared/api.js';
-import { WorkerPool } from '../main/jobs/pool.js';
-import { LabService } from '../main/service.js';
-import { openStore, type ExperimentStore } from '../main/store/index.js';
+import type { LabService } from '../main/service.js';
+import type { ExperimentStore } from '../main/store/index.js';
+import { openTestLab, type TestLab } from './lab.js';
 
+let lab: TestLab;
 let store: ExperimentStore;
-let pool: WorkerPool;
 let service: LabService;
-const updates: JobInfo[] = [];
+let updates: JobInfo[];
+let finalState: TestLab['finished'];
 
 beforeAll(() => {
-  store = openStore(join(mkdtempSync(join(tmpdir(), 'lab-jobs-')), 'lab.sqlite'));
-  pool = new WorkerPool(2);
-  service = new LabService(store, pool, { database: 'test', mode: 'browser' });
-  service.onEvent((e) => e.type === 'job' && updates.push(e.job));
+  lab = openTestLab('jobs', 2);
+  ({ store, service, updates, finished: finalState } = lab);
 });
-afterAll(async () => {
-  await pool.close();
-  store.db.close();
-});
-
-const finalState = (id: string) =>
-  new Promise<JobInfo>((resolve) => {
-    const check = () => {
-      const last = updates.filter((u) => u.id === id).pop();
-      if (last && ['done', 'failed', 'cancelled'].includes(last.state)) resolve(last);
-      else setTimeout(check, 20);
-    };
-    check();
-  });
+afterAll(() => lab.close());
 
 describe('jobs', () => {
   it('a cancelled run is stored with what it finished, marked cancelled', async () => {

@@ -1,16 +1,13 @@
 // A sweep defined in the UI: the editor's rows as a grid (values, lists, ranges, whole optimizers),
 // and a sweep cancelled part-way and resumed through the service, finishing every cell × seed once
 // without touching the runs it had stored.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobInfo, Result } from '../shared/api.js';
 import { presetByName } from '../shared/presets.js';
 import { expandSweep } from '../shared/sweep.js';
-import { WorkerPool } from '../main/jobs/pool.js';
-import { LabService } from '../main/service.js';
-import { openStore, type ExperimentStore } from '../main/store/index.js';
+import type { LabService } from '../main/service.js';
+import type { ExperimentStore } from '../main/store/index.js';
+import { openTestLab, type TestLab } from './lab.js';
 import { gridOf, parseValues, tutorialOptimizer } from '../renderer/src/lib/sweepSpec.js';
 
 const BASE = { data: { target: { kind: 'hinge' }, n: 60 }, optimizer: { kind: 'adam', lr: 0.01, beta1: 0.95, beta2: 0.9 }, steps: 200 };
@@ -59,36 +56,20 @@ describe('the editor rows as a grid', () => {
 });
 
 describe('resuming a sweep through the service', () => {
+  let lab: TestLab;
   let store: ExperimentStore;
-  let pool: WorkerPool;
   let service: LabService;
-  const updates: JobInfo[] = [];
+  let finished: TestLab['finished'];
   const onUpdate: ((job: JobInfo) => void)[] = [];
 
   beforeAll(() => {
-    store = openStore(join(mkdtempSync(join(tmpdir(), 'lab-sweep-editor-')), 'lab.sqlite'));
-    pool = new WorkerPool(1);
-    service = new LabService(store, pool, { database: 'test', mode: 'browser' });
+    lab = openTestLab('sweep-editor');
+    ({ store, service, finished } = lab);
     service.onEvent((e) => {
-      if (e.type !== 'job') return;
-      updates.push(e.job);
-      for (const f of onUpdate) f(e.job);
+      if (e.type === 'job') for (const f of onUpdate) f(e.job);
     });
   });
-  afterAll(async () => {
-    await pool.close();
-    store.db.close();
-  });
-
-  const finished = (id: string) =>
-    new Promise<JobInfo>((resolve) => {
-      const check = () => {
-        const last = updates.filter((u) => u.id === id).pop();
-        if (last && ['done', 'failed', 'cancelled'].includes(last.state)) resolve(last);
-        else setTimeout(check, 20);
-      };
-      check();
-    });
+  afterAll(() => lab.close());
   const started = (r: Result<unknown>) => {
     if (!r.ok) throw new Error(r.error.message);
     return r.value as JobInfo;

@@ -1,43 +1,25 @@
 // The sweep views' data: a real sweep through the service, its statistics over the channel agreeing
 // with the runs as stored, and the chart's grouping of those cells (presets' defaults, one series per
 // optimizer, other fields held fixed rather than merged, width × depth of a swept model.hidden).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobInfo, Result } from '../shared/api.js';
 import { presetByName, presetSweep } from '../shared/presets.js';
 import type { SweepStats } from '../shared/sweepStats.js';
-import { WorkerPool } from '../main/jobs/pool.js';
-import { LabService } from '../main/service.js';
-import { openStore, type ExperimentStore } from '../main/store/index.js';
+import type { LabService } from '../main/service.js';
+import type { ExperimentStore } from '../main/store/index.js';
+import { openTestLab, type TestLab } from './lab.js';
 import { chartCsv, chartData, fixCells, firstRun, metricOf, presetOf, seriesName, sweepDefaults, sweepDimensions } from '../renderer/src/lib/sweepChart.js';
 
+let lab: TestLab;
 let store: ExperimentStore;
-let pool: WorkerPool;
 let service: LabService;
-const updates: JobInfo[] = [];
+let finished: TestLab['finished'];
 
 beforeAll(() => {
-  store = openStore(join(mkdtempSync(join(tmpdir(), 'lab-sweep-ui-')), 'lab.sqlite'));
-  pool = new WorkerPool(1);
-  service = new LabService(store, pool, { database: 'test', mode: 'browser' });
-  service.onEvent((e) => e.type === 'job' && updates.push(e.job));
+  lab = openTestLab('sweep-ui');
+  ({ store, service, finished } = lab);
 });
-afterAll(async () => {
-  await pool.close();
-  store.db.close();
-});
-
-const finished = (id: string) =>
-  new Promise<JobInfo>((resolve) => {
-    const check = () => {
-      const last = updates.filter((u) => u.id === id).pop();
-      if (last && ['done', 'failed', 'cancelled'].includes(last.state)) resolve(last);
-      else setTimeout(check, 20);
-    };
-    check();
-  });
+afterAll(() => lab.close());
 
 async function sweep(spec: unknown): Promise<number> {
   const started = (await service.call('jobs.sweep', { spec })) as Result<JobInfo>;

@@ -1,0 +1,42 @@
+// A lab for the service-level tests: a real store in a temporary folder, a real worker pool and the
+// service the UI talks to, with every job event kept so a test can wait for a job to end.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { JobInfo } from '../shared/api.js';
+import { WorkerPool } from '../main/jobs/pool.js';
+import { LabService } from '../main/service.js';
+import { openStore, type ExperimentStore } from '../main/store/index.js';
+
+export interface TestLab {
+  store: ExperimentStore;
+  pool: WorkerPool;
+  service: LabService;
+  /** Every job event, in order. */
+  updates: JobInfo[];
+  /** The job's last event once it is done, failed or cancelled. */
+  finished(jobId: string): Promise<JobInfo>;
+  close(): Promise<void>;
+}
+
+export function openTestLab(name: string, workers = 1): TestLab {
+  const store = openStore(join(mkdtempSync(join(tmpdir(), `lab-${name}-`)), 'lab.sqlite'));
+  const pool = new WorkerPool(workers);
+  const service = new LabService(store, pool, { database: 'test', mode: 'browser' });
+  const updates: JobInfo[] = [];
+  service.onEvent((e) => e.type === 'job' && updates.push(e.job));
+  const finished = (jobId: string) =>
+    new Promise<JobInfo>((resolve) => {
+      const check = () => {
+        const last = updates.filter((u) => u.id === jobId).pop();
+        if (last && ['done', 'failed', 'cancelled'].includes(last.state)) resolve(last);
+        else setTimeout(check, 20);
+      };
+      check();
+    });
+  const close = async () => {
+    await pool.close();
+    store.db.close();
+  };
+  return { store, pool, service, updates, finished, close };
+}
