@@ -122,6 +122,23 @@ describe('the lab in a browser', () => {
     await expect.poll(() => page.getByTestId('experiment-detail').textContent()).toMatch(/^done · kernel js \(js\) · 1 run\(s\) · 3 surface\(s\)/);
     await page.screenshot({ path: join(artifacts, 'lab-reopened.png'), fullPage: true });
 
+    // The trained view's surface as VTK PolyData for ParaView: 64 × 64 points, J as point data.
+    const trainedView = page.getByTestId('view-trained');
+    await trainedView.getByLabel('Export After training').click();
+    const [vtp] = await Promise.all([page.waitForEvent('download'), trainedView.getByRole('button', { name: 'VTK PolyData (.vtp)' }).click()]);
+    expect(vtp.suggestedFilename()).toMatch(/\.vtp$/);
+    const vtpText = readFileSync((await vtp.path())!, 'utf8');
+    expect(vtpText).toMatch(/<VTKFile type="PolyData"/);
+    expect(vtpText).toMatch(/NumberOfPoints="4096"/);
+
+    // Other axes and resolution, recomputed by main on request: the views follow.
+    await page.getByTestId('surface-axes').selectOption('pca');
+    await page.getByTestId('surface-res').selectOption('32');
+    await page.getByTestId('surface-recompute').click();
+    await expect.poll(() => store.get(experiment.id).surfaces.length, { timeout: 60_000 }).toBe(6);
+    await expect.poll(() => trainedView.textContent()).toMatch(/PC1 of the trajectory/);
+    await expectSurfacesDrawn(page);
+
     // The trained network out as a TensorFlow.js model: two files.
     const downloads: string[] = [];
     page.on('download', (d) => downloads.push(d.suggestedFilename()));
