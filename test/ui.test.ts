@@ -283,6 +283,10 @@ describe('the lab in a browser', () => {
     expect((await canvasInk(page, '[data-testid=sweep-view] canvas')).inked).toBeGreaterThan(0.01);
     await page.getByTestId('sweep-cell').nth(1).click();
     await expect.poll(() => page.getByRole('combobox', { name: 'Run' }).inputValue()).not.toBe('0');
+    // The cell's run gets its three surfaces.
+    await expectSurfacesDrawn(page);
+    const opened = Number(await page.getByRole('combobox', { name: 'Run' }).inputValue());
+    expect(store.get(sweep.id).surfaces.map((s) => s.runIndex)).toEqual([opened, opened, opened]);
     await page.screenshot({ path: join(artifacts, 'sweep.png'), fullPage: true });
 
     // The basics: every backprop gradient agrees with its finite difference.
