@@ -253,6 +253,7 @@ describe('the lab in a browser', () => {
     await page.getByRole('button', { name: `#${done.id} ${done.name}` }).click();
     await expectSurfacesDrawn(page);
     await page.screenshot({ path: join(artifacts, 'lab-dark.png'), fullPage: true });
+
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -351,6 +352,26 @@ describe('the lab in a browser', () => {
     await page.waitForSelector('[data-testid=sweep-view] [data-testid=sweep-cell]');
     expect(await page.getByTestId('sweep-cell').count()).toBe(3);
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('disposes each view\'s WebGL context when the experiment changes', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const messages: string[] = [];
+    page.on('console', (m) => messages.push(`${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => messages.push(String(e)));
+    await page.goto(bridge.url);
+    const [a, b] = store.list().filter((e) => e.runs === 1 && store.get(e.id).surfaces.length >= 3);
+    for (let k = 0; k < 8; k++) {
+      const e = k % 2 === 0 ? a : b;
+      await page.getByRole('button', { name: `#${e.id} ${e.name}` }).click();
+      await expect.poll(() => page.locator('main h2').first().textContent()).toBe(`#${e.id} ${e.name}`);
+      await expectSurfacesDrawn(page);
+    }
+    // Chromium keeps at most 16 WebGL contexts and warns when it drops one: 8 × 3 views never pile up.
+    expect(messages.filter((m) => /WebGL/i.test(m) && /context/i.test(m))).toEqual([]);
+    expect(messages.filter((m) => m.startsWith('error'))).toEqual([]);
+    expect(await page.evaluate(() => [...document.querySelectorAll('canvas')].filter((c) => c.closest('[data-testid^=view-]')).length)).toBe(3);
     await page.close();
   });
 });
