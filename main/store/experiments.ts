@@ -159,6 +159,8 @@ export class ExperimentStore {
     this.write(() => {
       this.insertRun(experimentId, run);
       this.db.prepare('UPDATE experiments SET updated_at = ? WHERE id = ?').run(now(), experimentId);
+      // A sweep begins before anything has run: its first run says which kernel `auto` chose.
+      this.db.prepare("UPDATE experiments SET kernel = ?, backend = ? WHERE id = ? AND kernel = 'auto'").run(run.kernel, run.backend, experimentId);
     });
   }
 
