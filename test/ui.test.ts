@@ -253,6 +253,9 @@ describe('the lab in a browser', () => {
     await page.getByRole('button', { name: `#${done.id} ${done.name}` }).click();
     await expectSurfacesDrawn(page);
     await page.screenshot({ path: join(artifacts, 'lab-dark.png'), fullPage: true });
+    // The controls say how the surfaces on screen were made (PCA at 32², from the first test).
+    expect(await page.getByTestId('surface-axes').inputValue()).toBe('pca');
+    expect(await page.getByTestId('surface-res').inputValue()).toBe('32');
 
     expect(errors).toEqual([]);
     await page.close();
