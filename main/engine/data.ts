@@ -85,6 +85,11 @@ function rows(data: Dataset, marks: Uint8Array, keep: 0 | 1): Dataset {
   return { x, y, n, dIn };
 }
 
+/** One-input points as a dataset (targets 0 where none are given): for evaluating a net at chosen x. */
+export function datasetOf(x: ArrayLike<number>, y?: ArrayLike<number>): Dataset {
+  return { x: Float32Array.from(x), y: y ? Float32Array.from(y) : new Float32Array(x.length), n: x.length, dIn: 1 };
+}
+
 /** The training data: every point but the test split. */
 export function makeDataset(config: ExperimentConfig): Dataset {
   return splitDataset(config).train;

@@ -3,25 +3,16 @@
 // kinks of a piecewise-linear fit). Main computes all of it; the renderer only draws.
 import type { FitView } from '../../shared/api.js';
 import { InputError, type ExperimentConfig } from '../../shared/config.js';
-import type { Dataset } from '../engine/data.js';
-import { targetFunction } from '../engine/data.js';
+import { datasetOf, targetFunction, type Dataset } from '../engine/data.js';
 import { diagnose } from '../engine/diagnostics.js';
 import { JsNet } from '../engine/jsNet.js';
 import { architectureOf, type Architecture } from '../engine/model.js';
-import type { MarkerName } from '../engine/surface.js';
+import { linspace, type MarkerName } from '../engine/surface.js';
 import type { ExperimentStore } from '../store/experiments.js';
 import { paramsAt, runOf } from './experiments.js';
 
 /** Bisection steps that place a kink: the bracket shrinks to 2⁻⁴⁰ of the grid spacing. */
 const BISECTIONS = 40;
-
-function gridOf(lo: number, hi: number, count: number): Float32Array {
-  const x = new Float32Array(count);
-  for (let i = 0; i < count; i++) x[i] = lo + ((hi - lo) * i) / (count - 1);
-  return x;
-}
-
-const datasetOf = (x: Float32Array): Dataset => ({ x, y: new Float32Array(x.length), n: x.length, dIn: 1 });
 
 /**
  * Inputs where a hidden ReLU's pre-activation changes sign over [lo, hi]: found as sign changes on
@@ -79,7 +70,7 @@ export function fitOf(config: ExperimentConfig, data: Dataset, params: Float32Ar
     hi = Math.max(hi, v);
   }
   if (lo === hi) [lo, hi] = [lo - 1, hi + 1];
-  const grid = gridOf(lo, hi, points);
+  const grid = Float32Array.from(linspace(lo, hi, points));
   const dOut = arch.sizes[arch.sizes.length - 1];
   const raw = net.predict(params, 0, grid, points);
   const output = dOut === 1 ? raw : new Float64Array(points);
