@@ -7,8 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { expandSweep, MAX_SWEEP_RUNS } from '../shared/sweep.js';
 import { BACKENDS, InputError, KERNELS, LIMITS, parseConfig, type BackendChoice, type ExperimentConfig, type KernelChoice } from '../shared/config.js';
 import { PRESETS, presetByName, presetConfig, presetDescription, presetSweep, type Preset } from '../shared/presets.js';
-import { experimentText, interpolationText, landscapeText, listText, optimumText, progressLine, presetsText, reproductionText, runText, sweepStatsText, sweepText } from './cliText.js';
-import { AXES_HELP } from './engine/directions.js';
+import { experimentText, helpText, interpolationText, landscapeText, listText, optimumText, presetsText, progressLine, reproductionText, runText, sweepStatsText, sweepText } from './cliText.js';
 import { MARKERS, type MarkerName } from './engine/surface.js';
 import { WorkerPool } from './jobs/pool.js';
 import { csvConfig } from './lab/csvData.js';
@@ -21,53 +20,6 @@ import { sweepStatistics } from './lab/sweepStats.js';
 import { exportExperiments, importFile } from './store/exchange.js';
 import { defaultDatabasePath, openStore, type ExperimentStore } from './store/index.js';
 import { APP_VERSION } from './version.js';
-
-const HELP = `landscape-lab ${APP_VERSION} — train small networks and explore their cost surfaces (headless)
-
-Usage:
-  landscape-lab run <config.json> [--json] [--out FILE] [--kernel K] [--backend B] [--name N] [--no-save]
-  landscape-lab run --preset NAME [--steps N] [--json] [...]   one of the tutorial's experiments
-  landscape-lab landscape (<config.json> | --experiment ID) [--center C] [--axes SPEC] [--res N] [--span S] [--json]
-  landscape-lab optimum <config.json> [--restarts N] [--json]
-  landscape-lab interpolate (<config.json> | --experiment ID) [--from C] [--to C] [--points N] [--json]
-  landscape-lab sweep <spec.json> [--resume] [--json]
-  landscape-lab sweep --preset NAME [--steps N] [--resume] [--json]   per cell: median loss, IQR, success
-  landscape-lab presets [--json]              the tutorial's experiments, ready to run or sweep
-  landscape-lab list [--json]                 landscape-lab show ID [--json]
-  landscape-lab rename ID NAME                landscape-lab delete ID [--yes]
-  landscape-lab export ID... --out FILE       landscape-lab import FILE
-  landscape-lab reproduce ID
-  landscape-lab import-data FILE.csv [--out CONFIG.json] [--json]   a config that trains on a CSV's x, y
-  landscape-lab export-model ID --out DIR [--run N] [--at C]         the network as a TensorFlow.js model
-  landscape-lab serve [--port N] [--open]     the UI and the LabApi on 127.0.0.1, for a browser
-
-Options:
-  --db FILE         the lab database (default ${defaultDatabasePath()})
-  --json            print the result as JSON on stdout
-  --out FILE        write the JSON result (export: the .lab.json file; import-data: the config) to FILE;
-                    never overwrites unless --force (export-model: the folder for model.json and weights.bin)
-  --kernel K        ${KERNELS.join(' | ')} (default: the config's kernel, auto)
-  --backend B       tfjs backend: ${BACKENDS.join(' | ')} (default auto: tensorflow, else wasm, else cpu)
-  --no-save         run without storing the experiment
-  --preset NAME     run or sweep one of the tutorial's experiments instead of a file (see presets)
-  --steps N         train N steps instead of the config's (a sweep: in every cell), 1..${LIMITS.steps}
-  --experiment ID   use a stored experiment's trained run (and store the result with it)
-  --center C        ${MARKERS.join(' | ')} (default trained)
-  --axes SPEC       ${AXES_HELP} (default plane)
-  --res N           grid points per side, 2..${LIMITS.surfaceRes} (default 65)
-  --span S          half-width of the grid, or auto to fit the markers (default auto; 1 for random)
-  --from/--to C     interpolation end points (default init → trained)
-  --points N        interpolation points (default 101)
-  --restarts N      restarts when the optimum has no closed form (default 8)
-  --resume          continue the unfinished sweep of this spec from the runs already stored
-  --yes             delete without asking
-  --run N           export-model: which run of the experiment (default 0)
-  --at C            export-model: init | trained | optimum (the exact optimum, else the best of 8 restarts; default trained)
-  --port N          serve: the loopback port (default: a free one);  --open: open the browser too
-  -h, --help        this help;  -v, --version  the version
-
-The config is one JSON document; every field but data.target has a default. See README.md.
-Exit codes: 0 ok, 1 internal error, 2 bad input, 3 reproduce found a difference, 130 interrupted.`;
 
 const OPTIONS = {
   db: { type: 'string' },
@@ -404,7 +356,7 @@ async function execute(argv: string[], out: (s: string) => void): Promise<number
     return 0;
   }
   if (values.help || command === undefined || command === 'help') {
-    out(HELP);
+    out(helpText());
     return 0;
   }
   const spec = COMMANDS[command];
