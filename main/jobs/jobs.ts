@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { InputError, parseConfig } from '../../shared/config.js';
 import type { JobInfo, JobKind, LabError, Request } from '../../shared/api.js';
 import type { Progress } from '../engine/train.js';
-import { experimentInterpolation, keepOptimum, reproduce, runOf, saveRun } from '../lab/experiments.js';
+import { experimentInterpolation, experimentLandscape, reproduce, runOf, saveRun } from '../lab/experiments.js';
 import { checkLandscapeRequest } from '../lab/lab.js';
 import { resumeSweep, runSweep } from '../lab/sweep.js';
 import { expandSweep } from '../../shared/sweep.js';
@@ -136,11 +136,11 @@ export class JobManager {
         checkLandscapeRequest(req, runOf(this.store, r.experimentId, r.run).config);
         return async (job) => {
           job.info.experimentId = r.experimentId;
-          // Read when the job starts: an earlier job may have stored the run's optimum since.
-          const trained = runOf(this.store, r.experimentId, r.run);
-          const surface = await this.pool.landscape({ config: trained.config, request: req, trained }, { signal: signalOf(job), onProgress: onProgress(job, 'surface') });
-          keepOptimum(this.store, r.experimentId, trained, surface.optimum);
-          this.store.addSurface(r.experimentId, trained.index, surface);
+          // The run is read when the job starts: an earlier job may have stored its optimum since.
+          await experimentLandscape(this.store, r.experimentId, req, {
+            runIndex: r.run,
+            compute: (trained, request) => this.pool.landscape({ config: trained.config, request, trained }, { signal: signalOf(job), onProgress: onProgress(job, 'surface') }),
+          });
         };
       }
       case 'interpolate': {

@@ -41,7 +41,7 @@ export async function paramsAt(run: StoredRun, at: MarkerName, keep?: { store: E
 }
 
 /** Stores the optimum a surface, curve or view had to search for, so the next one does not. */
-export function keepOptimum(store: ExperimentStore, id: number, run: StoredRun, found: FoundOptimum | undefined): void {
+function keepOptimum(store: ExperimentStore, id: number, run: StoredRun, found: FoundOptimum | undefined): void {
   if (run.params.optimum || !found) return;
   store.setRunOptimum(id, run.index, found.params, { kind: found.kind, loss: found.loss, method: found.method });
 }
@@ -100,10 +100,20 @@ export async function reproduce(
   return { id, matches: runs.every((r) => r.matches), runs, kernel: again[0].kernel, backend: again[0].backend };
 }
 
-/** A cost surface around one of an experiment's runs, from its stored trajectory; stored with it. */
-export async function experimentLandscape(store: ExperimentStore, id: number, req: LandscapeRequest, options: JobOptions & { runIndex?: number } = {}): Promise<LandscapeResult & { surfaceId: number }> {
+/**
+ * A cost surface around one of an experiment's runs, from its stored trajectory; stored with it (and
+ * the optimum, when it had to be searched for, with the run). `compute` is where it is computed: in
+ * this thread unless the caller passes the worker pool's.
+ */
+export async function experimentLandscape(
+  store: ExperimentStore,
+  id: number,
+  req: LandscapeRequest,
+  options: JobOptions & { runIndex?: number; compute?: (trained: StoredRun, req: LandscapeRequest, o: JobOptions) => Promise<LandscapeResult> } = {},
+): Promise<LandscapeResult & { surfaceId: number }> {
   const trained = runOf(store, id, options.runIndex ?? 0);
-  const surface = await landscape(trained.config, req, { ...options, trained });
+  const compute = options.compute ?? ((t: StoredRun, r: LandscapeRequest, o: JobOptions) => landscape(t.config, r, { ...o, trained: t }));
+  const surface = await compute(trained, req, options);
   keepOptimum(store, id, trained, surface.optimum);
   const surfaceId = store.addSurface(id, trained.index, surface);
   return { ...surface, surfaceId };
