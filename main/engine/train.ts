@@ -66,153 +66,223 @@ export function snapshotSteps(steps: number, count: number): Uint32Array {
   return Uint32Array.from([...out].sort((a, b) => a - b));
 }
 
+/** Trains every run of the batch together; one outcome per run, in order. */
 export async function trainBatch(kernel: Kernel, spec: BatchSpec, options: TrainOptions = {}): Promise<RunOutcome[]> {
-  const { arch, batchSize, steps, recordEvery, runs } = spec;
-  const R = runs.length;
+  const P = checkBatch(spec);
+  const trainer = kernel.trainer({
+    arch: spec.arch,
+    datasets: spec.runs.map((r) => r.data),
+    params: concatRuns(spec.runs.map((r) => r.init), P),
+    hypers: spec.runs.map((r) => r.hyper),
+    batchSize: spec.batchSize,
+  });
+  try {
+    const log = new RunLog(spec, trainer, P, options.snapshotBudget ?? 1 << 25);
+    await stepUntilDone(trainer, spec, log, new MinibatchSchedule(spec), options);
+    return log.outcomes(trainer.params());
+  } finally {
+    trainer.dispose();
+  }
+}
+
+/** The parameter count; throws unless the runs can share one trainer. */
+function checkBatch({ arch, runs }: BatchSpec): number {
   const P = layoutOf(arch).count;
   const n = runs[0].data.n;
   if (runs.some((r) => r.data.n !== n || r.hyper.kind !== runs[0].hyper.kind || r.init.length !== P)) {
     throw new Error('trainBatch: runs in one batch need the same data size, optimizer kind and layout');
   }
-  const budget = options.snapshotBudget ?? 1 << 25;
-  const snapCount = Math.max(2, Math.min(spec.snapshots, Math.floor(budget / (R * P))));
-  const snapAt = snapshotSteps(steps, snapCount);
+  return P;
+}
 
-  const initAll = new Float32Array(R * P);
-  runs.forEach((run, r) => initAll.set(run.init, r * P));
-  const trainer = kernel.trainer({
-    arch,
-    datasets: runs.map((r) => r.data),
-    params: initAll,
-    hypers: runs.map((r) => r.hyper),
-    batchSize,
-  });
+function concatRuns(vectors: readonly Float32Array[], P: number): Float32Array {
+  const all = new Float32Array(vectors.length * P);
+  vectors.forEach((v, r) => all.set(v, r * P));
+  return all;
+}
 
-  const status: RunStatus[] = runs.map(() => 'done');
-  const stepsDone = new Uint32Array(R).fill(steps);
-  const active = new Uint8Array(R).fill(1);
-  const lossSteps: number[][] = runs.map(() => []);
-  const lossValues: number[][] = runs.map(() => []);
-  const snaps = new Float32Array(R * snapAt.length * P);
-  const snapStepsDone: number[][] = runs.map(() => []);
-  let snapIndex = 0;
-  let bestLoss: number | null = null;
-
-  const stop = (r: number, why: RunStatus, step: number) => {
-    if (!active[r]) return;
-    active[r] = 0;
-    status[r] = why;
-    stepsDone[r] = step;
-    trainer.freeze(r);
-  };
-
-  const record = (step: number) => {
-    const losses = trainer.fullLosses();
-    bestLoss = null;
-    for (let r = 0; r < R; r++) {
-      if (!active[r]) continue;
-      if (!Number.isFinite(losses[r])) {
-        stop(r, 'diverged', step);
-        continue;
-      }
-      lossSteps[r].push(step);
-      lossValues[r].push(losses[r]);
-      bestLoss = bestLoss === null ? losses[r] : Math.min(bestLoss, losses[r]);
+/** The loop: steps, records, snapshots, stops on abort or when every run has ended, yields now and then. */
+async function stepUntilDone(trainer: Trainer, spec: BatchSpec, log: RunLog, schedule: MinibatchSchedule, options: TrainOptions): Promise<void> {
+  const { steps, recordEvery } = spec;
+  const yieldMs = options.yieldMs ?? 50;
+  let lastYield = performance.now();
+  log.record(0);
+  log.snapshotIfDue(0);
+  let step = 0;
+  while (step < steps) {
+    if (options.signal?.aborted) {
+      if (step % recordEvery !== 0) log.record(step);
+      log.cancelActive(step);
+      break;
     }
-  };
-
-  const snapshot = (step: number, k: number) => {
-    const params = trainer.params();
-    for (let r = 0; r < R; r++) {
-      if (!active[r] && stepsDone[r] < step) continue;
-      snaps.set(params.subarray(r * P, (r + 1) * P), (r * snapAt.length + k) * P);
-      snapStepsDone[r].push(step);
+    trainer.step(schedule.indices(step));
+    step++;
+    if (step % recordEvery === 0 || step === steps) log.record(step);
+    log.snapshotIfDue(step);
+    if (log.activeCount === 0) break;
+    if ((step & 15) === 0 && performance.now() - lastYield > yieldMs) {
+      options.onProgress?.({ step, steps, bestLoss: log.bestLoss });
+      await new Promise((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
     }
-  };
+  }
+  options.onProgress?.({ step, steps, bestLoss: log.bestLoss });
+}
 
-  // Every run has the same n and batch size, so epochs start at the same steps for all of them. At
-  // each epoch start all runs reshuffle, and their batches are laid out step-major: a step's indices
-  // for every run are one contiguous slice, read in order (this matters with 1,000 runs).
-  const fullBatch = batchSize === n;
-  const batchesPerEpoch = Math.floor(n / batchSize);
-  const perm = new Int32Array(n);
-  const rngs = runs.map((run) => new Rng(run.seed, 'batches'));
-  const schedule = fullBatch ? null : new Int32Array(batchesPerEpoch * R * batchSize);
-  const stepInEpoch = (step: number) => step % batchesPerEpoch;
-  const newEpoch = (sched: Int32Array) => {
+/**
+ * Each run's minibatch rows per step. Every run has the same n and batch size, so epochs start at the
+ * same steps for all of them. At each epoch start all runs reshuffle, and their batches are laid out
+ * step-major: a step's indices for every run are one contiguous slice, read in order (this matters
+ * with 1,000 runs).
+ */
+class MinibatchSchedule {
+  private readonly R: number;
+  private readonly n: number;
+  private readonly batchSize: number;
+  private readonly batchesPerEpoch: number;
+  private readonly perm: Int32Array;
+  private readonly rngs: Rng[];
+  /** [batchesPerEpoch][runs][batchSize]; null for full-batch steps. */
+  private readonly schedule: Int32Array | null;
+
+  constructor({ runs, batchSize }: BatchSpec) {
+    this.R = runs.length;
+    this.n = runs[0].data.n;
+    this.batchSize = batchSize;
+    this.batchesPerEpoch = Math.floor(this.n / batchSize);
+    this.perm = new Int32Array(this.n);
+    this.rngs = runs.map((run) => new Rng(run.seed, 'batches'));
+    this.schedule = batchSize === this.n ? null : new Int32Array(this.batchesPerEpoch * this.R * batchSize);
+  }
+
+  /** Rows for `step`, [runs][batchSize], or null for a full batch. */
+  indices(step: number): Int32Array | null {
+    const sched = this.schedule;
+    if (!sched) return null;
+    const k = step % this.batchesPerEpoch;
+    if (k === 0) this.reshuffle(sched);
+    const width = this.R * this.batchSize;
+    return sched.subarray(k * width, (k + 1) * width);
+  }
+
+  private reshuffle(sched: Int32Array): void {
+    const { R, n, batchSize, perm } = this;
     for (let r = 0; r < R; r++) {
       for (let i = 0; i < n; i++) perm[i] = i;
-      rngs[r].shuffle(perm);
-      for (let k = 0; k < batchesPerEpoch; k++) {
+      this.rngs[r].shuffle(perm);
+      for (let k = 0; k < this.batchesPerEpoch; k++) {
         const to = (k * R + r) * batchSize;
         for (let b = 0; b < batchSize; b++) sched[to + b] = perm[k * batchSize + b];
       }
     }
-  };
-  const batchIndices = (step: number): Int32Array | null => {
-    if (!schedule) return null;
-    const k = stepInEpoch(step);
-    if (k === 0) newEpoch(schedule);
-    return schedule.subarray(k * R * batchSize, (k + 1) * R * batchSize);
-  };
+  }
+}
 
-  const yieldMs = options.yieldMs ?? 50;
-  let lastYield = performance.now();
-  try {
-    record(0);
-    snapshot(0, snapIndex++);
-    let step = 0;
-    while (step < steps) {
-      if (options.signal?.aborted) {
-        if (step % recordEvery !== 0) record(step);
-        for (let r = 0; r < R; r++) if (active[r]) stop(r, 'cancelled', step);
-        break;
-      }
-      trainer.step(batchIndices(step));
-      step++;
-      const isLast = step === steps;
-      if (step % recordEvery === 0 || isLast) record(step);
-      if (snapIndex < snapAt.length && snapAt[snapIndex] === step) snapshot(step, snapIndex++);
-      if (!active.some((a) => a === 1)) break;
-      if ((step & 15) === 0 && performance.now() - lastYield > yieldMs) {
-        options.onProgress?.({ step, steps, bestLoss });
-        await new Promise((resolve) => setImmediate(resolve));
-        lastYield = performance.now();
-      }
-    }
-    options.onProgress?.({ step, steps, bestLoss });
-    return finish(trainer);
-  } finally {
-    trainer.dispose();
+/** What happens to each run: its status, loss curve and snapshots, until it ends. */
+class RunLog {
+  private readonly R: number;
+  private readonly status: RunStatus[];
+  private readonly stepsDone: Uint32Array;
+  private readonly active: Uint8Array;
+  activeCount: number;
+  /** Lowest current full-data loss over the active runs, at the last record. */
+  bestLoss: number | null = null;
+  private readonly lossSteps: number[][];
+  private readonly lossValues: number[][];
+  /** Steps at which snapshots are due, and the next one's index. */
+  private readonly snapAt: Uint32Array;
+  private nextSnap = 0;
+  /** [runs][snapAt.length][P]; a run that ended early leaves its later slots empty. */
+  private readonly snaps: Float32Array;
+  private readonly snapStepsDone: number[][];
+
+  constructor(
+    private readonly spec: BatchSpec,
+    private readonly trainer: Trainer,
+    private readonly P: number,
+    snapshotBudget: number,
+  ) {
+    const R = spec.runs.length;
+    this.R = R;
+    this.status = spec.runs.map(() => 'done');
+    this.stepsDone = new Uint32Array(R).fill(spec.steps);
+    this.active = new Uint8Array(R).fill(1);
+    this.activeCount = R;
+    this.lossSteps = spec.runs.map(() => []);
+    this.lossValues = spec.runs.map(() => []);
+    this.snapAt = snapshotSteps(spec.steps, Math.max(2, Math.min(spec.snapshots, Math.floor(snapshotBudget / (R * P)))));
+    this.snaps = new Float32Array(R * this.snapAt.length * P);
+    this.snapStepsDone = spec.runs.map(() => []);
   }
 
-  function finish(t: Trainer): RunOutcome[] {
-    const finalAll = t.params();
-    return runs.map((run, r) => {
-      const final = finalAll.slice(r * P, (r + 1) * P);
-      if (status[r] === 'done' && !final.every(Number.isFinite)) status[r] = 'diverged';
-      // A run that stopped early gets its last parameters as its final snapshot.
-      const taken = snapStepsDone[r].length;
-      const base = r * snapAt.length * P;
-      const lastTaken = snapStepsDone[r][taken - 1];
-      const params = snaps.slice(base, base + taken * P);
-      const stepsList = snapStepsDone[r];
-      let snapshotParams = params;
-      let snapshotStepList = stepsList;
-      if (lastTaken !== stepsDone[r]) {
-        snapshotParams = new Float32Array((taken + 1) * P);
-        snapshotParams.set(params);
-        snapshotParams.set(final, taken * P);
-        snapshotStepList = [...stepsList, stepsDone[r]];
+  /** Ends run `r` at `step` (its parameters stop changing). */
+  private stop(r: number, why: RunStatus, step: number): void {
+    if (!this.active[r]) return;
+    this.active[r] = 0;
+    this.activeCount--;
+    this.status[r] = why;
+    this.stepsDone[r] = step;
+    this.trainer.freeze(r);
+  }
+
+  cancelActive(step: number): void {
+    for (let r = 0; r < this.R; r++) if (this.active[r]) this.stop(r, 'cancelled', step);
+  }
+
+  /** Full-data losses of the active runs; a non-finite one ends its run as diverged. */
+  record(step: number): void {
+    const losses = this.trainer.fullLosses();
+    this.bestLoss = null;
+    for (let r = 0; r < this.R; r++) {
+      if (!this.active[r]) continue;
+      if (!Number.isFinite(losses[r])) {
+        this.stop(r, 'diverged', step);
+        continue;
       }
+      this.lossSteps[r].push(step);
+      this.lossValues[r].push(losses[r]);
+      this.bestLoss = this.bestLoss === null ? losses[r] : Math.min(this.bestLoss, losses[r]);
+    }
+  }
+
+  snapshotIfDue(step: number): void {
+    if (this.nextSnap >= this.snapAt.length || this.snapAt[this.nextSnap] !== step) return;
+    const k = this.nextSnap++;
+    const { P } = this;
+    const params = this.trainer.params();
+    for (let r = 0; r < this.R; r++) {
+      if (!this.active[r] && this.stepsDone[r] < step) continue;
+      this.snaps.set(params.subarray(r * P, (r + 1) * P), (r * this.snapAt.length + k) * P);
+      this.snapStepsDone[r].push(step);
+    }
+  }
+
+  outcomes(finalAll: Float32Array): RunOutcome[] {
+    const { P } = this;
+    return this.spec.runs.map((run, r) => {
+      const final = finalAll.slice(r * P, (r + 1) * P);
+      if (this.status[r] === 'done' && !final.every(Number.isFinite)) this.status[r] = 'diverged';
       return {
-        status: status[r],
-        stepsDone: stepsDone[r],
-        loss: { steps: Uint32Array.from(lossSteps[r]), values: Float64Array.from(lossValues[r]) },
-        snapshots: { steps: Uint32Array.from(snapshotStepList), params: snapshotParams },
+        status: this.status[r],
+        stepsDone: this.stepsDone[r],
+        loss: { steps: Uint32Array.from(this.lossSteps[r]), values: Float64Array.from(this.lossValues[r]) },
+        snapshots: this.snapshotsOf(r, final),
         init: run.init.slice(),
         final,
       };
     });
+  }
+
+  /** Run `r`'s snapshots; a run that stopped early gets its last parameters as its final snapshot. */
+  private snapshotsOf(r: number, final: Float32Array): RunOutcome['snapshots'] {
+    const { P } = this;
+    const taken = this.snapStepsDone[r];
+    const base = r * this.snapAt.length * P;
+    const params = this.snaps.slice(base, base + taken.length * P);
+    if (taken[taken.length - 1] === this.stepsDone[r]) return { steps: Uint32Array.from(taken), params };
+    const withFinal = new Float32Array((taken.length + 1) * P);
+    withFinal.set(params);
+    withFinal.set(final, taken.length * P);
+    return { steps: Uint32Array.from([...taken, this.stepsDone[r]]), params: withFinal };
   }
 }
