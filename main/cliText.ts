@@ -8,7 +8,7 @@ import { MARKERS } from './engine/surface.js';
 import { JsNet } from './engine/jsNet.js';
 import { architectureOf } from './engine/model.js';
 import type { Reproduction } from './lab/experiments.js';
-import type { InterpolationResult, LandscapeResult, OptimumResult, RunResult } from './lab/lab.js';
+import type { InterpolationResult, LandscapeResult, OptimumResult, RunResult } from './results.js';
 import type { SweepOutcome } from './lab/sweep.js';
 import type { ExperimentSummary, StoredExperiment } from './store/experiments.js';
 import { defaultDatabasePath } from './store/index.js';

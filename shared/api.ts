@@ -2,7 +2,7 @@
 // the browser bridge are all built from CHANNELS; every payload is validated with these schemas at
 // main's door (the renderer is untrusted). Errors come back as values, never as thrown strings.
 import { z } from 'zod';
-import type { ExperimentConfig } from './config.js';
+import type { ExperimentConfig, KernelName } from './config.js';
 import type { SweepStats } from './sweepStats.js';
 
 const Id = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -109,7 +109,7 @@ export interface Diagnostics {
 
 /** A trained run. Arrays are typed arrays in the parameter layout. */
 export interface RunData {
-  kernel: 'js' | 'tfjs';
+  kernel: KernelName;
   backend: string;
   config: ExperimentConfig;
   layout: readonly string[];

@@ -265,7 +265,10 @@ export const OptimizerConfig = z.discriminatedUnion('kind', [
   }),
 ]);
 
-export const KERNELS = ['auto', 'js', 'tfjs'] as const;
+/** The kernels that compute: fused js loops, compiled WebAssembly SIMD, TensorFlow.js. */
+export const KERNEL_NAMES = ['js', 'simd', 'tfjs'] as const;
+export type KernelName = (typeof KERNEL_NAMES)[number];
+export const KERNELS = ['auto', ...KERNEL_NAMES] as const;
 export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type KernelChoice = (typeof KERNELS)[number];
 export type BackendChoice = (typeof BACKENDS)[number];

@@ -4,7 +4,7 @@ import { InputError, parseConfig } from '../shared/config.js';
 import { makeDataset, targetFunction } from '../main/engine/data.js';
 import { initialParams } from '../main/engine/init.js';
 import { architectureOf, layoutOf, parameterIndex } from '../main/engine/model.js';
-import { Rng } from '../main/engine/prng.js';
+import { remainder, Rng } from '../main/engine/prng.js';
 import { config } from './helpers.js';
 
 describe('targets and datasets', () => {
@@ -61,6 +61,17 @@ describe('PRNG (xoshiro128**)', () => {
     const ints = Array.from({ length: 1000 }, () => r.int(7));
     expect(Math.min(...ints)).toBe(0);
     expect(Math.max(...ints)).toBe(6);
+  });
+
+  it('remainder(a, n) is a % n exactly (shuffles stay as they were)', () => {
+    const r = new Rng(9);
+    const ns = [1, 2, 3, 7, 500, 65_537, 2 ** 31 - 1, 2 ** 31 + 11, 2 ** 32 - 1];
+    for (let k = 0; k < 20_000; k++) ns.push(1 + (r.nextUint32() % 100_000));
+    for (const n of ns) {
+      for (const a of [0, n - 1, n, 2 ** 32, 2 ** 32 - 1, r.nextUint32(), Math.floor(2 ** 32 / n) * n - 1]) {
+        expect(remainder(a, n)).toBe(a % n);
+      }
+    }
   });
 });
 

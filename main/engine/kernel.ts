@@ -1,10 +1,11 @@
-// The contract both kernels keep. The training loop (train.ts) owns everything that must be identical
+// The contract every kernel keeps. The training loop (train.ts) owns everything that must be identical
 // across kernels — minibatch order, recording, snapshots, divergence — and a kernel only does math.
 import type { Dataset } from './data.js';
 import type { Architecture } from './model.js';
 import type { Hyper } from './optimizers.js';
+import type { KernelName } from '../../shared/config.js';
 
-export type KernelName = 'js' | 'tfjs';
+export type { KernelName };
 
 export interface TrainerBatch {
   readonly arch: Architecture;

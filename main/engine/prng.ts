@@ -62,11 +62,11 @@ export class Rng {
 
   /** Uniform integer in [0, n), without modulo bias. */
   int(n: number): number {
-    const limit = 0x100000000 - (0x100000000 % n);
+    const limit = 0x100000000 - remainder(0x100000000, n);
     let r: number;
     do r = this.nextUint32();
     while (r >= limit);
-    return r % n;
+    return remainder(r, n);
   }
 
   /** Standard normal (Box–Muller, both values used). */
@@ -93,6 +93,15 @@ export class Rng {
       a[j] = t;
     }
   }
+}
+
+/**
+ * a % n for integers 0 ≤ a ≤ 2³², 1 ≤ n < 2³², without the float modulo (a libm call, most of a
+ * shuffle's time). floor(a / n) is exact here: a quotient k − 1/n is at least 2⁻⁵² below k relative
+ * to k, so it never rounds up to k while a < 2⁵³.
+ */
+export function remainder(a: number, n: number): number {
+  return a - Math.floor(a / n) * n;
 }
 
 function rotl(x: number, k: number): number {

@@ -6,7 +6,7 @@
 // Arrays travel as base64 of their little-endian bytes, so they come back bit-identical.
 import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
-import { formatIssue, InputError, inputSize, parseConfig, testCount } from '../../shared/config.js';
+import { formatIssue, InputError, inputSize, KERNEL_NAMES, parseConfig, testCount } from '../../shared/config.js';
 import { architectureOf, layoutOf } from '../engine/model.js';
 import { linspace } from '../engine/surface.js';
 import { APP_VERSION } from '../version.js';
@@ -36,7 +36,7 @@ const RunFile = z.strictObject({
   stepsDone: z.number().int().min(0),
   finalLoss: z.number().nullable(),
   seconds: z.number().min(0),
-  kernel: z.enum(['js', 'tfjs']),
+  kernel: z.enum(KERNEL_NAMES),
   backend: z.string().max(40),
   optimum: z.strictObject({ kind: z.enum(['exact', 'best-found']), loss: z.number(), method: z.string().max(500) }).nullable(),
   diagnostics: z.strictObject({
@@ -66,7 +66,7 @@ const SurfaceFile = z.strictObject({
   axisLabels: z.tuple([z.string().max(200), z.string().max(200)]),
   res: z.number().int().min(2).max(512),
   span: z.number().positive(),
-  kernel: z.enum(['js', 'tfjs']),
+  kernel: z.enum(KERNEL_NAMES),
   backend: z.string().max(40),
   optimumKind: z.enum(['exact', 'best-found']),
   markers: z.record(Marker, z.strictObject({ alpha: z.number(), beta: z.number(), loss: z.number().nullable(), offPlane: z.number() })),

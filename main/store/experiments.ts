@@ -8,7 +8,7 @@ import { InputError, inputSize, parseConfig, type ExperimentConfig } from '../..
 import { architectureOf, layoutOf } from '../engine/model.js';
 import { linspace } from '../engine/surface.js';
 import type { RunStatus } from '../engine/train.js';
-import type { InterpolationResult, LandscapeResult, RunResult } from '../lab/lab.js';
+import type { InterpolationResult, LandscapeResult, RunResult } from '../results.js';
 import { fromBlob, toBlob } from './blobs.js';
 import { explainSqliteError, type Db } from './db.js';
 

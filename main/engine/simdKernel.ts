@@ -1,0 +1,226 @@
+// The `simd` kernel: any MLP, float32 WebAssembly SIMD compiled from wasm/mlp.c. One call trains every
+// run of a batch one step, or evaluates a chunk of a surface's grid points, so the per-call cost of
+// JavaScript is paid once per step, not per run or per layer.
+import type { Dataset } from './data.js';
+import type { Kernel, Trainer, TrainerBatch } from './kernel.js';
+import { layoutOf, type Architecture } from './model.js';
+import type { Hyper } from './optimizers.js';
+import { WASM_BASE64 } from './wasm/mlp.wasm.js';
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  alloc(bytes: number): number;
+  heap_reset(at: number): void;
+  net_init(layers: number, sizes: number, acts: number, output: number, loss: number): number;
+  losses(count: number, points: number, x: number, y: number, n: number, out: number): void;
+  train_init(runs: number, n: number, batch: number, kind: number, params: number, first: number, second: number, xs: number, ys: number, hyper: number, frozen: number): void;
+  train_step(idx: number): void;
+  full_losses(out: number): void;
+}
+
+// The codes of wasm/mlp.c.
+const ACTIVATION = { relu: 0, tanh: 1, sigmoid: 2, linear: 3 } as const;
+const OUTPUT = { linear: 0, sigmoid: 1, softmax: 2 } as const;
+const LOSS = { l2: 0, l1: 1, nll: 2 } as const;
+const OPTIMIZER = { sgd: 0, momentum: 1, rmsprop: 2, 'momentum-rmsprop': 3, adam: 4 } as const;
+/** Per run: lr, μ, ρ, eps, β1, β2, Adam's step size and √(1−β2ᵗ) (mlp.c's H_*). */
+const HYPER_FIELDS = 8;
+
+let compiled: WebAssembly.Module | null = null;
+
+function instantiate(): Exports {
+  compiled ??= new WebAssembly.Module(Uint8Array.from(atob(WASM_BASE64), (c) => c.charCodeAt(0)));
+  return new WebAssembly.Instance(compiled, {}).exports as unknown as Exports;
+}
+
+/** One instance of mlp.c describing one architecture, with its own memory. */
+class Net {
+  readonly wasm = instantiate();
+  /** Parameters per network in the padded layout of mlp.c. */
+  readonly stride: number;
+  /** `padded[k]` is where compact parameter k sits in the padded layout. */
+  readonly padded: Int32Array;
+  /** Where the heap stands after the network's own buffers: per-call buffers go above it. */
+  readonly mark: number;
+
+  constructor(readonly arch: Architecture) {
+    const sizes = arch.sizes;
+    const desc = this.alloc(4 * (sizes.length + arch.activations.length));
+    this.i32(desc, sizes.length).set(sizes);
+    this.i32(desc + 4 * sizes.length, arch.activations.length).set(arch.activations.map((a) => ACTIVATION[a]));
+    this.stride = this.wasm.net_init(sizes.length - 1, desc, desc + 4 * sizes.length, OUTPUT[arch.output], LOSS[arch.loss]);
+    if (this.stride === 0) throw new Error(`the simd kernel could not allocate the buffers of a ${sizes.join('→')} network`);
+    this.mark = this.wasm.alloc(0);
+    this.padded = paddedIndex(arch);
+  }
+
+  alloc(bytes: number): number {
+    const at = this.wasm.alloc(bytes);
+    if (at === 0 && bytes > 0) throw new Error(`the simd kernel ran out of memory (${Math.ceil(bytes / 2 ** 20)} MiB more wanted); use the tfjs kernel`);
+    return at;
+  }
+
+  // Views are made after allocating: growing the memory detaches the views made before.
+  f32(at: number, length: number): Float32Array {
+    return new Float32Array(this.wasm.memory.buffer, at, length);
+  }
+  f64(at: number, length: number): Float64Array {
+    return new Float64Array(this.wasm.memory.buffer, at, length);
+  }
+  i32(at: number, length: number): Int32Array {
+    return new Int32Array(this.wasm.memory.buffer, at, length);
+  }
+
+  /** Copies compact parameter vectors, [count][P], into padded ones at `at`. */
+  pad(from: Float32Array, count: number, at: number): void {
+    const P = this.padded.length;
+    const to = this.f32(at, count * this.stride);
+    const idx = this.padded;
+    to.fill(0);
+    for (let g = 0; g < count; g++) {
+      const src = g * P;
+      const dst = g * this.stride;
+      for (let k = 0; k < P; k++) to[dst + idx[k]] = from[src + k];
+    }
+  }
+
+  /** Copies a dataset into memory: its inputs and targets, float32. */
+  copyData(data: Dataset): { x: number; y: number } {
+    const x = this.alloc(data.x.length * 4);
+    const y = this.alloc(data.y.length * 4);
+    this.f32(x, data.x.length).set(data.x);
+    this.f32(y, data.y.length).set(data.y);
+    return { x, y };
+  }
+}
+
+function paddedIndex(arch: Architecture): Int32Array {
+  const layout = layoutOf(arch);
+  const out = new Int32Array(layout.count);
+  let at = 0;
+  for (const { fanIn, fanOut, w, b } of layout.layers) {
+    const stride = Math.ceil(fanOut / 4) * 4;
+    for (let i = 0; i < fanIn; i++) for (let j = 0; j < fanOut; j++) out[w + i * fanOut + j] = at + i * stride + j;
+    at += fanIn * stride;
+    for (let j = 0; j < fanOut; j++) out[b + j] = at + j;
+    at += stride;
+  }
+  return out;
+}
+
+class SimdTrainer implements Trainer {
+  private readonly net: Net;
+  private readonly runs: number;
+  private readonly paddedParams: Float32Array;
+  private readonly hyper: Float32Array;
+  private readonly frozen: Uint8Array;
+  private readonly idx: Int32Array;
+  private readonly idxAt: number;
+  private readonly lossesOut: Float64Array;
+  private readonly lossesAt: number;
+  private t = 0;
+
+  constructor(private readonly batch: TrainerBatch) {
+    const net = (this.net = new Net(batch.arch));
+    const R = (this.runs = batch.datasets.length);
+    const S = net.stride;
+    const paramsAt = net.alloc(R * S * 4);
+    const firstAt = net.alloc(R * S * 4);
+    const secondAt = net.alloc(R * S * 4);
+    // Runs of a sweep cell usually share one dataset object: copy each distinct one once.
+    const copies = new Map<Dataset, { x: number; y: number }>();
+    for (const d of batch.datasets) if (!copies.has(d)) copies.set(d, net.copyData(d));
+    const xsAt = net.alloc(R * 4);
+    const ysAt = net.alloc(R * 4);
+    const hyperAt = net.alloc(R * HYPER_FIELDS * 4);
+    const frozenAt = net.alloc(R);
+    this.idxAt = net.alloc(R * batch.batchSize * 4);
+    this.lossesAt = net.alloc(R * 8);
+
+    net.pad(batch.params, R, paramsAt);
+    this.paddedParams = net.f32(paramsAt, R * S);
+    const xs = net.i32(xsAt, R);
+    const ys = net.i32(ysAt, R);
+    batch.datasets.forEach((d, r) => {
+      const c = copies.get(d)!;
+      xs[r] = c.x;
+      ys[r] = c.y;
+    });
+    this.hyper = net.f32(hyperAt, R * HYPER_FIELDS);
+    batch.hypers.forEach((h, r) => this.hyper.set([h.lr, h.momentum, h.rho, h.eps, h.beta1, h.beta2, 0, 0], r * HYPER_FIELDS));
+    this.frozen = new Uint8Array(net.wasm.memory.buffer, frozenAt, R);
+    this.idx = net.i32(this.idxAt, R * batch.batchSize);
+    this.lossesOut = net.f64(this.lossesAt, R);
+    const kind = batch.hypers[0].kind;
+    net.wasm.train_init(R, batch.datasets[0].n, batch.batchSize, OPTIMIZER[kind], paramsAt, firstAt, secondAt, xsAt, ysAt, hyperAt, frozenAt);
+  }
+
+  step(indices: Int32Array | null): void {
+    this.t++;
+    if (this.batch.hypers[0].kind === 'adam') this.adamCorrections();
+    if (indices) this.idx.set(indices);
+    this.net.wasm.train_step(indices ? this.idxAt : 0);
+  }
+
+  /** Adam's bias corrections for this step, computed as the js kernel does (float64, then float32). */
+  private adamCorrections(): void {
+    const { hypers } = this.batch;
+    let last: Hyper | null = null;
+    let stepSize = 0;
+    let bc2Sqrt = 0;
+    for (let r = 0; r < this.runs; r++) {
+      const h = hypers[r];
+      if (!last || h.lr !== last.lr || h.beta1 !== last.beta1 || h.beta2 !== last.beta2) {
+        stepSize = h.lr / (1 - h.beta1 ** this.t);
+        bc2Sqrt = Math.sqrt(1 - h.beta2 ** this.t);
+        last = h;
+      }
+      this.hyper[r * HYPER_FIELDS + 6] = stepSize;
+      this.hyper[r * HYPER_FIELDS + 7] = bc2Sqrt;
+    }
+  }
+
+  fullLosses(): Float64Array {
+    this.net.wasm.full_losses(this.lossesAt);
+    return this.lossesOut.slice();
+  }
+
+  params(): Float32Array {
+    const P = this.net.padded.length;
+    const S = this.net.stride;
+    const idx = this.net.padded;
+    const out = new Float32Array(this.runs * P);
+    for (let r = 0; r < this.runs; r++) for (let k = 0; k < P; k++) out[r * P + k] = this.paddedParams[r * S + idx[k]];
+    return out;
+  }
+
+  freeze(run: number): void {
+    this.frozen[run] = 1;
+  }
+
+  dispose(): void {}
+}
+
+/** A surface evaluates one architecture chunk after chunk: keep its instance and its copy of the data. */
+const evaluators = new WeakMap<Architecture, { net: Net; data: Dataset | null; x: number; y: number; top: number }>();
+
+export const simdKernel: Kernel = {
+  name: 'simd',
+  backend: 'wasm-simd',
+  trainer: (batch) => new SimdTrainer(batch),
+  losses(arch: Architecture, data: Dataset, points: Float32Array, count: number): Float64Array {
+    let e = evaluators.get(arch);
+    if (!e) evaluators.set(arch, (e = { net: new Net(arch), data: null, x: 0, y: 0, top: 0 }));
+    const net = e.net;
+    if (e.data !== data) {
+      net.wasm.heap_reset(net.mark);
+      Object.assign(e, net.copyData(data), { data });
+      e.top = net.alloc(0);
+    } else net.wasm.heap_reset(e.top);
+    const pointsAt = net.alloc(count * net.stride * 4);
+    const outAt = net.alloc(count * 8);
+    net.pad(points, count, pointsAt);
+    net.wasm.losses(count, pointsAt, e.x, e.y, data.n, outAt);
+    return net.f64(outAt, count).slice();
+  },
+};

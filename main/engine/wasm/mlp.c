@@ -1,0 +1,475 @@
+// The `simd` kernel: forward, backward and the optimizer step of any MLP the config allows, for many
+// networks at once (the runs of a batch, or the grid points of a cost surface), in float32 WebAssembly
+// SIMD. Built by scripts/build-wasm.mjs with Debian's clang for wasm32 (-msimd128); the bytes are
+// committed in mlp.wasm.ts and a test checks they match this source.
+//
+// Layout. The caller's flat parameter vector (W_l row-major [fan_in][fan_out], then b_l) is kept here
+// with every fan_out padded to a multiple of 4 (`pad`), so each row of W_l and b_l is whole f32x4
+// vectors. Padding is 0 and stays 0: its gradient is exactly 0, so every optimizer leaves it there.
+// Activations are sample-major, [CHUNK][pad[l]], so every layer is one matrix product
+//   C[rows][np] (+)= Σ_i A[row][i] · B[i][np]
+// vectorised over the output columns. The backward pass uses the same product: ∇W = aᵀ·δ with a
+// transposed, and the signal below, δ·Wᵀ, with W transposed. Hidden activations are f32x4 polynomials;
+// the output layer's loss is scalar float64, as the js kernel computes it, and so are loss sums.
+#include <stdint.h>
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+#define MAXL 9    /* weight layers: 8 hidden layers and the output (shared/config.ts LIMITS.depth) */
+#define CHUNK 64  /* samples per pass: a 1024-wide layer's activations stay at 256 KB */
+
+typedef v128_t f4;
+
+enum { RELU, TANH, SIGMOID, LINEAR };
+enum { OUT_LINEAR, OUT_SIGMOID, OUT_SOFTMAX };
+enum { LOSS_L2, LOSS_L1, LOSS_NLL };
+enum { SGD, MOMENTUM, RMSPROP, MOMENTUM_RMSPROP, ADAM };
+
+// ---- memory: a bump allocator over the module's own memory (one instance serves one job) ----
+
+extern unsigned char __heap_base;
+static uintptr_t heap_top = (uintptr_t)&__heap_base;
+
+EXPORT(alloc) void *alloc(int bytes) {
+  uintptr_t at = (heap_top + 15) & ~(uintptr_t)15;
+  uintptr_t end = at + (uintptr_t)bytes;
+  uintptr_t have = __builtin_wasm_memory_size(0) * 65536u;
+  if (end > have && __builtin_wasm_memory_grow(0, (end - have + 65535) / 65536) < 0) return 0;
+  heap_top = end;
+  return (void *)at;
+}
+
+/** Frees everything allocated after `at` (a value alloc returned). */
+EXPORT(heap_reset) void heap_reset(void *at) { heap_top = (uintptr_t)at; }
+
+// ---- the network ----
+
+static int L;                 /* weight layers */
+static int size[MAXL + 1];    /* units per layer, input first */
+static int pad[MAXL + 1];     /* units rounded up to a multiple of 4 */
+static int act[MAXL];         /* activation of hidden layer l + 1 */
+static int out_kind, loss_kind;
+static int woff[MAXL], boff[MAXL];
+static int P;                 /* padded parameter count */
+static int ywidth;            /* target values per sample: 1 (a class index) for softmax */
+
+static float *Z[MAXL + 1], *A[MAXL + 1]; /* pre-activations and activations, [CHUNK][pad] */
+static float *T;                          /* targets, [CHUNK][ywidth] */
+static float *D0, *D1;                    /* backward signals, [CHUNK][max pad] */
+static float *WT;                         /* a layer's weights transposed, [max size][max pad] */
+static float *G;                          /* the gradient, [P] */
+
+static int round4(int n) { return (n + 3) & ~3; }
+
+/** Describes the network; returns its padded parameter count, or 0 when memory ran out. */
+EXPORT(net_init) int net_init(int layers, const int *sizes, const int *acts, int output, int loss) {
+  L = layers;
+  int widest = 0;
+  for (int l = 0; l <= L; l++) {
+    size[l] = sizes[l];
+    pad[l] = round4(sizes[l]);
+    if (pad[l] > widest) widest = pad[l];
+  }
+  for (int l = 0; l + 1 < L; l++) act[l] = acts[l];
+  out_kind = output;
+  loss_kind = loss;
+  ywidth = output == OUT_SOFTMAX ? 1 : size[L];
+  P = 0;
+  for (int l = 0; l < L; l++) {
+    woff[l] = P;
+    boff[l] = P + size[l] * pad[l + 1];
+    P = boff[l] + pad[l + 1];
+  }
+  for (int l = 0; l <= L; l++) {
+    Z[l] = alloc(CHUNK * pad[l] * 4);
+    A[l] = alloc(CHUNK * pad[l] * 4);
+  }
+  T = alloc(CHUNK * round4(ywidth) * 4);
+  D0 = alloc(CHUNK * widest * 4);
+  D1 = alloc(CHUNK * widest * 4);
+  WT = alloc(widest * widest * 4);
+  G = alloc(P * 4);
+  return G ? P : 0;
+}
+
+// ---- float32 vector math ----
+
+static inline f4 vexp(f4 x) {
+  // exp(x) = 2^k · e^r, k = round(x/ln 2), |r| ≤ ln2/2; degree-7 Taylor in r (relative error < 1e-8).
+  x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, wasm_f32x4_splat(-87.3f)), wasm_f32x4_splat(88.3f));
+  f4 k = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504f)));
+  f4 r = wasm_f32x4_sub(x, wasm_f32x4_mul(k, wasm_f32x4_splat(0.693359375f)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(k, wasm_f32x4_splat(-2.12194440e-4f)));
+  f4 p = wasm_f32x4_splat(1.f / 5040);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.f / 720));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.f / 120));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.f / 24));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.f / 6));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(0.5f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.f));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.f));
+  f4 scale = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(k), wasm_i32x4_splat(127)), 23);
+  return wasm_f32x4_mul(p, scale);
+}
+
+static void activate(int code, const float *z, float *a, int len) {
+  const f4 one = wasm_f32x4_splat(1.f);
+  for (int i = 0; i < len; i += 4) {
+    f4 v = wasm_v128_load(z + i);
+    switch (code) {
+      case RELU:
+        v = wasm_f32x4_pmax(v, wasm_f32x4_splat(0.f)); /* NaN → 0, as the js kernel's z > 0 ? z : 0 */
+        break;
+      case TANH: { /* (e^2z − 1)/(e^2z + 1); tanh(±9) is ±1 in float32 */
+        f4 c = wasm_f32x4_pmin(wasm_f32x4_pmax(v, wasm_f32x4_splat(-9.f)), wasm_f32x4_splat(9.f));
+        f4 e = vexp(wasm_f32x4_add(c, c));
+        v = wasm_f32x4_div(wasm_f32x4_sub(e, one), wasm_f32x4_add(e, one));
+        break;
+      }
+      case SIGMOID:
+        v = wasm_f32x4_div(one, wasm_f32x4_add(one, vexp(wasm_f32x4_neg(v))));
+        break;
+      default:
+        break;
+    }
+    wasm_v128_store(a + i, v);
+  }
+}
+
+/** d ← d ⊙ g'(z), g' written through a = g(z); ReLU'(0) = 1 as the tutorial defines it. */
+static void activation_slope(int code, const float *z, const float *a, float *d, int len) {
+  const f4 one = wasm_f32x4_splat(1.f);
+  for (int i = 0; i < len; i += 4) {
+    f4 dv = wasm_v128_load(d + i);
+    f4 av = wasm_v128_load(a + i);
+    switch (code) {
+      case RELU:
+        dv = wasm_v128_andnot(dv, wasm_f32x4_lt(wasm_v128_load(z + i), wasm_f32x4_splat(0.f)));
+        break;
+      case TANH:
+        dv = wasm_f32x4_mul(dv, wasm_f32x4_sub(one, wasm_f32x4_mul(av, av)));
+        break;
+      case SIGMOID:
+        dv = wasm_f32x4_mul(dv, wasm_f32x4_mul(av, wasm_f32x4_sub(one, av)));
+        break;
+      default:
+        break;
+    }
+    wasm_v128_store(d + i, dv);
+  }
+}
+
+// ---- the one matrix product, register-blocked: NS rows × NV vectors of accumulators ----
+
+enum { START_ZERO, START_BIAS, START_ACCUMULATE };
+
+static inline __attribute__((always_inline)) void block(int NS, int NV, float *C, int ldc, const float *Am, int rs, int cs,
+                                                        const float *B, int ldb, int k, const float *bias, int start) {
+  f4 acc[2][4];
+  for (int s = 0; s < NS; s++)
+    for (int v = 0; v < NV; v++)
+      acc[s][v] = start == START_ZERO ? wasm_f32x4_splat(0.f)
+                  : start == START_BIAS ? wasm_v128_load(bias + 4 * v)
+                                        : wasm_v128_load(C + s * ldc + 4 * v);
+  for (int i = 0; i < k; i++) {
+    f4 b[4];
+    for (int v = 0; v < NV; v++) b[v] = wasm_v128_load(B + i * ldb + 4 * v);
+    for (int s = 0; s < NS; s++) {
+      f4 a = wasm_f32x4_splat(Am[s * rs + i * cs]);
+      for (int v = 0; v < NV; v++) acc[s][v] = wasm_f32x4_add(acc[s][v], wasm_f32x4_mul(a, b[v]));
+    }
+  }
+  for (int s = 0; s < NS; s++)
+    for (int v = 0; v < NV; v++) wasm_v128_store(C + s * ldc + 4 * v, acc[s][v]);
+}
+
+/**
+ * C[r][0..np) = start + Σ_{i<k} Am[r·rs + i·cs] · B[i·ldb + 0..np) for r < rows; np is a multiple of 4.
+ * A is read through strides, so aᵀ needs no copy. Each B vector loaded serves two rows, and 16
+ * columns stay in registers across the whole sum.
+ */
+static void matmul(float *C, int ldc, const float *Am, int rs, int cs, const float *B, int ldb, int rows, int k, int np,
+                   const float *bias, int start) {
+  int r = 0;
+  for (; r + 2 <= rows; r += 2) {
+    const float *a = Am + r * rs;
+    int j = 0;
+    for (; j + 16 <= np; j += 16) block(2, 4, C + r * ldc + j, ldc, a, rs, cs, B + j, ldb, k, bias + j, start);
+    for (; j < np; j += 4) block(2, 1, C + r * ldc + j, ldc, a, rs, cs, B + j, ldb, k, bias + j, start);
+  }
+  for (; r < rows; r++) {
+    const float *a = Am + r * rs;
+    int j = 0;
+    for (; j + 16 <= np; j += 16) block(1, 4, C + r * ldc + j, ldc, a, rs, cs, B + j, ldb, k, bias + j, start);
+    for (; j < np; j += 4) block(1, 1, C + r * ldc + j, ldc, a, rs, cs, B + j, ldb, k, bias + j, start);
+  }
+}
+
+// ---- float64 scalar math for the output layer (no libc here) ----
+
+static double dexp(double x) {
+  if (x != x) return x;
+  if (x > 709.78) return __builtin_inf();
+  if (x < -745.2) return 0;
+  double k = __builtin_nearbyint(x * 1.4426950408889634);
+  double r = (x - k * 0.6931471803691238) - k * 1.9082149292705877e-10;
+  double p = 1, term = 1;
+  for (int i = 1; i <= 13; i++) { /* |r| ≤ 0.35: the 14th term is below 1e-17 */
+    term *= r / i;
+    p += term;
+  }
+  int ki = (int)k;
+  union { double d; uint64_t u; } s;
+  if (ki < -1000) { /* stay clear of subnormal scales: two steps */
+    s.u = (uint64_t)(ki + 1000 + 1023) << 52;
+    return p * s.d * 9.332636185032189e-302; /* 2^-1000 */
+  }
+  s.u = (uint64_t)(ki + 1023) << 52;
+  return p * s.d;
+}
+
+static double dlog(double x) {
+  if (!(x > 0)) return x == 0 ? -__builtin_inf() : __builtin_nan("");
+  if (x == __builtin_inf()) return x;
+  union { double d; uint64_t u; } v = {x};
+  int e = (int)((v.u >> 52) & 0x7ff) - 1023;
+  if (e == -1023) { /* subnormal */
+    v.d = x * 4503599627370496.0; /* 2^52 */
+    e = (int)((v.u >> 52) & 0x7ff) - 1023 - 52;
+  }
+  v.u = (v.u & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL; /* mantissa in [1, 2) */
+  double m = v.d;
+  if (m > 1.4142135623730951) {
+    m *= 0.5;
+    e++;
+  }
+  double t = (m - 1) / (m + 1), t2 = t * t; /* |t| ≤ 0.172: log m = 2·atanh t */
+  double sum = 0, power = t;
+  for (int i = 1; i <= 21; i += 2) {
+    sum += power / i;
+    power *= t2;
+  }
+  return e * 0.6931471805599453 + 2 * sum;
+}
+
+static double dlog1p(double y) {
+  double u = 1 + y;
+  return u == 1 ? y : dlog(u) * (y / (u - 1));
+}
+
+static double dsigmoid(double z) { return 1 / (1 + dexp(-z)); }
+
+/** Sum of the chunk's losses; writes d(mean loss)/dz of the output layer into D0 (padding 0). */
+static double output_loss(int m, double scale, int want_delta) {
+  const int dOut = size[L], np = pad[L];
+  const float *z = Z[L];
+  float *d = D0;
+  double total = 0;
+  for (int s = 0; s < m; s++) {
+    const float *zs = z + s * np;
+    const float *ts = T + s * ywidth;
+    float *ds = d + s * np;
+    if (want_delta)
+      for (int k = dOut; k < np; k++) ds[k] = 0;
+    if (out_kind == OUT_SOFTMAX) {
+      int label = (int)ts[0];
+      double max = -__builtin_inf();
+      for (int k = 0; k < dOut; k++)
+        if (zs[k] > max) max = zs[k];
+      double sum = 0;
+      for (int k = 0; k < dOut; k++) sum += dexp(zs[k] - max);
+      double log_sum = max + dlog(sum);
+      total += log_sum - zs[label];
+      if (want_delta)
+        for (int k = 0; k < dOut; k++) ds[k] = (float)((dexp(zs[k] - log_sum) - (k == label)) * scale);
+      continue;
+    }
+    for (int k = 0; k < dOut; k++) {
+      double zk = zs[k], t = ts[k], dk;
+      if (loss_kind == LOSS_NLL) { /* binary cross-entropy on the logit: softplus(z) − y·z */
+        total += (zk > 0 ? zk : 0) - t * zk + dlog1p(dexp(-(zk < 0 ? -zk : zk)));
+        dk = (dsigmoid(zk) - t) * scale;
+      } else if (out_kind == OUT_LINEAR && loss_kind == LOSS_L2) {
+        double e = zk - t;
+        total += e * e;
+        dk = 2 * e * scale;
+      } else {
+        int sig = out_kind == OUT_SIGMOID;
+        double out = sig ? dsigmoid(zk) : zk, slope = sig ? out * (1 - out) : 1, e = out - t;
+        if (loss_kind == LOSS_L2) {
+          total += e * e;
+          dk = 2 * e * slope * scale;
+        } else {
+          total += e < 0 ? -e : e;
+          dk = (e > 0 ? 1 : e < 0 ? -1 : 0) * slope * scale;
+        }
+      }
+      if (want_delta) ds[k] = (float)dk;
+    }
+  }
+  return total;
+}
+
+/** Copies the chunk's inputs into A[0] and targets into T: rows idx[from…] of the data, or from…+m. */
+static void gather(const float *x, const float *y, const int *idx, int from, int m) {
+  const int dIn = size[0], np = pad[0];
+  for (int s = 0; s < m; s++) {
+    int row = idx ? idx[from + s] : from + s;
+    for (int i = 0; i < dIn; i++) A[0][s * np + i] = x[row * dIn + i];
+    for (int k = 0; k < ywidth; k++) T[s * ywidth + k] = y[row * ywidth + k];
+  }
+}
+
+static void forward(const float *p, int m) {
+  for (int l = 0; l < L; l++) {
+    matmul(Z[l + 1], pad[l + 1], A[l], pad[l], 1, p + woff[l], pad[l + 1], m, size[l], pad[l + 1], p + boff[l], START_BIAS);
+    if (l + 1 < L) activate(act[l], Z[l + 1], A[l + 1], m * pad[l + 1]);
+  }
+}
+
+/** Adds the chunk's gradient into G, from the output signal in D0. */
+static void backward(const float *p, int m) {
+  float *d = D0, *below = D1;
+  for (int l = L - 1; l >= 0; l--) {
+    const int fanIn = size[l], fanOut = size[l + 1], np = pad[l + 1];
+    float *gb = G + boff[l];
+    for (int s = 0; s < m; s++)
+      for (int j = 0; j < np; j += 4)
+        wasm_v128_store(gb + j, wasm_f32x4_add(wasm_v128_load(gb + j), wasm_v128_load(d + s * np + j)));
+    matmul(G + woff[l], np, A[l], 1, pad[l], d, np, fanIn, m, np, 0, START_ACCUMULATE);
+    if (l == 0) break;
+    const float *W = p + woff[l];
+    const int npIn = pad[l];
+    for (int j = 0; j < fanOut; j++) {
+      for (int i = 0; i < fanIn; i++) WT[j * npIn + i] = W[i * np + j];
+      for (int i = fanIn; i < npIn; i++) WT[j * npIn + i] = 0;
+    }
+    matmul(below, npIn, d, np, 1, WT, npIn, m, fanOut, npIn, 0, START_ZERO);
+    activation_slope(act[l - 1], Z[l], A[l], below, m * npIn);
+    float *swap = d;
+    d = below;
+    below = swap;
+  }
+}
+
+/**
+ * Mean loss over `count` samples of one network (rows idx[from…] of the data, or the first `count`),
+ * adding the gradient of that mean into G when asked.
+ */
+static double evaluate(const float *p, const float *x, const float *y, const int *idx, int from, int count, int want_grad) {
+  const double divisor = out_kind == OUT_SOFTMAX ? count : (double)count * size[L];
+  double total = 0;
+  for (int start = 0; start < count; start += CHUNK) {
+    int m = count - start < CHUNK ? count - start : CHUNK;
+    gather(x, y, idx, from + start, m);
+    forward(p, m);
+    total += output_loss(m, 1 / divisor, want_grad);
+    if (want_grad) backward(p, m);
+  }
+  return divisor == 0 ? 0 : total / divisor;
+}
+
+/** Full-data loss at `count` padded parameter vectors laid end to end. */
+EXPORT(losses) void losses(int count, const float *points, const float *x, const float *y, int n, double *out) {
+  for (int g = 0; g < count; g++) out[g] = evaluate(points + g * P, x, y, 0, 0, n, 0);
+}
+
+// ---- training many runs at once ----
+
+/** Per run: lr, μ, ρ, eps, β1, β2, then Adam's lr/(1−β1ᵗ) and √(1−β2ᵗ) for the coming step. */
+enum { H_LR, H_MU, H_RHO, H_EPS, H_B1, H_B2, H_STEP, H_BC2, H_COUNT };
+
+static struct {
+  int runs, n, batch, kind;
+  float *params, *first, *second;
+  const float *const *xs; /* per run, its dataset */
+  const float *const *ys;
+  const float *hyper;
+  const uint8_t *frozen;
+} job;
+
+EXPORT(train_init) void train_init(int runs, int n, int batch, int kind, float *params, float *first, float *second,
+                                   const float *const *xs, const float *const *ys, const float *hyper,
+                                   const uint8_t *frozen) {
+  job.runs = runs;
+  job.n = n;
+  job.batch = batch;
+  job.kind = kind;
+  job.params = params;
+  job.first = first;
+  job.second = second;
+  job.xs = xs;
+  job.ys = ys;
+  job.hyper = hyper;
+  job.frozen = frozen;
+}
+
+/** torch.optim's update rules (weight decay 0), in torch's order of float32 operations. */
+static void update(float *p, float *b, float *v, const float *h) {
+  const f4 lr = wasm_f32x4_splat(h[H_LR]);
+  switch (job.kind) {
+    case SGD:
+      for (int i = 0; i < P; i += 4)
+        wasm_v128_store(p + i, wasm_f32x4_sub(wasm_v128_load(p + i), wasm_f32x4_mul(lr, wasm_v128_load(G + i))));
+      return;
+    case MOMENTUM: {
+      const f4 mu = wasm_f32x4_splat(h[H_MU]);
+      for (int i = 0; i < P; i += 4) {
+        f4 bv = wasm_f32x4_add(wasm_f32x4_mul(mu, wasm_v128_load(b + i)), wasm_v128_load(G + i));
+        wasm_v128_store(b + i, bv);
+        wasm_v128_store(p + i, wasm_f32x4_sub(wasm_v128_load(p + i), wasm_f32x4_mul(lr, bv)));
+      }
+      return;
+    }
+    case RMSPROP:
+    case MOMENTUM_RMSPROP: {
+      const int with_momentum = job.kind == MOMENTUM_RMSPROP;
+      const f4 mu = wasm_f32x4_splat(h[H_MU]), rho = wasm_f32x4_splat(h[H_RHO]);
+      const f4 keep = wasm_f32x4_splat(1.f - h[H_RHO]), eps = wasm_f32x4_splat(h[H_EPS]);
+      for (int i = 0; i < P; i += 4) {
+        f4 g = wasm_v128_load(G + i);
+        f4 vv = wasm_f32x4_add(wasm_f32x4_mul(rho, wasm_v128_load(v + i)), wasm_f32x4_mul(keep, wasm_f32x4_mul(g, g)));
+        wasm_v128_store(v + i, vv);
+        f4 step = wasm_f32x4_div(g, wasm_f32x4_add(wasm_f32x4_sqrt(vv), eps));
+        if (with_momentum) {
+          step = wasm_f32x4_add(wasm_f32x4_mul(mu, wasm_v128_load(b + i)), step);
+          wasm_v128_store(b + i, step);
+        }
+        wasm_v128_store(p + i, wasm_f32x4_sub(wasm_v128_load(p + i), wasm_f32x4_mul(lr, step)));
+      }
+      return;
+    }
+    case ADAM: {
+      const f4 b1 = wasm_f32x4_splat(h[H_B1]), b2 = wasm_f32x4_splat(h[H_B2]);
+      const f4 k1 = wasm_f32x4_splat(1.f - h[H_B1]), k2 = wasm_f32x4_splat(1.f - h[H_B2]);
+      const f4 step = wasm_f32x4_splat(h[H_STEP]), bc2 = wasm_f32x4_splat(h[H_BC2]), eps = wasm_f32x4_splat(h[H_EPS]);
+      for (int i = 0; i < P; i += 4) {
+        f4 g = wasm_v128_load(G + i);
+        f4 mv = wasm_f32x4_add(wasm_f32x4_mul(b1, wasm_v128_load(b + i)), wasm_f32x4_mul(k1, g));
+        f4 vv = wasm_f32x4_add(wasm_f32x4_mul(b2, wasm_v128_load(v + i)), wasm_f32x4_mul(k2, wasm_f32x4_mul(g, g)));
+        wasm_v128_store(b + i, mv);
+        wasm_v128_store(v + i, vv);
+        f4 denom = wasm_f32x4_add(wasm_f32x4_div(wasm_f32x4_sqrt(vv), bc2), eps);
+        wasm_v128_store(p + i, wasm_f32x4_sub(wasm_v128_load(p + i), wasm_f32x4_mul(step, wasm_f32x4_div(mv, denom))));
+      }
+      return;
+    }
+  }
+}
+
+/** One step of every run that is not frozen; `idx` is [runs][batch] rows, or 0 for full-batch steps. */
+EXPORT(train_step) void train_step(const int *idx) {
+  for (int r = 0; r < job.runs; r++) {
+    if (job.frozen[r]) continue;
+    float *p = job.params + r * P;
+    for (int i = 0; i < P; i += 4) wasm_v128_store(G + i, wasm_f32x4_splat(0.f)); /* memory.fill is a runtime call */
+    if (idx) evaluate(p, job.xs[r], job.ys[r], idx, r * job.batch, job.batch, 1);
+    else evaluate(p, job.xs[r], job.ys[r], 0, 0, job.n, 1);
+    update(p, job.first + r * P, job.second + r * P, job.hyper + r * H_COUNT);
+  }
+}
+
+/** Every run's loss on its whole dataset. */
+EXPORT(full_losses) void full_losses(double *out) {
+  for (int r = 0; r < job.runs; r++) out[r] = evaluate(job.params + r * P, job.xs[r], job.ys[r], 0, 0, job.n, 0);
+}

@@ -1,0 +1,179 @@
+// The compiled `simd` kernel (main/engine/wasm/mlp.c) against the js kernel's float64 loops: the loss
+// (forward), the gradient (backward, read back through one SGD step with lr 1) and whole trajectories
+// (every optimizer's update), for every hidden activation × output × loss the schema allows, widths
+// that are not multiples of 4, deep nets and minibatches larger than the kernel's 64-sample chunk.
+//
+// Tolerances: the simd kernel computes in float32 (as torch and tfjs do), the js kernel in float64, so
+// a loss agrees to ~1e-7 relative and a gradient to ~1e-6 of its scale; 1e-5 leaves room for rounding
+// and still fails on any wrong term, which shows as 1e-2 or more. Trajectories use the 1e-4 of
+// test/kernels.test.ts, for the reason given there.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { HiddenActivation, LossKind, OutputKind } from '../shared/config.js';
+import type { Dataset } from '../main/engine/data.js';
+import { jsKernel } from '../main/engine/jsKernel.js';
+import { JsNet } from '../main/engine/jsNet.js';
+import { layoutOf, type Architecture } from '../main/engine/model.js';
+import { hyperOf } from '../main/engine/optimizers.js';
+import { Rng } from '../main/engine/prng.js';
+import { simdKernel } from '../main/engine/simdKernel.js';
+import { trainBatch, type BatchSpec } from '../main/engine/train.js';
+import { maxAbsDiff, OPTIMIZERS, singleRunBatch } from './helpers.js';
+
+const ACTIVATIONS: HiddenActivation[] = ['relu', 'tanh', 'sigmoid', 'linear'];
+const HEADS: [OutputKind, LossKind, number][] = [
+  ['linear', 'l2', 1],
+  ['linear', 'l1', 1],
+  ['linear', 'l2', 3],
+  ['sigmoid', 'l2', 1],
+  ['sigmoid', 'l1', 1],
+  ['sigmoid', 'nll', 1],
+  ['softmax', 'nll', 3],
+  ['softmax', 'nll', 5],
+];
+
+function dataset(arch: Architecture, n: number, rng: Rng): Dataset {
+  const dIn = arch.sizes[0];
+  const dOut = arch.sizes[arch.sizes.length - 1];
+  const x = Float32Array.from({ length: n * dIn }, () => rng.uniform(-1.5, 1.5));
+  const y =
+    arch.output === 'softmax'
+      ? Float32Array.from({ length: n }, () => rng.int(dOut))
+      : Float32Array.from({ length: n * dOut }, () => (arch.output === 'sigmoid' ? rng.next() : rng.uniform(-2, 2)));
+  return { x, y, n, dIn };
+}
+
+/** The gradient of the mean loss over rows `idx`, read back from one SGD step with lr 1 (float32). */
+async function simdGradient(arch: Architecture, data: Dataset, p: Float32Array, idx: Int32Array): Promise<Float64Array> {
+  const hyper = hyperOf({ kind: 'sgd', lr: 1 });
+  const trainer = simdKernel.trainer({ arch, datasets: [data], params: p, hypers: [hyper], batchSize: idx.length });
+  trainer.step(idx);
+  const after = trainer.params();
+  return Float64Array.from(p, (v, k) => v - after[k]);
+}
+
+describe('simd kernel: forward and backward against the js kernel (float64)', () => {
+  for (const activation of ACTIVATIONS) {
+    for (const [output, loss, dOut] of HEADS) {
+      it(`${activation} hidden, ${output} output ×${dOut}, ${loss} loss`, async () => {
+        const rng = new Rng(3, `${activation}/${output}/${loss}/${dOut}`);
+        // Widths 5 and 3 are not multiples of 4: the padding must stay out of every sum.
+        const arch: Architecture = { sizes: [2, 5, 3, dOut], activations: [activation, activation], output, loss };
+        const P = layoutOf(arch).count;
+        const data = dataset(arch, 150, rng);
+        const net = new JsNet(arch);
+
+        const points = Float32Array.from({ length: 6 * P }, () => rng.normal());
+        const expected = jsKernel.losses(arch, data, points, 6);
+        const got = simdKernel.losses(arch, data, points, 6);
+        got.forEach((v, k) => expect(Math.abs(v - expected[k])).toBeLessThan(1e-5 * Math.max(1, expected[k])));
+
+        // 70 rows: more than one 64-sample chunk, with repeats.
+        const idx = Int32Array.from({ length: 70 }, () => rng.int(data.n));
+        const p = points.slice(0, P);
+        const reference = new Float64Array(P);
+        net.evaluate(p, 0, data, idx, 0, idx.length, reference);
+        const grad = await simdGradient(arch, data, p, idx);
+        const scale = Math.max(...reference.map(Math.abs));
+        expect(scale).toBeGreaterThan(1e-3);
+        expect(maxAbsDiff(grad, reference)).toBeLessThan(1e-5 * Math.max(1, scale));
+      });
+    }
+  }
+
+  it('a deep, wide and ragged network (8 hidden layers, widths 1 to 37, mixed activations)', async () => {
+    const rng = new Rng(11, 'deep');
+    const arch: Architecture = {
+      sizes: [2, 37, 1, 9, 16, 4, 7, 2, 13, 1],
+      activations: ['tanh', 'relu', 'sigmoid', 'linear', 'tanh', 'relu', 'sigmoid', 'tanh'],
+      output: 'linear',
+      loss: 'l2',
+    };
+    const P = layoutOf(arch).count;
+    const data = dataset(arch, 40, rng);
+    const p = Float32Array.from({ length: P }, () => rng.normal() * 0.8);
+    const idx = Int32Array.from({ length: 40 }, (_, i) => i);
+    const reference = new Float64Array(P);
+    const expectedLoss = new JsNet(arch).evaluate(p, 0, data, idx, 0, 40, reference);
+    expect(Math.abs(simdKernel.losses(arch, data, p, 1)[0] - expectedLoss)).toBeLessThan(1e-5 * Math.max(1, expectedLoss));
+    const grad = await simdGradient(arch, data, p, idx);
+    expect(maxAbsDiff(grad, reference)).toBeLessThan(1e-5 * Math.max(1, ...reference.map(Math.abs)));
+  });
+
+  it('a new dataset for the same architecture replaces the one the kernel kept', () => {
+    const rng = new Rng(5, 'data');
+    const arch: Architecture = { sizes: [1, 6, 1], activations: ['tanh'], output: 'linear', loss: 'l2' };
+    const p = Float32Array.from({ length: layoutOf(arch).count }, () => rng.normal());
+    for (const n of [30, 300, 7]) {
+      const data = dataset(arch, n, rng);
+      expect(simdKernel.losses(arch, data, p, 1)[0]).toBeCloseTo(jsKernel.losses(arch, data, p, 1)[0], 5);
+    }
+  });
+});
+
+describe('simd kernel: trajectories against the js kernel', () => {
+  const expectSame = (a: Awaited<ReturnType<typeof trainBatch>>[number], b: typeof a, tol = 1e-4) => {
+    expect(Array.from(b.loss.steps)).toEqual(Array.from(a.loss.steps));
+    a.loss.values.forEach((v, k) => expect(Math.abs(b.loss.values[k] - v)).toBeLessThanOrEqual(tol * Math.max(Math.abs(v), 1e-2)));
+    expect(maxAbsDiff(a.final, b.final)).toBeLessThan(tol);
+    expect(b.status).toBe(a.status);
+  };
+
+  for (const kind of OPTIMIZERS) {
+    it(`${kind}: 1→2→1 relu on the hinge at batch 3, and 2→6→5→1 tanh nll on the circle at batch 10`, async () => {
+      const hinge = singleRunBatch({ optimizer: { kind }, steps: 150, data: { target: { kind: 'hinge' }, n: 60 } }, 10);
+      const [a] = await trainBatch(jsKernel, hinge);
+      const [b] = await trainBatch(simdKernel, hinge);
+      expect(a.loss.values[a.loss.values.length - 1]).toBeLessThan(a.loss.values[0]);
+      expectSame(a, b);
+      const circle = singleRunBatch(
+        {
+          optimizer: { kind, lr: 0.01 },
+          steps: 120,
+          batchSize: 10,
+          data: { target: { kind: 'circle' }, n: 80 },
+          model: { hidden: [6, 5], activation: 'tanh', output: 'sigmoid' },
+          loss: 'nll',
+        },
+        10,
+      );
+      const [c] = await trainBatch(jsKernel, circle);
+      const [d] = await trainBatch(simdKernel, circle);
+      expect(c.loss.values[c.loss.values.length - 1]).toBeLessThan(c.loss.values[0]);
+      expectSame(c, d);
+    });
+  }
+
+  it('each run of a batch is bit-identical to the same run alone, and full batches work', async () => {
+    const base = singleRunBatch({ model: { hidden: [7] }, optimizer: { kind: 'adam' }, steps: 80, data: { target: { kind: 'sine' }, n: 50, noise: 0.1 } }, 8);
+    const runs = [0.01, 0.03, 0.002].map((lr, k) => ({ ...base.runs[0], seed: k + 1, hyper: hyperOf({ kind: 'adam', lr, beta1: 0.9, beta2: 0.99, eps: 1e-8 }) }));
+    for (const batchSize of [3, 50]) {
+      const spec: BatchSpec = { ...base, batchSize, runs };
+      const together = await trainBatch(simdKernel, spec);
+      for (let r = 0; r < runs.length; r++) {
+        const [alone] = await trainBatch(simdKernel, { ...spec, runs: [runs[r]] });
+        expect(Array.from(together[r].final)).toEqual(Array.from(alone.final));
+        expect(Array.from(together[r].loss.values)).toEqual(Array.from(alone.loss.values));
+      }
+      expect(maxAbsDiff(together[0].final, together[1].final)).toBeGreaterThan(1e-3);
+    }
+  });
+
+  it('a run that blows up is marked diverged at the same step as on the js kernel', async () => {
+    const spec = singleRunBatch({ model: { hidden: [4, 4] }, optimizer: { kind: 'sgd', lr: 40 }, steps: 200, data: { target: { kind: 'hinge' }, n: 40 } }, 1);
+    const [a] = await trainBatch(jsKernel, spec);
+    const [b] = await trainBatch(simdKernel, spec);
+    expect(a.status).toBe('diverged');
+    expect(b.status).toBe('diverged');
+    expect(b.stepsDone).toBe(a.stepsDone);
+  });
+});
+
+describe('simd kernel bytes', () => {
+  it('main/engine/wasm/mlp.wasm.ts is mlp.c compiled by clang (run npm run build:wasm after editing the .c)', async () => {
+    const { compileC, moduleSource } = await import('../scripts/build-wasm.mjs');
+    const dir = new URL('../main/engine/wasm/', import.meta.url);
+    const bytes = compileC(new URL('mlp.c', dir).pathname);
+    expect(readFileSync(new URL('mlp.wasm.ts', dir), 'utf8')).toBe(moduleSource('mlp.c', bytes));
+  });
+});
