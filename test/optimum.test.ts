@@ -5,6 +5,7 @@ import { jsKernel } from '../main/engine/jsKernel.js';
 import { JsNet } from '../main/engine/jsNet.js';
 import { architectureOf, layoutOf } from '../main/engine/model.js';
 import { bestFoundOptimum, exactOptimum, exactOptimumBlocker } from '../main/engine/optimum.js';
+import { trainBatch } from '../main/engine/train.js';
 import { optimum, run } from '../main/lab/lab.js';
 import { config, maxAbsDiff } from './helpers.js';
 
@@ -65,7 +66,7 @@ describe('best-found optimum', () => {
     const c = config({ data: { target: { kind: 'polynomial', coefficients: [0, 0, 1] }, n: 100 }, model: { hidden: [8] }, steps: 500 });
     const arch = architectureOf(c);
     const data = makeDataset(c);
-    const found = await bestFoundOptimum(c, arch, data, jsKernel, { restarts: 4, steps: 800 });
+    const found = await bestFoundOptimum(c, arch, data, (spec, o) => trainBatch(jsKernel, spec, o), { restarts: 4, steps: 800 });
     expect(found.kind).toBe('best-found');
     expect(found.loss).toBeCloseTo(jsKernel.losses(arch, data, found.params, 1)[0], 10);
     // Better than the mean predictor (the variance of x² on [−1, 1] is 4/45 ≈ 0.089).

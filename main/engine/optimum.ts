@@ -4,11 +4,10 @@
 import { isClassification, type ExperimentConfig } from '../../shared/config.js';
 import type { Dataset } from './data.js';
 import { initialParams } from './init.js';
-import type { Kernel } from './kernel.js';
 import { layoutOf, type Architecture } from './model.js';
 import { hyperOf } from './optimizers.js';
 import { Rng } from './prng.js';
-import { trainBatch } from './train.js';
+import type { BatchSpec, RunOutcome, TrainOptions } from './train.js';
 
 export type OptimumKind = 'exact' | 'best-found';
 
@@ -138,14 +137,21 @@ export interface BestFoundOptions {
 }
 
 /**
+ * Trains a batch of independent runs: `trainBatch` on one kernel, or the worker pool's, which splits
+ * the runs across its workers (each run's numbers do not depend on the others in its batch).
+ */
+export type BatchTrainer = (spec: BatchSpec, options: TrainOptions) => Promise<RunOutcome[]>;
+
+/**
  * The best of `restarts` full-batch Adam runs (lr 0.01, torch's default betas) from random inits
- * (He for relu, Xavier otherwise), trained together in one batch.
+ * (He for relu, Xavier otherwise), trained together in one batch. A cancelled search throws an
+ * AbortError rather than return the best of unfinished runs.
  */
 export async function bestFoundOptimum(
   config: ExperimentConfig,
   arch: Architecture,
   data: Dataset,
-  kernel: Kernel,
+  train: BatchTrainer,
   options: BestFoundOptions = {},
 ): Promise<Optimum> {
   const restarts = options.restarts ?? 8;
@@ -157,11 +163,11 @@ export async function bestFoundOptimum(
     const seed = rng.nextUint32();
     return { seed, data, hyper, init: initialParams(arch, { kind: initKind }, seed, data) };
   });
-  const outcomes = await trainBatch(
-    kernel,
+  const outcomes = await train(
     { arch, batchSize: data.n, steps, recordEvery: steps, snapshots: 2, runs },
     { signal: options.signal, onProgress: (p) => options.onProgress?.(p.step, p.steps) },
   );
+  if (options.signal?.aborted) throw new DOMException('the optimum search was cancelled', 'AbortError');
   let best = { loss: Infinity, params: outcomes[0].final };
   for (const o of outcomes) {
     const last = o.loss.values[o.loss.values.length - 1];

@@ -27,13 +27,31 @@ export interface CostSurface {
   span: number;
 }
 
-export interface SurfaceRequest {
-  kernel: Kernel;
-  arch: Architecture;
-  data: Dataset;
+/** The plane c + α·d1 + β·d2 a surface is drawn on. */
+export interface Plane {
   center: Float32Array;
   d1: Float64Array;
   d2: Float64Array;
+}
+
+/**
+ * J at the plane points (alpha[k], beta[k]): computed in this thread by `inThread`, or elsewhere (the
+ * worker pool). Several calls may be in flight at once when the surface asks for `concurrency` > 1.
+ */
+export type PlaneEvaluator = (plane: Plane, alpha: Float64Array, beta: Float64Array) => Promise<Float64Array>;
+
+/** Where the losses are computed: by an evaluator, or by a kernel in this thread. */
+export type SurfaceEvaluation =
+  | {
+      evaluate: PlaneEvaluator;
+      /** Chunks of the grid evaluated at once (the pool's size). */
+      concurrency?: number;
+    }
+  | { kernel: Kernel; arch: Architecture; data: Dataset };
+
+export type SurfaceRequest = Plane & SurfaceEvaluation & SurfaceGrid;
+
+interface SurfaceGrid {
   res: number;
   /** Half-width of the square grid, or 'auto': fit the markers and trajectory with a 25% margin. */
   span: number | 'auto';
@@ -44,8 +62,16 @@ export interface SurfaceRequest {
   signal?: AbortSignal;
 }
 
-/** Grid points evaluated per kernel call; bounds memory at GRID_CHUNK·P floats. */
+/** Grid points evaluated per kernel call at most; bounds memory at GRID_CHUNK·P floats. */
 const GRID_CHUNK = 4096;
+
+/**
+ * Grid points per chunk: about 16 chunks, so a pool of workers shares the grid evenly. It depends on
+ * the grid alone, never on the pool, so every split makes the same kernel calls as one worker would.
+ */
+export function gridChunk(total: number): number {
+  return Math.min(GRID_CHUNK, Math.max(64, Math.ceil(total / 16)));
+}
 
 export function linspace(lo: number, hi: number, count: number): Float64Array {
   return Float64Array.from({ length: count }, (_, i) => (count === 1 ? (lo + hi) / 2 : lo + ((hi - lo) * i) / (count - 1)));
@@ -68,17 +94,63 @@ function project(theta: ArrayLike<number>, center: Float32Array, d1: Float64Arra
   return { alpha, beta, offPlane: norm(v) };
 }
 
-/** Writes c + α·d1 + β·d2 into `out` at row `k`. */
-function planePoint(out: Float32Array, k: number, c: Float32Array, d1: Float64Array, d2: Float64Array, alpha: number, beta: number): void {
+/** J at each plane point c + alpha[k]·d1 + beta[k]·d2, in one kernel call. */
+export function planeLosses(kernel: Kernel, arch: Architecture, data: Dataset, plane: Plane, alpha: Float64Array, beta: Float64Array): Float64Array {
+  const { center: c, d1, d2 } = plane;
   const P = c.length;
-  for (let i = 0; i < P; i++) out[k * P + i] = c[i] + alpha * d1[i] + beta * d2[i];
+  const count = alpha.length;
+  const pts = new Float32Array(count * P);
+  for (let k = 0; k < count; k++) {
+    for (let i = 0; i < P; i++) pts[k * P + i] = c[i] + alpha[k] * d1[i] + beta[k] * d2[i];
+  }
+  return kernel.losses(arch, data, pts, count);
 }
 
-function lossesOnPlane(req: SurfaceRequest, coords: { alpha: number; beta: number }[]): Float64Array {
-  const P = req.center.length;
-  const pts = new Float32Array(coords.length * P);
-  coords.forEach(({ alpha, beta }, k) => planePoint(pts, k, req.center, req.d1, req.d2, alpha, beta));
-  return req.kernel.losses(req.arch, req.data, pts, coords.length);
+/** Evaluates in this thread, yielding to the event loop before each chunk. */
+export function inThread(kernel: Kernel, arch: Architecture, data: Dataset): PlaneEvaluator {
+  return async (plane, alpha, beta) => {
+    await new Promise((resolve) => setImmediate(resolve));
+    return planeLosses(kernel, arch, data, plane, alpha, beta);
+  };
+}
+
+function aborted(): DOMException {
+  return new DOMException('the cost surface was cancelled', 'AbortError');
+}
+
+/** J over the res×res grid, row per β, chunk by chunk, `concurrency` chunks in flight. */
+async function gridLosses(req: SurfaceGrid, evaluate: PlaneEvaluator, concurrency: number, plane: Plane, alphas: Float64Array, betas: Float64Array): Promise<Float64Array> {
+  const { res } = req;
+  const total = res * res;
+  const size = gridChunk(total);
+  const loss = new Float64Array(total);
+  let next = 0;
+  let done = 0;
+  let failed = false;
+  const lane = async () => {
+    while (next < total && !failed) {
+      if (req.signal?.aborted) throw aborted();
+      const start = next;
+      const end = Math.min(start + size, total);
+      next = end;
+      const a = new Float64Array(end - start);
+      const b = new Float64Array(end - start);
+      for (let g = start; g < end; g++) {
+        a[g - start] = alphas[g % res];
+        b[g - start] = betas[Math.floor(g / res)];
+      }
+      try {
+        loss.set(await evaluate(plane, a, b), start);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+      done += end - start;
+      req.onProgress?.(done, total);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, lane));
+  return loss;
 }
 
 export async function costSurface(req: SurfaceRequest): Promise<CostSurface> {
@@ -102,29 +174,19 @@ export async function costSurface(req: SurfaceRequest): Promise<CostSurface> {
   }
   const alphas = linspace(-span, span, res);
   const betas = linspace(-span, span, res);
+  const plane = { center, d1, d2 };
+  const evaluate = 'evaluate' in req ? req.evaluate : inThread(req.kernel, req.arch, req.data);
+  const loss = await gridLosses(req, evaluate, 'evaluate' in req ? (req.concurrency ?? 1) : 1, plane, alphas, betas);
+  if (req.signal?.aborted) throw aborted();
 
-  const total = res * res;
-  const loss = new Float64Array(total);
-  const chunk = new Float32Array(Math.min(GRID_CHUNK, total) * P);
-  for (let start = 0; start < total; start += GRID_CHUNK) {
-    if (req.signal?.aborted) throw new DOMException('the cost surface was cancelled', 'AbortError');
-    const m = Math.min(GRID_CHUNK, total - start);
-    for (let k = 0; k < m; k++) {
-      const g = start + k;
-      planePoint(chunk, k, center, d1, d2, alphas[g % res], betas[Math.floor(g / res)]);
-    }
-    loss.set(req.kernel.losses(req.arch, req.data, chunk, m), start);
-    req.onProgress?.(start + m, total);
-    if (start + m < total) await new Promise((resolve) => setImmediate(resolve));
-  }
-
-  const trajLoss = lossesOnPlane(req, traj);
+  // The trajectory and the markers, projected onto the plane, in one call.
   const names = Object.keys(markerCoords) as MarkerName[];
-  const markerLoss = lossesOnPlane(req, names.map((n) => markerCoords[n] as { alpha: number; beta: number }));
+  const onPlane = [...traj, ...names.map((n) => markerCoords[n] as ReturnType<typeof project>)];
+  const pointLoss = await evaluate(plane, Float64Array.from(onPlane, (p) => p.alpha), Float64Array.from(onPlane, (p) => p.beta));
   const markers: CostSurface['markers'] = {};
   names.forEach((name, k) => {
     const { alpha, beta, offPlane } = markerCoords[name] as ReturnType<typeof project>;
-    markers[name] = { alpha, beta, loss: markerLoss[k], offPlane };
+    markers[name] = { alpha, beta, loss: pointLoss[K + k], offPlane };
   });
   return {
     alphas,
@@ -133,7 +195,7 @@ export async function costSurface(req: SurfaceRequest): Promise<CostSurface> {
     trajectory: {
       alpha: Float64Array.from(traj, (p) => p.alpha),
       beta: Float64Array.from(traj, (p) => p.beta),
-      loss: trajLoss,
+      loss: pointLoss.slice(0, K),
     },
     markers,
     span,
@@ -145,22 +207,12 @@ export interface Interpolation {
   loss: Float64Array;
 }
 
-/** J((1−t)·θa + t·θb) at `points` values of t evenly spaced over [tMin, tMax]. */
-export function interpolate(
-  kernel: Kernel,
-  arch: Architecture,
-  data: Dataset,
-  a: Float32Array,
-  b: Float32Array,
-  points = 101,
-  tMin = 0,
-  tMax = 1,
-): Interpolation {
+/** The parameter vectors (1−t)·θa + t·θb, one per value of t, laid end to end. */
+export function interpolationPoints(a: Float32Array, b: Float32Array, t: Float64Array): Float32Array {
   const P = a.length;
-  const t = linspace(tMin, tMax, points);
-  const pts = new Float32Array(points * P);
-  for (let k = 0; k < points; k++) {
+  const pts = new Float32Array(t.length * P);
+  for (let k = 0; k < t.length; k++) {
     for (let i = 0; i < P; i++) pts[k * P + i] = (1 - t[k]) * a[i] + t[k] * b[i];
   }
-  return { t, loss: kernel.losses(arch, data, pts, points) };
+  return pts;
 }

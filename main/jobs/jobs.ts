@@ -121,6 +121,8 @@ export class JobManager {
   private prepare(kind: JobKind, request: unknown, info: JobInfo): (job: Running) => Promise<void> {
     const signalOf = (job: Running) => job.controller.signal;
     const onProgress = (job: Running, phase: string) => (p: Progress) => this.progress(job, phase, p.step, p.steps, p.bestLoss);
+    // A surface or curve may first search for the optimum: the job names each phase as it comes.
+    const onPhase = (job: Running) => (p: Progress & { phase: string }) => this.progress(job, p.phase, p.step, p.steps, p.bestLoss);
     switch (kind) {
       case 'run': {
         const r = request as Request<'jobs.run'>;
@@ -137,10 +139,7 @@ export class JobManager {
         return async (job) => {
           job.info.experimentId = r.experimentId;
           // The run is read when the job starts: an earlier job may have stored its optimum since.
-          await experimentLandscape(this.store, r.experimentId, req, {
-            runIndex: r.run,
-            compute: (trained, request) => this.pool.landscape({ config: trained.config, request, trained }, { signal: signalOf(job), onProgress: onProgress(job, 'surface') }),
-          });
+          await experimentLandscape(this.store, r.experimentId, req, { runIndex: r.run, pool: this.pool, signal: signalOf(job), onProgress: onPhase(job) });
         };
       }
       case 'interpolate': {
@@ -148,7 +147,7 @@ export class JobManager {
         runOf(this.store, r.experimentId, r.run);
         return async (job) => {
           job.info.experimentId = r.experimentId;
-          await experimentInterpolation(this.store, r.experimentId, { from: r.from, to: r.to, points: r.points }, { runIndex: r.run, signal: signalOf(job) });
+          await experimentInterpolation(this.store, r.experimentId, { from: r.from, to: r.to, points: r.points }, { runIndex: r.run, pool: this.pool, signal: signalOf(job), onProgress: onPhase(job) });
         };
       }
       case 'sweep': {

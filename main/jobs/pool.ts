@@ -1,13 +1,20 @@
 // A pool of worker threads with one queue. Tasks wait for an idle worker; a batch of independent runs
-// can be split into one slice per worker, trained in parallel and returned in order.
+// can be split into one slice per worker, trained in parallel and returned in order, and a cost
+// surface's chunks go to whichever worker is free. Split work runs on one pinned kernel, so its numbers
+// are those of one worker doing it all.
 import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { InputError, type BackendChoice, type ExperimentConfig, type KernelChoice } from '../../shared/config.js';
+import type { Dataset } from '../engine/data.js';
+import type { Kernel } from '../engine/kernel.js';
+import { workPerStep } from '../engine/kernels.js';
+import { layoutOf, type Architecture } from '../engine/model.js';
+import type { PlaneEvaluator } from '../engine/surface.js';
 import type { BatchSpec, Progress, RunOutcome, TrainOptions } from '../engine/train.js';
-import type { LandscapeResult } from '../lab/lab.js';
-import type { RunResult } from '../lab/runs.js';
-import type { FromWorker, Task, TaskResult, ToWorker } from './protocol.js';
+import { snapshotBudget } from '../lab/runs.js';
+import type { RunResult } from '../results.js';
+import type { FromWorker, KernelPin, ResolvedKernel, Task, TaskResult, ToWorker } from './protocol.js';
 
 /** Running from TypeScript sources (tests, tsx) the worker is the .ts file, loaded through tsx. */
 function spawnWorker(): Worker {
@@ -36,9 +43,12 @@ export class WorkerPool {
   private readonly idle: Worker[] = [];
   private readonly queue: Queued[] = [];
   private readonly active = new Map<number, Queued>();
+  /** Tasks each worker has started: shows whether split work reached every worker. */
+  readonly tasksStarted: number[];
   private nextId = 1;
 
   constructor(readonly size = availableParallelism()) {
+    this.tasksStarted = new Array<number>(size).fill(0);
     for (let k = 0; k < size; k++) {
       const worker = spawnWorker();
       worker.on('message', (m: FromWorker) => this.receive(worker, m));
@@ -84,6 +94,7 @@ export class WorkerPool {
       this.active.set(job.id, job);
       // A busy pool keeps the process alive; an idle one does not.
       worker.ref();
+      this.tasksStarted[this.workers.indexOf(worker)]++;
       worker.postMessage({ type: 'task', id: job.id, task: job.task } satisfies ToWorker);
     }
   }
@@ -116,43 +127,65 @@ export class WorkerPool {
     }
   }
 
+  private async result<T extends TaskResult['type']>(type: T, task: Task, options: TaskOptions): Promise<Extract<TaskResult, { type: T }>> {
+    const r = await this.submit(task, options);
+    if (r.type !== type) throw new Error(`a ${task.type} task answered ${r.type}`);
+    return r as Extract<TaskResult, { type: T }>;
+  }
+
+  /** Which kernel `kernel`/`backend` choose for `work` multiply-adds per step, loaded once on a worker. */
+  async resolveKernel(kernel: KernelChoice, backend: BackendChoice, work: number, options: TaskOptions = {}): Promise<ResolvedKernel> {
+    return (await this.result('kernel', { type: 'kernel', kernel, backend, work }, options)).kernel;
+  }
+
   /** Trains a batch split into one slice per worker; outcomes in the order of `spec.runs`. */
-  async trainBatch(spec: BatchSpec, options: TrainOptions & { kernel?: KernelChoice; backend?: BackendChoice } = {}): Promise<{ outcomes: RunOutcome[]; kernel: 'js' | 'tfjs'; backend: string }> {
+  async trainBatch(spec: BatchSpec, options: TrainOptions & { kernel?: KernelChoice; backend?: BackendChoice } = {}): Promise<{ outcomes: RunOutcome[]; kernel: Kernel['name']; backend: string }> {
     const R = spec.runs.length;
     const parts = Math.max(1, Math.min(this.size, R));
+    const choice = { kernel: options.kernel ?? 'js', backend: options.backend ?? 'auto' };
+    // `auto` chooses by the work of the whole batch, once, not by each slice's.
+    const pin: KernelPin = parts > 1 && choice.kernel === 'auto' ? (await this.resolveKernel(choice.kernel, choice.backend, workPerStep(spec.arch, R, spec.batchSize), options)).pin : choice;
+    const P = layoutOf(spec.arch).count;
     const steps = new Array<number>(parts).fill(0);
     const best = new Array<number | null>(parts).fill(null);
     const results = await Promise.all(
       Array.from({ length: parts }, (_, k) => {
         const runs = spec.runs.slice(Math.floor((k * R) / parts), Math.floor(((k + 1) * R) / parts));
-        return this.submit(
-          { type: 'train', spec: { ...spec, runs }, kernel: options.kernel ?? 'js', backend: options.backend ?? 'auto' },
-          {
-            signal: options.signal,
-            onProgress: (p) => {
-              steps[k] = p.step;
-              best[k] = p.bestLoss;
-              const known = best.filter((b): b is number => b !== null);
-              options.onProgress?.({ step: Math.min(...steps), steps: spec.steps, bestLoss: known.length ? Math.min(...known) : null });
-            },
+        const task: Task = { type: 'train', spec: { ...spec, runs }, ...pin, snapshotBudget: snapshotBudget(R, runs.length, P, options.snapshotBudget) };
+        return this.result('train', task, {
+          signal: options.signal,
+          onProgress: (p) => {
+            steps[k] = p.step;
+            best[k] = p.bestLoss;
+            const known = best.filter((b): b is number => b !== null);
+            options.onProgress?.({ step: Math.min(...steps), steps: spec.steps, bestLoss: known.length ? Math.min(...known) : null });
           },
-        );
+        });
       }),
     );
-    const trained = results as Extract<TaskResult, { type: 'train' }>[];
-    return { outcomes: trained.flatMap((r) => r.outcomes), kernel: trained[0].kernel, backend: trained[0].backend };
+    return { outcomes: results.flatMap((r) => r.outcomes), kernel: results[0].kernel, backend: results[0].backend };
   }
 
-  /** Trains a list of configs on one worker (batched where compatible). */
-  async runConfigs(configs: ExperimentConfig[], options: TaskOptions & { kernel?: KernelChoice; backend?: BackendChoice } = {}): Promise<RunResult[]> {
-    const r = (await this.submit({ type: 'runConfigs', configs, kernel: options.kernel, backend: options.backend }, options)) as Extract<TaskResult, { type: 'runConfigs' }>;
-    return r.results;
+  /**
+   * Trains a list of configs on one worker (batched where compatible). `batchRuns`: the size of the
+   * whole batch these configs are a part of, when the caller split one.
+   */
+  async runConfigs(configs: ExperimentConfig[], options: TaskOptions & { kernel?: KernelChoice; backend?: BackendChoice; batchRuns?: number } = {}): Promise<RunResult[]> {
+    const task: Task = { type: 'runConfigs', configs, kernel: options.kernel, backend: options.backend, batchRuns: options.batchRuns };
+    return (await this.result('runConfigs', task, options)).results;
   }
 
-  /** Computes a cost surface on one worker. */
-  async landscape(task: Omit<Extract<Task, { type: 'landscape' }>, 'type'>, options: TaskOptions = {}): Promise<LandscapeResult> {
-    const r = (await this.submit({ type: 'landscape', ...task }, options)) as Extract<TaskResult, { type: 'landscape' }>;
-    return r.surface;
+  /** Evaluates cost-surface chunks on whichever worker is free, all on the pinned kernel. */
+  planeEvaluator(pin: KernelPin, arch: Architecture, data: Dataset, options: TaskOptions = {}): PlaneEvaluator {
+    return async (plane, alpha, beta) => {
+      const task: Task = { type: 'planeLosses', pin, arch, data, plane: { center: plane.center, d1: plane.d1, d2: plane.d2 }, alpha, beta };
+      return (await this.result('losses', task, { signal: options.signal })).losses;
+    };
+  }
+
+  /** Full-data loss at `count` parameter vectors laid end to end in `points`, on one worker. */
+  async losses(pin: KernelPin, arch: Architecture, data: Dataset, points: Float32Array, count: number, options: TaskOptions = {}): Promise<Float64Array> {
+    return (await this.result('losses', { type: 'losses', pin, arch, data, points, count }, options)).losses;
   }
 
   async close(): Promise<void> {

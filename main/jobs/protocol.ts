@@ -1,18 +1,40 @@
 // Messages between the pool and its workers (structured-cloned; typed arrays are transferred back).
 import type { BackendChoice, ExperimentConfig, KernelChoice } from '../../shared/config.js';
+import type { Dataset } from '../engine/data.js';
+import type { Kernel } from '../engine/kernel.js';
+import type { Architecture } from '../engine/model.js';
+import type { Plane } from '../engine/surface.js';
 import type { BatchSpec, Progress, RunOutcome } from '../engine/train.js';
-import type { LandscapeRequest, LandscapeResult } from '../lab/lab.js';
-import type { RunResult } from '../lab/runs.js';
+import type { RunResult } from '../results.js';
+
+/**
+ * A kernel named so that every worker loads the same one: work split across workers must not let
+ * `auto` choose differently for each part.
+ */
+export interface KernelPin {
+  kernel: KernelChoice;
+  backend: BackendChoice;
+}
+
+/** A pinned kernel and what it resolved to. */
+export interface ResolvedKernel {
+  pin: KernelPin;
+  name: Kernel['name'];
+  backend: string;
+}
 
 export type Task =
-  | { type: 'train'; spec: BatchSpec; kernel: KernelChoice; backend: BackendChoice }
-  | { type: 'runConfigs'; configs: ExperimentConfig[]; kernel?: KernelChoice; backend?: BackendChoice }
-  | { type: 'landscape'; config: ExperimentConfig; request: LandscapeRequest; trained: RunResult; kernel?: KernelChoice; backend?: BackendChoice };
+  | { type: 'kernel'; kernel: KernelChoice; backend: BackendChoice; work: number }
+  | { type: 'train'; spec: BatchSpec; kernel: KernelChoice; backend: BackendChoice; snapshotBudget?: number }
+  | { type: 'runConfigs'; configs: ExperimentConfig[]; kernel?: KernelChoice; backend?: BackendChoice; batchRuns?: number }
+  | { type: 'planeLosses'; pin: KernelPin; arch: Architecture; data: Dataset; plane: Plane; alpha: Float64Array; beta: Float64Array }
+  | { type: 'losses'; pin: KernelPin; arch: Architecture; data: Dataset; points: Float32Array; count: number };
 
 export type TaskResult =
-  | { type: 'train'; outcomes: RunOutcome[]; kernel: 'js' | 'tfjs'; backend: string }
+  | { type: 'kernel'; kernel: ResolvedKernel }
+  | { type: 'train'; outcomes: RunOutcome[]; kernel: Kernel['name']; backend: string }
   | { type: 'runConfigs'; results: RunResult[] }
-  | { type: 'landscape'; surface: LandscapeResult };
+  | { type: 'losses'; losses: Float64Array };
 
 export type ToWorker = { type: 'task'; id: number; task: Task } | { type: 'cancel'; id: number };
 

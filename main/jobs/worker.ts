@@ -1,30 +1,43 @@
-// A pool worker: runs one task at a time (a slice of a batch, or a list of configs), reports
-// progress and obeys cancel.
+// A pool worker: runs one task at a time (a slice of a batch, a list of configs, a chunk of a cost
+// surface), reports progress and obeys cancel.
 import { parentPort } from 'node:worker_threads';
+import type { BackendChoice } from '../../shared/config.js';
 import { selectKernel, workPerStep } from '../engine/kernels.js';
+import { planeLosses } from '../engine/surface.js';
 import { trainBatch, type Progress } from '../engine/train.js';
-import { landscape } from '../lab/lab.js';
 import { runConfigs } from '../lab/runs.js';
-import type { FromWorker, Task, TaskResult, ToWorker } from './protocol.js';
+import type { FromWorker, KernelPin, Task, TaskResult, ToWorker } from './protocol.js';
 
 if (!parentPort) throw new Error('jobs/worker.ts runs only as a worker thread');
 const port = parentPort;
 const controllers = new Map<number, AbortController>();
 
+const load = (pin: KernelPin, work = 0) => selectKernel(pin.kernel, pin.backend, work);
+
 async function perform(id: number, task: Task, signal: AbortSignal): Promise<TaskResult> {
   const onProgress = (progress: Progress) => port.postMessage({ type: 'progress', id, progress } satisfies FromWorker);
-  if (task.type === 'train') {
-    const { spec } = task;
-    const kernel = await selectKernel(task.kernel, task.backend, workPerStep(spec.arch, spec.runs.length, spec.batchSize));
-    const outcomes = await trainBatch(kernel, spec, { signal, onProgress });
-    return { type: 'train', outcomes, kernel: kernel.name, backend: kernel.backend };
+  switch (task.type) {
+    case 'kernel': {
+      const k = await load(task, task.work);
+      // Only tfjs has backends to choose from; naming the one it loaded keeps every worker on it.
+      const pin: KernelPin = { kernel: k.name, backend: k.name === 'tfjs' ? (k.backend as BackendChoice) : 'auto' };
+      return { type: 'kernel', kernel: { pin, name: k.name, backend: k.backend } };
+    }
+    case 'train': {
+      const { spec } = task;
+      const kernel = await selectKernel(task.kernel, task.backend, workPerStep(spec.arch, spec.runs.length, spec.batchSize));
+      const outcomes = await trainBatch(kernel, spec, { signal, onProgress, snapshotBudget: task.snapshotBudget });
+      return { type: 'train', outcomes, kernel: kernel.name, backend: kernel.backend };
+    }
+    case 'planeLosses':
+      return { type: 'losses', losses: planeLosses(await load(task.pin), task.arch, task.data, task.plane, task.alpha, task.beta) };
+    case 'losses':
+      return { type: 'losses', losses: (await load(task.pin)).losses(task.arch, task.data, task.points, task.count) };
+    case 'runConfigs': {
+      const results = await runConfigs(task.configs, { kernel: task.kernel, backend: task.backend, batchRuns: task.batchRuns, signal, onProgress });
+      return { type: 'runConfigs', results };
+    }
   }
-  if (task.type === 'landscape') {
-    const surface = await landscape(task.config, task.request, { kernel: task.kernel, backend: task.backend, signal, trained: task.trained, onProgress });
-    return { type: 'landscape', surface };
-  }
-  const results = await runConfigs(task.configs, { kernel: task.kernel, backend: task.backend, signal, onProgress });
-  return { type: 'runConfigs', results };
 }
 
 /** The buffers of every typed array in a result, to transfer instead of copy. */

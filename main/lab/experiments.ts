@@ -4,7 +4,8 @@ import { InputError, inputSize, type ExperimentConfig } from '../../shared/confi
 import type { MarkerName } from '../engine/surface.js';
 import type { ExperimentStatus, ExperimentStore, StoredRun } from '../store/experiments.js';
 import { APP_VERSION } from '../version.js';
-import { interpolation, landscape, optimum, type FoundOptimum, type InterpolationResult, type LandscapeRequest, type LandscapeResult } from './lab.js';
+import type { FoundOptimum, InterpolationResult, LandscapeRequest, LandscapeResult } from '../results.js';
+import { interpolation, landscape, optimum } from './lab.js';
 import { runConfigs, type JobOptions, type RunResult } from './runs.js';
 
 export function defaultName(c: ExperimentConfig): string {
@@ -102,18 +103,16 @@ export async function reproduce(
 
 /**
  * A cost surface around one of an experiment's runs, from its stored trajectory; stored with it (and
- * the optimum, when it had to be searched for, with the run). `compute` is where it is computed: in
- * this thread unless the caller passes the worker pool's.
+ * the optimum, when it had to be searched for, with the run). Computed on `options.pool` when given.
  */
 export async function experimentLandscape(
   store: ExperimentStore,
   id: number,
   req: LandscapeRequest,
-  options: JobOptions & { runIndex?: number; compute?: (trained: StoredRun, req: LandscapeRequest, o: JobOptions) => Promise<LandscapeResult> } = {},
+  options: JobOptions & { runIndex?: number } = {},
 ): Promise<LandscapeResult & { surfaceId: number }> {
   const trained = runOf(store, id, options.runIndex ?? 0);
-  const compute = options.compute ?? ((t: StoredRun, r: LandscapeRequest, o: JobOptions) => landscape(t.config, r, { ...o, trained: t }));
-  const surface = await compute(trained, req, options);
+  const surface = await landscape(trained.config, req, { ...options, trained });
   keepOptimum(store, id, trained, surface.optimum);
   const surfaceId = store.addSurface(id, trained.index, surface);
   return { ...surface, surfaceId };

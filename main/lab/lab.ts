@@ -12,30 +12,58 @@ import {
   type AxesSpec,
 } from '../engine/directions.js';
 import { makeDataset, type Dataset } from '../engine/data.js';
-import type { Kernel } from '../engine/kernel.js';
-import { architectureOf, layoutOf } from '../engine/model.js';
-import { bestFoundOptimum, exactOptimum, exactOptimumBlocker, type Optimum } from '../engine/optimum.js';
+import { workPerStep } from '../engine/kernels.js';
+import { architectureOf, layoutOf, type Architecture } from '../engine/model.js';
+import { bestFoundOptimum, exactOptimum, exactOptimumBlocker, type BatchTrainer } from '../engine/optimum.js';
 import { Rng } from '../engine/prng.js';
-import { costSurface, interpolate, MARKERS, type CostSurface, type Interpolation, type MarkerName } from '../engine/surface.js';
+import { costSurface, inThread, interpolationPoints, linspace, MARKERS, type MarkerName, type PlaneEvaluator } from '../engine/surface.js';
+import { trainBatch, type Progress } from '../engine/train.js';
+import type { FoundOptimum, InterpolationResult, LandscapeRequest, LandscapeResult, OptimumResult } from '../results.js';
 import { EXACT_METHOD, kernelFor, runConfigs, type JobOptions, type RunResult } from './runs.js';
 
 export type { JobOptions, KernelOptions, RunResult } from './runs.js';
+export type { FoundOptimum, InterpolationResult, LandscapeRequest, LandscapeResult, OptimumResult } from '../results.js';
 
-/** Trains one config. */
+/** Trains one config (on a worker when given the pool). */
 export async function run(config: ExperimentConfig, options: JobOptions = {}): Promise<RunResult> {
-  const [result] = await runConfigs([config], options);
+  const { pool, ...rest } = options;
+  const onProgress = (p: Progress) => options.onProgress?.({ ...p, phase: 'training' });
+  const [result] = pool ? await pool.runConfigs([config], { ...rest, onProgress }) : await runConfigs([config], rest);
   return result;
 }
 
-export interface OptimumResult extends Optimum {
-  kernel: Kernel['name'];
-  backend: string;
-  layout: readonly string[];
+/**
+ * What computes `count` evaluations at once of a config's network: the pool (on one kernel every
+ * worker loads, chosen once for the whole work) or a kernel in this thread.
+ */
+async function computeFor(config: ExperimentConfig, arch: Architecture, count: number, batchSize: number, options: JobOptions) {
+  const { pool } = options;
+  if (pool) {
+    const k = await pool.resolveKernel(options.kernel ?? config.kernel, options.backend ?? config.backend, workPerStep(arch, count, batchSize), { signal: options.signal });
+    const at = { signal: options.signal };
+    return {
+      name: k.name,
+      backend: k.backend,
+      evaluator: (data: Dataset): PlaneEvaluator => pool.planeEvaluator(k.pin, arch, data, at),
+      losses: (data: Dataset, points: Float32Array, n: number) => pool.losses(k.pin, arch, data, points, n, at),
+      train: (async (spec, o) => (await pool.trainBatch(spec, { ...o, ...k.pin })).outcomes) as BatchTrainer,
+      concurrency: pool.size,
+    };
+  }
+  const kernel = await kernelFor(config, arch, count, batchSize, options);
+  return {
+    name: kernel.name,
+    backend: kernel.backend,
+    evaluator: (data: Dataset) => inThread(kernel, arch, data),
+    losses: async (data: Dataset, points: Float32Array, n: number) => kernel.losses(arch, data, points, n),
+    train: ((spec, o) => trainBatch(kernel, spec, o)) as BatchTrainer,
+    concurrency: 1,
+  };
 }
 
 /**
  * The global optimum of a config: exact where the closed form applies (aligned to `reference`, the
- * trained parameters, when given), else the best of restarts.
+ * trained parameters, when given), else the best of restarts (split across the pool's workers).
  */
 export async function optimum(
   config: ExperimentConfig,
@@ -44,18 +72,19 @@ export async function optimum(
   const data = options.data ?? makeDataset(config);
   const arch = architectureOf(config, data.dIn);
   const restarts = options.restarts ?? 8;
-  const kernel = await kernelFor(config, arch, restarts, data.n, options);
+  const compute = await computeFor(config, arch, restarts, data.n, options);
   const layout = layoutOf(arch).names;
   const exact = exactOptimum(config, arch, options.reference);
   if (exact) {
-    return { kind: 'exact', params: exact, loss: kernel.losses(arch, data, exact, 1)[0], method: EXACT_METHOD, kernel: kernel.name, backend: kernel.backend, layout };
+    const [loss] = await compute.losses(data, exact, 1);
+    return { kind: 'exact', params: exact, loss, method: EXACT_METHOD, kernel: compute.name, backend: compute.backend, layout };
   }
-  const found = await bestFoundOptimum(config, arch, data, kernel, {
+  const found = await bestFoundOptimum(config, arch, data, compute.train, {
     restarts,
     signal: options.signal,
     onProgress: (step, steps) => options.onProgress?.({ step, steps, bestLoss: null, phase: 'optimum' }),
   });
-  return { ...found, method: `${found.method}; ${exactOptimumBlocker(config)}`, kernel: kernel.name, backend: kernel.backend, layout };
+  return { ...found, method: `${found.method}; ${exactOptimumBlocker(config)}`, kernel: compute.name, backend: compute.backend, layout };
 }
 
 /**
@@ -72,38 +101,6 @@ async function threePoints(config: ExperimentConfig, options: JobOptions & { tra
     : await optimum(config, { ...options, data, reference: trained.params.final });
   const points: Record<MarkerName, Float32Array> = { init: trained.params.init, trained: trained.params.final, optimum: opt.params };
   return { trained, data, arch, points, optimumKind: opt.kind, optimum: { params: opt.params, kind: opt.kind, loss: opt.loss, method: opt.method } };
-}
-
-/** The optimum a surface or curve was drawn with: to be stored with the run when it was searched for. */
-export interface FoundOptimum {
-  params: Float32Array;
-  kind: Optimum['kind'];
-  loss: number;
-  method: string;
-}
-
-export interface LandscapeRequest {
-  center: MarkerName;
-  axes: string;
-  res: number;
-  span: number | 'auto';
-}
-
-export interface LandscapeResult extends CostSurface {
-  kernel: Kernel['name'];
-  backend: string;
-  center: MarkerName;
-  axes: AxesSpec;
-  /** What each axis means: parameter names or direction names. */
-  axisLabels: [string, string];
-  centerParams: Float32Array;
-  d1: Float64Array;
-  d2: Float64Array;
-  optimumKind: Optimum['kind'];
-  /** Set when computed (not stored with the surface: the run keeps it). */
-  optimum?: FoundOptimum;
-  /** For pca axes, the share of the trajectory's variance along d1 and d2. */
-  explained?: [number, number];
 }
 
 export function checkLandscapeRequest(req: LandscapeRequest, config: ExperimentConfig): AxesSpec {
@@ -160,11 +157,10 @@ export async function landscape(
       break;
     }
   }
-  const kernel = await kernelFor(config, arch, Math.min(req.res * req.res, 4096), data.n, options);
+  const compute = await computeFor(config, arch, Math.min(req.res * req.res, 4096), data.n, options);
   const surface = await costSurface({
-    kernel,
-    arch,
-    data,
+    evaluate: compute.evaluator(data),
+    concurrency: compute.concurrency,
     center,
     d1,
     d2,
@@ -177,8 +173,8 @@ export async function landscape(
   });
   return {
     ...surface,
-    kernel: kernel.name,
-    backend: kernel.backend,
+    kernel: compute.name,
+    backend: compute.backend,
     center: req.center,
     axes,
     axisLabels,
@@ -189,14 +185,6 @@ export async function landscape(
     optimum: found,
     ...(explained ? { explained } : {}),
   };
-}
-
-export interface InterpolationResult extends Interpolation {
-  from: MarkerName;
-  to: MarkerName;
-  optimumKind: Optimum['kind'];
-  /** Set when computed (not stored with the curve: the run keeps it). */
-  optimum?: FoundOptimum;
 }
 
 /** J((1−t)·θ_from + t·θ_to) between two of init, trained and optimum. */
@@ -212,7 +200,8 @@ export async function interpolation(
     throw new InputError(`points: must be an integer from 2 to 10000 (got ${req.points})`);
   }
   const { data, arch, points, optimumKind, optimum: found } = await threePoints(config, options);
-  const kernel = await kernelFor(config, arch, req.points, data.n, options);
-  const curve = interpolate(kernel, arch, data, points[req.from], points[req.to], req.points, req.tMin ?? 0, req.tMax ?? 1);
-  return { ...curve, from: req.from, to: req.to, optimumKind, optimum: found };
+  const compute = await computeFor(config, arch, req.points, data.n, options);
+  const t = linspace(req.tMin ?? 0, req.tMax ?? 1, req.points);
+  const loss = await compute.losses(data, interpolationPoints(points[req.from], points[req.to], t), req.points);
+  return { t, loss, from: req.from, to: req.to, optimumKind, optimum: found };
 }

@@ -1,7 +1,6 @@
 // Turning configs into finished runs: data, init, kernel, batched training, exact optimum and
 // diagnostics. Runs whose configs can share a batch train together. Pure orchestration of the engine,
 // so worker threads can run it too.
-import type { RunData } from '../../shared/api.js';
 import type { BackendChoice, ExperimentConfig, KernelChoice } from '../../shared/config.js';
 import { splitDataset, type Dataset } from '../engine/data.js';
 import { diagnose } from '../engine/diagnostics.js';
@@ -12,6 +11,8 @@ import { architectureKey, architectureOf, layoutOf, type Architecture } from '..
 import { exactOptimum } from '../engine/optimum.js';
 import { hyperOf } from '../engine/optimizers.js';
 import { defaultRecordEvery, trainBatch, type Progress } from '../engine/train.js';
+import type { WorkerPool } from '../jobs/pool.js';
+import type { RunResult } from '../results.js';
 import { scoresOf } from './boundary.js';
 
 export interface KernelOptions {
@@ -23,10 +24,23 @@ export interface KernelOptions {
 export interface JobOptions extends KernelOptions {
   onProgress?: (p: Progress & { phase: string }) => void;
   signal?: AbortSignal;
+  /** Where the heavy work runs, split across its workers; without one, in this thread. */
+  pool?: WorkerPool;
 }
 
-/** A finished run: the shape shared with the renderer (shared/api.ts). */
-export type RunResult = RunData;
+export type { RunResult };
+
+/** Float32 values of snapshots a batch may hold, over all its runs (as trainBatch's default). */
+const SNAPSHOT_BUDGET = 1 << 25;
+
+/**
+ * The snapshot budget for `part` runs of a batch of `whole`: trainBatch gives each run
+ * floor(budget / (runs·P)) snapshots, so a slice of a split batch gets the budget that keeps that
+ * count what the whole batch would have had.
+ */
+export function snapshotBudget(whole: number, part: number, P: number, budget = SNAPSHOT_BUDGET): number {
+  return Math.floor(budget / (whole * P)) * part * P;
+}
 
 interface Prepared {
   config: ExperimentConfig;
@@ -59,8 +73,11 @@ function batchKey(p: Prepared): string {
   return [architectureKey(p.arch), p.data.n, c.batchSize, c.steps, recordEveryOf(c), c.record.snapshots, c.optimizer.kind, c.kernel, c.backend].join('|');
 }
 
-/** Trains every config (batched where they are compatible) and returns one result per config, in order. */
-export async function runConfigs(configs: readonly ExperimentConfig[], options: JobOptions = {}): Promise<RunResult[]> {
+/**
+ * Trains every config (batched where they are compatible) and returns one result per config, in order.
+ * `batchRuns`: when these configs are one slice of a larger batch split across workers, its size.
+ */
+export async function runConfigs(configs: readonly ExperimentConfig[], options: JobOptions & { batchRuns?: number } = {}): Promise<RunResult[]> {
   const prepared = configs.map(prepare);
   const groups = new Map<string, number[]>();
   prepared.forEach((p, k) => {
@@ -83,7 +100,11 @@ export async function runConfigs(configs: readonly ExperimentConfig[], options: 
         snapshots: c.record.snapshots,
         runs: members.map((k) => ({ seed: prepared[k].config.seed, data: prepared[k].data, init: prepared[k].init, hyper: hyperOf(prepared[k].config.optimizer) })),
       },
-      { signal: options.signal, onProgress: (p) => options.onProgress?.({ ...p, phase: 'training' }) },
+      {
+        signal: options.signal,
+        snapshotBudget: snapshotBudget(options.batchRuns ?? members.length, members.length, layoutOf(first.arch).count),
+        onProgress: (p) => options.onProgress?.({ ...p, phase: 'training' }),
+      },
     );
     const seconds = (performance.now() - started) / 1000 / members.length;
     members.forEach((k, m) => {

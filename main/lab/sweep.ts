@@ -1,18 +1,18 @@
-// Sweeps: every cell × seed of a grid, trained on the worker pool (one cell's seeds batched per task)
-// and stored run by run as cells finish, so a crash loses only the cells in flight and `resume`
-// continues from what is stored.
+// Sweeps: every cell × seed of a grid, trained on the worker pool (one cell's seeds batched per task,
+// or split across the workers when there are fewer cells than workers) and stored run by run as tasks
+// finish, so a crash loses only the tasks in flight and `resume` continues from what is stored.
 import { InputError } from '../../shared/config.js';
 import { expandSweep, runConfig, type SweepCell, type SweepSpec } from '../../shared/sweep.js';
+import { workPerStep } from '../engine/kernels.js';
+import { architectureOf } from '../engine/model.js';
 import type { Progress } from '../engine/train.js';
-import type { WorkerPool } from '../jobs/pool.js';
 import type { ExperimentStatus, ExperimentStore } from '../store/experiments.js';
 import { APP_VERSION } from '../version.js';
 import { defaultName } from './experiments.js';
 import { runConfigs, type JobOptions, type RunResult } from './runs.js';
 
+/** With `pool`, cells train on its workers; without one they train in this thread, one after another. */
 export interface SweepOptions extends JobOptions {
-  /** Where cells train; without one they train in this thread, one after another. */
-  pool?: WorkerPool;
   onSweepProgress?: (p: { runsDone: number; runsTotal: number; cellsDone: number; cells: number }) => void;
 }
 
@@ -43,7 +43,7 @@ async function execute(store: ExperimentStore, id: number, spec: SweepSpec, cell
   const report = () => options.onSweepProgress?.({ runsDone, runsTotal, cellsDone, cells: cells.length });
   report();
 
-  const save = (cell: SweepCell, seedIndices: number[], results: RunResult[]) => {
+  const save = (cell: SweepCell, seedIndices: number[], results: RunResult[], cellFinished = true) => {
     results.forEach((result, k) => {
       if (result.status === 'cancelled') return;
       const seedIndex = seedIndices[k];
@@ -51,17 +51,37 @@ async function execute(store: ExperimentStore, id: number, spec: SweepSpec, cell
       runsDone++;
       runsNew++;
     });
-    cellsDone++;
+    if (cellFinished) cellsDone++;
     report();
   };
 
+  const onProgress = (p: Progress) => options.onProgress?.({ ...p, phase: 'sweep' });
+  // Fewer cells than workers: each cell's seeds are split so that every worker trains.
+  const parts = options.pool && pending.length < options.pool.size ? Math.ceil(options.pool.size / pending.length) : 1;
+
   const train = async ({ cell, seedIndices }: (typeof pending)[number]) => {
     const configs = seedIndices.map((s) => runConfig(cell, s));
-    const onProgress = (p: Progress) => options.onProgress?.({ ...p, phase: 'sweep' });
-    const results = options.pool
-      ? await options.pool.runConfigs(configs, { kernel: options.kernel, backend: options.backend, signal: options.signal, onProgress })
-      : await runConfigs(configs, { ...options, onProgress });
-    save(cell, seedIndices, results);
+    const { pool } = options;
+    if (!pool) return save(cell, seedIndices, await runConfigs(configs, { ...options, onProgress }));
+    const count = Math.min(parts, seedIndices.length);
+    if (count === 1) {
+      return save(cell, seedIndices, await pool.runConfigs(configs, { kernel: options.kernel, backend: options.backend, signal: options.signal, onProgress }));
+    }
+    // Each part trains as a slice of the cell's batch: on the kernel the whole batch would choose, with
+    // its snapshot budget, so the runs are those of one worker training the cell.
+    const c = cell.config;
+    const k = await pool.resolveKernel(options.kernel ?? c.kernel, options.backend ?? c.backend, workPerStep(architectureOf(c), configs.length, c.batchSize), { signal: options.signal });
+    let left = count;
+    // Every part settles before the cell does, so none stores runs after the sweep has finished.
+    const settled = await Promise.allSettled(
+      Array.from({ length: count }, async (_, j) => {
+        const [from, to] = [Math.floor((j * configs.length) / count), Math.floor(((j + 1) * configs.length) / count)];
+        const results = await pool.runConfigs(configs.slice(from, to), { ...k.pin, batchRuns: configs.length, signal: options.signal, onProgress });
+        save(cell, seedIndices.slice(from, to), results, --left === 0);
+      }),
+    );
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   };
 
   try {

@@ -1,0 +1,138 @@
+// Every core on every long job: a surface's grid, a sweep cell's seeds and the best-found optimum's
+// restarts split across real worker threads give exactly the numbers of one worker (or this thread).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../shared/config.js';
+import { gridChunk } from '../main/engine/surface.js';
+import { WorkerPool } from '../main/jobs/pool.js';
+import { interpolation, landscape, optimum, run } from '../main/lab/lab.js';
+import { snapshotBudget } from '../main/lab/runs.js';
+import { runSweep } from '../main/lab/sweep.js';
+import { openStore, type ExperimentStore } from '../main/store/index.js';
+
+let one: WorkerPool;
+let two: WorkerPool;
+beforeAll(() => {
+  one = new WorkerPool(1);
+  two = new WorkerPool(2);
+});
+afterAll(async () => {
+  await one.close();
+  await two.close();
+});
+
+/** A small 2-D classification net: no closed-form optimum, so every surface searches for one. */
+const circle = parseConfig({
+  data: { target: { kind: 'circle' }, n: 60 },
+  model: { hidden: [6], activation: 'tanh', output: 'sigmoid' },
+  loss: 'nll',
+  batchSize: 8,
+  steps: 200,
+  seed: 7,
+});
+
+function tempStore(name: string): ExperimentStore {
+  return openStore(join(mkdtempSync(join(tmpdir(), `lab-${name}-`)), 'lab.sqlite'));
+}
+
+const bits = (a: ArrayLike<number>) => Array.from(a);
+
+describe('a cost surface split across the pool', () => {
+  it('has the numbers of one worker and of this thread, trajectory, markers and optimum included', async () => {
+    const trained = await run(circle, { kernel: 'js' });
+    const req = { center: 'trained' as const, axes: 'plane', res: 23, span: 'auto' as const };
+    const here = await landscape(circle, req, { trained, kernel: 'js' });
+    const before = [...two.tasksStarted];
+    const [a, b] = await Promise.all([landscape(circle, req, { trained, kernel: 'js', pool: one }), landscape(circle, req, { trained, kernel: 'js', pool: two })]);
+    expect(two.tasksStarted.every((n, k) => n - before[k] >= 4)).toBe(true);
+    // 23² = 529 points in chunks of 64: nine chunks, shared by both workers.
+    expect(gridChunk(529)).toBe(64);
+    for (const s of [a, b]) {
+      expect(s.loss.length).toBe(529);
+      expect(bits(s.loss)).toEqual(bits(here.loss));
+      expect(bits(s.trajectory.loss)).toEqual(bits(here.trajectory.loss));
+      expect(s.markers).toEqual(here.markers);
+      expect(bits(s.optimum!.params)).toEqual(bits(here.optimum!.params));
+      expect(s.optimum!.kind).toBe('best-found');
+      expect(s.kernel).toBe('js');
+    }
+    // On `auto`, the kernel is chosen once for the whole grid, so a split cannot mix kernels.
+    const [c, d] = await Promise.all([landscape(circle, req, { trained, pool: one }), landscape(circle, req, { trained, pool: two })]);
+    expect(bits(d.loss)).toEqual(bits(c.loss));
+    expect(d.kernel).toBe(c.kernel);
+  });
+
+  it('a curve on the pool has the numbers of this thread', async () => {
+    const trained = await run(circle, { kernel: 'js' });
+    const req = { from: 'init' as const, to: 'trained' as const, points: 17 };
+    const here = await interpolation(circle, req, { trained, kernel: 'js' });
+    const there = await interpolation(circle, req, { trained, kernel: 'js', pool: two });
+    expect(bits(there.loss)).toEqual(bits(here.loss));
+    expect(bits(there.t)).toEqual(bits(here.t));
+  });
+
+  it('a cancelled surface stops with an AbortError', async () => {
+    const trained = await run(circle, { kernel: 'js' });
+    const controller = new AbortController();
+    const pending = landscape(circle, { center: 'trained', axes: 'plane', res: 200, span: 1 }, { trained, pool: two, signal: controller.signal, onProgress: () => controller.abort() });
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+describe('the best-found optimum split across the pool', () => {
+  it('finds the same parameters as one batch in this thread, and reports its progress', async () => {
+    const here = await optimum(circle, { kernel: 'js', restarts: 5 });
+    const phases = new Set<string>();
+    const there = await optimum(circle, { kernel: 'js', pool: two, restarts: 5, onProgress: (p) => phases.add(p.phase) });
+    expect(there.kind).toBe('best-found');
+    expect(there.loss).toBe(here.loss);
+    expect(bits(there.params)).toEqual(bits(here.params));
+    expect([...phases]).toEqual(['optimum']);
+  });
+
+  it('a cancelled search throws instead of returning unfinished restarts', async () => {
+    const controller = new AbortController();
+    const pending = optimum({ ...circle, steps: 400_000 }, { pool: two, signal: controller.signal, onProgress: () => controller.abort() });
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+describe('a sweep cell split across the pool', () => {
+  const spec = { base: { data: { target: { kind: 'hinge' }, n: 40 }, model: { hidden: [4] }, steps: 300, seed: 3 }, grid: { 'optimizer.lr': [0.01] }, seeds: 7 };
+
+  it('stores the same runs, in the same order, with the same numbers as one worker', async () => {
+    const stores = [tempStore('sweep-one'), tempStore('sweep-two')];
+    try {
+      const before = [...two.tasksStarted];
+      const [a, b] = await Promise.all([runSweep(stores[0], spec, { pool: one }), runSweep(stores[1], spec, { pool: two })]);
+      // One cell, two workers: both trained part of its seeds.
+      expect(two.tasksStarted.map((n, k) => n - before[k] > 0)).toEqual([true, true]);
+      expect(a).toMatchObject({ status: 'done', runsDone: 7, runsTotal: 7 });
+      expect(b).toMatchObject({ status: 'done', runsDone: 7, runsTotal: 7 });
+      const [ra, rb] = [stores[0].runs(a.experimentId), stores[1].runs(b.experimentId)];
+      expect(rb.map((r) => [r.index, r.label, r.seedIndex])).toEqual(ra.map((r) => [r.index, r.label, r.seedIndex]));
+      expect(rb.map((r) => r.config.seed)).toEqual([3, 4, 5, 6, 7, 8, 9]);
+      rb.forEach((r, k) => {
+        const s = ra[k];
+        expect([r.kernel, r.backend, r.status, r.stepsDone, r.finalLoss]).toEqual([s.kernel, s.backend, s.status, s.stepsDone, s.finalLoss]);
+        expect(bits(r.loss.values)).toEqual(bits(s.loss.values));
+        expect(bits(r.params.final)).toEqual(bits(s.params.final));
+        expect(bits(r.snapshots.steps)).toEqual(bits(s.snapshots.steps));
+        expect(bits(r.snapshots.params)).toEqual(bits(s.snapshots.params));
+        expect(bits(r.params.optimum!)).toEqual(bits(s.params.optimum!));
+      });
+      expect(stores[1].summary(b.experimentId).kernel).toBe(stores[0].summary(a.experimentId).kernel);
+    } finally {
+      stores.forEach((s) => s.db.close());
+    }
+  });
+
+  it('gives each slice the snapshot budget that keeps the whole batch’s snapshots per run', () => {
+    const P = 49;
+    for (const [whole, part, budget] of [[1000, 500, 1 << 25], [1000, 333, 1 << 25], [7, 3, 1000], [3, 1, 10]]) {
+      expect(Math.floor(snapshotBudget(whole, part, P, budget) / (part * P))).toBe(Math.floor(budget / (whole * P)));
+    }
+  });
+});
