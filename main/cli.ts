@@ -11,9 +11,9 @@ import { experimentText, helpText, interpolationText, landscapeText, listText, o
 import { MARKERS, type MarkerName } from './engine/surface.js';
 import { WorkerPool } from './jobs/pool.js';
 import { csvConfig } from './lab/csvData.js';
-import { experimentInterpolation, experimentLandscape, reproduce, paramsAt, runOf, saveRun } from './lab/experiments.js';
+import { experimentForConfig, experimentInterpolation, experimentLandscape, reproduce, paramsAt, runOf, saveRun } from './lab/experiments.js';
 import { experimentToJson, interpolationToJson, landscapeToJson, optimumToJson, runToJson, stringify } from './lab/json.js';
-import { interpolation, landscape, optimum, run, type JobOptions, type LandscapeRequest } from './lab/lab.js';
+import { checkLandscapeRequest, optimum, run, type JobOptions, type LandscapeRequest } from './lab/lab.js';
 import { checkExportFolder, exportLayersModel } from './lab/modelExport.js';
 import { resumeSweep, runSweep } from './lab/sweep.js';
 import { sweepStatistics } from './lab/sweepStats.js';
@@ -182,6 +182,8 @@ interface Context {
   args: string[];
   job: JobOptions;
   store: (mode?: 'read') => ExperimentStore;
+  /** The worker pool, started on first use and closed when the command ends. */
+  pool: () => WorkerPool;
   out: (s: string) => void;
   note: (s: string) => void;
 }
@@ -193,12 +195,27 @@ function emit(ctx: Context, json: unknown, text: string): void {
   ctx.out(ctx.values.json ? stringify(json) : text);
 }
 
-async function surfaceOrCurve(ctx: Context, command: 'landscape' | 'interpolate'): Promise<void> {
+/** The experiment a surface or curve belongs to: --experiment ID, or the stored run of the config file. */
+async function experimentFor(ctx: Context, command: 'landscape' | 'interpolate', check: (config: ExperimentConfig) => void): Promise<number> {
   const { values, args, job } = ctx;
-  const fromStore = values.experiment !== undefined;
-  if (fromStore && args.length) throw new InputError(`${command}: give a config file or --experiment ID, not both`);
-  if (!fromStore && !args[0]) throw new InputError(`${command}: needs a config file, or --experiment ID`);
-  const id = fromStore ? experimentId('--experiment', values.experiment) : 0;
+  if (values.experiment !== undefined) {
+    if (args.length) throw new InputError(`${command}: give a config file or --experiment ID, not both`);
+    return experimentId('--experiment', values.experiment);
+  }
+  if (!args[0]) throw new InputError(`${command}: needs a config file, or --experiment ID`);
+  const read = readConfig(args[0]);
+  // The config as it trains, --kernel/--backend included: that is what its stored run is found by.
+  const config = { ...read, kernel: job.kernel ?? read.kernel, backend: job.backend ?? read.backend };
+  check(config);
+  const { id, reused } = await experimentForConfig(ctx.store(), config, job);
+  clearProgress();
+  ctx.note(reused ? `using experiment ${id}: this config and seed were trained before` : `saved the run as experiment ${id} in ${ctx.values.db ?? defaultDatabasePath()}`);
+  return id;
+}
+
+async function surfaceOrCurve(ctx: Context, command: 'landscape' | 'interpolate'): Promise<void> {
+  const { values } = ctx;
+  const job = { ...ctx.job, pool: ctx.pool() };
   if (command === 'landscape') {
     const spanText = values.span ?? 'auto';
     const span = spanText === 'auto' ? 'auto' : Number(spanText);
@@ -210,14 +227,19 @@ async function surfaceOrCurve(ctx: Context, command: 'landscape' | 'interpolate'
       res: integer('res', values.res, 65, 2, LIMITS.surfaceRes),
       span: span === 'auto' && axes.trim() === 'random' ? 1 : span,
     };
-    const l = fromStore ? await experimentLandscape(ctx.store(), id, req, job) : await landscape(readConfig(args[0]), req, job);
-    if (fromStore) ctx.note(`stored the surface with experiment ${id}`);
+    const id = await experimentFor(ctx, command, (config) => checkLandscapeRequest(req, config));
+    const l = await experimentLandscape(ctx.store(), id, req, job);
+    clearProgress();
+    ctx.note(`stored the surface with experiment ${id}`);
     return emit(ctx, landscapeToJson(l), landscapeText(l));
   }
   const from: MarkerName = choice('from', values.from, MARKERS) ?? 'init';
   const to: MarkerName = choice('to', values.to, MARKERS) ?? 'trained';
   const req = { from, to, points: integer('points', values.points, 101, 2, 10_000) };
-  const i = fromStore ? await experimentInterpolation(ctx.store(), id, req, job) : await interpolation(readConfig(args[0]), req, job);
+  const id = await experimentFor(ctx, command, () => {});
+  const i = await experimentInterpolation(ctx.store(), id, req, job);
+  clearProgress();
+  ctx.note(`stored the curve with experiment ${id}`);
   return emit(ctx, interpolationToJson(i), interpolationText(i));
 }
 
@@ -237,7 +259,7 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
   landscape: (ctx) => surfaceOrCurve(ctx, 'landscape'),
   interpolate: (ctx) => surfaceOrCurve(ctx, 'interpolate'),
   async optimum(ctx) {
-    const o = await optimum(readConfig(ctx.args[0]), { ...ctx.job, restarts: integer('restarts', ctx.values.restarts, 8, 1, 256) });
+    const o = await optimum(readConfig(ctx.args[0]), { ...ctx.job, pool: ctx.pool(), restarts: integer('restarts', ctx.values.restarts, 8, 1, 256) });
     emit(ctx, optimumToJson(o), optimumText(o));
   },
   async sweep(ctx) {
@@ -245,26 +267,21 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
     const spec = withBaseSteps(preset ? presetSweep(preset) : readJsonFile(ctx.args[0]), stepsOption(ctx.values.steps));
     const source = preset ? `preset ${preset.name}` : ctx.args[0];
     const store = ctx.store();
-    const pool = new WorkerPool();
     const onSweepProgress = process.stderr.isTTY
       ? (p: { runsDone: number; runsTotal: number }) => process.stderr.write(`\r${progressLine('sweep', p.runsDone, p.runsTotal, 0, null)}\x1b[K`)
       : undefined;
-    try {
-      const options = { ...ctx.job, onProgress: undefined, pool, onSweepProgress };
-      let outcome;
-      if (ctx.values.resume) {
-        // The stored spec is the parsed one (defaults filled): compare like with like.
-        const wanted = JSON.stringify(expandSweep(spec).spec);
-        const target = store.list().filter((e) => e.isSweep && e.status !== 'done' && JSON.stringify(store.sweepSpec(e.id)) === wanted).pop();
-        if (!target) throw new InputError(`--resume: no unfinished sweep of ${source} in ${ctx.values.db ?? defaultDatabasePath()}; run it without --resume`);
-        outcome = await resumeSweep(store, target.id, options);
-      } else outcome = await runSweep(store, spec, options);
-      const stats = sweepStatistics(store, outcome.experimentId);
-      emit(ctx, { ...outcome, threshold: stats.threshold, fields: stats.fields, cells: stats.cells }, `${sweepText(outcome)}\n${sweepStatsText(stats)}`);
-      return ctx.job.signal?.aborted ? 130 : 0;
-    } finally {
-      await pool.close();
-    }
+    const options = { ...ctx.job, onProgress: undefined, pool: ctx.pool(), onSweepProgress };
+    let outcome;
+    if (ctx.values.resume) {
+      // The stored spec is the parsed one (defaults filled): compare like with like.
+      const wanted = JSON.stringify(expandSweep(spec).spec);
+      const target = store.list().filter((e) => e.isSweep && e.status !== 'done' && JSON.stringify(store.sweepSpec(e.id)) === wanted).pop();
+      if (!target) throw new InputError(`--resume: no unfinished sweep of ${source} in ${ctx.values.db ?? defaultDatabasePath()}; run it without --resume`);
+      outcome = await resumeSweep(store, target.id, options);
+    } else outcome = await runSweep(store, spec, options);
+    const stats = sweepStatistics(store, outcome.experimentId);
+    emit(ctx, { ...outcome, threshold: stats.threshold, fields: stats.fields, cells: stats.cells }, `${sweepText(outcome)}\n${sweepStatsText(stats)}`);
+    return ctx.job.signal?.aborted ? 130 : 0;
   },
   async presets(ctx) {
     emit(ctx, PRESETS.map((p) => ({ name: p.name, title: p.title, description: presetDescription(p), kind: p.kind })), presetsText(PRESETS));
@@ -380,6 +397,7 @@ async function execute(argv: string[], out: (s: string) => void): Promise<number
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
   const opened: ExperimentStore[] = [];
+  const pools: WorkerPool[] = [];
   const ctx: Context = {
     values,
     args,
@@ -395,6 +413,10 @@ async function execute(argv: string[], out: (s: string) => void): Promise<number
       if (!opened[0]) opened.push(openStore(values.db ?? defaultDatabasePath(), { readonly: mode === 'read' }));
       return opened[0];
     },
+    pool: () => {
+      if (!pools[0]) pools.push(new WorkerPool());
+      return pools[0];
+    },
   };
   try {
     const code = await HANDLERS[command](ctx);
@@ -403,6 +425,7 @@ async function execute(argv: string[], out: (s: string) => void): Promise<number
   } finally {
     process.removeListener('SIGINT', onSigint);
     opened.forEach((s) => s.db.close());
+    await Promise.all(pools.map((p) => p.close()));
   }
 }
 

@@ -266,7 +266,9 @@ Options:
   --no-save         run without storing the experiment
   --preset NAME     run or sweep one of the tutorial's experiments instead of a file (see presets)
   --steps N         train N steps instead of the config's (a sweep: in every cell), 1..${LIMITS.steps}
-  --experiment ID   use a stored experiment's trained run (and store the result with it)
+  --experiment ID   use a stored experiment's trained run (and store the result with it); given a
+                    config instead, landscape and interpolate store its run and optimum, and reuse them
+                    for the same config and seed
   --center C        ${MARKERS.join(' | ')} (default trained)
   --axes SPEC       ${AXES_HELP} (default plane)
   --res N           grid points per side, 2..${LIMITS.surfaceRes} (default 65)

@@ -5,7 +5,7 @@ import type { MarkerName } from '../engine/surface.js';
 import type { ExperimentStatus, ExperimentStore, StoredRun } from '../store/experiments.js';
 import { APP_VERSION } from '../version.js';
 import type { FoundOptimum, InterpolationResult, LandscapeRequest, LandscapeResult } from '../results.js';
-import { interpolation, landscape, optimum } from './lab.js';
+import { interpolation, landscape, optimum, run } from './lab.js';
 import { runConfigs, type JobOptions, type RunResult } from './runs.js';
 
 export function defaultName(c: ExperimentConfig): string {
@@ -26,6 +26,19 @@ export function saveRun(store: ExperimentStore, result: RunResult, name?: string
     statusOf([result]),
     [{ ...result, label: 'run', hyper: { seed: result.config.seed }, cell: null, seedIndex: null }],
   );
+}
+
+/**
+ * The experiment holding a config's trained run: the one stored for exactly this config (seed
+ * included, found by configHash), else trained now (on `options.pool` when given) and saved. A
+ * cancelled training is not saved: it could never be reused.
+ */
+export async function experimentForConfig(store: ExperimentStore, config: ExperimentConfig, options: JobOptions = {}): Promise<{ id: number; reused: boolean }> {
+  const found = store.findByConfig(config);
+  if (found !== null) return { id: found, reused: true };
+  const result = await run(config, options);
+  if (result.status === 'cancelled') throw new DOMException('training was cancelled', 'AbortError');
+  return { id: saveRun(store, result), reused: false };
 }
 
 /**

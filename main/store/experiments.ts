@@ -10,6 +10,7 @@ import { linspace } from '../engine/surface.js';
 import type { RunStatus } from '../engine/train.js';
 import type { InterpolationResult, LandscapeResult, RunResult } from '../results.js';
 import { fromBlob, toBlob } from './blobs.js';
+import { configHash } from './configHash.js';
 import { explainSqliteError, type Db } from './db.js';
 
 export type { ExperimentStatus, ExperimentSummary };
@@ -131,7 +132,7 @@ export class ExperimentStore {
   /** Saves a whole experiment and its runs in one transaction; returns its id. */
   saveExperiment(meta: ExperimentMeta, status: ExperimentStatus, runs: RunToSave[]): number {
     return this.write(() => {
-      const id = this.insertExperiment(meta, status, null);
+      const id = this.insertExperiment(meta, status, null, { hashed: true });
       runs.forEach((run, k) => this.insertRun(id, { ...run, index: run.index ?? k }));
       return id;
     });
@@ -140,7 +141,7 @@ export class ExperimentStore {
   /** Starts an experiment whose runs arrive one by one (a sweep); it stays `running` until finished. */
   beginExperiment(meta: ExperimentMeta, sweep?: { spec: unknown; cells: number; seeds: number }): number {
     return this.write(() => {
-      const id = this.insertExperiment(meta, 'running', process.pid);
+      const id = this.insertExperiment(meta, 'running', process.pid, { hashed: !sweep });
       if (sweep) {
         this.db.prepare('INSERT INTO sweeps (experiment_id, spec, cells, seeds) VALUES (?, ?, ?, ?)').run(id, JSON.stringify(sweep.spec), sweep.cells, sweep.seeds);
       }
@@ -170,12 +171,19 @@ export class ExperimentStore {
     });
   }
 
-  private insertExperiment(meta: ExperimentMeta, status: ExperimentStatus, ownerPid: number | null, uid: string = randomUUID(), times?: { created: string; updated: string }): number {
+  /** `hashed`: not a sweep, so its config identifies its run (configHash). */
+  private insertExperiment(
+    meta: ExperimentMeta,
+    status: ExperimentStatus,
+    ownerPid: number | null,
+    o: { hashed: boolean; uid?: string; times?: { created: string; updated: string } },
+  ): number {
     const t = now();
+    const { uid = randomUUID(), times } = o;
     const info = this.db
       .prepare(
-        `INSERT INTO experiments (uid, name, created_at, updated_at, config, seed, kernel, backend, app_version, status, notes, tags, owner_pid, owner_host)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO experiments (uid, name, created_at, updated_at, config, seed, kernel, backend, app_version, status, notes, tags, owner_pid, owner_host, config_hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         uid,
@@ -192,6 +200,7 @@ export class ExperimentStore {
         JSON.stringify(meta.tags ?? []),
         ownerPid,
         ownerPid === null ? null : hostname(),
+        o.hashed ? configHash(meta.config) : null,
       );
     return Number(info.lastInsertRowid);
   }
@@ -257,6 +266,25 @@ export class ExperimentStore {
         interpolations: this.interpolations(id),
         sweep: sweep ? { spec: JSON.parse(sweep.spec), cells: sweep.cells, seeds: sweep.seeds } : null,
       };
+    });
+  }
+
+  /**
+   * The experiment whose one finished run trained exactly this config (seed included), preferring one
+   * that already keeps its optimum; null when there is none.
+   */
+  findByConfig(config: ExperimentConfig): number | null {
+    return this.read(() => {
+      const row = this.db
+        .prepare(
+          `SELECT e.id FROM experiments e
+           WHERE e.config_hash = ? AND e.status IN ('done', 'diverged')
+             AND (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id) = 1
+           ORDER BY EXISTS (SELECT 1 FROM runs r WHERE r.experiment_id = e.id AND r.optimum IS NOT NULL) DESC, e.id
+           LIMIT 1`,
+        )
+        .get(configHash(config)) as { id: number } | undefined;
+      return row?.id ?? null;
     });
   }
 
@@ -411,7 +439,7 @@ export class ExperimentStore {
         const meta = taken ? { ...item.meta, name: `${item.meta.name} (imported)` } : item.meta;
         // A running experiment from another machine cannot be resumed here.
         const status = item.status === 'running' ? 'interrupted' : item.status;
-        const id = this.insertExperiment(meta, status, null, uid, { created: item.createdAt, updated: item.updatedAt });
+        const id = this.insertExperiment(meta, status, null, { hashed: !item.sweep, uid, times: { created: item.createdAt, updated: item.updatedAt } });
         item.runs.forEach((run, k) => this.insertRun(id, { ...run, index: run.index ?? k }));
         if (item.sweep) this.db.prepare('INSERT INTO sweeps (experiment_id, spec, cells, seeds) VALUES (?, ?, ?, ?)').run(id, JSON.stringify(item.sweep.spec), item.sweep.cells, item.sweep.seeds);
         item.surfaces.forEach((s) => this.insertSurfaceRow(id, s));

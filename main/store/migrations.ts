@@ -1,6 +1,7 @@
 // The schema, as forward-only migrations. `PRAGMA user_version` is the number of migrations applied.
 // Every BLOB column holds a little-endian typed array; its element type is named in the comment.
 import type { Database } from 'better-sqlite3';
+import { configHash } from './configHash.js';
 
 /** 'LLab' — marks a file as Landscape Lab's own (PRAGMA application_id). */
 export const APPLICATION_ID = 0x4c4c6162;
@@ -104,6 +105,17 @@ export const MIGRATIONS: ((db: Database) => void)[] = [
       ALTER TABLE runs ADD COLUMN cell INTEGER;
       ALTER TABLE runs ADD COLUMN seed_index INTEGER;
     `);
+  },
+  // 3: the hash of a single run's config, so `landscape`/`interpolate` on a config find its run (and the
+  // optimum searched for it) again. Experiments stored before get theirs from their stored config.
+  (db) => {
+    db.exec(`
+      ALTER TABLE experiments ADD COLUMN config_hash TEXT;  -- configHash(config); null for sweeps
+      CREATE INDEX experiments_by_config_hash ON experiments (config_hash);
+    `);
+    const rows = db.prepare('SELECT id, config FROM experiments WHERE id NOT IN (SELECT experiment_id FROM sweeps)').all() as { id: number; config: string }[];
+    const set = db.prepare('UPDATE experiments SET config_hash = ? WHERE id = ?');
+    for (const r of rows) set.run(configHash(JSON.parse(r.config)), r.id);
   },
 ];
 
