@@ -188,6 +188,11 @@ export class WorkerPool {
     return (await this.result('losses', { type: 'losses', pin, arch, data, points, count }, options)).losses;
   }
 
+  /** J((1−t)·from + t·to) at each t, on one worker (which builds the points). */
+  async curve(pin: KernelPin, arch: Architecture, data: Dataset, from: Float32Array, to: Float32Array, t: Float64Array, options: TaskOptions = {}): Promise<Float64Array> {
+    return (await this.result('losses', { type: 'curve', pin, arch, data, from, to, t }, options)).losses;
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }

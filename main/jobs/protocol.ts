@@ -28,7 +28,8 @@ export type Task =
   | { type: 'train'; spec: BatchSpec; kernel: KernelChoice; backend: BackendChoice; snapshotBudget?: number }
   | { type: 'runConfigs'; configs: ExperimentConfig[]; kernel?: KernelChoice; backend?: BackendChoice; batchRuns?: number }
   | { type: 'planeLosses'; pin: KernelPin; arch: Architecture; data: Dataset; plane: Plane; alpha: Float64Array; beta: Float64Array }
-  | { type: 'losses'; pin: KernelPin; arch: Architecture; data: Dataset; points: Float32Array; count: number };
+  | { type: 'losses'; pin: KernelPin; arch: Architecture; data: Dataset; points: Float32Array; count: number }
+  | { type: 'curve'; pin: KernelPin; arch: Architecture; data: Dataset; from: Float32Array; to: Float32Array; t: Float64Array };
 
 export type TaskResult =
   | { type: 'kernel'; kernel: ResolvedKernel }

@@ -3,7 +3,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { BackendChoice } from '../../shared/config.js';
 import { selectKernel, workPerStep } from '../engine/kernels.js';
-import { planeLosses } from '../engine/surface.js';
+import { interpolationPoints, planeLosses } from '../engine/surface.js';
 import { trainBatch, type Progress } from '../engine/train.js';
 import { runConfigs } from '../lab/runs.js';
 import type { FromWorker, KernelPin, Task, TaskResult, ToWorker } from './protocol.js';
@@ -33,6 +33,8 @@ async function perform(id: number, task: Task, signal: AbortSignal): Promise<Tas
       return { type: 'losses', losses: planeLosses(await load(task.pin), task.arch, task.data, task.plane, task.alpha, task.beta) };
     case 'losses':
       return { type: 'losses', losses: (await load(task.pin)).losses(task.arch, task.data, task.points, task.count) };
+    case 'curve':
+      return { type: 'losses', losses: (await load(task.pin)).losses(task.arch, task.data, interpolationPoints(task.from, task.to, task.t), task.t.length) };
     case 'runConfigs': {
       const results = await runConfigs(task.configs, { kernel: task.kernel, backend: task.backend, batchRuns: task.batchRuns, signal, onProgress });
       return { type: 'runConfigs', results };

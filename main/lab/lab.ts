@@ -46,6 +46,7 @@ async function computeFor(config: ExperimentConfig, arch: Architecture, count: n
       backend: k.backend,
       evaluator: (data: Dataset): PlaneEvaluator => pool.planeEvaluator(k.pin, arch, data, at),
       losses: (data: Dataset, points: Float32Array, n: number) => pool.losses(k.pin, arch, data, points, n, at),
+      curve: (data: Dataset, from: Float32Array, to: Float32Array, t: Float64Array) => pool.curve(k.pin, arch, data, from, to, t, at),
       train: (async (spec, o) => (await pool.trainBatch(spec, { ...o, ...k.pin })).outcomes) as BatchTrainer,
       concurrency: pool.size,
     };
@@ -56,6 +57,7 @@ async function computeFor(config: ExperimentConfig, arch: Architecture, count: n
     backend: kernel.backend,
     evaluator: (data: Dataset) => inThread(kernel, arch, data),
     losses: async (data: Dataset, points: Float32Array, n: number) => kernel.losses(arch, data, points, n),
+    curve: async (data: Dataset, from: Float32Array, to: Float32Array, t: Float64Array) => kernel.losses(arch, data, interpolationPoints(from, to, t), t.length),
     train: ((spec, o) => trainBatch(kernel, spec, o)) as BatchTrainer,
     concurrency: 1,
   };
@@ -202,6 +204,6 @@ export async function interpolation(
   const { data, arch, points, optimumKind, optimum: found } = await threePoints(config, options);
   const compute = await computeFor(config, arch, req.points, data.n, options);
   const t = linspace(req.tMin ?? 0, req.tMax ?? 1, req.points);
-  const loss = await compute.losses(data, interpolationPoints(points[req.from], points[req.to], t), req.points);
+  const loss = await compute.curve(data, points[req.from], points[req.to], t);
   return { t, loss, from: req.from, to: req.to, optimumKind, optimum: found };
 }
