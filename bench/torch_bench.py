@@ -1,6 +1,6 @@
 """PyTorch peer of `npm run bench` (CPU, float32, 2 threads).
 
-Measures, on a noise-free hinge f(x) = 1.5*max(0, x-0.25) - 0.5*min(0, x-0.25)
+Tutorial rows, on a noise-free hinge f(x) = 1.5*max(0, x-0.25) - 0.5*min(0, x-0.25)
 sampled at N = 500 points x = linspace(-1, 1, 500):
 
 1. Training throughput (run-steps/s) of R independent 1->H->1 MLPs (ReLU hidden,
@@ -13,15 +13,39 @@ sampled at N = 500 points x = linspace(-1, 1, 500):
    batched pass under no_grad; best of 5 timings (2 with --quick), grid
    construction included.
 
-Usage: /usr/bin/python3 bench/torch_bench.py [--quick]
+General rows (issue 10), written as a PyTorch user would: nn.Sequential and
+torch.optim for single runs, batched tensors with bmm for many runs or grid points,
+Adam with foreach=True (faster than the 1.13 default here):
+
+3. mlp64: one 1->64->64->1 ReLU MLP on the hinge, L2, batch 100 (a shuffled
+   epoch, the last partial batch dropped), Adam (0.95, 0.9): steps/s.
+4. spiral_train: one 2->16->16->1 tanh MLP, sigmoid output, BCE-with-logits, on
+   the spiral's 400 training points at batch 10, same Adam: steps/s.
+5. spiral_surface: the loss of that network at the 64x64 grid points
+   c + a*d1 + b*d2 (337 parameters), batched over grid points with baddbmm,
+   under no_grad, in chunks of 256 points (the fastest chunk here); best of runs.
+6. sweep_cell: 1,000 runs of 1->16->1 ReLU on the hinge, batch 3, batched as in 1.
+7. optimum: 8 restarts of the spiral network trained together as batched
+   tensors, full batch, Adam (lr 0.01, betas (0.9, 0.999)), 5,000 steps, Xavier
+   uniform init; wall time, with the loss recorded at the start and the end
+   (--quick: timed over 1,000 steps and scaled to 5,000).
+8. sgemm: GFLOP/s of a 2048^3 float32 matmul (the BLAS torch was built with).
+
+The spiral data comes from the caller on stdin as JSON {"x": [x0, y0, x1, ...],
+"y": [labels]} with --data-stdin (so both sides use the very same points);
+without it a spiral is drawn here with the same recipe.
+
+Usage: /usr/bin/python3 bench/torch_bench.py [--quick] [--rows=tutorial,general] [--data-stdin]
 Prints exactly one JSON document on stdout; progress goes to stderr.
 Not used by CI.
 """
 import json
+import math
 import sys
 import time
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 THREADS = 2
@@ -29,11 +53,41 @@ N = 500
 LR, BETAS, EPS = 0.01, (0.95, 0.9), 1e-8
 
 
+def log(text):
+    print(text, file=sys.stderr)
+
+
 def hinge_data():
     x = torch.linspace(-1.0, 1.0, N)
     y = 1.5 * torch.clamp(x - 0.25, min=0) - 0.5 * torch.clamp(x - 0.25, max=0)
     return x, y
 
+
+def timed(step, target_s, warmup=5, per_call=1):
+    """Calls step() until target_s has passed (after a warm-up); returns (calls*per_call, seconds)."""
+    for _ in range(warmup):
+        step()
+    done = 0
+    t0 = time.perf_counter()
+    while True:
+        step()
+        done += per_call
+        elapsed = time.perf_counter() - t0
+        if elapsed >= target_s:
+            return done, elapsed
+
+
+def best_of(fn, repeats):
+    fn()  # warm-up
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+# ---------------------------------------------------------------- tutorial rows
 
 def bench_train(x, y, runs, hidden, batch, target_s, warmup=5):
     """Train `runs` MLPs at once; return (steps, seconds) of the timed part."""
@@ -60,16 +114,7 @@ def bench_train(x, y, runs, hidden, batch, target_s, warmup=5):
         loss.backward()
         opt.step()
 
-    for _ in range(warmup):
-        step()
-    steps = 0
-    t0 = time.perf_counter()
-    while True:
-        step()
-        steps += 1
-        elapsed = time.perf_counter() - t0
-        if elapsed >= target_s:
-            return steps, elapsed
+    return timed(step, target_s, warmup)
 
 
 def surface_once(x, y, c, d1, d2, res):
@@ -92,40 +137,185 @@ def bench_surface(x, y, repeats, res=128):
     c = torch.tensor([1.0, -1.0, -0.25, 0.25, 1.5, 0.5, 0.0])
     d1 = torch.randn(7, generator=g)
     d2 = torch.randn(7, generator=g)
-    surface_once(x, y, c, d1, d2, res)  # warm-up
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        J = surface_once(x, y, c, d1, d2, res)
-        best = min(best, time.perf_counter() - t0)
-    assert J.shape == (res, res) and torch.isfinite(J).all()
-    return {"res": res, "n": N, "hidden": 2, "ms": round(best * 1000, 3)}
+    seconds = best_of(lambda: surface_once(x, y, c, d1, d2, res), repeats)
+    assert torch.isfinite(surface_once(x, y, c, d1, d2, res)).all()
+    return {"res": res, "n": N, "hidden": 2, "ms": round(seconds * 1000, 3)}
 
 
-def main():
-    quick = "--quick" in sys.argv[1:]
-    torch.set_num_threads(THREADS)
-    torch.manual_seed(0)
+def tutorial_rows(quick):
     x, y = hinge_data()
     target_s = 0.3 if quick else 1.5
-
     train = []
     for R in (1, 64, 1024):
         for H in (2, 16):
             for B in (N, 3):
                 steps, secs = bench_train(x, y, R, H, B, target_s)
                 rate = R * steps / secs
-                print(f"train R={R} H={H} B={B}: {rate:,.0f} run-steps/s "
-                      f"({steps} steps, {secs:.2f} s)", file=sys.stderr)
+                log(f"train R={R} H={H} B={B}: {rate:,.0f} run-steps/s ({steps} steps, {secs:.2f} s)")
                 train.append({"runs": R, "hidden": H, "batch": B,
                               "runStepsPerSec": round(rate, 1),
                               "steps": steps, "seconds": round(secs, 4)})
-
     surface = bench_surface(x, y, repeats=2 if quick else 5)
-    print(f"surface 128x128: {surface['ms']:.2f} ms", file=sys.stderr)
+    log(f"surface 128x128: {surface['ms']:.2f} ms")
+    return {"train": train, "surface": surface}
 
-    json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(),
-               "train": train, "surface": surface}, sys.stdout)
+
+# ----------------------------------------------------------------- general rows
+
+def spiral_data(source):
+    """The spiral's training points: from the caller, or drawn here (2 arms, 1 turn, spread 0.05)."""
+    if source is not None:
+        x = torch.tensor(source["x"], dtype=torch.float32).view(-1, 2)
+        y = torch.tensor(source["y"], dtype=torch.float32).view(-1, 1)
+        return x, y
+    g = torch.Generator().manual_seed(1)
+    n = 400
+    label = torch.arange(n) % 2
+    t = torch.rand(n, generator=g)
+    angle = 2 * math.pi * (t + label / 2)
+    x = torch.stack([t * torch.cos(angle), t * torch.sin(angle)], 1) + 0.05 * torch.randn(n, 2, generator=g)
+    return x, label.float().view(n, 1)
+
+
+def spiral_net():
+    return nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 1))
+
+
+def train_single(model, loss_fn, x, y, batch, target_s):
+    """One model, shuffled epochs of `batch` rows (last partial batch dropped); returns steps/s."""
+    opt = torch.optim.Adam(model.parameters(), lr=LR, betas=BETAS, eps=EPS, foreach=True)
+    n = x.shape[0]
+    per_epoch = n // batch
+
+    def epoch():
+        perm = torch.randperm(n)
+        for k in range(per_epoch):
+            idx = perm[k * batch:(k + 1) * batch]
+            loss = loss_fn(model(x[idx]), y[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+
+    steps, secs = timed(epoch, target_s, warmup=2, per_call=per_epoch)
+    return {"stepsPerSec": round(steps / secs, 1), "steps": steps, "seconds": round(secs, 4)}
+
+
+def spiral_layers(P):
+    """Views of flat parameters [M, 337] in the lab's layout (W row-major [fan_in][fan_out], then b)."""
+    M = P.shape[0]
+    return (P[:, 0:32].view(M, 2, 16), P[:, 32:48].view(M, 1, 16),
+            P[:, 48:304].view(M, 16, 16), P[:, 304:320].view(M, 1, 16),
+            P[:, 320:336].view(M, 16, 1), P[:, 336:337].view(M, 1, 1))
+
+
+def spiral_losses(P, x, y):
+    """Mean BCE of each parameter vector's network on all points: [M]."""
+    W1, b1, W2, b2, W3, b3 = spiral_layers(P)
+    M, n = P.shape[0], x.shape[0]
+    h = torch.tanh(torch.baddbmm(b1, x.expand(M, n, 2), W1))
+    h = torch.tanh(torch.baddbmm(b2, h, W2))
+    z = torch.baddbmm(b3, h, W3)
+    return F.binary_cross_entropy_with_logits(z, y.expand(M, n, 1), reduction="none").mean(dim=(1, 2))
+
+
+SPIRAL_P = 337
+SPIRAL_MACS = 2 * 16 + 16 * 16 + 16 * 1  # multiply-adds per point, forward
+
+
+def bench_spiral_surface(x, y, repeats, res=64, chunk=256):
+    g = torch.Generator().manual_seed(1)
+    c, d1, d2 = (0.3 * torch.randn(SPIRAL_P, generator=g) for _ in range(3))
+
+    def surface():
+        with torch.no_grad():
+            a = torch.linspace(-1.0, 1.0, res)
+            grid = (c + a.view(res, 1, 1) * d1 + a.view(1, res, 1) * d2).view(res * res, SPIRAL_P)
+            return torch.cat([spiral_losses(grid[s:s + chunk], x, y) for s in range(0, res * res, chunk)])
+
+    seconds = best_of(surface, repeats)
+    assert torch.isfinite(surface()).all()
+    return {"res": res, "points": x.shape[0], "ms": round(seconds * 1000, 3)}
+
+
+def bench_optimum(x, y, restarts=8, steps=5000, timed_steps=5000):
+    """Wall time of `steps` steps; with timed_steps < steps, timed over those and scaled (steps cost alike)."""
+    def xavier(fan_in, fan_out):
+        a = math.sqrt(6.0 / (fan_in + fan_out))
+        return torch.empty(restarts, fan_in, fan_out).uniform_(-a, a).requires_grad_()
+
+    params = [xavier(2, 16), torch.zeros(restarts, 1, 16, requires_grad=True),
+              xavier(16, 16), torch.zeros(restarts, 1, 16, requires_grad=True),
+              xavier(16, 1), torch.zeros(restarts, 1, 1, requires_grad=True)]
+    opt = torch.optim.Adam(params, lr=0.01, betas=(0.9, 0.999), eps=1e-8, foreach=True)
+    n = x.shape[0]
+    xb, yb = x.expand(restarts, n, 2), y.expand(restarts, n, 1)
+
+    def per_run_loss():
+        W1, b1, W2, b2, W3, b3 = params
+        h = torch.tanh(torch.baddbmm(b1, xb, W1))
+        h = torch.tanh(torch.baddbmm(b2, h, W2))
+        z = torch.baddbmm(b3, h, W3)
+        return F.binary_cross_entropy_with_logits(z, yb, reduction="none").mean(dim=(1, 2))
+
+    t0 = time.perf_counter()
+    with torch.no_grad():
+        per_run_loss()
+    for _ in range(timed_steps):
+        loss = per_run_loss().sum()  # runs are independent: the sum's gradient is each run's own
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        final = per_run_loss()
+    seconds = (time.perf_counter() - t0) * steps / timed_steps
+    return {"seconds": round(seconds, 4), "restarts": restarts, "steps": steps, "timedSteps": timed_steps,
+            "bestLoss": float(final.min())}
+
+
+def bench_sgemm(repeats, size=2048):
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    seconds = best_of(lambda: a @ b, repeats)
+    return {"size": size, "gflops": round(2 * size ** 3 / seconds / 1e9, 2)}
+
+
+def general_rows(quick, spiral_source):
+    target_s = 0.5 if quick else 2.0
+    repeats = 2 if quick else 5
+    hx, hy = hinge_data()
+    sx, sy = spiral_data(spiral_source)
+    out = {}
+    torch.manual_seed(0)
+    mlp64 = nn.Sequential(nn.Linear(1, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1))
+    out["mlp64"] = train_single(mlp64, F.mse_loss, hx.view(N, 1), hy.view(N, 1), 100, target_s)
+    log(f"mlp64 b100: {out['mlp64']['stepsPerSec']:,.0f} steps/s")
+    out["spiralTrain"] = train_single(spiral_net(), nn.BCEWithLogitsLoss(), sx, sy, 10, target_s)
+    log(f"spiral b10: {out['spiralTrain']['stepsPerSec']:,.0f} steps/s")
+    out["spiralSurface"] = bench_spiral_surface(sx, sy, repeats)
+    log(f"spiral surface 64x64: {out['spiralSurface']['ms']:.1f} ms")
+    steps, secs = bench_train(hx, hy, 1000, 16, 3, target_s)
+    out["sweepCell"] = {"runStepsPerSec": round(1000 * steps / secs, 1), "steps": steps, "seconds": round(secs, 4)}
+    log(f"1,000 runs 1->16->1 b3: {out['sweepCell']['runStepsPerSec']:,.0f} run-steps/s")
+    out["optimum"] = bench_optimum(sx, sy, timed_steps=1000 if quick else 5000)
+    log(f"optimum, 8 restarts x 5,000 steps: {out['optimum']['seconds']:.2f} s "
+        f"(timed over {out['optimum']['timedSteps']:,} steps)")
+    out["sgemm"] = bench_sgemm(repeats)
+    log(f"sgemm 2048: {out['sgemm']['gflops']} GFLOP/s")
+    return out
+
+
+def main():
+    args = sys.argv[1:]
+    quick = "--quick" in args
+    rows = next((a.split("=", 1)[1] for a in args if a.startswith("--rows=")), "tutorial,general").split(",")
+    spiral_source = json.load(sys.stdin) if "--data-stdin" in args else None
+    torch.set_num_threads(THREADS)
+    torch.manual_seed(0)
+    result = {"torch": torch.__version__, "threads": torch.get_num_threads()}
+    if "tutorial" in rows:
+        result.update(tutorial_rows(quick))
+    if "general" in rows:
+        result["general"] = general_rows(quick, spiral_source)
+    json.dump(result, sys.stdout)
     sys.stdout.write("\n")
 
 
