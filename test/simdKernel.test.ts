@@ -16,7 +16,7 @@ import { JsNet } from '../main/engine/jsNet.js';
 import { layoutOf, type Architecture } from '../main/engine/model.js';
 import { hyperOf } from '../main/engine/optimizers.js';
 import { Rng } from '../main/engine/prng.js';
-import { simdKernel } from '../main/engine/simdKernel.js';
+import { simdKernel, trainsInLanes } from '../main/engine/simdKernel.js';
 import { trainBatch, type BatchSpec } from '../main/engine/train.js';
 import { maxAbsDiff, OPTIMIZERS, singleRunBatch } from './helpers.js';
 
@@ -68,15 +68,18 @@ describe('simd kernel: forward and backward against the js kernel (float64)', ()
         const got = simdKernel.losses(arch, data, points, 6);
         got.forEach((v, k) => expect(Math.abs(v - expected[k])).toBeLessThan(1e-5 * Math.max(1, expected[k])));
 
-        // 70 rows: more than one 64-sample chunk, with repeats.
-        const idx = Int32Array.from({ length: 70 }, () => rng.int(data.n));
-        const p = points.slice(0, P);
-        const reference = new Float64Array(P);
-        net.evaluate(p, 0, data, idx, 0, idx.length, reference);
-        const grad = await simdGradient(arch, data, p, idx);
-        const scale = Math.max(...reference.map(Math.abs));
-        expect(scale).toBeGreaterThan(1e-3);
-        expect(maxAbsDiff(grad, reference)).toBeLessThan(1e-5 * Math.max(1, scale));
+        // 70 rows (more than one 64-sample chunk, with repeats) train in rows; 20 rows in lanes.
+        for (const rows of [70, 20]) {
+          expect(trainsInLanes(arch, rows)).toBe(rows === 20);
+          const idx = Int32Array.from({ length: rows }, () => rng.int(data.n));
+          const p = points.slice(0, P);
+          const reference = new Float64Array(P);
+          net.evaluate(p, 0, data, idx, 0, idx.length, reference);
+          const grad = await simdGradient(arch, data, p, idx);
+          const scale = Math.max(...reference.map(Math.abs));
+          expect(scale).toBeGreaterThan(1e-3);
+          expect(maxAbsDiff(grad, reference)).toBeLessThan(1e-5 * Math.max(1, scale));
+        }
       });
     }
   }
@@ -96,6 +99,19 @@ describe('simd kernel: forward and backward against the js kernel (float64)', ()
     const reference = new Float64Array(P);
     const expectedLoss = new JsNet(arch).evaluate(p, 0, data, idx, 0, 40, reference);
     expect(Math.abs(simdKernel.losses(arch, data, p, 1)[0] - expectedLoss)).toBeLessThan(1e-5 * Math.max(1, expectedLoss));
+    const grad = await simdGradient(arch, data, p, idx);
+    expect(maxAbsDiff(grad, reference)).toBeLessThan(1e-5 * Math.max(1, ...reference.map(Math.abs)));
+  });
+
+  it('lanes over more than one 64-sample chunk', async () => {
+    const rng = new Rng(13, 'lanes');
+    const arch: Architecture = { sizes: [2, 3, 3, 1], activations: ['tanh', 'relu'], output: 'sigmoid', loss: 'nll' };
+    expect(trainsInLanes(arch, 80)).toBe(true);
+    const data = dataset(arch, 100, rng);
+    const p = Float32Array.from({ length: layoutOf(arch).count }, () => rng.normal());
+    const idx = Int32Array.from({ length: 80 }, () => rng.int(data.n));
+    const reference = new Float64Array(p.length);
+    new JsNet(arch).evaluate(p, 0, data, idx, 0, 80, reference);
     const grad = await simdGradient(arch, data, p, idx);
     expect(maxAbsDiff(grad, reference)).toBeLessThan(1e-5 * Math.max(1, ...reference.map(Math.abs)));
   });
@@ -144,10 +160,12 @@ describe('simd kernel: trajectories against the js kernel', () => {
     });
   }
 
-  it('each run of a batch is bit-identical to the same run alone, and full batches work', async () => {
+  it('each run of a batch is bit-identical to the same run alone, in lanes (any lane, any group) and in rows', async () => {
     const base = singleRunBatch({ model: { hidden: [7] }, optimizer: { kind: 'adam' }, steps: 80, data: { target: { kind: 'sine' }, n: 50, noise: 0.1 } }, 8);
-    const runs = [0.01, 0.03, 0.002].map((lr, k) => ({ ...base.runs[0], seed: k + 1, hyper: hyperOf({ kind: 'adam', lr, beta1: 0.9, beta2: 0.99, eps: 1e-8 }) }));
+    const lrs = [0.01, 0.03, 0.002, 0.02, 0.005, 0.04];
+    const runs = lrs.map((lr, k) => ({ ...base.runs[0], seed: k + 1, hyper: hyperOf({ kind: 'adam', lr, beta1: 0.9, beta2: 0.99, eps: 1e-8 }) }));
     for (const batchSize of [3, 50]) {
+      expect(trainsInLanes(base.arch, batchSize)).toBe(batchSize === 3);
       const spec: BatchSpec = { ...base, batchSize, runs };
       const together = await trainBatch(simdKernel, spec);
       for (let r = 0; r < runs.length; r++) {
@@ -157,6 +175,15 @@ describe('simd kernel: trajectories against the js kernel', () => {
       }
       expect(maxAbsDiff(together[0].final, together[1].final)).toBeGreaterThan(1e-3);
     }
+  });
+
+  it('full-batch steps in lanes (every row, no minibatch indices) follow the js kernel', async () => {
+    const spec = singleRunBatch({ model: { hidden: [6], activation: 'sigmoid' }, optimizer: { kind: 'momentum' }, steps: 100, batchSize: 30, data: { target: { kind: 'sine' }, n: 30 } }, 10);
+    expect(trainsInLanes(spec.arch, 30)).toBe(true);
+    const [a] = await trainBatch(jsKernel, spec);
+    const [b] = await trainBatch(simdKernel, spec);
+    expect(a.loss.values[a.loss.values.length - 1]).toBeLessThan(a.loss.values[0]);
+    expectSame(a, b);
   });
 
   it('a run that blows up is marked diverged at the same step as on the js kernel', async () => {

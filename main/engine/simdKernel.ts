@@ -2,9 +2,11 @@
 // run of a batch one step, or evaluates a chunk of a surface's grid points, so the per-call cost of
 // JavaScript is paid once per step, not per run or per layer.
 import type { Dataset } from './data.js';
+import { jsKernel } from './jsKernel.js';
 import type { Kernel, Trainer, TrainerBatch } from './kernel.js';
 import { layoutOf, type Architecture } from './model.js';
 import type { Hyper } from './optimizers.js';
+import { isTutorialNet, TutorialNet } from './tutorialNet.js';
 import { WASM_BASE64 } from './wasm/mlp.wasm.js';
 
 interface Exports {
@@ -16,6 +18,9 @@ interface Exports {
   train_init(runs: number, n: number, batch: number, kind: number, params: number, first: number, second: number, xs: number, ys: number, hyper: number, frozen: number): void;
   train_step(idx: number): void;
   full_losses(out: number): void;
+  lanes_init(groups: number, batch: number, kind: number, params: number, first: number, second: number, xs: number, ys: number, hyper: number, frozen: number): number;
+  lanes_step(idx: number, allRows: number): void;
+  lanes_full_losses(runs: number, n: number, row: number, out: number): void;
 }
 
 // The codes of wasm/mlp.c.
@@ -108,58 +113,75 @@ function paddedIndex(arch: Architecture): Int32Array {
   return out;
 }
 
-class SimdTrainer implements Trainer {
-  private readonly net: Net;
-  private readonly runs: number;
-  private readonly paddedParams: Float32Array;
-  private readonly hyper: Float32Array;
-  private readonly frozen: Uint8Array;
-  private readonly idx: Int32Array;
-  private readonly idxAt: number;
-  private readonly lossesOut: Float64Array;
-  private readonly lossesAt: number;
+/**
+ * Whether a batch trains in lanes (four runs per vector) rather than rows (one run, samples and units
+ * along the vector). Measured (bench/kernels.ts): lanes win while a step's work per run is small.
+ * It depends on the shapes only, never on the number of runs, so a run gives the same numbers alone,
+ * in a batch, or in any worker's slice of one.
+ */
+export function trainsInLanes(arch: Architecture, batchSize: number): boolean {
+  return batchSize * Math.max(...arch.sizes.slice(1)) <= LANES_MAX_WORK;
+}
+const LANES_MAX_WORK = 256;
+
+/** What both layouts share: the network, the runs' data, hyperparameters and frozen flags. */
+abstract class SimdTrainer implements Trainer {
+  protected readonly net: Net;
+  protected readonly runs: number;
+  protected frozen!: Uint8Array;
+  protected lossesOut!: Float64Array;
+  protected readonly lossesAt: number;
+  private readonly tutorial: TutorialNet | null;
   private t = 0;
 
-  constructor(private readonly batch: TrainerBatch) {
+  /** `slots` ≥ runs: lanes round up to whole groups; the extra slots are frozen from the start. */
+  constructor(
+    protected readonly batch: TrainerBatch,
+    slots: number,
+  ) {
     const net = (this.net = new Net(batch.arch));
-    const R = (this.runs = batch.datasets.length);
-    const S = net.stride;
-    const paramsAt = net.alloc(R * S * 4);
-    const firstAt = net.alloc(R * S * 4);
-    const secondAt = net.alloc(R * S * 4);
+    this.runs = batch.datasets.length;
+    this.tutorial = isTutorialNet(batch.arch) ? new TutorialNet(batch.arch) : null;
     // Runs of a sweep cell usually share one dataset object: copy each distinct one once.
     const copies = new Map<Dataset, { x: number; y: number }>();
     for (const d of batch.datasets) if (!copies.has(d)) copies.set(d, net.copyData(d));
-    const xsAt = net.alloc(R * 4);
-    const ysAt = net.alloc(R * 4);
-    const hyperAt = net.alloc(R * HYPER_FIELDS * 4);
-    const frozenAt = net.alloc(R);
-    this.idxAt = net.alloc(R * batch.batchSize * 4);
-    this.lossesAt = net.alloc(R * 8);
-
-    net.pad(batch.params, R, paramsAt);
-    this.paddedParams = net.f32(paramsAt, R * S);
-    const xs = net.i32(xsAt, R);
-    const ys = net.i32(ysAt, R);
-    batch.datasets.forEach((d, r) => {
-      const c = copies.get(d)!;
+    const xsAt = net.alloc(slots * 4);
+    const ysAt = net.alloc(slots * 4);
+    const frozenAt = net.alloc(slots);
+    this.lossesAt = net.alloc(this.runs * 8);
+    const xs = net.i32(xsAt, slots);
+    const ys = net.i32(ysAt, slots);
+    for (let r = 0; r < slots; r++) {
+      const c = copies.get(batch.datasets[Math.min(r, this.runs - 1)])!;
       xs[r] = c.x;
       ys[r] = c.y;
-    });
-    this.hyper = net.f32(hyperAt, R * HYPER_FIELDS);
-    batch.hypers.forEach((h, r) => this.hyper.set([h.lr, h.momentum, h.rho, h.eps, h.beta1, h.beta2, 0, 0], r * HYPER_FIELDS));
-    this.frozen = new Uint8Array(net.wasm.memory.buffer, frozenAt, R);
-    this.idx = net.i32(this.idxAt, R * batch.batchSize);
-    this.lossesOut = net.f64(this.lossesAt, R);
-    const kind = batch.hypers[0].kind;
-    net.wasm.train_init(R, batch.datasets[0].n, batch.batchSize, OPTIMIZER[kind], paramsAt, firstAt, secondAt, xsAt, ysAt, hyperAt, frozenAt);
+    }
+    this.tables = { xs: xsAt, ys: ysAt, frozen: frozenAt, slots };
+  }
+
+  protected readonly tables: { xs: number; ys: number; frozen: number; slots: number };
+
+  /** Makes the views; called once every buffer is allocated (growing the memory detaches views). */
+  protected bindViews(): void {
+    const { frozen, slots } = this.tables;
+    this.frozen = new Uint8Array(this.net.wasm.memory.buffer, frozen, slots).fill(0, 0, this.runs).fill(1, this.runs);
+    this.lossesOut = this.net.f64(this.lossesAt, this.runs);
+  }
+
+  /** Writes hyperparameter `field` of run `r` (mlp.c's H_* order). */
+  protected abstract setHyper(r: number, field: number, value: number): void;
+  protected abstract run(indices: Int32Array | null): void;
+  protected abstract computeFullLosses(): Float64Array;
+  abstract params(): Float32Array;
+
+  protected initHypers(): void {
+    this.batch.hypers.forEach((h, r) => [h.lr, h.momentum, h.rho, h.eps, h.beta1, h.beta2].forEach((v, k) => this.setHyper(r, k, v)));
   }
 
   step(indices: Int32Array | null): void {
     this.t++;
     if (this.batch.hypers[0].kind === 'adam') this.adamCorrections();
-    if (indices) this.idx.set(indices);
-    this.net.wasm.train_step(indices ? this.idxAt : 0);
+    this.run(indices);
   }
 
   /** Adam's bias corrections for this step, computed as the js kernel does (float64, then float32). */
@@ -175,12 +197,62 @@ class SimdTrainer implements Trainer {
         bc2Sqrt = Math.sqrt(1 - h.beta2 ** this.t);
         last = h;
       }
-      this.hyper[r * HYPER_FIELDS + 6] = stepSize;
-      this.hyper[r * HYPER_FIELDS + 7] = bc2Sqrt;
+      this.setHyper(r, 6, stepSize);
+      this.setHyper(r, 7, bc2Sqrt);
     }
   }
 
+  /** The tutorial's network is summed over its linear pieces (exact, O(H log n)), as on the js kernel. */
   fullLosses(): Float64Array {
+    if (!this.tutorial) return this.computeFullLosses();
+    const P = this.net.padded.length;
+    const params = this.params();
+    return Float64Array.from(this.batch.datasets, (d, r) => this.tutorial!.fullData(params, r * P, d, null));
+  }
+
+  freeze(run: number): void {
+    this.frozen[run] = 1;
+  }
+
+  dispose(): void {}
+}
+
+/** One run at a time, its samples and units along the vectors: for larger layers and batches. */
+class RowTrainer extends SimdTrainer {
+  private readonly paddedParams: Float32Array;
+  private readonly hyper: Float32Array;
+  private readonly idx: Int32Array;
+  private readonly idxAt: number;
+
+  constructor(batch: TrainerBatch) {
+    super(batch, batch.datasets.length);
+    const { net, runs: R } = this;
+    const S = net.stride;
+    const paramsAt = net.alloc(R * S * 4);
+    const firstAt = net.alloc(R * S * 4);
+    const secondAt = net.alloc(R * S * 4);
+    const hyperAt = net.alloc(R * HYPER_FIELDS * 4);
+    this.idxAt = net.alloc(R * batch.batchSize * 4);
+    net.pad(batch.params, R, paramsAt);
+    this.paddedParams = net.f32(paramsAt, R * S);
+    this.hyper = net.f32(hyperAt, R * HYPER_FIELDS);
+    this.idx = net.i32(this.idxAt, R * batch.batchSize);
+    this.bindViews();
+    this.initHypers();
+    const { xs, ys, frozen } = this.tables;
+    net.wasm.train_init(R, batch.datasets[0].n, batch.batchSize, OPTIMIZER[batch.hypers[0].kind], paramsAt, firstAt, secondAt, xs, ys, hyperAt, frozen);
+  }
+
+  protected setHyper(r: number, field: number, value: number): void {
+    this.hyper[r * HYPER_FIELDS + field] = value;
+  }
+
+  protected run(indices: Int32Array | null): void {
+    if (indices) this.idx.set(indices);
+    this.net.wasm.train_step(indices ? this.idxAt : 0);
+  }
+
+  protected computeFullLosses(): Float64Array {
     this.net.wasm.full_losses(this.lossesAt);
     return this.lossesOut.slice();
   }
@@ -193,12 +265,68 @@ class SimdTrainer implements Trainer {
     for (let r = 0; r < this.runs; r++) for (let k = 0; k < P; k++) out[r * P + k] = this.paddedParams[r * S + idx[k]];
     return out;
   }
+}
 
-  freeze(run: number): void {
-    this.frozen[run] = 1;
+/** Four runs per vector, one in each lane: for small networks and minibatches. */
+class LaneTrainer extends SimdTrainer {
+  private readonly groups: number;
+  private readonly P: number;
+  /** [groups][P][4] */
+  private readonly laneParams: Float32Array;
+  /** [groups][HYPER_FIELDS][4] */
+  private readonly hyper: Float32Array;
+  private readonly idx: Int32Array;
+  private readonly idxAt: number;
+  private readonly allRowsAt: number;
+  private readonly rowAt: number;
+
+  constructor(batch: TrainerBatch) {
+    const groups = Math.ceil(batch.datasets.length / 4);
+    super(batch, groups * 4);
+    const { net, runs: R } = this;
+    const P = (this.P = net.padded.length);
+    this.groups = groups;
+    const n = batch.datasets[0].n;
+    const paramsAt = net.alloc(groups * P * 16);
+    const firstAt = net.alloc(groups * P * 16);
+    const secondAt = net.alloc(groups * P * 16);
+    const hyperAt = net.alloc(groups * HYPER_FIELDS * 16);
+    this.idxAt = net.alloc(groups * 4 * batch.batchSize * 4);
+    this.allRowsAt = net.alloc(n * 4);
+    this.rowAt = net.alloc(net.stride * 4);
+    const { xs, ys, frozen } = this.tables;
+    if (net.wasm.lanes_init(groups, batch.batchSize, OPTIMIZER[batch.hypers[0].kind], paramsAt, firstAt, secondAt, xs, ys, hyperAt, frozen) === 0) {
+      throw new Error('the simd kernel ran out of memory; use the tfjs kernel');
+    }
+    this.laneParams = net.f32(paramsAt, groups * P * 4);
+    for (let r = 0; r < R; r++) for (let k = 0; k < P; k++) this.laneParams[((r >> 2) * P + k) * 4 + (r & 3)] = batch.params[r * P + k];
+    this.hyper = net.f32(hyperAt, groups * HYPER_FIELDS * 4);
+    this.idx = net.i32(this.idxAt, groups * 4 * batch.batchSize);
+    net.i32(this.allRowsAt, n).forEach((_, i, rows) => (rows[i] = i));
+    this.bindViews();
+    this.initHypers();
   }
 
-  dispose(): void {}
+  protected setHyper(r: number, field: number, value: number): void {
+    this.hyper[((r >> 2) * HYPER_FIELDS + field) * 4 + (r & 3)] = value;
+  }
+
+  protected run(indices: Int32Array | null): void {
+    if (indices) this.idx.set(indices);
+    this.net.wasm.lanes_step(indices ? this.idxAt : 0, this.allRowsAt);
+  }
+
+  protected computeFullLosses(): Float64Array {
+    this.net.wasm.lanes_full_losses(this.runs, this.batch.datasets[0].n, this.rowAt, this.lossesAt);
+    return this.lossesOut.slice();
+  }
+
+  params(): Float32Array {
+    const { P, runs: R } = this;
+    const out = new Float32Array(R * P);
+    for (let r = 0; r < R; r++) for (let k = 0; k < P; k++) out[r * P + k] = this.laneParams[((r >> 2) * P + k) * 4 + (r & 3)];
+    return out;
+  }
 }
 
 /** A surface evaluates one architecture chunk after chunk: keep its instance and its copy of the data. */
@@ -207,8 +335,9 @@ const evaluators = new WeakMap<Architecture, { net: Net; data: Dataset | null; x
 export const simdKernel: Kernel = {
   name: 'simd',
   backend: 'wasm-simd',
-  trainer: (batch) => new SimdTrainer(batch),
+  trainer: (batch) => (trainsInLanes(batch.arch, batch.batchSize) ? new LaneTrainer(batch) : new RowTrainer(batch)),
   losses(arch: Architecture, data: Dataset, points: Float32Array, count: number): Float64Array {
+    if (isTutorialNet(arch)) return jsKernel.losses(arch, data, points, count);
     let e = evaluators.get(arch);
     if (!e) evaluators.set(arch, (e = { net: new Net(arch), data: null, x: 0, y: 0, top: 0 }));
     const net = e.net;

@@ -379,6 +379,63 @@ EXPORT(losses) void losses(int count, const float *points, const float *x, const
 /** Per run: lr, μ, ρ, eps, β1, β2, then Adam's lr/(1−β1ᵗ) and √(1−β2ᵗ) for the coming step. */
 enum { H_LR, H_MU, H_RHO, H_EPS, H_B1, H_B2, H_STEP, H_BC2, H_COUNT };
 
+/**
+ * torch.optim's update rules (weight decay 0), in torch's order of float32 operations, over `count`
+ * floats. `h` holds each hyperparameter as a vector: one value splatted (rows), or one per run (lanes).
+ * Where `active` is 0 the parameter keeps its value (a frozen run in a lane).
+ */
+static void update(int kind, float *p, float *b, float *v, const float *g, int count, const f4 *h, f4 active) {
+  const f4 one = wasm_f32x4_splat(1.f);
+  const f4 lr = h[H_LR];
+#define STORE_P(i, value) wasm_v128_store(p + (i), wasm_v128_bitselect(value, wasm_v128_load(p + (i)), active))
+  switch (kind) {
+    case SGD:
+      for (int i = 0; i < count; i += 4) STORE_P(i, wasm_f32x4_sub(wasm_v128_load(p + i), wasm_f32x4_mul(lr, wasm_v128_load(g + i))));
+      return;
+    case MOMENTUM: {
+      const f4 mu = h[H_MU];
+      for (int i = 0; i < count; i += 4) {
+        f4 bv = wasm_f32x4_add(wasm_f32x4_mul(mu, wasm_v128_load(b + i)), wasm_v128_load(g + i));
+        wasm_v128_store(b + i, bv);
+        STORE_P(i, wasm_f32x4_sub(wasm_v128_load(p + i), wasm_f32x4_mul(lr, bv)));
+      }
+      return;
+    }
+    case RMSPROP:
+    case MOMENTUM_RMSPROP: {
+      const int with_momentum = kind == MOMENTUM_RMSPROP;
+      const f4 mu = h[H_MU], rho = h[H_RHO], keep = wasm_f32x4_sub(one, h[H_RHO]), eps = h[H_EPS];
+      for (int i = 0; i < count; i += 4) {
+        f4 gv = wasm_v128_load(g + i);
+        f4 vv = wasm_f32x4_add(wasm_f32x4_mul(rho, wasm_v128_load(v + i)), wasm_f32x4_mul(keep, wasm_f32x4_mul(gv, gv)));
+        wasm_v128_store(v + i, vv);
+        f4 step = wasm_f32x4_div(gv, wasm_f32x4_add(wasm_f32x4_sqrt(vv), eps));
+        if (with_momentum) {
+          step = wasm_f32x4_add(wasm_f32x4_mul(mu, wasm_v128_load(b + i)), step);
+          wasm_v128_store(b + i, step);
+        }
+        STORE_P(i, wasm_f32x4_sub(wasm_v128_load(p + i), wasm_f32x4_mul(lr, step)));
+      }
+      return;
+    }
+    case ADAM: {
+      const f4 b1 = h[H_B1], b2 = h[H_B2], k1 = wasm_f32x4_sub(one, h[H_B1]), k2 = wasm_f32x4_sub(one, h[H_B2]);
+      const f4 step = h[H_STEP], bc2 = h[H_BC2], eps = h[H_EPS];
+      for (int i = 0; i < count; i += 4) {
+        f4 gv = wasm_v128_load(g + i);
+        f4 mv = wasm_f32x4_add(wasm_f32x4_mul(b1, wasm_v128_load(b + i)), wasm_f32x4_mul(k1, gv));
+        f4 vv = wasm_f32x4_add(wasm_f32x4_mul(b2, wasm_v128_load(v + i)), wasm_f32x4_mul(k2, wasm_f32x4_mul(gv, gv)));
+        wasm_v128_store(b + i, mv);
+        wasm_v128_store(v + i, vv);
+        f4 denom = wasm_f32x4_add(wasm_f32x4_div(wasm_f32x4_sqrt(vv), bc2), eps);
+        STORE_P(i, wasm_f32x4_sub(wasm_v128_load(p + i), wasm_f32x4_mul(step, wasm_f32x4_div(mv, denom))));
+      }
+      return;
+    }
+  }
+#undef STORE_P
+}
+
 static struct {
   int runs, n, batch, kind;
   float *params, *first, *second;
@@ -404,72 +461,214 @@ EXPORT(train_init) void train_init(int runs, int n, int batch, int kind, float *
   job.frozen = frozen;
 }
 
-/** torch.optim's update rules (weight decay 0), in torch's order of float32 operations. */
-static void update(float *p, float *b, float *v, const float *h) {
-  const f4 lr = wasm_f32x4_splat(h[H_LR]);
-  switch (job.kind) {
-    case SGD:
-      for (int i = 0; i < P; i += 4)
-        wasm_v128_store(p + i, wasm_f32x4_sub(wasm_v128_load(p + i), wasm_f32x4_mul(lr, wasm_v128_load(G + i))));
-      return;
-    case MOMENTUM: {
-      const f4 mu = wasm_f32x4_splat(h[H_MU]);
-      for (int i = 0; i < P; i += 4) {
-        f4 bv = wasm_f32x4_add(wasm_f32x4_mul(mu, wasm_v128_load(b + i)), wasm_v128_load(G + i));
-        wasm_v128_store(b + i, bv);
-        wasm_v128_store(p + i, wasm_f32x4_sub(wasm_v128_load(p + i), wasm_f32x4_mul(lr, bv)));
-      }
-      return;
-    }
-    case RMSPROP:
-    case MOMENTUM_RMSPROP: {
-      const int with_momentum = job.kind == MOMENTUM_RMSPROP;
-      const f4 mu = wasm_f32x4_splat(h[H_MU]), rho = wasm_f32x4_splat(h[H_RHO]);
-      const f4 keep = wasm_f32x4_splat(1.f - h[H_RHO]), eps = wasm_f32x4_splat(h[H_EPS]);
-      for (int i = 0; i < P; i += 4) {
-        f4 g = wasm_v128_load(G + i);
-        f4 vv = wasm_f32x4_add(wasm_f32x4_mul(rho, wasm_v128_load(v + i)), wasm_f32x4_mul(keep, wasm_f32x4_mul(g, g)));
-        wasm_v128_store(v + i, vv);
-        f4 step = wasm_f32x4_div(g, wasm_f32x4_add(wasm_f32x4_sqrt(vv), eps));
-        if (with_momentum) {
-          step = wasm_f32x4_add(wasm_f32x4_mul(mu, wasm_v128_load(b + i)), step);
-          wasm_v128_store(b + i, step);
-        }
-        wasm_v128_store(p + i, wasm_f32x4_sub(wasm_v128_load(p + i), wasm_f32x4_mul(lr, step)));
-      }
-      return;
-    }
-    case ADAM: {
-      const f4 b1 = wasm_f32x4_splat(h[H_B1]), b2 = wasm_f32x4_splat(h[H_B2]);
-      const f4 k1 = wasm_f32x4_splat(1.f - h[H_B1]), k2 = wasm_f32x4_splat(1.f - h[H_B2]);
-      const f4 step = wasm_f32x4_splat(h[H_STEP]), bc2 = wasm_f32x4_splat(h[H_BC2]), eps = wasm_f32x4_splat(h[H_EPS]);
-      for (int i = 0; i < P; i += 4) {
-        f4 g = wasm_v128_load(G + i);
-        f4 mv = wasm_f32x4_add(wasm_f32x4_mul(b1, wasm_v128_load(b + i)), wasm_f32x4_mul(k1, g));
-        f4 vv = wasm_f32x4_add(wasm_f32x4_mul(b2, wasm_v128_load(v + i)), wasm_f32x4_mul(k2, wasm_f32x4_mul(g, g)));
-        wasm_v128_store(b + i, mv);
-        wasm_v128_store(v + i, vv);
-        f4 denom = wasm_f32x4_add(wasm_f32x4_div(wasm_f32x4_sqrt(vv), bc2), eps);
-        wasm_v128_store(p + i, wasm_f32x4_sub(wasm_v128_load(p + i), wasm_f32x4_mul(step, wasm_f32x4_div(mv, denom))));
-      }
-      return;
-    }
-  }
-}
-
 /** One step of every run that is not frozen; `idx` is [runs][batch] rows, or 0 for full-batch steps. */
 EXPORT(train_step) void train_step(const int *idx) {
+  const f4 all = wasm_i32x4_splat(-1);
+  f4 h[H_COUNT];
   for (int r = 0; r < job.runs; r++) {
     if (job.frozen[r]) continue;
     float *p = job.params + r * P;
     for (int i = 0; i < P; i += 4) wasm_v128_store(G + i, wasm_f32x4_splat(0.f)); /* memory.fill is a runtime call */
     if (idx) evaluate(p, job.xs[r], job.ys[r], idx, r * job.batch, job.batch, 1);
     else evaluate(p, job.xs[r], job.ys[r], 0, 0, job.n, 1);
-    update(p, job.first + r * P, job.second + r * P, job.hyper + r * H_COUNT);
+    for (int k = 0; k < H_COUNT; k++) h[k] = wasm_f32x4_splat(job.hyper[r * H_COUNT + k]);
+    update(job.kind, p, job.first + r * P, job.second + r * P, G, P, h, all);
   }
 }
 
 /** Every run's loss on its whole dataset. */
 EXPORT(full_losses) void full_losses(double *out) {
   for (int r = 0; r < job.runs; r++) out[r] = evaluate(job.params + r * P, job.xs[r], job.ys[r], 0, 0, job.n, 0);
+}
+
+// ---- lanes: four runs in the four lanes of every vector ----
+//
+// For small networks and small minibatches the row layout wastes most of each vector (an output layer
+// of width 1, a batch of 3) and spends its time on loop overhead. Here every value is a vector holding
+// the same quantity for four runs, so every operation is full width whatever the shapes. A group of
+// four runs keeps its parameters as [P][4] (the compact layout, no padding); a run's numbers do not
+// depend on its lane or on the other runs of its group.
+
+static int NP;                           /* compact parameter count */
+static int cw[MAXL], cb[MAXL];           /* compact offsets of W_l and b_l */
+static f4 *LZ[MAXL + 1], *LA[MAXL + 1];  /* [CHUNK][size] */
+static f4 *LT;                           /* targets, [CHUNK][ywidth] */
+static f4 *LD0, *LD1;                    /* backward signals, [CHUNK][max size] */
+static f4 *LG;                           /* gradient, [NP] */
+
+static struct {
+  int groups, batch;
+  f4 *params, *first, *second; /* [groups][NP] */
+  const float *const *xs;      /* per run (groups·4 of them) */
+  const float *const *ys;
+  const f4 *hyper;             /* [groups][H_COUNT] */
+  const uint8_t *frozen;       /* per run */
+} lanes;
+
+/** Prepares training in lanes (after net_init); returns the compact parameter count, or 0. */
+EXPORT(lanes_init) int lanes_init(int groups, int batch, int kind, f4 *params, f4 *first, f4 *second, const float *const *xs,
+                                  const float *const *ys, const f4 *hyper, const uint8_t *frozen) {
+  int widest = 0;
+  NP = 0;
+  for (int l = 0; l < L; l++) {
+    cw[l] = NP;
+    cb[l] = NP + size[l] * size[l + 1];
+    NP = cb[l] + size[l + 1];
+  }
+  for (int l = 0; l <= L; l++) {
+    if (size[l] > widest) widest = size[l];
+    LZ[l] = alloc(CHUNK * size[l] * 16);
+    LA[l] = alloc(CHUNK * size[l] * 16);
+  }
+  LT = alloc(CHUNK * ywidth * 16);
+  LD0 = alloc(CHUNK * widest * 16);
+  LD1 = alloc(CHUNK * widest * 16);
+  LG = alloc(NP * 16);
+  lanes.groups = groups;
+  lanes.batch = batch;
+  job.kind = kind;
+  lanes.params = params;
+  lanes.first = first;
+  lanes.second = second;
+  lanes.xs = xs;
+  lanes.ys = ys;
+  lanes.hyper = hyper;
+  lanes.frozen = frozen;
+  return LG ? NP : 0;
+}
+
+/** d(mean loss)/dz of the output layer for each lane, float32, into LD0. */
+static void lanes_output_delta(int m, float scale) {
+  const int dOut = size[L];
+  const f4 sc = wasm_f32x4_splat(scale), one = wasm_f32x4_splat(1.f), zero = wasm_f32x4_splat(0.f);
+  for (int s = 0; s < m; s++) {
+    const f4 *z = LZ[L] + s * dOut;
+    const f4 *t = LT + s * ywidth;
+    f4 *d = LD0 + s * dOut;
+    if (out_kind == OUT_SOFTMAX) {
+      f4 max = z[0];
+      for (int k = 1; k < dOut; k++) max = wasm_f32x4_pmax(max, z[k]);
+      f4 sum = zero;
+      for (int k = 0; k < dOut; k++) {
+        d[k] = vexp(wasm_f32x4_sub(z[k], max));
+        sum = wasm_f32x4_add(sum, d[k]);
+      }
+      f4 label = wasm_i32x4_trunc_sat_f32x4(t[0]);
+      for (int k = 0; k < dOut; k++) {
+        f4 hit = wasm_v128_and(wasm_i32x4_eq(label, wasm_i32x4_splat(k)), one);
+        d[k] = wasm_f32x4_mul(wasm_f32x4_sub(wasm_f32x4_div(d[k], sum), hit), sc);
+      }
+      continue;
+    }
+    for (int k = 0; k < dOut; k++) {
+      f4 zk = z[k], tk = t[k];
+      if (loss_kind == LOSS_NLL) {
+        f4 sig = wasm_f32x4_div(one, wasm_f32x4_add(one, vexp(wasm_f32x4_neg(zk))));
+        d[k] = wasm_f32x4_mul(wasm_f32x4_sub(sig, tk), sc);
+      } else if (out_kind == OUT_LINEAR && loss_kind == LOSS_L2) {
+        f4 e = wasm_f32x4_sub(zk, tk);
+        d[k] = wasm_f32x4_mul(wasm_f32x4_add(e, e), sc);
+      } else {
+        f4 out = zk, slope = one;
+        if (out_kind == OUT_SIGMOID) {
+          out = wasm_f32x4_div(one, wasm_f32x4_add(one, vexp(wasm_f32x4_neg(zk))));
+          slope = wasm_f32x4_mul(out, wasm_f32x4_sub(one, out));
+        }
+        f4 e = wasm_f32x4_sub(out, tk);
+        f4 g;
+        if (loss_kind == LOSS_L2) g = wasm_f32x4_add(e, e);
+        else /* sign(e): ±1 where e ≠ 0, else 0 */
+          g = wasm_f32x4_sub(wasm_v128_and(wasm_f32x4_gt(e, zero), one), wasm_v128_and(wasm_f32x4_lt(e, zero), one));
+        d[k] = wasm_f32x4_mul(wasm_f32x4_mul(g, slope), sc);
+      }
+    }
+  }
+}
+
+/** Adds the gradient of one group's mean loss over its minibatch rows (from `from`) into LG. */
+static void lanes_chunk(const f4 *p, const float *const *xs, const float *const *ys, const int *const *idx, int from, int m,
+                        float scale) {
+  const int dIn = size[0];
+  for (int s = 0; s < m; s++) {
+    int r0 = idx[0][from + s], r1 = idx[1][from + s], r2 = idx[2][from + s], r3 = idx[3][from + s];
+    for (int i = 0; i < dIn; i++)
+      LA[0][s * dIn + i] = wasm_f32x4_make(xs[0][r0 * dIn + i], xs[1][r1 * dIn + i], xs[2][r2 * dIn + i], xs[3][r3 * dIn + i]);
+    for (int k = 0; k < ywidth; k++)
+      LT[s * ywidth + k] =
+          wasm_f32x4_make(ys[0][r0 * ywidth + k], ys[1][r1 * ywidth + k], ys[2][r2 * ywidth + k], ys[3][r3 * ywidth + k]);
+  }
+  for (int l = 0; l < L; l++) {
+    const int fi = size[l], fo = size[l + 1];
+    const f4 *W = p + cw[l], *b = p + cb[l];
+    for (int s = 0; s < m; s++) {
+      const f4 *a = LA[l] + s * fi;
+      f4 *z = LZ[l + 1] + s * fo;
+      for (int j = 0; j < fo; j++) {
+        f4 acc = b[j];
+        for (int i = 0; i < fi; i++) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(a[i], W[i * fo + j]));
+        z[j] = acc;
+      }
+    }
+    if (l + 1 < L) activate(act[l], (const float *)LZ[l + 1], (float *)LA[l + 1], 4 * m * fo);
+  }
+  lanes_output_delta(m, scale);
+  f4 *d = LD0, *below = LD1;
+  for (int l = L - 1; l >= 0; l--) {
+    const int fi = size[l], fo = size[l + 1];
+    f4 *gW = LG + cw[l], *gb = LG + cb[l];
+    for (int s = 0; s < m; s++) {
+      const f4 *ds = d + s * fo, *a = LA[l] + s * fi;
+      for (int j = 0; j < fo; j++) gb[j] = wasm_f32x4_add(gb[j], ds[j]);
+      for (int i = 0; i < fi; i++)
+        for (int j = 0; j < fo; j++) gW[i * fo + j] = wasm_f32x4_add(gW[i * fo + j], wasm_f32x4_mul(a[i], ds[j]));
+    }
+    if (l == 0) break;
+    const f4 *W = p + cw[l];
+    for (int s = 0; s < m; s++) {
+      const f4 *ds = d + s * fo;
+      f4 *bs = below + s * fi;
+      for (int i = 0; i < fi; i++) {
+        f4 acc = wasm_f32x4_splat(0.f);
+        for (int j = 0; j < fo; j++) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(W[i * fo + j], ds[j]));
+        bs[i] = acc;
+      }
+    }
+    activation_slope(act[l - 1], (const float *)LZ[l], (const float *)LA[l], (float *)below, 4 * m * fi);
+    f4 *swap = d;
+    d = below;
+    below = swap;
+  }
+}
+
+/** One step of every group; `idx` is [groups·4][batch] rows, or 0 for full-batch steps (then rows 0…n−1). */
+EXPORT(lanes_step) void lanes_step(const int *idx, const int *all_rows) {
+  const int batch = lanes.batch;
+  const float divisor = out_kind == OUT_SOFTMAX ? batch : (float)batch * size[L];
+  for (int g = 0; g < lanes.groups; g++) {
+    const uint8_t *fr = lanes.frozen + 4 * g;
+    if (fr[0] && fr[1] && fr[2] && fr[3]) continue;
+    const f4 active = wasm_i32x4_make(fr[0] ? 0 : -1, fr[1] ? 0 : -1, fr[2] ? 0 : -1, fr[3] ? 0 : -1);
+    f4 *p = lanes.params + g * NP;
+    for (int i = 0; i < NP; i++) LG[i] = wasm_f32x4_splat(0.f);
+    const int *rows[4];
+    for (int k = 0; k < 4; k++) rows[k] = idx ? idx + (4 * g + k) * batch : all_rows;
+    for (int start = 0; start < batch; start += CHUNK)
+      lanes_chunk(p, lanes.xs + 4 * g, lanes.ys + 4 * g, rows, start, batch - start < CHUNK ? batch - start : CHUNK, 1 / divisor);
+    update(job.kind, (float *)p, (float *)(lanes.first + g * NP), (float *)(lanes.second + g * NP), (const float *)LG, 4 * NP,
+           lanes.hyper + g * H_COUNT, active);
+  }
+}
+
+/** Every run's loss on its whole dataset (n rows), each run unpacked from its lane into the row layout. */
+EXPORT(lanes_full_losses) void lanes_full_losses(int runs, int n, float *row, double *out) {
+  for (int r = 0; r < runs; r++) {
+    const float *p = (const float *)(lanes.params + (r / 4) * NP) + r % 4;
+    for (int l = 0; l < L; l++) {
+      const int fi = size[l], fo = size[l + 1];
+      for (int i = 0; i < fi; i++)
+        for (int j = 0; j < fo; j++) row[woff[l] + i * pad[l + 1] + j] = p[4 * (cw[l] + i * fo + j)];
+      for (int j = 0; j < fo; j++) row[boff[l] + j] = p[4 * (cb[l] + j)];
+    }
+    out[r] = evaluate(row, lanes.xs[r], lanes.ys[r], 0, 0, n, 0);
+  }
 }
