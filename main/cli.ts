@@ -343,7 +343,7 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
     const index = integer('run', ctx.values.run, 0, 0, MAX_SWEEP_RUNS - 1);
     const at: MarkerName = choice('at', ctx.values.at, MARKERS) ?? 'trained';
     const r = runOf(ctx.store('read'), id, index);
-    const paths = exportLayersModel(r.config, await paramsAt(r, at), dir);
+    const paths = exportLayersModel(r.config, await paramsAt(r, at, undefined, { ...ctx.job, pool: at === 'optimum' && !r.params.optimum ? ctx.pool() : undefined }), dir);
     ctx.out(`exported the ${at} network of experiment ${id} run ${index} to ${paths.model} and ${paths.weights}`);
   },
   async serve(ctx) {

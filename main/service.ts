@@ -50,16 +50,17 @@ export class LabService {
       'experiments.delete': (p: { id: number }) => changed((store.delete(p.id), null)),
       'experiments.export': (p: { ids: number[] }) => exportExperiments(store, p.ids),
       'experiments.import': (p: { text: string }) => changed(store.importExperiments(parseExport(p.text, 'import'))),
-      'experiments.fit': (p: { id: number; run: number; at: MarkerName; points: number }) => experimentFit(store, p.id, p),
+      // An optimum they must search for is searched on the pool, off main's thread.
+      'experiments.fit': (p: { id: number; run: number; at: MarkerName; points: number }) => experimentFit(store, p.id, p, { pool }),
       'experiments.sweepStats': (p: { id: number }) => sweepStatistics(store, p.id),
-      'experiments.boundary': (p: { id: number; run: number; at: MarkerName; res: number }) => experimentBoundary(store, p.id, p),
+      'experiments.boundary': (p: { id: number; run: number; at: MarkerName; res: number }) => experimentBoundary(store, p.id, p, { pool }),
       'data.importCsv': (p: { text: string; name: string }) => {
         const { x, y } = parseCsvData(p.text, p.name);
         return { x: Float64Array.from(x), y: Float64Array.from(y) };
       },
       'experiments.exportModel': async (p: { id: number; run: number; at: MarkerName }) => {
         const run = runOf(store, p.id, p.run);
-        const files = layersModelFiles(run.config, await paramsAt(run, p.at, { store, id: p.id }));
+        const files = layersModelFiles(run.config, await paramsAt(run, p.at, { store, id: p.id }, { pool }));
         return { model: `${JSON.stringify(files.model, null, 2)}\n`, weights: files.weights };
       },
       'data.preview': (p: { config: unknown }) => {

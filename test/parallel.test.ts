@@ -11,6 +11,8 @@ import { interpolation, landscape, optimum, run } from '../main/lab/lab.js';
 import { snapshotBudget } from '../main/lab/runs.js';
 import { runSweep } from '../main/lab/sweep.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';
+import type { JobInfo } from '../shared/api.js';
+import { openTestLab } from './lab.js';
 
 let one: WorkerPool;
 let two: WorkerPool;
@@ -96,6 +98,25 @@ describe('the best-found optimum split across the pool', () => {
     const controller = new AbortController();
     const pending = optimum({ ...circle, steps: 400_000 }, { pool: two, signal: controller.signal, onProgress: () => controller.abort() });
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+describe('an optimum the app needs for a fit', () => {
+  it('is searched on the pool, split across both workers, with the numbers of this thread', async () => {
+    const lab = openTestLab('fit-optimum', 2);
+    try {
+      const started = (await lab.service.call('jobs.run', { config: { data: { target: { kind: 'sine' }, n: 40 }, model: { hidden: [4] }, steps: 300 } })) as { ok: true; value: JobInfo };
+      const id = (await lab.finished(started.value.id)).experimentId as number;
+      const [trained] = lab.store.runs(id, 0);
+      const before = [...lab.pool.tasksStarted];
+      const fit = await lab.service.call('experiments.fit', { id, at: 'optimum', points: 50 });
+      expect(fit.ok).toBe(true);
+      expect(lab.pool.tasksStarted.map((n, k) => n - before[k] > 0)).toEqual([true, true]);
+      const here = await optimum(trained.config, { kernel: 'js', data: trained.data, reference: trained.params.final });
+      expect(bits(lab.store.runs(id, 0)[0].params.optimum!)).toEqual(bits(here.params));
+    } finally {
+      await lab.close();
+    }
   });
 });
 

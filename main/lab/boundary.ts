@@ -8,6 +8,7 @@ import { JsNet, type Params } from '../engine/jsNet.js';
 import { architectureOf } from '../engine/model.js';
 import type { ExperimentStore } from '../store/experiments.js';
 import { paramsAt, runOf } from './experiments.js';
+import type { JobOptions } from './runs.js';
 
 /** Class probabilities of `count` inputs, row-major [count][classes]; a sigmoid's p becomes (1 − p, p). */
 function classProbabilities(net: JsNet, params: Params, x: Float32Array, count: number): { probs: Float64Array; classes: number } {
@@ -103,10 +104,10 @@ export function boundaryOf(config: ExperimentConfig, split: Split, params: Float
 }
 
 /** The decision boundary of an experiment's run at one of its three points. */
-export async function experimentBoundary(store: ExperimentStore, id: number, req: { run: number; at: MarkerName; res: number }): Promise<BoundaryView> {
+export async function experimentBoundary(store: ExperimentStore, id: number, req: { run: number; at: MarkerName; res: number }, options: JobOptions = {}): Promise<BoundaryView> {
   const run = runOf(store, id, req.run);
   if (run.data.dIn !== 2) throw new InputError(`boundary: drawn for two inputs; experiment ${id} has ${run.data.dIn} (its fit shows it instead)`);
   // The data is made again from the config (it is deterministic); the run stored its training split.
   const split = splitDataset(run.config);
-  return { runIndex: run.index, at: req.at, ...boundaryOf(run.config, split, await paramsAt(run, req.at, { store, id }), req.res) };
+  return { runIndex: run.index, at: req.at, ...boundaryOf(run.config, split, await paramsAt(run, req.at, { store, id }, options), req.res) };
 }

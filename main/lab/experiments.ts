@@ -45,11 +45,11 @@ export async function experimentForConfig(store: ExperimentStore, config: Experi
  * A stored run's network at one of its three points. The optimum is the stored exact one, else
  * found now (best of restarts, aligned to the trained network).
  */
-export async function paramsAt(run: StoredRun, at: MarkerName, keep?: { store: ExperimentStore; id: number }): Promise<Float32Array> {
+export async function paramsAt(run: StoredRun, at: MarkerName, keep?: { store: ExperimentStore; id: number }, options: JobOptions = {}): Promise<Float32Array> {
   if (at === 'init') return run.params.init;
   if (at === 'trained') return run.params.final;
   if (run.params.optimum) return run.params.optimum;
-  const found = await optimum(run.config, { data: run.data, reference: run.params.final, kernel: 'js' });
+  const found = await optimum(run.config, { kernel: 'js', ...options, data: run.data, reference: run.params.final });
   if (keep) keepOptimum(keep.store, keep.id, run, found);
   return found.params;
 }

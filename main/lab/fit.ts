@@ -10,6 +10,7 @@ import { architectureOf, type Architecture } from '../engine/model.js';
 import { linspace, type MarkerName } from '../engine/surface.js';
 import type { ExperimentStore } from '../store/experiments.js';
 import { paramsAt, runOf } from './experiments.js';
+import type { JobOptions } from './runs.js';
 
 /** Bisection steps that place a kink: the bracket shrinks to 2⁻⁴⁰ of the grid spacing. */
 const BISECTIONS = 40;
@@ -102,8 +103,8 @@ export function fitOf(config: ExperimentConfig, data: Dataset, params: Float32Ar
 }
 
 /** The fit of an experiment's run at one of its three points. */
-export async function experimentFit(store: ExperimentStore, id: number, req: { run: number; at: MarkerName; points: number }): Promise<FitView> {
+export async function experimentFit(store: ExperimentStore, id: number, req: { run: number; at: MarkerName; points: number }, options: JobOptions = {}): Promise<FitView> {
   const run = runOf(store, id, req.run);
   const data: Dataset = { x: run.data.x, y: run.data.y, n: run.data.n, dIn: run.data.dIn };
-  return { runIndex: run.index, at: req.at, ...fitOf(run.config, data, await paramsAt(run, req.at, { store, id }), req.points) };
+  return { runIndex: run.index, at: req.at, ...fitOf(run.config, data, await paramsAt(run, req.at, { store, id }, options), req.points) };
 }
