@@ -2,13 +2,13 @@
 // for each workload), `js`, `simd` (once the product has it), and the tfjs backends.
 import { KERNELS, type KernelChoice } from '../shared/config.js';
 import type { Kernel } from '../main/engine/kernel.js';
-import { selectKernel } from '../main/engine/kernels.js';
+import { selectKernel, type Workload } from '../main/engine/kernels.js';
 import { loadTfjsKernel, nativeBackendAvailable } from '../main/engine/tfjsKernel.js';
 
 export interface BenchKernel {
   label: string;
-  /** The kernel for a workload of `work` multiply-adds per step (only `auto` depends on it). */
-  forWork(work: number): Promise<Kernel>;
+  /** The kernel for a workload (only `auto` depends on it). */
+  forWork(work: Workload): Promise<Kernel>;
 }
 
 const TFJS_BACKENDS = ['wasm', 'cpu'] as const;
@@ -19,7 +19,7 @@ export async function benchKernels(wanted: readonly string[]): Promise<BenchKern
   if (wanted.includes('auto')) out.push({ label: 'auto', forWork: (work) => selectKernel('auto', 'auto', work) });
   for (const name of ['js', 'simd']) {
     // A name the product does not know yet (simd before its kernel lands) is skipped.
-    if (wanted.includes(name) && (KERNELS as readonly string[]).includes(name)) fixed(name, await selectKernel(name as KernelChoice, 'auto', 0));
+    if (wanted.includes(name) && (KERNELS as readonly string[]).includes(name)) fixed(name, await selectKernel(name as KernelChoice, 'auto'));
   }
   if (await nativeBackendAvailable()) fixed('tfjs/tensorflow', await loadTfjsKernel('tensorflow'));
   for (const backend of TFJS_BACKENDS) if (wanted.includes(backend)) fixed(`tfjs/${backend}`, await loadTfjsKernel(backend));

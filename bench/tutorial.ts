@@ -5,7 +5,7 @@ import { parseConfig, type ExperimentConfig } from '../shared/config.js';
 import { makeDataset } from '../main/engine/data.js';
 import { initialParams } from '../main/engine/init.js';
 import type { Kernel } from '../main/engine/kernel.js';
-import { workPerStep } from '../main/engine/kernels.js';
+import { workPerStep, type Workload } from '../main/engine/kernels.js';
 import { architectureOf, layoutOf } from '../main/engine/model.js';
 import { hyperOf } from '../main/engine/optimizers.js';
 import { Rng } from '../main/engine/prng.js';
@@ -90,7 +90,7 @@ function batchOf(runs: number, hidden: number, batch: number): Omit<BatchSpec, '
 }
 
 async function trainingTable(ctx: BenchContext, torch: TorchTutorial | null): Promise<number | null> {
-  const columns: [string, (work: number) => Promise<Train>][] = ctx.kernels.map((k) => [k.label, async (work) => {
+  const columns: [string, (work: Workload) => Promise<Train>][] = ctx.kernels.map((k) => [k.label, async (work) => {
     const kernel = await k.forWork(work);
     return (spec: BatchSpec) => trainBatch(kernel, spec);
   }]);
@@ -106,7 +106,7 @@ async function trainingTable(ctx: BenchContext, torch: TorchTutorial | null): Pr
         const base = batchOf(runs, hidden, batch);
         const ours: (number | null)[] = [];
         for (const [, trainerFor] of columns) {
-          const train = await trainerFor(workPerStep(base.arch, runs, batch));
+          const train = await trainerFor({ arch: base.arch, runs, batchSize: batch, n: base.runs[0].data.n });
           ours.push(await rate((steps) => train({ ...base, steps, recordEvery: steps }), runs, ctx.targetS));
         }
         const peer = torch?.train.find((t) => t.runs === runs && t.hidden === hidden && t.batch === batch)?.runStepsPerSec;
@@ -150,7 +150,8 @@ export async function tutorialRows(ctx: BenchContext, torch: TorchTutorial | nul
   const repeats = ctx.quick ? 2 : 5;
   const rows: string[][] = [];
   for (const k of ctx.kernels) {
-    const seconds = await kernelSurfaceSeconds(await k.forWork(SURFACE_RES ** 2 * 500), k.label === 'tfjs/cpu' ? 1 : repeats);
+    const kernel = await k.forWork({ arch: architectureOf(hingeConfig(2, 3)), runs: SURFACE_RES ** 2, batchSize: 500, n: 500 });
+    const seconds = await kernelSurfaceSeconds(kernel, k.label === 'tfjs/cpu' ? 1 : repeats);
     rows.push([k.label, (seconds * 1000).toFixed(1), torch ? times(torch.surface.ms / 1000 / seconds) : '—']);
   }
   const product = await productSurface(ctx, repeats);
