@@ -79,7 +79,7 @@ describe('jobs', () => {
     expect(swept.state).toBe('done');
     expect(store.get(swept.experimentId as number).runList).toHaveLength(6);
     // The sweep asked for `auto`; the experiment says what ran.
-    expect(store.summary(swept.experimentId as number)).toMatchObject({ kernel: 'js', backend: 'js' });
+    expect(store.summary(swept.experimentId as number)).toMatchObject({ kernel: 'simd', backend: 'wasm-simd' });
 
     const reproduce = (await service.call('jobs.reproduce', { id })) as { ok: true; value: JobInfo };
     expect(await finalState(reproduce.value.id)).toMatchObject({ state: 'done', matches: true });

@@ -1,9 +1,28 @@
-// Which kernel computes. `auto` keeps the fused js loops unless the work per step is large and the
-// native TensorFlow backend is present (DESIGN.md: tfjs's per-op cost dominates small networks).
+// Which kernel computes. `auto` picks by a cost model whose constants were measured (see
+// KERNEL_COSTS), and it depends on the workload's shapes only, so it chooses the same kernel on every
+// machine and every run: the same config and seed give the same numbers under `auto`.
+//
+// What the measurements say (2-core machine, `npm run bench -- --rows=choice` prints the check):
+// - simd (compiled WebAssembly SIMD) beats the js loops 5–20× on every network but the tutorial's, and
+//   beats tfjs-wasm (XNNPACK) at every width up to the 1024 limit (1→256→256→1 at batch 500: 153
+//   against 14 steps/s), so tfjs is never `auto`'s choice here unless native TensorFlow loads.
+// - The tutorial's 1→H→1 ReLU under L2 has two fast paths in the js kernel: full batches summed over
+//   linear pieces (O(H log n), nothing compares) and a fused per-sample minibatch loop, which wins for
+//   single runs at small batches; simd's lanes win once a step's work per run grows.
 import type { BackendChoice, KernelChoice } from '../../shared/config.js';
 import { jsKernel } from './jsKernel.js';
 import type { Kernel } from './kernel.js';
 import type { Architecture } from './model.js';
+import { simdKernel, trainsInLanes } from './simdKernel.js';
+import { isTutorialNet } from './tutorialNet.js';
+
+/** What `auto` chooses for: `runs` networks stepping together on `batchSize` of `n` rows each step. */
+export interface Workload {
+  readonly arch: Architecture;
+  readonly runs: number;
+  readonly batchSize: number;
+  readonly n: number;
+}
 
 /** Multiply-adds per step above which `auto` prefers native TensorFlow, when it loads. */
 export const NATIVE_WORK_THRESHOLD = 1e7;
@@ -14,10 +33,44 @@ export function workPerStep(arch: Architecture, runs: number, batchSize: number)
   return runs * batchSize * macs;
 }
 
-export async function selectKernel(kernel: KernelChoice, backend: BackendChoice, work: number): Promise<Kernel> {
+/**
+ * Measured CPU time per run-step of the tutorial network at minibatch b with H hidden units, in ns
+ * (fitted by bench/kernelChoice.ts): js ≈ fixed + b·(perRow + perRowUnit·H); simd in rows ≈ fixed +
+ * perUnit·H + perRowUnit·b·H; simd in lanes costs that per group of four runs, however many of its
+ * lanes are used.
+ */
+export const KERNEL_COSTS = {
+  js: { fixed: 300, perRow: 40, perRowUnit: 5.5 },
+  rows: { fixed: 2000, perUnit: 30, perRowUnit: 1.9 },
+  lanes: { fixed: 700, perUnit: 0, perRowUnit: 14 },
+} as const;
+
+/** Predicted ns per run-step of the tutorial network's minibatch steps on each kernel. */
+export function tutorialStepCosts(w: Workload): { js: number; simd: number } {
+  const H = w.arch.sizes[1];
+  const b = w.batchSize;
+  const { js, rows, lanes } = KERNEL_COSTS;
+  const simd = trainsInLanes(w.arch, b)
+    ? (lanes.fixed + lanes.perUnit * H + lanes.perRowUnit * b * H) / Math.min(w.runs, 4)
+    : rows.fixed + rows.perUnit * H + rows.perRowUnit * b * H;
+  return { js: js.fixed + b * (js.perRow + js.perRowUnit * H), simd };
+}
+
+/** The kernel `auto` trains a workload on, before native TensorFlow is considered. */
+export function autoKernelName(w: Workload): 'js' | 'simd' {
+  if (!isTutorialNet(w.arch)) return 'simd';
+  if (w.batchSize >= w.n) return 'js';
+  const cost = tutorialStepCosts(w);
+  return cost.simd < cost.js ? 'simd' : 'js';
+}
+
+/** The kernel for `kernel`/`backend`; `auto` needs the workload (without one it takes simd). */
+export async function selectKernel(kernel: KernelChoice, backend: BackendChoice, work?: Workload): Promise<Kernel> {
   if (kernel === 'js') return jsKernel;
+  if (kernel === 'simd') return simdKernel;
   const tfjs = await import('./tfjsKernel.js');
   if (kernel === 'tfjs' || backend !== 'auto') return tfjs.loadTfjsKernel(backend);
-  if (work >= NATIVE_WORK_THRESHOLD && (await tfjs.nativeBackendAvailable())) return tfjs.loadTfjsKernel('tensorflow');
-  return jsKernel;
+  const macs = work ? workPerStep(work.arch, work.runs, work.batchSize) : 0;
+  if (macs >= NATIVE_WORK_THRESHOLD && (await tfjs.nativeBackendAvailable())) return tfjs.loadTfjsKernel('tensorflow');
+  return work && autoKernelName(work) === 'js' ? jsKernel : simdKernel;
 }

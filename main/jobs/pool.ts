@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { InputError, type BackendChoice, type ExperimentConfig, type KernelChoice } from '../../shared/config.js';
 import type { Dataset } from '../engine/data.js';
 import type { Kernel } from '../engine/kernel.js';
-import { workPerStep } from '../engine/kernels.js';
+import type { Workload } from '../engine/kernels.js';
 import { layoutOf, type Architecture } from '../engine/model.js';
 import type { PlaneEvaluator } from '../engine/surface.js';
 import type { BatchSpec, Progress, RunOutcome, TrainOptions } from '../engine/train.js';
@@ -133,8 +133,8 @@ export class WorkerPool {
     return r as Extract<TaskResult, { type: T }>;
   }
 
-  /** Which kernel `kernel`/`backend` choose for `work` multiply-adds per step, loaded once on a worker. */
-  async resolveKernel(kernel: KernelChoice, backend: BackendChoice, work: number, options: TaskOptions = {}): Promise<ResolvedKernel> {
+  /** Which kernel `kernel`/`backend` choose for `work`, loaded once on a worker. */
+  async resolveKernel(kernel: KernelChoice, backend: BackendChoice, work: Workload, options: TaskOptions = {}): Promise<ResolvedKernel> {
     return (await this.result('kernel', { type: 'kernel', kernel, backend, work }, options)).kernel;
   }
 
@@ -144,7 +144,7 @@ export class WorkerPool {
     const parts = Math.max(1, Math.min(this.size, R));
     const choice = { kernel: options.kernel ?? 'js', backend: options.backend ?? 'auto' };
     // `auto` chooses by the work of the whole batch, once, not by each slice's.
-    const pin: KernelPin = parts > 1 && choice.kernel === 'auto' ? (await this.resolveKernel(choice.kernel, choice.backend, workPerStep(spec.arch, R, spec.batchSize), options)).pin : choice;
+    const pin: KernelPin = parts > 1 && choice.kernel === 'auto' ? (await this.resolveKernel(choice.kernel, choice.backend, { arch: spec.arch, runs: R, batchSize: spec.batchSize, n: spec.runs[0].data.n }, options)).pin : choice;
     const P = layoutOf(spec.arch).count;
     const steps = new Array<number>(parts).fill(0);
     const best = new Array<number | null>(parts).fill(null);

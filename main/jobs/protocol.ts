@@ -2,6 +2,7 @@
 import type { BackendChoice, ExperimentConfig, KernelChoice } from '../../shared/config.js';
 import type { Dataset } from '../engine/data.js';
 import type { Kernel } from '../engine/kernel.js';
+import type { Workload } from '../engine/kernels.js';
 import type { Architecture } from '../engine/model.js';
 import type { Plane } from '../engine/surface.js';
 import type { BatchSpec, Progress, RunOutcome } from '../engine/train.js';
@@ -24,7 +25,7 @@ export interface ResolvedKernel {
 }
 
 export type Task =
-  | { type: 'kernel'; kernel: KernelChoice; backend: BackendChoice; work: number }
+  | { type: 'kernel'; kernel: KernelChoice; backend: BackendChoice; work: Workload }
   | { type: 'train'; spec: BatchSpec; kernel: KernelChoice; backend: BackendChoice; snapshotBudget?: number }
   | { type: 'runConfigs'; configs: ExperimentConfig[]; kernel?: KernelChoice; backend?: BackendChoice; batchRuns?: number }
   | { type: 'planeLosses'; pin: KernelPin; arch: Architecture; data: Dataset; plane: Plane; alpha: Float64Array; beta: Float64Array }

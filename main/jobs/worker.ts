@@ -2,7 +2,7 @@
 // surface), reports progress and obeys cancel.
 import { parentPort } from 'node:worker_threads';
 import type { BackendChoice } from '../../shared/config.js';
-import { selectKernel, workPerStep } from '../engine/kernels.js';
+import { selectKernel, type Workload } from '../engine/kernels.js';
 import { interpolationPoints, planeLosses } from '../engine/surface.js';
 import { trainBatch, type Progress } from '../engine/train.js';
 import { runConfigs } from '../lab/runs.js';
@@ -12,7 +12,7 @@ if (!parentPort) throw new Error('jobs/worker.ts runs only as a worker thread');
 const port = parentPort;
 const controllers = new Map<number, AbortController>();
 
-const load = (pin: KernelPin, work = 0) => selectKernel(pin.kernel, pin.backend, work);
+const load = (pin: KernelPin, work?: Workload) => selectKernel(pin.kernel, pin.backend, work);
 
 async function perform(id: number, task: Task, signal: AbortSignal): Promise<TaskResult> {
   const onProgress = (progress: Progress) => port.postMessage({ type: 'progress', id, progress } satisfies FromWorker);
@@ -25,7 +25,7 @@ async function perform(id: number, task: Task, signal: AbortSignal): Promise<Tas
     }
     case 'train': {
       const { spec } = task;
-      const kernel = await selectKernel(task.kernel, task.backend, workPerStep(spec.arch, spec.runs.length, spec.batchSize));
+      const kernel = await selectKernel(task.kernel, task.backend, { arch: spec.arch, runs: spec.runs.length, batchSize: spec.batchSize, n: spec.runs[0].data.n });
       const outcomes = await trainBatch(kernel, spec, { signal, onProgress, snapshotBudget: task.snapshotBudget });
       return { type: 'train', outcomes, kernel: kernel.name, backend: kernel.backend };
     }

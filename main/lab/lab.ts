@@ -12,7 +12,6 @@ import {
   type AxesSpec,
 } from '../engine/directions.js';
 import { makeDataset, type Dataset } from '../engine/data.js';
-import { workPerStep } from '../engine/kernels.js';
 import { architectureOf, layoutOf, type Architecture } from '../engine/model.js';
 import { bestFoundOptimum, exactOptimum, exactOptimumBlocker, type BatchTrainer } from '../engine/optimum.js';
 import { Rng } from '../engine/prng.js';
@@ -36,10 +35,10 @@ export async function run(config: ExperimentConfig, options: JobOptions = {}): P
  * What computes `count` evaluations at once of a config's network: the pool (on one kernel every
  * worker loads, chosen once for the whole work) or a kernel in this thread.
  */
-async function computeFor(config: ExperimentConfig, arch: Architecture, count: number, batchSize: number, options: JobOptions) {
+async function computeFor(config: ExperimentConfig, arch: Architecture, count: number, batchSize: number, n: number, options: JobOptions) {
   const { pool } = options;
   if (pool) {
-    const k = await pool.resolveKernel(options.kernel ?? config.kernel, options.backend ?? config.backend, workPerStep(arch, count, batchSize), { signal: options.signal });
+    const k = await pool.resolveKernel(options.kernel ?? config.kernel, options.backend ?? config.backend, { arch, runs: count, batchSize, n }, { signal: options.signal });
     const at = { signal: options.signal };
     return {
       name: k.name,
@@ -51,7 +50,7 @@ async function computeFor(config: ExperimentConfig, arch: Architecture, count: n
       concurrency: pool.size,
     };
   }
-  const kernel = await kernelFor(config, arch, count, batchSize, options);
+  const kernel = await kernelFor(config, arch, count, batchSize, n, options);
   return {
     name: kernel.name,
     backend: kernel.backend,
@@ -74,7 +73,7 @@ export async function optimum(
   const data = options.data ?? makeDataset(config);
   const arch = architectureOf(config, data.dIn);
   const restarts = options.restarts ?? 8;
-  const compute = await computeFor(config, arch, restarts, data.n, options);
+  const compute = await computeFor(config, arch, restarts, data.n, data.n, options);
   const layout = layoutOf(arch).names;
   const exact = exactOptimum(config, arch, options.reference);
   if (exact) {
@@ -159,7 +158,7 @@ export async function landscape(
       break;
     }
   }
-  const compute = await computeFor(config, arch, Math.min(req.res * req.res, 4096), data.n, options);
+  const compute = await computeFor(config, arch, Math.min(req.res * req.res, 4096), data.n, data.n, options);
   const surface = await costSurface({
     evaluate: compute.evaluator(data),
     concurrency: compute.concurrency,
@@ -202,7 +201,7 @@ export async function interpolation(
     throw new InputError(`points: must be an integer from 2 to 10000 (got ${req.points})`);
   }
   const { data, arch, points, optimumKind, optimum: found } = await threePoints(config, options);
-  const compute = await computeFor(config, arch, req.points, data.n, options);
+  const compute = await computeFor(config, arch, req.points, data.n, data.n, options);
   const t = linspace(req.tMin ?? 0, req.tMax ?? 1, req.points);
   const loss = await compute.curve(data, points[req.from], points[req.to], t);
   return { t, loss, from: req.from, to: req.to, optimumKind, optimum: found };

@@ -6,7 +6,7 @@ import { splitDataset, type Dataset } from '../engine/data.js';
 import { diagnose } from '../engine/diagnostics.js';
 import { initialParams } from '../engine/init.js';
 import type { Kernel } from '../engine/kernel.js';
-import { selectKernel, workPerStep } from '../engine/kernels.js';
+import { selectKernel } from '../engine/kernels.js';
 import { architectureKey, architectureOf, layoutOf, type Architecture } from '../engine/model.js';
 import { exactOptimum } from '../engine/optimum.js';
 import { hyperOf } from '../engine/optimizers.js';
@@ -57,8 +57,8 @@ function prepare(config: ExperimentConfig): Prepared {
   return { config, arch, data, test, init: initialParams(arch, config.init, config.seed, data) };
 }
 
-export async function kernelFor(config: ExperimentConfig, arch: Architecture, runs: number, batchSize: number, o: KernelOptions): Promise<Kernel> {
-  return selectKernel(o.kernel ?? config.kernel, o.backend ?? config.backend, workPerStep(arch, runs, batchSize));
+export async function kernelFor(config: ExperimentConfig, arch: Architecture, runs: number, batchSize: number, n: number, o: KernelOptions): Promise<Kernel> {
+  return selectKernel(o.kernel ?? config.kernel, o.backend ?? config.backend, { arch, runs, batchSize, n });
 }
 
 export const EXACT_METHOD = 'closed form: one ReLU unit per slope of the hinge, the rest switched off (zero cost)';
@@ -89,7 +89,7 @@ export async function runConfigs(configs: readonly ExperimentConfig[], options: 
     const started = performance.now();
     const first = prepared[members[0]];
     const c = first.config;
-    const kernel = await kernelFor(c, first.arch, members.length, c.batchSize, options);
+    const kernel = await kernelFor(c, first.arch, members.length, c.batchSize, first.data.n, options);
     const outcomes = await trainBatch(
       kernel,
       {

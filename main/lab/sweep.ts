@@ -1,9 +1,8 @@
 // Sweeps: every cell × seed of a grid, trained on the worker pool (one cell's seeds batched per task,
 // or split across the workers when there are fewer cells than workers) and stored run by run as tasks
 // finish, so a crash loses only the tasks in flight and `resume` continues from what is stored.
-import { InputError } from '../../shared/config.js';
+import { InputError, testCount } from '../../shared/config.js';
 import { expandSweep, runConfig, type SweepCell, type SweepSpec } from '../../shared/sweep.js';
-import { workPerStep } from '../engine/kernels.js';
 import { architectureOf } from '../engine/model.js';
 import type { Progress } from '../engine/train.js';
 import type { ExperimentStatus, ExperimentStore } from '../store/experiments.js';
@@ -70,7 +69,7 @@ async function execute(store: ExperimentStore, id: number, spec: SweepSpec, cell
     // Each part trains as a slice of the cell's batch: on the kernel the whole batch would choose, with
     // its snapshot budget, so the runs are those of one worker training the cell.
     const c = cell.config;
-    const k = await pool.resolveKernel(options.kernel ?? c.kernel, options.backend ?? c.backend, workPerStep(architectureOf(c), configs.length, c.batchSize), { signal: options.signal });
+    const k = await pool.resolveKernel(options.kernel ?? c.kernel, options.backend ?? c.backend, { arch: architectureOf(c), runs: configs.length, batchSize: c.batchSize, n: c.data.n - testCount(c.data) }, { signal: options.signal });
     let left = count;
     // Every part settles before the cell does, so none stores runs after the sweep has finished.
     const settled = await Promise.allSettled(
