@@ -8,6 +8,9 @@ import { expandSweep, MAX_SWEEP_RUNS } from '../shared/sweep.js';
 import { BACKENDS, InputError, KERNELS, LIMITS, parseConfig, type BackendChoice, type ExperimentConfig, type KernelChoice } from '../shared/config.js';
 import { PRESETS, presetByName, presetConfig, presetDescription, presetSweep, type Preset } from '../shared/presets.js';
 import { experimentText, helpText, interpolationText, landscapeText, listText, optimumText, presetsText, progressLine, reproductionText, runText, sweepStatsText, sweepText } from './cliText.js';
+import { workPerStep } from './engine/kernels.js';
+import { architectureOf } from './engine/model.js';
+import { exactOptimumBlocker } from './engine/optimum.js';
 import { MARKERS, type MarkerName } from './engine/surface.js';
 import { WorkerPool } from './jobs/pool.js';
 import { csvConfig } from './lab/csvData.js';
@@ -195,8 +198,25 @@ function emit(ctx: Context, json: unknown, text: string): void {
   ctx.out(ctx.values.json ? stringify(json) : text);
 }
 
+/** Multiply-adds below which a command computes in this thread: starting the pool's workers takes ≈0.3–0.5 s. */
+const POOL_WORTHWHILE_MACS = 2e8;
+
+/**
+ * The worker pool when the work ahead is worth it: training a config's run, searching its optimum
+ * (no closed form), evaluating `points` networks on its data. Small work stays in this thread.
+ */
+function poolFor(ctx: Context, config: ExperimentConfig, work: { train: boolean; search: boolean; points: number; restarts?: number }): WorkerPool | undefined {
+  const arch = architectureOf(config);
+  const n = config.data.n;
+  const macs =
+    (work.train ? config.steps * workPerStep(arch, 1, config.batchSize) : 0) +
+    (work.search ? (work.restarts ?? 8) * Math.max(config.steps, 5000) * workPerStep(arch, 1, n) : 0) +
+    work.points * workPerStep(arch, 1, n);
+  return macs >= POOL_WORTHWHILE_MACS ? ctx.pool() : undefined;
+}
+
 /** The experiment a surface or curve belongs to: --experiment ID, or the stored run of the config file. */
-async function experimentFor(ctx: Context, command: 'landscape' | 'interpolate', check: (config: ExperimentConfig) => void): Promise<number> {
+async function experimentFor(ctx: Context, command: 'landscape' | 'interpolate', points: number, check: (config: ExperimentConfig) => void): Promise<number> {
   const { values, args, job } = ctx;
   if (values.experiment !== undefined) {
     if (args.length) throw new InputError(`${command}: give a config file or --experiment ID, not both`);
@@ -207,15 +227,21 @@ async function experimentFor(ctx: Context, command: 'landscape' | 'interpolate',
   // The config as it trains, --kernel/--backend included: that is what its stored run is found by.
   const config = { ...read, kernel: job.kernel ?? read.kernel, backend: job.backend ?? read.backend };
   check(config);
-  const { id, reused } = await experimentForConfig(ctx.store(), config, job);
+  const pool = poolFor(ctx, config, { train: true, search: exactOptimumBlocker(config) !== null, points });
+  const { id, reused } = await experimentForConfig(ctx.store(), config, { ...job, pool });
   clearProgress();
   ctx.note(reused ? `using experiment ${id}: this config and seed were trained before` : `saved the run as experiment ${id} in ${ctx.values.db ?? defaultDatabasePath()}`);
   return id;
 }
 
+/** The job options for a surface or curve of a stored run: on the pool when its work is worth it. */
+function jobFor(ctx: Context, id: number, points: number): JobOptions {
+  const run = runOf(ctx.store(), id);
+  return { ...ctx.job, pool: poolFor(ctx, run.config, { train: false, search: !run.params.optimum, points }) };
+}
+
 async function surfaceOrCurve(ctx: Context, command: 'landscape' | 'interpolate'): Promise<void> {
   const { values } = ctx;
-  const job = { ...ctx.job, pool: ctx.pool() };
   if (command === 'landscape') {
     const spanText = values.span ?? 'auto';
     const span = spanText === 'auto' ? 'auto' : Number(spanText);
@@ -227,8 +253,8 @@ async function surfaceOrCurve(ctx: Context, command: 'landscape' | 'interpolate'
       res: integer('res', values.res, 65, 2, LIMITS.surfaceRes),
       span: span === 'auto' && axes.trim() === 'random' ? 1 : span,
     };
-    const id = await experimentFor(ctx, command, (config) => checkLandscapeRequest(req, config));
-    const l = await experimentLandscape(ctx.store(), id, req, job);
+    const id = await experimentFor(ctx, command, req.res * req.res, (config) => checkLandscapeRequest(req, config));
+    const l = await experimentLandscape(ctx.store(), id, req, jobFor(ctx, id, req.res * req.res));
     clearProgress();
     ctx.note(`stored the surface with experiment ${id}`);
     return emit(ctx, landscapeToJson(l), landscapeText(l));
@@ -236,8 +262,8 @@ async function surfaceOrCurve(ctx: Context, command: 'landscape' | 'interpolate'
   const from: MarkerName = choice('from', values.from, MARKERS) ?? 'init';
   const to: MarkerName = choice('to', values.to, MARKERS) ?? 'trained';
   const req = { from, to, points: integer('points', values.points, 101, 2, 10_000) };
-  const id = await experimentFor(ctx, command, () => {});
-  const i = await experimentInterpolation(ctx.store(), id, req, job);
+  const id = await experimentFor(ctx, command, req.points, () => {});
+  const i = await experimentInterpolation(ctx.store(), id, req, jobFor(ctx, id, req.points));
   clearProgress();
   ctx.note(`stored the curve with experiment ${id}`);
   return emit(ctx, interpolationToJson(i), interpolationText(i));
@@ -259,7 +285,10 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
   landscape: (ctx) => surfaceOrCurve(ctx, 'landscape'),
   interpolate: (ctx) => surfaceOrCurve(ctx, 'interpolate'),
   async optimum(ctx) {
-    const o = await optimum(readConfig(ctx.args[0]), { ...ctx.job, pool: ctx.pool(), restarts: integer('restarts', ctx.values.restarts, 8, 1, 256) });
+    const config = readConfig(ctx.args[0]);
+    const restarts = integer('restarts', ctx.values.restarts, 8, 1, 256);
+    const pool = poolFor(ctx, config, { train: false, search: exactOptimumBlocker(config) !== null, points: 1, restarts });
+    const o = await optimum(config, { ...ctx.job, pool, restarts });
     emit(ctx, optimumToJson(o), optimumText(o));
   },
   async sweep(ctx) {
@@ -343,7 +372,8 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
     const index = integer('run', ctx.values.run, 0, 0, MAX_SWEEP_RUNS - 1);
     const at: MarkerName = choice('at', ctx.values.at, MARKERS) ?? 'trained';
     const r = runOf(ctx.store('read'), id, index);
-    const paths = exportLayersModel(r.config, await paramsAt(r, at, undefined, { ...ctx.job, pool: at === 'optimum' && !r.params.optimum ? ctx.pool() : undefined }), dir);
+    const pool = poolFor(ctx, r.config, { train: false, search: at === 'optimum' && !r.params.optimum, points: 0 });
+    const paths = exportLayersModel(r.config, await paramsAt(r, at, undefined, { ...ctx.job, pool }), dir);
     ctx.out(`exported the ${at} network of experiment ${id} run ${index} to ${paths.model} and ${paths.weights}`);
   },
   async serve(ctx) {
