@@ -66,6 +66,17 @@ describe('a cost surface split across the pool', () => {
     expect(d.kernel).toBe(c.kernel);
   });
 
+  it('on PCA axes, computed by a worker, has the directions and numbers of this thread', async () => {
+    const trained = await run(circle, { kernel: 'js' });
+    const req = { center: 'trained' as const, axes: 'pca', res: 9, span: 'auto' as const };
+    const here = await landscape(circle, req, { trained, kernel: 'js' });
+    const there = await landscape(circle, req, { trained, kernel: 'js', pool: two });
+    expect(bits(there.d1)).toEqual(bits(here.d1));
+    expect(bits(there.d2)).toEqual(bits(here.d2));
+    expect(there.explained).toEqual(here.explained);
+    expect(bits(there.loss)).toEqual(bits(here.loss));
+  });
+
   it('a curve on the pool has the numbers of this thread', async () => {
     const trained = await run(circle, { kernel: 'js' });
     const req = { from: 'init' as const, to: 'trained' as const, points: 17 };

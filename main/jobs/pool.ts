@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { InputError, type BackendChoice, type ExperimentConfig, type KernelChoice } from '../../shared/config.js';
 import type { Dataset } from '../engine/data.js';
+import type { trajectoryPca } from '../engine/directions.js';
 import type { Kernel } from '../engine/kernel.js';
 import type { Workload } from '../engine/kernels.js';
 import { layoutOf, type Architecture } from '../engine/model.js';
@@ -191,6 +192,11 @@ export class WorkerPool {
   /** J((1−t)·from + t·to) at each t, on one worker (which builds the points). */
   async curve(pin: KernelPin, arch: Architecture, data: Dataset, from: Float32Array, to: Float32Array, t: Float64Array, options: TaskOptions = {}): Promise<Float64Array> {
     return (await this.result('losses', { type: 'curve', pin, arch, data, from, to, t }, options)).losses;
+  }
+
+  /** The trajectory's two principal directions (power iteration over [K][P]: long for large networks). */
+  async trajectoryPca(snapshots: Float32Array, count: number, seed: number, options: TaskOptions = {}): Promise<ReturnType<typeof trajectoryPca>> {
+    return (await this.result('pca', { type: 'pca', snapshots, count, seed }, options)).pca;
   }
 
   async close(): Promise<void> {

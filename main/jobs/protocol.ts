@@ -1,6 +1,7 @@
 // Messages between the pool and its workers (structured-cloned; typed arrays are transferred back).
 import type { BackendChoice, ExperimentConfig, KernelChoice } from '../../shared/config.js';
 import type { Dataset } from '../engine/data.js';
+import type { trajectoryPca } from '../engine/directions.js';
 import type { Kernel } from '../engine/kernel.js';
 import type { Workload } from '../engine/kernels.js';
 import type { Architecture } from '../engine/model.js';
@@ -30,13 +31,15 @@ export type Task =
   | { type: 'runConfigs'; configs: ExperimentConfig[]; kernel?: KernelChoice; backend?: BackendChoice; batchRuns?: number }
   | { type: 'planeLosses'; pin: KernelPin; arch: Architecture; data: Dataset; plane: Plane; alpha: Float64Array; beta: Float64Array }
   | { type: 'losses'; pin: KernelPin; arch: Architecture; data: Dataset; points: Float32Array; count: number }
-  | { type: 'curve'; pin: KernelPin; arch: Architecture; data: Dataset; from: Float32Array; to: Float32Array; t: Float64Array };
+  | { type: 'curve'; pin: KernelPin; arch: Architecture; data: Dataset; from: Float32Array; to: Float32Array; t: Float64Array }
+  | { type: 'pca'; snapshots: Float32Array; count: number; seed: number };
 
 export type TaskResult =
   | { type: 'kernel'; kernel: ResolvedKernel }
   | { type: 'train'; outcomes: RunOutcome[]; kernel: Kernel['name']; backend: string }
   | { type: 'runConfigs'; results: RunResult[] }
-  | { type: 'losses'; losses: Float64Array };
+  | { type: 'losses'; losses: Float64Array }
+  | { type: 'pca'; pca: ReturnType<typeof trajectoryPca> };
 
 export type ToWorker = { type: 'task'; id: number; task: Task } | { type: 'cancel'; id: number };
 

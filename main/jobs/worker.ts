@@ -2,6 +2,7 @@
 // surface), reports progress and obeys cancel.
 import { parentPort } from 'node:worker_threads';
 import type { BackendChoice } from '../../shared/config.js';
+import { trajectoryPca } from '../engine/directions.js';
 import { selectKernel, type Workload } from '../engine/kernels.js';
 import { interpolationPoints, planeLosses } from '../engine/surface.js';
 import { trainBatch, type Progress } from '../engine/train.js';
@@ -35,6 +36,8 @@ async function perform(id: number, task: Task, signal: AbortSignal): Promise<Tas
       return { type: 'losses', losses: (await load(task.pin)).losses(task.arch, task.data, task.points, task.count) };
     case 'curve':
       return { type: 'losses', losses: (await load(task.pin)).losses(task.arch, task.data, interpolationPoints(task.from, task.to, task.t), task.t.length) };
+    case 'pca':
+      return { type: 'pca', pca: trajectoryPca(task.snapshots, task.count, task.seed) };
     case 'runConfigs': {
       const results = await runConfigs(task.configs, { kernel: task.kernel, backend: task.backend, batchRuns: task.batchRuns, signal, onProgress });
       return { type: 'runConfigs', results };

@@ -151,7 +151,7 @@ export async function landscape(
     }
     case 'pca': {
       const K = trained.snapshots.steps.length;
-      const pca = trajectoryPca(trained.snapshots.params, K, seed);
+      const pca = options.pool ? await options.pool.trajectoryPca(trained.snapshots.params, K, seed, { signal: options.signal }) : trajectoryPca(trained.snapshots.params, K, seed);
       [d1, d2] = pca.basis;
       explained = pca.explained;
       axisLabels = ['PC1 of the trajectory', 'PC2 of the trajectory'];
