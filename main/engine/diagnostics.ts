@@ -3,13 +3,13 @@
 // never separate).
 import type { Diagnostics, UnitRef } from '../../shared/api.js';
 import type { Dataset } from './data.js';
-import { JsNet } from './jsNet.js';
+import { jsNetFor } from './jsNet.js';
 import type { Architecture } from './model.js';
 
 export type { Diagnostics, UnitRef };
 
 export function diagnose(arch: Architecture, params: Float32Array, data: Dataset): Diagnostics {
-  const net = new JsNet(arch);
+  const net = jsNetFor(arch);
   const { layers } = net.layout;
   const dead: UnitRef[] = [];
   const symmetric: Diagnostics['symmetric'] = [];

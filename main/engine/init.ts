@@ -1,7 +1,7 @@
 // Initializers. Biases start at 0 unless the scheme says otherwise.
 import { InputError, type InitConfig } from '../../shared/config.js';
 import type { Dataset } from './data.js';
-import { JsNet } from './jsNet.js';
+import { jsNetFor } from './jsNet.js';
 import type { Architecture, Layout } from './model.js';
 import { layoutOf } from './model.js';
 import { Rng } from './prng.js';
@@ -78,7 +78,7 @@ function killUnits(arch: Architecture, layout: Layout, p: Float32Array, data: Da
       throw new InputError(`init.kind: dead needs relu hidden units (layer ${h + 1} is ${activation})`);
     }
   });
-  const net = new JsNet(arch);
+  const net = jsNetFor(arch);
   for (let l = 1; l < arch.sizes.length - 1; l++) {
     const { fanOut, b } = layout.layers[l - 1];
     const dead = Math.ceil(fraction * fanOut);

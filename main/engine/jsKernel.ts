@@ -1,6 +1,6 @@
 // The `js` kernel: fused loops over typed arrays (see DESIGN.md for why it wins on small networks).
 import type { Dataset } from './data.js';
-import { JsNet } from './jsNet.js';
+import { JsNet, jsNetFor } from './jsNet.js';
 import type { Kernel, Trainer, TrainerBatch } from './kernel.js';
 import { layoutOf, type Architecture } from './model.js';
 import { OptimizerState } from './wasmOptimizer.js';
@@ -68,16 +68,13 @@ class JsTrainer implements Trainer {
   dispose(): void {}
 }
 
-/** A surface evaluates one architecture chunk after chunk: keep its scratch buffers. */
-const nets = new WeakMap<Architecture, JsNet>();
 
 export const jsKernel: Kernel = {
   name: 'js',
   backend: 'js',
   trainer: (batch) => new JsTrainer(batch),
   losses(arch: Architecture, data: Dataset, points: Float32Array, count: number): Float64Array {
-    let net = nets.get(arch);
-    if (!net) nets.set(arch, (net = new JsNet(arch)));
+    const net = jsNetFor(arch);
     const P = layoutOf(arch).count;
     const out = new Float64Array(count);
     for (let g = 0; g < count; g++) out[g] = net.evaluate(points, g * P, data, null, 0, data.n, null);

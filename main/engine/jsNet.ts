@@ -9,7 +9,7 @@
 // ∇b = g'(u2) ⊙ ∇u3, ∇W = u0 (g'(u2) ⊙ ∇u3)ᵀ, ∇u0 = W (g'(u2) ⊙ ∇u3). ReLU′(0) = 1, as the tutorial
 // defines it (torch uses 0; the two differ only at an exactly zero pre-activation).
 import type { Dataset } from './data.js';
-import { layoutOf, type Architecture, type Layout } from './model.js';
+import { architectureKey, layoutOf, type Architecture, type Layout } from './model.js';
 import { isTutorialNet, TutorialNet } from './tutorialNet.js';
 
 export type Params = Float32Array | Float64Array;
@@ -277,6 +277,22 @@ export class JsNet {
       }
     }
   }
+}
+
+const shared = new Map<string, JsNet>();
+
+/**
+ * A JsNet for `arch` shared by every caller in this thread: its scratch buffers are what it costs to
+ * make one, and a sweep asks for one per run (diagnostics, scores). Its methods are synchronous, so
+ * sharing is safe. The most recent 16 architectures are kept.
+ */
+export function jsNetFor(arch: Architecture): JsNet {
+  const key = architectureKey(arch);
+  let net = shared.get(key);
+  if (net) return net;
+  if (shared.size >= 16) shared.delete(shared.keys().next().value!);
+  shared.set(key, (net = new JsNet(arch)));
+  return net;
 }
 
 function sigmoid(z: number): number {

@@ -172,7 +172,16 @@ abstract class SimdTrainer implements Trainer {
   protected abstract setHyper(r: number, field: number, value: number): void;
   protected abstract run(indices: Int32Array | null): void;
   protected abstract computeFullLosses(): Float64Array;
-  abstract params(): Float32Array;
+  /** Writes the parameters, compact [runs][P], into `out`. */
+  protected abstract copyParams(out: Float32Array): void;
+  /** Reused by fullLosses, which runs every few steps. */
+  private scratch: Float32Array | null = null;
+
+  params(): Float32Array {
+    const out = new Float32Array(this.runs * this.net.padded.length);
+    this.copyParams(out);
+    return out;
+  }
 
   protected initHypers(): void {
     this.batch.hypers.forEach((h, r) => [h.lr, h.momentum, h.rho, h.eps, h.beta1, h.beta2].forEach((v, k) => this.setHyper(r, k, v)));
@@ -206,8 +215,11 @@ abstract class SimdTrainer implements Trainer {
   fullLosses(): Float64Array {
     if (!this.tutorial) return this.computeFullLosses();
     const P = this.net.padded.length;
-    const params = this.params();
-    return Float64Array.from(this.batch.datasets, (d, r) => this.tutorial!.fullData(params, r * P, d, null));
+    const params = (this.scratch ??= new Float32Array(this.runs * P));
+    this.copyParams(params);
+    const out = this.lossesOut;
+    this.batch.datasets.forEach((d, r) => (out[r] = this.tutorial!.fullData(params, r * P, d, null)));
+    return out.slice();
   }
 
   freeze(run: number): void {
@@ -257,13 +269,11 @@ class RowTrainer extends SimdTrainer {
     return this.lossesOut.slice();
   }
 
-  params(): Float32Array {
+  protected copyParams(out: Float32Array): void {
     const P = this.net.padded.length;
     const S = this.net.stride;
     const idx = this.net.padded;
-    const out = new Float32Array(this.runs * P);
     for (let r = 0; r < this.runs; r++) for (let k = 0; k < P; k++) out[r * P + k] = this.paddedParams[r * S + idx[k]];
-    return out;
   }
 }
 
@@ -321,11 +331,9 @@ class LaneTrainer extends SimdTrainer {
     return this.lossesOut.slice();
   }
 
-  params(): Float32Array {
+  protected copyParams(out: Float32Array): void {
     const { P, runs: R } = this;
-    const out = new Float32Array(R * P);
     for (let r = 0; r < R; r++) for (let k = 0; k < P; k++) out[r * P + k] = this.laneParams[((r >> 2) * P + k) * 4 + (r & 3)];
-    return out;
   }
 }
 

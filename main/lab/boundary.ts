@@ -4,7 +4,7 @@
 import type { BoundaryView, MarkerName } from '../../shared/api.js';
 import { classCount, InputError, type ExperimentConfig } from '../../shared/config.js';
 import { splitDataset, type Dataset, type Split } from '../engine/data.js';
-import { JsNet, type Params } from '../engine/jsNet.js';
+import { jsNetFor, type JsNet, type Params } from '../engine/jsNet.js';
 import { architectureOf } from '../engine/model.js';
 import type { ExperimentStore } from '../store/experiments.js';
 import { paramsAt, runOf } from './experiments.js';
@@ -51,7 +51,7 @@ export interface Scores {
 
 /** Test loss and (for classification) accuracy of trained parameters, with the js net. */
 export function scoresOf(config: ExperimentConfig, split: Pick<Split, 'train' | 'test'>, params: Float32Array): Scores {
-  const net = new JsNet(architectureOf(config, split.train.dIn));
+  const net = jsNetFor(architectureOf(config, split.train.dIn));
   const hasTest = split.test.n > 0;
   const classifies = classCount(config.data.target) !== null;
   return {
@@ -80,7 +80,7 @@ function grid([lo, hi]: [number, number], res: number): Float64Array {
 export function boundaryOf(config: ExperimentConfig, split: Split, params: Float32Array, res: number): Omit<BoundaryView, 'runIndex' | 'at'> {
   const { all, train, test, isTest } = split;
   if (all.dIn !== 2) throw new InputError(`boundary: drawn for two inputs; the ${config.data.target.kind} data has ${all.dIn}`);
-  const net = new JsNet(architectureOf(config, all.dIn));
+  const net = jsNetFor(architectureOf(config, all.dIn));
   const x0 = grid(rangeOf(all.x, 0), res);
   const x1 = grid(rangeOf(all.x, 1), res);
   const points = new Float32Array(res * res * 2);
