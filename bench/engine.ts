@@ -2,12 +2,14 @@
 // Debian's python3-torch, 2 threads), then the store and the jobs. Not a test: it prints tables and a
 // summary of every row with a target (PASS/MISS).
 // Options: --quick (shorter timings), --no-torch, --no-store, --no-jobs,
-//   --rows=tutorial,general (which engine rows; both by default; `--rows=general` alone skips the
-//   store and jobs benchmarks too), --kernels=auto,js,simd,wasm,cpu (the detailed tutorial tables).
+//   --rows=tutorial,general,choice (which engine rows; tutorial and general by default; naming rows
+//   skips the store and jobs benchmarks; `choice` measures every kernel on the workloads behind
+//   auto's cost model), --kernels=auto,js,simd,wasm,cpu (the detailed tutorial tables).
 import { loadavg } from 'node:os';
 import { WorkerPool } from '../main/jobs/pool.js';
 import { generalRows, spiralData } from './general.js';
 import { jobsBench } from './jobs.js';
+import { kernelChoiceRows } from './kernelChoice.js';
 import { benchKernels } from './kernels.js';
 import { describePeaks, measurePeaks } from './peak.js';
 import { storeBench } from './store.js';
@@ -15,7 +17,9 @@ import { printTable, summaryCells, type SummaryRow } from './table.js';
 import { runTorch } from './torch.js';
 import { tutorialRows } from './tutorial.js';
 
-const ROW_SETS = ['tutorial', 'general'] as const;
+const ROW_SETS = ['tutorial', 'general', 'choice'] as const;
+/** What runs when --rows is not given: `choice` is the kernel selection's calibration, on request. */
+const DEFAULT_ROWS = ['tutorial', 'general'];
 /** Workers of the product's pool here: torch gets as many threads. */
 const WORKERS = 2;
 
@@ -27,13 +31,14 @@ async function main() {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
   const rowsArg = option('rows');
-  const rows = (rowsArg ?? ROW_SETS.join(',')).split(',');
+  const rows = rowsArg?.split(',') ?? DEFAULT_ROWS;
   const unknown = rows.filter((r) => !(ROW_SETS as readonly string[]).includes(r));
   if (unknown.length) throw new Error(`--rows: unknown ${unknown.join(', ')} (choose from ${ROW_SETS.join(', ')})`);
   const wanted = (option('kernels') ?? 'auto,js,simd,wasm,cpu').split(',');
 
   // PyTorch first, alone on the machine, so the two never compete for the cores.
-  const torch = args.includes('--no-torch') ? 'skipped (--no-torch)' : runTorch(rows, quick, spiralData());
+  const torchRows = rows.filter((r) => r !== 'choice');
+  const torch = args.includes('--no-torch') || torchRows.length === 0 ? 'skipped (--no-torch)' : runTorch(torchRows, quick, spiralData());
   const peer = typeof torch === 'object' ? torch : null;
   const peaks = await measurePeaks(quick ? 0.3 : 1);
   const pool = new WorkerPool(WORKERS);
@@ -44,6 +49,7 @@ async function main() {
   console.log(describePeaks(peaks));
   console.log('');
   const summary: SummaryRow[] = [];
+  if (rows.includes('choice')) await kernelChoiceRows(quick);
   try {
     if (rows.includes('tutorial')) summary.push(...(await tutorialRows(ctx, peer?.train && peer.surface ? { train: peer.train, surface: peer.surface } : null)));
     if (rows.includes('general')) {

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import type { HiddenActivation, LossKind, OutputKind } from '../shared/config.js';
 import type { Dataset } from '../main/engine/data.js';
 import { jsKernel } from '../main/engine/jsKernel.js';
+import { autoKernelName, selectKernel } from '../main/engine/kernels.js';
 import { JsNet } from '../main/engine/jsNet.js';
 import { layoutOf, type Architecture } from '../main/engine/model.js';
 import { hyperOf } from '../main/engine/optimizers.js';
@@ -202,5 +203,27 @@ describe('simd kernel bytes', () => {
     const dir = new URL('../main/engine/wasm/', import.meta.url);
     const bytes = compileC(new URL('mlp.c', dir).pathname);
     expect(readFileSync(new URL('mlp.wasm.ts', dir), 'utf8')).toBe(moduleSource('mlp.c', bytes));
+  });
+});
+
+describe('auto', () => {
+  const tutorial = (H: number): Architecture => ({ sizes: [1, H, 1], activations: ['relu'], output: 'linear', loss: 'l2' });
+  const work = (arch: Architecture, runs: number, batchSize: number, n = 500) => ({ arch, runs, batchSize, n });
+
+  it('keeps the js kernel where its tutorial fast paths win: full batches, and single runs at small batches', () => {
+    expect(autoKernelName(work(tutorial(2), 1, 500))).toBe('js');
+    expect(autoKernelName(work(tutorial(16), 1000, 500))).toBe('js');
+    expect(autoKernelName(work(tutorial(2), 1, 3))).toBe('js');
+    expect(autoKernelName(work(tutorial(16), 1, 10))).toBe('js');
+  });
+
+  it('takes simd for many tutorial runs, large tutorial minibatches and every other network', async () => {
+    expect(autoKernelName(work(tutorial(16), 1000, 3))).toBe('simd');
+    expect(autoKernelName(work(tutorial(16), 1, 100))).toBe('simd');
+    const spiral: Architecture = { sizes: [2, 16, 16, 1], activations: ['tanh', 'tanh'], output: 'sigmoid', loss: 'nll' };
+    expect(autoKernelName(work(spiral, 1, 10, 400))).toBe('simd');
+    expect(autoKernelName(work({ ...tutorial(2), loss: 'l1' }, 1, 500))).toBe('simd');
+    expect((await selectKernel('auto', 'auto', work(spiral, 8, 400, 400))).name).toBe('simd');
+    expect((await selectKernel('auto', 'auto', work(tutorial(2), 1, 3))).name).toBe('js');
   });
 });

@@ -34,32 +34,36 @@ export function workPerStep(arch: Architecture, runs: number, batchSize: number)
 }
 
 /**
- * Measured CPU time per run-step of the tutorial network at minibatch b with H hidden units, in ns
- * (fitted by bench/kernelChoice.ts): js ≈ fixed + b·(perRow + perRowUnit·H); simd in rows ≈ fixed +
- * perUnit·H + perRowUnit·b·H; simd in lanes costs that per group of four runs, however many of its
- * lanes are used.
+ * CPU time per run-step of the tutorial network's minibatch steps (H hidden units, batch b), in ns,
+ * fitted to measurements on the 2-core machine (`npm run bench -- --rows=choice` repeats them and
+ * checks the choice): c0 + cH·H + cb·b + cbH·b·H. The js column is for few runs; with many, its
+ * per-run state no longer stays in cache and simd's lanes win at every measured shape (H 2–64,
+ * b 3–100, 1,000 runs: 1.5–3× faster). A lane group costs about twice one run's share when it trains
+ * a single run, so few runs pay for the idle lanes.
  */
 export const KERNEL_COSTS = {
-  js: { fixed: 300, perRow: 40, perRowUnit: 5.5 },
-  rows: { fixed: 2000, perUnit: 30, perRowUnit: 1.9 },
-  lanes: { fixed: 700, perUnit: 0, perRowUnit: 14 },
+  js: { c0: 145, cH: 31, cb: 40, cbH: 2.8 },
+  lanes: { c0: 158, cH: 40, cb: 20, cbH: 2.63 },
+  rows: { c0: 1321, cH: 11.3, cb: 0, cbH: 2.3 },
 } as const;
+/** From this many runs on, simd trains the tutorial network's minibatches whatever the shapes. */
+export const MANY_RUNS = 4;
 
-/** Predicted ns per run-step of the tutorial network's minibatch steps on each kernel. */
+const costOf = (c: { c0: number; cH: number; cb: number; cbH: number }, H: number, b: number) => c.c0 + c.cH * H + c.cb * b + c.cbH * b * H;
+
+/** Predicted ns per run-step of the tutorial network's minibatch steps on each kernel, for few runs. */
 export function tutorialStepCosts(w: Workload): { js: number; simd: number } {
   const H = w.arch.sizes[1];
   const b = w.batchSize;
-  const { js, rows, lanes } = KERNEL_COSTS;
-  const simd = trainsInLanes(w.arch, b)
-    ? (lanes.fixed + lanes.perUnit * H + lanes.perRowUnit * b * H) / Math.min(w.runs, 4)
-    : rows.fixed + rows.perUnit * H + rows.perRowUnit * b * H;
-  return { js: js.fixed + b * (js.perRow + js.perRowUnit * H), simd };
+  const simd = trainsInLanes(w.arch, b) ? costOf(KERNEL_COSTS.lanes, H, b) * Math.max(1, 2 / w.runs) : costOf(KERNEL_COSTS.rows, H, b);
+  return { js: costOf(KERNEL_COSTS.js, H, b), simd };
 }
 
 /** The kernel `auto` trains a workload on, before native TensorFlow is considered. */
 export function autoKernelName(w: Workload): 'js' | 'simd' {
   if (!isTutorialNet(w.arch)) return 'simd';
   if (w.batchSize >= w.n) return 'js';
+  if (w.runs >= MANY_RUNS) return 'simd';
   const cost = tutorialStepCosts(w);
   return cost.simd < cost.js ? 'simd' : 'js';
 }
