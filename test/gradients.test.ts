@@ -6,6 +6,7 @@ import type { Dataset } from '../main/engine/data.js';
 import { JsNet } from '../main/engine/jsNet.js';
 import { layoutOf, type Architecture } from '../main/engine/model.js';
 import { Rng } from '../main/engine/prng.js';
+import { randomDataset } from './helpers.js';
 
 const ACTIVATIONS: HiddenActivation[] = ['relu', 'tanh', 'sigmoid', 'linear'];
 const HEADS: [OutputKind, LossKind, number][] = [
@@ -17,17 +18,6 @@ const HEADS: [OutputKind, LossKind, number][] = [
   ['softmax', 'nll', 3],
 ];
 
-function dataset(arch: Architecture, n: number, rng: Rng): Dataset {
-  const dIn = arch.sizes[0];
-  const dOut = arch.sizes[arch.sizes.length - 1];
-  const x = Float32Array.from({ length: n * dIn }, () => rng.uniform(-1, 1));
-  const y =
-    arch.output === 'softmax'
-      ? Float32Array.from({ length: n }, () => rng.int(dOut))
-      : Float32Array.from({ length: n * dOut }, () => (arch.output === 'sigmoid' ? rng.next() : rng.uniform(-2, 2)));
-  return { x, y, n, dIn };
-}
-
 describe('gradients match central finite differences (float64)', () => {
   for (const activation of ACTIVATIONS) {
     for (const [output, loss, dOut] of HEADS) {
@@ -35,7 +25,7 @@ describe('gradients match central finite differences (float64)', () => {
         const rng = new Rng(7, `${activation}/${output}/${loss}`);
         const arch: Architecture = { sizes: [2, 4, 3, dOut], activations: [activation, activation], output, loss };
         const P = layoutOf(arch).count;
-        const data = dataset(arch, 9, rng);
+        const data = randomDataset(arch, 9, rng);
         const p = Float64Array.from({ length: P }, () => rng.normal());
         const idx = Int32Array.from([0, 2, 3, 5, 8]);
         const net = new JsNet(arch);
@@ -63,7 +53,7 @@ describe('gradients match central finite differences (float64)', () => {
   it('the whole dataset in chunks gives the same gradient as one pass (n above the chunk size)', () => {
     const rng = new Rng(3);
     const arch: Architecture = { sizes: [1, 5, 1], activations: ['tanh'], output: 'linear', loss: 'l2' };
-    const data = dataset(arch, 700, rng);
+    const data = randomDataset(arch, 700, rng);
     const P = layoutOf(arch).count;
     const p = Float64Array.from({ length: P }, () => rng.normal());
     const net = new JsNet(arch);

@@ -1,9 +1,10 @@
 // Small builders shared by the tests: real configs through the real schema, real datasets.
 import { parseConfig, type ExperimentConfigInput } from '../shared/config.js';
-import { makeDataset } from '../main/engine/data.js';
+import { makeDataset, type Dataset } from '../main/engine/data.js';
 import { initialParams } from '../main/engine/init.js';
-import { architectureOf } from '../main/engine/model.js';
+import { architectureOf, type Architecture } from '../main/engine/model.js';
 import { hyperOf } from '../main/engine/optimizers.js';
+import type { Rng } from '../main/engine/prng.js';
 import type { BatchSpec } from '../main/engine/train.js';
 
 export const HINGE = { kind: 'hinge' as const, x0: 0.25, m1: 1.5, m2: -0.5, b: 0 };
@@ -34,3 +35,15 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 export const OPTIMIZERS = ['sgd', 'momentum', 'rmsprop', 'momentum-rmsprop', 'adam'] as const;
+
+/** n random rows for `arch`: inputs in [−1.5, 1.5]; targets in [−2, 2], [0, 1] for sigmoid, a class for softmax. */
+export function randomDataset(arch: Architecture, n: number, rng: Rng): Dataset {
+  const dIn = arch.sizes[0];
+  const dOut = arch.sizes[arch.sizes.length - 1];
+  const x = Float32Array.from({ length: n * dIn }, () => rng.uniform(-1.5, 1.5));
+  const y =
+    arch.output === 'softmax'
+      ? Float32Array.from({ length: n }, () => rng.int(dOut))
+      : Float32Array.from({ length: n * dOut }, () => (arch.output === 'sigmoid' ? rng.next() : rng.uniform(-2, 2)));
+  return { x, y, n, dIn };
+}

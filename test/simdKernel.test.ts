@@ -19,7 +19,7 @@ import { hyperOf } from '../main/engine/optimizers.js';
 import { Rng } from '../main/engine/prng.js';
 import { simdKernel, trainsInLanes } from '../main/engine/simdKernel.js';
 import { trainBatch, type BatchSpec } from '../main/engine/train.js';
-import { maxAbsDiff, OPTIMIZERS, singleRunBatch } from './helpers.js';
+import { maxAbsDiff, OPTIMIZERS, randomDataset, singleRunBatch } from './helpers.js';
 
 const ACTIVATIONS: HiddenActivation[] = ['relu', 'tanh', 'sigmoid', 'linear'];
 const HEADS: [OutputKind, LossKind, number][] = [
@@ -32,17 +32,6 @@ const HEADS: [OutputKind, LossKind, number][] = [
   ['softmax', 'nll', 3],
   ['softmax', 'nll', 5],
 ];
-
-function dataset(arch: Architecture, n: number, rng: Rng): Dataset {
-  const dIn = arch.sizes[0];
-  const dOut = arch.sizes[arch.sizes.length - 1];
-  const x = Float32Array.from({ length: n * dIn }, () => rng.uniform(-1.5, 1.5));
-  const y =
-    arch.output === 'softmax'
-      ? Float32Array.from({ length: n }, () => rng.int(dOut))
-      : Float32Array.from({ length: n * dOut }, () => (arch.output === 'sigmoid' ? rng.next() : rng.uniform(-2, 2)));
-  return { x, y, n, dIn };
-}
 
 /** The gradient of the mean loss over rows `idx`, read back from one SGD step with lr 1 (float32). */
 async function simdGradient(arch: Architecture, data: Dataset, p: Float32Array, idx: Int32Array): Promise<Float64Array> {
@@ -61,7 +50,7 @@ describe('simd kernel: forward and backward against the js kernel (float64)', ()
         // Widths 5 and 3 are not multiples of 4: the padding must stay out of every sum.
         const arch: Architecture = { sizes: [2, 5, 3, dOut], activations: [activation, activation], output, loss };
         const P = layoutOf(arch).count;
-        const data = dataset(arch, 150, rng);
+        const data = randomDataset(arch, 150, rng);
         const net = new JsNet(arch);
 
         const points = Float32Array.from({ length: 6 * P }, () => rng.normal());
@@ -94,7 +83,7 @@ describe('simd kernel: forward and backward against the js kernel (float64)', ()
       loss: 'l2',
     };
     const P = layoutOf(arch).count;
-    const data = dataset(arch, 40, rng);
+    const data = randomDataset(arch, 40, rng);
     const p = Float32Array.from({ length: P }, () => rng.normal() * 0.8);
     const idx = Int32Array.from({ length: 40 }, (_, i) => i);
     const reference = new Float64Array(P);
@@ -108,7 +97,7 @@ describe('simd kernel: forward and backward against the js kernel (float64)', ()
     const rng = new Rng(13, 'lanes');
     const arch: Architecture = { sizes: [2, 3, 3, 1], activations: ['tanh', 'relu'], output: 'sigmoid', loss: 'nll' };
     expect(trainsInLanes(arch, 80)).toBe(true);
-    const data = dataset(arch, 100, rng);
+    const data = randomDataset(arch, 100, rng);
     const p = Float32Array.from({ length: layoutOf(arch).count }, () => rng.normal());
     const idx = Int32Array.from({ length: 80 }, () => rng.int(data.n));
     const reference = new Float64Array(p.length);
@@ -122,7 +111,7 @@ describe('simd kernel: forward and backward against the js kernel (float64)', ()
     const arch: Architecture = { sizes: [1, 6, 1], activations: ['tanh'], output: 'linear', loss: 'l2' };
     const p = Float32Array.from({ length: layoutOf(arch).count }, () => rng.normal());
     for (const n of [30, 300, 7]) {
-      const data = dataset(arch, n, rng);
+      const data = randomDataset(arch, n, rng);
       expect(simdKernel.losses(arch, data, p, 1)[0]).toBeCloseTo(jsKernel.losses(arch, data, p, 1)[0], 5);
     }
   });
