@@ -4,7 +4,7 @@
 import type { Dataset } from './data.js';
 import { jsKernel } from './jsKernel.js';
 import type { Kernel, Trainer, TrainerBatch } from './kernel.js';
-import { layoutOf, type Architecture } from './model.js';
+import { architectureKey, layoutOf, type Architecture } from './model.js';
 import type { Hyper } from './optimizers.js';
 import { isTutorialNet, TutorialNet } from './tutorialNet.js';
 import { WASM_BASE64 } from './wasm/mlp.wasm.js';
@@ -115,7 +115,7 @@ function paddedIndex(arch: Architecture): Int32Array {
 
 /**
  * Whether a batch trains in lanes (four runs per vector) rather than rows (one run, samples and units
- * along the vector). Measured (bench/kernels.ts): lanes win while a step's work per run is small.
+ * along the vector). Measured (bench/kernelChoice.ts): lanes win while a step's work per run is small.
  * It depends on the shapes only, never on the number of runs, so a run gives the same numbers alone,
  * in a batch, or in any worker's slice of one.
  */
@@ -337,8 +337,20 @@ class LaneTrainer extends SimdTrainer {
   }
 }
 
-/** A surface evaluates one architecture chunk after chunk: keep its instance and its copy of the data. */
-const evaluators = new WeakMap<Architecture, { net: Net; data: Dataset | null; x: number; y: number; top: number }>();
+/**
+ * A surface evaluates one architecture chunk after chunk (on a worker, each chunk brings its own copy
+ * of the architecture): keep an instance per architecture, with its copy of the data; the last 8.
+ */
+const evaluators = new Map<string, { net: Net; data: Dataset | null; x: number; y: number; top: number }>();
+
+function evaluatorFor(arch: Architecture) {
+  const key = architectureKey(arch);
+  let e = evaluators.get(key);
+  if (e) return e;
+  if (evaluators.size >= 8) evaluators.delete(evaluators.keys().next().value!);
+  evaluators.set(key, (e = { net: new Net(arch), data: null, x: 0, y: 0, top: 0 }));
+  return e;
+}
 
 export const simdKernel: Kernel = {
   name: 'simd',
@@ -346,8 +358,7 @@ export const simdKernel: Kernel = {
   trainer: (batch) => (trainsInLanes(batch.arch, batch.batchSize) ? new LaneTrainer(batch) : new RowTrainer(batch)),
   losses(arch: Architecture, data: Dataset, points: Float32Array, count: number): Float64Array {
     if (isTutorialNet(arch)) return jsKernel.losses(arch, data, points, count);
-    let e = evaluators.get(arch);
-    if (!e) evaluators.set(arch, (e = { net: new Net(arch), data: null, x: 0, y: 0, top: 0 }));
+    const e = evaluatorFor(arch);
     const net = e.net;
     if (e.data !== data) {
       net.wasm.heap_reset(net.mark);
