@@ -49,7 +49,7 @@ export async function paramsAt(run: StoredRun, at: MarkerName, keep?: { store: E
   if (at === 'init') return run.params.init;
   if (at === 'trained') return run.params.final;
   if (run.params.optimum) return run.params.optimum;
-  const found = await optimum(run.config, { kernel: 'js', ...options, data: run.data, reference: run.params.final });
+  const found = await optimum(run.config, { ...options, data: run.data, reference: run.params.final });
   if (keep) keepOptimum(keep.store, keep.id, run, found);
   return found.params;
 }
