@@ -45,6 +45,8 @@ const OPTIONS = {
   points: { type: 'string' },
   restarts: { type: 'string' },
   resume: { type: 'boolean' },
+  wait: { type: 'boolean' },
+  init: { type: 'boolean' },
   yes: { type: 'boolean' },
   port: { type: 'string' },
   open: { type: 'boolean' },
@@ -59,21 +61,21 @@ type Values = { [K in Option]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? 
 
 const KERNEL_OPTIONS: Option[] = ['kernel', 'backend'];
 const COMMANDS: Record<string, { options: Option[]; args: string }> = {
-  run: { options: ['db', 'json', 'out', 'force', 'name', 'no-save', 'preset', 'steps', ...KERNEL_OPTIONS], args: '<config.json>' },
-  landscape: { options: ['db', 'json', 'out', 'force', 'experiment', 'center', 'axes', 'res', 'span', ...KERNEL_OPTIONS], args: '<config.json>' },
+  run: { options: ['db', 'init', 'json', 'out', 'force', 'name', 'no-save', 'preset', 'steps', ...KERNEL_OPTIONS], args: '<config.json>' },
+  landscape: { options: ['db', 'init', 'json', 'out', 'force', 'experiment', 'center', 'axes', 'res', 'span', ...KERNEL_OPTIONS], args: '<config.json>' },
   optimum: { options: ['json', 'out', 'force', 'restarts', ...KERNEL_OPTIONS], args: '<config.json>' },
-  interpolate: { options: ['db', 'json', 'out', 'force', 'experiment', 'from', 'to', 'points', ...KERNEL_OPTIONS], args: '<config.json>' },
-  sweep: { options: ['db', 'json', 'resume', 'preset', 'steps', ...KERNEL_OPTIONS], args: '<spec.json>' },
+  interpolate: { options: ['db', 'init', 'json', 'out', 'force', 'experiment', 'from', 'to', 'points', ...KERNEL_OPTIONS], args: '<config.json>' },
+  sweep: { options: ['db', 'init', 'json', 'resume', 'wait', 'preset', 'steps', ...KERNEL_OPTIONS], args: '<spec.json>' },
   presets: { options: ['json'], args: '' },
   list: { options: ['db', 'json'], args: '' },
   show: { options: ['db', 'json'], args: 'ID' },
-  rename: { options: ['db'], args: 'ID NAME' },
-  delete: { options: ['db', 'yes'], args: 'ID' },
+  rename: { options: ['db', 'init'], args: 'ID NAME' },
+  delete: { options: ['db', 'init', 'yes'], args: 'ID' },
   export: { options: ['db', 'out', 'force'], args: 'ID...' },
-  import: { options: ['db'], args: 'FILE' },
+  import: { options: ['db', 'init'], args: 'FILE' },
   'import-data': { options: ['json', 'out', 'force'], args: 'FILE.csv' },
   'export-model': { options: ['db', 'out', 'run', 'at'], args: 'ID' },
-  reproduce: { options: ['db', 'json', ...KERNEL_OPTIONS], args: 'ID' },
+  reproduce: { options: ['db', 'init', 'json', ...KERNEL_OPTIONS], args: 'ID' },
   serve: { options: ['db', 'port', 'open'], args: '' },
 };
 
@@ -295,11 +297,13 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
     const preset = fromPreset(ctx, 'sweep', 'spec file');
     const spec = withBaseSteps(preset ? presetSweep(preset) : readJsonFile(ctx.args[0]), stepsOption(ctx.values.steps));
     const source = preset ? `preset ${preset.name}` : ctx.args[0];
+    if (ctx.values.wait && !ctx.values.resume) throw new InputError('--wait: only with --resume (it waits for the process resuming the same sweep)');
     const store = ctx.store();
     const onSweepProgress = process.stderr.isTTY
       ? (p: { runsDone: number; runsTotal: number }) => process.stderr.write(`\r${progressLine('sweep', p.runsDone, p.runsTotal, 0, null)}\x1b[K`)
       : undefined;
-    const options = { ...ctx.job, onProgress: undefined, pool: ctx.pool(), onSweepProgress };
+    const onWait = (pid: number) => ctx.note(`waiting for pid ${pid}, which is resuming this sweep…`);
+    const options = { ...ctx.job, onProgress: undefined, pool: ctx.pool(), onSweepProgress, wait: ctx.values.wait, onWait };
     let outcome;
     if (ctx.values.resume) {
       // The stored spec is the parsed one (defaults filled): compare like with like.
@@ -440,7 +444,7 @@ async function execute(argv: string[], out: (s: string) => void): Promise<number
       signal: controller.signal,
     },
     store: (mode) => {
-      if (!opened[0]) opened.push(openStore(values.db ?? defaultDatabasePath(), { readonly: mode === 'read' }));
+      if (!opened[0]) opened.push(openStore(values.db ?? defaultDatabasePath(), { readonly: mode === 'read', init: values.init }));
       return opened[0];
     },
     pool: () => {

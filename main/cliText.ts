@@ -245,8 +245,8 @@ Usage:
   landscape-lab landscape (<config.json> | --experiment ID) [--center C] [--axes SPEC] [--res N] [--span S] [--json]
   landscape-lab optimum <config.json> [--restarts N] [--json]
   landscape-lab interpolate (<config.json> | --experiment ID) [--from C] [--to C] [--points N] [--json]
-  landscape-lab sweep <spec.json> [--resume] [--json]
-  landscape-lab sweep --preset NAME [--steps N] [--resume] [--json]   per cell: median loss, IQR, success
+  landscape-lab sweep <spec.json> [--resume [--wait]] [--json]
+  landscape-lab sweep --preset NAME [--steps N] [--resume [--wait]] [--json]   per cell: median loss, IQR, success
   landscape-lab presets [--json]              the tutorial's experiments, ready to run or sweep
   landscape-lab list [--json]                 landscape-lab show ID [--json]
   landscape-lab rename ID NAME                landscape-lab delete ID [--yes]
@@ -258,6 +258,8 @@ Usage:
 
 Options:
   --db FILE         the lab database (default ${defaultDatabasePath()})
+  --init            make an existing empty file (0 bytes, or SQLite without tables) the lab database;
+                    without it such a file is refused and left as it was
   --json            print the result as JSON on stdout
   --out FILE        write the JSON result (export: the .lab.json file; import-data: the config) to FILE;
                     never overwrites unless --force (export-model: the folder for model.json and weights.bin)
@@ -277,6 +279,8 @@ Options:
   --points N        interpolation points (default 101)
   --restarts N      restarts when the optimum has no closed form (default 8)
   --resume          continue the unfinished sweep of this spec from the runs already stored
+  --wait            with --resume: if another process is resuming that sweep, wait for it to finish
+                    (without it: exit 2 saying which pid has it)
   --yes             delete without asking
   --run N           export-model: which run of the experiment (default 0)
   --at C            export-model: init | trained | optimum (the exact optimum, else the best of 8 restarts; default trained)

@@ -1,11 +1,14 @@
 // Sweeps: every cell × seed of a grid, trained on the worker pool (one cell's seeds batched per task,
-// or split across the workers when there are fewer cells than workers) and stored run by run as tasks
-// finish, so a crash loses only the tasks in flight and `resume` continues from what is stored.
+// or split across the workers when there are fewer cells than workers). Each task's runs are stored in
+// one transaction as it finishes — a whole cell, or a worker's share of a split cell — so a crash loses
+// only the tasks in flight, and `resume` continues from what is stored. A sweep is trained by one
+// process at a time: the one holding its lease (see ExperimentStore.takeLease).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { InputError, testCount } from '../../shared/config.js';
 import { expandSweep, runConfig, type SweepCell, type SweepSpec } from '../../shared/sweep.js';
 import { architectureOf } from '../engine/model.js';
 import type { Progress } from '../engine/train.js';
-import type { ExperimentStatus, ExperimentStore } from '../store/experiments.js';
+import { SweepBusyError, type ExperimentStatus, type ExperimentStore } from '../store/experiments.js';
 import { APP_VERSION } from '../version.js';
 import { defaultName } from './experiments.js';
 import { runConfigs, type JobOptions, type RunResult } from './runs.js';
@@ -13,7 +16,14 @@ import { runConfigs, type JobOptions, type RunResult } from './runs.js';
 /** With `pool`, cells train on its workers; without one they train in this thread, one after another. */
 export interface SweepOptions extends JobOptions {
   onSweepProgress?: (p: { runsDone: number; runsTotal: number; cellsDone: number; cells: number }) => void;
+  /** Resume: while another live process holds the sweep, wait for it instead of refusing. */
+  wait?: boolean;
+  /** Resume with `wait`: called once when the sweep turns out to be held, with the holder's pid. */
+  onWait?: (ownerPid: number) => void;
 }
+
+/** How often a waiting resume looks whether the sweep's owner has finished or died (ms). */
+const LEASE_POLL_MS = 200;
 
 export interface SweepOutcome {
   experimentId: number;
@@ -43,13 +53,14 @@ async function execute(store: ExperimentStore, id: number, spec: SweepSpec, cell
   report();
 
   const save = (cell: SweepCell, seedIndices: number[], results: RunResult[], cellFinished = true) => {
-    results.forEach((result, k) => {
-      if (result.status === 'cancelled') return;
+    const finished = results.flatMap((result, k) => {
+      if (result.status === 'cancelled') return [];
       const seedIndex = seedIndices[k];
-      store.addRun(id, { ...result, index: cell.index * seeds + seedIndex, label: runLabel(cell, seedIndex), hyper: { ...cell.values, seed: result.config.seed }, cell: cell.index, seedIndex });
-      runsDone++;
-      runsNew++;
+      return [{ ...result, index: cell.index * seeds + seedIndex, label: runLabel(cell, seedIndex), hyper: { ...cell.values, seed: result.config.seed }, cell: cell.index, seedIndex }];
     });
+    store.addRuns(id, finished);
+    runsDone += finished.length;
+    runsNew += finished.length;
     if (cellFinished) cellsDone++;
     report();
   };
@@ -118,14 +129,28 @@ export async function runSweep(store: ExperimentStore, specInput: unknown, optio
   return execute(store, id, spec, cells, options);
 }
 
-/** Continues a sweep that was interrupted or cancelled: trains only the runs not yet stored. */
+/**
+ * Continues a sweep that was interrupted or cancelled: trains only the runs not yet stored. Refused
+ * (SweepBusyError) while another live process trains it, unless `wait` is given; a sweep whose owner
+ * died is taken over.
+ */
 export async function resumeSweep(store: ExperimentStore, id: number, options: SweepOptions = {}): Promise<SweepOutcome> {
-  const experiment = store.get(id);
-  if (!experiment.sweep) throw new InputError(`experiment ${id}: is not a sweep; only sweeps can be resumed`);
-  if (experiment.status === 'running') {
-    throw new InputError(`experiment ${id}: is still running in another process; wait for it, or stop that process first`);
+  const stored = store.sweepSpec(id);
+  if (stored === null) {
+    store.summary(id); // an unknown id is reported as such, not as "not a sweep"
+    throw new InputError(`experiment ${id}: is not a sweep; only sweeps can be resumed`);
   }
-  const { spec, cells } = expandSweep(experiment.sweep.spec);
-  store.claimExperiment(id);
+  const { spec, cells } = expandSweep(stored);
+  for (let told = false; ; ) {
+    try {
+      store.takeLease(id);
+      break;
+    } catch (e) {
+      if (!(e instanceof SweepBusyError) || !options.wait) throw e;
+      if (!told) options.onWait?.(e.ownerPid);
+      told = true;
+      await sleep(LEASE_POLL_MS, undefined, { signal: options.signal });
+    }
+  }
   return execute(store, id, spec, cells, options);
 }

@@ -1,24 +1,34 @@
-// Opening a lab database safely. Every check that can refuse a file runs before anything is written
-// to it: a file that is not ours, corrupt, too new, read-only or locked is reported — naming the file
-// and what to do — and left exactly as it was.
+// Opening a lab database safely. A file is examined before anything is written to it — first its
+// bytes (type, size, SQLite header), then, where those cannot decide, through an SQLite connection
+// that writes nothing — and one that is not a healthy lab database of a known version is refused
+// with one line naming the file and the reason; the file, its folder and its sidecars stay exactly
+// as they were. The lab writes only to a healthy lab database, or to one it creates itself: a new
+// database is built under a temporary name and linked into place whole, so no other process ever
+// sees it half made (two processes creating the same file at once both end up using one database).
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { accessSync, closeSync, constants, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { InputError } from '../../shared/config.js';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { ownerAlive, type Lease } from './owner.js';
 
 export type Db = Database.Database;
 
 export interface OpenOptions {
   /** Open for reading only: nothing is migrated, recovered or written. */
   readonly?: boolean;
+  /** Make an existing empty file a lab database: 0 bytes, or SQLite with no tables and no other program's id. */
+  init?: boolean;
   /** How long to wait for another writer before reporting the file as locked (ms). */
   busyTimeoutMs?: number;
 }
 
 const SQLITE_HEADER = 'SQLite format 3\0';
+/** The 100-byte file header and the b-tree header of page 1 (the root of sqlite_master). */
+const HEADER_BYTES = 108;
+const UNCHANGED = 'this one was not changed';
 
 /** The database the CLI uses when no --db is given: $XDG_DATA_HOME/landscape-lab/lab.sqlite. */
 export function defaultDatabasePath(env: NodeJS.ProcessEnv = process.env): string {
@@ -43,6 +53,7 @@ function nativeBinding(): string | undefined {
 
 /** What SQLite's error codes mean to a user. */
 export function explainSqliteError(file: string, e: unknown): never {
+  if (e instanceof InputError) throw e;
   const code = (e as { code?: string }).code ?? '';
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code.startsWith('SQLITE_BUSY_')) {
     refuse(file, 'is locked by another program (another Landscape Lab?); close it or try again');
@@ -58,78 +69,251 @@ export function explainSqliteError(file: string, e: unknown): never {
   throw e;
 }
 
-function checkFileBeforeOpening(file: string, readonly: boolean): { exists: boolean } {
-  if (!existsSync(file)) {
-    if (readonly) refuse(file, 'no such database; run an experiment first, or pass --db with an existing file');
-    return { exists: false };
+/** What decides whether a file may be used, read from its header bytes or through SQLite. */
+interface Facts {
+  appId: number;
+  version: number;
+  /** Entries in sqlite_master (tables, indexes, …): 0 for an empty database. */
+  schemaEntries: number;
+}
+
+type Found =
+  | { kind: 'missing' }
+  | { kind: 'empty' }
+  /** `facts` is null when a non-empty -wal may hold a newer header than the file's own. */
+  | { kind: 'sqlite'; wal: boolean; facts: Facts | null };
+
+function fsCode(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? String(e);
+}
+
+/** The file's type, size and SQLite header, read without opening it as a database. */
+function examine(file: string): Found {
+  let stats;
+  try {
+    stats = lstatSync(file);
+  } catch (e) {
+    if (fsCode(e) === 'ENOENT') return { kind: 'missing' };
+    refuse(file, `cannot be examined (${fsCode(e)}); check the path and its folder's permissions`);
   }
-  const stat = statSync(file);
-  if (stat.isDirectory()) refuse(file, 'is a folder, not a database file');
-  if (stat.size > 0) {
-    const head = Buffer.alloc(16);
+  if (stats.isSymbolicLink()) {
+    try {
+      stats = statSync(file);
+    } catch (e) {
+      refuse(file, `is a symbolic link that leads nowhere (${fsCode(e)}); point it at a lab database, or choose another file — ${UNCHANGED}`);
+    }
+  }
+  if (stats.isDirectory()) refuse(file, 'is a folder, not a database file');
+  // A pipe or device would block or never end when read.
+  if (!stats.isFile()) refuse(file, `is not a regular file (a device, pipe or socket), not a database file — ${UNCHANGED}`);
+  if (stats.size === 0) return { kind: 'empty' };
+  const head = Buffer.alloc(HEADER_BYTES);
+  let got: number;
+  try {
     const fd = openSync(file, 'r');
     try {
-      readSync(fd, head, 0, 16, 0);
+      got = readSync(fd, head, 0, HEADER_BYTES, 0);
     } finally {
       closeSync(fd);
     }
-    if (head.toString('latin1') !== SQLITE_HEADER) {
-      refuse(file, 'is not a Landscape Lab database (not an SQLite file); choose another file — this one was not changed');
-    }
+  } catch (e) {
+    refuse(file, `cannot be read (${fsCode(e)}); check its permissions`);
   }
-  // The permission bits count even for root, who could write anyway: a file marked read-only stays so.
-  if (!readonly && (stat.mode & 0o222) === 0) refuse(file, 'is read-only; make it writable, or copy it to a folder you can write to');
-  return { exists: true };
+  if (head.subarray(0, 16).toString('latin1') !== SQLITE_HEADER) {
+    refuse(file, `is not a Landscape Lab database (not an SQLite file); choose another file — ${UNCHANGED}`);
+  }
+  const pageSize = head.readUInt16BE(16) === 1 ? 65536 : head.readUInt16BE(16);
+  const shorter = got < HEADER_BYTES ? 'an SQLite header' : stats.size < pageSize ? `its first page (${pageSize} bytes)` : null;
+  if (shorter) refuse(file, `is damaged (truncated: ${stats.size} bytes, shorter than ${shorter}); restore it from a backup or export, or choose another file — ${UNCHANGED}`);
+  const wal = head[18] === 2;
+  let walBytes = 0;
+  try {
+    walBytes = statSync(`${file}-wal`).size;
+  } catch {
+    // No -wal: the file's header is current.
+  }
+  if (walBytes > 0) return { kind: 'sqlite', wal, facts: null };
+  const pageType = head[100];
+  // 0x0d: a leaf holding the schema's entries; 0x05: an interior page, so at least one entry.
+  if (pageType !== 0x0d && pageType !== 0x05) {
+    refuse(file, `is damaged (its first page is not an SQLite table page); restore it from a backup or export, or choose another file — ${UNCHANGED}`);
+  }
+  return { kind: 'sqlite', wal, facts: { appId: head.readInt32BE(68), version: head.readInt32BE(60), schemaEntries: pageType === 0x0d ? head.readUInt16BE(103) : 1 } };
 }
 
-/** Reads what decides whether we may use the file, through a read-only connection. */
-function inspect(file: string, busyTimeoutMs: number): { version: number; appId: number; tables: number } {
-  let db: Db | null = null;
+/** Lab (use it), init (make the empty database a lab one) or a refusal, from what the file says it is. */
+function decide(file: string, f: Facts, o: { readonly: boolean; init: boolean }): 'lab' | 'init' {
+  if (f.appId !== APPLICATION_ID && f.appId !== 0) {
+    refuse(file, `is an SQLite database of another program (application_id ${f.appId}), not a Landscape Lab database; choose another file — ${UNCHANGED}`);
+  }
+  if (f.appId === 0 && (f.schemaEntries > 0 || f.version !== 0)) {
+    const has = f.schemaEntries > 0 ? 'tables' : `user_version ${f.version}`;
+    refuse(file, `is an SQLite database of another program (it has ${has} but not Landscape Lab's application_id); choose another file — ${UNCHANGED}`);
+  }
+  if (f.version === 0 && f.schemaEntries === 0) {
+    if (o.init && !o.readonly) return 'init';
+    const what = f.appId === 0 ? 'is an empty SQLite database, not a Landscape Lab database' : "has Landscape Lab's application_id but no tables (a database never finished)";
+    refuse(file, `${what}; ${o.readonly ? 'open it with a command that saves, and --init, to make it one' : 'pass --init to make it a lab database'} — ${UNCHANGED}`);
+  }
+  if (f.version <= 0) {
+    refuse(file, `is damaged (schema version ${f.version}, which no Landscape Lab writes${f.schemaEntries > 0 ? ', with tables' : ''}); restore it from a backup or export, or choose another file — ${UNCHANGED}`);
+  }
+  if (f.version > SCHEMA_VERSION) {
+    refuse(file, `was written by a newer Landscape Lab (schema ${f.version}; this version knows ${SCHEMA_VERSION}); update the app, or export from the newer one`);
+  }
+  if (o.readonly && f.version < SCHEMA_VERSION) {
+    refuse(file, `uses an older schema (${f.version}); open it once for writing to upgrade it`);
+  }
+  return 'lab';
+}
+
+function writable(path: string): boolean {
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs, nativeBinding: nativeBinding() });
-    const version = db.pragma('user_version', { simple: true }) as number;
-    const appId = db.pragma('application_id', { simple: true }) as number;
-    const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n;
-    return { version, appId, tables };
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A connection that writes nothing and leaves no files behind. A read-only connection to a WAL
+ * database creates -wal and -shm and leaves them; a read-write one removes them when it closes, and
+ * with an empty WAL it writes nothing to the database, so it is used (with query_only) where it can
+ * be. A rollback-journal file is read without sidecars; an existing -wal belongs to another session
+ * (a live writer, or a crashed one whose commits it holds) and is only read.
+ */
+function readConnection(file: string, wal: boolean, timeout: number): Db {
+  const readWrite = wal && !existsSync(`${file}-wal`) && writable(file) && writable(dirname(file));
+  const db = new Database(file, { readonly: !readWrite, fileMustExist: true, timeout, nativeBinding: nativeBinding() });
+  if (readWrite) db.pragma('query_only = ON');
+  return db;
+}
+
+/** The tables each schema version has, as its migrations make them. */
+const tablesOfVersion = new Map<number, string[]>();
+function tablesOf(version: number): string[] {
+  let tables = tablesOfVersion.get(version);
+  if (!tables) {
+    const mem = new Database(':memory:', { nativeBinding: nativeBinding() });
+    migrate(mem, version);
+    tables = (mem.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
+    mem.close();
+    tablesOfVersion.set(version, tables);
+  }
+  return tables;
+}
+
+/**
+ * Through SQLite: what the file is, that its schema is whole and, before the lab changes its structure
+ * (a journal mode or a migration), that SQLite's quick_check finds nothing wrong.
+ */
+function check(file: string, db: Db, o: { readonly: boolean; init: boolean }): 'lab' | 'init' {
+  const names = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+  const entries = (db.prepare('SELECT count(*) AS n FROM sqlite_master').get() as { n: number }).n;
+  const facts = { appId: db.pragma('application_id', { simple: true }) as number, version: db.pragma('user_version', { simple: true }) as number, schemaEntries: entries };
+  const verdict = decide(file, facts, o);
+  if (verdict === 'init') return verdict;
+  const missing = tablesOf(facts.version).find((t) => !names.has(t));
+  if (missing) refuse(file, `is damaged (schema ${facts.version} has no table ${missing}); restore it from a backup or export, or choose another file — ${UNCHANGED}`);
+  const changing = !o.readonly && (db.pragma('journal_mode', { simple: true }) !== 'wal' || facts.version < SCHEMA_VERSION);
+  if (changing) {
+    const result = db.pragma('quick_check', { simple: true }) as string;
+    if (result !== 'ok') refuse(file, `is damaged (SQLite's quick_check: ${result.split('\n')[0]}); restore it from a backup or export, or choose another file — ${UNCHANGED}`);
+  }
+  // Reading the experiments SQLite would read next finds damage there before anything is written.
+  markInterrupted(db, { dryRun: true });
+  return verdict;
+}
+
+/** Builds a new database under a temporary name and links it into place, unless another process did first. */
+function create(file: string, timeout: number): void {
+  const dir = dirname(file);
+  try {
+    mkdirSync(dir, { recursive: true });
   } catch (e) {
-    return explainSqliteError(file, e);
+    refuse(file, `cannot be created: its folder cannot be made (${fsCode(e)})`);
+  }
+  const temp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.new`);
+  try {
+    const db = new Database(temp, { timeout, nativeBinding: nativeBinding() });
+    try {
+      db.pragma('journal_mode = WAL');
+      migrate(db);
+    } finally {
+      db.close();
+    }
+    try {
+      linkSync(temp, file);
+    } catch (e) {
+      // EEXIST: another process made the file first; it is examined like any existing file.
+      if (fsCode(e) === 'EEXIST') return;
+      // A file system without hard links: a copy is exclusive too, though not atomic.
+      if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP'].includes(fsCode(e))) throw e;
+      try {
+        copyFileSync(temp, file, constants.COPYFILE_EXCL);
+      } catch (e2) {
+        if (fsCode(e2) !== 'EEXIST') throw e2;
+      }
+    }
+  } catch (e) {
+    if ((e as { code?: string }).code?.startsWith('SQLITE_')) explainSqliteError(file, e);
+    refuse(file, `cannot be created in ${dir} (${fsCode(e)}); check that you can write there`);
   } finally {
-    db?.close();
+    for (const f of [temp, `${temp}-wal`, `${temp}-shm`, `${temp}-journal`]) rmSync(f, { force: true });
   }
 }
 
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
   const readonly = options.readonly ?? false;
-  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-  const { exists } = checkFileBeforeOpening(file, readonly);
-  if (exists) {
-    const { version, appId, tables } = inspect(file, busyTimeoutMs);
-    if (appId !== APPLICATION_ID && tables > 0) {
-      refuse(file, 'is an SQLite database of another program, not a Landscape Lab database; choose another file — this one was not changed');
-    }
-    if (version > SCHEMA_VERSION) {
-      refuse(file, `was written by a newer Landscape Lab (schema ${version}; this version knows ${SCHEMA_VERSION}); update the app, or export from the newer one`);
-    }
-    if (readonly && version < SCHEMA_VERSION) {
-      refuse(file, `uses an older schema (${version}); open it once for writing to upgrade it`);
-    }
-  } else {
-    mkdirSync(dirname(file), { recursive: true });
+  const init = options.init ?? false;
+  const timeout = options.busyTimeoutMs ?? 5000;
+  let found = examine(file);
+  if (found.kind === 'missing') {
+    if (readonly) refuse(file, 'no such database; run an experiment first, or pass --db with an existing file');
+    create(file, timeout);
+    found = examine(file);
   }
+  if (found.kind === 'missing') refuse(file, 'vanished while it was being created; try again');
+  if (found.kind === 'empty' && !(init && !readonly)) {
+    refuse(file, `is an empty file (0 bytes), not a Landscape Lab database; ${readonly ? 'run an experiment in it first' : 'pass --init to make it a lab database'} — ${UNCHANGED}`);
+  }
+  const o = { readonly, init };
+  if (found.kind === 'sqlite' && found.facts) decide(file, found.facts, o);
+  // The permission bits count even for root, who could write anyway: a file marked read-only stays so.
+  if (!readonly && ((statSync(file).mode & 0o222) === 0 || !writable(file))) refuse(file, 'is read-only; make it writable, or copy it to a folder you can write to');
+
+  let verdict: 'lab' | 'init' = 'init';
+  if (found.kind === 'sqlite') {
+    let db: Db | null = null;
+    try {
+      db = readConnection(file, found.wal, timeout);
+      verdict = check(file, db, o);
+      if (readonly) {
+        const kept = db;
+        db = null;
+        return kept;
+      }
+    } catch (e) {
+      return explainSqliteError(file, e);
+    } finally {
+      db?.close();
+    }
+  }
+
   let db: Db;
   try {
-    db = new Database(file, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs, nativeBinding: nativeBinding() });
+    db = new Database(file, { fileMustExist: true, timeout, nativeBinding: nativeBinding() });
   } catch (e) {
     return explainSqliteError(file, e);
   }
   try {
     db.pragma('foreign_keys = ON');
-    if (!readonly) {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      migrate(db);
-      markInterrupted(db);
-    }
+    migrate(db, SCHEMA_VERSION, verdict === 'init');
+    // Only now, with the file known healthy and ours, does its journal mode change (header bytes 18–19).
+    if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    markInterrupted(db);
     return db;
   } catch (e) {
     db.close();
@@ -137,40 +321,35 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   }
 }
 
-/** Applies the migrations this file has not seen, each in its own transaction. */
-export function migrate(db: Db, upTo = SCHEMA_VERSION): void {
-  const from = db.pragma('user_version', { simple: true }) as number;
-  for (let v = from; v < upTo; v++) {
-    db.transaction(() => {
+/**
+ * Applies the migrations this file has not seen, in one exclusive transaction: the version is read
+ * again under the lock, so two processes opening the same old (or `init`) file migrate it once.
+ * `fromEmpty`: the file was an empty database when examined; it must still be when migrated.
+ */
+export function migrate(db: Db, upTo = SCHEMA_VERSION, fromEmpty = false): void {
+  if ((db.pragma('user_version', { simple: true }) as number) >= upTo) return;
+  db.transaction(() => {
+    const from = db.pragma('user_version', { simple: true }) as number;
+    if (from === 0 && fromEmpty && (db.prepare('SELECT count(*) AS n FROM sqlite_master').get() as { n: number }).n > 0) {
+      throw new InputError(`${db.name}: gained tables while it was being made a lab database; choose another file`);
+    }
+    for (let v = from; v < upTo; v++) {
       MIGRATIONS[v](db);
       db.pragma(`user_version = ${v + 1}`);
-    }).immediate();
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+    }
+  }).exclusive();
 }
 
 /**
- * Experiments left `running` by a process that no longer exists (a crash, a kill) become
- * `interrupted`. A live writer on this machine keeps its experiments; one on another machine sharing
- * the file cannot be checked and is left alone.
+ * Experiments left `running` by a process that is gone (a crash, a kill) become `interrupted`: the
+ * owner's pid is not running, or runs a different process (its start time differs). With `dryRun`
+ * they are only read (a check that the table reads). Reads say `interrupted` either way (summaries
+ * apply the same test), so a read-only open needs no write.
  */
-function markInterrupted(db: Db): void {
-  const running = db.prepare("SELECT id, owner_pid, owner_host FROM experiments WHERE status = 'running'").all() as {
-    id: number;
-    owner_pid: number | null;
-    owner_host: string | null;
-  }[];
-  const here = hostname();
-  const stale = running.filter((r) => r.owner_pid === null || (r.owner_host === here && r.owner_pid !== process.pid && !processAlive(r.owner_pid)));
-  if (stale.length === 0) return;
-  const mark = db.prepare("UPDATE experiments SET status = 'interrupted', owner_pid = NULL WHERE id = ? AND status = 'running'");
+function markInterrupted(db: Db, { dryRun = false } = {}): void {
+  const running = db.prepare("SELECT * FROM experiments WHERE status = 'running'").all() as ({ id: number } & Lease)[];
+  const stale = running.filter((r) => !ownerAlive({ owner_pid: r.owner_pid, owner_host: r.owner_host, owner_started: r.owner_started ?? null }));
+  if (stale.length === 0 || dryRun) return;
+  const mark = db.prepare("UPDATE experiments SET status = 'interrupted', owner_pid = NULL, owner_started = NULL WHERE id = ? AND status = 'running'");
   db.transaction(() => stale.forEach((r) => mark.run(r.id))).immediate();
 }

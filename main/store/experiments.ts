@@ -1,7 +1,7 @@
 // The experiments repository: experiments, their runs, surfaces and interpolations, in SQLite.
 // Whole experiments are saved in one transaction (all or nothing); a sweep's runs are added one
-// transaction each, as they finish. Arrays go in as BLOBs and come back bit-identical.
-import { hostname } from 'node:os';
+// transaction per finished task (a cell's seeds, or the share of a cell one worker trained). Arrays
+// go in as BLOBs and come back bit-identical.
 import { randomUUID } from 'node:crypto';
 import type { ExperimentStatus, ExperimentSummary } from '../../shared/api.js';
 import { InputError, inputSize, parseConfig, type ExperimentConfig } from '../../shared/config.js';
@@ -12,6 +12,7 @@ import type { InterpolationResult, LandscapeResult, RunResult } from '../results
 import { fromBlob, toBlob } from './blobs.js';
 import { configHash } from './configHash.js';
 import { explainSqliteError, type Db } from './db.js';
+import { currentOwner, ownerAlive, type Lease, type Owner } from './owner.js';
 
 export type { ExperimentStatus, ExperimentSummary };
 export const EXPERIMENT_STATUSES: readonly ExperimentStatus[] = ['running', 'done', 'cancelled', 'interrupted', 'diverged'];
@@ -60,7 +61,18 @@ export interface StoredExperiment extends ExperimentSummary {
 
 const now = () => new Date().toISOString();
 
-interface ExperimentRow {
+/** A sweep held by a live process: another may not continue it until that process ends. */
+export class SweepBusyError extends InputError {
+  constructor(
+    readonly experimentId: number,
+    readonly ownerPid: number,
+    ownerHost: string | null,
+  ) {
+    super(`sweep ${experimentId} is being resumed by pid ${ownerPid}${ownerHost && ownerHost !== currentOwner().host ? ` on ${ownerHost}` : ''}; wait for it (--wait), or stop that process first`);
+  }
+}
+
+interface ExperimentRow extends Lease {
   id: number;
   uid: string;
   name: string;
@@ -90,7 +102,8 @@ function summaryOf(r: ExperimentRow): ExperimentSummary {
     kernel: r.kernel,
     backend: r.backend,
     appVersion: r.app_version,
-    status: r.status,
+    // An owner that is gone (killed, crashed) reads as interrupted without anything being written.
+    status: r.status === 'running' && !ownerAlive(r) ? 'interrupted' : r.status,
     notes: r.notes,
     tags: JSON.parse(r.tags) as string[],
     runs: r.runs,
@@ -141,7 +154,7 @@ export class ExperimentStore {
   /** Starts an experiment whose runs arrive one by one (a sweep); it stays `running` until finished. */
   beginExperiment(meta: ExperimentMeta, sweep?: { spec: unknown; cells: number; seeds: number }): number {
     return this.write(() => {
-      const id = this.insertExperiment(meta, 'running', process.pid, { hashed: !sweep });
+      const id = this.insertExperiment(meta, 'running', currentOwner(), { hashed: !sweep });
       if (sweep) {
         this.db.prepare('INSERT INTO sweeps (experiment_id, spec, cells, seeds) VALUES (?, ?, ?, ?)').run(id, JSON.stringify(sweep.spec), sweep.cells, sweep.seeds);
       }
@@ -149,25 +162,38 @@ export class ExperimentStore {
     });
   }
 
-  /** Takes over a running or interrupted experiment to continue it (sweep --resume). */
-  claimExperiment(id: number): void {
+  /**
+   * Takes the lease on an experiment to continue it (sweep --resume): this process becomes its owner.
+   * Read and taken in one write transaction, so of two processes claiming at once one wins; the other
+   * gets SweepBusyError while the owner lives. A dead owner's lease (or a reused pid's) is taken over.
+   */
+  takeLease(id: number): void {
     this.write(() => {
-      this.db.prepare("UPDATE experiments SET status = 'running', owner_pid = ?, owner_host = ?, updated_at = ? WHERE id = ?").run(process.pid, hostname(), now(), id);
+      const lease = this.db.prepare('SELECT owner_pid, owner_host, owner_started FROM experiments WHERE id = ?').get(id) as Lease | undefined;
+      if (!lease) throw new InputError(`experiment ${id}: no such experiment in ${this.file}; see landscape-lab list`);
+      if (lease.owner_pid !== null && ownerAlive(lease)) throw new SweepBusyError(id, lease.owner_pid, lease.owner_host);
+      const me = currentOwner();
+      this.db
+        .prepare("UPDATE experiments SET status = 'running', owner_pid = ?, owner_host = ?, owner_started = ?, updated_at = ? WHERE id = ?")
+        .run(me.pid, me.host, me.started, now(), id);
     });
   }
 
-  addRun(experimentId: number, run: RunToSave & { index: number }): void {
+  /** Stores runs of a running experiment (a sweep's finished task) in one transaction. */
+  addRuns(experimentId: number, runs: (RunToSave & { index: number })[]): void {
+    if (runs.length === 0) return;
     this.write(() => {
-      this.insertRun(experimentId, run);
+      runs.forEach((run) => this.insertRun(experimentId, run));
       this.db.prepare('UPDATE experiments SET updated_at = ? WHERE id = ?').run(now(), experimentId);
       // A sweep begins before anything has run: its first run says which kernel `auto` chose.
-      this.db.prepare("UPDATE experiments SET kernel = ?, backend = ? WHERE id = ? AND kernel = 'auto'").run(run.kernel, run.backend, experimentId);
+      this.db.prepare("UPDATE experiments SET kernel = ?, backend = ? WHERE id = ? AND kernel = 'auto'").run(runs[0].kernel, runs[0].backend, experimentId);
     });
   }
 
+  /** Sets the final status and gives up the lease. */
   finishExperiment(id: number, status: ExperimentStatus): void {
     this.write(() => {
-      this.db.prepare('UPDATE experiments SET status = ?, owner_pid = NULL, updated_at = ? WHERE id = ?').run(status, now(), id);
+      this.db.prepare('UPDATE experiments SET status = ?, owner_pid = NULL, owner_started = NULL, updated_at = ? WHERE id = ?').run(status, now(), id);
     });
   }
 
@@ -175,15 +201,15 @@ export class ExperimentStore {
   private insertExperiment(
     meta: ExperimentMeta,
     status: ExperimentStatus,
-    ownerPid: number | null,
+    owner: Owner | null,
     o: { hashed: boolean; uid?: string; times?: { created: string; updated: string } },
   ): number {
     const t = now();
     const { uid = randomUUID(), times } = o;
     const info = this.db
       .prepare(
-        `INSERT INTO experiments (uid, name, created_at, updated_at, config, seed, kernel, backend, app_version, status, notes, tags, owner_pid, owner_host, config_hash)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO experiments (uid, name, created_at, updated_at, config, seed, kernel, backend, app_version, status, notes, tags, owner_pid, owner_host, owner_started, config_hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         uid,
@@ -198,8 +224,9 @@ export class ExperimentStore {
         status,
         meta.notes ?? '',
         JSON.stringify(meta.tags ?? []),
-        ownerPid,
-        ownerPid === null ? null : hostname(),
+        owner?.pid ?? null,
+        owner?.host ?? null,
+        owner?.started ?? null,
         o.hashed ? configHash(meta.config) : null,
       );
     return Number(info.lastInsertRowid);

@@ -117,6 +117,11 @@ export const MIGRATIONS: ((db: Database) => void)[] = [
     const set = db.prepare('UPDATE experiments SET config_hash = ? WHERE id = ?');
     for (const r of rows) set.run(configHash(JSON.parse(r.config)), r.id);
   },
+  // 4: the owner's process start time beside its pid and host: together they are the lease on a
+  // running experiment (a sweep), and a pid reused by another process after a crash is not its owner.
+  (db) => {
+    db.exec(`ALTER TABLE experiments ADD COLUMN owner_started TEXT;  -- boot id:start time (Linux), else null`);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
