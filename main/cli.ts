@@ -1,17 +1,19 @@
 // The `landscape-lab` command: headless, a thin door into the lab façade. Bad input exits with code 2
 // and one line on stderr naming the field and what is allowed; never a stack trace.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, rmSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { expandSweep, MAX_SWEEP_RUNS } from '../shared/sweep.js';
-import { BACKENDS, InputError, KERNELS, LIMITS, parseConfig, type BackendChoice, type ExperimentConfig, type KernelChoice } from '../shared/config.js';
+import { BACKENDS, InputError, KERNELS, LIMITS, MAX_INPUT_FILE_BYTES, parseConfig, type BackendChoice, type ExperimentConfig, type KernelChoice } from '../shared/config.js';
 import { PRESETS, presetByName, presetConfig, presetDescription, presetSweep, type Preset } from '../shared/presets.js';
 import { experimentText, helpText, interpolationText, landscapeText, listText, optimumText, presetsText, progressLine, reproductionText, runText, sweepStatsText, sweepText } from './cliText.js';
+import { makeDataset } from './engine/data.js';
 import { workPerStep } from './engine/kernels.js';
 import { architectureOf } from './engine/model.js';
 import { exactOptimumBlocker } from './engine/optimum.js';
 import { MARKERS, type MarkerName } from './engine/surface.js';
+import { readInputFile } from './inputFile.js';
 import { WorkerPool } from './jobs/pool.js';
 import { csvConfig } from './lab/csvData.js';
 import { experimentForConfig, experimentInterpolation, experimentLandscape, reproduce, paramsAt, runOf, saveRun } from './lab/experiments.js';
@@ -80,12 +82,7 @@ const COMMANDS: Record<string, { options: Option[]; args: string }> = {
 };
 
 function readText(path: string, kind: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? `is a directory, not a ${kind} file` : `cannot be read (${code})`}`);
-  }
+  return readInputFile(path, MAX_INPUT_FILE_BYTES, `a ${kind} file`).toString('utf8');
 }
 
 function readJsonFile(path: string): unknown {
@@ -100,7 +97,11 @@ function readJsonFile(path: string): unknown {
 export function readConfig(path: string): ExperimentConfig {
   const json = readJsonFile(path);
   try {
-    return parseConfig(json);
+    const config = parseConfig(json);
+    // Made here once too, so that data the run could not use (targets beyond float32, labels the
+    // loss cannot describe) is reported against this file, before any work.
+    makeDataset(config);
+    return config;
   } catch (e) {
     if (e instanceof InputError) throw new InputError(`${path}: ${e.message}`);
     throw e;
@@ -147,13 +148,47 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * Refuses an --out the command could not write. Called before any work (so nothing is trained or
+ * saved for a result that cannot be written) and again when writing.
+ */
+function checkOut(path: string, force: boolean): void {
+  if (path === '') throw new InputError('--out: must name a file (got "")');
+  const stat = (p: string) => {
+    try {
+      return statSync(p);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new InputError(`--out: ${p} cannot be used (${(e as NodeJS.ErrnoException).code})`);
+    }
+  };
+  const target = stat(path);
+  if (target?.isDirectory()) throw new InputError(`--out: ${path} is a folder; give a file name, e.g. ${join(path, 'result.json')}`);
+  if (target && !force) throw new InputError(`--out: ${path} already exists; choose another name or add --force`);
+  // Replacing a device or a pipe by renaming a file over it is never what was meant.
+  if (target && !target.isFile()) throw new InputError(`--out: ${path} is not a regular file`);
+  const folder = dirname(path);
+  const parent = stat(folder);
+  if (!parent) throw new InputError(`--out: the folder ${folder} does not exist`);
+  if (!parent.isDirectory()) throw new InputError(`--out: ${folder} is not a folder`);
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch {
+    throw new InputError(`--out: the folder ${folder} is not writable`);
+  }
+}
+
 function writeOut(path: string, text: string, force: boolean): void {
-  if (existsSync(path) && !force) throw new InputError(`--out: ${path} already exists; choose another name or add --force`);
-  if (!existsSync(dirname(path) || '.')) throw new InputError(`--out: the folder ${dirname(path)} does not exist`);
+  checkOut(path, force);
   // Write beside the target, then rename: a crash never leaves a half-written file under its name.
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new InputError(`--out: ${path} cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
 }
 
 function progressReporter(): JobOptions['onProgress'] {
@@ -196,7 +231,7 @@ interface Context {
 /** Prints JSON or text, and writes the JSON to --out when asked. */
 function emit(ctx: Context, json: unknown, text: string): void {
   clearProgress();
-  if (ctx.values.out) writeOut(ctx.values.out, stringify(json, true), ctx.values.force ?? false);
+  if (ctx.values.out !== undefined) writeOut(ctx.values.out, stringify(json, true), ctx.values.force ?? false);
   ctx.out(ctx.values.json ? stringify(json) : text);
 }
 
@@ -298,6 +333,13 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
     const spec = withBaseSteps(preset ? presetSweep(preset) : readJsonFile(ctx.args[0]), stepsOption(ctx.values.steps));
     const source = preset ? `preset ${preset.name}` : ctx.args[0];
     if (ctx.values.wait && !ctx.values.resume) throw new InputError('--wait: only with --resume (it waits for the process resuming the same sweep)');
+    // Validated here first, so a bad spec's message names its file.
+    let expanded;
+    try {
+      expanded = expandSweep(spec);
+    } catch (e) {
+      throw e instanceof InputError ? new InputError(`${source}: ${e.message}`) : e;
+    }
     const store = ctx.store();
     const onSweepProgress = process.stderr.isTTY
       ? (p: { runsDone: number; runsTotal: number }) => process.stderr.write(`\r${progressLine('sweep', p.runsDone, p.runsTotal, 0, null)}\x1b[K`)
@@ -307,7 +349,7 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
     let outcome;
     if (ctx.values.resume) {
       // The stored spec is the parsed one (defaults filled): compare like with like.
-      const wanted = JSON.stringify(expandSweep(spec).spec);
+      const wanted = JSON.stringify(expanded.spec);
       const target = store.list().filter((e) => e.isSweep && e.status !== 'done' && JSON.stringify(store.sweepSpec(e.id)) === wanted).pop();
       if (!target) throw new InputError(`--resume: no unfinished sweep of ${source} in ${ctx.values.db ?? defaultDatabasePath()}; run it without --resume`);
       outcome = await resumeSweep(store, target.id, options);
@@ -425,7 +467,9 @@ async function execute(argv: string[], out: (s: string) => void): Promise<number
   if (!variadic && args.length > wanted.length) throw new InputError(`${command}: takes ${spec.args || 'no arguments'} (also got "${args[wanted.length]}")`);
 
   // Refuse an --out that would be refused at the end before doing (and saving) any work.
-  if (values.out && command !== 'export-model' && existsSync(values.out) && !values.force) throw new InputError(`--out: ${values.out} already exists; choose another name or add --force`);
+  if (values.out !== undefined && command !== 'export-model') checkOut(values.out, values.force ?? false);
+  // SQLite takes "" for a temporary database that vanishes on close: a save there would be a lie.
+  if (values.db !== undefined && values.db.trim() === '') throw new InputError('--db: must name a database file (got "")');
 
   const controller = new AbortController();
   const onSigint = () => controller.abort();

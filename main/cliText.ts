@@ -1,6 +1,7 @@
 // What the CLI prints for people (as opposed to --json): summaries, an ASCII plot of the fit, an
 // ASCII map of a cost surface, and the progress bar.
 import { BACKENDS, inputSize, isClassification, KERNELS, LIMITS, type ExperimentConfig } from '../shared/config.js';
+import { finiteExtent, fraction, maxOf } from '../shared/numbers.js';
 import type { Preset } from '../shared/presets.js';
 import { formatSweepValue, type SweepStats } from '../shared/sweepStats.js';
 import { AXES_HELP } from './engine/directions.js';
@@ -40,30 +41,37 @@ export function describeConfig(c: ExperimentConfig): string {
   return `${t.kind}(${target}), n=${c.data.n}${c.data.noise > 0 ? (isClassification(c.data.target) ? `, labels flipped ${c.data.noise}` : `, noise σ=${c.data.noise}`) : ''} · ${net} ${act}/${c.model.output} · ${c.loss} · ${c.optimizer.kind} ${opt} · batch ${c.batchSize} · ${c.steps} steps · seed ${c.seed}`;
 }
 
-/** Data (·), network output (*) and both (#) on a character grid. */
+/**
+ * Data (·), network output (*) and both (#) on a character grid. Total over any numbers a stored run
+ * may hold: values that are not finite are left out, and extremes like ±1e308 still place.
+ */
 export function asciiFit(r: RunResult, width = 64, height = 16): string {
   const net = new JsNet(architectureOf(r.config, r.data.dIn));
   const { x, y, n } = r.data;
-  const xs = Float32Array.from({ length: width }, (_, i) => x[0] + ((x[n - 1] - x[0]) * i) / (width - 1));
+  const { lo: xLo, hi: xHi } = finiteExtent(x) ?? { lo: 0, hi: 0 };
+  // lo·(1−t) + hi·t, not lo + (hi − lo)·t: the difference of two extremes can overflow.
+  const xs = Float32Array.from({ length: width }, (_, i) => xLo * (1 - i / (width - 1)) + xHi * (i / (width - 1)));
   const pred = r.params.final.every(Number.isFinite) ? net.predict(r.params.final, 0, xs, width) : new Float64Array(width).fill(NaN);
-  const finite = [...Array.from(y), ...Array.from(pred).filter(Number.isFinite)];
-  const lo = Math.min(...finite);
-  const hi = Math.max(...finite);
+  const parts = [finiteExtent(y), finiteExtent(pred)].filter((e) => e !== null);
+  const lo = parts.length ? Math.min(...parts.map((e) => e.lo)) : 0;
+  const hi = parts.length ? Math.max(...parts.map((e) => e.hi)) : 0;
   const grid = Array.from({ length: height }, () => Array<string>(width).fill(' '));
-  const row = (v: number) => height - 1 - Math.round(((v - lo) / (hi - lo || 1)) * (height - 1));
+  const row = (v: number) => height - 1 - Math.round(fraction(v, lo, hi) * (height - 1));
+  const col = (v: number) => Math.round(fraction(v, xLo, xHi) * (width - 1));
   for (let i = 0; i < n; i++) {
-    const col = Math.round(((x[i] - x[0]) / (x[n - 1] - x[0] || 1)) * (width - 1));
-    grid[row(y[i])][col] = '·';
+    const rr = row(y[i]);
+    const c = col(x[i]);
+    if (Number.isInteger(rr) && Number.isInteger(c)) grid[rr][c] = '·';
   }
   for (let c = 0; c < width; c++) {
-    if (!Number.isFinite(pred[c])) continue;
     const rr = row(pred[c]);
+    if (!Number.isInteger(rr)) continue;
     grid[rr][c] = grid[rr][c] === '·' ? '#' : '*';
   }
   const label = (v: number) => num(v, 3).padStart(9);
   const lines = grid.map((cells, i) => `${i === 0 ? label(hi) : i === height - 1 ? label(lo) : ' '.repeat(9)} │${cells.join('')}`);
   lines.push(`${' '.repeat(9)} └${'─'.repeat(width)}`);
-  lines.push(`${' '.repeat(11)}${num(x[0], 3).padEnd(width - 8)}${num(x[n - 1], 3).padStart(8)}`);
+  lines.push(`${' '.repeat(11)}${num(xLo, 3).padEnd(width - 8)}${num(xHi, 3).padStart(8)}`);
   lines.push(`${' '.repeat(11)}· data   * network   # both`);
   return lines.join('\n');
 }
@@ -113,14 +121,18 @@ export function optimumText(o: OptimumResult): string {
 
 const SHADES = ' .:-=+*%@';
 
+function countFinite(values: ArrayLike<number>): number {
+  let k = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) k++;
+  return k;
+}
+
 /** The surface as characters, dark (low J) to dense (high J), on a log scale; markers I, T, O. */
 export function landscapeText(l: LandscapeResult, cols = 48): string {
   const res = l.alphas.length;
   const rows = Math.max(2, Math.round(cols / 2));
   const logs = Array.from(l.loss, (v) => Math.log10(Math.max(v, 1e-12)));
-  const finite = logs.filter(Number.isFinite);
-  const lo = Math.min(...finite);
-  const hi = Math.max(...finite);
+  const { lo, hi } = finiteExtent(logs) ?? { lo: 0, hi: 0 };
   const grid: string[][] = [];
   for (let r = 0; r < rows; r++) {
     const bi = Math.round(((rows - 1 - r) / (rows - 1)) * (res - 1));
@@ -128,25 +140,28 @@ export function landscapeText(l: LandscapeResult, cols = 48): string {
       Array.from({ length: cols }, (_, c) => {
         const ai = Math.round((c / (cols - 1)) * (res - 1));
         const v = logs[bi * res + ai];
-        return Number.isFinite(v) ? SHADES[Math.round(((v - lo) / (hi - lo || 1)) * (SHADES.length - 1))] : '?';
+        return Number.isFinite(v) ? SHADES[Math.round(fraction(v, lo, hi) * (SHADES.length - 1))] : '?';
       }),
     );
   }
   const span = l.span;
   for (const [name, mark] of [['init', 'I'], ['trained', 'T'], ['optimum', 'O']] as const) {
     const m = l.markers[name];
-    if (!m || Math.abs(m.alpha) > span || Math.abs(m.beta) > span) continue;
+    // Written so a marker with a NaN coordinate (a diverged run's) is skipped, not placed at row NaN.
+    if (!m || !(Math.abs(m.alpha) <= span && Math.abs(m.beta) <= span)) continue;
     const c = Math.round(((m.alpha + span) / (2 * span)) * (cols - 1));
     const r = rows - 1 - Math.round(((m.beta + span) / (2 * span)) * (rows - 1));
     grid[r][c] = mark;
   }
+  const J = finiteExtent(l.loss);
+  const notFinite = l.loss.length - countFinite(l.loss);
   const markerLines = (['init', 'trained', 'optimum'] as const).map((name) => {
     const m = l.markers[name];
     return m ? `  ${name.padEnd(8)} α=${num(m.alpha)} β=${num(m.beta)} J=${num(m.loss)}${m.offPlane > 1e-6 ? ` (off the plane by ${num(m.offPlane)})` : ''}` : '';
   });
   return [
     `cost surface around ${l.center} · axes ${l.axisLabels[0]} × ${l.axisLabels[1]} · ${res}×${res} over ±${num(span)} · kernel ${l.kernel} (${l.backend}) · optimum ${l.optimumKind}`,
-    `J from ${num(Math.min(...l.loss))} to ${num(Math.max(...l.loss))} (shades ${JSON.stringify(SHADES)} on a log scale; I init, T trained, O optimum)`,
+    `${J ? `J from ${num(J.lo)} to ${num(J.hi)}` : 'J is not finite anywhere'}${notFinite ? ` (${notFinite} of ${l.loss.length} points not finite: ?)` : ''} (shades ${JSON.stringify(SHADES)} on a log scale; I init, T trained, O optimum)`,
     '',
     ...grid.map((g) => `  │${g.join('')}│`),
     '',
@@ -209,7 +224,7 @@ export function sweepText(s: SweepOutcome): string {
 
 /** Columns as wide as their widest cell. */
 function table(header: string[], rows: string[][], rightAligned: (column: number) => boolean): string {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const widths = header.map((h, c) => Math.max(h.length, maxOf(rows.map((r) => r[c].length))));
   const line = (cells: string[]) => cells.map((v, c) => (rightAligned(c) ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }

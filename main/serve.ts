@@ -2,6 +2,7 @@
 // loopback bridge, prints the URL (with its token) and runs until interrupted.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { InputError } from '../shared/config.js';
 import { WorkerPool } from './jobs/pool.js';
 import { startBridge } from './server.js';
 import { LabService } from './service.js';
@@ -19,7 +20,18 @@ export async function serve(options: { db: string; port: number; open: boolean; 
   const store = openStore(options.db);
   const pool = new WorkerPool();
   const service = new LabService(store, pool, { database: options.db, mode: 'browser' });
-  const bridge = await startBridge({ service, root: RENDERER_ROOT, port: options.port });
+  let bridge;
+  try {
+    bridge = await startBridge({ service, root: RENDERER_ROOT, port: options.port });
+  } catch (e) {
+    await pool.close();
+    store.db.close();
+    const code = (e as NodeJS.ErrnoException).code;
+    // A port another program holds (or one this user may not bind) is bad input, not a crash.
+    if (code === 'EADDRINUSE') throw new InputError(`--port: ${options.port} is already in use on 127.0.0.1; choose another, or omit --port for a free one`);
+    if (code === 'EACCES') throw new InputError(`--port: ${options.port} needs privileges this user does not have; choose one above 1023`);
+    throw e;
+  }
   options.out(`Landscape Lab is serving ${options.db}\nopen ${bridge.url}\n(only this machine can connect; the token in the URL is required; Ctrl+C stops)`);
   if (options.open) openBrowser(bridge.url);
   await new Promise<void>((resolve) => options.signal.addEventListener('abort', () => resolve(), { once: true }));

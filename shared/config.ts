@@ -12,34 +12,44 @@ export const LIMITS = {
   snapshots: 2_000,
 } as const;
 
+/**
+ * The largest config, sweep spec or CSV file read: room for a points target's 100,000 points many
+ * times over, and the size of the bridge's largest message. Larger files are refused unread.
+ */
+export const MAX_INPUT_FILE_BYTES = 64 * 1024 * 1024;
+
 const finite = () => z.number().finite();
+/** The largest float32. Data and targets are stored as float32: a larger value would become Infinity. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+/** A number that becomes (or makes) float32 data: it must fit, or every run, view and printer of it would see Infinity. */
+const datum = () => finite().min(-FLOAT32_MAX).max(FLOAT32_MAX);
 const positive = () => finite().positive();
 const unitInterval = () => finite().min(0).lt(1);
 
 export const HingeTarget = z.strictObject({
   kind: z.literal('hinge'),
-  x0: finite().default(0.25),
-  m1: finite().default(1.5),
-  m2: finite().default(-0.5),
-  b: finite().default(0),
+  x0: datum().default(0.25),
+  m1: datum().default(1.5),
+  m2: datum().default(-0.5),
+  b: datum().default(0),
 });
 export const PolynomialTarget = z.strictObject({
   kind: z.literal('polynomial'),
   /** Lowest degree first: [c0, c1, c2] is c0 + c1·x + c2·x². */
-  coefficients: z.array(finite()).min(1).max(16),
+  coefficients: z.array(datum()).min(1).max(16),
 });
 export const SineTarget = z.strictObject({
   kind: z.literal('sine'),
-  amplitude: finite().default(1),
-  frequency: finite().default(1),
-  phase: finite().default(0),
+  amplitude: datum().default(1),
+  frequency: datum().default(1),
+  phase: datum().default(0),
 });
 /** Measured data (e.g. an imported CSV): the points themselves, no formula. */
 export const PointsTarget = z
   .strictObject({
     kind: z.literal('points'),
-    x: z.array(finite()).min(1).max(LIMITS.n),
-    y: z.array(finite()).min(1).max(LIMITS.n),
+    x: z.array(datum()).min(1).max(LIMITS.n),
+    y: z.array(datum()).min(1).max(LIMITS.n),
   })
   .refine((t) => t.x.length === t.y.length, { path: ['y'], message: 'must have as many values as x' });
 /**
@@ -145,9 +155,9 @@ export const DataConfig = z
   .strictObject({
     target: Target,
     n: z.number().int().min(1).max(LIMITS.n).optional(),
-    xRange: z.tuple([finite(), finite()]).optional(),
+    xRange: z.tuple([datum(), datum()]).optional(),
     spacing: z.enum(SPACINGS).optional(),
-    noise: finite().min(0).default(0),
+    noise: datum().min(0).default(0),
     noiseShape: z.enum(NOISE_SHAPES).optional(),
     testFraction: finite().min(0).lt(1).optional(),
   })
@@ -201,10 +211,12 @@ export type OutputKind = (typeof OUTPUTS)[number];
 export type LossKind = (typeof LOSSES)[number];
 
 const HiddenActivationSchema = z.enum(HIDDEN_ACTIVATIONS);
+/** Parameters of the largest network the limits allow (2 inputs, 8 layers of 1,024, 64 outputs): a bound for explicit params. */
+const MAX_PARAMS = (2 + 1) * LIMITS.width + (LIMITS.depth - 1) * (LIMITS.width + 1) * LIMITS.width + (LIMITS.width + 1) * LIMITS.outputs;
 export const ModelConfig = z
   .strictObject({
     hidden: z.array(z.number().int().min(1).max(LIMITS.width)).max(LIMITS.depth).default([2]),
-    activation: z.union([HiddenActivationSchema, z.array(HiddenActivationSchema)]).default('relu'),
+    activation: z.union([HiddenActivationSchema, z.array(HiddenActivationSchema).max(LIMITS.depth)]).default('relu'),
     output: z.enum(OUTPUTS).default('linear'),
     /** Output units: 1 for regression and sigmoid, the number of classes for softmax. */
     outputs: z.number().int().min(1).max(LIMITS.outputs).default(1),
@@ -214,7 +226,7 @@ export const ModelConfig = z
     message: 'a list of activations needs one per hidden layer',
   });
 
-const perLayer = () => z.union([finite(), z.array(finite()).min(1)]);
+const perLayer = () => z.union([finite(), z.array(finite()).min(1).max(LIMITS.depth + 1)]);
 export const InitConfig = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('normal'), std: positive().default(1) }),
   z.strictObject({ kind: z.literal('uniform'), limit: positive().default(1) }),
@@ -233,7 +245,7 @@ export const InitConfig = z.discriminatedUnion('kind', [
     /** How far below zero the dead units' largest pre-activation lies. */
     margin: positive().default(0.1),
   }),
-  z.strictObject({ kind: z.literal('explicit'), params: z.array(finite()).min(1) }),
+  z.strictObject({ kind: z.literal('explicit'), params: z.array(finite()).min(1).max(MAX_PARAMS) }),
 ]);
 
 export const OptimizerConfig = z.discriminatedUnion('kind', [
@@ -281,12 +293,12 @@ export const ExperimentConfig = z
     loss: z.enum(LOSSES).default('l2'),
     init: InitConfig.default({ kind: 'he' }),
     optimizer: OptimizerConfig.default({ kind: 'adam', lr: 0.01, beta1: 0.95, beta2: 0.9, eps: 1e-8 }),
-    batchSize: z.number().int().min(1).default(3),
+    batchSize: z.number().int().min(1).max(LIMITS.n).default(3),
     steps: z.number().int().min(1).max(LIMITS.steps).default(5000),
     record: z
       .strictObject({
         /** Full-data loss every this many steps; default: about 1,000 points per run. */
-        every: z.number().int().min(1).optional(),
+        every: z.number().int().min(1).max(LIMITS.steps).optional(),
         /** Parameter snapshots kept per run (init and final included), evenly spaced. */
         snapshots: z.number().int().min(2).max(LIMITS.snapshots).default(200),
       })

@@ -114,8 +114,22 @@ function allPoints(config: ExperimentConfig): Dataset {
   const draw = noiseShape === 'exponential' ? () => -Math.log(1 - rng.next()) : () => rng.normal();
   for (let i = 0; i < n; i++) y[i] = f(x[i]) + (noise > 0 ? noise * draw() : 0);
   const data = { x, y, n, dIn: 1 };
+  checkFinite(data);
   checkTargetsFit(config, data);
   return data;
+}
+
+/**
+ * Every target must be a finite float32. The config's numbers each fit (the schema says so), but a
+ * polynomial, an amplitude or the noise can still carry y beyond ±3.4e38, where float32 holds
+ * Infinity: no run, view or printout could use such data, so it is refused before any work.
+ */
+function checkFinite(data: Dataset): void {
+  for (let i = 0; i < data.n; i++) {
+    if (!Number.isFinite(data.y[i])) {
+      throw new InputError(`data.target: reaches y = ${data.y[i]} at x = ${data.x[i].toPrecision(4)}, beyond float32's ±3.4e38; use smaller values, a narrower data.xRange or less data.noise`);
+    }
+  }
 }
 
 /** Two inputs per point, row-major; labels are class indices, some flipped at random (data.noise). */

@@ -6,6 +6,7 @@ import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { InputError, type BackendChoice, type ExperimentConfig, type KernelChoice } from '../../shared/config.js';
+import { minOf } from '../../shared/numbers.js';
 import type { Dataset } from '../engine/data.js';
 import type { trajectoryPca } from '../engine/directions.js';
 import type { Kernel } from '../engine/kernel.js';
@@ -159,7 +160,7 @@ export class WorkerPool {
             steps[k] = p.step;
             best[k] = p.bestLoss;
             const known = best.filter((b): b is number => b !== null);
-            options.onProgress?.({ step: Math.min(...steps), steps: spec.steps, bestLoss: known.length ? Math.min(...known) : null });
+            options.onProgress?.({ step: minOf(steps), steps: spec.steps, bestLoss: known.length ? minOf(known) : null });
           },
         });
       }),

@@ -104,6 +104,14 @@ async function threePoints(config: ExperimentConfig, options: JobOptions & { tra
   return { trained, data, arch, points, optimumKind: opt.kind, optimum: { params: opt.params, kind: opt.kind, loss: opt.loss, method: opt.method } };
 }
 
+/**
+ * A diverged run's parameters are NaN or infinite, and every loss through them is NaN: such a view
+ * says nothing and would be stored again on every retry, so it is refused before it is computed.
+ */
+function requireFinite(field: string, what: string, params: Float32Array, hint: string): void {
+  if (!params.every(Number.isFinite)) throw new InputError(`${field}: ${what} of this run are not finite (it diverged), so every loss would be NaN; ${hint}`);
+}
+
 export function checkLandscapeRequest(req: LandscapeRequest, config: ExperimentConfig): AxesSpec {
   if (!MARKERS.includes(req.center)) throw new InputError(`center: must be one of ${MARKERS.join(', ')} (got "${req.center}")`);
   if (!Number.isInteger(req.res) || req.res < 2 || req.res > LIMITS.surfaceRes) {
@@ -125,6 +133,11 @@ export async function landscape(
   const { trained, data, arch, points, optimumKind, optimum: found } = await threePoints(config, options);
   const layout = layoutOf(arch);
   const center = points[req.center];
+  requireFinite('center', `the ${req.center} parameters`, center, 'center on another point');
+  if (axes.kind === 'plane') {
+    for (const name of ['init', 'trained', 'optimum'] as const) requireFinite('axes', `the ${name} parameters`, points[name], 'use axes random or params:A,B');
+  }
+  if (axes.kind === 'pca') requireFinite('axes', 'the trajectory', trained.snapshots.params, 'use axes random or params:A,B');
   const seed = config.seed;
   let d1: Float64Array;
   let d2: Float64Array;
@@ -201,6 +214,8 @@ export async function interpolation(
     throw new InputError(`points: must be an integer from 2 to 10000 (got ${req.points})`);
   }
   const { data, arch, points, optimumKind, optimum: found } = await threePoints(config, options);
+  requireFinite('from', `the ${req.from} parameters`, points[req.from], 'interpolate between other points');
+  requireFinite('to', `the ${req.to} parameters`, points[req.to], 'interpolate between other points');
   const compute = await computeFor(config, arch, req.points, data.n, data.n, options);
   const t = linspace(req.tMin ?? 0, req.tMax ?? 1, req.points);
   const loss = await compute.curve(data, points[req.from], points[req.to], t);

@@ -1,6 +1,7 @@
 // A sweep's statistics as charts draw them: the fields a chart can use (swept paths, and width / depth
 // of a swept model.hidden), the cells along one field with one series per value of another and the
 // rest held fixed, the preset a sweep came from, CSV rows. Pure, so the tests run it under Node.
+import { finiteExtent } from '../../../shared/numbers.js';
 import { PRESETS, type Preset, type PresetMetric } from '../../../shared/presets.js';
 import type { SweepValue } from '../../../shared/sweep.js';
 import { fieldValue, formatSweepValue, type CellStats, type SweepStats } from '../../../shared/sweepStats.js';
@@ -184,5 +185,6 @@ export function chartCsv(data: SweepChartData, seriesField: string | null, metri
 /** Whether positive numbers spread over more than a decade, so a log axis shows them best. */
 export function spansDecades(values: readonly number[]): boolean {
   const finite = values.filter(Number.isFinite);
-  return finite.length > 1 && finite.every((v) => v > 0) && Math.max(...finite) / Math.min(...finite) > 10;
+  const extent = finiteExtent(finite);
+  return finite.length > 1 && finite.every((v) => v > 0) && extent !== null && extent.hi / extent.lo > 10;
 }

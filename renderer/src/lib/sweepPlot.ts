@@ -1,6 +1,7 @@
 // The uPlot chart of a sweep metric against a swept field: the median of each series as a line with
 // points, the interquartile range as a translucent band beneath it.
 import uPlot from 'uplot';
+import { maxOf, minOf } from '../../../shared/numbers.js';
 import { metricOf, seriesName, spansDecades, type SweepChartData, type SweepMetric } from './sweepChart';
 import { downloadCanvas } from './download';
 import { chartTheme, formatTick, formatValue, onThemeChange, seriesColor, withLegend } from './uplotTheme';
@@ -74,8 +75,8 @@ export class SweepPlot {
 
     const extent = metrics.flat().flatMap((p) => [p.value, p.q1, p.q3]).filter(usable);
     const yRange: uPlot.Range.Function = (_u, min, max) => {
-      const lo = Math.min(min, ...extent);
-      const hi = Math.max(max, ...extent);
+      const lo = Math.min(min, minOf(extent));
+      const hi = Math.max(max, maxOf(extent));
       if (spec.metric === 'successRate') return [0, 100];
       if (yLog) return uPlot.rangeLog(lo, hi, 10, true);
       const [a, b] = uPlot.rangeNum(Math.min(0, lo), hi > lo ? hi : lo + 1, 0.1, true);
