@@ -186,6 +186,22 @@ describe('simd kernel: trajectories against the js kernel', () => {
   });
 });
 
+describe("simd kernel: the tutorial network's full-data losses", () => {
+  it('are the js kernel\'s piecewise sums, number for number, in lanes and in rows', async () => {
+    for (const [hidden, batchSize] of [[3, 3], [16, 100]]) {
+      const base = singleRunBatch({ model: { hidden: [hidden] }, batchSize, data: { target: { kind: 'hinge' }, n: 200, noise: 0.05 } });
+      const runs = [1, 2, 3, 4, 5].map((seed) => ({ ...base.runs[0], seed, init: base.runs[0].init.map((v, k) => v + 0.1 * Math.sin(seed * (k + 1))) }));
+      expect(trainsInLanes(base.arch, batchSize)).toBe(batchSize === 3);
+      const trainer = simdKernel.trainer({ arch: base.arch, datasets: runs.map((r) => r.data), params: Float32Array.from(runs.flatMap((r) => [...r.init])), hypers: runs.map((r) => r.hyper), batchSize });
+      for (let t = 0; t < 5; t++) trainer.step(Int32Array.from({ length: runs.length * batchSize }, (_, i) => (i * 7 + t) % 200));
+      const params = trainer.params();
+      const P = base.runs[0].init.length;
+      const expected = runs.map((r, k) => jsKernel.losses(base.arch, r.data, params.subarray(k * P, (k + 1) * P), 1)[0]);
+      expect(Array.from(trainer.fullLosses())).toEqual(expected);
+    }
+  });
+});
+
 describe('simd kernel bytes', () => {
   it('main/engine/wasm/mlp.wasm.ts is mlp.c compiled by clang (run npm run build:wasm after editing the .c)', async () => {
     const { compileC, moduleSource } = await import('../scripts/build-wasm.mjs');

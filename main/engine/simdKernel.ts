@@ -6,7 +6,7 @@ import { jsKernel } from './jsKernel.js';
 import type { Kernel, Trainer, TrainerBatch } from './kernel.js';
 import { architectureKey, layoutOf, type Architecture } from './model.js';
 import type { Hyper } from './optimizers.js';
-import { isTutorialNet, TutorialNet } from './tutorialNet.js';
+import { isTutorialNet, sumsOf } from './tutorialNet.js';
 import { WASM_BASE64 } from './wasm/mlp.wasm.js';
 
 interface Exports {
@@ -21,6 +21,8 @@ interface Exports {
   lanes_init(groups: number, batch: number, kind: number, params: number, first: number, second: number, xs: number, ys: number, hyper: number, frozen: number): number;
   lanes_step(idx: number, allRows: number): void;
   lanes_full_losses(runs: number, n: number, row: number, out: number): void;
+  tutorial_init(): number;
+  tutorial_full_losses(runs: number, n: number, sums: number, inLanes: number, out: number): void;
 }
 
 // The codes of wasm/mlp.c.
@@ -89,6 +91,28 @@ class Net {
     }
   }
 
+  /**
+   * Copies each distinct dataset's prefix sums (tutorialNet.ts's Sums, float64) into memory; returns
+   * a table of one Sums struct pointer per run.
+   */
+  copySums(datasets: readonly Dataset[]): number {
+    const structs = new Map<Dataset, number>();
+    for (const d of datasets) {
+      if (structs.has(d)) continue;
+      const s = sumsOf(d);
+      const arrays = [s.x, s.sx, s.sxx, s.sy, s.sxy, s.syy];
+      const at = arrays.map((a) => this.alloc(a.length * 8));
+      arrays.forEach((a, k) => this.f64(at[k], a.length).set(a));
+      const struct = this.alloc(arrays.length * 4);
+      this.i32(struct, arrays.length).set(at);
+      structs.set(d, struct);
+    }
+    const table = this.alloc(datasets.length * 4);
+    this.i32(table, datasets.length).set(datasets.map((d) => structs.get(d)!));
+    if (this.wasm.tutorial_init() === 0) throw new Error('the simd kernel ran out of memory; use the tfjs kernel');
+    return table;
+  }
+
   /** Copies a dataset into memory: its inputs and targets, float32. */
   copyData(data: Dataset): { x: number; y: number } {
     const x = this.alloc(data.x.length * 4);
@@ -131,7 +155,8 @@ abstract class SimdTrainer implements Trainer {
   protected frozen!: Uint8Array;
   protected lossesOut!: Float64Array;
   protected readonly lossesAt: number;
-  private readonly tutorial: TutorialNet | null;
+  /** For the tutorial's network: per run, its dataset's prefix sums in memory (tutorial_full_losses). */
+  private readonly tutorialSums: number | null;
   private t = 0;
 
   /** `slots` ≥ runs: lanes round up to whole groups; the extra slots are frozen from the start. */
@@ -141,10 +166,10 @@ abstract class SimdTrainer implements Trainer {
   ) {
     const net = (this.net = new Net(batch.arch));
     this.runs = batch.datasets.length;
-    this.tutorial = isTutorialNet(batch.arch) ? new TutorialNet(batch.arch) : null;
     // Runs of a sweep cell usually share one dataset object: copy each distinct one once.
     const copies = new Map<Dataset, { x: number; y: number }>();
     for (const d of batch.datasets) if (!copies.has(d)) copies.set(d, net.copyData(d));
+    this.tutorialSums = isTutorialNet(batch.arch) ? net.copySums(batch.datasets) : null;
     const xsAt = net.alloc(slots * 4);
     const ysAt = net.alloc(slots * 4);
     const frozenAt = net.alloc(slots);
@@ -174,8 +199,7 @@ abstract class SimdTrainer implements Trainer {
   protected abstract computeFullLosses(): Float64Array;
   /** Writes the parameters, compact [runs][P], into `out`. */
   protected abstract copyParams(out: Float32Array): void;
-  /** Reused by fullLosses, which runs every few steps. */
-  private scratch: Float32Array | null = null;
+  protected abstract readonly inLanes: boolean;
 
   params(): Float32Array {
     const out = new Float32Array(this.runs * this.net.padded.length);
@@ -213,13 +237,9 @@ abstract class SimdTrainer implements Trainer {
 
   /** The tutorial's network is summed over its linear pieces (exact, O(H log n)), as on the js kernel. */
   fullLosses(): Float64Array {
-    if (!this.tutorial) return this.computeFullLosses();
-    const P = this.net.padded.length;
-    const params = (this.scratch ??= new Float32Array(this.runs * P));
-    this.copyParams(params);
-    const out = this.lossesOut;
-    this.batch.datasets.forEach((d, r) => (out[r] = this.tutorial!.fullData(params, r * P, d, null)));
-    return out.slice();
+    if (this.tutorialSums === null) return this.computeFullLosses();
+    this.net.wasm.tutorial_full_losses(this.runs, this.batch.datasets[0].n, this.tutorialSums, this.inLanes ? 1 : 0, this.lossesAt);
+    return this.lossesOut.slice();
   }
 
   freeze(run: number): void {
@@ -231,6 +251,7 @@ abstract class SimdTrainer implements Trainer {
 
 /** One run at a time, its samples and units along the vectors: for larger layers and batches. */
 class RowTrainer extends SimdTrainer {
+  protected readonly inLanes = false;
   private readonly paddedParams: Float32Array;
   private readonly hyper: Float32Array;
   private readonly idx: Int32Array;
@@ -279,6 +300,7 @@ class RowTrainer extends SimdTrainer {
 
 /** Four runs per vector, one in each lane: for small networks and minibatches. */
 class LaneTrainer extends SimdTrainer {
+  protected readonly inLanes = true;
   private readonly groups: number;
   private readonly P: number;
   /** [groups][P][4] */

@@ -13,7 +13,7 @@ import { layoutOf } from './model.js';
 
 type Params = Float32Array | Float64Array;
 
-interface Sums {
+export interface Sums {
   x: Float64Array;
   /** Prefix sums over the sorted data: s[k] = Σ_{i<k}. */
   sx: Float64Array;
@@ -25,7 +25,7 @@ interface Sums {
 
 const sumsCache = new WeakMap<Dataset, Sums>();
 
-function sumsOf(data: Dataset): Sums {
+export function sumsOf(data: Dataset): Sums {
   let s = sumsCache.get(data);
   if (s) return s;
   const n = data.n;

@@ -673,3 +673,102 @@ EXPORT(lanes_full_losses) void lanes_full_losses(int runs, int n, float *row, do
     out[r] = evaluate(row, lanes.xs[r], lanes.ys[r], 0, 0, n, 0);
   }
 }
+
+// ---- the tutorial network's full-data loss, summed over its linear pieces ----
+//
+// tutorialNet.ts's fullData (loss only), operation for operation in float64: on inputs sorted once,
+// each ReLU unit of 1→H→1 is active on a prefix or a suffix, so the network is A + B·x between
+// consecutive edges and each piece's Σ(A + Bx − y)² comes from prefix sums in O(1). Recording a
+// sweep's losses every few steps calls this for every run; in JavaScript it was most of the time.
+
+/** Prefix sums of one dataset, each [n + 1] (x sorted is [n]), laid out as tutorialNet.ts's Sums. */
+typedef struct {
+  const double *x, *sx, *sxx, *sy, *sxy, *syy;
+} Sums;
+
+static int *edge_scratch, *order_scratch;
+static uint8_t *left_scratch;
+
+/** Unit j's w, b, v are at w[j·sw], b[j·sb], v[j·sv]; the output bias at *c. */
+static double tutorial_loss(const float *w, int sw, const float *b, int sb, const float *v, int sv, const float *c, int H,
+                            const Sums *s, int n) {
+  for (int j = 0; j < H; j++)
+    if (!__builtin_isfinite(w[j * sw]) || !__builtin_isfinite(b[j * sb]) || !__builtin_isfinite(v[j * sv])) return __builtin_nan("");
+  if (!__builtin_isfinite(*c)) return __builtin_nan("");
+  int *edge = edge_scratch, *order = order_scratch;
+  uint8_t *left = left_scratch;
+  double A = *c, B = 0;
+  for (int j = 0; j < H; j++) {
+    double wj = w[j * sw], bj = b[j * sb], vj = v[j * sv];
+    order[j] = j;
+    if (wj == 0) {
+      edge[j] = n;
+      left[j] = bj >= 0;
+    } else {
+      int left_active = bj + wj * s->x[0] >= 0;
+      int lo = 0, hi = n;
+      while (lo < hi) {
+        int mid = (int)(((unsigned)lo + (unsigned)hi) >> 1);
+        if ((bj + wj * s->x[mid] >= 0) == left_active) lo = mid + 1;
+        else hi = mid;
+      }
+      edge[j] = lo;
+      left[j] = (uint8_t)left_active;
+    }
+    if (left[j]) {
+      A += vj * bj;
+      B += vj * wj;
+    }
+  }
+  for (int a = 1; a < H; a++) { /* stable insertion sort by edge: the order the JavaScript sorts in */
+    int unit = order[a], key = edge[unit], k = a - 1;
+    while (k >= 0 && edge[order[k]] > key) {
+      order[k + 1] = order[k];
+      k--;
+    }
+    order[k + 1] = unit;
+  }
+  double loss = 0;
+  int k0 = 0;
+  for (int e = 0; e <= H; e++) {
+    int k1 = e < H ? edge[order[e]] : n;
+    if (k1 > k0) {
+      double cnt = k1 - k0;
+      double sx = s->sx[k1] - s->sx[k0], sxx = s->sxx[k1] - s->sxx[k0], sy = s->sy[k1] - s->sy[k0];
+      double sxy = s->sxy[k1] - s->sxy[k0], syy = s->syy[k1] - s->syy[k0];
+      loss += A * A * cnt + 2 * A * B * sx + B * B * sxx - 2 * A * sy - 2 * B * sxy + syy;
+    }
+    if (k1 > k0) k0 = k1;
+    if (e < H) {
+      int j = order[e];
+      double wj = w[j * sw], bj = b[j * sb], vj = v[j * sv];
+      double sign = left[j] ? -1 : 1;
+      A += sign * vj * bj;
+      B += sign * vj * wj;
+    }
+  }
+  return (loss < 0 ? 0 : loss) / n; /* rounding can leave a tiny negative sum where the fit is exact; NaN stays */
+}
+
+/** Scratch for tutorial_full_losses (after net_init); 0 when memory ran out. */
+EXPORT(tutorial_init) int tutorial_init(void) {
+  int H = size[1];
+  edge_scratch = alloc(H * 4);
+  order_scratch = alloc(H * 4);
+  left_scratch = alloc(H);
+  return left_scratch != 0;
+}
+
+/** Every run's full-data loss; sums[r] is run r's dataset's Sums; `in_lanes` picks the layout trained. */
+EXPORT(tutorial_full_losses) void tutorial_full_losses(int runs, int n, const Sums *const *sums, int in_lanes, double *out) {
+  const int H = size[1];
+  for (int r = 0; r < runs; r++) {
+    if (in_lanes) {
+      const float *p = (const float *)(lanes.params + (r / 4) * NP) + r % 4;
+      out[r] = tutorial_loss(p + 4 * cw[0], 4, p + 4 * cb[0], 4, p + 4 * cw[1], 4, p + 4 * cb[1], H, sums[r], n);
+    } else {
+      const float *p = job.params + r * P;
+      out[r] = tutorial_loss(p + woff[0], 1, p + boff[0], 1, p + woff[1], pad[2], p + boff[1], H, sums[r], n);
+    }
+  }
+}
