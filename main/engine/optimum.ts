@@ -77,7 +77,11 @@ export function exactOptimum(config: ExperimentConfig, arch: Architecture, refer
   // Best scale k > 0 per (role, unit): without a reference, balanced (|incoming| = |outgoing|).
   const fits = roles.map((role) =>
     Array.from({ length: H }, (_, j) => {
-      const k = ref ? closestScale((s) => distance(unitFor(role, s), refUnit(j))) : Math.sqrt(Math.abs(role.gain) / Math.hypot(1, x0));
+      const [r0, r1, r2] = refUnit(j);
+      // distance(unitFor(role, s), refUnit(j)) written out: closestScale calls it ~200 times per unit,
+      // and the arrays it allocated were most of a sweep's garbage.
+      const distanceAt = (s: number) => (role.side * s - r0) ** 2 + (-role.side * s * x0 - r1) ** 2 + (role.gain / s - r2) ** 2;
+      const k = ref ? closestScale(distanceAt) : Math.sqrt(Math.abs(role.gain) / Math.hypot(1, x0));
       const unit = unitFor(role, k);
       return { unit, cost: distance(unit, refUnit(j)) };
     }),
