@@ -706,11 +706,13 @@ static double tutorial_loss(const float *w, int sw, const float *b, int sb, cons
       left[j] = bj >= 0;
     } else {
       int left_active = bj + wj * s->x[0] >= 0;
-      int lo = 0, hi = n;
-      while (lo < hi) {
-        int mid = (int)(((unsigned)lo + (unsigned)hi) >> 1);
-        if ((bj + wj * s->x[mid] >= 0) == left_active) lo = mid + 1;
-        else hi = mid;
+      /* The first sorted index where the test changes its answer: a binary search without branches
+         (selects), as its comparisons are coin flips for the branch predictor. */
+      int lo = 0, len = n;
+      while (len > 0) {
+        int half = len >> 1, same = (bj + wj * s->x[lo + half] >= 0) == left_active;
+        lo = same ? lo + half + 1 : lo;
+        len = same ? len - half - 1 : half;
       }
       edge[j] = lo;
       left[j] = (uint8_t)left_active;
