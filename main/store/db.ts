@@ -153,7 +153,7 @@ function decide(file: string, f: Facts, o: { readonly: boolean; init: boolean })
   if (f.version === 0 && f.schemaEntries === 0) {
     if (o.init && !o.readonly) return 'init';
     const what = f.appId === 0 ? 'is an empty SQLite database, not a Landscape Lab database' : "has Landscape Lab's application_id but no tables (a database never finished)";
-    refuse(file, `${what}; ${o.readonly ? 'open it with a command that saves, and --init, to make it one' : 'pass --init to make it a lab database'} — ${UNCHANGED}`);
+    refuse(file, `${what}${o.readonly ? '' : '; pass --init to make it a lab database'} — ${UNCHANGED}`);
   }
   if (f.version <= 0) {
     refuse(file, `is damaged (schema version ${f.version}, which no Landscape Lab writes${f.schemaEntries > 0 ? ', with tables' : ''}); restore it from a backup or export, or choose another file — ${UNCHANGED}`);
@@ -276,7 +276,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   }
   if (found.kind === 'missing') refuse(file, 'vanished while it was being created; try again');
   if (found.kind === 'empty' && !(init && !readonly)) {
-    refuse(file, `is an empty file (0 bytes), not a Landscape Lab database; ${readonly ? 'run an experiment in it first' : 'pass --init to make it a lab database'} — ${UNCHANGED}`);
+    refuse(file, `is an empty file (0 bytes), not a Landscape Lab database${readonly ? '' : '; pass --init to make it a lab database'} — ${UNCHANGED}`);
   }
   const o = { readonly, init };
   if (found.kind === 'sqlite' && found.facts) decide(file, found.facts, o);
