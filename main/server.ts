@@ -5,9 +5,14 @@
 // included (as ?token=…, which then sets an HttpOnly cookie for the page's own assets and socket).
 // Host and Origin must name this loopback server (against DNS rebinding). Only GET is served; socket
 // messages are size-limited and validated; nothing else is exposed.
+//
+// Any web page the user visits can send requests here, so no bytes a client sends may end the
+// process: every parse of request data is total, a request that cannot be parsed is answered 400 (a
+// bad frame closes its socket with the WebSocket code for it) and logged in one line.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeWire, encodeWire } from '../shared/wire.js';
@@ -51,6 +56,8 @@ export interface BridgeOptions {
   token?: string;
   /** Largest socket message (bytes); defaults to MAX_MESSAGE_BYTES. */
   maxMessageBytes?: number;
+  /** Where a refused malformed request is reported, one line each; defaults to stderr. */
+  log?: (line: string) => void;
 }
 
 export interface Bridge {
@@ -67,6 +74,36 @@ function sameSecret(a: string | undefined, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** Client bytes for a log line: escaped (so it stays one line) and cut short. */
+function shown(text: string): string {
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+}
+
+function reason(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0];
+}
+
+/**
+ * The path and query of a request target; null for anything but the origin form "/path?query"
+ * (RFC 9112 §3.2.1). Total over any string: `new URL(target, base)` is not (it throws on "//",
+ * which it reads as a URL with an empty host). The path stays percent-encoded.
+ */
+export function parseTarget(target: string): { path: string; query: URLSearchParams } | null {
+  if (!target.startsWith('/')) return null;
+  const q = target.indexOf('?');
+  return q < 0 ? { path: target, query: new URLSearchParams() } : { path: target.slice(0, q), query: new URLSearchParams(target.slice(q + 1)) };
+}
+
+/** A percent-encoded path decoded, or null when an escape is malformed or it decodes to a NUL. */
+export function decodePath(path: string): string | null {
+  try {
+    const decoded = decodeURIComponent(path);
+    return decoded.includes('\0') ? null : decoded;
+  } catch {
+    return null;
+  }
+}
+
 function cookieToken(req: IncomingMessage, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [k, v] = part.trim().split('=');
@@ -78,6 +115,7 @@ function cookieToken(req: IncomingMessage, name: string): string | undefined {
 export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const token = options.token ?? randomBytes(24).toString('base64url');
   const { service } = options;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const root = resolve(options.root);
   if (!existsSync(join(root, 'index.html'))) throw new Error(`the renderer is not built (no ${join(root, 'index.html')}); run npm run build`);
   let port = 0;
@@ -86,20 +124,28 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
 
   const hostAllowed = (host: string | undefined) => host === `127.0.0.1:${port}` || host === `localhost:${port}`;
   const originAllowed = (origin: string | undefined) => origin === undefined || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
-  const authorized = (req: IncomingMessage, url: URL) => sameSecret(url.searchParams.get('token') ?? undefined, token) || sameSecret(cookieToken(req, cookie()), token);
+  const authorized = (req: IncomingMessage, query: URLSearchParams) => sameSecret(query.get('token') ?? undefined, token) || sameSecret(cookieToken(req, cookie()), token);
 
   const refuse = (res: ServerResponse, status: number, message: string) => {
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
     res.end(`${message}\n`);
   };
 
-  const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const serveRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const target = parseTarget(req.url ?? '');
+    if (!target) {
+      log(`bridge: 400 for ${req.method} ${shown(req.url ?? '')}: not a path`);
+      return refuse(res, 400, 'bad request: the target must be a path');
+    }
     if (!hostAllowed(req.headers.host)) return refuse(res, 421, 'wrong Host: this server answers only to 127.0.0.1 and localhost');
     if (!originAllowed(req.headers.origin)) return refuse(res, 403, 'foreign Origin');
-    if (!authorized(req, url)) return refuse(res, 401, 'a token is required: open the URL landscape-lab serve printed');
+    if (!authorized(req, target.query)) return refuse(res, 401, 'a token is required: open the URL landscape-lab serve printed');
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'only GET is served here');
-    const path = url.pathname === '/' ? '/index.html' : decodeURIComponent(url.pathname);
+    const path = target.path === '/' ? '/index.html' : decodePath(target.path);
+    if (path === null) {
+      log(`bridge: 400 for ${req.method} ${shown(target.path)}: malformed percent-escape`);
+      return refuse(res, 400, 'bad request: malformed percent-escape in the path');
+    }
     const file = normalize(join(root, path));
     if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) return refuse(res, 404, 'not found');
     const headers: Record<string, string> = {
@@ -109,39 +155,95 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       'referrer-policy': 'no-referrer',
       'cache-control': 'no-store',
     };
-    if (url.searchParams.has('token')) headers['set-cookie'] = `${cookie()}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+    if (target.query.has('token')) headers['set-cookie'] = `${cookie()}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+    const body = req.method === 'HEAD' ? undefined : readFileSync(file);
     res.writeHead(200, headers);
-    res.end(req.method === 'HEAD' ? undefined : readFileSync(file));
+    res.end(body);
+  };
+
+  const server: Server = createServer((req, res) => {
+    // A throw here would be an uncaught exception, which ends the process: whatever slipped past the
+    // checks above (a file that vanished or cannot be read) is this request's failure only.
+    try {
+      serveRequest(req, res);
+    } catch (e) {
+      log(`bridge: 500 for ${req.method} ${shown(req.url ?? '')}: ${reason(e)}`);
+      if (res.headersSent) res.destroy();
+      else refuse(res, 500, 'internal error');
+    }
   });
+
+  // Requests Node's parser refuses (bad request line, header bytes, oversized headers, a truncated
+  // request). Node's default answer is the same, but silent; a server error stays in this log too.
+  server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => {
+    // A reset, or a socket already closed, is the client leaving, not a malformed request.
+    if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const packet = err.rawPacket?.toString('latin1') ?? '';
+    log(`bridge: ${status} for ${packet ? shown(packet) : 'an incomplete request'}: ${err.code ?? reason(err)}`);
+    // A response already under way on this keep-alive socket cannot be followed by a raw status line.
+    if ((socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) return void socket.destroy();
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
+  server.on('error', (e) => log(`bridge: server error: ${reason(e)}`));
 
   const sockets = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxMessageBytes ?? MAX_MESSAGE_BYTES,
   });
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const ok = url.pathname === '/api' && hostAllowed(req.headers.host) && req.headers.origin !== undefined && originAllowed(req.headers.origin) && authorized(req, url);
-    if (!ok) {
-      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
-      return;
+  const refuseUpgrade = (socket: Duplex, status: number) => socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  // A handshake that ws itself finds malformed (no key, a bad version) is refused and logged here,
+  // like every other malformed request.
+  sockets.on('wsClientError', (err: Error, socket: Duplex, req: IncomingMessage) => {
+    log(`bridge: 400 for upgrade ${shown(req.url ?? '')}: ${reason(err)}`);
+    refuseUpgrade(socket, 400);
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node takes its own error listener off an upgraded socket: without this one, a client's reset
+    // would be an uncaught exception.
+    socket.on('error', () => socket.destroy());
+    try {
+      const target = parseTarget(req.url ?? '');
+      if (!target) {
+        log(`bridge: 400 for upgrade ${shown(req.url ?? '')}: not a path`);
+        return refuseUpgrade(socket, 400);
+      }
+      const ok = target.path === '/api' && hostAllowed(req.headers.host) && req.headers.origin !== undefined && originAllowed(req.headers.origin) && authorized(req, target.query);
+      if (!ok) return refuseUpgrade(socket, 403);
+      sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws, req));
+    } catch (e) {
+      log(`bridge: 500 for upgrade ${shown(req.url ?? '')}: ${reason(e)}`);
+      socket.destroy();
     }
-    sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws, req));
   });
 
   sockets.on('connection', (ws: WebSocket) => {
-    const unsubscribe = service.onEvent((event) => ws.send(encodeWire({ event })));
+    // encodeWire can throw only on a value no channel returns; if one ever does, that socket is
+    // closed with 1011 (internal error) rather than the process.
+    const send = (message: unknown) => {
+      try {
+        ws.send(encodeWire(message));
+      } catch (e) {
+        log(`bridge: could not send a message: ${reason(e)}`);
+        ws.close(1011);
+      }
+    };
+    const unsubscribe = service.onEvent((event) => send({ event }));
     ws.on('close', unsubscribe);
-    ws.on('error', () => ws.close());
+    // A malformed frame (bad opcode, unmasked, invalid UTF-8, too large): ws has already closed the
+    // socket with the code for it (1002, 1007, 1009); we only report it.
+    ws.on('error', (e: Error & { code?: string }) => log(`bridge: closed a socket: ${e.code ?? 'error'}: ${reason(e)}`));
     ws.on('message', async (data, isBinary) => {
       let id: unknown = null;
       try {
         if (isBinary) throw new Error('send text frames');
-        const message = decodeWire(String(data)) as { id?: unknown; channel?: unknown; payload?: unknown };
+        const message = decodeWire(String(data)) as { id?: unknown; channel?: unknown; payload?: unknown } | null;
         id = message?.id;
-        if (typeof id !== 'number' || typeof message.channel !== 'string') throw new Error('a call is { id: number, channel: string, payload }');
-        ws.send(encodeWire({ id, result: await service.call(message.channel, message.payload) }));
+        if (typeof id !== 'number' || typeof message?.channel !== 'string') throw new Error('a call is { id: number, channel: string, payload }');
+        const result = await service.call(message.channel, message.payload);
+        send({ id, result });
       } catch (e) {
-        ws.send(encodeWire({ id, result: { ok: false, error: { code: 'invalid', message: `message: ${(e as Error).message}` } } }));
+        send({ id, result: { ok: false, error: { code: 'invalid', message: `message: ${reason(e)}` } } });
       }
     });
   });

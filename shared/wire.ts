@@ -31,7 +31,8 @@ export function decodeWire(text: string): unknown {
   return JSON.parse(text, (_key, v: unknown) => {
     if (v && typeof v === 'object' && '$typed' in v && 'base64' in v) {
       const { $typed, base64 } = v as { $typed: string; base64: string };
-      const Ctor = TYPES[$typed as TypeName];
+      // Own keys only: "constructor" or "__proto__" from a client must not find Object's.
+      const Ctor = Object.hasOwn(TYPES, $typed) ? TYPES[$typed as TypeName] : undefined;
       if (!Ctor || typeof base64 !== 'string') throw new Error(`unknown typed array ${String($typed)}`);
       const bytes = fromBase64(base64);
       if (bytes.byteLength % Ctor.BYTES_PER_ELEMENT !== 0) throw new Error(`${$typed} of ${bytes.byteLength} bytes`);

@@ -20,12 +20,13 @@ let bridge: Bridge;
 let store: ExperimentStore;
 let pool: WorkerPool;
 const LIMIT = 64 * 1024;
+const logged: string[] = [];
 
 beforeAll(async () => {
   store = openStore(join(mkdtempSync(join(tmpdir(), 'lab-bridge-')), 'lab.sqlite'));
   pool = new WorkerPool(1);
   const service = new LabService(store, pool, { database: 'test', mode: 'browser' });
-  bridge = await startBridge({ service, root: RENDERER_ROOT, maxMessageBytes: LIMIT });
+  bridge = await startBridge({ service, root: RENDERER_ROOT, maxMessageBytes: LIMIT, log: (line) => logged.push(line) });
 });
 afterAll(async () => {
   await bridge.close();
@@ -146,6 +147,7 @@ describe('WebSocket', () => {
     const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
     ws.send(JSON.stringify({ id: 1, channel: 'experiments.import', payload: { text: 'x'.repeat(LIMIT + 10) } }));
     expect(await closed).toBe(1009);
+    expect(logged).toEqual(['bridge: closed a socket: WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: Max payload size exceeded']);
     const again = socket();
     expect(await opened(again)).toBe('open');
     expect((await caller(again).call('experiments.list', {})).ok).toBe(true);
