@@ -8,6 +8,10 @@ describe('toCsv', () => {
     expect(csv).toBe('step,"run ""a"", lr=0.1",b\n0,0.30000000000000004,1e-7\n10,,\n20,,\n');
   });
 
+  it('quotes a semicolon or tab too, so a reader sniffing the separator still finds the comma', () => {
+    expect(toCsv(['a;b', 'c\td', 'e'], [[1], [2], [3]])).toBe('"a;b","c\td",e\n1,2,3\n');
+  });
+
   it('writes only the header when there are no rows', () => {
     expect(toCsv(['t', 'J'], [[], []])).toBe('t,J\n');
   });

@@ -1,4 +1,5 @@
-// Measured data in: a CSV of x, y rows becomes a points target that trains like any other.
+// Measured data in: a CSV of x, y rows becomes a points target that trains like any other, and the
+// lab's own CSV exports read back (RFC 4180 quoting).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { InputError, LIMITS, parseConfig } from '../shared/config.js';
 import { hasFormula, makeDataset, targetFunction } from '../main/engine/data.js';
 import { exactOptimumBlocker } from '../main/engine/optimum.js';
 import { csvConfig, parseCsvData } from '../main/lab/csvData.js';
+import { toCsv } from '../renderer/src/lib/csv.js';
 import { run } from '../main/lab/lab.js';
 
 describe('parseCsvData', () => {
@@ -29,6 +31,40 @@ describe('parseCsvData', () => {
   it('reads a decimal comma where the separator is not a comma', () => {
     expect(parseCsvData('x;y\n-1,5;0,25\n2;4\n')).toEqual({ x: [-1.5, 2], y: [0.25, 4] });
     expect(parseCsvData('-1,5\t2\n')).toEqual({ x: [-1.5], y: [2] });
+  });
+
+  it('reads quoted cells as RFC 4180 writes them: separators, doubled quotes and line breaks inside', () => {
+    expect(parseCsvData('"step","loss, run ""a"""\n0,1\n')).toEqual({ x: [0], y: [1] });
+    expect(parseCsvData('step,"lr=0.1,\r\nrun 2"\r\n"1","2"\r\n')).toEqual({ x: [1], y: [2] });
+    // A quoted header holding another separator does not change the file's.
+    expect(parseCsvData('"x; in s","y\tin m"\n1,2\n')).toEqual({ x: [1], y: [2] });
+    expect(parseCsvData('"x, s";"y, m"\n"1,5";2\n')).toEqual({ x: [1.5], y: [2] });
+  });
+
+  it('counts lines as an editor does: a quoted line break and blank lines included', () => {
+    expect(() => parseCsvData('"a\nb",y\n  \n\n1,oops\n', 'q.csv')).toThrow(new InputError('q.csv line 5: y is not a number ("oops")'));
+    expect(() => parseCsvData('x,y\n1,2\n"3\n",x\n', 'q.csv')).toThrow(new InputError('q.csv line 3: x is not a number ("3\\n")'));
+  });
+
+  it('refuses malformed quoting in one line naming the file', () => {
+    const bad: [string, string][] = [
+      ['x,y\n1,"2\n3,4\n', 'q.csv: a quoted cell is never closed (a " without its closing ")'],
+      ['x,y\n1,"2"x\n', `q.csv line 2: text after a quoted cell's closing quote; a quote inside a quoted cell is written ""`],
+      ['x,y\n1,2"x\n', 'q.csv line 2: a quote inside an unquoted cell; quote the whole cell and write the quote as ""'],
+    ];
+    for (const [text, message] of bad) expect(() => parseCsvData(text, 'q.csv')).toThrow(new InputError(message));
+  });
+
+  it('reads back what the lab’s CSV export writes, whatever the column names hold', () => {
+    const names = ['loss, run "a"', 'lr=0.1\nsecond line', 'a;b\tc', '"', ',', '', 'plain'];
+    const x = [0, 10, 20, 1e-7, -3.5];
+    const y = [0.30000000000000004, 1.5e300, -2, 5e-324, 0];
+    for (const name of names) {
+      const csv = toCsv(['step', name], [x, y]);
+      expect(parseCsvData(csv, 'export.csv'), JSON.stringify(csv)).toEqual({ x, y });
+    }
+    // The export quotes a name with the separator; split by hand, that header was three columns.
+    expect(toCsv(['t', 'W1[0,1]'], [[1], [2]])).toBe('t,"W1[0,1]"\n1,2\n');
   });
 
   it('says which line and which cell is wrong, in one line', () => {

@@ -1,7 +1,8 @@
 // Columns of numbers for the charts: aligned onto one grid, and written as CSV (RFC 4180).
 
+/** RFC 4180 quoting; a semicolon or tab is quoted too, so a reader that sniffs the separator (the lab's own, spreadsheets) still finds the comma. */
 function quote(cell: string): string {
-  return /[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
+  return /[",;\t\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
 }
 
 function cell(value: number | null | undefined): string {
