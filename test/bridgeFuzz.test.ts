@@ -49,11 +49,19 @@ function raw(port: number, bytes: Buffer, frames?: Buffer, quietMs = 150): Promi
       const statuses = [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
       resolve({ statuses: upgraded ? [101] : statuses, closeCode: upgraded ? closeCodeOf(all.subarray(head + 4)) : null, bytes: all.length });
     };
+    let received = 0;
+    // Silence is judged after two more turns of the event loop: on a loaded machine the timer can
+    // fire before the poll phase has handed the server (in this process) the bytes just written.
+    const settle = () => {
+      const seen = received;
+      setImmediate(() => setImmediate(() => (received === seen ? finish() : rearm())));
+    };
     const rearm = () => {
       clearTimeout(quiet);
-      quiet = setTimeout(finish, quietMs);
+      quiet = setTimeout(settle, quietMs);
     };
     socket.on('data', (d) => {
+      received++;
       chunks.push(d);
       if (frames && !upgraded && Buffer.concat(chunks).includes('\r\n\r\n')) {
         upgraded = /^HTTP\/1\.1 101 /.test(Buffer.concat(chunks).toString('latin1'));
