@@ -2,6 +2,7 @@
 // seeds. Every cell's config is validated before anything runs.
 import { z } from 'zod';
 import { formatIssue, InputError, parseConfig, type ExperimentConfig } from './config.js';
+import { boundedObject } from './jsonBounds.js';
 
 export const MAX_SWEEP_RUNS = 100_000;
 
@@ -11,22 +12,31 @@ const Range = z.strictObject({
   count: z.number().int().min(2).max(1000),
   scale: z.enum(['linear', 'log']).default('linear'),
 });
-const Value = z.union([z.number().finite(), z.string(), z.boolean(), z.array(z.number().finite()), z.record(z.string(), z.unknown())]);
-const Axis = z.union([z.array(Value).min(1).max(1000), Range]);
+/** A grid field's value. An object (an optimizer, a target) is checked whole with the config of each cell; here its shape is bounded. */
+export const SweepValueSchema = z.union([z.number().finite(), z.string().max(200), z.boolean(), z.array(z.number().finite()).max(100_000), boundedObject()]);
+const Axis = z.union([z.array(SweepValueSchema).min(1).max(1000), Range]);
+/** More grid fields than a config has leaves: each cell sets every one of them. */
+export const MAX_GRID_FIELDS = 32;
+const GRID_PATH = /^[A-Za-z]\w*(\.[A-Za-z]\w*)*$/;
+/** A config path such as optimizer.lr: a grid's key, and a run's hyper key. */
+export const ConfigPath = z.string().max(200).regex(GRID_PATH, 'must be a dotted config path such as optimizer.lr');
 
 export const SweepSpec = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),
   /** The config every cell starts from (every field but data.target has a default). */
-  base: z.record(z.string(), z.unknown()),
+  base: boundedObject(),
   /** Config paths (`optimizer.lr`, `model.hidden`, `data.target.x0`) → values or a range. */
-  grid: z.record(z.string().regex(/^[A-Za-z]\w*(\.[A-Za-z]\w*)*$/, 'must be a dotted config path such as optimizer.lr'), Axis).default({}),
+  grid: z
+    .record(ConfigPath, Axis)
+    .refine((g) => Object.keys(g).length <= MAX_GRID_FIELDS, `must have at most ${MAX_GRID_FIELDS} fields`)
+    .default({}),
   /** Runs per cell, with seeds base.seed, base.seed + 1, … */
   seeds: z.number().int().min(1).max(1000).default(1),
   /** A run succeeds when its final loss is below this. */
   threshold: z.number().positive().default(1e-3),
 });
 export type SweepSpec = z.output<typeof SweepSpec>;
-export type SweepValue = z.output<typeof Value>;
+export type SweepValue = z.output<typeof SweepValueSchema>;
 
 export interface SweepCell {
   index: number;

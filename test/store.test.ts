@@ -402,7 +402,7 @@ describe('export and import', () => {
     const huge = join(dir, 'huge.lab.json');
     writeFileSync(huge, '');
     truncateSync(huge, MAX_IMPORT_BYTES + 1);
-    expect(() => importFile(target, huge)).toThrow(/huge\.lab\.json: is 512 MiB; imports are limited to 512 MiB/);
+    expect(() => importFile(target, huge)).toThrow(/huge\.lab\.json: is 256 MiB; an export file is limited to 256 MiB$/);
     expect(target.list()).toHaveLength(0);
   });
 

@@ -14,9 +14,13 @@ function swapped(bytes: Uint8Array, width: number): Uint8Array {
   return out;
 }
 
+/**
+ * The array's bytes, little-endian: on a little-endian machine a view of its memory, not a copy —
+ * SQLite copies a bound blob itself, and an import of a large file would otherwise hold every array
+ * twice more until the next garbage collection.
+ */
 export function toBlob(a: TypedArray): Buffer {
-  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  return Buffer.from(LITTLE_ENDIAN ? bytes : swapped(bytes, a.BYTES_PER_ELEMENT));
+  return LITTLE_ENDIAN ? Buffer.from(a.buffer, a.byteOffset, a.byteLength) : Buffer.from(swapped(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), a.BYTES_PER_ELEMENT));
 }
 
 /** Decodes a BLOB; throws when its length is not a whole number of elements. */
@@ -28,4 +32,16 @@ export function fromBlob<D extends DType>(dtype: D, blob: Uint8Array): ArrayOf<D
   const copy = new Uint8Array(blob.byteLength);
   copy.set(LITTLE_ENDIAN ? blob : swapped(blob, Ctor.BYTES_PER_ELEMENT));
   return new Ctor(copy.buffer) as ArrayOf<D>;
+}
+
+/**
+ * fromBlob for a Buffer nothing else holds (a base64 decode): its memory is taken over rather than
+ * copied when it is a buffer of its own on a little-endian machine, so an import holds each array
+ * once, not twice until the next garbage collection.
+ */
+export function adoptBlob<D extends DType>(dtype: D, blob: Buffer): ArrayOf<D> {
+  const Ctor = CTORS[dtype];
+  const own = blob.byteOffset === 0 && blob.buffer.byteLength === blob.byteLength;
+  if (!LITTLE_ENDIAN || !own || blob.byteLength % Ctor.BYTES_PER_ELEMENT !== 0) return fromBlob(dtype, blob);
+  return new Ctor(blob.buffer as ArrayBuffer, 0, blob.byteLength / Ctor.BYTES_PER_ELEMENT) as ArrayOf<D>;
 }

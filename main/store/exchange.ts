@@ -4,45 +4,61 @@
 // whole — schema, sizes, every array's length against its network — before a single row is written,
 // with nothing but JSON.parse between the bytes and the checks. It is also readable and diffable.
 // Arrays travel as base64 of their little-endian bytes, so they come back bit-identical.
-import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
-import { formatIssue, InputError, inputSize, KERNEL_NAMES, parseConfig, testCount } from '../../shared/config.js';
+import { formatIssue, InputError, inputSize, KERNEL_NAMES, LIMITS, parseConfig, testCount, type ExperimentConfig } from '../../shared/config.js';
+import { jsonShapeProblem } from '../../shared/jsonBounds.js';
+import { ConfigPath, expandSweep, MAX_GRID_FIELDS, MAX_SWEEP_RUNS, SweepSpec, SweepValueSchema, type SweepValue } from '../../shared/sweep.js';
+import { readInputFile } from '../inputFile.js';
 import { architectureOf, layoutOf } from '../engine/model.js';
 import { linspace } from '../engine/surface.js';
 import { APP_VERSION } from '../version.js';
-import { fromBlob, toBlob, type ArrayOf, type DType, type TypedArray } from './blobs.js';
+import { adoptBlob, toBlob, type ArrayOf, type DType, type TypedArray } from './blobs.js';
 import type { ExperimentStore, StoredExperiment } from './experiments.js';
 import { EXPERIMENT_STATUSES } from './experiments.js';
 import { SCHEMA_VERSION } from './migrations.js';
 
 export const FORMAT = 'landscape-lab';
+/** As many points as `interpolate --points` allows. */
+const MAX_INTERPOLATION_POINTS = 10_000;
 export const FORMAT_VERSION = 1;
-/** Imports larger than this are refused before they are read. */
-export const MAX_IMPORT_BYTES = 512 * 1024 * 1024;
+/**
+ * Imports larger than this are refused before they are read. The document is parsed whole, as one
+ * string, and V8 strings stop short of 512 MiB (a file of exactly 512 MiB failed with "Cannot create
+ * a string longer than 0x1fffffe8"); an import also needs a few times its size in memory while it is
+ * checked. 256 MiB leaves room for both.
+ */
+export const MAX_IMPORT_BYTES = 256 * 1024 * 1024;
 
 const Arr = <D extends DType>(dtype: D) => z.strictObject({ dtype: z.literal(dtype), base64: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64') });
-const Json = z.unknown();
+/** Checked with parseConfig right after the document's schema (see parseAt), so errors name the field. */
+const ConfigField = z.unknown();
+const Count = z.number().int().min(0).max(LIMITS.steps);
+/** Units of a hidden layer (1-based, as the diagnostics number them); checked against the run's network in parseExport. */
+const Unit = z.strictObject({ layer: z.number().int().min(1).max(LIMITS.depth), unit: z.number().int().min(0).max(LIMITS.width - 1) });
+const MAX_UNITS = LIMITS.width * LIMITS.depth;
+const Diagnostics = z.strictObject({
+  dead: z.array(Unit).max(MAX_UNITS),
+  symmetric: z.array(z.strictObject({ layer: Unit.shape.layer, units: z.array(Unit.shape.unit).min(2).max(LIMITS.width) })).max(MAX_UNITS / 2),
+});
 const Status = z.enum(EXPERIMENT_STATUSES as [string, ...string[]]);
 const Marker = z.enum(['init', 'trained', 'optimum']);
 
 const RunFile = z.strictObject({
-  index: z.number().int().min(0),
+  index: z.number().int().min(0).max(MAX_SWEEP_RUNS - 1),
   label: z.string().max(1000),
-  hyper: z.record(z.string(), Json),
-  cell: z.number().int().min(0).nullable(),
-  seedIndex: z.number().int().min(0).nullable(),
-  config: Json,
+  /** What distinguishes the run: its sweep cell's values by config path, and its seed. */
+  hyper: z.record(ConfigPath, SweepValueSchema).refine((h) => Object.keys(h).length <= MAX_GRID_FIELDS + 1, `must have at most ${MAX_GRID_FIELDS + 1} fields`),
+  cell: z.number().int().min(0).max(MAX_SWEEP_RUNS - 1).nullable(),
+  seedIndex: z.number().int().min(0).max(999).nullable(),
+  config: ConfigField,
   status: z.enum(['done', 'cancelled', 'diverged']),
-  stepsDone: z.number().int().min(0),
+  stepsDone: Count,
   finalLoss: z.number().nullable(),
-  seconds: z.number().min(0),
+  seconds: z.number().min(0).max(1e9),
   kernel: z.enum(KERNEL_NAMES),
   backend: z.string().max(40),
   optimum: z.strictObject({ kind: z.enum(['exact', 'best-found']), loss: z.number(), method: z.string().max(500) }).nullable(),
-  diagnostics: z.strictObject({
-    init: z.strictObject({ dead: z.array(z.strictObject({ layer: z.number().int(), unit: z.number().int() })), symmetric: z.array(z.strictObject({ layer: z.number().int(), units: z.array(z.number().int()) })) }),
-    final: z.strictObject({ dead: z.array(z.strictObject({ layer: z.number().int(), unit: z.number().int() })), symmetric: z.array(z.strictObject({ layer: z.number().int(), units: z.array(z.number().int()) })) }),
-  }),
+  diagnostics: z.strictObject({ init: Diagnostics, final: Diagnostics }),
   arrays: z.strictObject({
     lossSteps: Arr('u32'),
     lossValues: Arr('f64'),
@@ -57,7 +73,7 @@ const RunFile = z.strictObject({
 });
 
 const SurfaceFile = z.strictObject({
-  runIndex: z.number().int().min(0),
+  runIndex: z.number().int().min(0).max(MAX_SWEEP_RUNS - 1),
   center: Marker,
   axes: z.union([
     z.strictObject({ kind: z.literal('params'), names: z.tuple([z.string().max(40), z.string().max(40)]) }),
@@ -75,7 +91,7 @@ const SurfaceFile = z.strictObject({
 });
 
 const InterpolationFile = z.strictObject({
-  runIndex: z.number().int().min(0),
+  runIndex: z.number().int().min(0).max(MAX_SWEEP_RUNS - 1),
   from: Marker,
   to: Marker,
   optimumKind: z.enum(['exact', 'best-found']),
@@ -93,8 +109,8 @@ const ExperimentFile = z.strictObject({
   kernel: z.string().max(40),
   backend: z.string().max(40),
   appVersion: z.string().max(40),
-  config: Json,
-  sweep: z.strictObject({ spec: Json, cells: z.number().int().min(1), seeds: z.number().int().min(1) }).nullable(),
+  config: ConfigField,
+  sweep: z.strictObject({ spec: SweepSpec, cells: z.number().int().min(1).max(MAX_SWEEP_RUNS), seeds: z.number().int().min(1).max(1000) }).nullable(),
   runs: z.array(RunFile).max(100_000),
   surfaces: z.array(SurfaceFile).max(10_000),
   interpolations: z.array(InterpolationFile).max(10_000),
@@ -104,7 +120,7 @@ const ExportFile = z.strictObject({
   format: z.literal(FORMAT),
   version: z.literal(FORMAT_VERSION),
   appVersion: z.string().max(40),
-  schema: z.number().int(),
+  schema: z.number().int().min(0).max(1_000_000),
   exportedAt: z.iso.datetime(),
   experiments: z.array(ExperimentFile).min(1).max(10_000),
 });
@@ -124,11 +140,12 @@ function experimentToFile(e: StoredExperiment): z.input<typeof ExperimentFile> {
     backend: e.backend,
     appVersion: e.appVersion,
     config: e.config,
-    sweep: e.sweep,
+    // Stored as the parsed spec of the sweep that ran.
+    sweep: e.sweep && { ...e.sweep, spec: e.sweep.spec as SweepSpec },
     runs: e.runList.map((r) => ({
       index: r.index,
       label: r.label,
-      hyper: r.hyper,
+      hyper: r.hyper as Record<string, SweepValue>,
       cell: r.cell,
       seedIndex: r.seedIndex,
       config: r.config,
@@ -195,20 +212,33 @@ export function exportExperiments(store: ExperimentStore, ids: number[]): string
     exportedAt: new Date().toISOString(),
     experiments: ids.map((id) => experimentToFile(store.get(id))),
   };
-  return JSON.stringify(doc);
+  // In ASCII (other characters as \u escapes, which JSON reads back as the same text): an importer
+  // then holds the document as a one-byte string, half the memory of the two-byte string V8 makes
+  // of text with a single "→" in it.
+  return JSON.stringify(doc).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** Decodes one array, checking its length; `where` names it in errors. */
-function dec<D extends DType>(where: string, a: { dtype: D; base64: string }, length?: number): ArrayOf<D> {
+const BYTES: Record<DType, number> = { f32: 4, f64: 8, u32: 4, i32: 4 };
+
+/**
+ * Decodes one array, checking its length: exactly `length` values, or at most `max` (checked on the
+ * base64 text, before decoding). `where` names it in errors.
+ */
+function dec<D extends DType>(where: string, a: { dtype: D; base64: string }, length?: number, max?: number): ArrayOf<D> {
   if (a.base64.length % 4 !== 0) throw new InputError(`${where}: is not valid base64`);
+  const values = Math.floor((a.base64.length / 4) * 3 / BYTES[a.dtype]);
+  if (max !== undefined && values > max) throw new InputError(`${where}: has about ${values} values; at most ${max} are allowed here`);
   const decode = () => {
     try {
-      return fromBlob(a.dtype, Buffer.from(a.base64, 'base64'));
+      return adoptBlob(a.dtype, Buffer.from(a.base64, 'base64'));
     } catch (e) {
       throw new InputError(`${where}: ${(e as Error).message}`);
     }
   };
   const out = decode();
+  // The base64 text is no longer needed: let it go now, so that an import never holds a file's
+  // arrays both as text and decoded (the document's other references to it are dropped already).
+  a.base64 = '';
   if (length !== undefined && out.length !== length) throw new InputError(`${where}: has ${out.length} values; this network needs ${length}`);
   return out;
 }
@@ -217,22 +247,57 @@ function check(where: string, ok: boolean, what: string): void {
   if (!ok) throw new InputError(`${where}: ${what}`);
 }
 
-/** Validates a whole export document and turns it into rows to insert; throws on the first problem. */
-export function parseExport(text: string, file: string): Parameters<ExperimentStore['importExperiments']>[0] {
-  let json: unknown;
+type ImportRows = Parameters<ExperimentStore['importExperiments']>[0];
+
+function parseJson(text: string, file: string): unknown {
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new InputError(`${file}: not valid JSON: ${(e as Error).message}`);
   }
+}
+
+/** Validates a whole export document and turns it into rows to insert; throws on the first problem. */
+export function parseExport(text: string, file: string): ImportRows {
+  return exportRows({ json: parseJson(text, file) }, file);
+}
+
+/**
+ * The rows of a parsed document. It comes in a holder that is emptied here, and the raw document is
+ * dropped once the schema has copied it: then each array's base64 text is referenced only by the
+ * schema's copy, and can be let go as soon as it is decoded (see dec), which keeps an import's
+ * memory within a few times the file's size.
+ */
+function exportRows(doc: { json?: unknown }, file: string): ImportRows {
+  let json = doc.json;
+  doc.json = undefined;
   const head = json as { format?: unknown; version?: unknown };
   if (head?.format !== FORMAT) throw new InputError(`${file}: not a Landscape Lab export (format must be "${FORMAT}")`);
   if (typeof head.version === 'number' && head.version > FORMAT_VERSION) {
     throw new InputError(`${file}: written by a newer Landscape Lab (export version ${head.version}; this one reads ${FORMAT_VERSION}); update the app`);
   }
+  // Bounded before the schema, which recurses: deep nesting or a huge object anywhere is refused here.
+  const shape = jsonShapeProblem(json);
+  if (shape) throw new InputError(`${file}: ${shape.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '') || 'export'}: ${shape.message}`);
   const parsed = ExportFile.safeParse(json);
   if (!parsed.success) throw new InputError(`${file}: ${formatIssue(parsed.error, json, 'export')}`);
-  return parsed.data.experiments.map((e, k) => {
+  json = undefined;
+  try {
+    return experimentRows(parsed.data.experiments);
+  } catch (e) {
+    throw e instanceof InputError ? new InputError(`${file}: ${e.message}`) : e;
+  }
+}
+
+/** Dead and symmetric units must be units of the run's own hidden layers. */
+function checkDiagnostics(where: string, d: z.output<typeof Diagnostics>, hidden: readonly number[]): void {
+  const exists = (layer: number, unit: number) => layer <= hidden.length && unit < hidden[layer - 1];
+  d.dead.forEach((u, k) => check(`${where}.dead[${k}]`, exists(u.layer, u.unit), `this network has no unit ${u.unit} in hidden layer ${u.layer}`));
+  d.symmetric.forEach((g, k) => check(`${where}.symmetric[${k}]`, g.units.every((unit) => exists(g.layer, unit)), `names a unit hidden layer ${g.layer} of this network does not have`));
+}
+
+function experimentRows(experiments: z.output<typeof ExportFile>['experiments']): ImportRows {
+  return experiments.map((e, k) => {
     const at = `experiments[${k}]`;
     const config = parseAt(`${at}.config`, e.config);
     const runs = e.runs.map((r, j) => {
@@ -242,8 +307,11 @@ export function parseExport(text: string, file: string): Parameters<ExperimentSt
       // The run's data is its training split, dIn values per point.
       const dIn = inputSize(runConfig);
       const n = runConfig.data.n - testCount(runConfig.data);
-      const lossSteps = dec(`${where}.arrays.lossSteps`, r.arrays.lossSteps);
-      const snapshotSteps = dec(`${where}.arrays.snapshotSteps`, r.arrays.snapshotSteps);
+      checkDiagnostics(`${where}.diagnostics.init`, r.diagnostics.init, runConfig.model.hidden);
+      checkDiagnostics(`${where}.diagnostics.final`, r.diagnostics.final, runConfig.model.hidden);
+      // At most one recorded loss per step (and step 0), and the config's number of snapshots.
+      const lossSteps = dec(`${where}.arrays.lossSteps`, r.arrays.lossSteps, undefined, runConfig.steps + 1);
+      const snapshotSteps = dec(`${where}.arrays.snapshotSteps`, r.arrays.snapshotSteps, undefined, LIMITS.snapshots);
       check(`${where}.arrays.snapshotSteps`, snapshotSteps.length >= 1, 'must hold at least one step');
       const x = dec(`${where}.arrays.dataX`, r.arrays.dataX, n * dIn);
       return {
@@ -271,13 +339,14 @@ export function parseExport(text: string, file: string): Parameters<ExperimentSt
         seconds: r.seconds,
       };
     });
+    if (e.sweep) checkSweep(`${at}.sweep`, e.sweep);
     const indices = new Set(runs.map((r) => r.index));
     check(`${at}.runs`, indices.size === runs.length, 'two runs share an index');
     const P = layoutOf(architectureOf(config)).count;
     const surfaces = e.surfaces.map((s, j) => {
       const where = `${at}.surfaces[${j}]`;
       check(`${where}.runIndex`, indices.has(s.runIndex), `no run ${s.runIndex} in this experiment`);
-      const trajAlpha = dec(`${where}.arrays.trajAlpha`, s.arrays.trajAlpha);
+      const trajAlpha = dec(`${where}.arrays.trajAlpha`, s.arrays.trajAlpha, undefined, LIMITS.snapshots);
       const grid = linspace(-s.span, s.span, s.res);
       return {
         runIndex: s.runIndex,
@@ -306,7 +375,7 @@ export function parseExport(text: string, file: string): Parameters<ExperimentSt
     const interpolations = e.interpolations.map((i, j) => {
       const where = `${at}.interpolations[${j}]`;
       check(`${where}.runIndex`, indices.has(i.runIndex), `no run ${i.runIndex} in this experiment`);
-      const t = dec(`${where}.arrays.t`, i.arrays.t);
+      const t = dec(`${where}.arrays.t`, i.arrays.t, undefined, MAX_INTERPOLATION_POINTS);
       return { runIndex: i.runIndex, from: i.from, to: i.to, optimumKind: i.optimumKind, t, loss: dec(`${where}.arrays.loss`, i.arrays.loss, t.length) };
     });
     return {
@@ -323,7 +392,19 @@ export function parseExport(text: string, file: string): Parameters<ExperimentSt
   });
 }
 
-function parseAt(where: string, input: unknown) {
+/** A sweep's spec is checked as a sweep to run would be (its base and every cell's config), and must match its counts. */
+function checkSweep(where: string, sweep: { spec: SweepSpec; cells: number; seeds: number }): void {
+  let cells: number;
+  try {
+    cells = expandSweep(sweep.spec).cells.length;
+  } catch (e) {
+    throw e instanceof InputError ? new InputError(`${where}.spec.${e.message}`) : e;
+  }
+  check(`${where}.cells`, cells === sweep.cells, `is ${sweep.cells}, but the spec has ${cells} cells`);
+  check(`${where}.seeds`, sweep.spec.seeds === sweep.seeds, `is ${sweep.seeds}, but the spec has ${sweep.spec.seeds} seeds`);
+}
+
+function parseAt(where: string, input: unknown): ExperimentConfig {
   try {
     return parseConfig(input);
   } catch (e) {
@@ -331,18 +412,15 @@ function parseAt(where: string, input: unknown) {
   }
 }
 
+/**
+ * The parsed JSON of an export file. Its own function so that the file's bytes and text are garbage
+ * once it returns: they are the largest things an import holds.
+ */
+function readExportJson(file: string): unknown {
+  return parseJson(readInputFile(file, MAX_IMPORT_BYTES, 'an export file').toString('utf8'), file);
+}
+
 /** Reads, validates and imports an export file; all of it or nothing. */
 export function importFile(store: ExperimentStore, file: string): { id: number; renamed: boolean }[] {
-  let size: number;
-  try {
-    const stat = statSync(file);
-    if (stat.isDirectory()) throw new InputError(`${file}: is a folder, not an export file`);
-    size = stat.size;
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError(`${file}: no such file`);
-  }
-  if (size > MAX_IMPORT_BYTES) throw new InputError(`${file}: is ${Math.round(size / 2 ** 20)} MiB; imports are limited to ${MAX_IMPORT_BYTES / 2 ** 20} MiB`);
-  const items = parseExport(readFileSync(file, 'utf8'), file);
-  return store.importExperiments(items);
+  return store.importExperiments(exportRows({ json: readExportJson(file) }, file));
 }
