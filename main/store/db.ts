@@ -51,12 +51,15 @@ function nativeBinding(): string | undefined {
   return existsSync(candidate) ? candidate : undefined;
 }
 
+/** Another connection held the file for longer than the busy timeout. */
+class DatabaseLockedError extends InputError {}
+
 /** What SQLite's error codes mean to a user. */
 export function explainSqliteError(file: string, e: unknown): never {
   if (e instanceof InputError) throw e;
   const code = (e as { code?: string }).code ?? '';
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code.startsWith('SQLITE_BUSY_')) {
-    refuse(file, 'is locked by another program (another Landscape Lab?); close it or try again');
+    throw new DatabaseLockedError(`${file}: is locked by another program (another Landscape Lab?); close it or try again`);
   }
   if (code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY_')) {
     refuse(file, 'is read-only; make it writable, or copy it to a folder you can write to');
@@ -264,7 +267,29 @@ function create(file: string, timeout: number): void {
   }
 }
 
+/**
+ * Opens the file, trying again while it is busy, up to the busy timeout. SQLite reports some brief
+ * conflicts at once rather than after waiting — another process switching the file to WAL, or
+ * closing the last connection and removing the -wal, while this one looks at it — and each attempt
+ * starts over from the file's bytes.
+ */
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
+  const timeout = options.busyTimeoutMs ?? 5000;
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    try {
+      const db = openOnce(file, { ...options, busyTimeoutMs: Math.max(1, deadline - Date.now()) });
+      // Later writes wait the whole timeout again, not what was left of it.
+      db.pragma(`busy_timeout = ${timeout}`);
+      return db;
+    } catch (e) {
+      if (!(e instanceof DatabaseLockedError) || Date.now() >= deadline) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
+}
+
+function openOnce(file: string, options: OpenOptions): Db {
   const readonly = options.readonly ?? false;
   const init = options.init ?? false;
   const timeout = options.busyTimeoutMs ?? 5000;
