@@ -21,8 +21,15 @@ export async function serve(options: { db: string; port: number; open: boolean; 
   const pool = new WorkerPool();
   const service = new LabService(store, pool, { database: options.db, mode: 'browser' });
   let bridge;
+  // Until the bridge listens, the only thing it could log is its failure to listen, which is
+  // reported once, below, as the command's one line.
+  let listening = false;
+  const log = (line: string) => {
+    if (listening) process.stderr.write(`${line}\n`);
+  };
   try {
-    bridge = await startBridge({ service, root: RENDERER_ROOT, port: options.port });
+    bridge = await startBridge({ service, root: RENDERER_ROOT, port: options.port, log });
+    listening = true;
   } catch (e) {
     await pool.close();
     store.db.close();
