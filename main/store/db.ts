@@ -224,7 +224,7 @@ function check(file: string, db: Db, o: { readonly: boolean; init: boolean }): '
     const result = db.pragma('quick_check', { simple: true }) as string;
     if (result !== 'ok') refuse(file, `is damaged (SQLite's quick_check: ${result.split('\n')[0]}); restore it from a backup or export, or choose another file — ${UNCHANGED}`);
   }
-  // Reading the experiments SQLite would read next finds damage there before anything is written.
+  // The running experiments are read here, so damage in that table is found before anything is written.
   markInterrupted(db, { dryRun: true });
   return verdict;
 }
@@ -308,6 +308,7 @@ function openOnce(file: string, options: OpenOptions): Db {
   // The permission bits count even for root, who could write anyway: a file marked read-only stays so.
   if (!readonly && ((statSync(file).mode & 0o222) === 0 || !writable(file))) refuse(file, 'is read-only; make it writable, or copy it to a folder you can write to');
 
+  // A 0-byte file got this far only with --init.
   let verdict: 'lab' | 'init' = 'init';
   if (found.kind === 'sqlite') {
     let db: Db | null = null;
