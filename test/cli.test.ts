@@ -222,6 +222,6 @@ describe('experiments in the database', () => {
     expect(again.code).toBe(2);
     expect(again.err).toMatch(/--resume: no unfinished sweep of .*spec\.json/);
     const bad = configFile('badspec.json', { base: { data: { target: { kind: 'hinge' } } }, grid: { 'optimizer.lr': [0.1, -1] } });
-    expect(cli('sweep', bad, '--db', db).err).toMatch(/^landscape-lab: cell optimizer\.lr=-1: optimizer\.lr: must be > 0 \(got -1\)\n$/);
+    expect(cli('sweep', bad, '--db', db).err).toBe(`landscape-lab: ${bad}: cell optimizer.lr=-1: optimizer.lr: must be > 0 (got -1)\n`);
   });
 });
