@@ -1,6 +1,7 @@
 // Statistics of a sweep per cell, over its seeds: the shape main computes from the stored runs and
 // the renderer charts. Also the pure pieces both sides need: quartiles, a field's value in a cell,
 // and a short label for a swept value.
+import { maxOf } from './numbers.js';
 import type { SweepSpec, SweepValue } from './sweep.js';
 
 export interface CellStats {
@@ -54,7 +55,7 @@ export function fieldValue(values: Record<string, SweepValue>, field: string): S
   const v = values[path];
   if (part === undefined) return v;
   if (!Array.isArray(v)) return undefined;
-  if (part === 'width') return Math.max(...v);
+  if (part === 'width') return maxOf(v);
   if (part === 'depth') return v.length;
   return undefined;
 }
