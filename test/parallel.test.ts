@@ -45,7 +45,8 @@ const bits = (a: ArrayLike<number>) => Array.from(a);
 describe('a cost surface split across the pool', () => {
   it('has the numbers of one worker and of this thread, trajectory, markers and optimum included', async () => {
     const trained = await run(circle, { kernel: 'js' });
-    const req = { center: 'trained' as const, axes: 'plane', res: 23, span: 'auto' as const };
+    // 160² points: enough work for the pool (a small surface is computed in this thread).
+    const req = { center: 'trained' as const, axes: 'plane', res: 160, span: 'auto' as const };
     const here = await landscape(circle, req, { trained, kernel: 'js' });
     const before = [...two.tasksStarted];
     const [a, b] = await Promise.all([landscape(circle, req, { trained, kernel: 'js', pool: one }), landscape(circle, req, { trained, kernel: 'js', pool: two })]);
@@ -53,7 +54,7 @@ describe('a cost surface split across the pool', () => {
     // 23² = 529 points in chunks of 64: nine chunks, shared by both workers.
     expect(gridChunk(529)).toBe(64);
     for (const s of [a, b]) {
-      expect(s.loss.length).toBe(529);
+      expect(s.loss.length).toBe(25_600);
       expect(bits(s.loss)).toEqual(bits(here.loss));
       expect(bits(s.trajectory.loss)).toEqual(bits(here.trajectory.loss));
       expect(s.markers).toEqual(here.markers);
@@ -76,6 +77,17 @@ describe('a cost surface split across the pool', () => {
     expect(bits(there.d2)).toEqual(bits(here.d2));
     expect(there.explained).toEqual(here.explained);
     expect(bits(there.loss)).toEqual(bits(here.loss));
+  });
+
+  it('a small surface stays in this thread: sending it to the pool would cost more than it does', async () => {
+    const run0 = await run(circle, { kernel: 'js' });
+    // The run carries its optimum (as a stored run does after its first surface), so nothing is searched.
+    const found = await optimum(circle, { kernel: 'js', data: run0.data, reference: run0.params.final });
+    const trained = { ...run0, params: { ...run0.params, optimum: found.params }, optimum: { kind: found.kind, loss: found.loss, method: found.method } };
+    const before = [...two.tasksStarted];
+    const small = await landscape(circle, { center: 'trained', axes: 'plane', res: 23, span: 'auto' }, { trained, kernel: 'js', pool: two });
+    expect(small.loss.length).toBe(529);
+    expect(two.tasksStarted).toEqual(before);
   });
 
   it('a curve on the pool has the numbers of this thread', async () => {

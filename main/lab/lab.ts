@@ -12,11 +12,13 @@ import {
   type AxesSpec,
 } from '../engine/directions.js';
 import { makeDataset, type Dataset } from '../engine/data.js';
+import { workPerStep } from '../engine/kernels.js';
 import { architectureOf, layoutOf, type Architecture } from '../engine/model.js';
 import { bestFoundOptimum, exactOptimum, exactOptimumBlocker, type BatchTrainer } from '../engine/optimum.js';
 import { Rng } from '../engine/prng.js';
 import { costSurface, inThread, interpolationPoints, linspace, MARKERS, type MarkerName, type PlaneEvaluator } from '../engine/surface.js';
 import { trainBatch, type Progress } from '../engine/train.js';
+import { isTutorialNet } from '../engine/tutorialNet.js';
 import type { FoundOptimum, InterpolationResult, LandscapeRequest, LandscapeResult, OptimumResult } from '../results.js';
 import { EXACT_METHOD, kernelFor, runConfigs, type JobOptions, type RunResult } from './runs.js';
 
@@ -29,6 +31,24 @@ export async function run(config: ExperimentConfig, options: JobOptions = {}): P
   const onProgress = (p: Progress) => options.onProgress?.({ ...p, phase: 'training' });
   const [result] = pool ? await pool.runConfigs([config], { ...rest, onProgress }) : await runConfigs([config], rest);
   return result;
+}
+
+/**
+ * Evaluations whose whole work is under this many multiply-adds (or the tutorial network's
+ * piecewise equivalent) run in this thread: sending them to the pool costs more than they do (the
+ * tutorial's 128² surface took 10 ms on 2 workers and 4.7 ms here). Measured by `npm run bench`.
+ */
+const POOL_MIN_EVALUATION_WORK = 2e7;
+
+/** The multiply-adds of `points` full-data loss evaluations (the piecewise sums' count for the tutorial net). */
+function evaluationWork(arch: Architecture, points: number, n: number): number {
+  if (isTutorialNet(arch)) return points * arch.sizes[1] * Math.ceil(Math.log2(n + 1)) * 8;
+  return workPerStep(arch, points, n);
+}
+
+/** The job options without the pool when `points` evaluations are too little work to split. */
+function forEvaluations(options: JobOptions, arch: Architecture, points: number, n: number): JobOptions {
+  return options.pool && evaluationWork(arch, points, n) < POOL_MIN_EVALUATION_WORK ? { ...options, pool: undefined } : options;
 }
 
 /**
@@ -171,7 +191,8 @@ export async function landscape(
       break;
     }
   }
-  const compute = await computeFor(config, arch, Math.min(req.res * req.res, 4096), data.n, data.n, options);
+  const gridPoints = req.res * req.res;
+  const compute = await computeFor(config, arch, Math.min(gridPoints, 4096), data.n, data.n, forEvaluations(options, arch, gridPoints, data.n));
   const surface = await costSurface({
     evaluate: compute.evaluator(data),
     concurrency: compute.concurrency,
@@ -216,7 +237,7 @@ export async function interpolation(
   const { data, arch, points, optimumKind, optimum: found } = await threePoints(config, options);
   requireFinite('from', `the ${req.from} parameters`, points[req.from], 'interpolate between other points');
   requireFinite('to', `the ${req.to} parameters`, points[req.to], 'interpolate between other points');
-  const compute = await computeFor(config, arch, req.points, data.n, data.n, options);
+  const compute = await computeFor(config, arch, req.points, data.n, data.n, forEvaluations(options, arch, req.points, data.n));
   const t = linspace(req.tMin ?? 0, req.tMax ?? 1, req.points);
   const loss = await compute.curve(data, points[req.from], points[req.to], t);
   return { t, loss, from: req.from, to: req.to, optimumKind, optimum: found };
