@@ -64,3 +64,69 @@ export function boundedObject(bounds: { depth: number; keys: number } = JSON_BOU
     })
     .pipe(z.record(z.string(), z.unknown())) as unknown as z.ZodType<Record<string, unknown>, Record<string, unknown>>;
 }
+
+/**
+ * The same bounds, and a budget of parsed values, checked on the raw text before JSON.parse builds
+ * anything: what JSON.parse makes of hostile text can be far larger than the text ("[{},{},…]" is 3
+ * bytes an object, each tens of bytes parsed; a 2,000,000-key object is a dictionary of that many
+ * entries). Depth and fields per object are refused with jsonShapeProblem's messages and paths. In the
+ * budget every scalar costs 1, every object member MEMBER_COST more, every object or array
+ * CONTAINER_COST, and the total may not exceed FLOOR plus the text's length / BYTES_PER_VALUE: about
+ * 8 parsed bytes per 4 bytes of text. Our exports are mostly base64 strings, far below that.
+ * Syntax errors are left to JSON.parse.
+ */
+export const TEXT_BUDGET = { bytesPerValue: 4, memberCost: 2, containerCost: 8, floor: 1_000_000 } as const;
+
+export function jsonTextProblem(text: string, bounds: { depth: number; keys: number } = JSON_BOUNDS): ShapeProblem | null {
+  const { bytesPerValue, memberCost, containerCost, floor } = TEXT_BUDGET;
+  const budget = floor + text.length / bytesPerValue;
+  // Open containers, with each one's current member (an object's key as text offsets, an array's index).
+  const frames: { object: boolean; keyFrom: number; keyTo: number; index: number; members: number }[] = [];
+  const pathOf = (count: number) => frames.slice(0, count).map((f) => (f.object ? text.slice(f.keyFrom, f.keyTo) : f.index));
+  let stringFrom = 0;
+  let stringTo = 0;
+  let spent = 0;
+  let pendingValue = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: skip to its closing quote (escapes included).
+      stringFrom = i + 1;
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+      stringTo = i;
+      pendingValue = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (frames.length >= bounds.depth) return { path: pathOf(frames.length), message: `nests deeper than ${bounds.depth} levels` };
+      frames.push({ object: c === 0x7b, keyFrom: 0, keyTo: 0, index: 0, members: 0 });
+      spent += containerCost;
+      pendingValue = false;
+    } else if (c === 0x3a) {
+      const top = frames[frames.length - 1];
+      if (top) {
+        [top.keyFrom, top.keyTo] = [stringFrom, stringTo];
+        if (++top.members > bounds.keys) return { path: pathOf(frames.length - 1), message: `has more than ${bounds.keys} fields` };
+      }
+      spent += memberCost;
+      pendingValue = false;
+    } else if (c === 0x2c) {
+      const top = frames[frames.length - 1];
+      if (top && !top.object) top.index++;
+      pendingValue = false;
+    } else if (c === 0x7d || c === 0x5d) {
+      frames.pop();
+      pendingValue = true;
+    } else if (c > 0x20 && !pendingValue) {
+      // The first character of a number, true, false or null.
+      spent++;
+      pendingValue = true;
+    }
+    if (spent > budget) {
+      return { path: pathOf(frames.length - 1), message: `holds more values than a file of its size may (at most ${Math.floor(budget).toLocaleString('en-US')}; an export's arrays are base64 strings)` };
+    }
+  }
+  return null;
+}

@@ -130,6 +130,23 @@ describe('what the parser can handle, and memory', () => {
     expect(() => importFile(target, '/dev/zero')).toThrow('/dev/zero: is not a regular file (a device, pipe or socket), so it cannot be an export file');
   });
 
+  it('hostile files of 30 MB that would parse into far more memory are refused before parsing, under 4× their size', () => {
+    const hostile: [string, string][] = [
+      ['objects', `[${'{},'.repeat(10_000_000)}{}]`],
+      ['numbers', `{"format":"landscape-lab","x":[${'0,'.repeat(15_000_000)}0]}`],
+      ['arrays', `[${'[],'.repeat(10_000_000)}[]]`],
+    ];
+    for (const [name, text] of hostile) {
+      const file = join(dir, `hostile-${name}.lab.json`);
+      writeFileSync(file, text);
+      const r = spawnSync(process.execPath, ['--import', 'tsx', memoryProbe, join(dir, `hostile-${name}.sqlite`), file], { encoding: 'utf8', timeout: 120_000 });
+      const m = JSON.parse(r.stdout) as { size: number; baseline: number; peak: number; error?: string };
+      expect(m.size).toBeGreaterThan(25e6);
+      expect(m.error).toMatch(/: holds more values than a file of its size may \(at most [\d,]+; an export's arrays are base64 strings\)$/);
+      expect((m.peak - m.baseline) / m.size).toBeLessThan(4);
+    }
+  });
+
   it('importing a 30 MB file takes less than 4× its size in memory', async () => {
     const store = openStore(join(dir, 'big.sqlite'));
     const big = await run(config({ model: { hidden: [64] }, steps: 2000, record: { snapshots: 2000 } }), { kernel: 'js' });

@@ -6,7 +6,7 @@
 // Arrays travel as base64 of their little-endian bytes, so they come back bit-identical.
 import { z } from 'zod';
 import { formatIssue, InputError, inputSize, KERNEL_NAMES, LIMITS, parseConfig, testCount, type ExperimentConfig } from '../../shared/config.js';
-import { jsonShapeProblem } from '../../shared/jsonBounds.js';
+import { jsonShapeProblem, jsonTextProblem } from '../../shared/jsonBounds.js';
 import { ConfigPath, expandSweep, MAX_GRID_FIELDS, MAX_SWEEP_RUNS, SweepSpec, SweepValueSchema, type SweepValue } from '../../shared/sweep.js';
 import { readInputFile } from '../inputFile.js';
 import { architectureOf, layoutOf } from '../engine/model.js';
@@ -249,7 +249,15 @@ function check(where: string, ok: boolean, what: string): void {
 
 type ImportRows = Parameters<ExperimentStore['importExperiments']>[0];
 
+/** A JSON path as the messages write it: experiments[0].runs[1].hyper (`whole` for the root). */
+function pathText(path: readonly (string | number)[], whole: string): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '') || whole;
+}
+
 function parseJson(text: string, file: string): unknown {
+  // Bounded before JSON.parse builds anything, so a hostile file cannot take more memory than its size allows.
+  const problem = jsonTextProblem(text);
+  if (problem) throw new InputError(`${file}: ${pathText(problem.path, 'export')}: ${problem.message}`);
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -278,7 +286,7 @@ function exportRows(doc: { json?: unknown }, file: string): ImportRows {
   }
   // Bounded before the schema, which recurses: deep nesting or a huge object anywhere is refused here.
   const shape = jsonShapeProblem(json);
-  if (shape) throw new InputError(`${file}: ${shape.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '') || 'export'}: ${shape.message}`);
+  if (shape) throw new InputError(`${file}: ${pathText(shape.path, 'export')}: ${shape.message}`);
   const parsed = ExportFile.safeParse(json);
   if (!parsed.success) throw new InputError(`${file}: ${formatIssue(parsed.error, json, 'export')}`);
   json = undefined;
