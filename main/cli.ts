@@ -78,7 +78,7 @@ const COMMANDS: Record<string, { options: Option[]; args: string }> = {
   'import-data': { options: ['json', 'out', 'force'], args: 'FILE.csv' },
   'export-model': { options: ['db', 'out', 'run', 'at'], args: 'ID' },
   reproduce: { options: ['db', 'init', 'json', ...KERNEL_OPTIONS], args: 'ID' },
-  serve: { options: ['db', 'port', 'open'], args: '' },
+  serve: { options: ['db', 'init', 'port', 'open'], args: '' },
 };
 
 function readText(path: string, kind: string): string {
@@ -425,7 +425,7 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
   async serve(ctx) {
     const port = integer('port', ctx.values.port, 0, 0, 65535);
     const { serve } = await import('./serve.js');
-    return serve({ db: ctx.values.db ?? defaultDatabasePath(), port, open: ctx.values.open ?? false, signal: ctx.job.signal as AbortSignal, out: ctx.out });
+    return serve({ db: ctx.values.db ?? defaultDatabasePath(), init: ctx.values.init ?? false, port, open: ctx.values.open ?? false, signal: ctx.job.signal as AbortSignal, out: ctx.out });
   },
   async reproduce(ctx) {
     const r = await reproduce(ctx.store(), experimentId('reproduce', ctx.args[0]), ctx.job);

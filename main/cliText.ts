@@ -269,7 +269,7 @@ Usage:
   landscape-lab reproduce ID
   landscape-lab import-data FILE.csv [--out CONFIG.json] [--json]   a config that trains on a CSV's x, y
   landscape-lab export-model ID --out DIR [--run N] [--at C]         the network as a TensorFlow.js model
-  landscape-lab serve [--port N] [--open]     the UI and the LabApi on 127.0.0.1, for a browser
+  landscape-lab serve [--port N] [--open] [--init]   the UI and the LabApi on 127.0.0.1, for a browser
 
 Options:
   --db FILE         the lab database (default ${defaultDatabasePath()})

@@ -16,8 +16,8 @@ function openBrowser(url: string): void {
   spawn(command, [url], { stdio: 'ignore', detached: true }).on('error', () => undefined).unref();
 }
 
-export async function serve(options: { db: string; port: number; open: boolean; signal: AbortSignal; out: (s: string) => void }): Promise<number> {
-  const store = openStore(options.db);
+export async function serve(options: { db: string; init?: boolean; port: number; open: boolean; signal: AbortSignal; out: (s: string) => void }): Promise<number> {
+  const store = openStore(options.db, { init: options.init });
   const pool = new WorkerPool();
   const service = new LabService(store, pool, { database: options.db, mode: 'browser' });
   let bridge;

@@ -3,7 +3,7 @@
 // byte in it are unchanged (no -wal, -shm or temporary file appears), and the message is exactly
 // the one line naming the file and the real reason. Empty files are the exception --init is for.
 import Database from 'better-sqlite3';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -259,4 +259,20 @@ describe('the CLI', () => {
     expect(init.status).toBe(0);
     expect(init.stderr).toMatch(/saved as experiment 1 in /);
   });
+
+  it('serve refuses an empty file the same way, and serves it with --init', async () => {
+    const dir = mkdtempSync(join(root, 'serve-'));
+    const file = join(dir, 'empty.sqlite');
+    writeFileSync(file, '');
+    const refused = cli('serve', '--db', file);
+    expect([refused.status, refused.stdout, refused.stderr]).toEqual([2, '', `landscape-lab: ${file}: is an empty file (0 bytes), not a Landscape Lab database; pass --init to make it a lab database — ${UNCHANGED}\n`]);
+    expect(readFileSync(file).length).toBe(0);
+    const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, 'serve', '--db', file, '--init'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += String(d)));
+    await expect.poll(() => out, { timeout: 30_000, interval: 50 }).toMatch(/http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+    child.kill('SIGINT');
+    expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(0);
+    expect(readFileSync(file).subarray(0, 16).toString('latin1')).toBe('SQLite format 3\0');
+  }, 60_000);
 });
