@@ -1,7 +1,7 @@
 // What the CLI prints for people (as opposed to --json): summaries, an ASCII plot of the fit, an
 // ASCII map of a cost surface, and the progress bar.
 import { BACKENDS, inputSize, isClassification, KERNELS, LIMITS, type ExperimentConfig } from '../shared/config.js';
-import { finiteExtent, fraction, maxOf } from '../shared/numbers.js';
+import { finiteExtent, fraction, maxOf, minOf } from '../shared/numbers.js';
 import type { Preset } from '../shared/presets.js';
 import { formatSweepValue, type SweepStats } from '../shared/sweepStats.js';
 import { AXES_HELP } from './engine/directions.js';
@@ -53,8 +53,8 @@ export function asciiFit(r: RunResult, width = 64, height = 16): string {
   const xs = Float32Array.from({ length: width }, (_, i) => xLo * (1 - i / (width - 1)) + xHi * (i / (width - 1)));
   const pred = r.params.final.every(Number.isFinite) ? net.predict(r.params.final, 0, xs, width) : new Float64Array(width).fill(NaN);
   const parts = [finiteExtent(y), finiteExtent(pred)].filter((e) => e !== null);
-  const lo = parts.length ? Math.min(...parts.map((e) => e.lo)) : 0;
-  const hi = parts.length ? Math.max(...parts.map((e) => e.hi)) : 0;
+  const lo = parts.length ? minOf(parts.map((e) => e.lo)) : 0;
+  const hi = parts.length ? maxOf(parts.map((e) => e.hi)) : 0;
   const grid = Array.from({ length: height }, () => Array<string>(width).fill(' '));
   const row = (v: number) => height - 1 - Math.round(fraction(v, lo, hi) * (height - 1));
   const col = (v: number) => Math.round(fraction(v, xLo, xHi) * (width - 1));

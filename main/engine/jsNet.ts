@@ -8,6 +8,7 @@
 // Backpropagation follows the tutorial: u1 = Wᵀu0, u2 = u1 + b, u3 = g(u2);
 // ∇b = g'(u2) ⊙ ∇u3, ∇W = u0 (g'(u2) ⊙ ∇u3)ᵀ, ∇u0 = W (g'(u2) ⊙ ∇u3). ReLU′(0) = 1, as the tutorial
 // defines it (torch uses 0; the two differ only at an exactly zero pre-activation).
+import { maxOf } from '../../shared/numbers.js';
 import type { Dataset } from './data.js';
 import { architectureKey, layoutOf, type Architecture, type Layout } from './model.js';
 import { isTutorialNet, TutorialNet } from './tutorialNet.js';
@@ -51,7 +52,7 @@ export class JsNet {
     this.a = this.sizes.map((s) => new Float64Array(s * CHUNK));
     this.targetWidth = arch.output === 'softmax' ? 1 : this.sizes[this.sizes.length - 1];
     this.target = new Float64Array(this.targetWidth * CHUNK);
-    const widest = Math.max(...this.sizes);
+    const widest = maxOf(this.sizes);
     this.deltaHi = new Float64Array(widest * CHUNK);
     this.deltaLo = new Float64Array(widest * CHUNK);
   }

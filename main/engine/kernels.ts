@@ -41,18 +41,18 @@ export function workPerStep(arch: Architecture, runs: number, batchSize: number)
  * b 3–100, 1,000 runs: 1.5–3× faster). A lane group costs about twice one run's share when it trains
  * a single run, so few runs pay for the idle lanes.
  */
-export const KERNEL_COSTS = {
+const KERNEL_COSTS = {
   js: { c0: 145, cH: 31, cb: 40, cbH: 2.8 },
   lanes: { c0: 158, cH: 40, cb: 20, cbH: 2.63 },
   rows: { c0: 1321, cH: 11.3, cb: 0, cbH: 2.3 },
 } as const;
 /** From this many runs on, simd trains the tutorial network's minibatches whatever the shapes. */
-export const MANY_RUNS = 4;
+const MANY_RUNS = 4;
 
 const costOf = (c: { c0: number; cH: number; cb: number; cbH: number }, H: number, b: number) => c.c0 + c.cH * H + c.cb * b + c.cbH * b * H;
 
 /** Predicted ns per run-step of the tutorial network's minibatch steps on each kernel, for few runs. */
-export function tutorialStepCosts(w: Workload): { js: number; simd: number } {
+function tutorialStepCosts(w: Workload): { js: number; simd: number } {
   const H = w.arch.sizes[1];
   const b = w.batchSize;
   const simd = trainsInLanes(w.arch, b) ? costOf(KERNEL_COSTS.lanes, H, b) * Math.max(1, 2 / w.runs) : costOf(KERNEL_COSTS.rows, H, b);

@@ -1,6 +1,7 @@
 // The `simd` kernel: any MLP, float32 WebAssembly SIMD compiled from wasm/mlp.c. One call trains every
 // run of a batch one step, or evaluates a chunk of a surface's grid points, so the per-call cost of
 // JavaScript is paid once per step, not per run or per layer.
+import { maxOf } from '../../shared/numbers.js';
 import type { Dataset } from './data.js';
 import { jsKernel } from './jsKernel.js';
 import type { Kernel, Trainer, TrainerBatch } from './kernel.js';
@@ -50,7 +51,7 @@ class Net {
   /** Where the heap stands after the network's own buffers: per-call buffers go above it. */
   readonly mark: number;
 
-  constructor(readonly arch: Architecture) {
+  constructor(arch: Architecture) {
     const sizes = arch.sizes;
     const desc = this.alloc(4 * (sizes.length + arch.activations.length));
     this.i32(desc, sizes.length).set(sizes);
@@ -144,7 +145,7 @@ function paddedIndex(arch: Architecture): Int32Array {
  * in a batch, or in any worker's slice of one.
  */
 export function trainsInLanes(arch: Architecture, batchSize: number): boolean {
-  return batchSize * Math.max(...arch.sizes.slice(1)) <= LANES_MAX_WORK;
+  return batchSize * maxOf(arch.sizes.slice(1)) <= LANES_MAX_WORK;
 }
 const LANES_MAX_WORK = 256;
 

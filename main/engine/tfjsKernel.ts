@@ -4,6 +4,7 @@
 // Arithmetic is float32 throughout, where the js kernel accumulates in float64.
 import type * as TF from '@tensorflow/tfjs-core';
 import type { BackendChoice } from '../../shared/config.js';
+import { maxOf } from '../../shared/numbers.js';
 import type { Dataset } from './data.js';
 import type { Kernel, Trainer, TrainerBatch } from './kernel.js';
 import { layoutOf, type Architecture, type Layout } from './model.js';
@@ -354,7 +355,7 @@ class TfTrainer implements Trainer {
 function pointLosses(tf: Tf, arch: Architecture, data: Dataset, points: Float32Array, count: number): Float64Array {
   const layout = layoutOf(arch);
   const P = layout.count;
-  const widest = Math.max(...arch.sizes);
+  const widest = maxOf(arch.sizes);
   // Bound the activations held at once to about 2^22 values.
   const chunk = Math.max(1, Math.floor((1 << 22) / (data.n * widest)));
   const out = new Float64Array(count);

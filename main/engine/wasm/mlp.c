@@ -51,6 +51,8 @@ static int act[MAXL];         /* activation of hidden layer l + 1 */
 static int out_kind, loss_kind;
 static int woff[MAXL], boff[MAXL];
 static int P;                 /* padded parameter count */
+static int cw[MAXL], cb[MAXL]; /* the compact layout's offsets of W_l and b_l (the caller's, and lanes') */
+static int NP;                /* compact parameter count */
 static int ywidth;            /* target values per sample: 1 (a class index) for softmax */
 
 static float *Z[MAXL + 1], *A[MAXL + 1]; /* pre-activations and activations, [CHUNK][pad] */
@@ -75,10 +77,14 @@ EXPORT(net_init) int net_init(int layers, const int *sizes, const int *acts, int
   loss_kind = loss;
   ywidth = output == OUT_SOFTMAX ? 1 : size[L];
   P = 0;
+  NP = 0;
   for (int l = 0; l < L; l++) {
     woff[l] = P;
     boff[l] = P + size[l] * pad[l + 1];
     P = boff[l] + pad[l + 1];
+    cw[l] = NP;
+    cb[l] = NP + size[l] * size[l + 1];
+    NP = cb[l] + size[l + 1];
   }
   for (int l = 0; l <= L; l++) {
     Z[l] = alloc(CHUNK * pad[l] * 4);
@@ -490,8 +496,6 @@ EXPORT(full_losses) void full_losses(double *out) {
 // four runs keeps its parameters as [P][4] (the compact layout, no padding); a run's numbers do not
 // depend on its lane or on the other runs of its group.
 
-static int NP;                           /* compact parameter count */
-static int cw[MAXL], cb[MAXL];           /* compact offsets of W_l and b_l */
 static f4 *LZ[MAXL + 1], *LA[MAXL + 1];  /* [CHUNK][size] */
 static f4 *LT;                           /* targets, [CHUNK][ywidth] */
 static f4 *LD0, *LD1;                    /* backward signals, [CHUNK][max size] */
@@ -510,12 +514,6 @@ static struct {
 EXPORT(lanes_init) int lanes_init(int groups, int batch, int kind, f4 *params, f4 *first, f4 *second, const float *const *xs,
                                   const float *const *ys, const f4 *hyper, const uint8_t *frozen) {
   int widest = 0;
-  NP = 0;
-  for (int l = 0; l < L; l++) {
-    cw[l] = NP;
-    cb[l] = NP + size[l] * size[l + 1];
-    NP = cb[l] + size[l + 1];
-  }
   for (int l = 0; l <= L; l++) {
     if (size[l] > widest) widest = size[l];
     LZ[l] = alloc(CHUNK * size[l] * 16);
