@@ -96,6 +96,8 @@ export interface ExperimentSummary {
   runs: number;
   bestLoss: number | null;
   isSweep: boolean;
+  /** Every value of the config as lowercase words, for the library's search. */
+  configText: string;
 }
 
 export interface UnitRef {

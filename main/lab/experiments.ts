@@ -1,6 +1,7 @@
 // Experiments: saving runs, reopening them exactly, reproducing them, and the surfaces and
 // interpolations computed for them — the façade over the store.
-import { InputError, inputSize, type ExperimentConfig } from '../../shared/config.js';
+import { InputError, type ExperimentConfig } from '../../shared/config.js';
+import { defaultName } from '../../shared/experimentName.js';
 import type { MarkerName } from '../engine/surface.js';
 import type { ExperimentStatus, ExperimentStore, StoredRun } from '../store/experiments.js';
 import { APP_VERSION } from '../version.js';
@@ -8,10 +9,7 @@ import type { FoundOptimum, InterpolationResult, LandscapeRequest, LandscapeResu
 import { interpolation, landscape, optimum, run } from './lab.js';
 import { runConfigs, type JobOptions, type RunResult } from './runs.js';
 
-export function defaultName(c: ExperimentConfig): string {
-  const net = `${inputSize(c)}→${[...c.model.hidden, c.model.outputs].join('→')}`;
-  return `${c.data.target.kind} · ${net} · ${c.optimizer.kind} lr ${c.optimizer.lr} · seed ${c.seed}`;
-}
+export { defaultName };
 
 function statusOf(runs: { status: RunResult['status'] }[]): ExperimentStatus {
   if (runs.some((r) => r.status === 'cancelled')) return 'cancelled';

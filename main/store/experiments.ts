@@ -13,6 +13,7 @@ import { fromBlob, toBlob } from './blobs.js';
 import { configHash } from './configHash.js';
 import { explainSqliteError, type Db } from './db.js';
 import { currentOwner, ownerAlive, type Lease, type Owner } from './owner.js';
+import { configSearchText } from '../../shared/experimentName.js';
 
 export type { ExperimentStatus, ExperimentSummary };
 export const EXPERIMENT_STATUSES: readonly ExperimentStatus[] = ['running', 'done', 'cancelled', 'interrupted', 'diverged'];
@@ -109,6 +110,7 @@ function summaryOf(r: ExperimentRow): ExperimentSummary {
     runs: r.runs,
     bestLoss: r.best_loss,
     isSweep: r.is_sweep === 1,
+    configText: configSearchText(JSON.parse(r.config)),
   };
 }
 
