@@ -1,6 +1,7 @@
 // What the CLI prints for people (as opposed to --json): summaries, an ASCII plot of the fit, an
 // ASCII map of a cost surface, and the progress bar.
 import { BACKENDS, inputSize, isClassification, KERNELS, LIMITS, type ExperimentConfig } from '../shared/config.js';
+import { DIVERGENCE_RULE } from '../shared/divergence.js';
 import { finiteExtent, fraction, maxOf, minOf } from '../shared/numbers.js';
 import type { Preset } from '../shared/presets.js';
 import { formatSweepValue, type SweepStats } from '../shared/sweepStats.js';
@@ -111,7 +112,7 @@ export function runText(r: RunResult): string {
     '',
     diagnosticsText(r),
   ];
-  if (r.status === 'diverged') lines.push('The run diverged (the loss became NaN or infinite): try a smaller learning rate.');
+  if (r.status === 'diverged') lines.push(`The run diverged (${DIVERGENCE_RULE}): try a smaller learning rate.`);
   return lines.join('\n');
 }
 

@@ -146,6 +146,8 @@ export interface PlanePoint {
   beta: number;
   loss: number;
   offPlane: number;
+  /** J at the point itself, when the point is off the plane (surfaces before it have none). */
+  trueLoss?: number | null;
 }
 
 export interface SurfaceView {
@@ -153,7 +155,7 @@ export interface SurfaceView {
   runIndex: number;
   createdAt: string;
   center: MarkerName;
-  axes: { kind: 'params'; names: [string, string] } | { kind: 'random' | 'plane' | 'pca' };
+  axes: { kind: 'params'; names: [string, string] } | { kind: 'random' | 'plane' | 'pca' | 'local' };
   axisLabels: [string, string];
   span: number;
   kernel: string;

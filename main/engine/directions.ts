@@ -9,14 +9,15 @@ export type AxesSpec =
   | { kind: 'params'; names: [string, string] }
   | { kind: 'random' }
   | { kind: 'plane' }
-  | { kind: 'pca' };
+  | { kind: 'pca' }
+  | { kind: 'local' };
 
-export const AXES_HELP = 'params:NAME,NAME (e.g. params:W1[0,0],b1[0]), random, plane or pca';
+export const AXES_HELP = 'params:NAME,NAME (e.g. params:W1[0,0],b1[0]), random, plane, pca or local';
 
-/** Parses `params:W1[0,1],b1[1]` (a comma inside brackets belongs to the name), `random`, `plane`, `pca`. */
+/** Parses `params:W1[0,1],b1[1]` (a comma inside brackets belongs to the name), `random`, `plane`, `pca`, `local`. */
 export function parseAxes(spec: string, layout: Layout): AxesSpec {
   const text = spec.trim();
-  if (text === 'random' || text === 'plane' || text === 'pca') return { kind: text };
+  if (text === 'random' || text === 'plane' || text === 'pca' || text === 'local') return { kind: text };
   if (!text.startsWith('params:')) throw new InputError(`axes: must be ${AXES_HELP} (got "${spec}")`);
   const names: string[] = [];
   let depth = 0;

@@ -15,6 +15,8 @@ export interface PlanePoint {
   loss: number;
   /** Distance from the point to the plane (0 when it lies on it). */
   offPlane: number;
+  /** J at the point itself (differs from `loss` when the point is off the plane). */
+  trueLoss?: number;
 }
 
 export interface CostSurface {
@@ -183,10 +185,13 @@ export async function costSurface(req: SurfaceRequest): Promise<CostSurface> {
   const names = Object.keys(markerCoords) as MarkerName[];
   const onPlane = [...traj, ...names.map((n) => markerCoords[n] as ReturnType<typeof project>)];
   const pointLoss = await evaluate(plane, Float64Array.from(onPlane, (p) => p.alpha), Float64Array.from(onPlane, (p) => p.beta));
+  // Each marker's own J: the plane through it, at its origin.
+  const zero = new Float64Array(1);
+  const trueLoss = await Promise.all(names.map((name) => evaluate({ center: req.markers[name] as Float32Array, d1, d2 }, zero, zero)));
   const markers: CostSurface['markers'] = {};
   names.forEach((name, k) => {
     const { alpha, beta, offPlane } = markerCoords[name] as ReturnType<typeof project>;
-    markers[name] = { alpha, beta, loss: pointLoss[K + k], offPlane };
+    markers[name] = { alpha, beta, loss: pointLoss[K + k], offPlane, trueLoss: trueLoss[k][0] };
   });
   return {
     alphas,

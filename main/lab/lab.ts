@@ -19,6 +19,7 @@ import { Rng } from '../engine/prng.js';
 import { costSurface, inThread, interpolationPoints, linspace, MARKERS, type MarkerName, type PlaneEvaluator } from '../engine/surface.js';
 import { trainBatch, type Progress } from '../engine/train.js';
 import { isTutorialNet } from '../engine/tutorialNet.js';
+import { localAxes } from '../engine/localAxes.js';
 import type { FoundOptimum, InterpolationResult, LandscapeRequest, LandscapeResult, OptimumResult } from '../results.js';
 import { EXACT_METHOD, kernelFor, runConfigs, type JobOptions, type RunResult } from './runs.js';
 
@@ -157,13 +158,21 @@ export async function landscape(
   if (axes.kind === 'plane') {
     for (const name of ['init', 'trained', 'optimum'] as const) requireFinite('axes', `the ${name} parameters`, points[name], 'use axes random or params:A,B');
   }
-  if (axes.kind === 'pca') requireFinite('axes', 'the trajectory', trained.snapshots.params, 'use axes random or params:A,B');
+  if (axes.kind === 'pca' || axes.kind === 'local') requireFinite('axes', 'the trajectory', trained.snapshots.params, 'use axes random or params:A,B');
+  if (axes.kind === 'local' && req.center === 'optimum') requireFinite('axes', 'the trained parameters', points.trained, 'use axes random or params:A,B');
   const seed = config.seed;
   let d1: Float64Array;
   let d2: Float64Array;
   let axisLabels: [string, string] = ['d1', 'd2'];
   let explained: [number, number] | undefined;
+  let span = req.span;
   switch (axes.kind) {
+    case 'local': {
+      const local = localAxes(req.center, points, trained.snapshots.params, arch, layout, seed);
+      ({ d1, d2, axisLabels } = local);
+      if (span === 'auto') span = local.span;
+      break;
+    }
     case 'params':
       d1 = unitDirection(layout, axes.names[0]);
       d2 = unitDirection(layout, axes.names[1]);
@@ -200,7 +209,7 @@ export async function landscape(
     d1,
     d2,
     res: req.res,
-    span: req.span,
+    span,
     trajectory: trained.snapshots.params,
     markers: points,
     signal: options.signal,

@@ -4,6 +4,7 @@
 import type { BackendChoice, ExperimentConfig, KernelChoice } from '../../shared/config.js';
 import { splitDataset, type Dataset } from '../engine/data.js';
 import { diagnose } from '../engine/diagnostics.js';
+import { constantPredictorLoss, endedFarAbove } from '../engine/divergence.js';
 import { initialParams } from '../engine/init.js';
 import type { Kernel } from '../engine/kernel.js';
 import { selectKernel } from '../engine/kernels.js';
@@ -130,9 +131,12 @@ export async function runConfigs(configs: readonly ExperimentConfig[], options: 
     members.forEach((k, m) => {
       const { config, arch, data, test } = prepared[k];
       const outcome = outcomes[m];
-      const scores = outcome.status === 'diverged' ? null : scoresOf(config, { train: data, test }, outcome.final);
-      const optimumParams = exactOptimum(config, arch, outcome.final) ?? undefined;
       const values = outcome.loss.values;
+      const last = values.length > 0 ? values[values.length - 1] : null;
+      // A finite loss that ended far above the start diverged too (main/engine/divergence.ts).
+      const status = outcome.status === 'done' && last !== null && endedFarAbove(last, values[0], constantPredictorLoss(arch, data)) ? 'diverged' : outcome.status;
+      const scores = status === 'diverged' ? null : scoresOf(config, { train: data, test }, outcome.final);
+      const optimumParams = exactOptimum(config, arch, outcome.final) ?? undefined;
       results[k] = {
         kernel: kernel.name,
         backend: kernel.backend,
@@ -141,9 +145,10 @@ export async function runConfigs(configs: readonly ExperimentConfig[], options: 
         data,
         params: { init: outcome.init, final: outcome.final, ...(optimumParams ? { optimum: optimumParams } : {}) },
         loss: outcome.loss,
-        status: outcome.status,
+        status,
         stepsDone: outcome.stepsDone,
-        finalLoss: values.length > 0 && outcome.status !== 'diverged' ? values[values.length - 1] : null,
+        // A run stopped by a non-finite loss has no final loss; one that ended far above its start has.
+        finalLoss: outcome.status === 'diverged' ? null : last,
         ...(optimumParams ? { optimum: { kind: 'exact' as const, loss: kernel.losses(arch, data, optimumParams, 1)[0], method: EXACT_METHOD } } : {}),
         diagnostics: { init: diagnose(arch, outcome.init, data), final: diagnose(arch, outcome.final, data) },
         snapshots: outcome.snapshots,

@@ -77,7 +77,7 @@ const SurfaceFile = z.strictObject({
   center: Marker,
   axes: z.union([
     z.strictObject({ kind: z.literal('params'), names: z.tuple([z.string().max(40), z.string().max(40)]) }),
-    z.strictObject({ kind: z.enum(['random', 'plane', 'pca']) }),
+    z.strictObject({ kind: z.enum(['random', 'plane', 'pca', 'local']) }),
   ]),
   axisLabels: z.tuple([z.string().max(200), z.string().max(200)]),
   res: z.number().int().min(2).max(512),
@@ -85,7 +85,7 @@ const SurfaceFile = z.strictObject({
   kernel: z.enum(KERNEL_NAMES),
   backend: z.string().max(40),
   optimumKind: z.enum(['exact', 'best-found']),
-  markers: z.record(Marker, z.strictObject({ alpha: z.number(), beta: z.number(), loss: z.number().nullable(), offPlane: z.number() })),
+  markers: z.record(Marker, z.strictObject({ alpha: z.number(), beta: z.number(), loss: z.number().nullable(), offPlane: z.number(), trueLoss: z.number().nullable().optional() })),
   explained: z.tuple([z.number(), z.number()]).nullable(),
   arrays: z.strictObject({ centerParams: Arr('f32'), d1: Arr('f64'), d2: Arr('f64'), loss: Arr('f64'), trajAlpha: Arr('f64'), trajBeta: Arr('f64'), trajLoss: Arr('f64') }),
 });
