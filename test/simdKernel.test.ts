@@ -200,6 +200,29 @@ describe("simd kernel: the tutorial network's full-data losses", () => {
       expect(Array.from(trainer.fullLosses())).toEqual(expected);
     }
   });
+
+  it('stay those sums call after call, as edges move a little, far, across the ends, or vanish (w = 0)', async () => {
+    for (const [batchSize, lr] of [[3, 0.01], [3, 0.5], [100, 0.01], [100, 0.5]]) {
+      const base = singleRunBatch({ model: { hidden: [8] }, batchSize, data: { target: { kind: 'hinge' }, n: 120, noise: 0.05 } });
+      const P = base.runs[0].init.length;
+      const runs = [1, 2, 3, 4, 5, 6].map((seed) => {
+        const init = base.runs[0].init.map((v, k) => v + 0.3 * Math.sin(seed * (k + 1)));
+        if (seed === 6) init[0] = 0; // unit 0 of run 6 starts flat: its edge is n, until it moves
+        return { ...base.runs[0], seed, init, hyper: { ...base.runs[0].hyper, lr } };
+      });
+      const trainer = simdKernel.trainer({ arch: base.arch, datasets: runs.map((r) => r.data), params: Float32Array.from(runs.flatMap((r) => [...r.init])), hypers: runs.map((r) => r.hyper), batchSize });
+      let differing = 0;
+      for (let t = 0; t < 40; t++) {
+        const params = trainer.params();
+        const expected = runs.map((r, k) => jsKernel.losses(base.arch, r.data, params.subarray(k * P, (k + 1) * P), 1)[0]);
+        const got = Array.from(trainer.fullLosses());
+        expect(got).toEqual(expected);
+        differing += expected.filter((v, k) => k > 0 && v !== expected[k - 1]).length;
+        for (let s = 0; s <= t % 3; s++) trainer.step(Int32Array.from({ length: runs.length * batchSize }, (_, i) => (i * 13 + t * 7 + s) % 120));
+      }
+      expect(differing).toBeGreaterThan(150); // the runs really are different networks at every call
+    }
+  });
 });
 
 describe('simd kernel bytes', () => {

@@ -22,7 +22,7 @@ interface Exports {
   lanes_init(groups: number, batch: number, kind: number, params: number, first: number, second: number, xs: number, ys: number, hyper: number, frozen: number): number;
   lanes_step(idx: number, allRows: number): void;
   lanes_full_losses(runs: number, n: number, row: number, out: number): void;
-  tutorial_init(): number;
+  tutorial_init(runs: number): number;
   tutorial_full_losses(runs: number, n: number, sums: number, inLanes: number, out: number): void;
 }
 
@@ -110,7 +110,7 @@ class Net {
     }
     const table = this.alloc(datasets.length * 4);
     this.i32(table, datasets.length).set(datasets.map((d) => structs.get(d)!));
-    if (this.wasm.tutorial_init() === 0) throw new Error('the simd kernel ran out of memory; use the tfjs kernel');
+    if (this.wasm.tutorial_init(datasets.length) === 0) throw new Error('the simd kernel ran out of memory; use the tfjs kernel');
     return table;
   }
 

@@ -684,35 +684,68 @@ typedef struct {
   const double *x, *sx, *sxx, *sy, *sxy, *syy;
 } Sums;
 
-static int *edge_scratch, *order_scratch;
 static uint8_t *left_scratch;
+/** Per run: its units' edges and their sorted order at the last call ([runs][H] each), so the next
+    call, a few steps later, starts from where every edge was: most edges move by a sample or two. */
+static int *edge_state, *order_state;
+static uint8_t *primed_state;
 
-/** Unit j's w, b, v are at w[j·sw], b[j·sb], v[j·sv]; the output bias at *c. */
+/** Whether unit (w, b) answers sample i's test as it answers the first sample's: monotone in i. */
+#define SAME_SIDE(i) ((bj + wj * s->x[i] >= 0) == left_active)
+
+/** The first sorted index where the test changes its answer, searched around the last edge `hint`
+    (-1: none): by galloping out from it, then bisecting without branches. The index is unique, so
+    the answer is the one a plain bisection gives. */
+static int find_edge(double wj, double bj, int left_active, const Sums *s, int n, int hint) {
+  int lo = 0, len = n; /* the edge is in [lo, lo + len] */
+  if (hint >= 0) {
+    if (hint < n && SAME_SIDE(hint)) { /* the edge moved right of hint */
+      int step = 1;
+      lo = hint + 1;
+      while (lo + step - 1 < n && SAME_SIDE(lo + step - 1)) {
+        lo += step;
+        step <<= 1;
+      }
+      len = (lo + step - 1 < n ? lo + step - 1 : n) - lo;
+    } else if (hint > 0 && !SAME_SIDE(hint - 1)) { /* it moved left */
+      int step = 1, hi = hint - 1; /* sample hi answers differently: the edge is ≤ hi */
+      while (hi - step >= 0 && !SAME_SIDE(hi - step)) {
+        hi -= step;
+        step <<= 1;
+      }
+      lo = hi - step + 1 > 0 ? hi - step + 1 : 0;
+      len = hi - lo;
+    } else {
+      return hint;
+    }
+  }
+  while (len > 0) {
+    int half = len >> 1, same = SAME_SIDE(lo + half);
+    lo = same ? lo + half + 1 : lo;
+    len = same ? len - half - 1 : half;
+  }
+  return lo;
+}
+
+/** Unit j's w, b, v are at w[j·sw], b[j·sb], v[j·sv]; the output bias at *c. `edge` and `order`
+    hold the run's edges and their order from its last call once `*primed_flag` is set. */
 static double tutorial_loss(const float *w, int sw, const float *b, int sb, const float *v, int sv, const float *c, int H,
-                            const Sums *s, int n) {
+                            const Sums *s, int n, int *edge, int *order, uint8_t *primed_flag) {
+  const int primed = *primed_flag;
   for (int j = 0; j < H; j++)
     if (!__builtin_isfinite(w[j * sw]) || !__builtin_isfinite(b[j * sb]) || !__builtin_isfinite(v[j * sv])) return __builtin_nan("");
   if (!__builtin_isfinite(*c)) return __builtin_nan("");
-  int *edge = edge_scratch, *order = order_scratch;
   uint8_t *left = left_scratch;
   double A = *c, B = 0;
   for (int j = 0; j < H; j++) {
     double wj = w[j * sw], bj = b[j * sb], vj = v[j * sv];
-    order[j] = j;
+    if (!primed) order[j] = j;
     if (wj == 0) {
       edge[j] = n;
       left[j] = bj >= 0;
     } else {
       int left_active = bj + wj * s->x[0] >= 0;
-      /* The first sorted index where the test changes its answer: a binary search without branches
-         (selects), as its comparisons are coin flips for the branch predictor. */
-      int lo = 0, len = n;
-      while (len > 0) {
-        int half = len >> 1, same = (bj + wj * s->x[lo + half] >= 0) == left_active;
-        lo = same ? lo + half + 1 : lo;
-        len = same ? len - half - 1 : half;
-      }
-      edge[j] = lo;
+      edge[j] = find_edge(wj, bj, left_active, s, n, primed ? edge[j] : -1);
       left[j] = (uint8_t)left_active;
     }
     if (left[j]) {
@@ -720,14 +753,17 @@ static double tutorial_loss(const float *w, int sw, const float *b, int sb, cons
       B += vj * wj;
     }
   }
-  for (int a = 1; a < H; a++) { /* stable insertion sort by edge: the order the JavaScript sorts in */
+  /* Insertion sort by (edge, unit): the order JavaScript's stable sort by edge gives from 0..H-1, and
+     nearly linear from the last call's order. */
+  for (int a = 1; a < H; a++) {
     int unit = order[a], key = edge[unit], k = a - 1;
-    while (k >= 0 && edge[order[k]] > key) {
+    while (k >= 0 && (edge[order[k]] > key || (edge[order[k]] == key && order[k] > unit))) {
       order[k + 1] = order[k];
       k--;
     }
     order[k + 1] = unit;
   }
+  *primed_flag = 1;
   double loss = 0;
   int k0 = 0;
   for (int e = 0; e <= H; e++) {
@@ -750,13 +786,16 @@ static double tutorial_loss(const float *w, int sw, const float *b, int sb, cons
   return (loss < 0 ? 0 : loss) / n; /* rounding can leave a tiny negative sum where the fit is exact; NaN stays */
 }
 
-/** Scratch for tutorial_full_losses (after net_init); 0 when memory ran out. */
-EXPORT(tutorial_init) int tutorial_init(void) {
+/** Scratch and per-run state for tutorial_full_losses (after net_init); 0 when memory ran out. */
+EXPORT(tutorial_init) int tutorial_init(int runs) {
   int H = size[1];
-  edge_scratch = alloc(H * 4);
-  order_scratch = alloc(H * 4);
   left_scratch = alloc(H);
-  return left_scratch != 0;
+  edge_state = alloc(runs * H * 4);
+  order_state = alloc(runs * H * 4);
+  primed_state = alloc(runs);
+  if (primed_state == 0) return 0;
+  for (int r = 0; r < runs; r++) primed_state[r] = 0;
+  return 1;
 }
 
 /** Every run's full-data loss; sums[r] is run r's dataset's Sums; `in_lanes` picks the layout trained. */
@@ -765,10 +804,12 @@ EXPORT(tutorial_full_losses) void tutorial_full_losses(int runs, int n, const Su
   for (int r = 0; r < runs; r++) {
     if (in_lanes) {
       const float *p = (const float *)(lanes.params + (r / 4) * NP) + r % 4;
-      out[r] = tutorial_loss(p + 4 * cw[0], 4, p + 4 * cb[0], 4, p + 4 * cw[1], 4, p + 4 * cb[1], H, sums[r], n);
+      out[r] = tutorial_loss(p + 4 * cw[0], 4, p + 4 * cb[0], 4, p + 4 * cw[1], 4, p + 4 * cb[1], H, sums[r], n, edge_state + r * H,
+                             order_state + r * H, primed_state + r);
     } else {
       const float *p = job.params + r * P;
-      out[r] = tutorial_loss(p + woff[0], 1, p + boff[0], 1, p + woff[1], pad[2], p + boff[1], H, sums[r], n);
+      out[r] = tutorial_loss(p + woff[0], 1, p + boff[0], 1, p + woff[1], pad[2], p + boff[1], H, sums[r], n, edge_state + r * H,
+                             order_state + r * H, primed_state + r);
     }
   }
 }
