@@ -13,9 +13,11 @@ import { workPerStep } from './engine/kernels.js';
 import { architectureOf } from './engine/model.js';
 import { exactOptimumBlocker } from './engine/optimum.js';
 import { MARKERS, type MarkerName } from './engine/surface.js';
+import { hessianText } from './curvatureText.js';
 import { readInputFile } from './inputFile.js';
 import { WorkerPool } from './jobs/pool.js';
 import { csvConfig } from './lab/csvData.js';
+import { checkHessianConfig, experimentHessian, hessianToJson } from './lab/curvature.js';
 import { experimentForConfig, experimentInterpolation, experimentLandscape, reproduce, paramsAt, runOf, saveRun } from './lab/experiments.js';
 import { experimentToJson, interpolationToJson, landscapeToJson, optimumToJson, runToJson, stringify } from './lab/json.js';
 import { checkLandscapeRequest, optimum, run, type JobOptions, type LandscapeRequest } from './lab/lab.js';
@@ -77,6 +79,7 @@ const COMMANDS: Record<string, { options: Option[]; args: string }> = {
   import: { options: ['db', 'init'], args: 'FILE' },
   'import-data': { options: ['json', 'out', 'force'], args: 'FILE.csv' },
   'export-model': { options: ['db', 'out', 'run', 'at'], args: 'ID' },
+  hessian: { options: ['db', 'init', 'json', 'out', 'force', 'experiment', 'at', ...KERNEL_OPTIONS], args: '<config.json>' },
   reproduce: { options: ['db', 'init', 'json', ...KERNEL_OPTIONS], args: 'ID' },
   serve: { options: ['db', 'init', 'port', 'open'], args: '' },
 };
@@ -253,7 +256,7 @@ function poolFor(ctx: Context, config: ExperimentConfig, work: { train: boolean;
 }
 
 /** The experiment a surface or curve belongs to: --experiment ID, or the stored run of the config file. */
-async function experimentFor(ctx: Context, command: 'landscape' | 'interpolate', points: number, check: (config: ExperimentConfig) => void): Promise<number> {
+async function experimentFor(ctx: Context, command: 'landscape' | 'interpolate' | 'hessian', points: number, check: (config: ExperimentConfig) => void): Promise<number> {
   const { values, args, job } = ctx;
   if (values.experiment !== undefined) {
     if (args.length) throw new InputError(`${command}: give a config file or --experiment ID, not both`);
@@ -422,6 +425,14 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
     const paths = exportLayersModel(r.config, await paramsAt(r, at, undefined, { ...ctx.job, pool }), dir);
     ctx.out(`exported the ${at} network of experiment ${id} run ${index} to ${paths.model} and ${paths.weights}`);
   },
+  async hessian(ctx) {
+    const at: MarkerName = choice('at', ctx.values.at, MARKERS) ?? 'trained';
+    const id = await experimentFor(ctx, 'hessian', 0, checkHessianConfig);
+    const run = runOf(ctx.store(), id);
+    // Each column costs about two gradient evaluations.
+    const h = await experimentHessian(ctx.store(), id, at, jobFor(ctx, id, 2 * run.layout.length));
+    emit(ctx, hessianToJson(h), hessianText(h));
+  },
   async serve(ctx) {
     const port = integer('port', ctx.values.port, 0, 0, 65535);
     const { serve } = await import('./serve.js');
@@ -460,7 +471,7 @@ async function execute(argv: string[], out: (s: string) => void): Promise<number
   const wanted = spec.args.split(' ').filter(Boolean);
   const needsArg =
     wanted.length > 0 &&
-    !(values.experiment !== undefined && (command === 'landscape' || command === 'interpolate')) &&
+    !(values.experiment !== undefined && (command === 'landscape' || command === 'interpolate' || command === 'hessian')) &&
     !(values.preset !== undefined && (command === 'run' || command === 'sweep'));
   if (needsArg && args.length === 0) throw new InputError(`${command}: needs ${spec.args}, e.g. landscape-lab ${command} ${wanted[0] === 'ID' ? '3' : wanted[0].replace(/[<>]/g, '')}`);
   const variadic = spec.args.endsWith('...') || command === 'rename';

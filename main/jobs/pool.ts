@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { InputError, type BackendChoice, type ExperimentConfig, type KernelChoice } from '../../shared/config.js';
 import { minOf } from '../../shared/numbers.js';
 import type { Dataset } from '../engine/data.js';
+import type { HessianColumns } from '../engine/hessian.js';
 import type { trajectoryPca } from '../engine/directions.js';
 import type { Kernel } from '../engine/kernel.js';
 import type { Workload } from '../engine/kernels.js';
@@ -198,6 +199,11 @@ export class WorkerPool {
   /** The trajectory's two principal directions (power iteration over [K][P]: long for large networks). */
   async trajectoryPca(snapshots: Float32Array, count: number, seed: number, options: TaskOptions = {}): Promise<ReturnType<typeof trajectoryPca>> {
     return (await this.result('pca', { type: 'pca', snapshots, count, seed }, options)).pca;
+  }
+
+  /** Columns [from, to) of the exact Hessian of the full-data loss at `params`, on one worker. */
+  async hessianColumns(arch: Architecture, data: Dataset, params: Float64Array, from: number, to: number, options: TaskOptions = {}): Promise<HessianColumns> {
+    return (await this.result('hessian', { type: 'hessian', arch, data, params, from, to }, options)).columns;
   }
 
   async close(): Promise<void> {

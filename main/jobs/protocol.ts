@@ -1,6 +1,7 @@
 // Messages between the pool and its workers (structured-cloned; typed arrays are transferred back).
 import type { BackendChoice, ExperimentConfig, KernelChoice } from '../../shared/config.js';
 import type { Dataset } from '../engine/data.js';
+import type { HessianColumns } from '../engine/hessian.js';
 import type { trajectoryPca } from '../engine/directions.js';
 import type { Kernel } from '../engine/kernel.js';
 import type { Workload } from '../engine/kernels.js';
@@ -32,14 +33,16 @@ export type Task =
   | { type: 'planeLosses'; pin: KernelPin; arch: Architecture; data: Dataset; plane: Plane; alpha: Float64Array; beta: Float64Array }
   | { type: 'losses'; pin: KernelPin; arch: Architecture; data: Dataset; points: Float32Array; count: number }
   | { type: 'curve'; pin: KernelPin; arch: Architecture; data: Dataset; from: Float32Array; to: Float32Array; t: Float64Array }
-  | { type: 'pca'; snapshots: Float32Array; count: number; seed: number };
+  | { type: 'pca'; snapshots: Float32Array; count: number; seed: number }
+  | { type: 'hessian'; arch: Architecture; data: Dataset; params: Float64Array; from: number; to: number };
 
 export type TaskResult =
   | { type: 'kernel'; kernel: ResolvedKernel }
   | { type: 'train'; outcomes: RunOutcome[]; kernel: Kernel['name']; backend: string }
   | { type: 'runConfigs'; results: RunResult[] }
   | { type: 'losses'; losses: Float64Array }
-  | { type: 'pca'; pca: ReturnType<typeof trajectoryPca> };
+  | { type: 'pca'; pca: ReturnType<typeof trajectoryPca> }
+  | { type: 'hessian'; columns: HessianColumns };
 
 export type ToWorker = { type: 'task'; id: number; task: Task } | { type: 'cancel'; id: number };
 

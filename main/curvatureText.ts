@@ -1,0 +1,34 @@
+// What `landscape-lab hessian` and `landscape-lab race` print for people.
+import { num } from './cliText.js';
+import type { HessianResult } from './lab/curvature.js';
+
+function vectorLine(layout: readonly string[], v: ArrayLike<number>): string {
+  // The components that matter, largest first.
+  const order = Array.from(layout.keys()).sort((a, b) => Math.abs(v[b]) - Math.abs(v[a]));
+  return order
+    .slice(0, 8)
+    .filter((i) => Math.abs(v[i]) >= 1e-3)
+    .map((i) => `${layout[i]} ${num(v[i], 3)}`)
+    .join(', ');
+}
+
+export function hessianText(r: HessianResult): string {
+  const P = r.layout.length;
+  let gradNorm = 0;
+  for (const g of r.gradient) gradNorm += g * g;
+  const lines = [
+    `Hessian of the full-data loss at the ${r.at} point: ${P} parameters, loss ${num(r.loss)}, |∇J| ${num(Math.sqrt(gradNorm))}`,
+    `trace ${num(r.trace)} · ${r.nearZero.count} of ${P} eigenvalues near zero (|λ| ≤ ${num(r.nearZero.tolerance, 2)}, 1e-6 × the largest |λ|)`,
+    `eigenvalues (ascending): ${Array.from(r.eigenvalues.subarray(0, Math.min(P, 12)), (v) => num(v, 3)).join(' ')}${P > 12 ? ` … ${num(r.eigenvalues[P - 1], 3)}` : ''}`,
+    `top eigenvector (λ ${num(r.eigenvalues[P - 1], 3)}): ${vectorLine(r.layout, r.eigenvectors.subarray((P - 1) * P))}`,
+    `bottom eigenvector (λ ${num(r.eigenvalues[0], 3)}): ${vectorLine(r.layout, r.eigenvectors.subarray(0, P))}`,
+  ];
+  if (r.symmetries.length === 0) lines.push('no symmetry the lab can name (ReLU rescaling, dead unit, identical units)');
+  for (const s of r.symmetries) {
+    const curv = s.curvature.length === 1 ? num(s.curvature[0], 3) : `${num(Math.min(...s.curvature), 3)} … ${num(Math.max(...s.curvature), 3)}`;
+    lines.push(`${s.text}: curvature ${curv}; ${s.explains ? 'a zero eigenvalue it explains' : 'not a zero eigenvalue here'}`);
+  }
+  const explained = r.symmetries.filter((s) => s.explains).reduce((n, s) => n + s.directions.length, 0);
+  if (r.nearZero.count > explained) lines.push(`${r.nearZero.count - explained} near-zero eigenvalue${r.nearZero.count - explained === 1 ? '' : 's'} no named symmetry explains`);
+  return lines.join('\n');
+}

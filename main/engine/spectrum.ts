@@ -1,0 +1,191 @@
+// What a Hessian says: its spectrum, trace, near-zero eigenvalues, and the symmetries of the network
+// that the lab can name as their cause — the rescaling of a ReLU (or linear) unit, a dead ReLU, and
+// the swap of two identical units.
+import type { Dataset } from './data.js';
+import { symmetricEigen } from './eigen.js';
+import { HessianNet } from './hessian.js';
+import { jsNetFor, type Params } from './jsNet.js';
+import type { Architecture, Layout } from './model.js';
+
+/**
+ * An eigenvalue counts as zero when |λ| ≤ NEAR_ZERO · max|λ|. Stored parameters are float32, so a
+ * point such as the exact optimum is exact only to ~1e-7 relative: its residuals bend the flat
+ * directions by about that much of the curvature, far below this tolerance and far above float64's.
+ */
+export const NEAR_ZERO = 1e-6;
+
+/** Networks up to this many parameters: the Hessian is P² numbers and its decomposition O(P³). */
+export const HESSIAN_MAX_PARAMS = 2500;
+
+export type SymmetryKind = 'rescaling' | 'dead-unit' | 'symmetric-units';
+
+export interface Symmetry {
+  kind: SymmetryKind;
+  /** Hidden layer (1-based) and its units. */
+  layer: number;
+  units: number[];
+  /** Orthonormal directions the symmetry leaves the function unchanged along (or swaps), [k][P]. */
+  directions: number[][];
+  /** uᵀHu of each direction. */
+  curvature: number[];
+  /** Length of each direction's projection on the near-zero eigenspace (1: it lies inside). */
+  inNearZero: number[];
+  /** Whether every direction lies in the near-zero eigenspace (projection ≥ 0.999). */
+  explains: boolean;
+  /** One sentence for people. */
+  text: string;
+}
+
+export interface HessianAnalysis {
+  loss: number;
+  gradient: Float64Array;
+  /** Row-major P×P. */
+  hessian: Float64Array;
+  /** Ascending. */
+  eigenvalues: Float64Array;
+  /** Row k is the unit eigenvector of eigenvalues[k]. */
+  eigenvectors: Float64Array;
+  trace: number;
+  nearZero: { count: number; tolerance: number };
+  symmetries: Symmetry[];
+}
+
+/** The Hessian's spectrum and the symmetries behind its zeros, from its columns (all P of them). */
+export function analyzeHessian(arch: Architecture, layout: Layout, params: Params, data: Dataset, computed: { loss: number; gradient: Float64Array; hessian: Float64Array }): HessianAnalysis {
+  const P = layout.count;
+  const { hessian } = computed;
+  const { values, vectors } = symmetricEigen(hessian, P);
+  let trace = 0;
+  for (let i = 0; i < P; i++) trace += hessian[i * P + i];
+  let largest = 0;
+  for (const v of values) largest = Math.max(largest, Math.abs(v));
+  const tolerance = NEAR_ZERO * largest;
+  const zero: number[] = [];
+  for (let k = 0; k < P; k++) if (Math.abs(values[k]) <= tolerance) zero.push(k);
+  const symmetries = findSymmetries(arch, layout, params, data).map(({ kind, layer, units, directions, text }) => {
+    const curvature = directions.map((u) => quadratic(hessian, u, P));
+    const inNearZero = directions.map((u) => {
+      let s = 0;
+      for (const k of zero) {
+        let d = 0;
+        for (let i = 0; i < P; i++) d += vectors[k * P + i] * u[i];
+        s += d * d;
+      }
+      return Math.sqrt(s);
+    });
+    return { kind, layer, units, directions: directions.map((u) => [...u]), curvature, inNearZero, explains: inNearZero.every((x) => x >= 0.999), text };
+  });
+  return { ...computed, eigenvalues: values, eigenvectors: vectors, trace, nearZero: { count: zero.length, tolerance }, symmetries };
+}
+
+/** The full analysis at one point, in this thread. */
+export function hessianAnalysis(arch: Architecture, params: Params, data: Dataset): HessianAnalysis {
+  const net = new HessianNet(arch);
+  return analyzeHessian(arch, net.layout, params, data, net.hessian(params, data));
+}
+
+function quadratic(h: Float64Array, u: Float64Array, P: number): number {
+  let s = 0;
+  for (let i = 0; i < P; i++) {
+    let row = 0;
+    for (let j = 0; j < P; j++) row += h[i * P + j] * u[j];
+    s += u[i] * row;
+  }
+  return s;
+}
+
+interface Found {
+  kind: SymmetryKind;
+  layer: number;
+  units: number[];
+  directions: Float64Array[];
+  text: string;
+}
+
+/** Parameter indices of hidden unit j of layer l: incoming weights, bias, outgoing weights. */
+function unitSlots(layout: Layout, l: number, j: number): { incoming: number[]; outgoing: number[] } {
+  const into = layout.layers[l - 1];
+  const out = layout.layers[l];
+  const incoming = [...Array.from({ length: into.fanIn }, (_, i) => into.w + i * into.fanOut + j), into.b + j];
+  const outgoing = Array.from({ length: out.fanOut }, (_, k) => out.w + j * out.fanOut + k);
+  return { incoming, outgoing };
+}
+
+function unit(v: Float64Array): Float64Array | null {
+  let s = 0;
+  for (const x of v) s += x * x;
+  if (!(s > 0)) return null;
+  const n = Math.sqrt(s);
+  return v.map((x) => x / n);
+}
+
+function findSymmetries(arch: Architecture, layout: Layout, p: Params, data: Dataset): Found[] {
+  const P = layout.count;
+  const found: Found[] = [];
+  const net = jsNetFor(arch);
+  for (let l = 1; l < arch.sizes.length - 1; l++) {
+    const act = arch.activations[l - 1];
+    const width = arch.sizes[l];
+    const z = act === 'relu' ? net.preActivations(p, 0, data, l) : null;
+    const dead = (j: number) => z !== null && z.subarray(j * data.n, (j + 1) * data.n).every((v) => v < 0);
+    for (let j = 0; j < width; j++) {
+      const { incoming, outgoing } = unitSlots(layout, l, j);
+      const name = `h${l}[${j}]`;
+      if (dead(j)) {
+        // Inactive on every point: the loss does not depend on its weights at all, nor (its output
+        // being 0) on its outgoing weights — each is a zero row and column of the Hessian.
+        const directions = [...incoming, ...outgoing].map((k) => Float64Array.from({ length: P }, (_, i) => (i === k ? 1 : 0)));
+        found.push({ kind: 'dead-unit', layer: l, units: [j], directions, text: `${name} is a dead ReLU (inactive on every point): its ${directions.length} weights are flat` });
+        continue;
+      }
+      if (act === 'relu' || act === 'linear') {
+        // g(c·z) = c·g(z) for c > 0: scaling the unit's input weights by c and its output weights by
+        // 1/c leaves the network unchanged; the tangent is (+incoming, −outgoing).
+        const t = new Float64Array(P);
+        for (const k of incoming) t[k] = p[k];
+        for (const k of outgoing) t[k] = -p[k];
+        const u = unit(t);
+        if (u) found.push({ kind: 'rescaling', layer: l, units: [j], directions: [u], text: `${name}: scaling its input weights by c and its output weights by 1/c changes nothing` });
+      }
+    }
+    // Identical units (same incoming and outgoing weights): swapping them maps the point to itself;
+    // the difference of their parameters is the direction in which they could separate.
+    const key = (j: number) => {
+      const { incoming, outgoing } = unitSlots(layout, l, j);
+      return [...incoming, ...outgoing].map((k) => p[k]).join(',');
+    };
+    const groups = new Map<string, number[]>();
+    for (let j = 0; j < width; j++) groups.set(key(j), [...(groups.get(key(j)) ?? []), j]);
+    for (const units of groups.values()) {
+      if (units.length < 2 || units.some(dead)) continue;
+      const directions: Float64Array[] = [];
+      const first = unitSlots(layout, l, units[0]);
+      const slotsA = [...first.incoming, ...first.outgoing];
+      for (let q = 1; q < units.length; q++) {
+        const other = unitSlots(layout, l, units[q]);
+        const slotsB = [...other.incoming, ...other.outgoing];
+        slotsA.forEach((ka, s) => {
+          // One weight of the pair moved apart: +ε on one unit, −ε on the other.
+          const d = new Float64Array(P);
+          d[ka] = 1;
+          d[slotsB[s]] = -1;
+          // Orthogonal to the directions before it (Gram–Schmidt), so the list is orthonormal.
+          for (const e of directions) {
+            let c = 0;
+            for (let i = 0; i < P; i++) c += d[i] * e[i];
+            for (let i = 0; i < P; i++) d[i] -= c * e[i];
+          }
+          directions.push(unit(d)!);
+        });
+      }
+      found.push({
+        kind: 'symmetric-units',
+        layer: l,
+        units,
+        directions,
+        text: `units ${units.map((j) => `h${l}[${j}]`).join(', ')} are identical: they get identical gradients, and the Hessian maps the directions that move them apart into themselves`,
+      });
+    }
+  }
+  return found;
+}
