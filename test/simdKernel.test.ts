@@ -162,6 +162,8 @@ describe('simd kernel: trajectories against the js kernel', () => {
         const [alone] = await trainBatch(simdKernel, { ...spec, runs: [runs[r]] });
         expect(Array.from(together[r].final)).toEqual(Array.from(alone.final));
         expect(Array.from(together[r].loss.values)).toEqual(Array.from(alone.loss.values));
+        expect(Array.from(together[r].snapshots.steps)).toEqual(Array.from(alone.snapshots.steps));
+        expect(Array.from(together[r].snapshots.params)).toEqual(Array.from(alone.snapshots.params));
       }
       expect(maxAbsDiff(together[0].final, together[1].final)).toBeGreaterThan(1e-3);
     }
@@ -183,6 +185,15 @@ describe('simd kernel: trajectories against the js kernel', () => {
     expect(a.status).toBe('diverged');
     expect(b.status).toBe('diverged');
     expect(b.stepsDone).toBe(a.stepsDone);
+    // Beside a run that goes on, it keeps the snapshots it had alone, its last parameters last.
+    const calm = { ...spec.runs[0], seed: 2, hyper: hyperOf({ kind: 'sgd', lr: 0.01 }) };
+    const [wild, tame] = await trainBatch(simdKernel, { ...spec, runs: [spec.runs[0], calm] });
+    const [tameAlone] = await trainBatch(simdKernel, { ...spec, runs: [calm] });
+    expect([wild.status, tame.status]).toEqual(['diverged', 'done']);
+    expect(wild.snapshots.steps[wild.snapshots.steps.length - 1]).toBe(b.stepsDone);
+    expect(wild.snapshots.steps.length).toBeLessThan(tame.snapshots.steps.length);
+    expect(Array.from(wild.snapshots.params)).toEqual(Array.from(b.snapshots.params));
+    expect(Array.from(tame.snapshots.params)).toEqual(Array.from(tameAlone.snapshots.params));
   });
 });
 

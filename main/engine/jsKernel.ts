@@ -57,8 +57,8 @@ class JsTrainer implements Trainer {
     return out;
   }
 
-  params(): Float32Array {
-    return this.state.compactParams();
+  params(out?: Float32Array): Float32Array {
+    return this.state.compactParams(out);
   }
 
   freeze(run: number): void {

@@ -26,8 +26,8 @@ export interface Trainer {
   step(indices: Int32Array | null): void;
   /** Each run's loss on its whole dataset at the current parameters. */
   fullLosses(): Float64Array;
-  /** A copy of the current parameters, [runs][P]. */
-  params(): Float32Array;
+  /** The current parameters, [runs][P]: copied into `out` when given (snapshots reuse one buffer), else into a new array. */
+  params(out?: Float32Array): Float32Array;
   /** Stops updating a run (it diverged or was cancelled). */
   freeze(run: number): void;
   dispose(): void;

@@ -202,8 +202,7 @@ abstract class SimdTrainer implements Trainer {
   protected abstract copyParams(out: Float32Array): void;
   protected abstract readonly inLanes: boolean;
 
-  params(): Float32Array {
-    const out = new Float32Array(this.runs * this.net.padded.length);
+  params(out: Float32Array = new Float32Array(this.runs * this.net.padded.length)): Float32Array {
     this.copyParams(out);
     return out;
   }

@@ -329,8 +329,11 @@ class TfTrainer implements Trainer {
     return out;
   }
 
-  params(): Float32Array {
-    return Float32Array.from(this.state.p.dataSync());
+  params(out?: Float32Array): Float32Array {
+    const values = this.state.p.dataSync() as Float32Array;
+    if (!out) return Float32Array.from(values);
+    out.set(values);
+    return out;
   }
 
   freeze(run: number): void {

@@ -192,7 +192,10 @@ class RunLog {
   /** Steps at which snapshots are due, and the next one's index. */
   private readonly snapAt: Uint32Array;
   private nextSnap = 0;
-  /** [runs][snapAt.length][P]; a run that ended early leaves its later slots empty. */
+  /**
+   * [snapAt.length][runs][P]: a snapshot is one copy of every run's parameters, straight from the
+   * trainer. A run that ended early holds only its first slots (later ones hold its frozen values).
+   */
   private readonly snaps: Float32Array;
   private readonly snapStepsDone: number[][];
 
@@ -249,12 +252,8 @@ class RunLog {
     if (this.nextSnap >= this.snapAt.length || this.snapAt[this.nextSnap] !== step) return;
     const k = this.nextSnap++;
     const { P } = this;
-    const params = this.trainer.params();
-    for (let r = 0; r < this.R; r++) {
-      if (!this.active[r] && this.stepsDone[r] < step) continue;
-      this.snaps.set(params.subarray(r * P, (r + 1) * P), (r * this.snapAt.length + k) * P);
-      this.snapStepsDone[r].push(step);
-    }
+    this.trainer.params(this.snaps.subarray(k * this.R * P, (k + 1) * this.R * P));
+    for (let r = 0; r < this.R; r++) if (this.active[r] || this.stepsDone[r] >= step) this.snapStepsDone[r].push(step);
   }
 
   outcomes(finalAll: Float32Array): RunOutcome[] {
@@ -277,12 +276,11 @@ class RunLog {
   private snapshotsOf(r: number, final: Float32Array): RunOutcome['snapshots'] {
     const { P } = this;
     const taken = this.snapStepsDone[r];
-    const base = r * this.snapAt.length * P;
-    const params = this.snaps.slice(base, base + taken.length * P);
-    if (taken[taken.length - 1] === this.stepsDone[r]) return { steps: Uint32Array.from(taken), params };
-    const withFinal = new Float32Array((taken.length + 1) * P);
-    withFinal.set(params);
-    withFinal.set(final, taken.length * P);
-    return { steps: Uint32Array.from([...taken, this.stepsDone[r]]), params: withFinal };
+    const complete = taken[taken.length - 1] === this.stepsDone[r];
+    const params = new Float32Array((complete ? taken.length : taken.length + 1) * P);
+    for (let k = 0; k < taken.length; k++) params.set(this.snaps.subarray((k * this.R + r) * P, (k * this.R + r + 1) * P), k * P);
+    if (complete) return { steps: Uint32Array.from(taken), params };
+    params.set(final, taken.length * P);
+    return { steps: Uint32Array.from([...taken, this.stepsDone[r]]), params };
   }
 }

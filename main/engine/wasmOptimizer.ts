@@ -58,8 +58,7 @@ export class OptimizerState {
   }
 
   /** The parameters, compact: [runs][count]. */
-  compactParams(): Float32Array {
-    const out = new Float32Array(this.runs * this.count);
+  compactParams(out: Float32Array = new Float32Array(this.runs * this.count)): Float32Array {
     for (let r = 0; r < this.runs; r++) out.set(this.params.subarray(r * this.stride, r * this.stride + this.count), r * this.count);
     return out;
   }
