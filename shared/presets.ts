@@ -36,6 +36,8 @@ const OPTIMIZER = {
   adam: { kind: 'adam', lr: 0.003, beta1: 0.95, beta2: 0.9 },
 } as const satisfies { [K in OptimizerKind]: Extract<z.input<typeof OptimizerConfig>, { kind: K }> };
 const ALL_OPTIMIZERS = Object.values(OPTIMIZER).map((o) => ({ ...o }));
+/** The tutorial's five optimizers at these learning rates: what an optimizer race trains by default. */
+export const TUTORIAL_OPTIMIZERS: Readonly<typeof OPTIMIZER> = OPTIMIZER;
 
 function hingeRun(over: Partial<ExperimentConfigInput> = {}): ExperimentConfigInput {
   return { seed: 1, data: { target: { ...HINGE }, n: 500 }, model: { hidden: [2], activation: 'relu', output: 'linear' }, loss: 'l2', init: { kind: 'he' }, optimizer: { ...OPTIMIZER.adam }, batchSize: 3, steps: 5000, ...over };
