@@ -22,6 +22,7 @@ import { experimentForConfig, experimentInterpolation, experimentLandscape, repr
 import { experimentToJson, interpolationToJson, landscapeToJson, optimumToJson, runToJson, stringify } from './lab/json.js';
 import { checkLandscapeRequest, optimum, run, type JobOptions, type LandscapeRequest } from './lab/lab.js';
 import { checkExportFolder, exportLayersModel } from './lab/modelExport.js';
+import { clusterSweep, isClusterSweep, mergeCommand } from './cluster/cli.js';
 import { resumeSweep, runSweep } from './lab/sweep.js';
 import { sweepStatistics } from './lab/sweepStats.js';
 import { exportExperiments, importFile } from './store/exchange.js';
@@ -56,6 +57,18 @@ const OPTIONS = {
   open: { type: 'boolean' },
   run: { type: 'string' },
   at: { type: 'string' },
+  shard: { type: 'string' },
+  slurm: { type: 'boolean' },
+  k8s: { type: 'boolean' },
+  dir: { type: 'string' },
+  shards: { type: 'string' },
+  partition: { type: 'string' },
+  time: { type: 'string' },
+  'cpus-per-task': { type: 'string' },
+  'node-local': { type: 'boolean' },
+  submit: { type: 'boolean' },
+  status: { type: 'string' },
+  into: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } satisfies ParseArgsConfig['options'];
@@ -64,12 +77,14 @@ type Option = keyof typeof OPTIONS;
 type Values = { [K in Option]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
 const KERNEL_OPTIONS: Option[] = ['kernel', 'backend'];
+const CLUSTER_OPTIONS: Option[] = ['shard', 'slurm', 'k8s', 'dir', 'shards', 'partition', 'time', 'cpus-per-task', 'node-local', 'submit', 'status'];
 const COMMANDS: Record<string, { options: Option[]; args: string }> = {
   run: { options: ['db', 'init', 'json', 'out', 'force', 'name', 'no-save', 'preset', 'steps', ...KERNEL_OPTIONS], args: '<config.json>' },
   landscape: { options: ['db', 'init', 'json', 'out', 'force', 'experiment', 'center', 'axes', 'res', 'span', ...KERNEL_OPTIONS], args: '<config.json>' },
   optimum: { options: ['json', 'out', 'force', 'restarts', ...KERNEL_OPTIONS], args: '<config.json>' },
   interpolate: { options: ['db', 'init', 'json', 'out', 'force', 'experiment', 'from', 'to', 'points', ...KERNEL_OPTIONS], args: '<config.json>' },
-  sweep: { options: ['db', 'init', 'json', 'resume', 'wait', 'preset', 'steps', ...KERNEL_OPTIONS], args: '<spec.json>' },
+  sweep: { options: ['db', 'init', 'json', 'resume', 'wait', 'preset', 'steps', ...KERNEL_OPTIONS, ...CLUSTER_OPTIONS], args: '<spec.json>' },
+  merge: { options: ['into', 'json'], args: 'SHARD.sqlite...' },
   presets: { options: ['json'], args: '' },
   list: { options: ['db', 'json'], args: '' },
   show: { options: ['db', 'json'], args: 'ID' },
@@ -332,6 +347,7 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
     emit(ctx, optimumToJson(o), optimumText(o));
   },
   async sweep(ctx) {
+    if (ctx.values.status !== undefined) return clusterSweep({ ...ctx, emit: (json, text) => emit(ctx, json, text) }, () => null);
     const preset = fromPreset(ctx, 'sweep', 'spec file');
     const spec = withBaseSteps(preset ? presetSweep(preset) : readJsonFile(ctx.args[0]), stepsOption(ctx.values.steps));
     const source = preset ? `preset ${preset.name}` : ctx.args[0];
@@ -343,6 +359,7 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
     } catch (e) {
       throw e instanceof InputError ? new InputError(`${source}: ${e.message}`) : e;
     }
+    if (isClusterSweep(ctx.values)) return clusterSweep({ ...ctx, emit: (json, text) => emit(ctx, json, text) }, () => expanded.spec);
     const store = ctx.store();
     const onSweepProgress = process.stderr.isTTY
       ? (p: { runsDone: number; runsTotal: number }) => process.stderr.write(`\r${progressLine('sweep', p.runsDone, p.runsTotal, 0, null)}\x1b[K`)
@@ -438,6 +455,7 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
     const { serve } = await import('./serve.js');
     return serve({ db: ctx.values.db ?? defaultDatabasePath(), init: ctx.values.init ?? false, port, open: ctx.values.open ?? false, signal: ctx.job.signal as AbortSignal, out: ctx.out });
   },
+  merge: (ctx) => mergeCommand({ ...ctx, emit: (json, text) => emit(ctx, json, text) }),
   async reproduce(ctx) {
     const r = await reproduce(ctx.store(), experimentId('reproduce', ctx.args[0]), ctx.job);
     emit(ctx, r, reproductionText(r));
@@ -472,7 +490,8 @@ async function execute(argv: string[], out: (s: string) => void): Promise<number
   const needsArg =
     wanted.length > 0 &&
     !(values.experiment !== undefined && (command === 'landscape' || command === 'interpolate' || command === 'hessian')) &&
-    !(values.preset !== undefined && (command === 'run' || command === 'sweep'));
+    !(values.preset !== undefined && (command === 'run' || command === 'sweep')) &&
+    !(values.status !== undefined && command === 'sweep');
   if (needsArg && args.length === 0) throw new InputError(`${command}: needs ${spec.args}, e.g. landscape-lab ${command} ${wanted[0] === 'ID' ? '3' : wanted[0].replace(/[<>]/g, '')}`);
   const variadic = spec.args.endsWith('...') || command === 'rename';
   if (!variadic && args.length > wanted.length) throw new InputError(`${command}: takes ${spec.args || 'no arguments'} (also got "${args[wanted.length]}")`);

@@ -263,6 +263,11 @@ Usage:
   landscape-lab interpolate (<config.json> | --experiment ID) [--from C] [--to C] [--points N] [--json]
   landscape-lab sweep <spec.json> [--resume [--wait]] [--json]
   landscape-lab sweep --preset NAME [--steps N] [--resume [--wait]] [--json]   per cell: median loss, IQR, success
+  landscape-lab sweep <spec.json> --shard K/N --db FILE [--resume]   train shard K of N (from 0) into its own database
+  landscape-lab sweep <spec.json> --slurm --dir DIR [--shards N] [--partition P] [--time T] [--cpus-per-task C]
+                    [--node-local] [--submit] [--db FILE] [--k8s]   a SLURM job array + afterok merge (--k8s: an Indexed Job)
+  landscape-lab sweep --status DIR [--json]   runs done per shard, failed shards, whether the merge ran
+  landscape-lab merge SHARD.sqlite... [--into FILE] [--json]   fold shards into one sweep (default: --db's default)
   landscape-lab presets [--json]              the tutorial's experiments, ready to run or sweep
   landscape-lab list [--json]                 landscape-lab show ID [--json]
   landscape-lab rename ID NAME                landscape-lab delete ID [--yes]
@@ -297,6 +302,11 @@ Options:
   --resume          continue the unfinished sweep of this spec from the runs already stored
   --wait            with --resume: if another process is resuming that sweep, wait for it to finish
                     (without it: exit 2 saying which pid has it)
+  --shards N        how many shards (array tasks) a --slurm/--k8s sweep is split into, by estimated cost (default 8)
+  --node-local      --slurm: shards train on each node's local disk ($SLURM_TMPDIR or $TMPDIR) and are copied
+                    into DIR/shards when they end (default: straight into DIR/shards, one file per shard)
+  --submit          --slurm: submit the array and the merge with sbatch and print their job ids
+  --into FILE       merge: the database the shards are merged into (default ${defaultDatabasePath()})
   --yes             delete without asking
   --run N           export-model: which run of the experiment (default 0)
   --at C            export-model: init | trained | optimum (the exact optimum, else the best of 8 restarts; default trained)

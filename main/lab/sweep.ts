@@ -4,9 +4,12 @@
 // only the tasks in flight, and `resume` continues from what is stored. A sweep is trained by one
 // process at a time: the one holding its lease (see ExperimentStore.takeLease).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InputError, testCount } from '../../shared/config.js';
+import { InputError, testCount, type BackendChoice, type ExperimentConfig } from '../../shared/config.js';
 import { expandSweep, runConfig, type SweepCell, type SweepSpec } from '../../shared/sweep.js';
+import { planShards } from '../cluster/shards.js';
+import { selectKernel, type Workload } from '../engine/kernels.js';
 import { architectureOf } from '../engine/model.js';
+import type { KernelPin } from '../jobs/protocol.js';
 import type { Progress } from '../engine/train.js';
 import { SweepBusyError, type ExperimentStatus, type ExperimentStore } from '../store/experiments.js';
 import { APP_VERSION } from '../version.js';
@@ -39,17 +42,29 @@ function runLabel(cell: SweepCell, seedIndex: number): string {
   return [...values, `seed=${cell.config.seed + seedIndex}`].join(' ');
 }
 
-async function execute(store: ExperimentStore, id: number, spec: SweepSpec, cells: SweepCell[], options: SweepOptions): Promise<SweepOutcome> {
+/** The pin of the kernel `auto` would choose for `work` (a whole cell's batch), on the pool or here. */
+async function kernelPin(options: SweepOptions, config: ExperimentConfig, work: Workload): Promise<KernelPin> {
+  const [kernel, backend] = [options.kernel ?? config.kernel, options.backend ?? config.backend];
+  if (options.pool) return (await options.pool.resolveKernel(kernel, backend, work, { signal: options.signal })).pin;
+  const k = await selectKernel(kernel, backend, work);
+  // As the pool's workers pin it: only tfjs has backends to choose from.
+  return { kernel: k.name, backend: k.name === 'tfjs' ? (k.backend as BackendChoice) : 'auto' };
+}
+
+/** `runs`: the sweep's run indices [from, to) this experiment trains (one shard's), else all of them. */
+async function execute(store: ExperimentStore, id: number, spec: SweepSpec, cells: SweepCell[], options: SweepOptions, runs?: { from: number; to: number }): Promise<SweepOutcome> {
   const seeds = spec.seeds;
-  const runsTotal = cells.length * seeds;
+  const [runFrom, runTo] = runs ? [runs.from, runs.to] : [0, cells.length * seeds];
+  const runsTotal = runTo - runFrom;
   const stored = new Set(store.runs(id).map((r) => r.index));
-  const pending = cells
-    .map((cell) => ({ cell, seedIndices: Array.from({ length: seeds }, (_, s) => s).filter((s) => !stored.has(cell.index * seeds + s)) }))
+  const mine = cells
+    .map((cell) => ({ cell, seedIndices: Array.from({ length: seeds }, (_, s) => s).filter((s) => cell.index * seeds + s >= runFrom && cell.index * seeds + s < runTo) }))
     .filter((p) => p.seedIndices.length > 0);
+  const pending = mine.map((p) => ({ ...p, seedIndices: p.seedIndices.filter((s) => !stored.has(p.cell.index * seeds + s)) })).filter((p) => p.seedIndices.length > 0);
   let runsDone = stored.size;
-  let cellsDone = cells.length - pending.length;
+  let cellsDone = mine.length - pending.length;
   let runsNew = 0;
-  const report = () => options.onSweepProgress?.({ runsDone, runsTotal, cellsDone, cells: cells.length });
+  const report = () => options.onSweepProgress?.({ runsDone, runsTotal, cellsDone, cells: mine.length });
   report();
 
   const save = (cell: SweepCell, seedIndices: number[], results: RunResult[], cellFinished = true) => {
@@ -72,21 +87,22 @@ async function execute(store: ExperimentStore, id: number, spec: SweepSpec, cell
   const train = async ({ cell, seedIndices }: (typeof pending)[number]) => {
     const configs = seedIndices.map((s) => runConfig(cell, s));
     const { pool } = options;
-    if (!pool) return save(cell, seedIndices, await runConfigs(configs, { ...options, onProgress }));
-    const count = Math.min(parts, seedIndices.length);
-    if (count === 1) {
-      return save(cell, seedIndices, await pool.runConfigs(configs, { kernel: options.kernel, backend: options.backend, signal: options.signal, onProgress }));
-    }
-    // Each part trains as a slice of the cell's batch: on the kernel the whole batch would choose, with
-    // its snapshot budget, so the runs are those of one worker training the cell.
+    const count = pool ? Math.min(parts, seedIndices.length) : 1;
+    // Fewer than the cell's seeds (a shard's share of it, what a resume has left) or a cell split
+    // across workers: each part trains as a slice of the cell's whole batch, on the kernel that batch
+    // would choose and with its snapshot budget, so its runs are those of one worker training the cell.
     const c = cell.config;
-    const k = await pool.resolveKernel(options.kernel ?? c.kernel, options.backend ?? c.backend, { arch: architectureOf(c), runs: configs.length, batchSize: c.batchSize, n: c.data.n - testCount(c.data) }, { signal: options.signal });
+    const slice = count > 1 || seedIndices.length < seeds;
+    const pin = slice ? await kernelPin(options, c, { arch: architectureOf(c), runs: seeds, batchSize: c.batchSize, n: c.data.n - testCount(c.data) }) : { kernel: options.kernel, backend: options.backend };
+    const batchRuns = slice ? seeds : undefined;
+    if (!pool) return save(cell, seedIndices, await runConfigs(configs, { ...options, ...pin, batchRuns, onProgress }));
+    if (count === 1) return save(cell, seedIndices, await pool.runConfigs(configs, { ...pin, batchRuns, signal: options.signal, onProgress }));
     let left = count;
     // Every part settles before the cell does, so none stores runs after the sweep has finished.
     const settled = await Promise.allSettled(
       Array.from({ length: count }, async (_, j) => {
         const [from, to] = [Math.floor((j * configs.length) / count), Math.floor(((j + 1) * configs.length) / count)];
-        const results = await pool.runConfigs(configs.slice(from, to), { ...k.pin, batchRuns: configs.length, signal: options.signal, onProgress });
+        const results = await pool.runConfigs(configs.slice(from, to), { ...pin, batchRuns, signal: options.signal, onProgress });
         save(cell, seedIndices.slice(from, to), results, --left === 0);
       }),
     );
@@ -119,14 +135,21 @@ async function execute(store: ExperimentStore, id: number, spec: SweepSpec, cell
 }
 
 /** Starts a sweep from a spec (validated whole before anything runs); stores it as one experiment. */
-export async function runSweep(store: ExperimentStore, specInput: unknown, options: SweepOptions = {}): Promise<SweepOutcome> {
+export async function runSweep(store: ExperimentStore, specInput: unknown, options: SweepOptions & { shard?: { index: number; count: number } } = {}): Promise<SweepOutcome> {
   const { spec, cells } = expandSweep(specInput);
   const base = cells[0].config;
+  const shard = options.shard ? planShards(spec, cells, options.shard.count).shards[options.shard.index] : undefined;
   const id = store.beginExperiment(
-    { name: spec.name ?? `sweep · ${defaultName(base)}`, config: base, kernel: options.kernel ?? base.kernel, backend: options.backend ?? base.backend, appVersion: APP_VERSION },
-    { spec, cells: cells.length, seeds: spec.seeds },
+    {
+      name: `${spec.name ?? `sweep · ${defaultName(base)}`}${options.shard ? ` · shard ${options.shard.index}/${options.shard.count}` : ''}`,
+      config: base,
+      kernel: options.kernel ?? base.kernel,
+      backend: options.backend ?? base.backend,
+      appVersion: APP_VERSION,
+    },
+    { spec, cells: cells.length, seeds: spec.seeds, shard: shard && options.shard ? { index: shard.index, count: options.shard.count, runFrom: shard.runFrom, runTo: shard.runTo } : undefined },
   );
-  return execute(store, id, spec, cells, options);
+  return execute(store, id, spec, cells, options, shard ? { from: shard.runFrom, to: shard.runTo } : undefined);
 }
 
 /**
@@ -152,5 +175,6 @@ export async function resumeSweep(store: ExperimentStore, id: number, options: S
       await sleep(LEASE_POLL_MS, undefined, { signal: options.signal });
     }
   }
-  return execute(store, id, spec, cells, options);
+  const shard = store.sweepRecord(id)?.shard;
+  return execute(store, id, spec, cells, options, shard ? { from: shard.runFrom, to: shard.runTo } : undefined);
 }

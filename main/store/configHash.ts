@@ -15,3 +15,13 @@ export function configHash(config: unknown): string {
   const plain: unknown = JSON.parse(JSON.stringify(config));
   return createHash('sha256').update(JSON.stringify(canonical(plain))).digest('hex');
 }
+
+/**
+ * The identity of a sweep spec (a parsed one, or its stored JSON): the shards of one sweep share it.
+ * The grid's order is kept — it numbers the cells — and every other object's keys are sorted.
+ */
+export function sweepSpecHash(spec: unknown): string {
+  const plain = JSON.parse(JSON.stringify(spec)) as Record<string, unknown>;
+  const grid = plain.grid && typeof plain.grid === 'object' ? Object.entries(plain.grid).map(([k, v]) => [k, canonical(v)]) : plain.grid;
+  return createHash('sha256').update(JSON.stringify(canonical({ ...plain, grid: null }))).update(JSON.stringify(grid ?? null)).digest('hex');
+}

@@ -10,7 +10,7 @@ import { linspace } from '../engine/surface.js';
 import type { RunStatus } from '../engine/train.js';
 import type { InterpolationResult, LandscapeResult, RunResult } from '../results.js';
 import { fromBlob, toBlob } from './blobs.js';
-import { configHash } from './configHash.js';
+import { configHash, sweepSpecHash } from './configHash.js';
 import { explainSqliteError, type Db } from './db.js';
 import { currentOwner, ownerAlive, type Lease, type Owner } from './owner.js';
 import { configSearchText } from '../../shared/experimentName.js';
@@ -61,6 +61,48 @@ export interface StoredExperiment extends ExperimentSummary {
 }
 
 const now = () => new Date().toISOString();
+
+/** Which shard of its sweep a database trains: shard `index` of `count`, runs [runFrom, runTo). */
+export interface SweepShardRecord {
+  index: number;
+  count: number;
+  runFrom: number;
+  runTo: number;
+}
+
+export interface SweepRecord {
+  experimentId: number;
+  specHash: string | null;
+  cells: number;
+  seeds: number;
+  /** This experiment trains one shard of the sweep. */
+  shard: SweepShardRecord | null;
+  /** This experiment was merged from this many shards. */
+  mergedShards: number | null;
+}
+
+interface SweepRow {
+  experiment_id: number;
+  spec_hash: string | null;
+  cells: number;
+  seeds: number;
+  shard_index: number | null;
+  shard_count: number | null;
+  run_from: number | null;
+  run_to: number | null;
+}
+
+function recordOf(r: SweepRow): SweepRecord {
+  const isShard = r.shard_index !== null && r.shard_count !== null && r.run_from !== null && r.run_to !== null;
+  return {
+    experimentId: r.experiment_id,
+    specHash: r.spec_hash,
+    cells: r.cells,
+    seeds: r.seeds,
+    shard: isShard ? { index: r.shard_index!, count: r.shard_count!, runFrom: r.run_from!, runTo: r.run_to! } : null,
+    mergedShards: !isShard ? r.shard_count : null,
+  };
+}
 
 /** A sweep held by a live process: another may not continue it until that process ends. */
 export class SweepBusyError extends InputError {
@@ -153,15 +195,34 @@ export class ExperimentStore {
     });
   }
 
-  /** Starts an experiment whose runs arrive one by one (a sweep); it stays `running` until finished. */
-  beginExperiment(meta: ExperimentMeta, sweep?: { spec: unknown; cells: number; seeds: number }): number {
+  /**
+   * Starts an experiment whose runs arrive one by one (a sweep, or one shard of a sweep); it stays
+   * `running` until finished.
+   */
+  beginExperiment(meta: ExperimentMeta, sweep?: { spec: unknown; cells: number; seeds: number; shard?: SweepShardRecord; mergedShards?: number }): number {
     return this.write(() => {
       const id = this.insertExperiment(meta, 'running', currentOwner(), { hashed: !sweep });
       if (sweep) {
-        this.db.prepare('INSERT INTO sweeps (experiment_id, spec, cells, seeds) VALUES (?, ?, ?, ?)').run(id, JSON.stringify(sweep.spec), sweep.cells, sweep.seeds);
+        const { shard } = sweep;
+        this.db
+          .prepare('INSERT INTO sweeps (experiment_id, spec, cells, seeds, spec_hash, shard_index, shard_count, run_from, run_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+          .run(id, JSON.stringify(sweep.spec), sweep.cells, sweep.seeds, sweepSpecHash(sweep.spec), shard?.index ?? null, shard?.count ?? sweep.mergedShards ?? null, shard?.runFrom ?? null, shard?.runTo ?? null);
       }
       return id;
     });
+  }
+
+  /** A sweep's identity and, for a shard, which one it is; null for other experiments. */
+  sweepRecord(id: number): SweepRecord | null {
+    return this.read(() => {
+      const row = this.db.prepare('SELECT experiment_id, spec_hash, cells, seeds, shard_index, shard_count, run_from, run_to FROM sweeps WHERE experiment_id = ?').get(id) as SweepRow | undefined;
+      return row ? recordOf(row) : null;
+    });
+  }
+
+  /** The sweeps of this spec hash stored here (shards, merged or local), oldest first. */
+  sweepsOfSpec(specHash: string): SweepRecord[] {
+    return this.read(() => (this.db.prepare('SELECT experiment_id, spec_hash, cells, seeds, shard_index, shard_count, run_from, run_to FROM sweeps WHERE spec_hash = ? ORDER BY experiment_id').all(specHash) as SweepRow[]).map(recordOf));
   }
 
   /**
@@ -470,7 +531,7 @@ export class ExperimentStore {
         const status = item.status === 'running' ? 'interrupted' : item.status;
         const id = this.insertExperiment(meta, status, null, { hashed: !item.sweep, uid, times: { created: item.createdAt, updated: item.updatedAt } });
         item.runs.forEach((run, k) => this.insertRun(id, { ...run, index: run.index ?? k }));
-        if (item.sweep) this.db.prepare('INSERT INTO sweeps (experiment_id, spec, cells, seeds) VALUES (?, ?, ?, ?)').run(id, JSON.stringify(item.sweep.spec), item.sweep.cells, item.sweep.seeds);
+        if (item.sweep) this.db.prepare('INSERT INTO sweeps (experiment_id, spec, cells, seeds, spec_hash) VALUES (?, ?, ?, ?, ?)').run(id, JSON.stringify(item.sweep.spec), item.sweep.cells, item.sweep.seeds, sweepSpecHash(item.sweep.spec));
         item.surfaces.forEach((s) => this.insertSurfaceRow(id, s));
         item.interpolations.forEach((i) => this.insertInterpolationRow(id, i));
         return { id, renamed: taken };

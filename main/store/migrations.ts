@@ -1,7 +1,7 @@
 // The schema, as forward-only migrations. `PRAGMA user_version` is the number of migrations applied.
 // Every BLOB column holds a little-endian typed array; its element type is named in the comment.
 import type { Database } from 'better-sqlite3';
-import { configHash } from './configHash.js';
+import { configHash, sweepSpecHash } from './configHash.js';
 
 /** 'LLab' — marks a file as Landscape Lab's own (PRAGMA application_id). */
 export const APPLICATION_ID = 0x4c4c6162;
@@ -121,6 +121,22 @@ export const MIGRATIONS: ((db: Database) => void)[] = [
   // running experiment (a sweep), and a pid reused by another process after a crash is not its owner.
   (db) => {
     db.exec(`ALTER TABLE experiments ADD COLUMN owner_started TEXT;  -- boot id:start time (Linux), else null`);
+  },
+  // 5: sweeps that leave the machine. Every sweep knows its spec's hash, so the shards of one sweep
+  // (each trained into its own database) are recognised, and merged into the sweep with that hash.
+  // A shard knows which one it is and its runs [run_from, run_to); a merged sweep knows its shard count.
+  (db) => {
+    db.exec(`
+      ALTER TABLE sweeps ADD COLUMN spec_hash TEXT;      -- sweepSpecHash(spec)
+      ALTER TABLE sweeps ADD COLUMN shard_index INTEGER; -- this database trains shard K of shard_count; null: the whole sweep
+      ALTER TABLE sweeps ADD COLUMN shard_count INTEGER; -- null: trained here, not in shards
+      ALTER TABLE sweeps ADD COLUMN run_from INTEGER;    -- a shard's first run index
+      ALTER TABLE sweeps ADD COLUMN run_to INTEGER;      -- past a shard's last run index
+      CREATE INDEX sweeps_by_spec_hash ON sweeps (spec_hash);
+    `);
+    const rows = db.prepare('SELECT experiment_id, spec FROM sweeps').all() as { experiment_id: number; spec: string }[];
+    const set = db.prepare('UPDATE sweeps SET spec_hash = ? WHERE experiment_id = ?');
+    for (const r of rows) set.run(sweepSpecHash(JSON.parse(r.spec)), r.experiment_id);
   },
 ];
 

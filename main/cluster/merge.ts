@@ -1,0 +1,210 @@
+// Folding shard databases into one sweep experiment. Every shard is read and checked before the
+// target is opened; then all new runs go in as one transaction, copied row for row (their BLOBs
+// byte for byte), so the merged sweep holds exactly the numbers the shards trained. Merging a shard
+// again adds nothing and writes nothing; a shard that fails a check leaves the target untouched.
+import { realpathSync } from 'node:fs';
+import { InputError } from '../../shared/config.js';
+import { expandSweep, type SweepSpec } from '../../shared/sweep.js';
+import { defaultName } from '../lab/experiments.js';
+import { sweepSpecHash } from '../store/configHash.js';
+import type { Db } from '../store/db.js';
+import type { ExperimentStore, ExperimentSummary, SweepShardRecord } from '../store/experiments.js';
+import { openStore } from '../store/index.js';
+import { planShards, type ShardPlan } from './shards.js';
+
+/** One shard database, read and checked. */
+export interface ShardFile {
+  file: string;
+  store: ExperimentStore;
+  summary: ExperimentSummary;
+  spec: SweepSpec;
+  specHash: string;
+  shard: SweepShardRecord;
+  /** The run indices it holds, ascending. */
+  runs: number[];
+}
+
+/** Runs of one shard that a sweep lacks, as index ranges [from, to). */
+export interface MissingRuns {
+  shard: number;
+  runs: number;
+  ranges: [number, number][];
+}
+
+export interface MergeReport {
+  experimentId: number;
+  /** The merged sweep was made by this merge (not found in the target). */
+  created: boolean;
+  specHash: string;
+  shardCount: number;
+  runsTotal: number;
+  runsDone: number;
+  runsAdded: number;
+  complete: boolean;
+  /** Per shard: its runs in the merged sweep, of how many. */
+  shards: { index: number; runs: number; of: number }[];
+  missing: MissingRuns[];
+}
+
+/** Opens and checks one shard database: one shard sweep, its hash and range as the plan says. */
+export function readShard(file: string): ShardFile {
+  const store = openStore(file, { readonly: true });
+  try {
+    const found = store.list().flatMap((e) => {
+      const record = store.sweepRecord(e.id);
+      return record?.shard ? [{ summary: e, record, shard: record.shard }] : [];
+    });
+    if (found.length === 0) throw new InputError(`${file}: holds no sweep shard; shards are trained with landscape-lab sweep SPEC --shard K/N --db FILE`);
+    if (found.length > 1) throw new InputError(`${file}: holds ${found.length} sweep shards; a shard database holds one (give each shard its own --db)`);
+    const [{ summary, record, shard }] = found;
+    const { spec, cells } = expandSweep(store.sweepSpec(summary.id));
+    const specHash = sweepSpecHash(spec);
+    if (record.specHash !== specHash) throw new InputError(`${file}: its spec hash does not match its stored spec; the file was changed outside the lab`);
+    const planned = planShards(spec, cells, shard.count).shards[shard.index];
+    if (planned.runFrom !== shard.runFrom || planned.runTo !== shard.runTo) {
+      throw new InputError(`${file}: shard ${shard.index}/${shard.count} holds runs [${shard.runFrom}, ${shard.runTo}), but this version's plan gives it [${planned.runFrom}, ${planned.runTo}); merge with the version that trained it (${summary.appVersion})`);
+    }
+    const runs = (store.db.prepare('SELECT idx FROM runs WHERE experiment_id = ? ORDER BY idx').all(summary.id) as { idx: number }[]).map((r) => r.idx);
+    const outside = runs.find((i) => i < shard.runFrom || i >= shard.runTo);
+    if (outside !== undefined) throw new InputError(`${file}: run ${outside} is outside shard ${shard.index}'s runs [${shard.runFrom}, ${shard.runTo})`);
+    return { file, store, summary, spec, specHash, shard, runs };
+  } catch (e) {
+    store.db.close();
+    throw e;
+  }
+}
+
+/** Reads every shard and checks that they belong together; closes them all on refusal. */
+export function readShards(files: readonly string[]): ShardFile[] {
+  if (files.length === 0) throw new InputError('merge: needs shard databases, e.g. landscape-lab merge shards/shard-*.sqlite --into lab.sqlite');
+  // The same file named twice is one shard (a shell glob and a name may both list it).
+  const seen = new Set<string>();
+  const unique = files.filter((f) => {
+    let key = f;
+    try {
+      key = realpathSync(f);
+    } catch {
+      // A missing file is reported by its open below.
+    }
+    return !seen.has(key) && (seen.add(key), true);
+  });
+  const shards: ShardFile[] = [];
+  try {
+    for (const file of unique) shards.push(readShard(file));
+    const [first] = shards;
+    for (const s of shards.slice(1)) {
+      if (s.specHash !== first.specHash) throw new InputError(`${s.file}: is a shard of another sweep (spec hash ${s.specHash.slice(0, 12)}…, ${first.file} has ${first.specHash.slice(0, 12)}…); merge the shards of one sweep at a time`);
+      if (s.summary.appVersion !== first.summary.appVersion) throw new InputError(`${s.file}: was trained by Landscape Lab ${s.summary.appVersion}, ${first.file} by ${first.summary.appVersion}; shards merge only when one engine version trained them all`);
+      if (s.shard.count !== first.shard.count) throw new InputError(`${s.file}: is shard ${s.shard.index} of ${s.shard.count}, ${first.file} of ${first.shard.count}; merge shards of one split`);
+      const twin = shards.find((o) => o !== s && o.shard.index === s.shard.index);
+      if (twin) throw new InputError(`${s.file}: is shard ${s.shard.index}/${s.shard.count} again (so is ${twin.file}); give each shard once, so that no run is duplicated`);
+    }
+    return shards;
+  } catch (e) {
+    shards.forEach((s) => s.store.db.close());
+    throw e;
+  }
+}
+
+/** Index ranges [from, to) of `from..to` not in `have`. */
+function gaps(have: ReadonlySet<number>, from: number, to: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = from; i < to; i++) {
+    if (have.has(i)) continue;
+    const last = out[out.length - 1];
+    if (last && last[1] === i) last[1] = i + 1;
+    else out.push([i, i + 1]);
+  }
+  return out;
+}
+
+/** Per shard of the plan: how many of its runs `have` holds, and which it lacks. */
+export function shardProgress(plan: ShardPlan, have: ReadonlySet<number>): { shards: MergeReport['shards']; missing: MissingRuns[] } {
+  const shards = plan.shards.map((s) => {
+    let runs = 0;
+    for (let i = s.runFrom; i < s.runTo; i++) if (have.has(i)) runs++;
+    return { index: s.index, runs, of: s.runTo - s.runFrom };
+  });
+  const missing = plan.shards.flatMap((s, k) => (shards[k].runs < shards[k].of ? [{ shard: s.index, runs: shards[k].of - shards[k].runs, ranges: gaps(have, s.runFrom, s.runTo) }] : []));
+  return { shards, missing };
+}
+
+/** The columns a run row is copied with: all but its own id and its experiment's. */
+function runColumns(db: Db): string[] {
+  return (db.prepare('PRAGMA table_info(runs)').all() as { name: string }[]).map((c) => c.name).filter((n) => n !== 'id' && n !== 'experiment_id');
+}
+
+/** Which numbers make two stored runs the same run. */
+const SAME_RUN = ['status', 'steps_done', 'final_loss', 'final', 'loss_values', 'init'] as const;
+
+function sameRun(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  return SAME_RUN.every((k) => (Buffer.isBuffer(a[k]) && Buffer.isBuffer(b[k]) ? (a[k] as Buffer).equals(b[k] as Buffer) : Object.is(a[k], b[k])));
+}
+
+/**
+ * Merges the shards (already read by readShards) into `target`'s sweep of their spec, made if the
+ * target has none. One transaction; nothing is written when every run is already there.
+ */
+export function mergeShards(target: ExperimentStore, shards: readonly ShardFile[]): MergeReport {
+  const [first] = shards;
+  const { spec, specHash } = first;
+  const { cells } = expandSweep(spec);
+  const count = first.shard.count;
+  const plan = planShards(spec, cells, count);
+  const merged = target.sweepsOfSpec(specHash).filter((r) => r.mergedShards !== null);
+  const other = merged.find((r) => r.mergedShards !== count);
+  if (other) throw new InputError(`${target.file}: experiment ${other.experimentId} is this sweep merged from ${other.mergedShards} shards; these are shards of ${count}, merge them into another database`);
+  const existing = merged[0]?.experimentId ?? null;
+  const columns = runColumns(target.db);
+  const have = new Map<number, Record<string, unknown>>();
+  if (existing !== null) {
+    for (const row of target.db.prepare(`SELECT idx, ${SAME_RUN.join(', ')} FROM runs WHERE experiment_id = ?`).iterate(existing) as Iterable<Record<string, unknown> & { idx: number }>) have.set(row.idx, row);
+  }
+  // Runs already merged must be the very runs this shard holds; anything else is a conflict.
+  let toAdd = 0;
+  for (const s of shards) {
+    const rows = s.store.db.prepare(`SELECT idx, ${SAME_RUN.join(', ')} FROM runs WHERE experiment_id = ? ORDER BY idx`).iterate(s.summary.id) as Iterable<Record<string, unknown> & { idx: number }>;
+    for (const row of rows) {
+      const old = have.get(row.idx);
+      if (!old) toAdd++;
+      else if (!sameRun(old, row)) throw new InputError(`${s.file}: run ${row.idx} differs from the run already merged into experiment ${existing} of ${target.file}; nothing was merged`);
+    }
+  }
+  const runsTotal = cells.length * spec.seeds;
+  const held = new Set<number>([...have.keys(), ...shards.flatMap((s) => s.runs)]);
+  const progress = shardProgress(plan, held);
+  const complete = held.size === runsTotal;
+  const report = (experimentId: number, created: boolean): MergeReport => ({ experimentId, created, specHash, shardCount: count, runsTotal, runsDone: held.size, runsAdded: toAdd, complete, ...progress });
+  if (existing !== null && toAdd === 0) return report(existing, false);
+
+  const insert = target.db.prepare(`INSERT INTO runs (experiment_id, ${columns.join(', ')}) VALUES (?, ${columns.map(() => '?').join(', ')})`);
+  const base = cells[0].config;
+  const id = target.db
+    .transaction(() => {
+      const id =
+        existing ??
+        target.beginExperiment(
+          { name: spec.name ?? `sweep · ${defaultName(base)}`, config: base, kernel: first.summary.kernel, backend: first.summary.backend, appVersion: first.summary.appVersion },
+          { spec, cells: cells.length, seeds: spec.seeds, mergedShards: count },
+        );
+      for (const s of shards) {
+        for (const row of s.store.db.prepare(`SELECT ${columns.join(', ')} FROM runs WHERE experiment_id = ? ORDER BY idx`).iterate(s.summary.id) as Iterable<Record<string, unknown>>) {
+          if (!have.has(row.idx as number)) insert.run(id, ...columns.map((c) => row[c]));
+        }
+      }
+      target.finishExperiment(id, complete ? 'done' : 'interrupted');
+      return id;
+    })
+    .immediate();
+  return report(id, existing === null);
+}
+
+/** Reads, checks and merges shard files into the store; every shard is closed again. */
+export function mergeFiles(target: () => ExperimentStore, files: readonly string[]): MergeReport {
+  const shards = readShards(files);
+  try {
+    return mergeShards(target(), shards);
+  } finally {
+    shards.forEach((s) => s.store.db.close());
+  }
+}
