@@ -54,6 +54,27 @@ describe('dead initialization', () => {
     expect(grad[layers[0].w + 2]).not.toBe(0);
   });
 
+  it('in deep and mixed networks a dead unit is one whose pre-activation is < 0 on every data point', () => {
+    for (const activation of ['relu', 'tanh'] as const) {
+      const spec = singleRunBatch({ model: { hidden: [5, 300, 6], activation }, data: { target: { kind: 'sine' }, n: 700 } });
+      const { arch, runs } = spec;
+      const net = new JsNet(arch);
+      // Shifted biases kill some units in every layer and leave others alive on a few points only.
+      const p = runs[0].init.map((v, k) => (net.layout.layers.some((L) => k >= L.b && k < L.b + L.fanOut) ? v - 2 * Math.cos(k * 2.3) : v));
+      const expected: { layer: number; unit: number }[] = [];
+      for (let l = 1; l <= 3; l++) {
+        const z = net.preActivations(p, 0, runs[0].data, l);
+        for (let j = 0; j < arch.sizes[l]; j++) if (z.subarray(j * 700, (j + 1) * 700).every((v) => v < 0)) expected.push({ layer: l, unit: j });
+      }
+      const d = diagnose(arch, p, runs[0].data);
+      if (activation === 'tanh') expect(d.dead).toEqual([]);
+      else {
+        expect(d.dead).toEqual(expected);
+        expect(new Set(expected.map((u) => u.layer)).size).toBe(3);
+      }
+    }
+  });
+
   for (const kind of OPTIMIZERS) {
     it(`dead units stay dead and unchanged under ${kind}`, async () => {
       const spec = singleRunBatch({ model: { hidden: [4] }, init: { kind: 'dead', fraction: 0.5 }, optimizer: { kind }, steps: 300 });

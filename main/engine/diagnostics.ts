@@ -14,15 +14,12 @@ export function diagnose(arch: Architecture, params: Float32Array, data: Dataset
   const dead: UnitRef[] = [];
   const symmetric: Diagnostics['symmetric'] = [];
   if (!params.every(Number.isFinite)) return { dead, symmetric };
+  const lastRelu = arch.activations.lastIndexOf('relu') + 1;
+  const live = lastRelu > 0 ? net.reachesZero(params, 0, data, lastRelu) : [];
   for (let l = 1; l < arch.sizes.length - 1; l++) {
     const width = arch.sizes[l];
     if (arch.activations[l - 1] === 'relu') {
-      const z = net.preActivations(params, 0, data, l);
-      for (let j = 0; j < width; j++) {
-        let alive = false;
-        for (let s = 0; s < data.n && !alive; s++) alive = z[j * data.n + s] >= 0;
-        if (!alive) dead.push({ layer: l, unit: j });
-      }
+      for (let j = 0; j < width; j++) if (!live[l - 1][j]) dead.push({ layer: l, unit: j });
     }
     const into = layers[l - 1];
     const out = layers[l];

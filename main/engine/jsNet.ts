@@ -114,6 +114,35 @@ export class JsNet {
     return this.layerValues(p, pOff, data, l, this.z);
   }
 
+  /**
+   * For hidden layers 1…`upTo`, per unit: whether its pre-activation is ≥ 0 on some data point (a
+   * ReLU unit that never is gets no gradient). One forward pass up to layer `upTo`, nothing stored
+   * per sample: diagnostics ask this of every run of a sweep, twice.
+   */
+  reachesZero(p: Params, pOff: number, data: Dataset, upTo: number): Uint8Array[] {
+    const flags = Array.from({ length: upTo }, (_, k) => new Uint8Array(this.sizes[k + 1]));
+    for (let start = 0; start < data.n; start += CHUNK) {
+      const m = Math.min(CHUNK, data.n - start);
+      this.gather(data, null, start, m);
+      this.forward(p, pOff, m, upTo);
+      for (let l = 1; l <= upTo; l++) {
+        const z = this.z[l];
+        const f = flags[l - 1];
+        for (let j = 0; j < f.length; j++) {
+          if (f[j]) continue;
+          const row = j * CHUNK;
+          for (let s = 0; s < m; s++) {
+            if (z[row + s] >= 0) {
+              f[j] = 1;
+              break;
+            }
+          }
+        }
+      }
+    }
+    return flags;
+  }
+
   private layerValues(p: Params, pOff: number, data: Dataset, l: number, source: Float64Array[]): Float64Array {
     const width = this.sizes[l];
     const out = new Float64Array(width * data.n);
@@ -146,10 +175,11 @@ export class JsNet {
     if (data.y.length >= data.n * this.targetWidth) copy(data.y, this.target, this.targetWidth);
   }
 
-  private forward(p: Params, pOff: number, m: number): void {
+  /** The chunk's forward pass through layer `upTo` (all layers by default). */
+  private forward(p: Params, pOff: number, m: number, upTo = this.layout.layers.length): void {
     const layers = this.layout.layers;
     const last = layers.length - 1;
-    for (let l = 0; l <= last; l++) {
+    for (let l = 0; l < upTo; l++) {
       const { fanIn, fanOut, w, b } = layers[l];
       const aIn = this.a[l];
       const z = this.z[l + 1];
