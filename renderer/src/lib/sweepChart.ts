@@ -182,6 +182,14 @@ export function chartCsv(data: SweepChartData, seriesField: string | null, metri
   return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
 }
 
+/** Whether three or more positive numbers grow by one ratio (a log-spaced axis such as lr 1e-4 … 1), so a log axis shows them evenly. */
+export function logSpaced(values: readonly number[]): boolean {
+  if (values.length < 3 || !values.every((v) => Number.isFinite(v) && v > 0)) return false;
+  const sorted = [...values].sort((a, b) => a - b);
+  const ratio = sorted[1] / sorted[0];
+  return ratio > 1 + 1e-9 && sorted.every((v, i) => i === 0 || Math.abs(v / sorted[i - 1] / ratio - 1) < 1e-6);
+}
+
 /** Whether positive numbers spread over more than a decade, so a log axis shows them best. */
 export function spansDecades(values: readonly number[]): boolean {
   const finite = values.filter(Number.isFinite);

@@ -2,7 +2,7 @@
 // points, the interquartile range as a translucent band beneath it.
 import uPlot from 'uplot';
 import { maxOf, minOf } from '../../../shared/numbers.js';
-import { metricOf, seriesName, spansDecades, type SweepChartData, type SweepMetric } from './sweepChart';
+import { logSpaced, metricOf, seriesName, spansDecades, type SweepChartData, type SweepMetric } from './sweepChart';
 import { downloadCanvas } from './download';
 import { chartTheme, formatTick, formatValue, onThemeChange, seriesColor, withLegend } from './uplotTheme';
 
@@ -11,6 +11,13 @@ export interface SweepPlotSpec {
   xLabel: string;
   yLabel: string;
   metric: SweepMetric;
+}
+
+/** At most `count` of the values, evenly picked, the first and last kept. */
+function thinned(values: number[], count: number): number[] {
+  if (values.length <= count) return values;
+  const step = (values.length - 1) / (count - 1);
+  return Array.from({ length: count }, (_, i) => values[Math.round(i * step)]);
 }
 
 const decades = (_u: uPlot, splits: number[]) => splits.map((v) => (Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9 ? v : null));
@@ -69,7 +76,10 @@ export class SweepPlot {
     const yLog = spec.metric === 'finalLoss';
     const usable = (v: number | null): v is number => v !== null && Number.isFinite(v) && (!yLog || v > 0);
     const categorical = !data.x.numeric;
-    const xLog = !categorical && spansDecades(data.x.values as number[]);
+    const xNumbers = categorical ? [] : (data.x.values as number[]);
+    const xLog = !categorical && (spansDecades(xNumbers) || logSpaced(xNumbers));
+    // Whole-number fields (widths, batch sizes, seeds) are ticked at their swept values, not at every integer.
+    const xWhole = !categorical && xNumbers.every(Number.isInteger);
     const xs = categorical ? data.x.values.map((_, i) => i) : (data.x.values as number[]);
     const columns: uPlot.AlignedData = [xs, ...metrics.map((m) => m.map((p) => (usable(p.value) ? p.value : null)))];
 
@@ -133,6 +143,18 @@ export class SweepPlot {
     const axis = (label: string): uPlot.Axis => ({ label, stroke: theme.fg, grid: { stroke: theme.border, width: 1 }, ticks: { stroke: theme.border, width: 1 } });
     const logAxis = (log: boolean): Partial<uPlot.Axis> => (log ? { grid: { stroke: theme.border, width: 1, filter: decades }, ticks: { stroke: theme.border, width: 1, filter: decades } } : {});
     const ticks = (_u: uPlot, splits: number[]) => splits.map((v) => (v === null ? '' : formatTick(v)));
+    // A log axis labels its decades only (1e-4, 1e-3, …); the splits between them keep their tick marks.
+    const decadeTicks = (u: uPlot, splits: number[]) => {
+      const kept = decades(u, splits);
+      return kept.filter((v) => v !== null).length >= 2 ? kept.map((v) => (v === null ? '' : formatTick(v))) : ticks(u, splits);
+    };
+    // The x axis as drawn, for a reader of the page (and its tests): its scale and labelled ticks.
+    const shownX = (label: (u: uPlot, splits: number[]) => string[]) => (u: uPlot, splits: number[]) => {
+      const labels = label(u, splits);
+      this.host.dataset.xTicks = labels.filter(Boolean).join(' ');
+      return labels;
+    };
+    this.host.dataset.xScale = categorical ? 'category' : xLog ? 'log' : 'linear';
     const readout = (s: number) => (_u: uPlot, _v: number | null, _sidx: number, idx: number | null) => {
       const p = idx === null ? null : metrics[s][idx];
       if (!p || p.value === null) return '—';
@@ -151,7 +173,9 @@ export class SweepPlot {
         axes: [
           categorical
             ? { ...axis(spec.xLabel), splits: () => xs, values: (_u, splits) => splits.map((i) => data.x.labels[i] ?? '') }
-            : { ...axis(spec.xLabel), values: ticks, ...logAxis(xLog) },
+            : xWhole
+              ? { ...axis(spec.xLabel), splits: () => thinned(xs, 12), values: shownX(ticks) }
+              : { ...axis(spec.xLabel), values: shownX(xLog ? decadeTicks : ticks), ...logAxis(xLog) },
           { ...axis(spec.yLabel), size: 64, values: ticks, ...logAxis(yLog) },
         ],
         series: [
