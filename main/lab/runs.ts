@@ -11,7 +11,7 @@ import { selectKernel } from '../engine/kernels.js';
 import { architectureKey, architectureOf, layoutOf, type Architecture } from '../engine/model.js';
 import { exactOptimum } from '../engine/optimum.js';
 import { hyperOf } from '../engine/optimizers.js';
-import { defaultRecordEvery, trainBatch, type Progress } from '../engine/train.js';
+import { DEFAULT_DENSE_START, defaultRecordEvery, trainBatch, type Progress } from '../engine/train.js';
 import type { WorkerPool } from '../jobs/pool.js';
 import type { RunResult } from '../results.js';
 import { scoresOf } from './boundary.js';
@@ -118,6 +118,8 @@ export async function runConfigs(configs: readonly ExperimentConfig[], options: 
         batchSize: c.batchSize,
         steps: c.steps,
         recordEvery: recordEveryOf(c),
+        // A stride chosen by the user is kept exactly; the default one starts dense, so a stopped run keeps its curve.
+        ...(c.record.every === undefined ? { denseStart: DEFAULT_DENSE_START } : {}),
         snapshots: c.record.snapshots,
         runs: members.map((k) => ({ seed: prepared[k].config.seed, data: prepared[k].data, init: prepared[k].init, hyper: hyperOf(prepared[k].config.optimizer) })),
       },
