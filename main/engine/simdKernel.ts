@@ -354,8 +354,12 @@ class LaneTrainer extends SimdTrainer {
   }
 
   protected copyParams(out: Float32Array): void {
-    const { P, runs: R } = this;
-    for (let r = 0; r < R; r++) for (let k = 0; k < P; k++) out[r * P + k] = this.laneParams[((r >> 2) * P + k) * 4 + (r & 3)];
+    const { P, runs: R, laneParams } = this;
+    for (let r = 0; r < R; r++) {
+      const from = (r >> 2) * P * 4 + (r & 3);
+      const to = r * P;
+      for (let k = 0; k < P; k++) out[to + k] = laneParams[from + 4 * k];
+    }
   }
 }
 

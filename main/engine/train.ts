@@ -293,7 +293,11 @@ class RunLog {
     const taken = this.snapStepsDone[r];
     const complete = taken[taken.length - 1] === this.stepsDone[r];
     const params = new Float32Array((complete ? taken.length : taken.length + 1) * P);
-    for (let k = 0; k < taken.length; k++) params.set(this.snaps.subarray((k * this.R + r) * P, (k * this.R + r + 1) * P), k * P);
+    const { snaps, R } = this;
+    for (let k = 0; k < taken.length; k++) {
+      const from = (k * R + r) * P;
+      for (let i = 0; i < P; i++) params[k * P + i] = snaps[from + i];
+    }
     if (complete) return { steps: Uint32Array.from(taken), params };
     params.set(final, taken.length * P);
     return { steps: Uint32Array.from([...taken, this.stepsDone[r]]), params };
