@@ -6,18 +6,19 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { expandSweep, MAX_SWEEP_RUNS } from '../shared/sweep.js';
 import { BACKENDS, InputError, KERNELS, LIMITS, MAX_INPUT_FILE_BYTES, parseConfig, type BackendChoice, type ExperimentConfig, type KernelChoice } from '../shared/config.js';
-import { PRESETS, presetByName, presetConfig, presetDescription, presetSweep, type Preset } from '../shared/presets.js';
+import { PRESETS, presetByName, presetConfig, presetDescription, presetRace, presetSweep, type Preset } from '../shared/presets.js';
 import { experimentText, helpText, interpolationText, landscapeText, listText, optimumText, presetsText, progressLine, reproductionText, runText, sweepStatsText, sweepText } from './cliText.js';
 import { makeDataset } from './engine/data.js';
 import { workPerStep } from './engine/kernels.js';
 import { architectureOf } from './engine/model.js';
 import { exactOptimumBlocker } from './engine/optimum.js';
 import { MARKERS, type MarkerName } from './engine/surface.js';
-import { hessianText } from './curvatureText.js';
+import { hessianText, raceText } from './curvatureText.js';
 import { readInputFile } from './inputFile.js';
 import { WorkerPool } from './jobs/pool.js';
 import { csvConfig } from './lab/csvData.js';
 import { checkHessianConfig, experimentHessian, hessianToJson } from './lab/curvature.js';
+import { parseOptimizerList, race, RACE_OPTIMIZERS, raceToJson, saveRace } from './lab/race.js';
 import { experimentForConfig, experimentInterpolation, experimentLandscape, reproduce, paramsAt, runOf, saveRun } from './lab/experiments.js';
 import { experimentToJson, interpolationToJson, landscapeToJson, optimumToJson, runToJson, stringify } from './lab/json.js';
 import { checkLandscapeRequest, optimum, run, type JobOptions, type LandscapeRequest } from './lab/lab.js';
@@ -57,6 +58,7 @@ const OPTIONS = {
   open: { type: 'boolean' },
   run: { type: 'string' },
   at: { type: 'string' },
+  optimizers: { type: 'string' },
   shard: { type: 'string' },
   slurm: { type: 'boolean' },
   k8s: { type: 'boolean' },
@@ -95,6 +97,7 @@ const COMMANDS: Record<string, { options: Option[]; args: string }> = {
   'import-data': { options: ['json', 'out', 'force'], args: 'FILE.csv' },
   'export-model': { options: ['db', 'out', 'run', 'at'], args: 'ID' },
   hessian: { options: ['db', 'init', 'json', 'out', 'force', 'experiment', 'at', ...KERNEL_OPTIONS], args: '<config.json>' },
+  race: { options: ['db', 'init', 'json', 'out', 'force', 'name', 'no-save', 'preset', 'steps', 'optimizers', ...KERNEL_OPTIONS], args: '<config.json>' },
   reproduce: { options: ['db', 'init', 'json', ...KERNEL_OPTIONS], args: 'ID' },
   serve: { options: ['db', 'init', 'port', 'open'], args: '' },
 };
@@ -450,6 +453,24 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
     const h = await experimentHessian(ctx.store(), id, at, jobFor(ctx, id, 2 * run.layout.length));
     emit(ctx, hessianToJson(h), hessianText(h));
   },
+  async race(ctx) {
+    const preset = fromPreset(ctx, 'race', 'config file');
+    const raced = preset ? presetRace(preset) : null;
+    const read = raced ? parseConfig(raced.config) : readConfig(ctx.args[0]);
+    const steps = stepsOption(ctx.values.steps);
+    const config = steps === undefined ? read : { ...read, steps };
+    const kinds = ctx.values.optimizers !== undefined ? parseOptimizerList(ctx.values.optimizers) : (raced?.optimizers ?? RACE_OPTIMIZERS);
+    const pool = poolFor(ctx, config, { train: true, search: false, points: 0 });
+    const runs = await race(config, kinds, { ...ctx.job, pool });
+    let id: number | undefined;
+    if (!ctx.values['no-save']) {
+      id = saveRace(ctx.store(), config, runs, ctx.values.name ?? preset?.title);
+      clearProgress();
+      ctx.note(`saved as experiment ${id} in ${ctx.values.db ?? defaultDatabasePath()}`);
+    }
+    emit(ctx, raceToJson(runs, id), raceText(runs));
+    return ctx.job.signal?.aborted ? 130 : 0;
+  },
   async serve(ctx) {
     const port = integer('port', ctx.values.port, 0, 0, 65535);
     const { serve } = await import('./serve.js');
@@ -490,7 +511,7 @@ async function execute(argv: string[], out: (s: string) => void): Promise<number
   const needsArg =
     wanted.length > 0 &&
     !(values.experiment !== undefined && (command === 'landscape' || command === 'interpolate' || command === 'hessian')) &&
-    !(values.preset !== undefined && (command === 'run' || command === 'sweep')) &&
+    !(values.preset !== undefined && (command === 'run' || command === 'sweep' || command === 'race')) &&
     !(values.status !== undefined && command === 'sweep');
   if (needsArg && args.length === 0) throw new InputError(`${command}: needs ${spec.args}, e.g. landscape-lab ${command} ${wanted[0] === 'ID' ? '3' : wanted[0].replace(/[<>]/g, '')}`);
   const variadic = spec.args.endsWith('...') || command === 'rename';

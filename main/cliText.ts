@@ -261,6 +261,8 @@ Usage:
   landscape-lab landscape (<config.json> | --experiment ID) [--center C] [--axes SPEC] [--res N] [--span S] [--json]
   landscape-lab optimum <config.json> [--restarts N] [--json]
   landscape-lab interpolate (<config.json> | --experiment ID) [--from C] [--to C] [--points N] [--json]
+  landscape-lab hessian (<config.json> | --experiment ID) [--at C] [--json]   exact Hessian, spectrum, zero eigenvalues
+  landscape-lab race (<config.json> | --preset NAME) [--optimizers LIST] [--steps N] [--json]   optimizers from one init
   landscape-lab sweep <spec.json> [--resume [--wait]] [--json]
   landscape-lab sweep --preset NAME [--steps N] [--resume [--wait]] [--json]   per cell: median loss, IQR, success
   landscape-lab sweep <spec.json> --shard K/N --db FILE [--resume]   train shard K of N (from 0) into its own database
@@ -309,7 +311,9 @@ Options:
   --into FILE       merge: the database the shards are merged into (default ${defaultDatabasePath()})
   --yes             delete without asking
   --run N           export-model: which run of the experiment (default 0)
-  --at C            export-model: init | trained | optimum (the exact optimum, else the best of 8 restarts; default trained)
+  --at C            export-model, hessian: init | trained | optimum (the exact optimum, else the best of 8 restarts; default trained)
+  --optimizers LIST race: two or more of sgd,momentum,rmsprop,momentum-rmsprop,adam (default all five; the config's
+                    own optimizer keeps its settings, the others take the tutorial's learning rates)
   --port N          serve: the loopback port (default: a free one);  --open: open the browser too
   -h, --help        this help;  -v, --version  the version
 

@@ -1,6 +1,7 @@
 // What `landscape-lab hessian` and `landscape-lab race` print for people.
 import { num } from './cliText.js';
 import type { HessianResult } from './lab/curvature.js';
+import type { RunResult } from './lab/runs.js';
 
 function vectorLine(layout: readonly string[], v: ArrayLike<number>): string {
   // The components that matter, largest first.
@@ -31,4 +32,20 @@ export function hessianText(r: HessianResult): string {
   const explained = r.symmetries.filter((s) => s.explains).reduce((n, s) => n + s.directions.length, 0);
   if (r.nearZero.count > explained) lines.push(`${r.nearZero.count - explained} near-zero eigenvalue${r.nearZero.count - explained === 1 ? '' : 's'} no named symmetry explains`);
   return lines.join('\n');
+}
+
+/** A table of the race: each optimizer's settings, its loss at the start and end, and its status. */
+export function raceText(runs: readonly RunResult[]): string {
+  const rows = runs.map((r) => {
+    const { kind, lr, ...rest } = r.config.optimizer;
+    const settings = Object.entries(rest)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    const v = r.loss.values;
+    return [kind, String(lr), settings, num(v[0]), num(r.finalLoss), r.status];
+  });
+  const header = ['optimizer', 'lr', 'settings', 'loss at 0', `loss at ${runs[0].config.steps}`, 'status'];
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
+  const line = (cells: string[]) => cells.map((s, c) => s.padEnd(widths[c])).join('  ').trimEnd();
+  return [`${runs.length} optimizers from one init and one minibatch order (seed ${runs[0].config.seed}):`, line(header), ...rows.map(line)].join('\n');
 }

@@ -14,8 +14,11 @@ export interface Preset {
   /** The tutorial's question, in one or two sentences. */
   question: string;
   lookFor: string;
-  kind: 'run' | 'sweep';
+  kind: 'run' | 'sweep' | 'race';
+  /** A run's config, or a race's base config. */
   config?: ExperimentConfigInput;
+  /** A race's optimizers, in the order they are listed. */
+  race?: OptimizerKind[];
   sweep?: SweepSpecInput;
   /**
    * How a sweep is charted: the metric against `x`, one line per value of `series`, and a heatmap
@@ -119,6 +122,16 @@ export const PRESETS: Preset[] = [
     'Adam: momentum and RMS scaling with bias correction (β1 = 0.95, β2 = 0.9), at batch size 3.',
     "A smooth descent to a loss of about 5e-6 in 5,000 steps at learning rate 0.003; compare with the other optimizers' presets.",
   ),
+  {
+    name: 'optimizer-race',
+    title: 'The five optimizers on one surface',
+    question: 'From the same init and the same minibatches, how do SGD, Momentum, RMSprop, Momentum & RMSprop and Adam travel over the cost surface?',
+    lookFor:
+      'Play the race: Momentum overshoots and swings across the valley where RMSprop, which scales each step to the gradient’s recent size, does not; the loss curves below move with the slider.',
+    kind: 'race',
+    config: hingeRun(),
+    race: Object.keys(OPTIMIZER) as OptimizerKind[],
+  },
   {
     name: 'learning-rate',
     title: 'Hyperparameter: learning rate',
@@ -228,12 +241,19 @@ export function presetDescription(p: Preset): string {
 
 /** A run preset's config (a copy). */
 export function presetConfig(p: Preset): ExperimentConfigInput {
+  if (p.kind === 'race') throw new InputError(`preset: ${p.name} is a race; run it with landscape-lab race --preset ${p.name}`);
   if (p.kind !== 'run' || !p.config) throw new InputError(`preset: ${p.name} is a sweep; run it with landscape-lab sweep --preset ${p.name}`);
   return structuredClone(p.config);
 }
 
 /** A sweep preset's spec (a copy). */
 export function presetSweep(p: Preset): SweepSpecInput {
-  if (p.kind !== 'sweep' || !p.sweep) throw new InputError(`preset: ${p.name} is a single run; run it with landscape-lab run --preset ${p.name}`);
+  if (p.kind !== 'sweep' || !p.sweep) throw new InputError(`preset: ${p.name} is ${p.kind === 'race' ? 'a race' : 'a single run'}; run it with landscape-lab ${p.kind} --preset ${p.name}`);
   return structuredClone(p.sweep);
+}
+
+/** A race preset's base config and optimizers (copies). */
+export function presetRace(p: Preset): { config: ExperimentConfigInput; optimizers: OptimizerKind[] } {
+  if (p.kind !== 'race' || !p.config || !p.race) throw new InputError(`preset: ${p.name} is not a race; run it with landscape-lab ${p.kind} --preset ${p.name}`);
+  return { config: structuredClone(p.config), optimizers: [...p.race] };
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError, LIMITS, parseConfig } from '../shared/config.js';
-import { PRESETS, presetByName, presetConfig, presetDescription, presetSweep, type SweepSpecInput } from '../shared/presets.js';
+import { PRESETS, presetByName, presetConfig, presetDescription, presetRace, presetSweep, type SweepSpecInput } from '../shared/presets.js';
 import { expandSweep } from '../shared/sweep.js';
 import { fieldValue } from '../shared/sweepStats.js';
 import { saveRun } from '../main/lab/experiments.js';
@@ -26,6 +26,7 @@ const NAMES = [
   'rmsprop',
   'momentum-rmsprop',
   'adam',
+  'optimizer-race',
   'learning-rate',
   'batch-size',
   'momentum-rho',
@@ -51,6 +52,7 @@ describe('the presets', () => {
       expect(p.lookFor.length, p.name).toBeGreaterThan(20);
       expect(presetDescription(p)).toBe(`${p.question} Look for: ${p.lookFor}`);
       if (p.kind === 'run') expect([p.config !== undefined, p.sweep, p.chart]).toEqual([true, undefined, undefined]);
+      else if (p.kind === 'race') expect([p.config !== undefined, p.race?.length, p.sweep, p.chart]).toEqual([true, 5, undefined, undefined]);
       else expect([p.config, p.sweep !== undefined, p.chart !== undefined]).toEqual([undefined, true, true]);
     }
   });
@@ -99,6 +101,9 @@ describe('the presets', () => {
     expect(() => presetByName('adamw')).toThrow(`preset: must be one of ${NAMES.join(', ')} (got "adamw")`);
     expect(() => presetConfig(presetByName('x0'))).toThrow('preset: x0 is a sweep; run it with landscape-lab sweep --preset x0');
     expect(() => presetSweep(presetByName('sgd'))).toThrow('preset: sgd is a single run; run it with landscape-lab run --preset sgd');
+    expect(() => presetConfig(presetByName('optimizer-race'))).toThrow('preset: optimizer-race is a race; run it with landscape-lab race --preset optimizer-race');
+    expect(() => presetRace(presetByName('sgd'))).toThrow('preset: sgd is not a race; run it with landscape-lab run --preset sgd');
+    expect(presetRace(presetByName('optimizer-race')).optimizers).toEqual(['sgd', 'momentum', 'rmsprop', 'momentum-rmsprop', 'adam']);
   });
 
   it('hands out copies: changing one does not change the preset', () => {

@@ -179,3 +179,25 @@ export async function raceSurface(runs: readonly (RunResult & { label?: string }
   });
   return { ...surface, axes: req.axes, axisLabels, center: init, d1, d2, runs: slices, ...(explained ? { explained } : {}) };
 }
+
+const list = (a: ArrayLike<number>) => Array.from(a);
+
+/** The JSON of `landscape-lab race`: the shared init and layout, then each optimizer's run. */
+export function raceToJson(runs: readonly RunResult[], experimentId?: number) {
+  return {
+    ...(experimentId !== undefined ? { experimentId } : {}),
+    layout: [...runs[0].layout],
+    init: list(runs[0].params.init),
+    config: runs[0].config,
+    optimizers: runs.map((r) => ({
+      label: r.config.optimizer.kind,
+      optimizer: r.config.optimizer,
+      status: r.status,
+      stepsDone: r.stepsDone,
+      finalLoss: r.finalLoss,
+      final: list(r.params.final),
+      loss: { steps: list(r.loss.steps), values: list(r.loss.values) },
+      snapshots: { steps: list(r.snapshots.steps), params: list(r.snapshots.params) },
+    })),
+  };
+}
