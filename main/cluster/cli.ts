@@ -126,7 +126,7 @@ export function statusText(s: ClusterStatus): string {
     ? `merge: ran (exit ${s.merge.exitCode})${s.merge.experimentId !== null ? `: experiment ${s.merge.experimentId}, ${s.merge.runs} of ${m.runsTotal} runs, ${s.merge.complete ? 'complete' : 'incomplete'}` : ''}${s.merge.message ? ` — ${s.merge.message}` : ''}`
     : `merge: not run${s.failed.length ? ' (cancelled by SLURM when a shard fails)' : ' yet'}${s.merge.experimentId !== null ? `; ${m.db} holds ${s.merge.runs} of ${m.runsTotal} runs` : ''}`;
   return [
-    `sweep "${m.name}" (spec ${m.specHash.slice(0, 12)}): ${m.shards} shards, ${m.runsTotal} runs, merged into ${m.db}`,
+    `sweep "${m.name}" (spec ${m.specHash.slice(0, 12)}): ${m.shards} shards, ${m.runsTotal} runs, merging into ${m.db}`,
     '  shard  state            runs',
     ...rows,
     merge,
