@@ -176,7 +176,8 @@ describe('landscape-lab presets, run --preset, sweep --preset', () => {
     expect(list[0]).toEqual({ name: 'problem-and-solution', title: PRESETS[0].title, description: presetDescription(PRESETS[0]), kind: 'run' });
     const text = cli('presets').out.split('\n');
     expect(text[0]).toMatch(/^name +kind +title$/);
-    expect(text[10]).toMatch(/^learning-rate +sweep +Hyperparameter: learning rate$/);
+    expect(text[10]).toMatch(/^optimizer-race +race +The five optimizers on one surface$/);
+    expect(text[11]).toMatch(/^learning-rate +sweep +Hyperparameter: learning rate$/);
   });
 
   it('run --preset NAME --steps N trains the preset and stores it under its title', () => {
