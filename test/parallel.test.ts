@@ -195,6 +195,29 @@ describe('a sweep cell split across the pool', () => {
     }
   });
 
+  it('splits a large cell into a few parts per worker (stored as each finishes) with the numbers of this thread', async () => {
+    const large = { ...spec, base: { ...spec.base, steps: 60 }, seeds: 256 };
+    const stores = [tempStore('sweep-here'), tempStore('sweep-parts')];
+    try {
+      const before = two.tasksStarted.reduce((a, b) => a + b, 0);
+      const stored: number[] = [];
+      const a = await runSweep(stores[0], large);
+      const b = await runSweep(stores[1], large, { pool: two, onSweepProgress: (p) => stored.push(p.runsDone) });
+      // 256 seeds, two workers: four parts of 64 (a part has at least 64 runs), each stored on its own;
+      // one more task chose the kernel for the whole cell.
+      expect(two.tasksStarted.reduce((x, y) => x + y, 0) - before).toBe(1 + 4);
+      expect(stored).toEqual([0, 64, 128, 192, 256]);
+      const [ra, rb] = [stores[0].runs(a.experimentId), stores[1].runs(b.experimentId)];
+      expect(rb.map((r) => r.index)).toEqual(ra.map((r) => r.index));
+      rb.forEach((r, k) => {
+        expect(bits(r.loss.values)).toEqual(bits(ra[k].loss.values));
+        expect(bits(r.snapshots.params)).toEqual(bits(ra[k].snapshots.params));
+      });
+    } finally {
+      stores.forEach((s) => s.db.close());
+    }
+  });
+
   it('gives each slice the snapshot budget that keeps the whole batch’s snapshots per run', () => {
     const P = 49;
     for (const [whole, part, budget] of [[1000, 500, 1 << 25], [1000, 333, 1 << 25], [7, 3, 1000], [3, 1, 10]]) {

@@ -25,6 +25,10 @@ export interface SweepOptions extends JobOptions {
   onWait?: (ownerPid: number) => void;
 }
 
+/** A few parts per worker let storing overlap training; parts of fewer runs would batch poorly. */
+const PARTS_PER_WORKER = 4;
+const MIN_PART_RUNS = 64;
+
 /** How often a waiting resume looks whether the sweep's owner has finished or died (ms). */
 const LEASE_POLL_MS = 200;
 
@@ -81,12 +85,15 @@ async function execute(store: ExperimentStore, id: number, spec: SweepSpec, cell
   };
 
   const onProgress = (p: Progress) => options.onProgress?.({ ...p, phase: 'sweep' });
-  // Fewer cells than workers: each cell's seeds are split so that every worker trains.
-  const parts = options.pool && pending.length < options.pool.size ? Math.ceil(options.pool.size / pending.length) : 1;
+  // Few cells: each cell's seeds are split so that every worker trains, and into about
+  // PARTS_PER_WORKER parts per worker when the cells are large enough, so that each part's runs are
+  // stored while the others train rather than all of them after the last one.
+  const { pool } = options;
+  const wanted = pool ? PARTS_PER_WORKER * pool.size : 1;
+  const parts = pool && pending.length < wanted ? Math.max(Math.ceil(pool.size / pending.length), Math.min(Math.ceil(wanted / pending.length), Math.floor(seeds / MIN_PART_RUNS))) : 1;
 
   const train = async ({ cell, seedIndices }: (typeof pending)[number]) => {
     const configs = seedIndices.map((s) => runConfig(cell, s));
-    const { pool } = options;
     const count = pool ? Math.min(parts, seedIndices.length) : 1;
     // Fewer than the cell's seeds (a shard's share of it, what a resume has left) or a cell split
     // across workers: each part trains as a slice of the cell's whole batch, on the kernel that batch
