@@ -12,9 +12,9 @@ import { expandSweep } from '../shared/sweep.js';
 import { mergeFiles } from '../main/cluster/merge.js';
 import { planShards, runCost } from '../main/cluster/shards.js';
 import { WorkerPool } from '../main/jobs/pool.js';
-import { sweepStatistics } from '../main/lab/sweepStats.js';
 import { resumeSweep, runSweep } from '../main/lab/sweep.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';
+import { sweepNumbers } from './sweepNumbers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin', 'landscape-lab.js');
@@ -54,30 +54,6 @@ function merge(into: string, files: string[]) {
     return mergeFiles(() => (store = openStore(into)), files);
   } finally {
     store?.db.close();
-  }
-}
-
-/** What must be equal between two stores' sweeps: every run's numbers, and the statistics. */
-function sweepNumbers(path: string, id = 1) {
-  const store = openStore(path, { readonly: true });
-  try {
-    const runs = store.runs(id).map((r) => ({
-      index: r.index,
-      label: r.label,
-      hyper: r.hyper,
-      cell: r.cell,
-      seedIndex: r.seedIndex,
-      kernel: r.kernel,
-      status: r.status,
-      finalLoss: r.finalLoss,
-      loss: Array.from(r.loss.values),
-      init: Array.from(r.params.init),
-      final: Array.from(r.params.final),
-      snapshots: Array.from(r.snapshots.params),
-    }));
-    return { runs, stats: sweepStatistics(store, id), summary: store.summary(id) };
-  } finally {
-    store.db.close();
   }
 }
 
