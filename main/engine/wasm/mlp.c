@@ -599,13 +599,23 @@ static void lanes_chunk(const f4 *p, const float *const *xs, const float *const 
   for (int l = 0; l < L; l++) {
     const int fi = size[l], fo = size[l + 1];
     const f4 *W = p + cw[l], *b = p + cb[l];
+    /* The inner loop runs along the wider side (long, independent, unrolled); either order adds each
+       z[j]'s terms in the same order, i = 0, 1, … */
     for (int s = 0; s < m; s++) {
       const f4 *a = LA[l] + s * fi;
       f4 *z = LZ[l + 1] + s * fo;
-      for (int j = 0; j < fo; j++) {
-        f4 acc = b[j];
-        for (int i = 0; i < fi; i++) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(a[i], W[i * fo + j]));
-        z[j] = acc;
+      if (fo >= fi) {
+        for (int j = 0; j < fo; j++) z[j] = b[j];
+        for (int i = 0; i < fi; i++) {
+          const f4 ai = a[i], *Wi = W + i * fo;
+          for (int j = 0; j < fo; j++) z[j] = wasm_f32x4_add(z[j], wasm_f32x4_mul(ai, Wi[j]));
+        }
+      } else {
+        for (int j = 0; j < fo; j++) {
+          f4 acc = b[j];
+          for (int i = 0; i < fi; i++) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(a[i], W[i * fo + j]));
+          z[j] = acc;
+        }
       }
     }
     if (l + 1 < L) activate(act[l], (const float *)LZ[l + 1], (float *)LA[l + 1], 4 * m * fo);
@@ -618,18 +628,31 @@ static void lanes_chunk(const f4 *p, const float *const *xs, const float *const 
     for (int s = 0; s < m; s++) {
       const f4 *ds = d + s * fo, *a = LA[l] + s * fi;
       for (int j = 0; j < fo; j++) gb[j] = wasm_f32x4_add(gb[j], ds[j]);
-      for (int i = 0; i < fi; i++)
-        for (int j = 0; j < fo; j++) gW[i * fo + j] = wasm_f32x4_add(gW[i * fo + j], wasm_f32x4_mul(a[i], ds[j]));
+      if (fo >= fi) {
+        for (int i = 0; i < fi; i++)
+          for (int j = 0; j < fo; j++) gW[i * fo + j] = wasm_f32x4_add(gW[i * fo + j], wasm_f32x4_mul(a[i], ds[j]));
+      } else {
+        for (int j = 0; j < fo; j++)
+          for (int i = 0; i < fi; i++) gW[i * fo + j] = wasm_f32x4_add(gW[i * fo + j], wasm_f32x4_mul(a[i], ds[j]));
+      }
     }
     if (l == 0) break;
     const f4 *W = p + cw[l];
     for (int s = 0; s < m; s++) {
       const f4 *ds = d + s * fo;
       f4 *bs = below + s * fi;
-      for (int i = 0; i < fi; i++) {
-        f4 acc = wasm_f32x4_splat(0.f);
-        for (int j = 0; j < fo; j++) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(W[i * fo + j], ds[j]));
-        bs[i] = acc;
+      if (fo >= fi) {
+        for (int i = 0; i < fi; i++) {
+          f4 acc = wasm_f32x4_splat(0.f);
+          for (int j = 0; j < fo; j++) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(W[i * fo + j], ds[j]));
+          bs[i] = acc;
+        }
+      } else {
+        for (int i = 0; i < fi; i++) bs[i] = wasm_f32x4_splat(0.f);
+        for (int j = 0; j < fo; j++) {
+          const f4 dj = ds[j];
+          for (int i = 0; i < fi; i++) bs[i] = wasm_f32x4_add(bs[i], wasm_f32x4_mul(W[i * fo + j], dj));
+        }
       }
     }
     activation_slope(act[l - 1], (const float *)LZ[l], (const float *)LA[l], (float *)below, 4 * m * fi);
