@@ -49,9 +49,13 @@ async function perform(id: number, task: Task, signal: AbortSignal): Promise<Tas
 }
 
 /** The buffers of every typed array in a result, to transfer instead of copy. */
-function buffersOf(value: unknown, out: Set<ArrayBuffer> = new Set()): ArrayBuffer[] {
-  if (ArrayBuffer.isView(value)) out.add(value.buffer as ArrayBuffer);
-  else if (value && typeof value === 'object') for (const v of Object.values(value)) buffersOf(v, out);
+function buffersOf(value: unknown): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  const walk = (v: unknown): void => {
+    if (ArrayBuffer.isView(v)) out.add(v.buffer as ArrayBuffer);
+    else if (v && typeof v === 'object') for (const w of Object.values(v)) walk(w);
+  };
+  walk(value);
   return [...out];
 }
 
