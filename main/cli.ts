@@ -13,11 +13,12 @@ import { workPerStep } from './engine/kernels.js';
 import { architectureOf } from './engine/model.js';
 import { exactOptimumBlocker } from './engine/optimum.js';
 import { MARKERS, type MarkerName } from './engine/surface.js';
-import { hessianText, raceText } from './curvatureText.js';
+import { curvatureText, hessianText, raceText } from './curvatureText.js';
 import { readInputFile } from './inputFile.js';
 import { WorkerPool } from './jobs/pool.js';
 import { csvConfig } from './lab/csvData.js';
 import { checkHessianConfig, experimentHessian, hessianToJson } from './lab/curvature.js';
+import { curvatureToJson, CURVATURE_MAX_RES, surfaceCurvature } from './lab/hessian.js';
 import { parseOptimizerList, race, RACE_OPTIMIZERS, raceToJson, saveRace } from './lab/race.js';
 import { experimentForConfig, experimentInterpolation, experimentLandscape, reproduce, paramsAt, runOf, saveRun } from './lab/experiments.js';
 import { experimentToJson, interpolationToJson, landscapeToJson, optimumToJson, runToJson, stringify } from './lab/json.js';
@@ -59,6 +60,7 @@ const OPTIONS = {
   run: { type: 'string' },
   at: { type: 'string' },
   optimizers: { type: 'string' },
+  curvature: { type: 'boolean' },
   shard: { type: 'string' },
   slurm: { type: 'boolean' },
   k8s: { type: 'boolean' },
@@ -82,7 +84,7 @@ const KERNEL_OPTIONS: Option[] = ['kernel', 'backend'];
 const CLUSTER_OPTIONS: Option[] = ['shard', 'slurm', 'k8s', 'dir', 'shards', 'partition', 'time', 'cpus-per-task', 'node-local', 'submit', 'status'];
 const COMMANDS: Record<string, { options: Option[]; args: string }> = {
   run: { options: ['db', 'init', 'json', 'out', 'force', 'name', 'no-save', 'preset', 'steps', ...KERNEL_OPTIONS], args: '<config.json>' },
-  landscape: { options: ['db', 'init', 'json', 'out', 'force', 'experiment', 'center', 'axes', 'res', 'span', ...KERNEL_OPTIONS], args: '<config.json>' },
+  landscape: { options: ['db', 'init', 'json', 'out', 'force', 'experiment', 'center', 'axes', 'res', 'span', 'curvature', ...KERNEL_OPTIONS], args: '<config.json>' },
   optimum: { options: ['json', 'out', 'force', 'restarts', ...KERNEL_OPTIONS], args: '<config.json>' },
   interpolate: { options: ['db', 'init', 'json', 'out', 'force', 'experiment', 'from', 'to', 'points', ...KERNEL_OPTIONS], args: '<config.json>' },
   sweep: { options: ['db', 'init', 'json', 'resume', 'wait', 'preset', 'steps', ...KERNEL_OPTIONS, ...CLUSTER_OPTIONS], args: '<spec.json>' },
@@ -311,11 +313,18 @@ async function surfaceOrCurve(ctx: Context, command: 'landscape' | 'interpolate'
       res: integer('res', values.res, 65, 2, LIMITS.surfaceRes),
       span: span === 'auto' && axes.trim() === 'random' ? 1 : span,
     };
-    const id = await experimentFor(ctx, command, req.res * req.res, (config) => checkLandscapeRequest(req, config));
+    const id = await experimentFor(ctx, command, req.res * req.res, (config) => {
+      checkLandscapeRequest(req, config);
+      if (values.curvature) checkHessianConfig(config);
+    });
     const l = await experimentLandscape(ctx.store(), id, req, jobFor(ctx, id, req.res * req.res));
     clearProgress();
     ctx.note(`stored the surface with experiment ${id}`);
-    return emit(ctx, landscapeToJson(l), landscapeText(l));
+    if (!values.curvature) return emit(ctx, landscapeToJson(l), landscapeText(l));
+    const run = runOf(ctx.store(), id);
+    const points = Math.min(req.res, CURVATURE_MAX_RES) ** 2;
+    const c = await surfaceCurvature(architectureOf(run.config, run.data.dIn), run.data, l, jobFor(ctx, id, points * 2 * run.layout.length));
+    return emit(ctx, { ...landscapeToJson(l), curvature: curvatureToJson(c) }, `${landscapeText(l)}\n${curvatureText(c)}`);
   }
   const from: MarkerName = choice('from', values.from, MARKERS) ?? 'init';
   const to: MarkerName = choice('to', values.to, MARKERS) ?? 'trained';

@@ -258,7 +258,7 @@ export function helpText(): string {
 Usage:
   landscape-lab run <config.json> [--json] [--out FILE] [--kernel K] [--backend B] [--name N] [--no-save]
   landscape-lab run --preset NAME [--steps N] [--json] [...]   one of the tutorial's experiments
-  landscape-lab landscape (<config.json> | --experiment ID) [--center C] [--axes SPEC] [--res N] [--span S] [--json]
+  landscape-lab landscape (<config.json> | --experiment ID) [--center C] [--axes SPEC] [--res N] [--span S] [--curvature] [--json]
   landscape-lab optimum <config.json> [--restarts N] [--json]
   landscape-lab interpolate (<config.json> | --experiment ID) [--from C] [--to C] [--points N] [--json]
   landscape-lab hessian (<config.json> | --experiment ID) [--at C] [--json]   exact Hessian, spectrum, zero eigenvalues
@@ -298,6 +298,8 @@ Options:
   --axes SPEC       ${AXES_HELP} (default plane)
   --res N           grid points per side, 2..${LIMITS.surfaceRes} (default 65)
   --span S          half-width of the grid, or auto to fit the markers (default auto; 1 for random)
+  --curvature       landscape: the convexity map too — the extreme eigenvalues of the full Hessian and of the
+                    surface's own 2×2 Hessian at each grid point (at most 33×33; a finer grid is sampled coarser)
   --from/--to C     interpolation end points (default init → trained)
   --points N        interpolation points (default 101)
   --restarts N      restarts when the optimum has no closed form (default 8)

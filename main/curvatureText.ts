@@ -1,6 +1,7 @@
 // What `landscape-lab hessian` and `landscape-lab race` print for people.
 import { num } from './cliText.js';
 import type { HessianResult } from './lab/curvature.js';
+import type { SurfaceCurvature } from './lab/hessian.js';
 import type { RunResult } from './lab/runs.js';
 
 function vectorLine(layout: readonly string[], v: ArrayLike<number>): string {
@@ -48,4 +49,22 @@ export function raceText(runs: readonly RunResult[]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
   const line = (cells: string[]) => cells.map((s, c) => s.padEnd(widths[c])).join('  ').trimEnd();
   return [`${runs.length} optimizers from one init and one minibatch order (seed ${runs[0].config.seed}):`, line(header), ...rows.map(line)].join('\n');
+}
+
+/** One paragraph on a convexity map: where the Hessian, and the drawn surface, bend down. */
+export function curvatureText(c: SurfaceCurvature): string {
+  const res = c.alphas.length;
+  const share = (v: Float64Array) => {
+    const finite = Array.from(v).filter(Number.isFinite);
+    return finite.length ? `${Math.round((100 * finite.filter((x) => x < 0).length) / finite.length)}%` : '—';
+  };
+  let worst = 0;
+  for (let k = 0; k < c.lambdaMin.length; k++) {
+    const r = Math.abs(c.lambdaMin[k] / c.lambdaMax[k]);
+    if (c.lambdaMin[k] < 0 && Number.isFinite(r)) worst = Math.max(worst, r);
+  }
+  return [
+    `convexity map on ${res}×${res} points: the full Hessian has a negative eigenvalue at ${share(c.lambdaMin)} of them (largest |λmin/λmax| ${num(worst, 3)}),`,
+    `the surface as drawn (its 2×2 Hessian in α, β) at ${share(c.planeMin)}`,
+  ].join('\n');
 }

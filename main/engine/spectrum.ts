@@ -189,3 +189,24 @@ function findSymmetries(arch: Architecture, layout: Layout, p: Params, data: Dat
   }
   return found;
 }
+
+/** Which eigenvectors of the Hessian span a surface: the largest and the smallest, or the two largest. */
+export type EigenPair = 'top-bottom' | 'top-two';
+
+/**
+ * Two eigenvectors of the Hessian as surface axes, each signed so that its largest component is
+ * positive (an eigenvector's sign is arbitrary; this makes the surface the same every time).
+ */
+export function eigenAxes(analysis: Pick<HessianAnalysis, 'eigenvalues' | 'eigenvectors'>, P: number, pair: EigenPair): { d1: Float64Array; d2: Float64Array; axisLabels: [string, string] } {
+  const { eigenvalues: values, eigenvectors: vectors } = analysis;
+  const signed = (k: number) => {
+    const v = vectors.slice(k * P, (k + 1) * P);
+    let big = 0;
+    for (let i = 1; i < P; i++) if (Math.abs(v[i]) > Math.abs(v[big])) big = i;
+    return v[big] < 0 ? v.map((x) => -x) : v;
+  };
+  const top = P - 1;
+  const second = pair === 'top-two' ? P - 2 : 0;
+  const label = (what: string, k: number) => `${what} eigenvector (λ ${Number(values[k].toPrecision(3))})`;
+  return { d1: signed(top), d2: signed(second), axisLabels: [label('top', top), label(pair === 'top-two' ? 'second' : 'bottom', second)] };
+}

@@ -8,12 +8,13 @@ import { Worker } from 'node:worker_threads';
 import { InputError, type BackendChoice, type ExperimentConfig, type KernelChoice } from '../../shared/config.js';
 import { minOf } from '../../shared/numbers.js';
 import type { Dataset } from '../engine/data.js';
+import type { CurvaturePoints } from '../engine/curvatureMap.js';
 import type { HessianColumns } from '../engine/hessian.js';
 import type { trajectoryPca } from '../engine/directions.js';
 import type { Kernel } from '../engine/kernel.js';
 import type { Workload } from '../engine/kernels.js';
 import { layoutOf, type Architecture } from '../engine/model.js';
-import type { PlaneEvaluator } from '../engine/surface.js';
+import type { Plane, PlaneEvaluator } from '../engine/surface.js';
 import type { BatchSpec, Progress, RunOutcome, TrainOptions } from '../engine/train.js';
 import { snapshotBudget } from '../lab/runs.js';
 import type { RunResult } from '../results.js';
@@ -204,6 +205,11 @@ export class WorkerPool {
   /** Columns [from, to) of the exact Hessian of the full-data loss at `params`, on one worker. */
   async hessianColumns(arch: Architecture, data: Dataset, params: Float64Array, from: number, to: number, options: TaskOptions = {}): Promise<HessianColumns> {
     return (await this.result('hessian', { type: 'hessian', arch, data, params, from, to }, options)).columns;
+  }
+
+  /** The convexity map's eigenvalues at the plane points (alpha[k], beta[k]), on one worker. */
+  async curvature(arch: Architecture, data: Dataset, plane: Plane, alpha: Float64Array, beta: Float64Array, options: TaskOptions = {}): Promise<CurvaturePoints> {
+    return (await this.result('curvature', { type: 'curvature', arch, data, plane: { center: plane.center, d1: plane.d1, d2: plane.d2 }, alpha, beta }, options)).points;
   }
 
   async close(): Promise<void> {

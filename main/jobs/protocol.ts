@@ -1,6 +1,7 @@
 // Messages between the pool and its workers (structured-cloned; typed arrays are transferred back).
 import type { BackendChoice, ExperimentConfig, KernelChoice } from '../../shared/config.js';
 import type { Dataset } from '../engine/data.js';
+import type { CurvaturePoints } from '../engine/curvatureMap.js';
 import type { HessianColumns } from '../engine/hessian.js';
 import type { trajectoryPca } from '../engine/directions.js';
 import type { Kernel } from '../engine/kernel.js';
@@ -34,7 +35,8 @@ export type Task =
   | { type: 'losses'; pin: KernelPin; arch: Architecture; data: Dataset; points: Float32Array; count: number }
   | { type: 'curve'; pin: KernelPin; arch: Architecture; data: Dataset; from: Float32Array; to: Float32Array; t: Float64Array }
   | { type: 'pca'; snapshots: Float32Array; count: number; seed: number }
-  | { type: 'hessian'; arch: Architecture; data: Dataset; params: Float64Array; from: number; to: number };
+  | { type: 'hessian'; arch: Architecture; data: Dataset; params: Float64Array; from: number; to: number }
+  | { type: 'curvature'; arch: Architecture; data: Dataset; plane: Plane; alpha: Float64Array; beta: Float64Array };
 
 export type TaskResult =
   | { type: 'kernel'; kernel: ResolvedKernel }
@@ -42,7 +44,8 @@ export type TaskResult =
   | { type: 'runConfigs'; results: RunResult[] }
   | { type: 'losses'; losses: Float64Array }
   | { type: 'pca'; pca: ReturnType<typeof trajectoryPca> }
-  | { type: 'hessian'; columns: HessianColumns };
+  | { type: 'hessian'; columns: HessianColumns }
+  | { type: 'curvature'; points: CurvaturePoints };
 
 export type ToWorker = { type: 'task'; id: number; task: Task } | { type: 'cancel'; id: number };
 

@@ -3,6 +3,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { BackendChoice } from '../../shared/config.js';
 import { trajectoryPca } from '../engine/directions.js';
+import { curvatureAt } from '../engine/curvatureMap.js';
 import { HessianNet } from '../engine/hessian.js';
 import { selectKernel, type Workload } from '../engine/kernels.js';
 import { interpolationPoints, planeLosses } from '../engine/surface.js';
@@ -39,6 +40,8 @@ async function perform(id: number, task: Task, signal: AbortSignal): Promise<Tas
       return { type: 'losses', losses: (await load(task.pin)).losses(task.arch, task.data, interpolationPoints(task.from, task.to, task.t), task.t.length) };
     case 'pca':
       return { type: 'pca', pca: trajectoryPca(task.snapshots, task.count, task.seed) };
+    case 'curvature':
+      return { type: 'curvature', points: curvatureAt(task.arch, task.data, task.plane, task.alpha, task.beta) };
     case 'hessian':
       return { type: 'hessian', columns: new HessianNet(task.arch).columns(task.params, task.data, task.from, task.to) };
     case 'runConfigs': {
