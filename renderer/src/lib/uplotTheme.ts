@@ -121,7 +121,17 @@ export function niceTicks(min: number, max: number, count: number): number[] {
   return ticks;
 }
 
-const decades = (_u: uPlot, splits: number[]) => splits.map((v) => (Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9 ? v : null));
+const isDecade = (v: number) => Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9;
+const decades = (_u: uPlot, splits: number[]) => splits.map((v) => (isDecade(v) ? v : null));
+/**
+ * Log-axis labels at decades only, every k-th decade when there are more than fit (a diverged run's
+ * loss spans 15 decades, whose labels would run into each other).
+ */
+const decadeLabels = (u: uPlot, splits: number[]) => {
+  const fit = Math.max(2, Math.floor(u.bbox.height / (globalThis.devicePixelRatio || 1) / 22));
+  const stride = Math.max(1, Math.ceil(splits.filter(isDecade).length / fit));
+  return splits.map((v) => (v !== null && isDecade(v) && Math.round(Math.log10(v)) % stride === 0 ? formatTick(v) : ''));
+};
 
 export interface LineChartSpec {
   title?: string;
@@ -211,7 +221,7 @@ export class LineChart {
           {
             ...axis(spec.yLabel),
             size: 64,
-            values: (_u, splits) => splits.map((v) => (v === null ? '' : formatTick(v))),
+            values: spec.log ? decadeLabels : (_u, splits) => splits.map((v) => (v === null ? '' : formatTick(v))),
             // On a log scale, grid lines at every 1…9 × 10^k crowd the plot; decades are enough.
             ...(spec.log ? { grid: { stroke: theme.border, width: 1, filter: decades }, ticks: { stroke: theme.border, width: 1, filter: decades } } : {}),
           },

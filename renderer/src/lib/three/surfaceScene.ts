@@ -39,6 +39,8 @@ export interface ViewOptions {
   contours: boolean;
   trajectory: boolean;
   colormap: ColormapName;
+  /** Tick labels and axis names; thumbnails leave them out (at that size they would collide). */
+  labels?: boolean;
 }
 
 /** Height of the tallest point, as a fraction of the larger of the α and β extents. */
@@ -48,7 +50,14 @@ const TRAJECTORY_COLOR = '#e15759';
 // Looking from the front right, a little off centre so the β labels on the right stay in frame.
 /** Vertical field of view in degrees, for views at least as wide as tall. */
 const FOV = 40;
-const DEFAULT_CAMERA: CameraState = { position: [1.55, -2.13, 1.34], target: [-0.06, -0.08, 0.2], zoom: 1 };
+// Zoomed so the surface fills most of a landscape view, with its labels still in frame.
+const DEFAULT_CAMERA: CameraState = { position: [1.55, -2.13, 1.34], target: [-0.06, -0.08, 0.2], zoom: 1.3 };
+
+/** Round ticks over [min, max]: about four, or more when four round steps would leave one or none. */
+function axisTicks(min: number, max: number): number[] {
+  const ticks = niceTicks(min, max, 4);
+  return ticks.length >= 3 ? ticks : niceTicks(min, max, 8);
+}
 
 /** sRGB → linear, because three.js treats vertex colours as linear and encodes the output as sRGB. */
 function linear(c: number): number {
@@ -137,14 +146,14 @@ export class SurfaceScene implements LinkedView {
 
     this.mesh = this.surfaceMesh(surface, h, zOf, options.colormap);
     this.content.add(this.mesh);
-    if (options.wireframe) this.content.add(this.wireframe(surface, h, zOf, theme.foreground));
+    if (options.wireframe) this.content.add(this.wireframe(surface, h, zOf, options.colormap));
     if (options.contours) this.content.add(this.contours(surface, h, zOf, options.log, options.colormap));
     if (options.trajectory) {
       const line = this.trajectory(surface, h, zOf, options.log);
       if (line) this.content.add(line);
     }
     this.content.add(this.markers(surface, h, zOf, options.log));
-    this.content.add(this.axes(surface, h, zOf, options.log, theme.foreground));
+    this.content.add(this.axes(surface, h, zOf, options.log, theme.foreground, options.labels ?? true));
     this.fitLabels();
     this.render();
   }
@@ -212,6 +221,38 @@ export class SurfaceScene implements LinkedView {
     this.surface = null;
   }
 
+  /** Whether (α, β) lies on the drawn grid. */
+  inside(alpha: number, beta: number): boolean {
+    const s = this.surface;
+    if (!s) return false;
+    const a = s.alphas;
+    const b = s.betas;
+    const slack = 1e-9 * this.frame.extent;
+    return alpha >= a[0] - slack && alpha <= a[a.length - 1] + slack && beta >= b[0] - slack && beta <= b[b.length - 1] + slack;
+  }
+
+  /**
+   * The view drawn at `width` device pixels wide (the on-screen aspect ratio), for a PNG: labels keep
+   * their size relative to the view, so a large export reads like the screen, only sharper.
+   */
+  snapshot(width: number): HTMLCanvasElement {
+    const w = this.host.clientWidth;
+    const hgt = this.host.clientHeight;
+    const height = Math.round((width * hgt) / Math.max(1, w));
+    const ratio = this.renderer.getPixelRatio();
+    this.renderer.setPixelRatio(1);
+    this.renderer.setSize(width, height, false);
+    this.renderer.render(this.scene, this.camera);
+    const out = document.createElement('canvas');
+    out.width = width;
+    out.height = height;
+    (out.getContext('2d') as CanvasRenderingContext2D).drawImage(this.renderer.domElement, 0, 0);
+    this.renderer.setPixelRatio(ratio);
+    this.renderer.setSize(w, hgt, false);
+    this.render();
+    return out;
+  }
+
   private x(alpha: number): number {
     return (alpha - this.frame.alpha0) / this.frame.extent;
   }
@@ -271,16 +312,24 @@ export class SurfaceScene implements LinkedView {
     return new LineBasicMaterial({ color: new Color(color), transparent: opacity < 1, opacity });
   }
 
-  private wireframe(s: SurfaceView, h: Heights, zOf: (z: number) => number, color: string): LineSegments {
+  /**
+   * Grid lines in a colour that contrasts with the surface under them (near-black on the light end
+   * of a colormap, near-white on the dark end), so the wireframe shows on every colormap and theme.
+   */
+  private wireframe(s: SurfaceView, h: Heights, zOf: (z: number) => number, map: ColormapName): LineSegments {
     const nx = s.alphas.length;
     const ny = s.betas.length;
     // At most ~32 lines each way, so fine grids stay legible.
     const sx = Math.max(1, Math.ceil((nx - 1) / 32));
     const sy = Math.max(1, Math.ceil((ny - 1) / 32));
     const points: number[] = [];
+    const colors: number[] = [];
     const vertex = (i: number, j: number) => {
       const k = i * nx + j;
-      points.push(this.x(s.alphas[j]), this.y(s.betas[i]), zOf(h.z[k]));
+      points.push(this.x(s.alphas[j]), this.y(s.betas[i]), zOf(h.z[k]) + 0.002);
+      const [r, g, b] = colormap(map, (h.z[k] - h.zMin) / (h.zMax - h.zMin));
+      const line = 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.45 ? 0.05 : 0.95;
+      colors.push(linear(line), linear(line), linear(line));
     };
     const finite = (k: number) => Number.isFinite(h.z[k]);
     for (let i = 0; i < ny; i += sy) {
@@ -299,7 +348,8 @@ export class SurfaceScene implements LinkedView {
     }
     const geometry = new BufferGeometry();
     geometry.setAttribute('position', new Float32BufferAttribute(points, 3));
-    return new LineSegments(geometry, this.lineMaterial(color, 0.35));
+    geometry.setAttribute('color', new Float32BufferAttribute(colors, 3));
+    return new LineSegments(geometry, new LineBasicMaterial({ vertexColors: true, transparent: true, opacity: 0.55 }));
   }
 
   private contours(s: SurfaceView, h: Heights, zOf: (z: number) => number, log: boolean, map: ColormapName): LineSegments {
@@ -329,11 +379,13 @@ export class SurfaceScene implements LinkedView {
     const t = s.trajectory;
     if (t.alpha.length < 2) return null;
     const points: number[] = [];
+    // Only the part of the path over the grid: a view zoomed on one point leaves the rest out.
     for (let k = 0; k < t.alpha.length; k++) {
       const z = heightOf(t.loss[k], log, h.floor);
-      if (!Number.isFinite(z)) continue;
-      points.push(this.x(t.alpha[k]), this.y(t.beta[k]), zOf(z) + 0.012);
+      if (!Number.isFinite(z) || !this.inside(t.alpha[k], t.beta[k])) continue;
+      points.push(this.x(t.alpha[k]), this.y(t.beta[k]), zOf(Math.min(Math.max(z, h.zMin), h.zMax)) + 0.012);
     }
+    if (points.length < 6) return null;
     const geometry = new BufferGeometry();
     geometry.setAttribute('position', new Float32BufferAttribute(points, 3));
     return new Line(geometry, this.lineMaterial(TRAJECTORY_COLOR, 1));
@@ -343,7 +395,7 @@ export class SurfaceScene implements LinkedView {
     const group = new Group();
     for (const name of MARKER_NAMES) {
       const m = s.markers[name];
-      if (!m) continue;
+      if (!m || !this.inside(m.alpha, m.beta)) continue;
       const z = heightOf(m.loss, log, h.floor);
       const sphere = new Mesh(new SphereGeometry(0.018, 20, 14), new MeshBasicMaterial({ color: new Color(MARKER_COLORS[name]) }));
       sphere.position.set(this.x(m.alpha), this.y(m.beta), (Number.isFinite(z) ? zOf(z) : 0) + 0.012);
@@ -353,7 +405,7 @@ export class SurfaceScene implements LinkedView {
     return group;
   }
 
-  private axes(s: SurfaceView, h: Heights, zOf: (z: number) => number, log: boolean, color: string): Group {
+  private axes(s: SurfaceView, h: Heights, zOf: (z: number) => number, log: boolean, color: string, withLabels: boolean): Group {
     const group = new Group();
     const nx = s.alphas.length;
     const ny = s.betas.length;
@@ -365,6 +417,7 @@ export class SurfaceScene implements LinkedView {
     const lines: number[] = [];
     const seg = (a: [number, number, number], b: [number, number, number]) => lines.push(...a, ...b);
     const label = (text: string, at: [number, number, number], px = 11, anchorX = 0.5) => {
+      if (!withLabels) return;
       const sprite = textSprite(text, color, px, anchorX);
       sprite.position.set(...at);
       group.add(sprite);
@@ -375,12 +428,12 @@ export class SurfaceScene implements LinkedView {
     seg([x1, y1, 0], [x0, y1, 0]);
     seg([x0, y1, 0], [x0, y0, 0]);
     seg([x0, y0, 0], [x0, y0, HEIGHT]);
-    for (const v of niceTicks(s.alphas[0], s.alphas[nx - 1], 4)) {
+    for (const v of axisTicks(s.alphas[0], s.alphas[nx - 1])) {
       const x = this.x(v);
       seg([x, y0, 0], [x, y0 - tick, 0]);
       label(formatNumber(v), [x, y0 - 0.07, 0]);
     }
-    for (const v of niceTicks(s.betas[0], s.betas[ny - 1], 4)) {
+    for (const v of axisTicks(s.betas[0], s.betas[ny - 1])) {
       const y = this.y(v);
       seg([x1, y, 0], [x1 + tick, y, 0]);
       label(formatNumber(v), [x1 + 0.05, y, 0], 11, 0);
