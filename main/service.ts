@@ -5,6 +5,7 @@ import { CHANNELS, type Channel, type LabEvent, type LabInfo, type MarkerName, t
 import { formatIssue, parseConfig } from '../shared/config.js';
 import { splitDataset } from './engine/data.js';
 import { experimentBoundary } from './lab/boundary.js';
+import { clusterStatusView, importCluster, prepareCluster, sweepShards } from './cluster/app.js';
 import { parseCsvData } from './lab/csvData.js';
 import { paramsAt, runOf } from './lab/experiments.js';
 import { experimentFit } from './lab/fit.js';
@@ -72,6 +73,10 @@ export class LabService {
       'jobs.interpolate': (p) => this.jobs.start('interpolate', p),
       'jobs.sweep': (p) => this.jobs.start('sweep', p),
       'jobs.resumeSweep': (p) => this.jobs.start('sweep', p),
+      'cluster.prepare': (p) => prepareCluster(store, p),
+      'cluster.status': (p: { dir: string }) => clusterStatusView(store, p.dir),
+      'cluster.import': (p: { dir: string }) => changed(importCluster(store, p.dir)),
+      'experiments.shards': (p: { id: number }) => sweepShards(store, p.id),
       'jobs.reproduce': (p) => this.jobs.start('reproduce', p),
       'jobs.cancel': (p: { jobId: string }) => (this.jobs.cancel(p.jobId), null),
       'jobs.list': () => this.jobs.list(),

@@ -3,6 +3,7 @@
 // main's door (the renderer is untrusted). Errors come back as values, never as thrown strings.
 import { z } from 'zod';
 import type { ExperimentConfig, KernelName } from './config.js';
+import type { ClusterFolder, ClusterImport, ClusterStatusView, SweepShardsView } from './cluster.js';
 import type { SweepStats } from './sweepStats.js';
 
 const Id = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -37,6 +38,20 @@ export const CHANNELS = {
   }),
   'jobs.interpolate': z.strictObject({ experimentId: Id, run: z.number().int().min(0).default(0), from: Marker, to: Marker, points: z.number().int().min(2).max(10_000) }),
   'jobs.sweep': z.strictObject({ spec: z.unknown() }),
+  /** A sweep for SLURM: writes its folder (job array, afterok merge into this database, submit script). */
+  'cluster.prepare': z.strictObject({
+    spec: z.unknown(),
+    dir: z.string().trim().min(1).max(4096),
+    shards: z.number().int().min(1).max(1000).default(8),
+    partition: z.string().max(64).optional(),
+    time: z.string().max(32).optional(),
+    cpusPerTask: z.number().int().min(1).max(1024).default(1),
+    nodeLocal: z.boolean().default(false),
+  }),
+  'cluster.status': z.strictObject({ dir: z.string().trim().min(1).max(4096) }),
+  /** Merges the folder's shard databases into this database. */
+  'cluster.import': z.strictObject({ dir: z.string().trim().min(1).max(4096) }),
+  'experiments.shards': z.strictObject({ id: Id }),
   /** Continues a cancelled or interrupted sweep: trains only the runs it has not stored. */
   'jobs.resumeSweep': z.strictObject({ id: Id }),
   'jobs.reproduce': z.strictObject({ id: Id }),
@@ -386,6 +401,10 @@ export interface Responses {
   'jobs.landscape': JobInfo;
   'jobs.interpolate': JobInfo;
   'jobs.sweep': JobInfo;
+  'cluster.prepare': ClusterFolder;
+  'cluster.status': ClusterStatusView;
+  'cluster.import': ClusterImport;
+  'experiments.shards': SweepShardsView;
   'jobs.resumeSweep': JobInfo;
   'jobs.reproduce': JobInfo;
   'jobs.cancel': null;
