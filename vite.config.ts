@@ -11,5 +11,7 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 1200,
+    // Fonts (KaTeX's) stay files: the page's CSP allows fonts from 'self' only, not data: URLs.
+    assetsInlineLimit: (file: string) => (/\.(woff2?|ttf)$/.test(file) ? false : undefined),
   },
 });
