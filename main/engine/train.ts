@@ -39,7 +39,10 @@ export interface RunOutcome {
   stepsDone: number;
   /** `values[k]` is the full-data loss after `steps[k]` updates; non-finite values end the curve. */
   loss: { steps: Uint32Array; values: Float64Array };
-  /** Parameters after `steps[k]` updates, [K][P]; the first is the init, the last the final. */
+  /**
+   * Parameters after `steps[k]` updates, [K][P]; the first is the init, the last the final. A view
+   * into one buffer that the batch's runs share (a worker transfers it once).
+   */
   snapshots: { steps: Uint32Array; params: Float32Array };
   init: Float32Array;
   final: Float32Array;
@@ -208,10 +211,13 @@ class RunLog {
   private readonly snapAt: Uint32Array;
   private nextSnap = 0;
   /**
-   * [snapAt.length][runs][P]: a snapshot is one copy of every run's parameters, straight from the
-   * trainer. A run that ended early holds only its first slots (later ones hold its frozen values).
+   * [runs][snapAt.length + 1][P]: each run's snapshots in order, and room for a last one when it ends
+   * between them; its outcome's snapshots are a view, not a copy. Fresh memory is slow to touch
+   * (page faults), and 1,000 runs' snapshots are tens of megabytes.
    */
   private readonly snaps: Float32Array;
+  /** Every run's current parameters, [runs][P]: written by the trainer, then spread into `snaps`. */
+  private readonly staging: Float32Array;
   private readonly snapStepsDone: number[][];
 
   constructor(
@@ -229,7 +235,8 @@ class RunLog {
     this.lossSteps = spec.runs.map(() => []);
     this.lossValues = spec.runs.map(() => []);
     this.snapAt = snapshotSteps(spec.steps, Math.max(2, Math.min(spec.snapshots, Math.floor(snapshotBudget / (R * P)))));
-    this.snaps = new Float32Array(R * this.snapAt.length * P);
+    this.snaps = new Float32Array(R * (this.snapAt.length + 1) * P);
+    this.staging = new Float32Array(R * P);
     this.snapStepsDone = spec.runs.map(() => []);
   }
 
@@ -266,9 +273,15 @@ class RunLog {
   snapshotIfDue(step: number): void {
     if (this.nextSnap >= this.snapAt.length || this.snapAt[this.nextSnap] !== step) return;
     const k = this.nextSnap++;
-    const { P } = this;
-    this.trainer.params(this.snaps.subarray(k * this.R * P, (k + 1) * this.R * P));
-    for (let r = 0; r < this.R; r++) if (this.active[r] || this.stepsDone[r] >= step) this.snapStepsDone[r].push(step);
+    const { P, R, snaps, staging } = this;
+    const perRun = (this.snapAt.length + 1) * P;
+    this.trainer.params(staging);
+    for (let r = 0; r < R; r++) {
+      if (!this.active[r] && this.stepsDone[r] < step) continue;
+      const to = r * perRun + k * P;
+      for (let i = 0; i < P; i++) snaps[to + i] = staging[r * P + i];
+      this.snapStepsDone[r].push(step);
+    }
   }
 
   outcomes(finalAll: Float32Array): RunOutcome[] {
@@ -291,15 +304,9 @@ class RunLog {
   private snapshotsOf(r: number, final: Float32Array): RunOutcome['snapshots'] {
     const { P } = this;
     const taken = this.snapStepsDone[r];
-    const complete = taken[taken.length - 1] === this.stepsDone[r];
-    const params = new Float32Array((complete ? taken.length : taken.length + 1) * P);
-    const { snaps, R } = this;
-    for (let k = 0; k < taken.length; k++) {
-      const from = (k * R + r) * P;
-      for (let i = 0; i < P; i++) params[k * P + i] = snaps[from + i];
-    }
-    if (complete) return { steps: Uint32Array.from(taken), params };
-    params.set(final, taken.length * P);
-    return { steps: Uint32Array.from([...taken, this.stepsDone[r]]), params };
+    const start = r * (this.snapAt.length + 1) * P;
+    if (taken[taken.length - 1] === this.stepsDone[r]) return { steps: Uint32Array.from(taken), params: this.snaps.subarray(start, start + taken.length * P) };
+    this.snaps.set(final, start + taken.length * P);
+    return { steps: Uint32Array.from([...taken, this.stepsDone[r]]), params: this.snaps.subarray(start, start + (taken.length + 1) * P) };
   }
 }
