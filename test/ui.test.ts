@@ -159,7 +159,7 @@ describe('the lab in a browser', () => {
     // A bad learning rate is named under its field and Run is disabled; nothing runs.
     const lr = page.getByLabel('learning rate');
     await lr.fill('-1');
-    await expect.poll(() => page.getByText('optimizer.lr: must be > 0 (got -1)').count()).toBe(1);
+    await expect.poll(() => page.getByText('must be more than 0 (got -1)', { exact: true }).count()).toBe(1);
     expect(await lr.getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByTestId('run').isDisabled()).toBe(true);
     await page.keyboard.press('Control+Enter');

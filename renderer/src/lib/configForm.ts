@@ -132,7 +132,8 @@ export function scalar(raw: string): number | string {
 }
 export function parse(control: Control, raw: string): unknown {
   if (control === 'activation') return raw.split(',').map((s) => s.trim());
-  if (control === 'list') return raw.trim() === '' ? [] : raw.split(',').map(scalar);
+  // Commas or spaces between values: "2 3 4" is three widths, as "2, 3, 4" is.
+  if (control === 'list') return raw.trim() === '' ? [] : raw.trim().split(/\s*,\s*|\s+/).map(scalar);
   if (control === 'perLayer') {
     const items = raw.split(',').map(scalar);
     return items.length === 1 ? items[0] : items;
