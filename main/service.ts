@@ -8,6 +8,7 @@ import { experimentBoundary } from './lab/boundary.js';
 import { clusterStatusView, importCluster, prepareCluster, sweepShards } from './cluster/app.js';
 import { parseCsvData } from './lab/csvData.js';
 import { paramsAt, runOf } from './lab/experiments.js';
+import { curvatureHandlers } from './lab/curvatureService.js';
 import { experimentFit } from './lab/fit.js';
 import { layersModelFiles } from './lab/modelExport.js';
 import { backprop } from './lab/basics/backprop.js';
@@ -84,6 +85,7 @@ export class LabService {
       'basics.costs': (p) => costs(p),
       'basics.backprop': (p) => backprop(p),
       'basics.regions': (p) => regions(p),
+      ...curvatureHandlers(store, pool, changed),
     };
   }
 

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { ExperimentConfig, KernelName } from './config.js';
 import type { ClusterFolder, ClusterImport, ClusterStatusView, SweepShardsView } from './cluster.js';
+import { CURVATURE_CHANNELS, type CurvatureResponses } from './curvatureApi.js';
 import type { SweepStats } from './sweepStats.js';
 
 const Id = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -77,6 +78,7 @@ export const CHANNELS = {
     steps: z.number().int().min(1).max(2000).optional(),
     seed: z.number().int().min(0).max(0xffffffff).optional(),
   }),
+  ...CURVATURE_CHANNELS,
 } as const;
 
 export type Channel = keyof typeof CHANNELS;
@@ -170,7 +172,7 @@ export interface SurfaceView {
   runIndex: number;
   createdAt: string;
   center: MarkerName;
-  axes: { kind: 'params'; names: [string, string] } | { kind: 'random' | 'plane' | 'pca' | 'local' };
+  axes: { kind: 'params'; names: [string, string] } | { kind: 'random' | 'plane' | 'pca' | 'local' | 'hessian' | 'hessian-top' };
   axisLabels: [string, string];
   span: number;
   kernel: string;
@@ -380,7 +382,7 @@ export interface RegionsView {
   seconds: number;
 }
 
-export interface Responses {
+export interface Responses extends CurvatureResponses {
   'lab.info': LabInfo;
   'experiments.list': ExperimentSummary[];
   'experiments.get': ExperimentView;

@@ -11,6 +11,8 @@ import { JsNet } from '../main/engine/jsNet.js';
 import { architectureOf, layoutOf, type Architecture } from '../main/engine/model.js';
 import { exactOptimum } from '../main/engine/optimum.js';
 import { Rng } from '../main/engine/prng.js';
+import { surfaceCurvature } from '../main/lab/hessian.js';
+import { landscape } from '../main/lab/lab.js';
 import { randomDataset } from './helpers.js';
 
 /** Central differences of JsNet's float64 gradient: column k of the Hessian, error O(h²). */
@@ -183,6 +185,51 @@ describe('at the exact optimum of the 1→2→1 hinge problem', () => {
       let inside = 0;
       for (const k of zero) inside += t.reduce((s, x, i) => s + x * vectors[k * 7 + i], 0) ** 2;
       expect(Math.sqrt(inside)).toBeGreaterThan(1 - 1e-9);
+    }
+  });
+});
+
+describe('eigen-axes and the convexity map', () => {
+  const config = parseConfig({ data: { target: { kind: 'hinge' }, n: 200 }, steps: 300 });
+
+  it('--axes hessian: the surface spans the top and bottom eigenvectors of the Hessian at its centre', async () => {
+    const s = await landscape(config, { center: 'init', axes: 'hessian', res: 9, span: 'auto' });
+    const data = makeDataset(config);
+    const arch = architectureOf(config, data.dIn);
+    const { hessian } = new HessianNet(arch).hessian(Float64Array.from(s.centerParams), data);
+    const { values } = symmetricEigen(hessian, 7);
+    const rayleigh = (d: Float64Array) => {
+      let q = 0;
+      for (let i = 0; i < 7; i++) for (let j = 0; j < 7; j++) q += d[i] * hessian[i * 7 + j] * d[j];
+      return q;
+    };
+    expect(rayleigh(s.d1)).toBeCloseTo(values[6], 10);
+    expect(rayleigh(s.d2)).toBeCloseTo(values[0], 10);
+    expect(s.axisLabels).toEqual([`top eigenvector (λ ${Number(values[6].toPrecision(3))})`, `bottom eigenvector (λ ${Number(values[0].toPrecision(3))})`]);
+    const top = await landscape(config, { center: 'init', axes: 'hessian-top', res: 3, span: 1 });
+    expect(rayleigh(top.d2)).toBeCloseTo(values[5], 10);
+  });
+
+  it('the map: λmin, λmax of the full Hessian and the eigenvalues of its (α, β) block at each grid point, coarsened to 33²', async () => {
+    const s = await landscape(config, { center: 'trained', axes: 'params:W1[0,0],b2[0]', res: 40, span: 0.5 });
+    const data = makeDataset(config);
+    const arch = architectureOf(config, data.dIn);
+    const c = await surfaceCurvature(arch, data, s);
+    expect([c.alphas.length, c.betas.length, c.lambdaMin.length]).toEqual([33, 33, 33 * 33]);
+    expect([c.alphas[0], c.alphas[32]]).toEqual([s.alphas[0], s.alphas[39]]);
+    for (const [i, j] of [
+      [0, 0],
+      [16, 20],
+      [32, 5],
+    ]) {
+      const theta = Float64Array.from(s.centerParams, (v, k) => Math.fround(v + (k === 0 ? c.alphas[j] : 0) + (k === 6 ? c.betas[i] : 0)));
+      const { hessian } = new HessianNet(arch).hessian(theta, data);
+      const { values } = symmetricEigen(hessian, 7);
+      expect(c.lambdaMin[i * 33 + j]).toBeCloseTo(values[0], 12);
+      expect(c.lambdaMax[i * 33 + j]).toBeCloseTo(values[6], 12);
+      const block = symmetricEigen(Float64Array.from([hessian[0], hessian[6], hessian[6 * 7], hessian[6 * 7 + 6]]), 2).values;
+      expect(c.planeMin[i * 33 + j]).toBeCloseTo(block[0], 12);
+      expect(c.planeMax[i * 33 + j]).toBeCloseTo(block[1], 12);
     }
   });
 });

@@ -10,14 +10,16 @@ export type AxesSpec =
   | { kind: 'random' }
   | { kind: 'plane' }
   | { kind: 'pca' }
-  | { kind: 'local' };
+  | { kind: 'local' }
+  /** The Hessian's eigenvectors at the centre: top and bottom (`hessian`), or the top two. */
+  | { kind: 'hessian' | 'hessian-top' };
 
-export const AXES_HELP = 'params:NAME,NAME (e.g. params:W1[0,0],b1[0]), random, plane, pca or local';
+export const AXES_HELP = 'params:NAME,NAME (e.g. params:W1[0,0],b1[0]), random, plane, pca, local, hessian (top and bottom eigenvectors) or hessian-top (top two)';
 
 /** Parses `params:W1[0,1],b1[1]` (a comma inside brackets belongs to the name), `random`, `plane`, `pca`, `local`. */
 export function parseAxes(spec: string, layout: Layout): AxesSpec {
   const text = spec.trim();
-  if (text === 'random' || text === 'plane' || text === 'pca' || text === 'local') return { kind: text };
+  if (text === 'random' || text === 'plane' || text === 'pca' || text === 'local' || text === 'hessian' || text === 'hessian-top') return { kind: text };
   if (!text.startsWith('params:')) throw new InputError(`axes: must be ${AXES_HELP} (got "${spec}")`);
   const names: string[] = [];
   let depth = 0;

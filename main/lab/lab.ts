@@ -20,7 +20,9 @@ import { costSurface, inThread, interpolationPoints, linspace, MARKERS, type Mar
 import { trainBatch, type Progress } from '../engine/train.js';
 import { isTutorialNet } from '../engine/tutorialNet.js';
 import { localAxes } from '../engine/localAxes.js';
+import { eigenAxes } from '../engine/spectrum.js';
 import type { FoundOptimum, InterpolationResult, LandscapeRequest, LandscapeResult, OptimumResult } from '../results.js';
+import { checkHessianSize, hessianOf } from './hessian.js';
 import { EXACT_METHOD, kernelFor, runConfigs, type JobOptions, type RunResult } from './runs.js';
 
 export type { JobOptions, KernelOptions, RunResult } from './runs.js';
@@ -141,7 +143,9 @@ export function checkLandscapeRequest(req: LandscapeRequest, config: ExperimentC
   if (req.span !== 'auto' && !(Number.isFinite(req.span) && req.span > 0)) {
     throw new InputError(`span: must be a number > 0 or auto (got ${req.span})`);
   }
-  return parseAxes(req.axes, layoutOf(architectureOf(config)));
+  const axes = parseAxes(req.axes, layoutOf(architectureOf(config)));
+  if (axes.kind === 'hessian' || axes.kind === 'hessian-top') checkHessianSize(architectureOf(config));
+  return axes;
 }
 
 /** A cost surface around one of init, trained, optimum; trains first unless `trained` is given. */
@@ -167,6 +171,10 @@ export async function landscape(
   let explained: [number, number] | undefined;
   let span = req.span;
   switch (axes.kind) {
+    case 'hessian':
+    case 'hessian-top':
+      ({ d1, d2, axisLabels } = eigenAxes(await hessianOf(arch, data, center, options), layout.count, axes.kind === 'hessian' ? 'top-bottom' : 'top-two'));
+      break;
     case 'local': {
       const local = localAxes(req.center, points, trained.snapshots.params, arch, layout, seed);
       ({ d1, d2, axisLabels } = local);

@@ -77,7 +77,7 @@ const SurfaceFile = z.strictObject({
   center: Marker,
   axes: z.union([
     z.strictObject({ kind: z.literal('params'), names: z.tuple([z.string().max(40), z.string().max(40)]) }),
-    z.strictObject({ kind: z.enum(['random', 'plane', 'pca', 'local']) }),
+    z.strictObject({ kind: z.enum(['random', 'plane', 'pca', 'local', 'hessian', 'hessian-top']) }),
   ]),
   axisLabels: z.tuple([z.string().max(200), z.string().max(200)]),
   res: z.number().int().min(2).max(512),
