@@ -174,7 +174,7 @@ export class SweepPlot {
           categorical
             ? { ...axis(spec.xLabel), splits: () => xs, values: (_u, splits) => splits.map((i) => data.x.labels[i] ?? '') }
             : xWhole
-              ? { ...axis(spec.xLabel), splits: () => thinned(xs, 12), values: shownX(ticks) }
+              ? { ...axis(spec.xLabel), splits: () => thinned(xs, 12), filter: (_u, splits) => splits, values: shownX(ticks) }
               : { ...axis(spec.xLabel), values: shownX(xLog ? decadeTicks : ticks), ...logAxis(xLog) },
           { ...axis(spec.yLabel), size: 64, values: ticks, ...logAxis(yLog) },
         ],
