@@ -3,10 +3,11 @@
 // test/slurm.test.ts runs the same through a real cluster.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandSweep } from '../shared/sweep.js';
 import { mergeFiles } from '../main/cluster/merge.js';
@@ -231,14 +232,26 @@ describe('the command line', () => {
     expect(sbatch).toContain('--shard "$K/3" --db "$DB"');
     expect(readFileSync(file('cluster/merge.sbatch'), 'utf8')).toMatch(/merge "\$DIR"\/shards\/shard-\*\.sqlite --into '.*lab\.sqlite'/);
     expect(readFileSync(file('cluster/submit.sh'), 'utf8')).toContain('--dependency=afterok:"$shards" --kill-on-invalid-dep=yes');
-    const job = readFileSync(file('cluster/job.yaml'), 'utf8');
-    expect(job).toMatch(/^ {2}completionMode: Indexed$/m);
-    expect(job).toMatch(/^ {2}completions: 3$/m);
-    expect(job).toContain('--shard "$JOB_COMPLETION_INDEX/3"');
+    const job = load(readFileSync(file('cluster/job.yaml'), 'utf8')) as { kind: string; spec: { completionMode: string; completions: number; template: { spec: { containers: { args: string[]; resources: { requests: { cpu: string } } }[] } } } };
+    expect([job.kind, job.spec.completionMode, job.spec.completions]).toEqual(['Job', 'Indexed', 3]);
+    const [container] = job.spec.template.spec.containers;
+    expect(container.args[0]).toContain('--shard "$JOB_COMPLETION_INDEX/3" --db "$DB"');
+    expect(container.resources.requests.cpu).toBe('2');
     writeFileSync(file('other.json'), JSON.stringify(other));
     const again = cli('sweep', 'other.json', '--slurm', '--dir', 'cluster');
     expect([again.code, again.err]).toEqual([2, expect.stringMatching(/^landscape-lab: --dir: .*cluster already holds the cluster files of another sweep \("sharded"\); choose another folder\n$/)]);
   });
+
+  it('--node-local: the array task trains on the node\'s disk and leaves its database in shards/', () => {
+    expect(cli('sweep', 'spec.json', '--slurm', '--dir', 'local', '--shards', '2', '--node-local', '--db', 'lab-local.sqlite').code).toBe(0);
+    const scratch = mkdtempSync(join(tmpdir(), 'lab-node-disk-'));
+    const r = spawnSync('bash', [file('local/shards.sbatch')], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_JOB_ID: '77', TMPDIR: scratch } });
+    expect([r.status, r.stdout]).toEqual([0, expect.stringMatching(/^shard 1\/2 \(runs \d+–41\) of sweep [0-9a-f]{12}: stored as experiment 1: done/)]);
+    expect(readdirSync(scratch)).toEqual([]);
+    expect(readFileSync(file('local/logs/shard-1.exit'), 'utf8')).toBe('0\n');
+    const status = JSON.parse(cli('sweep', '--status', 'local', '--json').out);
+    expect(status.shards.map((k: { state: string; runs: number; of: number }) => k.state === 'done' && k.runs === k.of)).toEqual([false, true]);
+  }, 60_000);
 
   it('trains a shard, refuses a second start of it without --resume, and reports the folder', () => {
     const r = cli('sweep', 'spec.json', '--shard', '2/3', '--db', 'cluster/shards/shard-2.sqlite');

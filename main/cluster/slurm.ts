@@ -87,21 +87,32 @@ ${env}NODE=\${LANDSCAPE_LAB_NODE:-${sh(node)}}
 CLI=\${LANDSCAPE_LAB_CLI:-${sh(cli)}}
 OUT="$DIR/shards/shard-$K.sqlite"
 rm -f "$DIR/logs/shard-$K.exit"
-trap 'echo 143 > "$DIR/logs/shard-$K.exit"; exit 143' TERM
 ${
   local
-    ? `# Node-local: SQLite trains on this node's disk; the file is copied into shards/ when the task ends.
+    ? `# Node-local: SQLite trains on this node's disk; its file (and WAL) is copied into shards/ when the
+# task ends, also when the time limit's SIGTERM ends it, so that a resubmitted shard resumes.
 DB="\${SLURM_TMPDIR:-\${TMPDIR:-/tmp}}/landscape-lab-\${SLURM_ARRAY_JOB_ID:-0}-$K.sqlite"
-if [ -e "$OUT" ]; then cp "$OUT" "$DB"; fi`
+rm -f "$DB" "$DB-wal"
+if [ -e "$OUT" ]; then cp "$OUT" "$DB"; fi
+if [ -e "$OUT-wal" ]; then cp "$OUT-wal" "$DB-wal"; fi
+finish() {
+  local code=$1
+  if [ -e "$DB" ]; then
+    rm -f "$OUT-wal"
+    { [ ! -e "$DB-wal" ] || cp "$DB-wal" "$OUT-wal"; } && cp "$DB" "$OUT.part" && mv "$OUT.part" "$OUT" && rm -f "$DB" "$DB-wal" "$DB-shm" || code=74
+  fi
+  echo "$code" > "$DIR/logs/shard-$K.exit"
+  exit "$code"
+}`
     : `# Shared: each task writes only its own file, so no two nodes ever write one SQLite database.
-DB="$OUT"`
+DB="$OUT"
+finish() { echo "$1" > "$DIR/logs/shard-$K.exit"; exit "$1"; }`
 }
+trap 'finish 143' TERM
 RESUME=()
 if [ -e "$DB" ]; then RESUME=(--resume); fi
 "$NODE" "$CLI" sweep "$DIR/spec.json" --shard "$K/${m.shards}" --db "$DB" "\${RESUME[@]}"
-code=$?
-${local ? `if [ -e "$DB" ]; then cp "$DB" "$OUT.part" && mv "$OUT.part" "$OUT" && rm -f "$DB" "$DB-wal" "$DB-shm" || code=74; fi\n` : ''}echo "$code" > "$DIR/logs/shard-$K.exit"
-exit "$code"
+finish $?
 `;
 }
 

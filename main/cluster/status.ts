@@ -66,7 +66,9 @@ export function clusterStatus(dir: string): ClusterStatus {
     }
     const of = to - from;
     const state: ShardState = code === null ? (existsSync(file) ? 'running' : 'waiting') : code === 0 && runs === of && message === null ? 'done' : 'failed';
-    if (state === 'failed' && message === null) message = lastLine(logFile(dir, `shard-${index}`)) ?? (code === 0 ? `exited 0 with ${runs} of ${of} runs` : null);
+    if (state === 'failed' && message === null) {
+      message = code === 143 ? 'stopped by SIGTERM (the time limit, or scancel); resubmit it to resume' : (lastLine(logFile(dir, `shard-${index}`)) ?? (code === 0 ? `exited 0 with ${runs} of ${of} runs` : null));
+    }
     return { index, state, runs, of, exitCode: code, message };
   });
   const code = exitCode(exitFile(dir, 'merge'));
