@@ -4,6 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../shared/config.js';
+import { expandSweep, SWEEP_SNAPSHOTS } from '../shared/sweep.js';
 import { fieldValue, formatSweepValue, quantile, quartiles } from '../shared/sweepStats.js';
 import { saveRun } from '../main/lab/experiments.js';
 import { runConfigs } from '../main/lab/runs.js';
@@ -158,5 +160,28 @@ describe('sweepStatistics on a real sweep', () => {
     const id = saveRun(store, r);
     expect(() => sweepStatistics(store, id)).toThrow(`experiment ${id}: is not a sweep; statistics are per sweep cell`);
     expect(() => sweepStatistics(store, 9999)).toThrow(/^experiment 9999: no such experiment in .*lab\.sqlite/);
+  });
+});
+
+describe("a sweep's runs keep fewer snapshots", () => {
+  const hinge = { data: { target: { kind: 'hinge' } } };
+  it(`keep ${SWEEP_SNAPSHOTS} unless the base or the grid sets record.snapshots (a single run keeps 200)`, () => {
+    const snapshotsOf = (spec: unknown) => expandSweep(spec).cells.map((c) => c.config.record.snapshots);
+    expect(parseConfig(hinge).record.snapshots).toBe(200);
+    expect(snapshotsOf({ base: hinge })).toEqual([SWEEP_SNAPSHOTS]);
+    expect(expandSweep({ base: { ...hinge, record: { every: 5 } } }).cells[0].config.record).toEqual({ every: 5, snapshots: SWEEP_SNAPSHOTS });
+    expect(snapshotsOf({ base: { ...hinge, record: { snapshots: 150 } } })).toEqual([150]);
+    expect(snapshotsOf({ base: hinge, grid: { 'record.snapshots': [5, 40] } })).toEqual([5, 40]);
+    expect(() => expandSweep({ base: { ...hinge, record: 3 } })).toThrow(/^base\.record: /);
+  });
+
+  it('and store that many', async () => {
+    const store = openStore(join(mkdtempSync(join(tmpdir(), 'lab-sweepsnaps-')), 'lab.sqlite'));
+    try {
+      const { experimentId } = await runSweep(store, { base: { ...hinge, steps: 100 }, seeds: 2 });
+      expect(store.runs(experimentId).map((r) => r.snapshots.steps.length)).toEqual([SWEEP_SNAPSHOTS, SWEEP_SNAPSHOTS]);
+    } finally {
+      store.db.close();
+    }
   });
 });
