@@ -167,7 +167,8 @@ export class SweepPlot {
         height: this.height,
         title: spec.title,
         scales: {
-          x: categorical ? { time: false, range: [-0.5, xs.length - 0.5] } : xLog ? { time: false, distr: 3, log: 10 } : { time: false },
+          // A log x axis spans the swept values (a little padded), not the decades around them.
+          x: categorical ? { time: false, range: [-0.5, xs.length - 0.5] } : xLog ? { time: false, distr: 3, log: 10, range: (_u, min, max) => [min / 1.2, max * 1.2] } : { time: false },
           y: yLog ? { distr: 3, log: 10, range: yRange } : { range: yRange },
         },
         axes: [
