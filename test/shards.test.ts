@@ -189,6 +189,20 @@ describe('a merge refuses, and leaves the target as it was', () => {
     expect(sha(target)).toBe(before);
   });
 
+  it('a shard of another build of the engine (its engine check differs), and its resume', async () => {
+    // Another build is emulated by the check it would have stored: its reference runs' hash.
+    const other = file('d1-other-build.sqlite');
+    writeFileSync(other, readFileSync(shards[1]));
+    const s = openStore(other);
+    s.db.prepare("UPDATE sweeps SET engine_check = 'f00d' || substr(engine_check, 5)").run();
+    const before = sha(target);
+    expect(() => merge(target, [other])).toThrow(/d1-other-build\.sqlite: was trained by an engine that computes differently from the shards already merged into experiment 1/);
+    expect(() => merge(file('fresh.sqlite'), [shards[0], other])).toThrow(/d1-other-build\.sqlite: was trained by an engine that computes differently from .*d0\.sqlite's \(engine check f00d/);
+    expect(sha(target)).toBe(before);
+    await expect(resumeSweep(s, 1)).rejects.toThrow(/shard 1\/2 was begun by an engine that computes differently from this one \(another build\); train the shard again in a new database/);
+    s.db.close();
+  });
+
   it('a database that is not a shard, or is missing; the target is not even made', () => {
     expect(() => merge(file('never.sqlite'), [file('local.sqlite')])).toThrow(/local\.sqlite: holds no sweep shard; shards are trained with landscape-lab sweep SPEC --shard K\/N/);
     expect(() => merge(file('never.sqlite'), [file('absent.sqlite')])).toThrow(/absent\.sqlite: no such database/);

@@ -95,6 +95,7 @@ export function readShards(files: readonly string[]): ShardFile[] {
     for (const s of shards.slice(1)) {
       if (s.specHash !== first.specHash) throw new InputError(`${s.file}: is a shard of another sweep (spec hash ${s.specHash.slice(0, 12)}…, ${first.file} has ${first.specHash.slice(0, 12)}…); merge the shards of one sweep at a time`);
       if (s.summary.appVersion !== first.summary.appVersion) throw new InputError(`${s.file}: was trained by Landscape Lab ${s.summary.appVersion}, ${first.file} by ${first.summary.appVersion}; shards merge only when one engine version trained them all`);
+      if (s.shard.engineCheck !== first.shard.engineCheck) throw new InputError(`${s.file}: was trained by an engine that computes differently from ${first.file}'s (engine check ${s.shard.engineCheck.slice(0, 12)}…, not ${first.shard.engineCheck.slice(0, 12)}…); train its shard again with the same build`);
       if (s.shard.count !== first.shard.count) throw new InputError(`${s.file}: is shard ${s.shard.index} of ${s.shard.count}, ${first.file} of ${first.shard.count}; merge shards of one split`);
       const twin = shards.find((o) => o !== s && o.shard.index === s.shard.index);
       if (twin) throw new InputError(`${s.file}: is shard ${s.shard.index}/${s.shard.count} again (so is ${twin.file}); give each shard once, so that no run is duplicated`);
@@ -155,6 +156,9 @@ export function mergeShards(target: ExperimentStore, shards: readonly ShardFile[
   const other = merged.find((r) => r.mergedShards !== count);
   if (other) throw new InputError(`${target.file}: experiment ${other.experimentId} is this sweep merged from ${other.mergedShards} shards; these are shards of ${count}, merge them into another database`);
   const existing = merged[0]?.experimentId ?? null;
+  if (merged[0] && merged[0].engineCheck !== first.shard.engineCheck) {
+    throw new InputError(`${first.file}: was trained by an engine that computes differently from the shards already merged into experiment ${existing} of ${target.file}; train it again with the build that trained them`);
+  }
   const columns = runColumns(target.db);
   const have = new Map<number, Record<string, unknown>>();
   if (existing !== null) {
@@ -163,11 +167,11 @@ export function mergeShards(target: ExperimentStore, shards: readonly ShardFile[
   // Runs already merged must be the very runs this shard holds; anything else is a conflict.
   let toAdd = 0;
   for (const s of shards) {
-    const rows = s.store.db.prepare(`SELECT idx, ${SAME_RUN.join(', ')} FROM runs WHERE experiment_id = ? ORDER BY idx`).iterate(s.summary.id) as Iterable<Record<string, unknown> & { idx: number }>;
-    for (const row of rows) {
-      const old = have.get(row.idx);
+    const read = s.store.db.prepare(`SELECT ${SAME_RUN.join(', ')} FROM runs WHERE experiment_id = ? AND idx = ?`);
+    for (const idx of s.runs) {
+      const old = have.get(idx);
       if (!old) toAdd++;
-      else if (!sameRun(old, row)) throw new InputError(`${s.file}: run ${row.idx} differs from the run already merged into experiment ${existing} of ${target.file}; nothing was merged`);
+      else if (!sameRun(old, read.get(s.summary.id, idx) as Record<string, unknown>)) throw new InputError(`${s.file}: run ${idx} differs from the run already merged into experiment ${existing} of ${target.file}; nothing was merged`);
     }
   }
   const runsTotal = cells.length * spec.seeds;
@@ -185,7 +189,7 @@ export function mergeShards(target: ExperimentStore, shards: readonly ShardFile[
         existing ??
         target.beginExperiment(
           { name: spec.name ?? `sweep · ${defaultName(base)}`, config: base, kernel: first.summary.kernel, backend: first.summary.backend, appVersion: first.summary.appVersion },
-          { spec, cells: cells.length, seeds: spec.seeds, mergedShards: count },
+          { spec, cells: cells.length, seeds: spec.seeds, merged: { shards: count, engineCheck: first.shard.engineCheck } },
         );
       for (const s of shards) {
         for (const row of s.store.db.prepare(`SELECT ${columns.join(', ')} FROM runs WHERE experiment_id = ? ORDER BY idx`).iterate(s.summary.id) as Iterable<Record<string, unknown>>) {

@@ -3,6 +3,7 @@
 // one transaction as it finishes — a whole cell, or a worker's share of a split cell — so a crash loses
 // only the tasks in flight, and `resume` continues from what is stored. A sweep is trained by one
 // process at a time: the one holding its lease (see ExperimentStore.takeLease).
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InputError, testCount, type BackendChoice, type ExperimentConfig } from '../../shared/config.js';
 import { expandSweep, runConfig, type SweepCell, type SweepSpec } from '../../shared/sweep.js';
@@ -141,11 +142,29 @@ async function execute(store: ExperimentStore, id: number, spec: SweepSpec, cell
   return { experimentId: id, status, runsDone, runsTotal, runsNew };
 }
 
+/**
+ * What this engine computes for the sweep: the hash of its first and last runs' numbers (losses,
+ * parameters, snapshots), each trained as a slice of its cell's batch. Shards whose checks differ
+ * were trained by engines that compute differently, even under one version number; it costs two runs.
+ */
+export async function engineCheck(spec: SweepSpec, cells: SweepCell[], options: SweepOptions = {}): Promise<string> {
+  const hash = createHash('sha256');
+  for (const [cell, seedIndex] of [[cells[0], 0], [cells[cells.length - 1], spec.seeds - 1]] as const) {
+    const c = cell.config;
+    const pin = await kernelPin({ kernel: options.kernel, backend: options.backend }, c, { arch: architectureOf(c), runs: spec.seeds, batchSize: c.batchSize, n: c.data.n - testCount(c.data) });
+    const [r] = await runConfigs([runConfig(cell, seedIndex)], { ...pin, batchRuns: spec.seeds, signal: options.signal });
+    hash.update(JSON.stringify([r.kernel, r.status, r.stepsDone, r.finalLoss]));
+    for (const a of [r.params.init, r.params.final, r.loss.steps, r.loss.values, r.snapshots.steps, r.snapshots.params]) hash.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  }
+  return hash.digest('hex');
+}
+
 /** Starts a sweep from a spec (validated whole before anything runs); stores it as one experiment. */
 export async function runSweep(store: ExperimentStore, specInput: unknown, options: SweepOptions & { shard?: { index: number; count: number } } = {}): Promise<SweepOutcome> {
   const { spec, cells } = expandSweep(specInput);
   const base = cells[0].config;
   const shard = options.shard ? planShards(spec, cells, options.shard.count).shards[options.shard.index] : undefined;
+  const check = shard ? await engineCheck(spec, cells, options) : '';
   const id = store.beginExperiment(
     {
       name: `${spec.name ?? `sweep · ${defaultName(base)}`}${options.shard ? ` · shard ${options.shard.index}/${options.shard.count}` : ''}`,
@@ -154,7 +173,7 @@ export async function runSweep(store: ExperimentStore, specInput: unknown, optio
       backend: options.backend ?? base.backend,
       appVersion: APP_VERSION,
     },
-    { spec, cells: cells.length, seeds: spec.seeds, shard: shard && options.shard ? { index: shard.index, count: options.shard.count, runFrom: shard.runFrom, runTo: shard.runTo } : undefined },
+    { spec, cells: cells.length, seeds: spec.seeds, shard: shard && options.shard ? { index: shard.index, count: options.shard.count, runFrom: shard.runFrom, runTo: shard.runTo, engineCheck: check } : undefined },
   );
   return execute(store, id, spec, cells, options, shard ? { from: shard.runFrom, to: shard.runTo } : undefined);
 }
@@ -183,5 +202,10 @@ export async function resumeSweep(store: ExperimentStore, id: number, options: S
     }
   }
   const shard = store.sweepRecord(id)?.shard;
+  // A shard continues only on an engine that computes what it began with.
+  if (shard && shard.engineCheck !== (await engineCheck(spec, cells, options))) {
+    store.finishExperiment(id, 'interrupted');
+    throw new InputError(`${store.file}: shard ${shard.index}/${shard.count} was begun by an engine that computes differently from this one (another build); train the shard again in a new database`);
+  }
   return execute(store, id, spec, cells, options, shard ? { from: shard.runFrom, to: shard.runTo } : undefined);
 }

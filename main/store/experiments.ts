@@ -68,6 +68,8 @@ export interface SweepShardRecord {
   count: number;
   runFrom: number;
   runTo: number;
+  /** The hash of the sweep's reference runs as the engine that trained this shard computes them. */
+  engineCheck: string;
 }
 
 export interface SweepRecord {
@@ -79,6 +81,8 @@ export interface SweepRecord {
   shard: SweepShardRecord | null;
   /** This experiment was merged from this many shards. */
   mergedShards: number | null;
+  /** A shard's or merged sweep's engine check (see SweepShardRecord). */
+  engineCheck: string | null;
 }
 
 interface SweepRow {
@@ -90,6 +94,7 @@ interface SweepRow {
   shard_count: number | null;
   run_from: number | null;
   run_to: number | null;
+  engine_check: string | null;
 }
 
 function recordOf(r: SweepRow): SweepRecord {
@@ -99,8 +104,9 @@ function recordOf(r: SweepRow): SweepRecord {
     specHash: r.spec_hash,
     cells: r.cells,
     seeds: r.seeds,
-    shard: isShard ? { index: r.shard_index!, count: r.shard_count!, runFrom: r.run_from!, runTo: r.run_to! } : null,
+    shard: isShard ? { index: r.shard_index!, count: r.shard_count!, runFrom: r.run_from!, runTo: r.run_to!, engineCheck: r.engine_check ?? '' } : null,
     mergedShards: !isShard ? r.shard_count : null,
+    engineCheck: r.engine_check,
   };
 }
 
@@ -199,14 +205,14 @@ export class ExperimentStore {
    * Starts an experiment whose runs arrive one by one (a sweep, or one shard of a sweep); it stays
    * `running` until finished.
    */
-  beginExperiment(meta: ExperimentMeta, sweep?: { spec: unknown; cells: number; seeds: number; shard?: SweepShardRecord; mergedShards?: number }): number {
+  beginExperiment(meta: ExperimentMeta, sweep?: { spec: unknown; cells: number; seeds: number; shard?: SweepShardRecord; merged?: { shards: number; engineCheck: string } }): number {
     return this.write(() => {
       const id = this.insertExperiment(meta, 'running', currentOwner(), { hashed: !sweep });
       if (sweep) {
         const { shard } = sweep;
         this.db
-          .prepare('INSERT INTO sweeps (experiment_id, spec, cells, seeds, spec_hash, shard_index, shard_count, run_from, run_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-          .run(id, JSON.stringify(sweep.spec), sweep.cells, sweep.seeds, sweepSpecHash(sweep.spec), shard?.index ?? null, shard?.count ?? sweep.mergedShards ?? null, shard?.runFrom ?? null, shard?.runTo ?? null);
+          .prepare('INSERT INTO sweeps (experiment_id, spec, cells, seeds, spec_hash, shard_index, shard_count, run_from, run_to, engine_check) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+          .run(id, JSON.stringify(sweep.spec), sweep.cells, sweep.seeds, sweepSpecHash(sweep.spec), shard?.index ?? null, shard?.count ?? sweep.merged?.shards ?? null, shard?.runFrom ?? null, shard?.runTo ?? null, shard?.engineCheck ?? sweep.merged?.engineCheck ?? null);
       }
       return id;
     });
@@ -215,14 +221,14 @@ export class ExperimentStore {
   /** A sweep's identity and, for a shard, which one it is; null for other experiments. */
   sweepRecord(id: number): SweepRecord | null {
     return this.read(() => {
-      const row = this.db.prepare('SELECT experiment_id, spec_hash, cells, seeds, shard_index, shard_count, run_from, run_to FROM sweeps WHERE experiment_id = ?').get(id) as SweepRow | undefined;
+      const row = this.db.prepare('SELECT experiment_id, spec_hash, cells, seeds, shard_index, shard_count, run_from, run_to, engine_check FROM sweeps WHERE experiment_id = ?').get(id) as SweepRow | undefined;
       return row ? recordOf(row) : null;
     });
   }
 
   /** The sweeps of this spec hash stored here (shards, merged or local), oldest first. */
   sweepsOfSpec(specHash: string): SweepRecord[] {
-    return this.read(() => (this.db.prepare('SELECT experiment_id, spec_hash, cells, seeds, shard_index, shard_count, run_from, run_to FROM sweeps WHERE spec_hash = ? ORDER BY experiment_id').all(specHash) as SweepRow[]).map(recordOf));
+    return this.read(() => (this.db.prepare('SELECT experiment_id, spec_hash, cells, seeds, shard_index, shard_count, run_from, run_to, engine_check FROM sweeps WHERE spec_hash = ? ORDER BY experiment_id').all(specHash) as SweepRow[]).map(recordOf));
   }
 
   /**

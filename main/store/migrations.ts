@@ -138,6 +138,12 @@ export const MIGRATIONS: ((db: Database) => void)[] = [
     const set = db.prepare('UPDATE sweeps SET spec_hash = ? WHERE experiment_id = ?');
     for (const r of rows) set.run(sweepSpecHash(JSON.parse(r.spec)), r.experiment_id);
   },
+  // 6: a shard's engine check — the hash of reference runs of its sweep as this engine trains them —
+  // so shards trained by engines that compute differently (another build of the same version) are
+  // never merged into one sweep.
+  (db) => {
+    db.exec(`ALTER TABLE sweeps ADD COLUMN engine_check TEXT;  -- engineCheck(); null for a sweep trained in one place`);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
