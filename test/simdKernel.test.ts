@@ -213,13 +213,17 @@ describe("simd kernel: the tutorial network's full-data losses", () => {
   });
 
   it('stay those sums call after call, as edges move a little, far, across the ends, or vanish (w = 0)', async () => {
-    for (const [batchSize, lr] of [[3, 0.01], [3, 0.5], [100, 0.01], [100, 0.5]]) {
+    // Inputs bunched, repeated and with one far outlier: the buckets the search starts from are then
+    // far from where the edges are, and many samples share one x.
+    const lumpy = Float32Array.from({ length: 120 }, (_, i) => (i === 119 ? 40 : i % 3 === 0 ? 0.25 : Math.sin(i) ** 3));
+    for (const [batchSize, lr, bunched] of [[3, 0.01, 0], [3, 0.5, 0], [100, 0.01, 0], [100, 0.5, 0], [3, 0.05, 1], [100, 0.5, 1]]) {
       const base = singleRunBatch({ model: { hidden: [8] }, batchSize, data: { target: { kind: 'hinge' }, n: 120, noise: 0.05 } });
       const P = base.runs[0].init.length;
+      const data = bunched ? { ...base.runs[0].data, x: lumpy } : base.runs[0].data;
       const runs = [1, 2, 3, 4, 5, 6].map((seed) => {
         const init = base.runs[0].init.map((v, k) => v + 0.3 * Math.sin(seed * (k + 1)));
         if (seed === 6) init[0] = 0; // unit 0 of run 6 starts flat: its edge is n, until it moves
-        return { ...base.runs[0], seed, init, hyper: { ...base.runs[0].hyper, lr } };
+        return { ...base.runs[0], data, seed, init, hyper: { ...base.runs[0].hyper, lr } };
       });
       const trainer = simdKernel.trainer({ arch: base.arch, datasets: runs.map((r) => r.data), params: Float32Array.from(runs.flatMap((r) => [...r.init])), hypers: runs.map((r) => r.hyper), batchSize });
       let differing = 0;
