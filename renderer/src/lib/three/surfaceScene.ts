@@ -41,6 +41,10 @@ export interface ViewOptions {
   colormap: ColormapName;
   /** Tick labels and axis names; thumbnails leave them out (at that size they would collide). */
   labels?: boolean;
+  /** Colours the surface by these values (row per β, on its grid) instead of its height: a convexity map. */
+  paint?: { values: ArrayLike<number>; scale: (v: number) => number; colormap: ColormapName };
+  /** More paths over the surface, each in its colour with a dot at its last point: an optimizer race. */
+  paths?: { alpha: ArrayLike<number>; beta: ArrayLike<number>; loss: ArrayLike<number>; color: string }[];
 }
 
 /** Height of the tallest point, as a fraction of the larger of the α and β extents. */
@@ -144,7 +148,7 @@ export class SurfaceScene implements LinkedView {
     const h = heights(surface.loss, options.log);
     const zOf = (z: number) => ((z - h.zMin) / (h.zMax - h.zMin)) * HEIGHT;
 
-    this.mesh = this.surfaceMesh(surface, h, zOf, options.colormap);
+    this.mesh = this.surfaceMesh(surface, h, zOf, options.colormap, options.paint);
     this.content.add(this.mesh);
     if (options.wireframe) this.content.add(this.wireframe(surface, h, zOf, options.colormap));
     if (options.contours) this.content.add(this.contours(surface, h, zOf, options.log, options.colormap));
@@ -152,6 +156,7 @@ export class SurfaceScene implements LinkedView {
       const line = this.trajectory(surface, h, zOf, options.log);
       if (line) this.content.add(line);
     }
+    for (const path of options.paths ?? []) this.content.add(this.path(path, h, zOf, options.log));
     this.content.add(this.markers(surface, h, zOf, options.log));
     this.content.add(this.axes(surface, h, zOf, options.log, theme.foreground, options.labels ?? true));
     this.fitLabels();
@@ -266,7 +271,7 @@ export class SurfaceScene implements LinkedView {
     return [this.x(atIndex(s.alphas, gx)), this.y(atIndex(s.betas, gy))];
   }
 
-  private surfaceMesh(s: SurfaceView, h: Heights, zOf: (z: number) => number, map: ColormapName): Mesh {
+  private surfaceMesh(s: SurfaceView, h: Heights, zOf: (z: number) => number, map: ColormapName, paint?: ViewOptions['paint']): Mesh {
     const nx = s.alphas.length;
     const ny = s.betas.length;
     const positions = new Float32Array(nx * ny * 3);
@@ -297,8 +302,8 @@ export class SurfaceScene implements LinkedView {
     const colors = new Float32Array(nx * ny * 3);
     const n = new Vector3();
     for (let k = 0; k < nx * ny; k++) {
-      const t = Number.isFinite(h.z[k]) ? (h.z[k] - h.zMin) / (h.zMax - h.zMin) : 1;
-      const rgb = colormap(map, t);
+      const t = paint ? Math.min(1, Math.max(0, paint.scale(paint.values[k]))) : Number.isFinite(h.z[k]) ? (h.z[k] - h.zMin) / (h.zMax - h.zMin) : 1;
+      const rgb = paint && !Number.isFinite(paint.values[k]) ? [0.6, 0.6, 0.6] : colormap(paint?.colormap ?? map, t);
       n.fromBufferAttribute(normals, k);
       const shade = 0.72 + 0.28 * Math.abs(n.dot(light));
       for (let c = 0; c < 3; c++) colors[3 * k + c] = linear(rgb[c]) * shade;
@@ -389,6 +394,28 @@ export class SurfaceScene implements LinkedView {
     const geometry = new BufferGeometry();
     geometry.setAttribute('position', new Float32BufferAttribute(points, 3));
     return new Line(geometry, this.lineMaterial(TRAJECTORY_COLOR, 1));
+  }
+
+  /** A path over the surface (the part over the grid) and a dot at its last point. */
+  private path(p: NonNullable<ViewOptions['paths']>[number], h: Heights, zOf: (z: number) => number, log: boolean): Group {
+    const group = new Group();
+    const points: number[] = [];
+    for (let k = 0; k < p.alpha.length; k++) {
+      const z = heightOf(p.loss[k], log, h.floor);
+      if (!Number.isFinite(z) || !this.inside(p.alpha[k], p.beta[k])) continue;
+      points.push(this.x(p.alpha[k]), this.y(p.beta[k]), zOf(Math.min(Math.max(z, h.zMin), h.zMax)) + 0.012);
+    }
+    if (points.length >= 6) {
+      const geometry = new BufferGeometry();
+      geometry.setAttribute('position', new Float32BufferAttribute(points, 3));
+      group.add(new Line(geometry, this.lineMaterial(p.color, 1)));
+    }
+    if (points.length >= 3) {
+      const dot = new Mesh(new SphereGeometry(0.016, 16, 12), new MeshBasicMaterial({ color: new Color(p.color) }));
+      dot.position.set(points[points.length - 3], points[points.length - 2], points[points.length - 1]);
+      group.add(dot);
+    }
+    return group;
   }
 
   private markers(s: SurfaceView, h: Heights, zOf: (z: number) => number, log: boolean): Group {
