@@ -73,6 +73,21 @@ describe('PRNG (xoshiro128**)', () => {
       }
     }
   });
+
+  it('shuffle is Fisher–Yates with int(i + 1), draw for draw, and leaves the stream where int would', () => {
+    for (const [seed, length] of [[1, 0], [2, 1], [3, 2], [4, 7], [5, 500], [6, 100], [7, 70_000], [8, 300]]) {
+      const [a, b] = [new Rng(seed, 'batches'), new Rng(seed, 'batches')];
+      const got = Int32Array.from({ length }, (_, i) => i);
+      a.shuffle(got);
+      const want = Int32Array.from({ length }, (_, i) => i);
+      for (let i = length - 1; i > 0; i--) {
+        const j = b.int(i + 1);
+        [want[i], want[j]] = [want[j], want[i]];
+      }
+      expect(Array.from(got)).toEqual(Array.from(want));
+      expect(a.nextUint32()).toBe(b.nextUint32());
+    }
+  });
 });
 
 describe('parameter layout and initializers', () => {
@@ -136,7 +151,7 @@ describe('config schema', () => {
       [{ data: { target: { kind: 'hinge' } }, steps: 0 }, 'steps: must be >= 1 (got 0)'],
       [{ data: { target: { kind: 'hinge' } }, steps: 2.5 }, 'steps: must be an integer (got 2.5)'],
       [{ data: { target: { kind: 'hinge' } }, lr: 0.1 }, 'lr: unknown field'],
-      [{ data: { target: { kind: 'gauss' } } }, 'data.target.kind: unknown kind "gauss"; allowed: hinge, polynomial, sine, points, circle, xor, gaussians, spiral'],
+      [{ data: { target: { kind: 'gauss' } } }, 'data.target.kind: unknown kind "gauss"; allowed: hinge, polynomial, sine, points, labeled, circle, xor, gaussians, spiral'],
       [{ data: { target: { kind: 'hinge' } }, init: { kind: 'zeros' } }, 'init.kind: unknown kind "zeros"; allowed: normal, uniform, xavier, he, symmetric, dead, explicit'],
       [{ data: { target: { kind: 'hinge' } }, model: { activation: 'gelu' } }, 'model.activation: must be one of "relu", "tanh", "sigmoid", "linear" (got "gelu")'],
       [{ data: { target: { kind: 'hinge' } }, loss: 'nll' }, 'loss: nll needs model.output sigmoid or softmax (for a linear output, l2 is the Gaussian NLL) (got "nll")'],
