@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { JobInfo, Result } from '../shared/api.js';
 import { WorkerPool } from '../main/jobs/pool.js';
 import { RENDERER_ROOT } from '../main/serve.js';
@@ -19,6 +19,7 @@ import { LabService } from '../main/service.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';
 
 const docs = fileURLToPath(new URL('../docs/', import.meta.url));
+const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 let browser: Browser;
 let bridge: Bridge;
 let store: ExperimentStore;
@@ -54,6 +55,9 @@ async function openPage(size: { width: number; height: number }): Promise<{ page
   const errors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   page.on('pageerror', (e) => errors.push(String(e)));
+  onTestFailed(async () => {
+    await page.screenshot({ path: join(artifacts, `views-failed-${size.width}x${size.height}.png`) }).catch(() => undefined);
+  });
   await page.goto(bridge.url);
   return { page, errors };
 }
@@ -246,7 +250,7 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
     await expect.poll(() => page.getByTestId('experiment-detail').textContent()).toMatch(/^diverged · .* final loss \d\.\d+e\+\d+/);
     expect(await page.getByTestId('diverged-note').textContent()).toMatch(/Diverged: its loss became NaN or infinite, or it ended above 10³ × the larger of its initial loss and the loss of the best constant prediction/);
     await viewsReady(page);
-    const initialLoss = store.get(diverged.id).runs[0].loss.values[0];
+    const initialLoss = store.get(diverged.id).runList[0].loss.values[0];
     for (const view of VIEWS) {
       if ((await page.getByTestId(view).getAttribute('data-role')) === 'thumb') await page.getByTestId(view).getByRole('button', { name: /^Show .* large$/ }).click();
       const legend = (await page.getByTestId(view).getByTestId('view-legend').textContent()) ?? '';

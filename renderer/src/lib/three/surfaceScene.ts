@@ -472,8 +472,9 @@ export class SurfaceScene implements LinkedView {
     }
     // Long direction names would run out of the frame: those are left to the view's caption.
     const title = (letter: string, name: string) => (name.length <= 12 ? `${letter} ${name}` : letter);
-    label(title('α', s.axisLabels[0]), [(x0 + x1) / 2, y0 - 0.15, 0], 13);
-    label(title('β', s.axisLabels[1]), [x1 + 0.17, (y0 + y1) / 2, 0], 13, 0.3);
+    // The axis names sit beyond the tick labels, so the two never meet.
+    label(title('α', s.axisLabels[0]), [(x0 + x1) / 2, y0 - 0.2, 0], 13);
+    label(title('β', s.axisLabels[1]), [x1 + 0.26, (y0 + y1) / 2, 0], 13, 0.3);
     label(log ? 'J (log)' : 'J', [x0, y0, HEIGHT + 0.07], 12, 0);
     const geometry = new BufferGeometry();
     geometry.setAttribute('position', new Float32BufferAttribute(lines, 3));
