@@ -39,7 +39,8 @@ async function finished(ids: string[], timeoutMs = 150_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const q = spawnSync('squeue', ['-h', '-j', ids.join(',')], { encoding: 'utf8' });
-    if (q.status === 0 && q.stdout.trim() === '') return;
+    // Finished jobs leave squeue's list; once purged (MinJobAge), squeue calls their ids invalid.
+    if ((q.status === 0 && q.stdout.trim() === '') || /Invalid job id/i.test(q.stderr)) return;
     if (Date.now() > deadline) throw new Error(`jobs ${ids.join(',')} still queued after ${timeoutMs / 1000} s:\n${q.stdout}`);
     await sleep(250);
   }
