@@ -1,9 +1,11 @@
 // Datasets, the PRNG, initializers and the config schema's defaults and messages.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError, parseConfig } from '../shared/config.js';
 import { makeDataset, targetFunction } from '../main/engine/data.js';
 import { initialParams } from '../main/engine/init.js';
 import { architectureOf, layoutOf, parameterIndex } from '../main/engine/model.js';
+import { EpochShuffler } from '../main/engine/epochShuffler.js';
 import { remainder, Rng } from '../main/engine/prng.js';
 import { config } from './helpers.js';
 
@@ -87,6 +89,30 @@ describe('PRNG (xoshiro128**)', () => {
       expect(Array.from(got)).toEqual(Array.from(want));
       expect(a.nextUint32()).toBe(b.nextUint32());
     }
+  });
+
+  it("the compiled epoch shuffler draws every run's rows as Rng.shuffle does, epoch after epoch", () => {
+    for (const [seeds, n, batch] of [[[1], 7, 2], [[3, 4, 5, 6, 0xffffffff], 500, 3], [[11, 12], 65_537, 1000], [[9, 10, 11], 10, 10]] as const) {
+      const shuffler = new EpochShuffler(seeds, n, batch);
+      const rngs = seeds.map((s) => new Rng(s, 'batches'));
+      const batches = Math.floor(n / batch);
+      for (let epoch = 0; epoch < 3; epoch++) {
+        const rows = shuffler.shuffle();
+        expect(rows.length).toBe(batches * seeds.length * batch);
+        rngs.forEach((rng, r) => {
+          const perm = Int32Array.from({ length: n }, (_, i) => i);
+          rng.shuffle(perm);
+          const got = Array.from({ length: batches * batch }, (_, i) => rows[(Math.floor(i / batch) * seeds.length + r) * batch + (i % batch)]);
+          expect(got).toEqual(Array.from(perm.subarray(0, batches * batch)));
+        });
+      }
+    }
+  });
+
+  it('main/engine/wasm/shuffle.wasm.ts is shuffle.c compiled by clang (run npm run build:wasm after editing the .c)', async () => {
+    const { compileC, moduleSource } = await import('../scripts/build-wasm.mjs');
+    const dir = new URL('../main/engine/wasm/', import.meta.url);
+    expect(readFileSync(new URL('shuffle.wasm.ts', dir), 'utf8')).toBe(moduleSource('shuffle.c', compileC(new URL('shuffle.c', dir).pathname)));
   });
 });
 

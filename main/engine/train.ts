@@ -2,10 +2,10 @@
 // Minibatches come from a seeded shuffle of each run's data per epoch (the last partial batch of an
 // epoch is dropped, as torch's DataLoader(drop_last=True)); a full batch uses every row each step.
 import type { Dataset } from './data.js';
+import { EpochShuffler } from './epochShuffler.js';
 import type { Kernel, Trainer } from './kernel.js';
 import { layoutOf, type Architecture } from './model.js';
 import type { Hyper } from './optimizers.js';
-import { Rng } from './prng.js';
 
 export type RunStatus = 'done' | 'diverged' | 'cancelled';
 
@@ -154,45 +154,24 @@ async function stepUntilDone(trainer: Trainer, spec: BatchSpec, log: RunLog, sch
  * with 1,000 runs).
  */
 class MinibatchSchedule {
-  private readonly R: number;
-  private readonly n: number;
-  private readonly batchSize: number;
+  private readonly width: number;
   private readonly batchesPerEpoch: number;
-  private readonly perm: Int32Array;
-  private readonly rngs: Rng[];
-  /** [batchesPerEpoch][runs][batchSize]; null for full-batch steps. */
-  private readonly schedule: Int32Array | null;
+  /** Each run's shuffle per epoch (its Rng(seed, 'batches') stream); null for full-batch steps. */
+  private readonly shuffler: EpochShuffler | null;
 
   constructor({ runs, batchSize }: BatchSpec) {
-    this.R = runs.length;
-    this.n = runs[0].data.n;
-    this.batchSize = batchSize;
-    this.batchesPerEpoch = Math.floor(this.n / batchSize);
-    this.perm = new Int32Array(this.n);
-    this.rngs = runs.map((run) => new Rng(run.seed, 'batches'));
-    this.schedule = batchSize === this.n ? null : new Int32Array(this.batchesPerEpoch * this.R * batchSize);
+    const n = runs[0].data.n;
+    this.width = runs.length * batchSize;
+    this.batchesPerEpoch = Math.floor(n / batchSize);
+    this.shuffler = batchSize === n ? null : new EpochShuffler(runs.map((run) => run.seed), n, batchSize);
   }
 
   /** Rows for `step`, [runs][batchSize], or null for a full batch. */
   indices(step: number): Int32Array | null {
-    const sched = this.schedule;
-    if (!sched) return null;
+    if (!this.shuffler) return null;
     const k = step % this.batchesPerEpoch;
-    if (k === 0) this.reshuffle(sched);
-    const width = this.R * this.batchSize;
-    return sched.subarray(k * width, (k + 1) * width);
-  }
-
-  private reshuffle(sched: Int32Array): void {
-    const { R, n, batchSize, perm } = this;
-    for (let r = 0; r < R; r++) {
-      for (let i = 0; i < n; i++) perm[i] = i;
-      this.rngs[r].shuffle(perm);
-      for (let k = 0; k < this.batchesPerEpoch; k++) {
-        const to = (k * R + r) * batchSize;
-        for (let b = 0; b < batchSize; b++) sched[to + b] = perm[k * batchSize + b];
-      }
-    }
+    const rows = k === 0 ? this.shuffler.shuffle() : this.shuffler.rows;
+    return rows.subarray(k * this.width, (k + 1) * this.width);
   }
 }
 
