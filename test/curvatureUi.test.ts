@@ -53,9 +53,15 @@ afterAll(async () => {
 });
 
 /** Share of a canvas's pixels that differ from its corner, and how many colours it uses. */
-async function canvasInk(page: Page, testId: string): Promise<{ inked: number; colours: number }> {
-  return page.getByTestId(testId).evaluate((canvas: HTMLCanvasElement) => {
-    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+async function canvasInk(page: Page, selector: string): Promise<{ inked: number; colours: number }> {
+  return page.locator(selector).first().evaluate((canvas: HTMLCanvasElement) => {
+    // Copied first: a WebGL canvas has no 2D context of its own.
+    const copy = document.createElement('canvas');
+    copy.width = canvas.width;
+    copy.height = canvas.height;
+    const ctx = copy.getContext('2d')!;
+    ctx.drawImage(canvas, 0, 0);
+    const { data } = ctx.getImageData(0, 0, copy.width, copy.height);
     const colours = new Set<number>();
     let inked = 0;
     for (let i = 0; i < data.length; i += 4) {
@@ -104,9 +110,12 @@ describe('the Curvature panel', () => {
 
     await page.getByTestId('convexity-compute').click();
     await expect.poll(() => page.getByTestId('convexity-summary').textContent(), { timeout: 30_000 }).toMatch(/^\s*Negative curvature at \d+% of the 33×33 points/);
-    const ink = await canvasInk(page, 'convexity-map');
+    const ink = await canvasInk(page, '[data-testid=convexity-map]');
     expect(ink.inked).toBeGreaterThan(0.3);
     expect(ink.colours).toBeGreaterThan(50);
+    // The 3D surface coloured by the same map.
+    await page.waitForSelector('[data-testid=convexity-3d][data-state=ready]', { timeout: 30_000 });
+    expect((await canvasInk(page, '[data-testid=convexity-3d] canvas')).colours).toBeGreaterThan(50);
     await page.getByTestId('curvature-panel').screenshot({ path: join(artifacts, 'curvature-panel.png') });
     expect(errors).toEqual([]);
     await page.close();
@@ -122,7 +131,9 @@ describe('the race view', () => {
     const view = page.getByTestId('race-view');
     await view.waitFor();
     await expect.poll(() => view.getByTestId('race-legend').locator('li').count()).toBe(5);
-    await expect.poll(async () => (await canvasInk(page, 'race-map')).colours, { timeout: 30_000 }).toBeGreaterThan(50);
+    await expect.poll(async () => (await canvasInk(page, '[data-testid=race-map]')).colours, { timeout: 30_000 }).toBeGreaterThan(50);
+    await page.waitForSelector('[data-testid=race-3d][data-state=ready]', { timeout: 30_000 });
+    expect((await canvasInk(page, '[data-testid=race-3d] canvas')).colours).toBeGreaterThan(50);
 
     // At step 0 every optimizer stands on the shared init, with the same loss.
     await view.getByTestId('race-step').fill('0');
