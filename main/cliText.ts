@@ -1,6 +1,6 @@
 // What the CLI prints for people (as opposed to --json): summaries, an ASCII plot of the fit, an
 // ASCII map of a cost surface, and the progress bar.
-import { BACKENDS, inputSize, isClassification, KERNELS, LIMITS, type ExperimentConfig } from '../shared/config.js';
+import { BACKENDS, classCount, inputSize, isClassification, KERNELS, LIMITS, type ExperimentConfig } from '../shared/config.js';
 import { DIVERGENCE_RULE } from '../shared/divergence.js';
 import { finiteExtent, fraction, maxOf, minOf } from '../shared/numbers.js';
 import type { Preset } from '../shared/presets.js';
@@ -29,7 +29,9 @@ export function describeConfig(c: ExperimentConfig): string {
   const target =
     t.kind === 'points'
       ? `x from ${num(c.data.xRange[0])} to ${num(c.data.xRange[1])}`
-      : Object.entries(t)
+      : t.kind === 'labeled'
+        ? `${c.data.n} points in ${classCount(t)} classes, x1 from ${num(c.data.xRange[0])} to ${num(c.data.xRange[1])}`
+        : Object.entries(t)
           .filter(([k]) => k !== 'kind')
           .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(', ')}]` : v}`)
           .join(', ');

@@ -57,8 +57,8 @@ export class LabService {
       'experiments.sweepStats': (p: { id: number }) => sweepStatistics(store, p.id),
       'experiments.boundary': (p: { id: number; run: number; at: MarkerName; res: number }) => experimentBoundary(store, p.id, p, { pool }),
       'data.importCsv': (p: { text: string; name: string }) => {
-        const { x, y } = parseCsvData(p.text, p.name);
-        return { x: Float64Array.from(x), y: Float64Array.from(y) };
+        const { x, y, x2 } = parseCsvData(p.text, p.name);
+        return { x: Float64Array.from(x), y: Float64Array.from(y), ...(x2 ? { x2: Float64Array.from(x2) } : {}) };
       },
       'experiments.exportModel': async (p: { id: number; run: number; at: MarkerName }) => {
         const run = runOf(store, p.id, p.run);

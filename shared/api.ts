@@ -395,7 +395,8 @@ export interface Responses extends CurvatureResponses {
   'experiments.boundary': BoundaryView;
   'experiments.sweepStats': SweepStats;
   /** Every point of the config's data, row-major [n][dIn]; test is 1 where a point is held out. */
-  'data.importCsv': { x: Float64Array; y: Float64Array };
+  /** x, y points; or, for an x1, x2, label file, x1 in x, x2, and the class labels in y. */
+  'data.importCsv': { x: Float64Array; y: Float64Array; x2?: Float64Array };
   /** A TensorFlow.js LayersModel: model.json's text, and weights.bin. */
   'experiments.exportModel': { model: string; weights: Uint8Array };
   'data.preview': { x: Float32Array; y: Float32Array; dIn: number; test: Uint8Array };

@@ -73,17 +73,32 @@ export const SpiralTarget = z.strictObject({
   turns: positive().default(1),
   spread: finite().min(0).default(0.05),
 });
+/**
+ * Measured 2-D classes (e.g. an imported CSV of x1, x2, label): the points and their class indices
+ * 0…k−1, used as they are; k is the largest label + 1.
+ */
+export const LabeledTarget = z
+  .strictObject({
+    kind: z.literal('labeled'),
+    x1: z.array(datum()).min(1).max(LIMITS.n),
+    x2: z.array(datum()).min(1).max(LIMITS.n),
+    label: z.array(z.number().int().min(0).max(LIMITS.outputs - 1)).min(1).max(LIMITS.n),
+  })
+  .refine((t) => t.x2.length === t.x1.length, { path: ['x2'], message: 'must have as many values as x1' })
+  .refine((t) => t.label.length === t.x1.length, { path: ['label'], message: 'must have as many values as x1' })
+  .refine((t) => t.label.some((l) => l > 0), { path: ['label'], message: 'needs 2 or more classes (labels 0 and 1 at least)' });
 export const Target = z.discriminatedUnion('kind', [
   HingeTarget,
   PolynomialTarget,
   SineTarget,
   PointsTarget,
+  LabeledTarget,
   CircleTarget,
   XorTarget,
   GaussiansTarget,
   SpiralTarget,
 ]);
-export const CLASSIFICATION_KINDS = ['circle', 'xor', 'gaussians', 'spiral'] as const;
+export const CLASSIFICATION_KINDS = ['circle', 'xor', 'gaussians', 'spiral', 'labeled'] as const;
 type AnyTarget = z.output<typeof Target>;
 export type ClassificationTarget = Extract<AnyTarget, { kind: (typeof CLASSIFICATION_KINDS)[number] }>;
 
@@ -101,6 +116,12 @@ export function classCount(target: AnyTarget): number | null {
       return target.classes;
     case 'spiral':
       return target.arms;
+    case 'labeled': {
+      // A loop, not Math.max(...labels): 100,000 arguments can overflow the stack.
+      let top = 0;
+      for (const l of target.label) top = Math.max(top, l);
+      return top + 1;
+    }
     default:
       return null;
   }
@@ -163,9 +184,19 @@ export const DataConfig = z
   })
   .superRefine((d, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-    const n = d.target.kind === 'points' ? d.target.x.length : (d.n ?? DEFAULT_N);
+    const given = d.target.kind === 'points' ? d.target.x : d.target.kind === 'labeled' ? d.target.x1 : null;
+    const n = given ? given.length : (d.n ?? DEFAULT_N);
     const test = testCount({ n, testFraction: d.testFraction ?? (isClassification(d.target) ? DEFAULT_TEST_FRACTION : 0) });
     if (test >= n) issue('testFraction', `leaves no training points: it holds out ${test} of ${n}`);
+    if (d.target.kind === 'labeled') {
+      const [lo, hi] = pointsRange(d.target.x1);
+      if (d.n !== undefined && d.n !== n) issue('n', `a labeled target has ${n} points; omit n or give ${n}`);
+      if (d.xRange !== undefined && (d.xRange[0] !== lo || d.xRange[1] !== hi)) issue('xRange', `a labeled target spans its own x1, [${lo}, ${hi}]; omit xRange`);
+      if (d.spacing !== undefined && d.spacing !== 'given') issue('spacing', 'a labeled target keeps its points as given; omit spacing');
+      if (d.noise > 0) issue('noise', 'must be 0 for a labeled target (its labels are used as they are)');
+      if (d.noiseShape !== undefined) issue('noiseShape', 'is for regression noise; omit it for a labeled target');
+      return;
+    }
     if (isClassification(d.target)) {
       const kind = d.target.kind;
       // Omitted, or what the parsed config fills in (so a stored config parses again unchanged).
@@ -189,14 +220,15 @@ export const DataConfig = z
     if (d.noise > 0) issue('noise', 'must be 0 for a points target (its points are used as they are)');
   })
   .transform((d) => {
-    const points = d.target.kind === 'points' ? d.target : null;
+    // Given points (1-D, or labeled 2-D classes) carry their own count and range.
+    const given = d.target.kind === 'points' ? d.target.x : d.target.kind === 'labeled' ? d.target.x1 : null;
     const classes = isClassification(d.target);
     const testFraction = d.testFraction ?? (classes ? DEFAULT_TEST_FRACTION : 0);
     return {
       target: d.target,
-      n: points ? points.x.length : (d.n ?? DEFAULT_N),
-      xRange: points ? pointsRange(points.x) : (d.xRange ?? DEFAULT_X_RANGE),
-      spacing: points ? ('given' as const) : classes ? ('uniform' as const) : (d.spacing ?? 'even'),
+      n: given ? given.length : (d.n ?? DEFAULT_N),
+      xRange: given ? pointsRange(given) : (d.xRange ?? DEFAULT_X_RANGE),
+      spacing: given ? ('given' as const) : classes ? ('uniform' as const) : (d.spacing ?? 'even'),
       noise: d.noise,
       ...(d.noiseShape === 'exponential' ? { noiseShape: d.noiseShape } : {}),
       ...(classes || testFraction > 0 ? { testFraction } : {}),

@@ -70,15 +70,15 @@ describe('parseCsvData', () => {
   it('says which line and which cell is wrong, in one line', () => {
     const bad: [string, string][] = [
       ['x,y\n1,2\n2,3\n3,4\n4,5\n5,6\n6,abc\n', 'data.csv line 7: y is not a number ("abc")'],
-      ['x,y\n1,2\n1,2,3\n', 'data.csv line 3: expected 2 columns (x, y), got 3'],
-      ['x,y\n\n1\n', 'data.csv line 3: expected 2 columns (x, y), got 1'],
+      ['x,y\n1,2\n1,2,3\n', 'data.csv line 3: expected 2 columns (x, y) as on the first line, got 3'],
+      ['x,y\n\n1\n', 'data.csv line 3: expected 2 columns (x, y) as on the first line, got 1'],
       ['0,1\nten,2\n', 'data.csv line 2: x is not a number ("ten")'],
       ['0,1\n1,\n', 'data.csv line 2: y is not a number ("")'],
       ['0,1\n1,0x10\n', 'data.csv line 2: y is not a number ("0x10")'],
       ['0,1\n1,1e999\n', 'data.csv line 2: y is too large for a number ("1e999")'],
       ['x,y\n', 'data.csv: a header but no rows of x, y'],
-      ['', 'data.csv: empty file; expected rows of x, y'],
-      ['\r\n\n  \n', 'data.csv: empty file; expected rows of x, y'],
+      ['', 'data.csv: empty file; expected rows of x, y or of x1, x2, label'],
+      ['\r\n\n  \n', 'data.csv: empty file; expected rows of x, y or of x1, x2, label'],
     ];
     for (const [text, message] of bad) expect(() => parseCsvData(text, 'data.csv')).toThrow(new InputError(message));
     expect(() => parseCsvData('1,x\n')).toThrow(new InputError('csv line 1: y is not a number ("x")'));
@@ -147,6 +147,68 @@ describe('csvConfig', () => {
   it('uses every point as the minibatch when there are fewer than 3', () => {
     expect(csvConfig('1,2\n3,4\n').batchSize).toBe(2);
     expect(csvConfig(csv).batchSize).toBe(3);
+  });
+});
+
+describe('x1, x2, label CSVs: 2-D classes', () => {
+  // Two noisy clusters of class 0 and 1 around (−0.5, −0.5) and (0.5, 0.5), and a ring of class 2.
+  const rows = Array.from({ length: 60 }, (_, i) => {
+    const angle = (2 * Math.PI * i) / 60;
+    const label = i % 3;
+    const r = label === 2 ? 1.5 : 0.25 + 0.1 * Math.sin(7 * i);
+    const [cx, cy] = label === 0 ? [-0.5, -0.5] : label === 1 ? [0.5, 0.5] : [0, 0];
+    return [cx + r * Math.cos(angle), cy + r * Math.sin(angle), label];
+  });
+  const text = `x1,x2,label\n${rows.map((r) => r.join(',')).join('\n')}\n`;
+
+  it('reads x1, x2 and integer labels, with or without a header, any separator', () => {
+    expect(parseCsvData('x1;x2;label\n0;1;0\n0,5;-1;1\n')).toEqual({ x: [0, 0.5], x2: [1, -1], y: [0, 1] });
+    expect(parseCsvData('0\t1\t1\n2\t3\t0')).toEqual({ x: [0, 2], x2: [1, 3], y: [1, 0] });
+  });
+
+  it('refuses a label that is not a class number, a row of the wrong width, and a single class', () => {
+    const cases: [string, string][] = [
+      ['x1,x2,label\n0,1,0\n1,1,cat\n', 'data.csv line 3: label is not a number ("cat")'],
+      ['x1,x2,label\n0,1,0\n1,1,1.5\n', 'data.csv line 3: label must be a class number 0, 1, … up to 63 (got "1.5")'],
+      ['x1,x2,label\n0,1,0\n1,1,-1\n', 'data.csv line 3: label must be a class number 0, 1, … up to 63 (got "-1")'],
+      ['0,1,0\n1,1\n', 'data.csv line 2: expected 3 columns (x1, x2, label) as on the first line, got 2'],
+      ['0,1,0,4\n', 'data.csv line 1: expected 2 columns (x, y) or 3 (x1, x2, label), got 4'],
+      ['x1,x2,label\n0,1,0\n1,1,0\n', 'data.csv: every label is 0; classification needs 2 or more classes (labels 0 and 1 at least)'],
+      ['x1,x2,label\n', 'data.csv: a header but no rows of x1, x2, label'],
+    ];
+    for (const [csv, message] of cases) expect(() => parseCsvData(csv, 'data.csv'), csv).toThrow(new InputError(message));
+  });
+
+  it('becomes a labeled target with a 2→8→8→k tanh classifier, whose config parses again unchanged', () => {
+    const c = csvConfig(text, 'blobs.csv');
+    expect(c.data.target.kind).toBe('labeled');
+    expect([c.data.n, c.data.spacing, c.data.testFraction]).toEqual([60, 'given', 0.2]);
+    expect(c.data.xRange).toEqual([Math.min(...rows.map((r) => r[0])), Math.max(...rows.map((r) => r[0]))]);
+    expect(c.model).toMatchObject({ hidden: [8, 8], activation: 'tanh', output: 'softmax', outputs: 3 });
+    expect(c.loss).toBe('nll');
+    expect(parseConfig(JSON.parse(JSON.stringify(c)))).toEqual(c);
+    // The dataset is the CSV's points, 2 inputs each, in float32 (the test split held out).
+    const all = makeDataset({ ...c, data: { ...c.data, testFraction: 0 } });
+    expect([all.n, all.dIn]).toEqual([60, 2]);
+    expect(Array.from(all.x.subarray(0, 4))).toEqual(Array.from(Float32Array.from(rows.slice(0, 2).flatMap((r) => [r[0], r[1]]))));
+    expect(Array.from(all.y)).toEqual(rows.map((r) => r[2]));
+  });
+
+  it('names the field when the data settings contradict the labeled points', () => {
+    const target = { kind: 'labeled', x1: [0, 1, 2], x2: [0, 1, 0], label: [0, 1, 1] };
+    const model = { hidden: [4], output: 'sigmoid' };
+    expect(() => parseConfig({ data: { target, n: 5 }, model, loss: 'nll', batchSize: 1 })).toThrow('data.n: a labeled target has 3 points; omit n or give 3');
+    expect(() => parseConfig({ data: { target, noise: 0.1 }, model, loss: 'nll', batchSize: 1 })).toThrow('data.noise: must be 0 for a labeled target');
+    expect(() => parseConfig({ data: { target: { ...target, x2: [0, 1] } }, model, loss: 'nll', batchSize: 1 })).toThrow('data.target.x2: must have as many values as x1');
+    expect(() => parseConfig({ data: { target }, batchSize: 1 })).toThrow(/model\.output/);
+  });
+
+  it('trains to separate the classes through the façade', async () => {
+    const c = csvConfig(text, 'blobs.csv');
+    const result = await run({ ...c, steps: 3000, batchSize: 16, optimizer: { ...c.optimizer, lr: 0.01 } });
+    expect(result.status).toBe('done');
+    // Chance is ln 3 ≈ 1.1 for three balanced classes.
+    expect(result.finalLoss).toBeLessThan(0.2);
   });
 });
 

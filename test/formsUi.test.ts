@@ -290,6 +290,36 @@ describe('the experiment form', () => {
     await page.close();
   });
 
+  it('loads an x1, x2, label CSV as 2-D classes with a network that fits them, and trains it', async () => {
+    const { page, errors } = await openPage(SIZES[1]);
+    const rows = Array.from({ length: 90 }, (_, i) => {
+      const label = i % 3;
+      const angle = (2 * Math.PI * label) / 3 + 0.3 * Math.sin(5 * i);
+      const r = 0.3 + 0.5 * ((i * 37) % 11) / 11;
+      return [(r * Math.cos(angle)).toFixed(4), (r * Math.sin(angle)).toFixed(4), label];
+    });
+    const file = join(lab.store.file, '..', 'classes.csv');
+    writeFileSync(file, `x1,x2,label\n${rows.map((r) => r.join(',')).join('\n')}\n`);
+    await page.setInputFiles('input[type=file][aria-label="Load a CSV of x, y points"]', file);
+    await expect.poll(() => page.getByTestId('csv-note').textContent()).toBe('90 points in 3 classes from classes.csv');
+    expect(await page.getByLabel('target', { exact: true }).inputValue()).toBe('labeled');
+    expect(await page.getByLabel('hidden widths').inputValue()).toBe('8, 8');
+    expect(await page.getByLabel('activation', { exact: true }).inputValue()).toBe('tanh');
+    expect(await page.getByLabel('output', { exact: true }).inputValue()).toBe('softmax');
+    expect(await page.getByLabel('loss', { exact: true }).inputValue()).toBe('nll');
+    await page.getByLabel('steps', { exact: true }).fill('3000');
+    await page.getByLabel('batch size').fill('16');
+    expect(await page.getByTestId('run').isDisabled()).toBe(false);
+    await page.getByTestId('run').click();
+    await page.waitForSelector('[data-testid=boundary-chart] canvas', { timeout: 90_000 });
+    await expect.poll(() => page.getByTestId('boundary-chart').textContent(), { timeout: 60_000 }).toMatch(/Accuracy: train (9\d|100)/);
+    const stored = lab.store.get(lab.store.list().at(-1)!.id).config;
+    expect([stored.data.target.kind, stored.data.n, stored.model.outputs]).toEqual(['labeled', 90, 3]);
+    await page.screenshot({ path: join(artifacts, 'forms-csv-classes-1280.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('the JSON editor shows only the problems of the text as it is now', async () => {
     const { page, errors } = await openPage(SIZES[1]);
     await page.getByRole('button', { name: 'Edit as JSON' }).click();

@@ -1,6 +1,7 @@
 // Datasets: 1-D regression targets sampled on an interval, optionally with Gaussian or exponential noise, or given
 // points (an imported CSV) used as they are; 2-D classification datasets (circle, xor, gaussians,
-// spiral) with flipped labels as their noise. Any of them may hold out a test split.
+// spiral) with flipped labels as their noise, or labeled 2-D points (an imported CSV of x1, x2, label).
+// Any of them may hold out a test split.
 import { classCount, InputError, isClassification, testCount, type ClassificationTarget, type ExperimentConfig, type TargetConfig } from '../../shared/config.js';
 import { Rng } from './prng.js';
 
@@ -134,6 +135,7 @@ function checkFinite(data: Dataset): void {
 
 /** Two inputs per point, row-major; labels are class indices, some flipped at random (data.noise). */
 function classification(config: ExperimentConfig, target: ClassificationTarget): Dataset {
+  if (target.kind === 'labeled') return labeledPoints(config, target.x1, target.x2, target.label);
   const { n, noise } = config.data;
   const k = classCount(target) ?? 2;
   const rng = new Rng(config.seed, 'data');
@@ -179,6 +181,16 @@ function classification(config: ExperimentConfig, target: ClassificationTarget):
     y[i] = label;
   }
   const data = { x, y, n, dIn: 2 };
+  checkTargetsFit(config, data);
+  return data;
+}
+
+/** Given 2-D points and their class labels (an imported CSV), in float32, row-major, in file order. */
+function labeledPoints(config: ExperimentConfig, x1: readonly number[], x2: readonly number[], label: readonly number[]): Dataset {
+  const n = x1.length;
+  const x = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) [x[2 * i], x[2 * i + 1]] = [x1[i], x2[i]];
+  const data = { x, y: Float32Array.from(label), n, dIn: 2 };
   checkTargetsFit(config, data);
   return data;
 }
