@@ -42,7 +42,7 @@ export interface ViewOptions {
   /** Tick labels and axis names; thumbnails leave them out (at that size they would collide). */
   labels?: boolean;
   /** Colours the surface by these values (row per β, on its grid) instead of its height: a convexity map. */
-  paint?: { values: ArrayLike<number>; scale: (v: number) => number; colormap: ColormapName };
+  paint?: { values: ArrayLike<number>; scale: (v: number) => number; colormap: ColormapName; ticks: { value: number; label: string }[] };
   /** More paths over the surface, each in its colour with a dot at its last point: an optimizer race. */
   paths?: { alpha: ArrayLike<number>; beta: ArrayLike<number>; loss: ArrayLike<number>; color: string }[];
 }
