@@ -267,6 +267,16 @@ describe('the command line', () => {
     expect(status.shards.map((k: { state: string; runs: number; of: number }) => k.state === 'done' && k.runs === k.of)).toEqual([false, true]);
   }, 60_000);
 
+  it('a sweep name with a newline stays inside the scripts\' comments', () => {
+    writeFileSync(file('named.json'), JSON.stringify({ ...spec, name: 'evil\ntouch pwned\n# ' }));
+    expect(cli('sweep', 'named.json', '--slurm', '--k8s', '--dir', 'named', '--shards', '2').code).toBe(0);
+    for (const f of ['shards.sbatch', 'merge.sbatch', 'job.yaml']) {
+      const text = readFileSync(file(`named/${f}`), 'utf8');
+      expect(text).toContain('"evil touch pwned #"');
+      expect(text.split('\n').filter((l) => l.trimStart().startsWith('touch'))).toEqual([]);
+    }
+  });
+
   it('trains a shard, refuses a second start of it without --resume, and reports the folder', () => {
     const r = cli('sweep', 'spec.json', '--shard', '2/3', '--db', 'cluster/shards/shard-2.sqlite');
     expect([r.code, r.out]).toEqual([0, expect.stringMatching(/^shard 2\/3 \(runs \d+–41\) of sweep [0-9a-f]{12}: stored as experiment 1: done/)]);
@@ -282,4 +292,9 @@ describe('the command line', () => {
     expect([m.code, m.out]).toEqual([0, expect.stringMatching(/^merged \d+ runs into experiment 1 of lab\.sqlite: \d+ of 42 runs, incomplete\nmissing: shard 0 \(\d+ runs: 0–\d+\); shard 1 /)]);
     expect(cli('sweep', '--status', 'nowhere').err).toBe('landscape-lab: nowhere: has no cluster.json; it is made by landscape-lab sweep SPEC --slurm --dir nowhere\n');
   }, 60_000);
+
+  it('refuses to merge a shard into itself', () => {
+    const r = cli('merge', 'cluster/shards/shard-2.sqlite', '--into', 'cluster/shards/../shards/shard-2.sqlite');
+    expect([r.code, r.err]).toEqual([2, 'landscape-lab: --into: cluster/shards/../shards/shard-2.sqlite is one of the shards being merged; merge into another database\n']);
+  });
 });

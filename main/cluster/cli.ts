@@ -163,7 +163,7 @@ export async function mergeCommand(ctx: ClusterCli): Promise<number> {
   if (into.trim() === '') throw new InputError('--into: must name a database file (got "")');
   let store: ExperimentStore | undefined;
   try {
-    const r = mergeFiles(() => (store = openStore(into)), ctx.args);
+    const r = mergeFiles(() => (store = openStore(into)), ctx.args, into);
     ctx.emit(r, mergeText(r, into));
     return 0;
   } finally {

@@ -2,7 +2,7 @@
 // target is opened; then all new runs go in as one transaction, copied row for row (their BLOBs
 // byte for byte), so the merged sweep holds exactly the numbers the shards trained. Merging a shard
 // again adds nothing and writes nothing; a shard that fails a check leaves the target untouched.
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { InputError } from '../../shared/config.js';
 import { expandSweep, type SweepSpec } from '../../shared/sweep.js';
 import { defaultName } from '../lab/experiments.js';
@@ -204,8 +204,13 @@ export function mergeShards(target: ExperimentStore, shards: readonly ShardFile[
 }
 
 /** Reads, checks and merges shard files into the store; every shard is closed again. */
-export function mergeFiles(target: () => ExperimentStore, files: readonly string[]): MergeReport {
+export function mergeFiles(target: () => ExperimentStore, files: readonly string[], into?: string): MergeReport {
   const shards = readShards(files);
+  const same = into !== undefined && existsSync(into) ? shards.find((s) => realpathSync(s.file) === realpathSync(into)) : undefined;
+  if (same) {
+    shards.forEach((s) => s.store.db.close());
+    throw new InputError(`--into: ${into} is one of the shards being merged; merge into another database`);
+  }
   try {
     return mergeShards(target(), shards);
   } finally {

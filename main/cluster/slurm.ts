@@ -40,6 +40,9 @@ export const shardFile = (dir: string, k: number) => join(dir, 'shards', `shard-
 export const exitFile = (dir: string, what: string) => join(dir, 'logs', `${what}.exit`);
 export const logFile = (dir: string, what: string) => join(dir, 'logs', `${what}.log`);
 
+/** Text for a comment line of a script or manifest: a newline in a sweep's name must not start a command. */
+const comment = (s: string) => s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' ');
+
 /** A shell word: single-quoted, so any path survives. */
 export const sh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -75,7 +78,7 @@ function shardScript(dir: string, m: ClusterManifest, o: SlurmOptions): string {
   const { env, node, cli } = cliCommand();
   const local = m.nodeLocal;
   return `#!/bin/bash
-# Landscape Lab: shard K of ${m.shards} of the sweep "${m.name}" (spec ${m.specHash.slice(0, 12)}), one array task each.
+# Landscape Lab: shard K of ${m.shards} of the sweep "${comment(m.name)}" (spec ${m.specHash.slice(0, 12)}), one array task each.
 # Written by landscape-lab ${APP_VERSION} sweep --slurm; submit with: bash ${dir}/submit.sh
 ${header(`lab-${m.specHash.slice(0, 8)}-shard`, o, join(dir, 'logs', 'shard-%a.log'))
   .concat([`#SBATCH --array=0-${m.shards - 1}`])
@@ -119,7 +122,7 @@ finish $?
 function mergeScript(dir: string, m: ClusterManifest, o: SlurmOptions): string {
   const { env, node, cli } = cliCommand();
   return `#!/bin/bash
-# Landscape Lab: merges the ${m.shards} shards of "${m.name}" into ${m.db}. Submitted by submit.sh with
+# Landscape Lab: merges the ${m.shards} shards of "${comment(m.name)}" into ${comment(m.db)}. Submitted by submit.sh with
 # --dependency=afterok on the shards, so it starts only once every shard succeeded.
 ${header(`lab-${m.specHash.slice(0, 8)}-merge`, { ...o, cpusPerTask: 1 }, join(dir, 'logs', 'merge.log')).join('\n')}
 set -u
@@ -155,7 +158,7 @@ echo "merge: job $merge"
 /** A Kubernetes Indexed Job: pod K trains shard K (JOB_COMPLETION_INDEX) into its own file. Untested here. */
 export function k8sManifest(m: ClusterManifest, o: { cpusPerTask?: number }): string {
   const name = `landscape-lab-sweep-${m.specHash.slice(0, 8)}`;
-  return `# Landscape Lab: the sweep "${m.name}" (spec ${m.specHash.slice(0, 12)}) as a Kubernetes Indexed Job.
+  return `# Landscape Lab: the sweep "${comment(m.name)}" (spec ${m.specHash.slice(0, 12)}) as a Kubernetes Indexed Job.
 # Written by landscape-lab ${APP_VERSION} sweep --k8s. NOT TESTED: no Kubernetes runs on our machines.
 # Pod K runs shard K of ${m.shards} (JOB_COMPLETION_INDEX) and writes only its own SQLite file to the
 # results volume; no two pods write one file. Needs an image with landscape-lab installed, the spec
