@@ -100,6 +100,35 @@ async function runAndWait(page: Page, count: number): Promise<number> {
   return newest().id;
 }
 
+/** Share of a canvas's pixels that change (by more than a little) when `act` runs. */
+async function changedBy(page: Page, selector: string, act: () => Promise<void>): Promise<number> {
+  const canvas = page.locator(selector).first();
+  const grab = (compare: boolean) =>
+    canvas.evaluate((c: HTMLCanvasElement, compare: boolean) => {
+      const copy = document.createElement('canvas');
+      copy.width = c.width;
+      copy.height = c.height;
+      const ctx = copy.getContext('2d')!;
+      ctx.drawImage(c, 0, 0);
+      const now = ctx.getImageData(0, 0, copy.width, copy.height).data;
+      const w = window as unknown as { before?: Uint8ClampedArray };
+      if (!compare || !w.before) {
+        w.before = now;
+        return 0;
+      }
+      const before = w.before;
+      let changed = 0;
+      for (let i = 0; i < now.length; i += 4) {
+        if (Math.abs(before[i] - now[i]) + Math.abs(before[i + 1] - now[i + 1]) + Math.abs(before[i + 2] - now[i + 2]) > 40) changed++;
+      }
+      return changed / (now.length / 4);
+    }, compare);
+  await grab(false);
+  await act();
+  await page.waitForTimeout(200);
+  return grab(true);
+}
+
 /** A PNG's width and height, from its IHDR chunk. */
 function pngSize(bytes: Buffer): [number, number] {
   return [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
@@ -197,12 +226,23 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
     expect(run.y + run.height).toBeLessThanOrEqual(size.height);
     expect(await page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.getAttribute('data-testid'), [run.x + run.width / 2, run.y + run.height / 2])).toBe('run');
 
+    // The wireframe shows on every colormap: turning it on changes a good share of the surface's pixels.
+    await page.getByTestId('surface-display').click();
+    for (const map of ['viridis', 'magma', 'cividis']) {
+      await page.getByTestId('surface-colormap').selectOption(map);
+      const wire = page.getByTestId('surface-wireframe');
+      const share = await changedBy(page, '[data-testid=view-trained] canvas', () => wire.check());
+      expect(share, map).toBeGreaterThan(0.02);
+      await wire.uncheck();
+    }
+    await page.getByTestId('surface-display').click();
+
     // The three across stays one choice away.
     await page.getByTestId('surface-layout').selectOption('row');
     expect(await page.locator('[data-role=large]').count()).toBe(3);
     expect(errors).toEqual([]);
     await page.close();
-  });
+  }, 240_000);
 
   it('marks views stale when the controls change, recomputes all three with one button, with progress over the whole job', async () => {
     const { page, errors } = await openPage(size);
@@ -253,12 +293,15 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
     const initialLoss = store.get(diverged.id).runList[0].loss.values[0];
     for (const view of VIEWS) {
       if ((await page.getByTestId(view).getAttribute('data-role')) === 'thumb') await page.getByTestId(view).getByRole('button', { name: /^Show .* large$/ }).click();
+      await expect.poll(() => page.getByTestId(view).getAttribute('data-role')).toBe('large');
       const legend = (await page.getByTestId(view).getByTestId('view-legend').textContent()) ?? '';
       expect(legend).not.toMatch(/null|NaN/);
       // The initialization's J is its finite initial loss, in every view.
       expect(legend).toMatch(new RegExp(`Initialization\\s*J ${Number(initialLoss.toPrecision(3))}`));
     }
     expect(await inked(page, '[data-testid=loss-chart] canvas')).toBeGreaterThan(0.01);
+    await page.getByTestId('view-trained').getByRole('button', { name: 'Show After training large' }).click();
+    await expect.poll(() => page.getByTestId('view-deck').getAttribute('data-focused')).toBe('trained');
     await page.evaluate(() => (document.querySelector('main')!.scrollTop = 0));
     await page.screenshot({ path: join(docs, `diverged-run-${tag}.png`) });
     expect(errors).toEqual([]);
