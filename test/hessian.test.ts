@@ -11,7 +11,8 @@ import { JsNet } from '../main/engine/jsNet.js';
 import { architectureOf, layoutOf, type Architecture } from '../main/engine/model.js';
 import { exactOptimum } from '../main/engine/optimum.js';
 import { Rng } from '../main/engine/prng.js';
-import { surfaceCurvature } from '../main/lab/hessian.js';
+import { WorkerPool } from '../main/jobs/pool.js';
+import { hessianOf, surfaceCurvature } from '../main/lab/hessian.js';
 import { landscape } from '../main/lab/lab.js';
 import { randomDataset } from './helpers.js';
 
@@ -232,4 +233,25 @@ describe('eigen-axes and the convexity map', () => {
       expect(c.planeMax[i * 33 + j]).toBeCloseTo(block[1], 12);
     }
   });
+});
+
+describe('on the pool', () => {
+  it('the Hessian split into column blocks over 2 workers is bit-identical to one thread', async () => {
+    const pool = new WorkerPool(2);
+    try {
+      const arch: Architecture = { sizes: [1, 8, 8, 1], activations: ['tanh', 'relu'], output: 'linear', loss: 'l2' };
+      const rng = new Rng(9, 'pool');
+      const data = randomDataset(arch, 1000, rng);
+      const p = Float32Array.from({ length: layoutOf(arch).count }, () => rng.normal());
+      const alone = await hessianOf(arch, data, p);
+      const split = await hessianOf(arch, data, p, { pool });
+      // The split really went to the workers (each got column blocks), and changed no bit.
+      expect(pool.tasksStarted.every((n) => n > 0)).toBe(true);
+      expect(Array.from(split.hessian)).toEqual(Array.from(alone.hessian));
+      expect(Array.from(split.eigenvalues)).toEqual(Array.from(alone.eigenvalues));
+      expect(split.loss).toBe(alone.loss);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
 });
