@@ -98,7 +98,7 @@ const COMMANDS: Record<string, { options: Option[]; args: string }> = {
   import: { options: ['db', 'init'], args: 'FILE' },
   'import-data': { options: ['json', 'out', 'force'], args: 'FILE.csv' },
   'export-model': { options: ['db', 'out', 'run', 'at'], args: 'ID' },
-  hessian: { options: ['db', 'init', 'json', 'out', 'force', 'experiment', 'at', ...KERNEL_OPTIONS], args: '<config.json>' },
+  hessian: { options: ['db', 'init', 'json', 'out', 'force', 'experiment', 'run', 'at', ...KERNEL_OPTIONS], args: '<config.json>' },
   race: { options: ['db', 'init', 'json', 'out', 'force', 'name', 'no-save', 'preset', 'steps', 'optimizers', ...KERNEL_OPTIONS], args: '<config.json>' },
   reproduce: { options: ['db', 'init', 'json', ...KERNEL_OPTIONS], args: 'ID' },
   serve: { options: ['db', 'init', 'port', 'open'], args: '' },
@@ -456,10 +456,11 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
   },
   async hessian(ctx) {
     const at: MarkerName = choice('at', ctx.values.at, MARKERS) ?? 'trained';
+    const index = integer('run', ctx.values.run, 0, 0, MAX_SWEEP_RUNS - 1);
     const id = await experimentFor(ctx, 'hessian', 0, checkHessianConfig);
-    const run = runOf(ctx.store(), id);
+    const run = runOf(ctx.store(), id, index);
     // Each column costs about two gradient evaluations.
-    const h = await experimentHessian(ctx.store(), id, at, jobFor(ctx, id, 2 * run.layout.length));
+    const h = await experimentHessian(ctx.store(), id, at, { ...jobFor(ctx, id, 2 * run.layout.length), runIndex: index });
     emit(ctx, hessianToJson(h), hessianText(h));
   },
   async race(ctx) {

@@ -263,7 +263,7 @@ Usage:
   landscape-lab landscape (<config.json> | --experiment ID) [--center C] [--axes SPEC] [--res N] [--span S] [--curvature] [--json]
   landscape-lab optimum <config.json> [--restarts N] [--json]
   landscape-lab interpolate (<config.json> | --experiment ID) [--from C] [--to C] [--points N] [--json]
-  landscape-lab hessian (<config.json> | --experiment ID) [--at C] [--json]   exact Hessian, spectrum, zero eigenvalues
+  landscape-lab hessian (<config.json> | --experiment ID [--run N]) [--at C] [--json]   exact Hessian, spectrum, zeros
   landscape-lab race (<config.json> | --preset NAME) [--optimizers LIST] [--steps N] [--json]   optimizers from one init
   landscape-lab sweep <spec.json> [--resume [--wait]] [--json]
   landscape-lab sweep --preset NAME [--steps N] [--resume [--wait]] [--json]   per cell: median loss, IQR, success
@@ -314,7 +314,7 @@ Options:
   --submit          --slurm: submit the array and the merge with sbatch and print their job ids
   --into FILE       merge: the database the shards are merged into (default ${defaultDatabasePath()})
   --yes             delete without asking
-  --run N           export-model: which run of the experiment (default 0)
+  --run N           export-model, hessian: which run of the experiment (default 0; a race's optimizers in order)
   --at C            export-model, hessian: init | trained | optimum (the exact optimum, else the best of 8 restarts; default trained)
   --optimizers LIST race: two or more of sgd,momentum,rmsprop,momentum-rmsprop,adam (default all five; the config's
                     own optimizer keeps its settings, the others take the tutorial's learning rates)

@@ -107,6 +107,10 @@ describe('landscape-lab race', () => {
     expect(show.experiment.tags).toEqual(['race']);
     expect(show.experiment.name).toBe('The five optimizers on one surface');
     expect(show.runs.map((x) => x.label)).toEqual(['sgd', 'momentum', 'rmsprop', 'momentum-rmsprop', 'adam']);
+    // The Hessian at one optimizer's endpoint: --run picks the race's run.
+    const adam = JSON.parse(cli('hessian', '--experiment', '1', '--run', '4', '--db', db, '--json').out) as HessianJson;
+    expect(adam.params).toEqual((j.optimizers[4] as unknown as { final: number[] }).final);
+    expect(cli('hessian', '--experiment', '1', '--run', '5', '--db', db).err).toBe('landscape-lab: run: experiment 1 has no run 5 (it has 5)\n');
   });
 
   it('--optimizers sgd,adam: a table of the two', () => {
