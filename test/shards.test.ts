@@ -225,6 +225,7 @@ describe('the command line', () => {
       [['--slurm', '--dir', 'c', '--shards', '43'], /^landscape-lab: --shards: 43 shards for a sweep of 42 runs; use at most 42\n$/],
       [['--slurm', '--dir', 'c', '--time', 'soon'], /^landscape-lab: --time: must be a SLURM time limit such as 30, 1:30:00 or 2-00:00:00 \(got "soon"\)\n$/],
       [['--dir', 'c'], /^landscape-lab: --dir: only with --slurm or --k8s\n$/],
+      [['--slurm', '--dir', 'my\nsweeps'], /^landscape-lab: --dir: ".*\/my\\nsweeps" has control characters \(a newline, a tab\); choose another folder\n$/],
     ];
     for (const [args, message] of cases) {
       const r = cli('sweep', 'spec.json', ...args);
@@ -232,6 +233,7 @@ describe('the command line', () => {
     }
     expect(existsSync(file('x.sqlite'))).toBe(false);
     expect(existsSync(file('c'))).toBe(false);
+    expect(existsSync(file('my\nsweeps'))).toBe(false);
   });
 
   it('writes the SLURM folder and a Kubernetes Indexed Job, and refuses a folder of another sweep', () => {
@@ -245,7 +247,9 @@ describe('the command line', () => {
     expect(sbatch).toMatch(/^#SBATCH --cpus-per-task=2$/m);
     expect(sbatch).toContain('--shard "$K/3" --db "$DB"');
     expect(readFileSync(file('cluster/merge.sbatch'), 'utf8')).toMatch(/merge "\$DIR"\/shards\/shard-\*\.sqlite --into '.*lab\.sqlite'/);
-    expect(readFileSync(file('cluster/submit.sh'), 'utf8')).toContain('--dependency=afterok:"$shards" --kill-on-invalid-dep=yes');
+    const submit = readFileSync(file('cluster/submit.sh'), 'utf8');
+    expect(submit).toContain('sbatch --parsable "${array[@]}" --output="$DIR/logs/shard-%a.log" "$DIR/shards.sbatch"');
+    expect(submit).toContain('--dependency=afterok:"$shards" --kill-on-invalid-dep=yes --output="$DIR/logs/merge.log" "$DIR/merge.sbatch"');
     const job = load(readFileSync(file('cluster/job.yaml'), 'utf8')) as { kind: string; spec: { completionMode: string; completions: number; template: { spec: { containers: { args: string[]; resources: { requests: { cpu: string } } }[] } } } };
     expect([job.kind, job.spec.completionMode, job.spec.completions]).toEqual(['Job', 'Indexed', 3]);
     const [container] = job.spec.template.spec.containers;

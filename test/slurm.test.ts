@@ -76,8 +76,8 @@ describe.skipIf(down !== null)(down ? `SLURM (skipped: ${down})` : 'a sweep as a
     expect(local.runs).toHaveLength(200);
   }, 120_000);
 
-  it('trains 200 runs as 4 shards through sbatch; the afterok merge equals the sweep run on one machine', async () => {
-    const r = cli('sweep', 'spec.json', '--slurm', '--dir', 'ok', '--shards', '4', '--db', 'lab.sqlite', '--submit');
+  it('trains 200 runs as 4 shards through sbatch (in a folder with a space); the afterok merge equals the sweep run on one machine', async () => {
+    const r = cli('sweep', 'spec.json', '--slurm', '--dir', 'my sweeps', '--shards', '4', '--db', 'lab.sqlite', '--submit');
     expect(r.code).toBe(0);
     const [shards, merge] = submitted(r.out);
     await finished([shards, merge]);
@@ -86,11 +86,11 @@ describe.skipIf(down !== null)(down ? `SLURM (skipped: ${down})` : 'a sweep as a
     expect(merged.runs).toEqual(local.runs);
     expect(merged.stats).toEqual(local.stats);
     expect([merged.summary.status, merged.summary.runs]).toEqual(['done', 200]);
-    const status = JSON.parse(cli('sweep', '--status', 'ok', '--json').out);
+    const status = JSON.parse(cli('sweep', '--status', 'my sweeps', '--json').out);
     expect(status.shards.map((s: { state: string; runs: number }) => [s.state, s.runs])).toEqual(status.shards.map((s: { of: number }) => ['done', s.of]));
     expect(status.merge).toMatchObject({ ran: true, exitCode: 0, runs: 200, complete: true });
     // Each array task trained its own shard, and SLURM spread them over both emulated nodes.
-    const logs = [0, 1, 2, 3].map((k) => readFileSync(file(`ok/logs/shard-${k}.log`), 'utf8'));
+    const logs = [0, 1, 2, 3].map((k) => readFileSync(file(`my sweeps/logs/shard-${k}.log`), 'utf8'));
     logs.forEach((l, k) => expect(l).toMatch(new RegExp(`^shard ${k}/4 \\(runs \\d+–\\d+\\) of sweep [0-9a-f]{12}: stored as experiment 1: done`, 'm')));
     const tasks = spawnSync('scontrol', ['-o', 'show', 'job', shards], { encoding: 'utf8' }).stdout.trim().split('\n');
     expect(tasks.map((t) => /JobState=(\w+)/.exec(t)?.[1])).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED', 'COMPLETED']);
@@ -123,13 +123,13 @@ describe.skipIf(down !== null)(down ? `SLURM (skipped: ${down})` : 'a sweep as a
 
   it('merging a shard twice changes nothing; a shard of another spec is refused, the target unchanged', () => {
     const before = sha(file('lab.sqlite'));
-    const twice = cli('merge', 'ok/shards/shard-2.sqlite', '--into', 'lab.sqlite');
+    const twice = cli('merge', 'my sweeps/shards/shard-2.sqlite', '--into', 'lab.sqlite');
     expect([twice.code, twice.out]).toEqual([0, 'nothing new: every run was already merged into experiment 1 of lab.sqlite: 200 of 200 runs, complete\n']);
     expect(sha(file('lab.sqlite'))).toBe(before);
 
     expect(cli('sweep', 'other.json', '--shard', '0/4', '--db', 'other-0.sqlite').code).toBe(0);
-    const foreign = cli('merge', 'ok/shards/shard-0.sqlite', 'other-0.sqlite', '--into', 'lab.sqlite');
-    expect([foreign.code, foreign.err]).toEqual([2, expect.stringMatching(/^landscape-lab: other-0\.sqlite: is a shard of another sweep \(spec hash [0-9a-f]{12}…, ok\/shards\/shard-0\.sqlite has [0-9a-f]{12}…\); merge the shards of one sweep at a time\n$/)]);
+    const foreign = cli('merge', 'my sweeps/shards/shard-0.sqlite', 'other-0.sqlite', '--into', 'lab.sqlite');
+    expect([foreign.code, foreign.err]).toEqual([2, expect.stringMatching(/^landscape-lab: other-0\.sqlite: is a shard of another sweep \(spec hash [0-9a-f]{12}…, my sweeps\/shards\/shard-0\.sqlite has [0-9a-f]{12}…\); merge the shards of one sweep at a time\n$/)]);
     expect(sha(file('lab.sqlite'))).toBe(before);
   }, 60_000);
 });

@@ -63,10 +63,10 @@ function cliCommand(): { env: string; node: string; cli: string } {
   return { env: process.versions.electron ? 'export ELECTRON_RUN_AS_NODE=1\n' : '', node: process.execPath, cli: resolve(cli) };
 }
 
-function header(job: string, o: SlurmOptions, output: string): string[] {
+/** #SBATCH lines; the log files are named by submit.sh, whose shell quotes a folder with spaces. */
+function header(job: string, o: SlurmOptions): string[] {
   return [
     `#SBATCH --job-name=${job}`,
-    `#SBATCH --output=${output}`,
     '#SBATCH --ntasks=1',
     `#SBATCH --cpus-per-task=${o.cpusPerTask ?? 1}`,
     ...(o.partition ? [`#SBATCH --partition=${o.partition}`] : []),
@@ -80,7 +80,7 @@ function shardScript(dir: string, m: ClusterManifest, o: SlurmOptions): string {
   return `#!/bin/bash
 # Landscape Lab: shard K of ${m.shards} of the sweep "${comment(m.name)}" (spec ${m.specHash.slice(0, 12)}), one array task each.
 # Written by landscape-lab ${APP_VERSION} sweep --slurm; submit with: bash ${dir}/submit.sh
-${header(`lab-${m.specHash.slice(0, 8)}-shard`, o, join(dir, 'logs', 'shard-%a.log'))
+${header(`lab-${m.specHash.slice(0, 8)}-shard`, o)
   .concat([`#SBATCH --array=0-${m.shards - 1}`])
   .join('\n')}
 set -u
@@ -124,7 +124,7 @@ function mergeScript(dir: string, m: ClusterManifest, o: SlurmOptions): string {
   return `#!/bin/bash
 # Landscape Lab: merges the ${m.shards} shards of "${comment(m.name)}" into ${comment(m.db)}. Submitted by submit.sh with
 # --dependency=afterok on the shards, so it starts only once every shard succeeded.
-${header(`lab-${m.specHash.slice(0, 8)}-merge`, { ...o, cpusPerTask: 1 }, join(dir, 'logs', 'merge.log')).join('\n')}
+${header(`lab-${m.specHash.slice(0, 8)}-merge`, { ...o, cpusPerTask: 1 }).join('\n')}
 set -u
 DIR=${sh(dir)}
 ${env}NODE=\${LANDSCAPE_LAB_NODE:-${sh(node)}}
@@ -145,9 +145,9 @@ set -euo pipefail
 DIR=${sh(dir)}
 array=()
 if [ $# -gt 0 ]; then array=(--array="$1"); fi
-shards=$(sbatch --parsable "\${array[@]}" "$DIR/shards.sbatch")
+shards=$(sbatch --parsable "\${array[@]}" --output="$DIR/logs/shard-%a.log" "$DIR/shards.sbatch")
 shards=\${shards%%;*}
-merge=$(sbatch --parsable --dependency=afterok:"$shards" --kill-on-invalid-dep=yes "$DIR/merge.sbatch")
+merge=$(sbatch --parsable --dependency=afterok:"$shards" --kill-on-invalid-dep=yes --output="$DIR/logs/merge.log" "$DIR/merge.sbatch")
 merge=\${merge%%;*}
 echo "$shards $merge" >> "$DIR/logs/jobs"
 echo "shards: job $shards"
@@ -235,6 +235,7 @@ export function writeClusterFolder(dirInput: string, spec: SweepSpec, specHash: 
   checkSlurmOptions(o);
   if (dirInput.trim() === '') throw new InputError('--dir: must name a folder (got "")');
   const dir = resolve(dirInput);
+  if (/[\u0000-\u001f\u007f]/.test(dir)) throw new InputError(`--dir: ${JSON.stringify(dir)} has control characters (a newline, a tab); choose another folder`);
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new InputError(`--dir: ${dir} is not a folder`);
   if (existsSync(join(dir, MANIFEST))) {
     const old = readManifest(dir);
