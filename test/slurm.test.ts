@@ -16,8 +16,9 @@ const bin = join(root, 'bin', 'landscape-lab.js');
 
 /** Whether a SLURM controller answers here and has an idle node. */
 function slurmUp(): string | null {
-  const r = spawnSync('sinfo', ['-h', '-N', '-o', '%T'], { encoding: 'utf8', timeout: 10_000 });
-  if (r.error) return `sinfo is not installed (${(r.error as NodeJS.ErrnoException).code})`;
+  const r = spawnSync('sinfo', ['-h', '-N', '-o', '%T'], { encoding: 'utf8', timeout: 5_000 });
+  const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
+  if (code) return code === 'ENOENT' ? 'sinfo is not installed' : `sinfo did not answer (${code})`;
   if (r.status !== 0) return `sinfo: ${(r.stderr || '').trim().split('\n')[0]}`;
   return /^idle/m.test(r.stdout) ? null : `no idle node (sinfo: ${r.stdout.trim().replace(/\n/g, ', ')})`;
 }
