@@ -261,6 +261,13 @@ describe('the experiment form', () => {
       expect(await page.locator('[data-testid=config]').textContent()).not.toContain('model.hidden');
       await shot(page, 'form-error', size);
       await hidden.fill('2');
+      // A problem in a collapsed section is listed on top, named by its field's label.
+      await page.getByLabel('learning rate', { exact: true }).fill('-1');
+      await page.getByRole('button', { name: 'Optimizer', exact: true }).click();
+      await expect.poll(() => page.getByLabel('Problems in the config').textContent()).toBe('learning rate: must be more than 0 (got -1)');
+      await page.getByRole('button', { name: 'Optimizer', exact: true }).click();
+      await page.getByLabel('learning rate', { exact: true }).fill('0.003');
+      await expect.poll(() => page.getByLabel('Problems in the config').count()).toBe(0);
 
       // A 2-D target brings a network that can fit it; back on the hinge, the tutorial's network.
       await target.selectOption('xor');
