@@ -27,10 +27,16 @@ export function hessianText(r: HessianResult): string {
   ];
   if (r.symmetries.length === 0) lines.push('no symmetry the lab can name (ReLU rescaling, dead unit, identical units)');
   for (const s of r.symmetries) {
+    if (s.kind === 'symmetric-units') {
+      const lo = s.curvature[0];
+      const saddle = lo < -r.nearZero.tolerance ? ' — negative: a saddle, and a push along it separates them' : '';
+      lines.push(`${s.text}: the Hessian there has eigenvalues ${num(lo, 3)} … ${num(s.curvature[s.curvature.length - 1], 3)}${saddle}; ${s.zeros} of the zero eigenvalues lie there`);
+      continue;
+    }
     const curv = s.curvature.length === 1 ? num(s.curvature[0], 3) : `${num(Math.min(...s.curvature), 3)} … ${num(Math.max(...s.curvature), 3)}`;
     lines.push(`${s.text}: curvature ${curv}; ${s.explains ? 'a zero eigenvalue it explains' : 'not a zero eigenvalue here'}`);
   }
-  const explained = r.symmetries.filter((s) => s.explains).reduce((n, s) => n + s.directions.length, 0);
+  const explained = r.symmetries.reduce((n, s) => n + s.zeros, 0);
   if (r.nearZero.count > explained) lines.push(`${r.nearZero.count - explained} near-zero eigenvalue${r.nearZero.count - explained === 1 ? '' : 's'} no named symmetry explains`);
   return lines.join('\n');
 }

@@ -28,6 +28,8 @@ export interface SymmetryView {
   curvature: number[];
   inNearZero: number[];
   explains: boolean;
+  /** How many zero eigenvalues it accounts for: dim(its directions' span ∩ the near-zero eigenspace). */
+  zeros: number;
   text: string;
 }
 

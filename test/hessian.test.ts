@@ -11,9 +11,12 @@ import { JsNet } from '../main/engine/jsNet.js';
 import { architectureOf, layoutOf, type Architecture } from '../main/engine/model.js';
 import { exactOptimum } from '../main/engine/optimum.js';
 import { Rng } from '../main/engine/prng.js';
+import { initialParams } from '../main/engine/init.js';
+import { hessianAnalysis } from '../main/engine/spectrum.js';
 import { WorkerPool } from '../main/jobs/pool.js';
 import { hessianOf, surfaceCurvature } from '../main/lab/hessian.js';
-import { landscape } from '../main/lab/lab.js';
+import { landscape, run } from '../main/lab/lab.js';
+import { presetByName, presetConfig } from '../shared/presets.js';
 import { randomDataset } from './helpers.js';
 
 /** Central differences of JsNet's float64 gradient: column k of the Hessian, error O(h²). */
@@ -254,4 +257,30 @@ describe('on the pool', () => {
       await pool.close();
     }
   }, 60_000);
+});
+
+describe('symmetries', () => {
+  it('identical units: the directions that separate them are an invariant subspace, here a saddle', async () => {
+    const config = parseConfig({ ...presetConfig(presetByName('symmetric-neurons')), steps: 500 });
+    const r = await run(config);
+    const arch = architectureOf(config, r.data.dIn);
+    const a = hessianAnalysis(arch, r.params.final, r.data);
+    const s = a.symmetries.find((x) => x.kind === 'symmetric-units')!;
+    expect([s.layer, s.units, s.directions.length]).toEqual([1, [0, 1], 3]);
+    // The swap commutes with the Hessian at this point, so the eigenvalues restricted to the
+    // separating directions are eigenvalues of the whole Hessian; the lowest is negative.
+    for (const c of s.curvature) expect(Math.min(...Array.from(a.eigenvalues, (v) => Math.abs(v - c)))).toBeLessThan(1e-10);
+    expect(s.curvature[0]).toBeLessThan(-1e-3);
+  });
+
+  it('a dead unit: its weights in and out are zero rows of the Hessian, three zeros it accounts for', () => {
+    const config = parseConfig({ data: { target: { kind: 'hinge' } }, init: { kind: 'dead', fraction: 0.5 } });
+    const data = makeDataset(config);
+    const arch = architectureOf(config, data.dIn);
+    const p = initialParams(arch, config.init, config.seed, data);
+    const a = hessianAnalysis(arch, p, data);
+    const dead = a.symmetries.find((x) => x.kind === 'dead-unit')!;
+    expect([dead.units, dead.zeros, dead.explains]).toEqual([[0], 3, true]);
+    for (const k of [0, 2, 4]) for (let j = 0; j < 7; j++) expect(a.hessian[k * 7 + j]).toBe(0);
+  });
 });

@@ -26,12 +26,17 @@ export interface Symmetry {
   units: number[];
   /** Orthonormal directions the symmetry leaves the function unchanged along (or swaps), [k][P]. */
   directions: number[][];
-  /** uᵀHu of each direction. */
+  /**
+   * uᵀHu of each direction; for identical units, the eigenvalues (ascending) of the Hessian restricted
+   * to the subspace that separates them (its directions couple, so their own uᵀHu say little).
+   */
   curvature: number[];
   /** Length of each direction's projection on the near-zero eigenspace (1: it lies inside). */
   inNearZero: number[];
   /** Whether every direction lies in the near-zero eigenspace (projection ≥ 0.999). */
   explains: boolean;
+  /** The dimension of the near-zero eigenspace's intersection with the directions' span. */
+  zeros: number;
   /** One sentence for people. */
   text: string;
 }
@@ -63,7 +68,7 @@ export function analyzeHessian(arch: Architecture, layout: Layout, params: Param
   const zero: number[] = [];
   for (let k = 0; k < P; k++) if (Math.abs(values[k]) <= tolerance) zero.push(k);
   const symmetries = findSymmetries(arch, layout, params, data).map(({ kind, layer, units, directions, text }) => {
-    const curvature = directions.map((u) => quadratic(hessian, u, P));
+    const curvature = kind === 'symmetric-units' ? restrictedSpectrum(hessian, directions, P) : directions.map((u) => quadratic(hessian, u, P));
     const inNearZero = directions.map((u) => {
       let s = 0;
       for (const k of zero) {
@@ -73,7 +78,19 @@ export function analyzeHessian(arch: Architecture, layout: Layout, params: Param
       }
       return Math.sqrt(s);
     });
-    return { kind, layer, units, directions: directions.map((u) => [...u]), curvature, inNearZero, explains: inNearZero.every((x) => x >= 0.999), text };
+    // dim(span(directions) ∩ near-zero eigenspace): the eigenvalues ≈ 1 of DᵀZZᵀD, Z the zero
+    // eigenvectors (an eigenspace of repeated zeros has no preferred basis, so no single eigenvector
+    // need lie in the span).
+    const k = directions.length;
+    const zd = directions.map((u) => zero.map((q) => {
+      let d = 0;
+      for (let i = 0; i < P; i++) d += vectors[q * P + i] * u[i];
+      return d;
+    }));
+    const gram = new Float64Array(k * k);
+    for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) gram[a * k + b] = zd[a].reduce((s, x, q) => s + x * zd[b][q], 0);
+    const zeros = Array.from(symmetricEigen(gram, k).values).filter((x) => x >= 0.998).length;
+    return { kind, layer, units, directions: directions.map((u) => [...u]), curvature, inNearZero, explains: inNearZero.every((x) => x >= 0.999), zeros, text };
   });
   return { ...computed, eigenvalues: values, eigenvectors: vectors, trace, nearZero: { count: zero.length, tolerance }, symmetries };
 }
@@ -82,6 +99,25 @@ export function analyzeHessian(arch: Architecture, layout: Layout, params: Param
 export function hessianAnalysis(arch: Architecture, params: Params, data: Dataset): HessianAnalysis {
   const net = new HessianNet(arch);
   return analyzeHessian(arch, net.layout, params, data, net.hessian(params, data));
+}
+
+/** Eigenvalues of UᵀHU for the orthonormal columns U = `directions`. */
+function restrictedSpectrum(h: Float64Array, directions: Float64Array[], P: number): number[] {
+  const k = directions.length;
+  const hu = directions.map((u) => {
+    const out = new Float64Array(P);
+    for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) out[i] += h[i * P + j] * u[j];
+    return out;
+  });
+  const m = new Float64Array(k * k);
+  for (let a = 0; a < k; a++) {
+    for (let b = 0; b <= a; b++) {
+      let s = 0;
+      for (let i = 0; i < P; i++) s += directions[a][i] * hu[b][i];
+      m[a * k + b] = m[b * k + a] = s;
+    }
+  }
+  return Array.from(symmetricEigen(m, k).values);
 }
 
 function quadratic(h: Float64Array, u: Float64Array, P: number): number {
@@ -183,7 +219,7 @@ function findSymmetries(arch: Architecture, layout: Layout, p: Params, data: Dat
         layer: l,
         units,
         directions,
-        text: `units ${units.map((j) => `h${l}[${j}]`).join(', ')} are identical: they get identical gradients, and the Hessian maps the directions that move them apart into themselves`,
+        text: `units ${units.map((j) => `h${l}[${j}]`).join(', ')} are identical: they get identical gradients, and only curvature in the directions that move them apart can separate them`,
       });
     }
   }
