@@ -5,6 +5,8 @@ import { makeDataset } from '../main/engine/data.js';
 import { constantPredictorLoss, endedFarAbove } from '../main/engine/divergence.js';
 import { architectureOf } from '../main/engine/model.js';
 import { landscape, run, type RunResult } from '../main/lab/lab.js';
+import type { JobInfo } from '../shared/api.js';
+import { batchProgress } from '../renderer/src/components/jobProgress.js';
 import { config } from './helpers.js';
 
 const tutorial = { model: { hidden: [2], activation: 'relu' as const }, optimizer: { kind: 'adam' as const, lr: 0.003, beta1: 0.95, beta2: 0.9 }, batchSize: 3, steps: 5000, seed: 1 };
@@ -64,4 +66,18 @@ describe('the diverged rule', () => {
     const ok = await run(config(tutorial), { kernel: 'js' });
     expect(ok.status).toBe('done');
   }, 60_000);
+});
+
+describe('one progress for the three surfaces', () => {
+  const job = (id: string, state: JobInfo['state'], step: number, steps: number): JobInfo => ({
+    id, kind: 'landscape', state, phase: 'surface', step, steps, etaSeconds: null, bestLoss: null, experimentId: 1, error: null,
+  });
+
+  it('counts each surface as a third, done ones whole, and extrapolates the pace of the whole batch', () => {
+    expect(batchProgress([], 3, 0)).toEqual({ fraction: 0, etaSeconds: null });
+    const p = batchProgress([job('a', 'done', 4096, 4096), job('b', 'running', 2048, 4096)], 3, 3);
+    expect(p.fraction).toBeCloseTo(0.5, 12);
+    expect(p.etaSeconds).toBeCloseTo(3, 12);
+    expect(batchProgress([job('a', 'done', 1, 1), job('b', 'done', 1, 1), job('c', 'failed', 0, 1)], 3, 9)).toEqual({ fraction: 1, etaSeconds: null });
+  });
 });
