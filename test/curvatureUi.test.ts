@@ -191,4 +191,20 @@ describe('the race view', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);
+
+  it('"Race the optimizers" races an open run\'s config, its own optimizer keeping its settings', async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const errors = watchErrors(page);
+    await page.goto(bridge.url);
+    await openExperiment(page, runId);
+    await page.getByTestId('race-this').click();
+    const view = page.getByTestId('race-view');
+    await view.waitFor({ timeout: 60_000 });
+    const legend = view.getByTestId('race-legend');
+    await expect.poll(() => legend.locator('li').count()).toBe(5);
+    expect((await legend.locator('li[data-optimizer=adam]').textContent())?.trim()).toMatch(/^adam\s*lr 0\.003/);
+    expect(store.list().filter((e) => e.tags.includes('race')).length).toBe(3);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
 });
