@@ -265,7 +265,7 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
     const count = store.get(latest.id).surfaces.length;
     await page.getByTestId('stale-recompute').click();
     await expect.poll(() => store.get(latest.id).surfaces.length, { timeout: 60_000 }).toBe(count + 3);
-    await expect.poll(() => page.locator('[data-stale=true]').count()).toBe(0);
+    await expect.poll(() => page.locator('[data-stale=true]').count(), { timeout: 30_000 }).toBe(0);
     await viewsReady(page);
     expect(await page.getByTestId('stale-notice').count()).toBe(0);
     const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
@@ -274,7 +274,7 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
     // The shared plane is one click away.
     await page.getByTestId('show-shared-plane').click();
     await expect.poll(() => store.get(latest.id).surfaces.filter((s) => s.axes.kind === 'plane').length, { timeout: 60_000 }).toBe(3);
-    await expect.poll(() => page.getByTestId('view-trained').locator('.caption').textContent()).toMatch(/^α init → trained · β ⊥ toward optimum/);
+    await expect.poll(() => page.getByTestId('view-trained').locator('.caption').textContent(), { timeout: 30_000 }).toMatch(/^α init → trained · β ⊥ toward optimum/);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -287,7 +287,7 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
     await expect.poll(() => store.list().length, { timeout: 60_000 }).toBe(before + 1);
     const diverged = newest();
     expect(diverged.status).toBe('diverged');
-    await expect.poll(() => page.getByTestId('experiment-detail').textContent()).toMatch(/^diverged · .* final loss \d\.\d+e\+\d+/);
+    await expect.poll(() => page.getByTestId('experiment-detail').textContent(), { timeout: 30_000 }).toMatch(/^diverged · .* final loss \d\.\d+e\+\d+/);
     expect(await page.getByTestId('diverged-note').textContent()).toMatch(/Diverged: its loss became NaN or infinite, or it ended above 10³ × the larger of its initial loss and the loss of the best constant prediction/);
     await viewsReady(page);
     const initialLoss = store.get(diverged.id).runList[0].loss.values[0];

@@ -1,6 +1,6 @@
 // One progress and one ETA for work the app starts as several jobs (the three surfaces of a run):
 // each job counts for an equal share, and the ETA extrapolates the pace of the whole batch so far.
-import type { JobInfo } from '../../../shared/api';
+import type { JobInfo } from '../../../shared/api.js';
 
 export interface BatchProgress {
   /** Share of the whole batch done, 0…1. */
