@@ -213,7 +213,7 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
 
     await page.evaluate(() => (document.querySelector('main')!.scrollTop = 0));
     await page.screenshot({ path: join(docs, `default-run-${tag}.png`) });
-    await page.getByTestId('view-trained').screenshot({ path: join(docs, `view-trained-${tag}.png`) });
+    await page.getByTestId('view-trained').screenshot({ path: join(artifacts, `view-trained-${tag}.png`) });
 
     // Run stays in the window however far the form and the views are scrolled.
     await page.evaluate(() => {
