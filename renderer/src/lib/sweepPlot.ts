@@ -78,8 +78,9 @@ export class SweepPlot {
     const categorical = !data.x.numeric;
     const xNumbers = categorical ? [] : (data.x.values as number[]);
     const xLog = !categorical && (spansDecades(xNumbers) || logSpaced(xNumbers));
-    // Whole-number fields (widths, batch sizes, seeds) are ticked at their swept values, not at every integer.
-    const xWhole = !categorical && xNumbers.every(Number.isInteger);
+    // Whole-number fields (widths, batch sizes, seeds) are ticked at their swept values, not at every
+    // integer; so is a log axis of a few values (lr 0.01 … 0.05), which may hold no decade to label.
+    const atValues = !categorical && (xNumbers.every(Number.isInteger) || (xLog && xNumbers.length <= 6));
     const xs = categorical ? data.x.values.map((_, i) => i) : (data.x.values as number[]);
     const columns: uPlot.AlignedData = [xs, ...metrics.map((m) => m.map((p) => (usable(p.value) ? p.value : null)))];
 
@@ -174,7 +175,7 @@ export class SweepPlot {
         axes: [
           categorical
             ? { ...axis(spec.xLabel), splits: () => xs, values: (_u, splits) => splits.map((i) => data.x.labels[i] ?? '') }
-            : xWhole
+            : atValues
               ? { ...axis(spec.xLabel), splits: () => thinned(xs, 12), filter: (_u, splits) => splits, values: shownX(ticks) }
               : { ...axis(spec.xLabel), values: shownX(xLog ? decadeTicks : ticks), ...logAxis(xLog) },
           { ...axis(spec.yLabel), size: 64, values: ticks, ...logAxis(yLog) },
