@@ -15,6 +15,7 @@ import { RENDERER_ROOT } from '../main/serve.js';
 import { startBridge, type Bridge } from '../main/server.js';
 import { LabService } from '../main/service.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';
+import { PRESETS } from '../shared/presets.js';
 
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 let browser: Browser;
@@ -268,7 +269,7 @@ describe('the lab in a browser', () => {
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(bridge.url);
     await page.getByRole('button', { name: 'Tutorial presets' }).click();
-    await expect.poll(() => page.getByTestId('preset-card').count()).toBe(17);
+    await expect.poll(() => page.getByTestId('preset-card').count()).toBe(PRESETS.length);
 
     // One click runs the tutorial's symmetric-neurons experiment; the fit flags the symmetric pair.
     await page.getByRole('button', { name: 'Run: Weight initialization: symmetric neurons' }).click();
