@@ -94,6 +94,7 @@ describe('a sweep on a cluster, from the app', () => {
     await page.getByRole('button', { name: /^#1 / }).click();
     const view = '[data-testid=sweep-view]';
     await expect.poll(() => shardStates(page, view)).toEqual(['done 3/3', 'missing 0/3', 'done 3/3']);
+    expect(await page.locator(view).textContent()).toContain('3 cells × 3 seeds · 6 of 9 runs stored');
     expect(await page.locator(`${view} [data-testid=shard-progress] h3`).textContent()).toBe('Shards 6 of 9 runs — incomplete');
     await page.screenshot({ path: join(artifacts, 'cluster-incomplete.png') });
 
@@ -103,6 +104,9 @@ describe('a sweep on a cluster, from the app', () => {
     await expect.poll(() => dialog.getByTestId('cluster-imported').textContent()).toMatch(/^Merged 3 runs — experiment 1, 9 of 9\s+runs, complete\.\s*$/);
     await page.keyboard.press('Escape');
     await expect.poll(() => shardStates(page, view)).toEqual(['done 3/3', 'done 3/3', 'done 3/3']);
+    // The open sweep follows the merge: its statistics and header show all nine runs.
+    await expect.poll(() => page.locator(view).textContent()).toContain('3 cells × 3 seeds · 9 of 9 runs stored');
+    await expect.poll(() => page.locator('main').textContent()).toMatch(/done · kernel \w+ \([^)]*\) · 9 run\(s\)/);
     expect(store.summary(1)).toMatchObject({ status: 'done', runs: 9 });
     await page.screenshot({ path: join(artifacts, 'cluster-complete.png') });
     expect(existsSync(join(folder, 'logs', 'merge.exit'))).toBe(false);
