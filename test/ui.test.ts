@@ -137,7 +137,7 @@ describe('the lab in a browser', () => {
     await page.getByTestId('surface-res').selectOption('32');
     await page.getByTestId('surface-recompute').click();
     await expect.poll(() => store.get(experiment.id).surfaces.length, { timeout: 60_000 }).toBe(6);
-    await expect.poll(() => trainedView.textContent()).toMatch(/PC1 of the trajectory/);
+    await expect.poll(() => trainedView.textContent(), { timeout: 30_000 }).toMatch(/PC1 of the trajectory/);
     await expectSurfacesDrawn(page);
 
     // The trained network out as a TensorFlow.js model: two files.
