@@ -24,6 +24,8 @@ function slurmUp(): string | null {
 }
 
 const down = slurmUp();
+// CI starts SLURM and says so (.ci/run): there a SLURM that does not answer fails, never skips.
+if (down && process.env.LANDSCAPE_LAB_REQUIRE_SLURM) throw new Error(`test/slurm.test.ts: SLURM must run here (LANDSCAPE_LAB_REQUIRE_SLURM is set) but ${down}`);
 if (down) console.warn(`test/slurm.test.ts: skipped, SLURM is not running here: ${down}. Start it: bash scripts/slurm-ci.sh install && bash scripts/slurm-ci.sh start`);
 
 let dir: string;
