@@ -184,8 +184,14 @@ class RunLog {
   activeCount: number;
   /** Lowest current full-data loss over the active runs, at the last record. */
   bestLoss: number | null = null;
-  private readonly lossSteps: number[][];
-  private readonly lossValues: number[][];
+  /**
+   * Every run's loss curve in one buffer each, [runs][capacity], `recorded[r]` entries long; the
+   * outcomes are views. (Arrays grown a value at a time were most of a sweep's garbage.)
+   */
+  private readonly lossSteps: Uint32Array;
+  private readonly lossValues: Float64Array;
+  private readonly recorded: Uint32Array;
+  private readonly capacity: number;
   /** Steps at which snapshots are due, and the next one's index. */
   private readonly snapAt: Uint32Array;
   private nextSnap = 0;
@@ -211,8 +217,12 @@ class RunLog {
     this.stepsDone = new Uint32Array(R).fill(spec.steps);
     this.active = new Uint8Array(R).fill(1);
     this.activeCount = R;
-    this.lossSteps = spec.runs.map(() => []);
-    this.lossValues = spec.runs.map(() => []);
+    // At most: step 0; every step up to denseStart, then half as many up to twice that, and so on
+    // (fewer than denseStart in all); one per recordEvery; the last step; one on cancelling.
+    this.capacity = 1 + 2 * (spec.denseStart ?? 0) + Math.ceil(spec.steps / spec.recordEvery) + 2;
+    this.lossSteps = new Uint32Array(R * this.capacity);
+    this.lossValues = new Float64Array(R * this.capacity);
+    this.recorded = new Uint32Array(R);
     this.snapAt = snapshotSteps(spec.steps, Math.max(2, Math.min(spec.snapshots, Math.floor(snapshotBudget / (R * P)))));
     this.snaps = new Float32Array(R * (this.snapAt.length + 1) * P);
     this.staging = new Float32Array(R * P);
@@ -243,8 +253,10 @@ class RunLog {
         this.stop(r, 'diverged', step);
         continue;
       }
-      this.lossSteps[r].push(step);
-      this.lossValues[r].push(losses[r]);
+      if (this.recorded[r] === this.capacity) throw new Error(`run ${r} recorded more than the ${this.capacity} losses its buffer holds`);
+      const at = r * this.capacity + this.recorded[r]++;
+      this.lossSteps[at] = step;
+      this.lossValues[at] = losses[r];
       this.bestLoss = this.bestLoss === null ? losses[r] : Math.min(this.bestLoss, losses[r]);
     }
   }
@@ -271,7 +283,7 @@ class RunLog {
       return {
         status: this.status[r],
         stepsDone: this.stepsDone[r],
-        loss: { steps: Uint32Array.from(this.lossSteps[r]), values: Float64Array.from(this.lossValues[r]) },
+        loss: { steps: this.lossSteps.subarray(r * this.capacity, r * this.capacity + this.recorded[r]), values: this.lossValues.subarray(r * this.capacity, r * this.capacity + this.recorded[r]) },
         snapshots: this.snapshotsOf(r, final),
         init: run.init.slice(),
         final,
