@@ -4,7 +4,8 @@ import { makeDataset } from '../main/engine/data.js';
 import { jsKernel } from '../main/engine/jsKernel.js';
 import { JsNet } from '../main/engine/jsNet.js';
 import { architectureOf, layoutOf } from '../main/engine/model.js';
-import { bestFoundOptimum, exactOptimum, exactOptimumBlocker } from '../main/engine/optimum.js';
+import { bestFoundOptimum, closestScale, exactOptimum, exactOptimumBlocker } from '../main/engine/optimum.js';
+import { Rng } from '../main/engine/prng.js';
 import { trainBatch } from '../main/engine/train.js';
 import { optimum, run } from '../main/lab/lab.js';
 import { config, maxAbsDiff } from './helpers.js';
@@ -50,6 +51,22 @@ describe('exact optimum of the hinge', () => {
     expect(jsKernel.losses(arch, makeDataset(c), aligned, 1)[0]).toBeLessThan(1e-12);
     expect(trained.optimum?.kind).toBe('exact');
     expect(Array.from(trained.params.optimum as Float32Array)).toEqual(Array.from(aligned));
+  });
+
+  it('the scale of a unit closest to a trained one is the lowest point of its distance, to rounding', () => {
+    const r = new Rng(11);
+    for (let t = 0; t < 300; t++) {
+      const [A, B, C, D] = [1 + r.uniform(0, 1) ** 2, r.uniform(-4, 4), r.uniform(0.01, 9), r.uniform(-6, 6)];
+      const f = (k: number) => A * k * k - 2 * B * k + C / (k * k) - 2 * D / k;
+      const k = closestScale(A, B, C, D);
+      // A fine scan in log k over the same range never finds a lower point.
+      let lowest = Infinity;
+      for (let i = 0; i <= 24_000; i++) lowest = Math.min(lowest, f(Math.exp(-12 + i / 1000)));
+      expect(f(k)).toBeLessThanOrEqual(lowest + 1e-12 * Math.abs(lowest));
+      // And it is a stationary point: f'(k) = 0 up to rounding of its terms.
+      const terms = [A * k, B, C / k ** 3, D / k ** 2].map(Math.abs);
+      expect(Math.abs(A * k - B - C / k ** 3 + D / k ** 2)).toBeLessThan(1e-12 * Math.max(...terms));
+    }
   });
 
   it('says why the closed form does not apply', () => {

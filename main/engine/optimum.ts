@@ -78,10 +78,10 @@ export function exactOptimum(config: ExperimentConfig, arch: Architecture, refer
   const fits = roles.map((role) =>
     Array.from({ length: H }, (_, j) => {
       const [r0, r1, r2] = refUnit(j);
-      // distance(unitFor(role, s), refUnit(j)) written out: closestScale calls it ~200 times per unit,
-      // and the arrays it allocated were most of a sweep's garbage.
-      const distanceAt = (s: number) => (role.side * s - r0) ** 2 + (-role.side * s * x0 - r1) ** 2 + (role.gain / s - r2) ** 2;
-      const k = ref ? closestScale(distanceAt) : Math.sqrt(Math.abs(role.gain) / Math.hypot(1, x0));
+      // distance(unitFor(role, k), refUnit(j)) = A k² − 2B k + C/k² − 2D/k + const.
+      const k = ref
+        ? closestScale(1 + x0 * x0, role.side * (r0 - x0 * r1), role.gain * role.gain, role.gain * r2)
+        : Math.sqrt(Math.abs(role.gain) / Math.hypot(1, x0));
       const unit = unitFor(role, k);
       return { unit, cost: distance(unit, refUnit(j)) };
     }),
@@ -110,27 +110,44 @@ export function exactOptimum(config: ExperimentConfig, arch: Architecture, refer
   return p;
 }
 
-/** Minimizes f over k > 0 (a coarse scan in log k, then golden-section refinement). */
-function closestScale(f: (k: number) => number): number {
-  let bestLog = 0;
-  let bestVal = Infinity;
-  for (let lk = -12; lk <= 12; lk += 0.25) {
-    const v = f(Math.exp(lk));
-    if (v < bestVal) {
-      bestVal = v;
-      bestLog = lk;
+/** The scan's scales: e^−12 … e^12 in steps of e^0.25. */
+const SCAN_SCALES = Float64Array.from({ length: 97 }, (_, i) => Math.exp(-12 + 0.25 * i));
+
+/**
+ * The k > 0 that minimizes f(k) = A k² − 2B k + C/k² − 2D/k (A > 0, C ≥ 0): a scan in log k finds the
+ * lowest basin (f can have two), then safeguarded Newton on f′ finds its bottom to rounding (f′ = 0
+ * is the quartic A k⁴ − B k³ + D k − C = 0). Every unit of every run's exact optimum asks this.
+ */
+export function closestScale(A: number, B: number, C: number, D: number): number {
+  const f = (k: number) => A * k * k - 2 * B * k + C / (k * k) - 2 * D / k;
+  const slope = (k: number) => A * k - B - C / (k * k * k) + D / (k * k);
+  let best = 0;
+  let bestValue = Infinity;
+  for (let i = 0; i < SCAN_SCALES.length; i++) {
+    const v = f(SCAN_SCALES[i]);
+    if (v < bestValue) {
+      bestValue = v;
+      best = i;
     }
   }
-  let lo = bestLog - 0.25;
-  let hi = bestLog + 0.25;
-  const g = (Math.sqrt(5) - 1) / 2;
-  for (let it = 0; it < 60; it++) {
-    const a = hi - g * (hi - lo);
-    const c = lo + g * (hi - lo);
-    if (f(Math.exp(a)) < f(Math.exp(c))) hi = c;
-    else lo = a;
+  let lo = Math.exp(-12 + 0.25 * (best - 1));
+  let hi = Math.exp(-12 + 0.25 * (best + 1));
+  // The minimum sits at an end of the basin when f′ keeps one sign across it (the scan's edge).
+  if (!(slope(lo) < 0)) return lo;
+  if (!(slope(hi) > 0)) return hi;
+  let k = SCAN_SCALES[best];
+  for (let it = 0; it < 200; it++) {
+    const s = slope(k);
+    if (s === 0) return k;
+    if (s < 0) lo = k;
+    else hi = k;
+    const curvature = A + (3 * C) / (k * k * k * k) - (2 * D) / (k * k * k);
+    const newton = k - s / curvature;
+    const next = curvature > 0 && newton > lo && newton < hi ? newton : (lo + hi) / 2;
+    if (Math.abs(next - k) <= 4e-16 * k) return next;
+    k = next;
   }
-  return Math.exp((lo + hi) / 2);
+  return k;
 }
 
 export interface BestFoundOptions {
