@@ -31,6 +31,25 @@ describe('symmetric initialization', () => {
       }
     });
   }
+
+  it('groups every set of identical units of a layer, in order of their first unit (0 and −0 alike)', () => {
+    const spec = singleRunBatch({ model: { hidden: [6, 2] } });
+    const { arch, runs } = spec;
+    const { layers } = layoutOf(arch);
+    const p = runs[0].init.slice();
+    // Layer 1: units 0, 2, 5 alike and units 1, 4 alike (unit 4's bias a −0 where unit 1's is 0); 3 apart.
+    const unit = [[0.5, 0.1, 0.3, -0.2], [0.7, 0, -0.4, 0.9], [0.5, 0.1, 0.3, -0.2], [0.2, 0.2, 0.2, 0.2], [0.7, -0, -0.4, 0.9], [0.5, 0.1, 0.3, -0.2]];
+    unit.forEach(([w, b, o1, o2], j) => {
+      p[layers[0].w + j] = w;
+      p[layers[0].b + j] = b;
+      p[layers[1].w + j * 2] = o1;
+      p[layers[1].w + j * 2 + 1] = o2;
+    });
+    expect(diagnose(arch, p, runs[0].data).symmetric.filter((g) => g.layer === 1)).toEqual([
+      { layer: 1, units: [0, 2, 5] },
+      { layer: 1, units: [1, 4] },
+    ]);
+  });
 });
 
 describe('dead initialization', () => {

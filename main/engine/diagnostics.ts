@@ -23,21 +23,31 @@ export function diagnose(arch: Architecture, params: Float32Array, data: Dataset
     }
     const into = layers[l - 1];
     const out = layers[l];
+    // Unit j's incoming weights, bias and outgoing weights; units with equal ones are symmetric.
     const signature = (j: number) => {
       const v: number[] = [];
       for (let i = 0; i < into.fanIn; i++) v.push(params[into.w + i * into.fanOut + j]);
       v.push(params[into.b + j]);
       for (let k = 0; k < out.fanOut; k++) v.push(params[out.w + j * out.fanOut + k]);
-      return v.join(',');
+      return v;
     };
-    const groups = new Map<string, number[]>();
-    for (let j = 0; j < width; j++) {
-      const key = signature(j);
-      const group = groups.get(key);
-      if (group) group.push(j);
-      else groups.set(key, [j]);
+    const signatures = Array.from({ length: width }, (_, j) => signature(j));
+    const compare = (a: number, b: number) => {
+      const [u, v] = [signatures[a], signatures[b]];
+      for (let i = 0; i < u.length; i++) if (u[i] !== v[i]) return u[i] < v[i] ? -1 : 1;
+      return 0;
+    };
+    // Sorted, equal signatures are neighbours (ties in unit order): no strings made per unit.
+    const order = Array.from({ length: width }, (_, j) => j).sort((a, b) => compare(a, b) || a - b);
+    const groups: number[][] = [];
+    for (let s = 0; s < width; ) {
+      let e = s + 1;
+      while (e < width && compare(order[s], order[e]) === 0) e++;
+      if (e - s > 1) groups.push(order.slice(s, e));
+      s = e;
     }
-    for (const units of groups.values()) if (units.length > 1) symmetric.push({ layer: l, units });
+    groups.sort((a, b) => a[0] - b[0]);
+    for (const units of groups) symmetric.push({ layer: l, units });
   }
   return { dead, symmetric };
 }
