@@ -46,6 +46,20 @@ describe('recording a run that stops', () => {
     expect(steps.at(-1)! - steps.at(-2)!).toBe(defaultRecordEvery(5000));
   });
 
+  it('a long default run keeps every record of its widening phases and of the full stride', async () => {
+    const result = await run(config({ steps: 200_000 }));
+    const steps = Array.from(result.loss.steps);
+    // 100 dense steps, 50 per doubling of the stride up to 200 (8 doublings), then one per 200 steps.
+    const expected: number[] = [];
+    for (let s = 0; s < 100; s++) expected.push(s);
+    let stride = 2;
+    for (let from = 100; stride < 200; from *= 2, stride *= 2) for (let s = from; s < 2 * from; s += stride) expected.push(s);
+    for (let s = expected.at(-1)! + 200 - (expected.at(-1)! % 200); s <= 200_000; s += 200) expected.push(s);
+    expect(steps).toEqual(expected);
+    // More than steps/stride + 2·dense start: the bound the loss buffer once assumed, wrongly.
+    expect(steps.length).toBeGreaterThan(1 + 2 * 100 + 1000 + 2);
+  });
+
   it('a stride the config chooses is kept exactly', async () => {
     const result = await run(config({ steps: 95, record: { every: 10 } }));
     expect(Array.from(result.loss.steps)).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95]);

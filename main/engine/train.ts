@@ -113,29 +113,60 @@ function concatRuns(vectors: readonly Float32Array[], P: number): Float32Array {
   return all;
 }
 
+/**
+ * The steps whose full-data loss is recorded after step 0: every `stride`-th step and the last. The
+ * stride is recordEvery, or, with denseStart, 1 for the first denseStart steps, doubling each time
+ * the step doubles, up to recordEvery.
+ */
+class RecordStride {
+  stride: number;
+  private widenAt: number;
+
+  constructor(
+    private readonly every: number,
+    denseStart: number | undefined,
+    private readonly last: number,
+  ) {
+    this.stride = denseStart ? 1 : every;
+    this.widenAt = denseStart && every > 1 ? denseStart : Infinity;
+  }
+
+  /** Whether `step`, just done, is recorded; asked for every step in order. */
+  due(step: number): boolean {
+    if (step === this.widenAt) {
+      this.stride = Math.min(this.every, this.stride * 2);
+      this.widenAt = this.stride < this.every ? this.widenAt * 2 : Infinity;
+    }
+    return step % this.stride === 0 || step === this.last;
+  }
+}
+
+/** The most losses a run records: step 0, every due step, and one more if cancelled between two. */
+function recordCapacity(spec: BatchSpec): number {
+  const stride = new RecordStride(spec.recordEvery, spec.denseStart, spec.steps);
+  let count = 2;
+  for (let step = 1; step <= spec.steps; step++) if (stride.due(step)) count++;
+  return count;
+}
+
 /** The loop: steps, records, snapshots, stops on abort or when every run has ended, yields now and then. */
 async function stepUntilDone(trainer: Trainer, spec: BatchSpec, log: RunLog, schedule: MinibatchSchedule, options: TrainOptions): Promise<void> {
-  const { steps, recordEvery } = spec;
+  const { steps } = spec;
   const yieldMs = options.yieldMs ?? 50;
   let lastYield = performance.now();
   log.record(0);
   log.snapshotIfDue(0);
   let step = 0;
-  let stride = spec.denseStart ? 1 : recordEvery;
-  let widenAt = spec.denseStart && recordEvery > 1 ? spec.denseStart : Infinity;
+  const recording = new RecordStride(spec.recordEvery, spec.denseStart, steps);
   while (step < steps) {
     if (options.signal?.aborted) {
-      if (step % stride !== 0) log.record(step);
+      if (step % recording.stride !== 0) log.record(step);
       log.cancelActive(step);
       break;
     }
     trainer.step(schedule.indices(step));
     step++;
-    if (step === widenAt) {
-      stride = Math.min(recordEvery, stride * 2);
-      widenAt = stride < recordEvery ? widenAt * 2 : Infinity;
-    }
-    if (step % stride === 0 || step === steps) log.record(step);
+    if (recording.due(step)) log.record(step);
     log.snapshotIfDue(step);
     if (log.activeCount === 0) break;
     if ((step & 15) === 0 && performance.now() - lastYield > yieldMs) {
@@ -217,9 +248,7 @@ class RunLog {
     this.stepsDone = new Uint32Array(R).fill(spec.steps);
     this.active = new Uint8Array(R).fill(1);
     this.activeCount = R;
-    // At most: step 0; every step up to denseStart, then half as many up to twice that, and so on
-    // (fewer than denseStart in all); one per recordEvery; the last step; one on cancelling.
-    this.capacity = 1 + 2 * (spec.denseStart ?? 0) + Math.ceil(spec.steps / spec.recordEvery) + 2;
+    this.capacity = recordCapacity(spec);
     this.lossSteps = new Uint32Array(R * this.capacity);
     this.lossValues = new Float64Array(R * this.capacity);
     this.recorded = new Uint32Array(R);
