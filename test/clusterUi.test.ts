@@ -8,13 +8,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerPool } from '../main/jobs/pool.js';
 import { RENDERER_ROOT } from '../main/serve.js';
 import { startBridge, type Bridge } from '../main/server.js';
 import { LabService } from '../main/service.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';
+import { launchChromium } from './browser.js';
 
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 let browser: Browser;
@@ -30,7 +31,7 @@ beforeAll(async () => {
   store = openStore(db);
   pool = new WorkerPool(1);
   bridge = await startBridge({ service: new LabService(store, pool, { database: db, mode: 'browser' }), root: RENDERER_ROOT });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'] });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerPool } from '../main/jobs/pool.js';
 import { experimentLandscape, saveRun } from '../main/lab/experiments.js';
@@ -19,6 +19,7 @@ import { startBridge, type Bridge } from '../main/server.js';
 import { LabService } from '../main/service.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';
 import { config } from './helpers.js';
+import { canvasInk, launchChromium } from './browser.js';
 
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 let browser: Browser;
@@ -40,10 +41,7 @@ beforeAll(async () => {
   const short = config({ steps: 1500, record: { snapshots: 31 } });
   raceId = saveRace(store, short, await race(short));
   bridge = await startBridge({ service: new LabService(store, pool, { database: join(dir, 'lab.sqlite'), mode: 'browser' }), root: RENDERER_ROOT });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
@@ -51,26 +49,6 @@ afterAll(async () => {
   await pool?.close();
   store?.db.close();
 });
-
-/** Share of a canvas's pixels that differ from its corner, and how many colours it uses. */
-async function canvasInk(page: Page, selector: string): Promise<{ inked: number; colours: number }> {
-  return page.locator(selector).first().evaluate((canvas: HTMLCanvasElement) => {
-    // Copied first: a WebGL canvas has no 2D context of its own.
-    const copy = document.createElement('canvas');
-    copy.width = canvas.width;
-    copy.height = canvas.height;
-    const ctx = copy.getContext('2d')!;
-    ctx.drawImage(canvas, 0, 0);
-    const { data } = ctx.getImageData(0, 0, copy.width, copy.height);
-    const colours = new Set<number>();
-    let inked = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
-      if (Math.abs(data[i] - data[0]) + Math.abs(data[i + 1] - data[1]) + Math.abs(data[i + 2] - data[2]) > 24) inked++;
-    }
-    return { inked: inked / (data.length / 4), colours: colours.size };
-  });
-}
 
 async function openExperiment(page: Page, id: number) {
   const name = store.summary(id).name;

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS, type JobInfo, type Result } from '../shared/api.js';
 import { presetByName, presetSweep } from '../shared/presets.js';
@@ -16,6 +16,7 @@ import { defaultRecordEvery } from '../main/engine/train.js';
 import { RENDERER_ROOT } from '../main/serve.js';
 import { startBridge, type Bridge } from '../main/server.js';
 import { openTestLab, type TestLab } from './lab.js';
+import { launchChromium } from './browser.js';
 
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 const SIZES = [
@@ -45,10 +46,7 @@ beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
   lab = openTestLab('forms-ui', 2);
   bridge = await startBridge({ service: lab.service, root: RENDERER_ROOT });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
+  browser = await launchChromium();
   ids.plain = await runJob(DEFAULT);
   ids.symmetric = await runJob({ ...DEFAULT, model: { hidden: [2], activation: 'tanh' }, init: { kind: 'symmetric' } });
   const lr = presetSweep(presetByName('learning-rate'));
@@ -204,8 +202,21 @@ describe('number inputs', () => {
       // Costs recomputes with its own defaults (its form used to refuse noise 1 and steps 2000).
       await page.getByRole('tab', { name: 'Costs' }).click();
       const before = await page.getByTestId('costs-time').textContent();
-      await page.getByTestId('basics-costs').getByRole('button', { name: 'Recompute' }).click();
-      await expect.poll(() => page.getByTestId('basics-costs').getByRole('button', { name: 'Computing…' }).count(), { timeout: 5_000 }).toBe(1);
+      // The button says Computing… while it works: watched from inside the page (installed before the
+      // click), as it can last less than a poll's interval.
+      const recompute = page.getByTestId('basics-costs').getByRole('button', { name: 'Recompute' });
+      await recompute.evaluate((button) => {
+        const w = window as unknown as { sawComputing: boolean };
+        w.sawComputing = false;
+        const watch = new MutationObserver(() => {
+          if (!button.textContent?.includes('Computing…')) return;
+          w.sawComputing = true;
+          watch.disconnect();
+        });
+        watch.observe(button, { childList: true, characterData: true, subtree: true });
+      });
+      await recompute.click();
+      await expect.poll(() => page.evaluate(() => (window as unknown as { sawComputing: boolean }).sawComputing), { timeout: 30_000 }).toBe(true);
       await expect.poll(() => page.getByTestId('basics-costs').getByRole('button', { name: 'Recompute' }).count(), { timeout: 60_000 }).toBe(1);
       expect(await page.getByTestId('costs-time').textContent()).toMatch(/computed in/);
       expect(before).toMatch(/computed in/);

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerPool } from '../main/jobs/pool.js';
 import { RENDERER_ROOT } from '../main/serve.js';
@@ -16,6 +16,7 @@ import { startBridge, type Bridge } from '../main/server.js';
 import { LabService } from '../main/service.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';
 import { PRESETS } from '../shared/presets.js';
+import { canvasInk, launchChromium } from './browser.js';
 
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 let browser: Browser;
@@ -30,10 +31,7 @@ beforeAll(async () => {
   store = openStore(join(dir, 'lab.sqlite'));
   pool = new WorkerPool(2);
   bridge = await startBridge({ service: new LabService(store, pool, { database: join(dir, 'lab.sqlite'), mode: 'browser' }), root: RENDERER_ROOT });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -41,26 +39,6 @@ afterAll(async () => {
   await pool?.close();
   store?.db.close();
 });
-
-/** What a canvas shows: how many pixels differ from its corner pixel, and how many colours it uses. */
-async function canvasInk(page: Page, selector: string): Promise<{ width: number; inked: number; colours: number }> {
-  return page.locator(selector).first().evaluate((canvas: HTMLCanvasElement) => {
-    const copy = document.createElement('canvas');
-    copy.width = canvas.width;
-    copy.height = canvas.height;
-    const ctx = copy.getContext('2d')!;
-    ctx.drawImage(canvas, 0, 0);
-    const { data } = ctx.getImageData(0, 0, copy.width, copy.height);
-    const colours = new Set<number>();
-    let inked = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      const rgb = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-      colours.add(rgb);
-      if (Math.abs(data[i] - data[0]) + Math.abs(data[i + 1] - data[1]) + Math.abs(data[i + 2] - data[2]) > 24) inked++;
-    }
-    return { width: canvas.width, inked: inked / (data.length / 4), colours: colours.size };
-  });
-}
 
 async function expectSurfacesDrawn(page: Page): Promise<void> {
   for (const view of VIEWS) {

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { JobInfo, Result } from '../shared/api.js';
 import { WorkerPool } from '../main/jobs/pool.js';
@@ -17,6 +17,7 @@ import { RENDERER_ROOT } from '../main/serve.js';
 import { startBridge, type Bridge } from '../main/server.js';
 import { LabService } from '../main/service.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';
+import { canvasInk, launchChromium } from './browser.js';
 
 const docs = fileURLToPath(new URL('../docs/', import.meta.url));
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
@@ -38,10 +39,7 @@ beforeAll(async () => {
   pool = new WorkerPool(2);
   service = new LabService(store, pool, { database: join(dir, 'lab.sqlite'), mode: 'browser' });
   bridge = await startBridge({ service, root: RENDERER_ROOT });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -63,21 +61,7 @@ async function openPage(size: { width: number; height: number }): Promise<{ page
 }
 
 /** Share of a canvas's pixels that differ from its corner pixel. */
-async function inked(page: Page, selector: string): Promise<number> {
-  return page.locator(selector).first().evaluate((canvas: HTMLCanvasElement) => {
-    const copy = document.createElement('canvas');
-    copy.width = canvas.width;
-    copy.height = canvas.height;
-    const ctx = copy.getContext('2d')!;
-    ctx.drawImage(canvas, 0, 0);
-    const { data } = ctx.getImageData(0, 0, copy.width, copy.height);
-    let count = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      if (Math.abs(data[i] - data[0]) + Math.abs(data[i + 1] - data[1]) + Math.abs(data[i + 2] - data[2]) > 24) count++;
-    }
-    return count / (data.length / 4);
-  });
-}
+const inkedShare = async (page: Page, selector: string): Promise<number> => (await canvasInk(page, selector)).inked;
 
 async function viewsReady(page: Page): Promise<void> {
   for (const view of VIEWS) await page.waitForSelector(`[data-testid=${view}][data-state=ready]`, { timeout: 120_000 });
@@ -152,7 +136,7 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
     expect(large / centre).toBeGreaterThanOrEqual(0.6);
     expect(await page.locator('[data-role=large] canvas').first().evaluate((c) => c.getBoundingClientRect().height)).toBeGreaterThanOrEqual(320);
     expect(await page.locator('[data-role=thumb]').count()).toBe(2);
-    for (const view of VIEWS) expect(await inked(page, `[data-testid=${view}] canvas`)).toBeGreaterThan(0.03);
+    for (const view of VIEWS) expect(await inkedShare(page, `[data-testid=${view}] canvas`)).toBeGreaterThan(0.03);
 
     // Three different views: each centred on its own point, with its own axes and span.
     const surfaces = store.get(id).surfaces;
@@ -299,7 +283,7 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
       // The initialization's J is its finite initial loss, in every view.
       expect(legend).toMatch(new RegExp(`Initialization\\s*J ${Number(initialLoss.toPrecision(3))}`));
     }
-    expect(await inked(page, '[data-testid=loss-chart] canvas')).toBeGreaterThan(0.01);
+    expect(await inkedShare(page, '[data-testid=loss-chart] canvas')).toBeGreaterThan(0.01);
     await page.getByTestId('view-trained').getByRole('button', { name: 'Show After training large' }).click();
     await expect.poll(() => page.getByTestId('view-deck').getAttribute('data-focused')).toBe('trained');
     await page.evaluate(() => (document.querySelector('main')!.scrollTop = 0));
@@ -317,7 +301,7 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
     await page.getByLabel('steps').fill('3000');
     await runAndWait(page, store.list().length + 1);
     await page.waitForSelector('[data-testid=boundary-chart] canvas');
-    await expect.poll(async () => inked(page, '[data-testid=boundary-chart] canvas'), { timeout: 30_000 }).toBeGreaterThan(0.2);
+    await expect.poll(async () => inkedShare(page, '[data-testid=boundary-chart] canvas'), { timeout: 30_000 }).toBeGreaterThan(0.2);
     expect(await width(page, '[data-role=large] canvas') / (await width(page, 'main[aria-label=Views]'))).toBeGreaterThanOrEqual(0.6);
     await page.evaluate(() => (document.querySelector('main')!.scrollTop = 0));
     await page.screenshot({ path: join(docs, `classification-${tag}.png`) });
@@ -336,7 +320,7 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
     await expect.poll(() => page.getByTestId('experiment-item').count()).toBeGreaterThan(1);
     await page.getByRole('button', { name: `#${sweep.id} ${sweep.name}` }).click();
     await page.waitForSelector('[data-testid=sweep-view] [data-testid=sweep-cell]', { timeout: 60_000 });
-    expect(await inked(page, '[data-testid=sweep-view] canvas')).toBeGreaterThan(0.01);
+    expect(await inkedShare(page, '[data-testid=sweep-view] canvas')).toBeGreaterThan(0.01);
     await page.screenshot({ path: join(docs, `sweep-${tag}.png`) });
     expect(errors).toEqual([]);
     await page.close();
