@@ -44,6 +44,30 @@ export function toCanvas(frame: MapFrame, alpha: number, beta: number): [number,
   return [x, y];
 }
 
+/**
+ * A grid's colours as an image, one pixel per grid point, row per β with the last row on top; the
+ * contour view and the plane map smooth it onto their plots.
+ */
+export function gridImage(nx: number, ny: number, rgbAt: (k: number) => readonly number[]): HTMLCanvasElement {
+  const image = document.createElement('canvas');
+  image.width = nx;
+  image.height = ny;
+  const ictx = image.getContext('2d') as CanvasRenderingContext2D;
+  const data = ictx.createImageData(nx, ny);
+  for (let i = 0; i < ny; i++) {
+    for (let j = 0; j < nx; j++) {
+      const rgb = rgbAt(i * nx + j);
+      const o = 4 * ((ny - 1 - i) * nx + j);
+      data.data[o] = Math.round(rgb[0] * 255);
+      data.data[o + 1] = Math.round(rgb[1] * 255);
+      data.data[o + 2] = Math.round(rgb[2] * 255);
+      data.data[o + 3] = 255;
+    }
+  }
+  ictx.putImageData(data, 0, 0);
+  return image;
+}
+
 /** Clears the canvas and draws the layer, the cost's contours (log scale) and the axes. */
 export function drawPlaneMap(ctx: CanvasRenderingContext2D, frame: MapFrame, layer: MapLayer, cost: { grid: PlaneGrid; loss: ArrayLike<number> } | null): void {
   const { width, height, foreground: fg, background: bg } = frame;
@@ -53,23 +77,10 @@ export function drawPlaneMap(ctx: CanvasRenderingContext2D, frame: MapFrame, lay
 
   const nx = layer.grid.alphas.length;
   const ny = layer.grid.betas.length;
-  const image = document.createElement('canvas');
-  image.width = nx;
-  image.height = ny;
-  const ictx = image.getContext('2d') as CanvasRenderingContext2D;
-  const data = ictx.createImageData(nx, ny);
-  for (let i = 0; i < ny; i++) {
-    for (let j = 0; j < nx; j++) {
-      const v = layer.values[i * nx + j];
-      const rgb = Number.isFinite(v) ? colormap(layer.colormap, Math.min(1, Math.max(0, layer.scale(v)))) : [0.6, 0.6, 0.6];
-      const o = 4 * ((ny - 1 - i) * nx + j);
-      data.data[o] = Math.round(rgb[0] * 255);
-      data.data[o + 1] = Math.round(rgb[1] * 255);
-      data.data[o + 2] = Math.round(rgb[2] * 255);
-      data.data[o + 3] = 255;
-    }
-  }
-  ictx.putImageData(data, 0, 0);
+  const image = gridImage(nx, ny, (k) => {
+    const v = layer.values[k];
+    return Number.isFinite(v) ? colormap(layer.colormap, Math.min(1, Math.max(0, layer.scale(v)))) : [0.6, 0.6, 0.6];
+  });
   ctx.save();
   ctx.beginPath();
   ctx.rect(plot.x, plot.y, plot.w, plot.h);
