@@ -30,6 +30,23 @@ describe('tutorial network fast paths', () => {
     expect(isTutorialNet({ sizes: [1, 3, 2, 1], activations: ['relu', 'relu'], output: 'linear', loss: 'l2' })).toBe(false);
   });
 
+  it('one network asked along a walk (near steps, far jumps, minibatches between) gives what a fresh one gives', () => {
+    const rng = new Rng(5);
+    const n = 400;
+    const x = Float32Array.from({ length: n }, (_, i) => (i % 4 === 0 ? 0.5 : rng.uniform(-2, 2)));
+    const data: Dataset = { x, y: Float32Array.from(x, (v) => Math.abs(v - 0.3)), n, dIn: 1 };
+    const a = arch(6);
+    const walker = new JsNet(a);
+    let p = Float32Array.from({ length: layoutOf(a).count }, () => rng.normal());
+    for (let t = 0; t < 300; t++) {
+      const jump = t % 25 === 0 ? 2 : 0.02;
+      p = p.map((v) => v + jump * rng.normal());
+      if (t % 50 === 7) p[0] = 0; // a flat unit
+      if (t % 10 === 3) walker.evaluate(p, 0, data, Int32Array.from({ length: 8 }, (_, i) => (i * 37 + t) % n), 0, 8, null);
+      expect(walker.evaluate(p, 0, data, null, 0, n, null)).toBe(new JsNet(a).evaluate(p, 0, data, null, 0, n, null));
+    }
+  });
+
   for (const H of [1, 2, 7, 16]) {
     it(`H=${H}: full data and minibatches match the general loop on random parameters`, () => {
       const rng = new Rng(H);
