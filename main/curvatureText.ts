@@ -3,6 +3,7 @@ import { num } from './cliText.js';
 import type { HessianResult } from './lab/curvature.js';
 import type { SurfaceCurvature } from './lab/hessian.js';
 import type { RunResult } from './lab/runs.js';
+import { maxOf, minOf } from '../shared/numbers.js';
 
 function vectorLine(layout: readonly string[], v: ArrayLike<number>): string {
   // The components that matter, largest first.
@@ -33,7 +34,7 @@ export function hessianText(r: HessianResult): string {
       lines.push(`${s.text}: the Hessian there has eigenvalues ${num(lo, 3)} … ${num(s.curvature[s.curvature.length - 1], 3)}${saddle}; ${s.zeros} of the zero eigenvalues lie there`);
       continue;
     }
-    const curv = s.curvature.length === 1 ? num(s.curvature[0], 3) : `${num(Math.min(...s.curvature), 3)} … ${num(Math.max(...s.curvature), 3)}`;
+    const curv = s.curvature.length === 1 ? num(s.curvature[0], 3) : `${num(minOf(s.curvature), 3)} … ${num(maxOf(s.curvature), 3)}`;
     lines.push(`${s.text}: curvature ${curv}; ${s.explains ? 'a zero eigenvalue it explains' : 'not a zero eigenvalue here'}`);
   }
   const explained = r.symmetries.reduce((n, s) => n + s.zeros, 0);

@@ -15,6 +15,7 @@
 import type { Dataset } from './data.js';
 import type { Params } from './jsNet.js';
 import { layoutOf, type Architecture, type Layout } from './model.js';
+import { maxOf } from '../../shared/numbers.js';
 
 const CHUNK = 256;
 const RELU = 0;
@@ -63,7 +64,7 @@ export class HessianNet {
     this.up = buffers();
     this.Rz = buffers();
     this.Ra = buffers();
-    const widest = Math.max(...this.sizes);
+    const widest = maxOf(this.sizes);
     this.Rdelta = new Float64Array(widest * CHUNK);
     this.Rup = new Float64Array(widest * CHUNK);
     this.curvature = new Float64Array(this.sizes[this.L] * CHUNK);

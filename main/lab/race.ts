@@ -12,6 +12,7 @@ import type { ExperimentStore } from '../store/experiments.js';
 import { APP_VERSION } from '../version.js';
 import { defaultName } from './experiments.js';
 import { kernelFor, runConfigs, type JobOptions, type RunResult } from './runs.js';
+import { minOf } from '../../shared/numbers.js';
 
 export const RACE_OPTIMIZERS = Object.keys(TUTORIAL_OPTIMIZERS) as OptimizerKind[];
 export const RACE_AXES = ['plane', 'pca'] as const;
@@ -49,11 +50,11 @@ export async function race(config: ExperimentConfig, kinds: readonly OptimizerKi
   const done = new Array<number>(configs.length).fill(0);
   const onProgress = (k: number) => (p: { step: number; steps: number; bestLoss: number | null }) => {
     done[k] = p.step;
-    options.onProgress?.({ step: Math.min(...done), steps: p.steps, bestLoss: p.bestLoss, phase: 'training' });
+    options.onProgress?.({ step: minOf(done), steps: p.steps, bestLoss: p.bestLoss, phase: 'training' });
   };
   if (pool) return Promise.all(configs.map(async (c, k) => (await pool.runConfigs([c], { ...rest, onProgress: onProgress(k) }))[0]));
   const results: RunResult[] = [];
-  for (const [k, c] of configs.entries()) results.push(...(await runConfigs([c], { ...rest, onProgress: onProgress(k) })));
+  for (const [k, c] of configs.entries()) results.push((await runConfigs([c], { ...rest, onProgress: onProgress(k) }))[0]);
   return results;
 }
 

@@ -166,6 +166,6 @@ export function backprop(req: BackpropRequest): BackpropView {
     loss,
     layers: out,
     fdStep: FD_STEP,
-    maxRelError: Math.max(...out.map((l) => l.maxRelError)),
+    maxRelError: out.reduce((m, l) => Math.max(m, l.maxRelError), -Infinity),
   };
 }
