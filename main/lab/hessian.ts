@@ -1,6 +1,7 @@
 // The exact Hessian of a network's full-data loss at one point, with its spectrum: the columns are
 // split over the pool's workers when the work repays the messages.
 import { InputError } from '../../shared/config.js';
+import { maxOf } from '../../shared/numbers.js';
 import type { Dataset } from '../engine/data.js';
 import { curvatureAt, type CurvaturePoints } from '../engine/curvatureMap.js';
 import { HessianNet, symmetrize } from '../engine/hessian.js';
@@ -19,6 +20,12 @@ export function checkHessianSize(arch: Architecture): void {
   }
 }
 
+/** A Hessian's cost in multiply-adds, roughly: P columns of a P-wide pass over the data at the widest layer. */
+function hessianWork(arch: Architecture, data: Dataset): number {
+  const P = layoutOf(arch).count;
+  return P * P * data.n * maxOf(arch.sizes);
+}
+
 /** The exact Hessian of the full-data loss at `params` and what it says. */
 export async function hessianOf(arch: Architecture, data: Dataset, params: Float32Array | Float64Array, options: JobOptions = {}): Promise<HessianAnalysis> {
   checkHessianSize(arch);
@@ -26,9 +33,8 @@ export async function hessianOf(arch: Architecture, data: Dataset, params: Float
   const layout = layoutOf(arch);
   const P = layout.count;
   const p = Float64Array.from(params);
-  const widest = Math.max(...arch.sizes);
   const { pool } = options;
-  if (!pool || P * P * data.n * widest < POOL_MIN_HESSIAN_WORK) {
+  if (!pool || hessianWork(arch, data) < POOL_MIN_HESSIAN_WORK) {
     return analyzeHessian(arch, layout, p, data, new HessianNet(arch).hessian(p, data));
   }
   // Later columns are cheaper (their tangent starts higher up), so the parts are interleaved blocks.
@@ -72,9 +78,8 @@ export async function surfaceCurvature(
     for (let i = from; i < to; i++) for (let j = 0; j < res; j++) [a[(i - from) * res + j], b[(i - from) * res + j]] = [alphas[j], betas[i]];
     return { a, b };
   };
-  const P = layoutOf(arch).count;
   const { pool } = options;
-  if (!pool || P * P * data.n * Math.max(...arch.sizes) * res * res < POOL_MIN_HESSIAN_WORK) {
+  if (!pool || hessianWork(arch, data) * res * res < POOL_MIN_HESSIAN_WORK) {
     const { a, b } = rows(0, res);
     return { alphas, betas, ...curvatureAt(arch, data, plane, a, b) };
   }
