@@ -6,10 +6,12 @@ import { makeDataset } from '../main/engine/data.js';
 import { initialParams } from '../main/engine/init.js';
 import { jsKernel } from '../main/engine/jsKernel.js';
 import type { Kernel } from '../main/engine/kernel.js';
-import { selectKernel } from '../main/engine/kernels.js';
+import { autoKernelName, selectKernel } from '../main/engine/kernels.js';
 import { architectureOf } from '../main/engine/model.js';
 import { hyperOf } from '../main/engine/optimizers.js';
+import { Rng } from '../main/engine/prng.js';
 import { simdKernel } from '../main/engine/simdKernel.js';
+import { planeLosses } from '../main/engine/surface.js';
 import { loadTfjsKernel } from '../main/engine/tfjsKernel.js';
 import { trainBatch, type BatchSpec } from '../main/engine/train.js';
 import { printTable } from './table.js';
@@ -81,4 +83,45 @@ export async function kernelChoiceRows(quick: boolean): Promise<void> {
   console.log('Kernel choice: CPU ns per run-step on each kernel, the one auto picks, and its cost over the fastest');
   printTable(['workload', 'runs', 'js', 'simd', 'tfjs/wasm', 'auto', 'vs best', ''], rows, 2);
   console.log(`auto within 15% of the fastest kernel in ${rows.length - misses} of ${rows.length} workloads`);
+  evaluationChoice(seconds);
+}
+
+/** Surfaces: CPU ns per grid point of a 64² plane on each kernel, and the kernel auto picks for losses alone. */
+function evaluationChoice(seconds: number): void {
+  const rows: string[][] = [];
+  let misses = 0;
+  for (const c of cases().filter((c) => c.runs === 1 && (!c.label.startsWith('1→') || c.label.endsWith('b3') || c.label.includes('→64→64')))) {
+    const spec = batchOf(c);
+    const { arch } = spec;
+    const data = spec.runs[0].data;
+    const center = spec.runs[0].init;
+    const rng = new Rng(1, 'choice');
+    const plane = { center, d1: Float64Array.from(center, () => rng.normal()), d2: Float64Array.from(center, () => rng.normal()) };
+    const res = 64;
+    const alpha = Float64Array.from({ length: res * res }, (_, g) => -1 + (2 * (g % res)) / (res - 1));
+    const beta = Float64Array.from({ length: res * res }, (_, g) => -1 + (2 * Math.floor(g / res)) / (res - 1));
+    const costs = new Map<string, number>();
+    for (const [name, kernel] of [['js', jsKernel], ['simd', simdKernel]] as const) {
+      let calls = 0;
+      const c0 = process.cpuUsage();
+      let used = 0;
+      while (used < seconds) {
+        planeLosses(kernel, arch, data, plane, alpha, beta);
+        calls++;
+        const u = process.cpuUsage(c0);
+        used = (u.user + u.system) / 1e6;
+      }
+      costs.set(name, (used * 1e9) / (calls * alpha.length));
+    }
+    const auto = autoKernelName({ arch, runs: alpha.length, batchSize: data.n, n: data.n, lossesOnly: true });
+    const fastest = Math.min(...costs.values());
+    const chosen = costs.get(auto)!;
+    const ok = chosen <= fastest * 1.15;
+    if (!ok) misses++;
+    rows.push([c.label.replace(/, b\d+$/, ''), `n ${data.n}`, Math.round(costs.get('js')!).toLocaleString('en-US'), Math.round(costs.get('simd')!).toLocaleString('en-US'), auto, `${(chosen / fastest).toFixed(2)}×`, ok ? 'OK' : 'SLOWER']);
+  }
+  console.log('');
+  console.log('Kernel choice for losses alone (cost surfaces): CPU ns per grid point of a 64² plane');
+  printTable(['network', 'data', 'js', 'simd', 'auto', 'vs best', ''], rows, 2);
+  console.log(`auto within 15% of the fastest kernel in ${rows.length - misses} of ${rows.length} networks`);
 }

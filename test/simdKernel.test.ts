@@ -18,6 +18,7 @@ import { layoutOf, type Architecture } from '../main/engine/model.js';
 import { hyperOf } from '../main/engine/optimizers.js';
 import { Rng } from '../main/engine/prng.js';
 import { simdKernel, trainsInLanes } from '../main/engine/simdKernel.js';
+import { planePoints } from '../main/engine/surface.js';
 import { trainBatch, type BatchSpec } from '../main/engine/train.js';
 import { maxAbsDiff, OPTIMIZERS, randomDataset, singleRunBatch } from './helpers.js';
 
@@ -240,6 +241,55 @@ describe("simd kernel: the tutorial network's full-data losses", () => {
   });
 });
 
+describe('simd kernel: losses over the points of a plane (cost surfaces)', () => {
+  const grid = (res: number, span: number) => {
+    const alpha = new Float64Array(res * res);
+    const beta = new Float64Array(res * res);
+    for (let g = 0; g < res * res; g++) {
+      alpha[g] = -span + (2 * span * (g % res)) / (res - 1);
+      beta[g] = -span + (2 * span * Math.floor(g / res)) / (res - 1);
+    }
+    return { alpha, beta };
+  };
+
+  it("are the js kernel's losses at surface.ts's points, number for number: even, lumpy and repeated inputs, flat units, far points, NaN", () => {
+    const lumpy = Float32Array.from({ length: 120 }, (_, i) => (i === 119 ? 40 : i % 3 === 0 ? 0.25 : Math.sin(i) ** 3));
+    for (const [hidden, bunched, span] of [[2, 0, 1], [16, 0, 3], [5, 1, 1], [8, 1, 50]] as const) {
+      const base = singleRunBatch({ model: { hidden: [hidden] }, data: { target: { kind: 'hinge' }, n: 120, noise: 0.05 } });
+      const { arch } = base;
+      const data = bunched ? { ...base.runs[0].data, x: lumpy } : base.runs[0].data;
+      const P = layoutOf(arch).count;
+      const rng = new Rng(5, `plane/${hidden}`);
+      const center = Float32Array.from(base.runs[0].init);
+      center[0] = 0; // a flat unit at the centre: w = 0 along the row through it
+      const plane = { center, d1: Float64Array.from({ length: P }, () => rng.normal()), d2: Float64Array.from({ length: P }, () => rng.normal()) };
+      const { alpha, beta } = grid(33, span);
+      const expected = jsKernel.losses(arch, data, planePoints(plane, alpha, beta), alpha.length);
+      expect(Array.from(simdKernel.planeLosses!(arch, data, plane, alpha, beta))).toEqual(Array.from(expected));
+      expect(new Set(expected).size).toBeGreaterThan(1000); // the points really differ
+      // Compact points through `losses`, a NaN among them, then a far jump: the next search starts far from its edge.
+      const points = planePoints(plane, alpha.subarray(0, 40), beta.subarray(0, 40));
+      points[7 * P + 1] = NaN;
+      points[8 * P] *= 1e6;
+      const got = simdKernel.losses(arch, data, points, 40);
+      expect(Number.isNaN(got[7])).toBe(true);
+      expect(Array.from(got)).toEqual(Array.from(jsKernel.losses(arch, data, points, 40)));
+    }
+  });
+
+  it('build the points as surface.ts does for every other network too', () => {
+    const arch: Architecture = { sizes: [2, 5, 3, 1], activations: ['tanh', 'relu'], output: 'sigmoid', loss: 'nll' };
+    const rng = new Rng(6, 'plane/general');
+    const data = randomDataset(arch, 90, rng);
+    const P = layoutOf(arch).count;
+    const plane = { center: Float32Array.from({ length: P }, () => rng.normal()), d1: Float64Array.from({ length: P }, () => rng.normal()), d2: Float64Array.from({ length: P }, () => rng.normal()) };
+    const { alpha, beta } = grid(9, 0.7);
+    const got = simdKernel.planeLosses!(arch, data, plane, alpha, beta);
+    expect(Array.from(got)).toEqual(Array.from(simdKernel.losses(arch, data, planePoints(plane, alpha, beta), alpha.length)));
+    expect(new Set(got).size).toBe(81);
+  });
+});
+
 describe('simd kernel bytes', () => {
   it('main/engine/wasm/mlp.wasm.ts is mlp.c compiled by clang (run npm run build:wasm after editing the .c)', async () => {
     const { compileC, moduleSource } = await import('../scripts/build-wasm.mjs');
@@ -268,5 +318,10 @@ describe('auto', () => {
     expect(autoKernelName(work({ ...tutorial(2), loss: 'l1' }, 1, 500))).toBe('simd');
     expect((await selectKernel('auto', 'auto', work(spiral, 8, 400, 400))).name).toBe('simd');
     expect((await selectKernel('auto', 'auto', work(tutorial(2), 1, 3))).name).toBe('js');
+  });
+
+  it("takes simd for the tutorial network's losses alone (surfaces, curves): its pieces are compiled there", () => {
+    expect(autoKernelName({ ...work(tutorial(2), 4096, 500), lossesOnly: true })).toBe('simd');
+    expect(autoKernelName({ ...work(tutorial(16), 200, 500), lossesOnly: true })).toBe('simd');
   });
 });

@@ -3,6 +3,7 @@
 import type { Dataset } from './data.js';
 import type { Architecture } from './model.js';
 import type { Hyper } from './optimizers.js';
+import type { Plane } from './surface.js';
 import type { KernelName } from '../../shared/config.js';
 
 export type { KernelName };
@@ -40,4 +41,9 @@ export interface Kernel {
   trainer(batch: TrainerBatch): Trainer;
   /** Full-data loss at each of `count` parameter vectors laid end to end in `points`. */
   losses(arch: Architecture, data: Dataset, points: Float32Array, count: number): Float64Array;
+  /**
+   * J at the plane's points c + alpha[k]·d1 + beta[k]·d2, when the kernel builds them itself (they
+   * must equal surface.ts's planePoints); otherwise the surface builds them and calls `losses`.
+   */
+  planeLosses?(arch: Architecture, data: Dataset, plane: Plane, alpha: Float64Array, beta: Float64Array): Float64Array;
 }

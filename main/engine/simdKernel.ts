@@ -3,10 +3,10 @@
 // JavaScript is paid once per step, not per run or per layer.
 import { maxOf } from '../../shared/numbers.js';
 import type { Dataset } from './data.js';
-import { jsKernel } from './jsKernel.js';
 import type { Kernel, Trainer, TrainerBatch } from './kernel.js';
 import { architectureKey, layoutOf, type Architecture } from './model.js';
 import type { Hyper } from './optimizers.js';
+import type { Plane } from './surface.js';
 import { isTutorialNet, sumsOf } from './tutorialNet.js';
 import { WASM_BASE64 } from './wasm/mlp.wasm.js';
 
@@ -24,6 +24,8 @@ interface Exports {
   lanes_full_losses(runs: number, n: number, row: number, out: number): void;
   tutorial_init(runs: number): number;
   tutorial_full_losses(runs: number, n: number, sums: number, inLanes: number, out: number): void;
+  tutorial_losses(count: number, points: number, sums: number, n: number, out: number): void;
+  plane_points(count: number, c: number, d1: number, d2: number, alpha: number, beta: number, index: number, out: number): void;
 }
 
 // The codes of wasm/mlp.c.
@@ -48,8 +50,6 @@ class Net {
   readonly stride: number;
   /** `padded[k]` is where compact parameter k sits in the padded layout. */
   readonly padded: Int32Array;
-  /** Where the heap stands after the network's own buffers: per-call buffers go above it. */
-  readonly mark: number;
 
   constructor(arch: Architecture) {
     const sizes = arch.sizes;
@@ -58,7 +58,6 @@ class Net {
     this.i32(desc + 4 * sizes.length, arch.activations.length).set(arch.activations.map((a) => ACTIVATION[a]));
     this.stride = this.wasm.net_init(sizes.length - 1, desc, desc + 4 * sizes.length, OUTPUT[arch.output], LOSS[arch.loss]);
     if (this.stride === 0) throw new Error(`the simd kernel could not allocate the buffers of a ${sizes.join('→')} network`);
-    this.mark = this.wasm.alloc(0);
     this.padded = paddedIndex(arch);
   }
 
@@ -367,15 +366,35 @@ class LaneTrainer extends SimdTrainer {
  * A surface evaluates one architecture chunk after chunk (on a worker, each chunk brings its own copy
  * of the architecture): keep an instance per architecture, with its copy of the data; the last 8.
  */
-const evaluators = new Map<string, { net: Net; data: Dataset | null; x: number; y: number; top: number }>();
+/** Per architecture, a net holding one dataset (and, for the tutorial network, its prefix sums). */
+const evaluators = new Map<string, { net: Net; data: Dataset | null; x: number; y: number; sums: number; index: number; top: number }>();
 
-function evaluatorFor(arch: Architecture) {
+/** The evaluator of `arch` holding `data`, its per-call buffers freed. */
+function evaluatorFor(arch: Architecture, data: Dataset) {
   const key = architectureKey(arch);
   let e = evaluators.get(key);
-  if (e) return e;
-  if (evaluators.size >= 8) evaluators.delete(evaluators.keys().next().value!);
-  evaluators.set(key, (e = { net: new Net(arch), data: null, x: 0, y: 0, top: 0 }));
+  if (!e) {
+    if (evaluators.size >= 8) evaluators.delete(evaluators.keys().next().value!);
+    const net = new Net(arch);
+    const index = net.alloc(net.padded.length * 4);
+    net.i32(index, net.padded.length).set(net.padded);
+    evaluators.set(key, (e = { net, data: null, x: 0, y: 0, sums: 0, index, top: net.alloc(0) }));
+  }
+  const net = e.net;
+  if (e.data !== data) {
+    net.wasm.heap_reset(e.index + net.padded.length * 4);
+    Object.assign(e, net.copyData(data), { data, sums: isTutorialNet(arch) ? net.i32(net.copySums([data]), 1)[0] : 0 });
+    e.top = net.alloc(0);
+  } else net.wasm.heap_reset(e.top);
   return e;
+}
+
+/** The full-data loss at `count` padded vectors at `pointsAt`: the tutorial network's by its pieces. */
+function paddedLosses(e: ReturnType<typeof evaluatorFor>, data: Dataset, pointsAt: number, count: number): Float64Array {
+  const outAt = e.net.alloc(count * 8);
+  if (e.sums) e.net.wasm.tutorial_losses(count, pointsAt, e.sums, data.n, outAt);
+  else e.net.wasm.losses(count, pointsAt, e.x, e.y, data.n, outAt);
+  return e.net.f64(outAt, count).slice();
 }
 
 export const simdKernel: Kernel = {
@@ -383,18 +402,28 @@ export const simdKernel: Kernel = {
   backend: 'wasm-simd',
   trainer: (batch) => (trainsInLanes(batch.arch, batch.batchSize) ? new LaneTrainer(batch) : new RowTrainer(batch)),
   losses(arch: Architecture, data: Dataset, points: Float32Array, count: number): Float64Array {
-    if (isTutorialNet(arch)) return jsKernel.losses(arch, data, points, count);
-    const e = evaluatorFor(arch);
-    const net = e.net;
-    if (e.data !== data) {
-      net.wasm.heap_reset(net.mark);
-      Object.assign(e, net.copyData(data), { data });
-      e.top = net.alloc(0);
-    } else net.wasm.heap_reset(e.top);
+    const e = evaluatorFor(arch, data);
+    const pointsAt = e.net.alloc(count * e.net.stride * 4);
+    e.net.pad(points, count, pointsAt);
+    return paddedLosses(e, data, pointsAt, count);
+  },
+  planeLosses(arch: Architecture, data: Dataset, plane: Plane, alpha: Float64Array, beta: Float64Array): Float64Array {
+    const e = evaluatorFor(arch, data);
+    const { net } = e;
+    const P = net.padded.length;
+    const count = alpha.length;
+    const cAt = net.alloc(P * 4);
+    const d1At = net.alloc(P * 8);
+    const d2At = net.alloc(P * 8);
+    const alphaAt = net.alloc(count * 8);
+    const betaAt = net.alloc(count * 8);
     const pointsAt = net.alloc(count * net.stride * 4);
-    const outAt = net.alloc(count * 8);
-    net.pad(points, count, pointsAt);
-    net.wasm.losses(count, pointsAt, e.x, e.y, data.n, outAt);
-    return net.f64(outAt, count).slice();
+    net.f32(cAt, P).set(plane.center);
+    net.f64(d1At, P).set(plane.d1);
+    net.f64(d2At, P).set(plane.d2);
+    net.f64(alphaAt, count).set(alpha);
+    net.f64(betaAt, count).set(beta);
+    net.wasm.plane_points(count, cAt, d1At, d2At, alphaAt, betaAt, e.index, pointsAt);
+    return paddedLosses(e, data, pointsAt, count);
   },
 };

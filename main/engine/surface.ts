@@ -96,8 +96,8 @@ function project(theta: ArrayLike<number>, center: Float32Array, d1: Float64Arra
   return { alpha, beta, offPlane: norm(v) };
 }
 
-/** J at each plane point c + alpha[k]·d1 + beta[k]·d2, in one kernel call. */
-export function planeLosses(kernel: Kernel, arch: Architecture, data: Dataset, plane: Plane, alpha: Float64Array, beta: Float64Array): Float64Array {
+/** The parameter vectors c + alpha[k]·d1 + beta[k]·d2, summed in float64 and rounded once, laid end to end. */
+export function planePoints(plane: Plane, alpha: Float64Array, beta: Float64Array): Float32Array {
   const { center: c, d1, d2 } = plane;
   const P = c.length;
   const count = alpha.length;
@@ -105,7 +105,13 @@ export function planeLosses(kernel: Kernel, arch: Architecture, data: Dataset, p
   for (let k = 0; k < count; k++) {
     for (let i = 0; i < P; i++) pts[k * P + i] = c[i] + alpha[k] * d1[i] + beta[k] * d2[i];
   }
-  return kernel.losses(arch, data, pts, count);
+  return pts;
+}
+
+/** J at each plane point c + alpha[k]·d1 + beta[k]·d2, in one kernel call. */
+export function planeLosses(kernel: Kernel, arch: Architecture, data: Dataset, plane: Plane, alpha: Float64Array, beta: Float64Array): Float64Array {
+  if (kernel.planeLosses) return kernel.planeLosses(arch, data, plane, alpha, beta);
+  return kernel.losses(arch, data, planePoints(plane, alpha, beta), alpha.length);
 }
 
 /** Evaluates in this thread, yielding to the event loop before each chunk. */

@@ -12,7 +12,7 @@ import {
   type AxesSpec,
 } from '../engine/directions.js';
 import { makeDataset, type Dataset } from '../engine/data.js';
-import { workPerStep } from '../engine/kernels.js';
+import { workPerStep, type Workload } from '../engine/kernels.js';
 import { architectureOf, layoutOf, type Architecture } from '../engine/model.js';
 import { bestFoundOptimum, exactOptimum, exactOptimumBlocker, type BatchTrainer } from '../engine/optimum.js';
 import { Rng } from '../engine/prng.js';
@@ -58,10 +58,11 @@ function forEvaluations(options: JobOptions, arch: Architecture, points: number,
  * What computes `count` evaluations at once of a config's network: the pool (on one kernel every
  * worker loads, chosen once for the whole work) or a kernel in this thread.
  */
-async function computeFor(config: ExperimentConfig, arch: Architecture, count: number, batchSize: number, n: number, options: JobOptions) {
+async function computeFor(config: ExperimentConfig, work: Workload, options: JobOptions) {
   const { pool } = options;
+  const { arch } = work;
   if (pool) {
-    const k = await pool.resolveKernel(options.kernel ?? config.kernel, options.backend ?? config.backend, { arch, runs: count, batchSize, n }, { signal: options.signal });
+    const k = await pool.resolveKernel(options.kernel ?? config.kernel, options.backend ?? config.backend, work, { signal: options.signal });
     const at = { signal: options.signal };
     return {
       name: k.name,
@@ -73,7 +74,7 @@ async function computeFor(config: ExperimentConfig, arch: Architecture, count: n
       concurrency: pool.size,
     };
   }
-  const kernel = await kernelFor(config, arch, count, batchSize, n, options);
+  const kernel = await kernelFor(config, work, options);
   return {
     name: kernel.name,
     backend: kernel.backend,
@@ -96,7 +97,7 @@ export async function optimum(
   const data = options.data ?? makeDataset(config);
   const arch = architectureOf(config, data.dIn);
   const restarts = options.restarts ?? 8;
-  const compute = await computeFor(config, arch, restarts, data.n, data.n, options);
+  const compute = await computeFor(config, { arch, runs: restarts, batchSize: data.n, n: data.n }, options);
   const layout = layoutOf(arch).names;
   const exact = exactOptimum(config, arch, options.reference);
   if (exact) {
@@ -209,7 +210,8 @@ export async function landscape(
     }
   }
   const gridPoints = req.res * req.res;
-  const compute = await computeFor(config, arch, Math.min(gridPoints, 4096), data.n, data.n, forEvaluations(options, arch, gridPoints, data.n));
+  const work = { arch, runs: Math.min(gridPoints, 4096), batchSize: data.n, n: data.n, lossesOnly: true };
+  const compute = await computeFor(config, work, forEvaluations(options, arch, gridPoints, data.n));
   const surface = await costSurface({
     evaluate: compute.evaluator(data),
     concurrency: compute.concurrency,
@@ -254,7 +256,7 @@ export async function interpolation(
   const { data, arch, points, optimumKind, optimum: found } = await threePoints(config, options);
   requireFinite('from', `the ${req.from} parameters`, points[req.from], 'interpolate between other points');
   requireFinite('to', `the ${req.to} parameters`, points[req.to], 'interpolate between other points');
-  const compute = await computeFor(config, arch, req.points, data.n, data.n, forEvaluations(options, arch, req.points, data.n));
+  const compute = await computeFor(config, { arch, runs: req.points, batchSize: data.n, n: data.n, lossesOnly: true }, forEvaluations(options, arch, req.points, data.n));
   const t = linspace(req.tMin ?? 0, req.tMax ?? 1, req.points);
   const loss = await compute.curve(data, points[req.from], points[req.to], t);
   return { t, loss, from: req.from, to: req.to, optimumKind, optimum: found };

@@ -162,10 +162,10 @@ export async function raceSurface(runs: readonly (RunResult & { label?: string }
     from += count;
   }
   const { pool } = options;
-  const work = { arch, runs: Math.min(req.res * req.res, 4096), batchSize: data.n, n: data.n };
+  const work = { arch, runs: Math.min(req.res * req.res, 4096), batchSize: data.n, n: data.n, lossesOnly: true };
   const evaluate = pool
     ? pool.planeEvaluator((await pool.resolveKernel(options.kernel ?? config.kernel, options.backend ?? config.backend, work, { signal: options.signal })).pin, arch, data, { signal: options.signal })
-    : inThread(await kernelFor(config, arch, work.runs, data.n, data.n, options), arch, data);
+    : inThread(await kernelFor(config, work, options), arch, data);
   const surface = await costSurface({
     evaluate,
     concurrency: pool?.size ?? 1,

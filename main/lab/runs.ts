@@ -7,7 +7,7 @@ import { diagnose } from '../engine/diagnostics.js';
 import { constantPredictorLoss, endedFarAbove } from '../engine/divergence.js';
 import { initialParams } from '../engine/init.js';
 import type { Kernel } from '../engine/kernel.js';
-import { selectKernel } from '../engine/kernels.js';
+import { selectKernel, type Workload } from '../engine/kernels.js';
 import { architectureKey, architectureOf, layoutOf, type Architecture } from '../engine/model.js';
 import { exactOptimum } from '../engine/optimum.js';
 import { hyperOf } from '../engine/optimizers.js';
@@ -77,8 +77,8 @@ function prepare(config: ExperimentConfig, intern: (d: Dataset) => Dataset): Pre
   return { config, arch, data, test, init: initialParams(arch, config.init, config.seed, data) };
 }
 
-export async function kernelFor(config: ExperimentConfig, arch: Architecture, runs: number, batchSize: number, n: number, o: KernelOptions): Promise<Kernel> {
-  return selectKernel(o.kernel ?? config.kernel, o.backend ?? config.backend, { arch, runs, batchSize, n });
+export async function kernelFor(config: ExperimentConfig, work: Workload, o: KernelOptions): Promise<Kernel> {
+  return selectKernel(o.kernel ?? config.kernel, o.backend ?? config.backend, work);
 }
 
 export const EXACT_METHOD = 'closed form: one ReLU unit per slope of the hinge, the rest switched off (zero cost)';
@@ -110,7 +110,7 @@ export async function runConfigs(configs: readonly ExperimentConfig[], options: 
     const started = performance.now();
     const first = prepared[members[0]];
     const c = first.config;
-    const kernel = await kernelFor(c, first.arch, members.length, c.batchSize, first.data.n, options);
+    const kernel = await kernelFor(c, { arch: first.arch, runs: members.length, batchSize: c.batchSize, n: first.data.n }, options);
     const outcomes = await trainBatch(
       kernel,
       {

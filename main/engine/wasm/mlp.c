@@ -751,9 +751,11 @@ static int find_edge(double wj, double bj, int left_active, const Sums *s, int n
 }
 
 /** Unit j's w, b, v are at w[j·sw], b[j·sb], v[j·sv]; the output bias at *c. `edge` and `order`
-    hold the run's edges and their order from its last call once `*primed_flag` is set. */
+    hold the run's edges and their order from its last call once `*primed_flag` is set. Each edge is
+    searched from its last place, or, when `per_sample` > 0, from where -b/w falls if the sorted
+    inputs were evenly spaced, per_sample apart: parameters far from the last call's land near it. */
 static double tutorial_loss(const float *w, int sw, const float *b, int sb, const float *v, int sv, const float *c, int H,
-                            const Sums *s, int n, int *edge, int *order, uint8_t *primed_flag) {
+                            const Sums *s, int n, int *edge, int *order, uint8_t *primed_flag, double per_sample) {
   const int primed = *primed_flag;
   for (int j = 0; j < H; j++)
     if (!__builtin_isfinite(w[j * sw]) || !__builtin_isfinite(b[j * sb]) || !__builtin_isfinite(v[j * sv])) return __builtin_nan("");
@@ -768,7 +770,12 @@ static double tutorial_loss(const float *w, int sw, const float *b, int sb, cons
       left[j] = bj >= 0;
     } else {
       int left_active = bj + wj * s->x[0] >= 0;
-      edge[j] = find_edge(wj, bj, left_active, s, n, primed ? edge[j] : -1);
+      int hint = primed ? edge[j] : -1;
+      if (per_sample > 0) {
+        double at = (-bj / wj - s->x[0]) * per_sample;
+        hint = at < 0 ? 0 : at < n ? (int)at + 1 : n;
+      }
+      edge[j] = find_edge(wj, bj, left_active, s, n, hint);
       left[j] = (uint8_t)left_active;
     }
     if (left[j]) {
@@ -828,11 +835,40 @@ EXPORT(tutorial_full_losses) void tutorial_full_losses(int runs, int n, const Su
     if (in_lanes) {
       const float *p = (const float *)(lanes.params + (r / 4) * NP) + r % 4;
       out[r] = tutorial_loss(p + 4 * cw[0], 4, p + 4 * cb[0], 4, p + 4 * cw[1], 4, p + 4 * cb[1], H, sums[r], n, edge_state + r * H,
-                             order_state + r * H, primed_state + r);
+                             order_state + r * H, primed_state + r, 0);
     } else {
       const float *p = job.params + r * P;
       out[r] = tutorial_loss(p + woff[0], 1, p + boff[0], 1, p + woff[1], pad[2], p + boff[1], H, sums[r], n, edge_state + r * H,
-                             order_state + r * H, primed_state + r);
+                             order_state + r * H, primed_state + r, 0);
     }
+  }
+}
+
+/** The full-data loss at `count` padded parameter vectors, each unit's edge searched from where
+    -b/w falls among the inputs: a surface's points are unrelated to any run's last edges (any hint
+    gives the same edge: it is unique). */
+EXPORT(tutorial_losses) void tutorial_losses(int count, const float *points, const Sums *sums, int n, double *out) {
+  const int H = size[1];
+  const double range = sums->x[n - 1] - sums->x[0];
+  const double per_sample = range > 0 ? (n - 1) / range : 0;
+  for (int g = 0; g < count; g++) {
+    const float *p = points + g * P;
+    out[g] = tutorial_loss(p + woff[0], 1, p + boff[0], 1, p + woff[1], pad[2], p + boff[1], H, sums, n, edge_state, order_state,
+                           primed_state, per_sample);
+  }
+}
+
+// ---- the points of a plane ----
+
+/** The padded vectors c + alpha[k]·d1 + beta[k]·d2, k < count, as surface.ts's planePoints builds
+    them compact (float64, summed in that order, rounded to float32 once); `index[i]` is compact
+    parameter i's place in the padded layout, and padding stays 0. */
+EXPORT(plane_points) void plane_points(int count, const float *c, const double *d1, const double *d2, const double *alpha,
+                                       const double *beta, const int *index, float *out) {
+  for (int i = 0; i < count * P; i++) out[i] = 0;
+  for (int k = 0; k < count; k++) {
+    float *q = out + k * P;
+    const double a = alpha[k], b = beta[k];
+    for (int i = 0; i < NP; i++) q[index[i]] = (float)((double)c[i] + a * d1[i] + b * d2[i]);
   }
 }
