@@ -118,3 +118,31 @@ describe('dead initialization', () => {
     expect(Array.from(out.final.subarray(0, 6))).toEqual(Array.from(out.init.subarray(0, 6)));
   });
 });
+
+describe('dead units of a one-input first layer', () => {
+  it('are found from the ends of the data alone, exactly as a pass over every point finds them', () => {
+    const spec = singleRunBatch({ model: { hidden: [64] }, data: { target: { kind: 'hinge' }, n: 97, spacing: 'uniform' } });
+    const { arch } = spec;
+    const data = spec.runs[0].data;
+    const net = new JsNet(arch);
+    const { w, b } = layoutOf(arch).layers[0];
+    const xs = Array.from(data.x).sort((u, v) => u - v);
+    const p = Float32Array.from(spec.runs[0].init);
+    // Units whose kink sits exactly on the smallest or largest x (b + w·x = 0 there), just past them, and flat ones.
+    for (let j = 0; j < 16; j++) {
+      const end = j % 2 ? xs[0] : xs[xs.length - 1];
+      p[w + j] = j % 4 < 2 ? 1 : -1;
+      p[b + j] = -p[w + j] * end * (j < 8 ? 1 : 1 + 1e-6);
+    }
+    p[w + 16] = 0;
+    p[b + 16] = -0.5;
+    p[w + 17] = 0;
+    p[b + 17] = 0;
+    const z = net.preActivations(p, 0, data, 1);
+    const byPass = Array.from({ length: 64 }, (_, j) => (z.subarray(j * data.n, (j + 1) * data.n).some((v) => v >= 0) ? 1 : 0));
+    const reach = Array.from(net.reachesZero(p, 0, data, 1)[0]);
+    expect(reach).toEqual(byPass);
+    expect(reach.filter((r) => r === 0).length).toBeGreaterThanOrEqual(4); // dead units are among them
+    expect(reach.filter((r) => r === 1).length).toBeGreaterThan(20);
+  });
+});

@@ -11,7 +11,7 @@
 import { maxOf } from '../../shared/numbers.js';
 import type { Dataset } from './data.js';
 import { architectureKey, layoutOf, type Architecture, type Layout } from './model.js';
-import { isTutorialNet, TutorialNet } from './tutorialNet.js';
+import { isTutorialNet, sumsOf, TutorialNet } from './tutorialNet.js';
 
 export type Params = Float32Array | Float64Array;
 
@@ -117,9 +117,12 @@ export class JsNet {
   /**
    * For hidden layers 1…`upTo`, per unit: whether its pre-activation is ≥ 0 on some data point (a
    * ReLU unit that never is gets no gradient). One forward pass up to layer `upTo`, nothing stored
-   * per sample: diagnostics ask this of every run of a sweep, twice.
+   * per sample: diagnostics ask this of every run of a sweep, twice. With one input and only the first
+   * layer asked, no pass: b + w·x is monotone in x, rounding included, so its largest value over the
+   * data is at the smallest or the largest x.
    */
   reachesZero(p: Params, pOff: number, data: Dataset, upTo: number): Uint8Array[] {
+    if (upTo === 1 && this.sizes[0] === 1 && data.n > 0) return [this.firstLayerReachesZero(p, pOff, data)];
     const flags = Array.from({ length: upTo }, (_, k) => new Uint8Array(this.sizes[k + 1]));
     for (let start = 0; start < data.n; start += CHUNK) {
       const m = Math.min(CHUNK, data.n - start);
@@ -139,6 +142,20 @@ export class JsNet {
           }
         }
       }
+    }
+    return flags;
+  }
+
+  private firstLayerReachesZero(p: Params, pOff: number, data: Dataset): Uint8Array {
+    const { w, b, fanOut } = this.layout.layers[0];
+    const { x } = sumsOf(data);
+    const lo = x[0];
+    const hi = x[x.length - 1];
+    const flags = new Uint8Array(fanOut);
+    for (let j = 0; j < fanOut; j++) {
+      const wj = p[pOff + w + j];
+      const bj = p[pOff + b + j];
+      flags[j] = bj + wj * lo >= 0 || bj + wj * hi >= 0 ? 1 : 0;
     }
     return flags;
   }

@@ -3,6 +3,7 @@
 // transaction per finished task (a cell's seeds, or the share of a cell one worker trained). Arrays
 // go in as BLOBs and come back bit-identical.
 import { randomUUID } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import type { ExperimentStatus, ExperimentSummary } from '../../shared/api.js';
 import { InputError, inputSize, parseConfig, type ExperimentConfig } from '../../shared/config.js';
 import { architectureOf, layoutOf } from '../engine/model.js';
@@ -301,14 +302,16 @@ export class ExperimentStore {
     return Number(info.lastInsertRowid);
   }
 
+  /** Prepared once: a sweep inserts thousands of runs, and preparing is a visible share of each. */
+  private insertRunStatement: Statement | null = null;
+
   private insertRun(experimentId: number, run: RunToSave & { index: number }): void {
-    this.db
-      .prepare(
-        `INSERT INTO runs (experiment_id, idx, label, config, hyper, status, steps_done, final_loss, seconds, kernel, backend,
-           loss_steps, loss_values, snapshot_steps, snapshots, init, final, optimum, optimum_info, data_x, data_y, diagnostics, cell, seed_index)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
+    this.insertRunStatement ??= this.db.prepare(
+      `INSERT INTO runs (experiment_id, idx, label, config, hyper, status, steps_done, final_loss, seconds, kernel, backend,
+         loss_steps, loss_values, snapshot_steps, snapshots, init, final, optimum, optimum_info, data_x, data_y, diagnostics, cell, seed_index)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertRunStatement.run(
         experimentId,
         run.index,
         run.label,
