@@ -2,14 +2,15 @@
 // Debian's python3-torch, 2 threads), then the store and the jobs. Not a test: it prints tables and a
 // summary of every row with a target (PASS/MISS).
 // Options: --quick (shorter timings), --no-torch, --no-store, --no-jobs,
-//   --rows=tutorial,general,choice,curvature (which engine rows; tutorial, general and curvature by default; naming rows
+//   --rows=tutorial,general,choice,curvature,app (which engine rows; all but choice by default; naming rows
 //   skips the store and jobs benchmarks; `choice` measures every kernel on the workloads behind
-//   auto's cost model), --kernels=auto,js,simd,wasm,cpu (the detailed tutorial tables).
+//   auto's cost model; `app` the classification preset's surfaces through the service),
+//   --kernels=auto,js,simd,wasm,cpu (the detailed tutorial tables).
 import { loadavg } from 'node:os';
 import { WorkerPool } from '../main/jobs/pool.js';
 import { curvatureRows } from './curvature.js';
 import { generalRows, spiralData } from './general.js';
-import { jobsBench } from './jobs.js';
+import { appSurfacesBench, jobsBench } from './jobs.js';
 import { kernelChoiceRows } from './kernelChoice.js';
 import { benchKernels } from './kernels.js';
 import { describePeaks, measurePeaks } from './peak.js';
@@ -18,9 +19,9 @@ import { printTable, summaryCells, type SummaryRow } from './table.js';
 import { runTorch } from './torch.js';
 import { tutorialRows } from './tutorial.js';
 
-const ROW_SETS = ['tutorial', 'general', 'choice', 'curvature'] as const;
+const ROW_SETS = ['tutorial', 'general', 'choice', 'curvature', 'app'] as const;
 /** What runs when --rows is not given: `choice` is the kernel selection's calibration, on request. */
-const DEFAULT_ROWS = ['tutorial', 'general', 'curvature'];
+const DEFAULT_ROWS = ['tutorial', 'general', 'curvature', 'app'];
 /** Workers of the product's pool here: torch gets as many threads. */
 const WORKERS = 2;
 
@@ -38,7 +39,7 @@ async function main() {
   const wanted = (option('kernels') ?? 'auto,js,simd,wasm,cpu').split(',');
 
   // PyTorch first, alone on the machine, so the two never compete for the cores.
-  const torchRows = rows.filter((r) => r !== 'choice' && r !== 'curvature');
+  const torchRows = rows.filter((r) => r !== 'choice' && r !== 'curvature' && r !== 'app');
   const torch = args.includes('--no-torch') || torchRows.length === 0 ? 'skipped (--no-torch)' : runTorch(torchRows, quick, spiralData());
   const peer = typeof torch === 'object' ? torch : null;
   const peaks = await measurePeaks(quick ? 0.3 : 1);
@@ -73,6 +74,7 @@ async function main() {
   // The store and jobs benchmarks belong to a full run, not to `--rows=…`.
   if (rowsArg === undefined && !args.includes('--no-store')) await storeBench();
   if (rowsArg === undefined && !args.includes('--no-jobs')) await jobsBench(quick);
+  if (rows.includes('app')) await appSurfacesBench();
 }
 
 await main();

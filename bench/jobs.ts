@@ -1,10 +1,14 @@
 // Jobs benchmark (part of `npm run bench`): a sweep on the worker pool with 1 and with 2 workers —
-// the speed-up, and the main event loop's delay while it runs (perf_hooks.monitorEventLoopDelay).
+// the speed-up, and the main event loop's delay while it runs (perf_hooks.monitorEventLoopDelay) —
+// and the app's path for the classification preset: train it, then its three default surfaces.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { JobInfo, Result } from '../shared/api.js';
+import { presetByName } from '../shared/presets.js';
 import { WorkerPool } from '../main/jobs/pool.js';
+import { LabService } from '../main/service.js';
 import { runSweep } from '../main/lab/sweep.js';
 import { openStore } from '../main/store/index.js';
 
@@ -43,5 +47,65 @@ export async function jobsBench(quick = false): Promise<void> {
     console.log(
       `  ${r.workers} worker${r.workers > 1 ? 's' : ' '}  ${r.seconds.toFixed(2)} s  speed-up ${(rows[0].seconds / r.seconds).toFixed(2)}×  main event-loop delay p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(1)} ms`,
     );
+  }
+}
+
+/** The app's default surface request (renderer/src/App.svelte, DEFAULT_SURFACE). */
+const APP_SURFACE = { axes: 'local', res: 64, span: 'auto' } as const;
+const APP_SURFACE_TARGET_S = 5;
+const APP_P99_TARGET_MS = 50;
+
+/**
+ * Through the service the app calls over IPC, with a pool of 2: the classification preset trains,
+ * then its three surfaces (init, trained, optimum; the optimum searched first) are asked for at once,
+ * as the app does when a run ends. Targets: the surfaces within 5 s of training's end, and main's
+ * event loop delayed < 50 ms (p99) throughout.
+ */
+export async function appSurfacesBench(): Promise<{ seconds: number; p99: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-app-bench-'));
+  const database = join(dir, 'lab.sqlite');
+  const store = openStore(database);
+  const pool = new WorkerPool(2);
+  const service = new LabService(store, pool, { database, mode: 'browser' });
+  const last = new Map<string, JobInfo>();
+  service.onEvent((e) => e.type === 'job' && last.set(e.job.id, e.job));
+  const start = async (channel: string, payload: unknown): Promise<string> => {
+    const r = (await service.call(channel, payload)) as Result<JobInfo>;
+    if (!r.ok) throw new Error(`app bench: ${channel}: ${r.error.message}`);
+    return r.value.id;
+  };
+  const finished = (id: string) =>
+    new Promise<JobInfo>((resolve, reject) => {
+      const check = () => {
+        const job = last.get(id);
+        if (job?.state === 'done') resolve(job);
+        else if (job && job.state !== 'running' && job.state !== 'queued') reject(new Error(`app bench: job ${id} ${job.state}`));
+        else setTimeout(check, 5);
+      };
+      check();
+    });
+  const delay = monitorEventLoopDelay({ resolution: 2 });
+  try {
+    delay.enable();
+    const trained = await finished(await start('jobs.run', { config: presetByName('classification').config }));
+    const experimentId = trained.experimentId as number;
+    const t0 = performance.now();
+    const ids = await Promise.all((['init', 'trained', 'optimum'] as const).map((center) => start('jobs.landscape', { experimentId, run: 0, center, ...APP_SURFACE })));
+    await Promise.all(ids.map(finished));
+    const seconds = (performance.now() - t0) / 1000;
+    delay.disable();
+    const surfaces = store.get(experimentId).surfaces.length;
+    if (surfaces !== 3) throw new Error(`app bench: ${surfaces} surfaces stored, not 3`);
+    const p99 = delay.percentile(99) / 1e6;
+    console.log('');
+    console.log(`App: the classification preset (${presetByName('classification').title}), trained, then its three ${APP_SURFACE.res}² surfaces (axes ${APP_SURFACE.axes}) through the service on 2 workers`);
+    console.log(`  surfaces ${seconds.toFixed(2)} s after training ended (target ≤ ${APP_SURFACE_TARGET_S} s) ${seconds <= APP_SURFACE_TARGET_S ? 'PASS' : 'MISS'}`);
+    console.log(`  main event-loop delay over training and surfaces: p99 ${p99.toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms (target p99 < ${APP_P99_TARGET_MS} ms) ${p99 < APP_P99_TARGET_MS ? 'PASS' : 'MISS'}`);
+    return { seconds, p99 };
+  } finally {
+    delay.disable();
+    await pool.close();
+    store.db.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
