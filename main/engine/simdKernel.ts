@@ -100,7 +100,9 @@ class Net {
     for (const d of datasets) {
       if (structs.has(d)) continue;
       const s = sumsOf(d);
-      const arrays = [s.x, s.sx, s.sxx, s.sy, s.sxy, s.syy];
+      const pre = new Float64Array(5 * s.sx.length);
+      [s.sx, s.sxx, s.sy, s.sxy, s.syy].forEach((sum, k) => sum.forEach((v, i) => (pre[5 * i + k] = v)));
+      const arrays = [s.x, s.sx, s.sxx, s.sy, s.sxy, s.syy, pre];
       const at = arrays.map((a) => this.alloc(a.length * 8));
       arrays.forEach((a, k) => this.f64(at[k], a.length).set(a));
       const struct = this.alloc(arrays.length * 4);

@@ -702,12 +702,15 @@ EXPORT(lanes_full_losses) void lanes_full_losses(int runs, int n, float *row, do
 // consecutive edges and each piece's Σ(A + Bx − y)² comes from prefix sums in O(1). Recording a
 // sweep's losses every few steps calls this for every run; in JavaScript it was most of the time.
 
-/** Prefix sums of one dataset, each [n + 1] (x sorted is [n]), laid out as tutorialNet.ts's Sums. */
+/** Prefix sums of one dataset, each [n + 1] (x sorted is [n]), laid out as tutorialNet.ts's Sums;
+    `pre` holds the same five sums interleaved, [n + 1][5], so a piece reads one or two cache lines. */
 typedef struct {
-  const double *x, *sx, *sxx, *sy, *sxy, *syy;
+  const double *x, *sx, *sxx, *sy, *sxy, *syy, *pre;
 } Sums;
 
 static uint8_t *left_scratch;
+/** A call's units, read once from the strided parameters: w, b, v per unit. */
+static double *unit_scratch;
 /** Per run: its units' edges and their sorted order at the last call ([runs][H] each), so the next
     call, a few steps later, starts from where every edge was: most edges move by a sample or two. */
 static int *edge_state, *order_state;
@@ -761,9 +764,13 @@ static double tutorial_loss(const float *w, int sw, const float *b, int sb, cons
     if (!__builtin_isfinite(w[j * sw]) || !__builtin_isfinite(b[j * sb]) || !__builtin_isfinite(v[j * sv])) return __builtin_nan("");
   if (!__builtin_isfinite(*c)) return __builtin_nan("");
   uint8_t *left = left_scratch;
+  double *unit = unit_scratch;
   double A = *c, B = 0;
   for (int j = 0; j < H; j++) {
     double wj = w[j * sw], bj = b[j * sb], vj = v[j * sv];
+    unit[3 * j] = wj;
+    unit[3 * j + 1] = bj;
+    unit[3 * j + 2] = vj;
     if (!primed) order[j] = j;
     if (wj == 0) {
       edge[j] = n;
@@ -799,15 +806,16 @@ static double tutorial_loss(const float *w, int sw, const float *b, int sb, cons
   for (int e = 0; e <= H; e++) {
     int k1 = e < H ? edge[order[e]] : n;
     if (k1 > k0) {
+      const double *p1 = s->pre + 5 * k1, *p0 = s->pre + 5 * k0;
       double cnt = k1 - k0;
-      double sx = s->sx[k1] - s->sx[k0], sxx = s->sxx[k1] - s->sxx[k0], sy = s->sy[k1] - s->sy[k0];
-      double sxy = s->sxy[k1] - s->sxy[k0], syy = s->syy[k1] - s->syy[k0];
+      double sx = p1[0] - p0[0], sxx = p1[1] - p0[1], sy = p1[2] - p0[2];
+      double sxy = p1[3] - p0[3], syy = p1[4] - p0[4];
       loss += A * A * cnt + 2 * A * B * sx + B * B * sxx - 2 * A * sy - 2 * B * sxy + syy;
     }
     if (k1 > k0) k0 = k1;
     if (e < H) {
       int j = order[e];
-      double wj = w[j * sw], bj = b[j * sb], vj = v[j * sv];
+      double wj = unit[3 * j], bj = unit[3 * j + 1], vj = unit[3 * j + 2];
       double sign = left[j] ? -1 : 1;
       A += sign * vj * bj;
       B += sign * vj * wj;
@@ -820,6 +828,7 @@ static double tutorial_loss(const float *w, int sw, const float *b, int sb, cons
 EXPORT(tutorial_init) int tutorial_init(int runs) {
   int H = size[1];
   left_scratch = alloc(H);
+  unit_scratch = alloc(H * 3 * 8);
   edge_state = alloc(runs * H * 4);
   order_state = alloc(runs * H * 4);
   primed_state = alloc(runs);
