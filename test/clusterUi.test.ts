@@ -4,41 +4,23 @@
 // shards (run here with bash and SLURM_ARRAY_TASK_ID, as SLURM would run it); the import merges them
 // into the app's database and the sweep view shows runs per shard, incomplete until the last arrives.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkerPool } from '../main/jobs/pool.js';
-import { RENDERER_ROOT } from '../main/serve.js';
-import { startBridge, type Bridge } from '../main/server.js';
-import { LabService } from '../main/service.js';
-import { openStore, type ExperimentStore } from '../main/store/index.js';
-import { launchChromium } from './browser.js';
+import { openBrowserLab, type BrowserLab } from './labPage.js';
 
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
-let browser: Browser;
-let bridge: Bridge;
-let store: ExperimentStore;
-let pool: WorkerPool;
-const dir = mkdtempSync(join(tmpdir(), 'lab-cluster-ui-'));
-const db = join(dir, 'lab.sqlite');
-const folder = join(dir, 'cluster');
+let lab: BrowserLab;
+let folder: string;
 
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
-  store = openStore(db);
-  pool = new WorkerPool(1);
-  bridge = await startBridge({ service: new LabService(store, pool, { database: db, mode: 'browser' }), root: RENDERER_ROOT });
-  browser = await launchChromium();
+  lab = await openBrowserLab('cluster-ui', 1);
+  folder = join(lab.dir, 'cluster');
 });
-afterAll(async () => {
-  await browser?.close();
-  await bridge?.close();
-  await pool?.close();
-  store?.db.close();
-});
+afterAll(() => lab?.close());
 
 /** Runs the array's script for one task, as slurmd would: bash with SLURM_ARRAY_TASK_ID set. */
 function runShard(k: number): void {
@@ -53,11 +35,7 @@ async function shardStates(page: Page, scope: string): Promise<string[]> {
 
 describe('a sweep on a cluster, from the app', () => {
   it('writes the SLURM folder, imports the shards, and shows the sweep per shard until it is complete', async () => {
-    const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-    const errors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(bridge.url);
+    const { page, errors } = await lab.open({ viewport: { width: 1500, height: 950 } });
     await page.getByLabel('steps', { exact: true }).fill('300');
     await page.getByText('Sweep over fields…').click();
     await expect.poll(() => page.getByTestId('sweep-size').textContent()).toMatch(/3 cells × 3 seeds = 9 runs/);
@@ -69,9 +47,9 @@ describe('a sweep on a cluster, from the app', () => {
     await dialog.getByLabel('time limit').fill('0:30:00');
     await dialog.getByTestId('cluster-write').click();
     await expect.poll(() => dialog.getByTestId('cluster-commands').textContent()).toBe(`bash '${folder}/submit.sh'\nlandscape-lab sweep --status '${folder}'`);
-    expect(await dialog.getByTestId('cluster-written').textContent()).toContain(`The merge writes into ${db}`);
+    expect(await dialog.getByTestId('cluster-written').textContent()).toContain(`The merge writes into ${lab.database}`);
     const manifest = JSON.parse(readFileSync(join(folder, 'cluster.json'), 'utf8'));
-    expect([manifest.shards, manifest.runsTotal, manifest.db]).toEqual([3, 9, db]);
+    expect([manifest.shards, manifest.runsTotal, manifest.db]).toEqual([3, 9, lab.database]);
     expect(readFileSync(join(folder, 'shards.sbatch'), 'utf8')).toMatch(/^#SBATCH --time=0:30:00$/m);
     await page.screenshot({ path: join(artifacts, 'cluster-run.png') });
 
@@ -89,7 +67,7 @@ describe('a sweep on a cluster, from the app', () => {
     await expect.poll(() => shardStates(page, '[data-testid=cluster-dialog]')).toEqual(['done 3/3', 'waiting 0/3', 'done 3/3']);
     await dialog.getByTestId('cluster-import').click();
     await expect.poll(() => dialog.getByTestId('cluster-imported').textContent()).toMatch(/^Merged 6 runs — experiment 1, 6 of 9\s+runs, incomplete\.\s*Missing: shard 1 \(runs 3–5\)\.$/);
-    expect(store.summary(1)).toMatchObject({ status: 'interrupted', runs: 6, isSweep: true });
+    expect(lab.store.summary(1)).toMatchObject({ status: 'interrupted', runs: 6, isSweep: true });
     await page.keyboard.press('Escape');
 
     await page.getByRole('button', { name: /^#1 / }).click();
@@ -108,7 +86,7 @@ describe('a sweep on a cluster, from the app', () => {
     // The open sweep follows the merge: its statistics and header show all nine runs.
     await expect.poll(() => page.locator(view).textContent()).toContain('3 cells × 3 seeds · 9 of 9 runs stored');
     await expect.poll(() => page.locator('main').textContent()).toMatch(/done · kernel \w+ \([^)]*\) · 9 run\(s\)/);
-    expect(store.summary(1)).toMatchObject({ status: 'done', runs: 9 });
+    expect(lab.store.summary(1)).toMatchObject({ status: 'done', runs: 9 });
     await page.screenshot({ path: join(artifacts, 'cluster-complete.png') });
     expect(existsSync(join(folder, 'logs', 'merge.exit'))).toBe(false);
     expect(errors).toEqual([]);

@@ -9,6 +9,9 @@ import { LabService } from '../main/service.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';
 
 export interface TestLab {
+  /** The lab's temporary folder, and its database file in it. */
+  dir: string;
+  database: string;
   store: ExperimentStore;
   pool: WorkerPool;
   service: LabService;
@@ -20,9 +23,11 @@ export interface TestLab {
 }
 
 export function openTestLab(name: string, workers = 1): TestLab {
-  const store = openStore(join(mkdtempSync(join(tmpdir(), `lab-${name}-`)), 'lab.sqlite'));
+  const dir = mkdtempSync(join(tmpdir(), `lab-${name}-`));
+  const database = join(dir, 'lab.sqlite');
+  const store = openStore(database);
   const pool = new WorkerPool(workers);
-  const service = new LabService(store, pool, { database: 'test', mode: 'browser' });
+  const service = new LabService(store, pool, { database, mode: 'browser' });
   const updates: JobInfo[] = [];
   service.onEvent((e) => e.type === 'job' && updates.push(e.job));
   const finished = (jobId: string) =>
@@ -38,5 +43,5 @@ export function openTestLab(name: string, workers = 1): TestLab {
     await pool.close();
     store.db.close();
   };
-  return { store, pool, service, updates, finished, close };
+  return { dir, database, store, pool, service, updates, finished, close };
 }

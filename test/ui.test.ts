@@ -4,41 +4,24 @@
 // draw (pixels, not just canvases), reload, reopen from the library without recomputing, use the
 // form's inline validation and the library — with no console errors. Screenshots go to
 // test-artifacts/.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkerPool } from '../main/jobs/pool.js';
-import { RENDERER_ROOT } from '../main/serve.js';
-import { startBridge, type Bridge } from '../main/server.js';
-import { LabService } from '../main/service.js';
-import { openStore, type ExperimentStore } from '../main/store/index.js';
 import { PRESETS } from '../shared/presets.js';
-import { canvasInk, launchChromium } from './browser.js';
+import { canvasInk } from './browser.js';
+import { openBrowserLab, type BrowserLab } from './labPage.js';
 
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
-let browser: Browser;
-let bridge: Bridge;
-let store: ExperimentStore;
-let pool: WorkerPool;
-const dir = mkdtempSync(join(tmpdir(), 'lab-ui-'));
+let lab: BrowserLab;
 const VIEWS = ['view-init', 'view-trained', 'view-optimum'] as const;
 
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
-  store = openStore(join(dir, 'lab.sqlite'));
-  pool = new WorkerPool(2);
-  bridge = await startBridge({ service: new LabService(store, pool, { database: join(dir, 'lab.sqlite'), mode: 'browser' }), root: RENDERER_ROOT });
-  browser = await launchChromium();
+  lab = await openBrowserLab('ui', 2);
 });
-afterAll(async () => {
-  await browser?.close();
-  await bridge?.close();
-  await pool?.close();
-  store?.db.close();
-});
+afterAll(() => lab?.close());
 
 async function expectSurfacesDrawn(page: Page): Promise<void> {
   for (const view of VIEWS) {
@@ -53,12 +36,7 @@ async function expectSurfacesDrawn(page: Page): Promise<void> {
 
 describe('the lab in a browser', () => {
   it('runs the default experiment, draws the three surfaces and the charts, reloads and reopens without recomputing', async () => {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, acceptDownloads: true });
-    const errors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(String(e)));
-
-    await page.goto(bridge.url);
+    const { page, errors } = await lab.open({ viewport: { width: 1600, height: 1000 }, acceptDownloads: true });
     await expect.poll(() => page.getByText('No experiments yet').count()).toBe(1);
     await page.getByLabel('learning rate').focus();
     await page.keyboard.press('Control+Enter');
@@ -88,16 +66,16 @@ describe('the lab in a browser', () => {
     expect(readouts.length).toBeGreaterThan(0);
     await page.mouse.move(0, 0);
 
-    const [experiment] = store.list();
+    const [experiment] = lab.store.list();
     expect(experiment.status).toBe('done');
-    expect(store.get(experiment.id).surfaces.map((s) => s.center).sort()).toEqual(['init', 'optimum', 'trained']);
+    expect(lab.store.get(experiment.id).surfaces.map((s) => s.center).sort()).toEqual(['init', 'optimum', 'trained']);
 
     // Reload and reopen: every view comes back from storage, and nothing is recomputed.
     await page.reload();
     await page.getByTestId('experiment-item').first().getByRole('button', { name: `#${experiment.id} ${experiment.name}` }).click();
     await expectSurfacesDrawn(page);
     expect((await canvasInk(page, '[data-testid=loss-chart] canvas')).inked).toBeGreaterThan(0.01);
-    expect(store.get(experiment.id).surfaces).toHaveLength(3);
+    expect(lab.store.get(experiment.id).surfaces).toHaveLength(3);
     await expect.poll(() => page.getByTestId('experiment-detail').textContent()).toMatch(/^done · kernel js \(js\) · 1 run\(s\) · 3 surface\(s\)/);
     await page.screenshot({ path: join(artifacts, 'lab-reopened.png'), fullPage: true });
 
@@ -114,7 +92,7 @@ describe('the lab in a browser', () => {
     await page.getByTestId('surface-axes').selectOption('pca');
     await page.getByTestId('surface-res').selectOption('32');
     await page.getByTestId('surface-recompute').click();
-    await expect.poll(() => store.get(experiment.id).surfaces.length, { timeout: 60_000 }).toBe(6);
+    await expect.poll(() => lab.store.get(experiment.id).surfaces.length, { timeout: 60_000 }).toBe(6);
     await expect.poll(() => trainedView.textContent(), { timeout: 30_000 }).toMatch(/PC1 of the trajectory/);
     await expectSurfacesDrawn(page);
 
@@ -128,11 +106,7 @@ describe('the lab in a browser', () => {
   });
 
   it('validates the form inline, and renames, exports, imports and deletes with confirmation', async () => {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, acceptDownloads: true });
-    const errors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(bridge.url);
+    const { page, errors } = await lab.open({ viewport: { width: 1600, height: 1000 }, acceptDownloads: true });
     await page.waitForSelector('[data-testid=experiment-item]');
 
     // A bad learning rate is named under its field and Run is disabled; nothing runs.
@@ -142,39 +116,39 @@ describe('the lab in a browser', () => {
     expect(await lr.getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByTestId('run').isDisabled()).toBe(true);
     await page.keyboard.press('Control+Enter');
-    expect(store.list()).toHaveLength(1);
+    expect(lab.store.list()).toHaveLength(1);
     await page.screenshot({ path: join(artifacts, 'form-error.png') });
     await lr.fill('0.003');
     expect(await page.getByTestId('run').isDisabled()).toBe(false);
 
     // A CSV of your own: a bad row is named, a good file becomes the data.
-    writeFileSync(join(dir, 'bad.csv'), 'x,y\n0,1\n1,oops\n');
-    await page.setInputFiles('input[type=file][aria-label="Load a CSV of x, y points"]', join(dir, 'bad.csv'));
+    writeFileSync(join(lab.dir, 'bad.csv'), 'x,y\n0,1\n1,oops\n');
+    await page.setInputFiles('input[type=file][aria-label="Load a CSV of x, y points"]', join(lab.dir, 'bad.csv'));
     await expect.poll(() => page.getByText('bad.csv line 3: y is not a number ("oops")').count()).toBe(1);
-    writeFileSync(join(dir, 'mine.csv'), 'x;y\n-1;0.5\n0;0\n0.5;0.25\n1;1\n');
-    await page.setInputFiles('input[type=file][aria-label="Load a CSV of x, y points"]', join(dir, 'mine.csv'));
+    writeFileSync(join(lab.dir, 'mine.csv'), 'x;y\n-1;0.5\n0;0\n0.5;0.25\n1;1\n');
+    await page.setInputFiles('input[type=file][aria-label="Load a CSV of x, y points"]', join(lab.dir, 'mine.csv'));
     await expect.poll(() => page.getByTestId('csv-note').textContent()).toBe('4 points from mine.csv');
     expect(await page.getByLabel('target', { exact: true }).inputValue()).toBe('points');
     expect(await page.getByTestId('run').isDisabled()).toBe(false);
     await page.getByLabel('target', { exact: true }).selectOption('hinge');
 
     // Rename with Enter.
-    const id = store.list()[0].id;
+    const id = lab.store.list()[0].id;
     await page.getByRole('button', { name: `Rename experiment #${id}` }).click();
     await page.getByLabel(`New name for experiment #${id}`).fill('hinge, Adam');
     await page.keyboard.press('Enter');
-    await expect.poll(() => store.summary(id).name).toBe('hinge, Adam');
+    await expect.poll(() => lab.store.summary(id).name).toBe('hinge, Adam');
 
     // Export, then import the file back: a second experiment.
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: `Export experiment #${id}` }).click()]);
     expect(download.suggestedFilename()).toBe(`experiment-${id}.lab.json`);
-    const file = join(dir, 'exported.lab.json');
+    const file = join(lab.dir, 'exported.lab.json');
     await download.saveAs(file);
     expect(JSON.parse(readFileSync(file, 'utf8')).experiments).toHaveLength(1);
     await page.setInputFiles('input[type=file][aria-label="Import experiments"]', file);
     await expect.poll(() => page.getByTestId('experiment-item').count()).toBe(2);
     await expect.poll(() => page.getByRole('status').textContent()).toBe('imported 1 experiment from exported.lab.json');
-    const imported = store.list().find((e) => e.id !== id)!.id;
+    const imported = lab.store.list().find((e) => e.id !== id)!.id;
 
     // Two experiments checked: both curves are overlaid, with a legend.
     await page.getByLabel(new RegExp(`^Overlay curves: #${id} `)).check();
@@ -186,11 +160,11 @@ describe('the lab in a browser', () => {
     await expect.poll(() => page.getByTestId('experiment-item').count()).toBe(1);
     await page.getByRole('button', { name: `Delete experiment #${imported}` }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
-    expect(store.list()).toHaveLength(2);
+    expect(lab.store.list()).toHaveLength(2);
     await page.getByRole('button', { name: `Delete experiment #${imported}` }).click();
     await expect.poll(() => page.getByRole('dialog').textContent()).toMatch(/cannot be undone/);
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
-    await expect.poll(() => store.list().length).toBe(1);
+    await expect.poll(() => lab.store.list().length).toBe(1);
     await page.getByLabel('Search experiments').fill('');
     await expect.poll(() => page.getByTestId('experiment-item').count()).toBe(1);
     expect(errors).toEqual([]);
@@ -198,13 +172,9 @@ describe('the lab in a browser', () => {
   });
 
   it('grows the loss curve live while training, and Esc cancels, keeping what was trained', async () => {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    const errors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(bridge.url);
+    const { page, errors } = await lab.open({ viewport: { width: 1600, height: 1000 } });
     await page.waitForSelector('[data-testid=experiment-item]');
-    const before = store.list().length;
+    const before = lab.store.list().length;
     await page.getByLabel('steps').fill('5000000');
     await page.getByTestId('run').click();
     await expect.poll(() => page.getByTestId('loss-chart').textContent(), { timeout: 30_000 }).toMatch(/training…/);
@@ -213,22 +183,18 @@ describe('the lab in a browser', () => {
     expect(await page.getByTestId('cancel').isDisabled()).toBe(false);
     await page.keyboard.press('Escape');
     await page.waitForSelector('[data-testid=progress][data-state=cancelled]', { timeout: 30_000 });
-    await expect.poll(() => store.list().length).toBe(before + 1);
-    const cancelled = store.list().find((e) => e.status === 'cancelled')!;
-    expect(store.get(cancelled.id).runList[0].stepsDone).toBeGreaterThan(0);
-    expect(store.get(cancelled.id).runList[0].stepsDone).toBeLessThan(5_000_000);
+    await expect.poll(() => lab.store.list().length).toBe(before + 1);
+    const cancelled = lab.store.list().find((e) => e.status === 'cancelled')!;
+    expect(lab.store.get(cancelled.id).runList[0].stepsDone).toBeGreaterThan(0);
+    expect(lab.store.get(cancelled.id).runList[0].stepsDone).toBeLessThan(5_000_000);
     expect(errors).toEqual([]);
     await page.close();
   });
 
   it('follows a dark OS theme', async () => {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, colorScheme: 'dark' });
-    const errors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(bridge.url);
+    const { page, errors } = await lab.open({ viewport: { width: 1600, height: 1000 }, colorScheme: 'dark' });
     expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(22, 24, 29)');
-    const done = store.list().find((e) => e.status === 'done')!;
+    const done = lab.store.list().find((e) => e.status === 'done')!;
     await page.getByRole('button', { name: `#${done.id} ${done.name}` }).click();
     await expectSurfacesDrawn(page);
     await page.screenshot({ path: join(artifacts, 'lab-dark.png'), fullPage: true });
@@ -241,11 +207,7 @@ describe('the lab in a browser', () => {
   });
 
   it('runs a preset and a preset sweep from the gallery, opens a sweep cell, and shows the basics', async () => {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    const errors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(bridge.url);
+    const { page, errors } = await lab.open({ viewport: { width: 1600, height: 1000 } });
     await page.getByRole('button', { name: 'Tutorial presets' }).click();
     await expect.poll(() => page.getByTestId('preset-card').count()).toBe(PRESETS.length);
 
@@ -253,13 +215,13 @@ describe('the lab in a browser', () => {
     await page.getByRole('button', { name: 'Run: Weight initialization: symmetric neurons' }).click();
     await expectSurfacesDrawn(page);
     await expect.poll(() => page.getByTestId('fit-flags').textContent(), { timeout: 30_000 }).toMatch(/Symmetric: layer 1 units 1, 2/);
-    expect(store.list().some((e) => e.name === 'Weight initialization: symmetric neurons' && e.status === 'done')).toBe(true);
+    expect(lab.store.list().some((e) => e.name === 'Weight initialization: symmetric neurons' && e.status === 'done')).toBe(true);
 
     // A preset sweep: stored, charted per cell; a cell opens its run.
     await page.getByRole('button', { name: 'Tutorial presets' }).click();
     await page.getByRole('button', { name: 'Run sweep: Hyperparameter: momentum' }).click();
     await page.waitForSelector('[data-testid=sweep-view] [data-testid=sweep-cell]', { timeout: 120_000 });
-    const sweep = store.list().find((e) => e.isSweep)!;
+    const sweep = lab.store.list().find((e) => e.isSweep)!;
     expect(sweep.status).toBe('done');
     const cells = await page.getByTestId('sweep-cell').count();
     expect(cells).toBeGreaterThan(1);
@@ -269,7 +231,7 @@ describe('the lab in a browser', () => {
     // The cell's run gets its three surfaces.
     await expectSurfacesDrawn(page);
     const opened = Number(await page.getByRole('combobox', { name: 'Run' }).inputValue());
-    expect(store.get(sweep.id).surfaces.map((s) => s.runIndex)).toEqual([opened, opened, opened]);
+    expect(lab.store.get(sweep.id).surfaces.map((s) => s.runIndex)).toEqual([opened, opened, opened]);
     await page.screenshot({ path: join(artifacts, 'sweep.png'), fullPage: true });
 
     // The basics: every backprop gradient agrees with its finite difference.
@@ -284,11 +246,7 @@ describe('the lab in a browser', () => {
   });
 
   it('classifies 2-D data: the form switches to a valid classifier, and the decision boundary and surfaces draw', async () => {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    const errors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(bridge.url);
+    const { page, errors } = await lab.open({ viewport: { width: 1600, height: 1000 } });
     await page.getByLabel('target', { exact: true }).selectOption('circle');
     await expect.poll(() => page.getByLabel('output', { exact: true }).inputValue()).toBe('sigmoid');
     expect(await page.getByLabel('loss', { exact: true }).inputValue()).toBe('nll');
@@ -307,27 +265,23 @@ describe('the lab in a browser', () => {
   });
 
   it('builds a sweep in the editor, cancels it with Esc, and resumes it to the end', async () => {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    const errors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(bridge.url);
+    const { page, errors } = await lab.open({ viewport: { width: 1600, height: 1000 } });
     await page.getByLabel('steps', { exact: true }).fill('2000000');
     await page.getByText('Sweep over fields…').click();
     await expect.poll(() => page.getByTestId('sweep-size').textContent()).toMatch(/3 cells × 3 seeds = 9 runs/);
     await page.getByTestId('run-sweep').click();
     // Cancel once the first cells are stored.
-    const sweepOf = () => store.list().find((e) => e.isSweep && e.name !== 'Momentum ρ' && e.status !== 'done');
+    const sweepOf = () => lab.store.list().find((e) => e.isSweep && e.name !== 'Momentum ρ' && e.status !== 'done');
     await expect.poll(() => sweepOf()?.runs ?? 0, { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
     await page.keyboard.press('Escape');
     await page.waitForSelector('[data-testid=progress][data-kind=sweep][data-state=cancelled]', { timeout: 30_000 });
     const id = sweepOf()!.id;
-    expect(store.summary(id).status).toBe('cancelled');
-    const kept = store.get(id).runList.map((r) => Array.from(r.params.final));
+    expect(lab.store.summary(id).status).toBe('cancelled');
+    const kept = lab.store.get(id).runList.map((r) => Array.from(r.params.final));
     expect(kept.length).toBeLessThan(9);
     await page.getByRole('button', { name: 'Resume sweep' }).click();
-    await expect.poll(() => store.summary(id).status, { timeout: 60_000 }).toBe('done');
-    const runs = store.get(id).runList;
+    await expect.poll(() => lab.store.summary(id).status, { timeout: 60_000 }).toBe('done');
+    const runs = lab.store.get(id).runList;
     expect(runs).toHaveLength(9);
     // What was stored before the cancel is kept as it was.
     for (const before of kept) expect(runs.some((r) => Array.from(r.params.final).every((v, i) => Object.is(v, before[i])))).toBe(true);
@@ -338,12 +292,12 @@ describe('the lab in a browser', () => {
   });
 
   it('disposes each view\'s WebGL context when the experiment changes', async () => {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const page = await lab.browser.newPage({ viewport: { width: 1600, height: 1000 } });
     const messages: string[] = [];
     page.on('console', (m) => messages.push(`${m.type()}: ${m.text()}`));
     page.on('pageerror', (e) => messages.push(String(e)));
-    await page.goto(bridge.url);
-    const [a, b] = store.list().filter((e) => e.runs === 1 && store.get(e.id).surfaces.length >= 3);
+    await page.goto(lab.bridge.url);
+    const [a, b] = lab.store.list().filter((e) => e.runs === 1 && lab.store.get(e.id).surfaces.length >= 3);
     for (let k = 0; k < 8; k++) {
       const e = k % 2 === 0 ? a : b;
       await page.getByRole('button', { name: `#${e.id} ${e.name}` }).click();
