@@ -1,32 +1,26 @@
 /// <reference lib="dom" />
 // The views as a person reads them, in a real browser (Debian's Chromium via playwright-core) against
 // the real bridge and service on a temporary database, at 1600×1000 and 1280×800: one large view and
-// two live thumbnails that swap on click, three different views of the default run, a read-out that
-// stays in the canvas, stale views with one Recompute, progress over the whole surface job, Run in
-// reach however far the page scrolls, and diverged runs that say so. The screenshots the README uses
-// are written to docs/ here.
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// two live thumbnails that swap on click, three different views of the default run, axis labels that
+// never overlap, a read-out that stays in the canvas, stale views with one Recompute, progress over the
+// whole surface job, Run in reach however far the page scrolls, diverged runs that say so, and charts
+// that fall back to a linear scale when a log one has nothing to draw. Screenshots go to
+// test-artifacts/; `npm run screenshots` runs this file with LAB_SCREENSHOTS=docs to write the
+// README's into docs/.
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { JobInfo, Result } from '../shared/api.js';
-import { WorkerPool } from '../main/jobs/pool.js';
-import { RENDERER_ROOT } from '../main/serve.js';
-import { startBridge, type Bridge } from '../main/server.js';
-import { LabService } from '../main/service.js';
-import { openStore, type ExperimentStore } from '../main/store/index.js';
-import { canvasInk, launchChromium } from './browser.js';
+import { presetByName } from '../shared/presets.js';
+import { canvasInk } from './browser.js';
+import { openBrowserLab, type BrowserLab } from './labPage.js';
 
-const docs = fileURLToPath(new URL('../docs/', import.meta.url));
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
-let browser: Browser;
-let bridge: Bridge;
-let store: ExperimentStore;
-let pool: WorkerPool;
-let service: LabService;
-const dir = mkdtempSync(join(tmpdir(), 'lab-views-'));
+/** Where the README's screenshots go: docs/ for `npm run screenshots`, else with the other artifacts. */
+const shots = process.env.LAB_SCREENSHOTS === 'docs' ? fileURLToPath(new URL('../docs/', import.meta.url)) : artifacts;
+let lab: BrowserLab;
 const VIEWS = ['view-init', 'view-trained', 'view-optimum'] as const;
 const SIZES = [
   { width: 1600, height: 1000 },
@@ -34,29 +28,17 @@ const SIZES = [
 ] as const;
 
 beforeAll(async () => {
-  mkdirSync(docs, { recursive: true });
-  store = openStore(join(dir, 'lab.sqlite'));
-  pool = new WorkerPool(2);
-  service = new LabService(store, pool, { database: join(dir, 'lab.sqlite'), mode: 'browser' });
-  bridge = await startBridge({ service, root: RENDERER_ROOT });
-  browser = await launchChromium();
+  mkdirSync(artifacts, { recursive: true });
+  mkdirSync(shots, { recursive: true });
+  lab = await openBrowserLab('views', 2);
 });
-afterAll(async () => {
-  await browser?.close();
-  await bridge?.close();
-  await pool?.close();
-  store?.db.close();
-});
+afterAll(() => lab?.close());
 
 async function openPage(size: { width: number; height: number }): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: size, acceptDownloads: true });
-  const errors: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  page.on('pageerror', (e) => errors.push(String(e)));
+  const { page, errors } = await lab.open({ viewport: size, acceptDownloads: true });
   onTestFailed(async () => {
     await page.screenshot({ path: join(artifacts, `views-failed-${size.width}x${size.height}.png`) }).catch(() => undefined);
   });
-  await page.goto(bridge.url);
   return { page, errors };
 }
 
@@ -73,13 +55,13 @@ async function width(page: Page, selector: string): Promise<number> {
 
 /** The experiment stored last. */
 function newest() {
-  return store.list().reduce((a, e) => (e.id > a.id ? e : a));
+  return lab.store.list().reduce((a, e) => (e.id > a.id ? e : a));
 }
 
 /** Runs the form's config and waits for its experiment and its three views. */
 async function runAndWait(page: Page, count: number): Promise<number> {
   await page.getByTestId('run').click();
-  await expect.poll(() => store.list().length, { timeout: 60_000 }).toBe(count);
+  await expect.poll(() => lab.store.list().length, { timeout: 60_000 }).toBe(count);
   await viewsReady(page);
   return newest().id;
 }
@@ -113,6 +95,56 @@ async function changedBy(page: Page, selector: string, act: () => Promise<void>)
   return grab(true);
 }
 
+/**
+ * A view's axis labels as its canvas publishes them (each text's box, from the positions the scene
+ * draws them at), and what would be wrong with them: pairs that meet, boxes not wholly inside the
+ * canvas, and boxes with almost no text-coloured pixels in them (boxes that are not where the text is).
+ */
+async function labels(page: Page, view: string): Promise<{ texts: string[]; overlaps: string[]; outside: string[]; blank: string[] }> {
+  return page.locator(`[data-testid=${view}] canvas`).evaluate((canvas: HTMLCanvasElement) => {
+    const boxes = JSON.parse(canvas.dataset.labelBoxes ?? '[]') as { text: string; left: number; top: number; right: number; bottom: number }[];
+    const copy = document.createElement('canvas');
+    copy.width = canvas.width;
+    copy.height = canvas.height;
+    const ctx = copy.getContext('2d')!;
+    ctx.drawImage(canvas, 0, 0);
+    const { data } = ctx.getImageData(0, 0, copy.width, copy.height);
+    const fg = getComputedStyle(canvas).color.match(/\d+/g)!.map(Number);
+    const k = canvas.width / canvas.clientWidth;
+    const result = { texts: boxes.map((b) => b.text), overlaps: [] as string[], outside: [] as string[], blank: [] as string[] };
+    boxes.forEach((a, i) => {
+      for (const b of boxes.slice(i + 1)) if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) result.overlaps.push(`${a.text} × ${b.text}`);
+      if (a.left < 0 || a.top < 0 || a.right > canvas.clientWidth || a.bottom > canvas.clientHeight) result.outside.push(a.text);
+      // Glyphs darken 10–26% of their box towards the text colour (thin strokes land between pixels, so
+      // half-way counts); a box on the bare background beside its text, none.
+      let pixels = 0;
+      let ink = 0;
+      for (let y = Math.max(0, Math.floor(a.top * k)); y < Math.min(copy.height, Math.ceil(a.bottom * k)); y++) {
+        for (let x = Math.max(0, Math.floor(a.left * k)); x < Math.min(copy.width, Math.ceil(a.right * k)); x++) {
+          const p = 4 * (y * copy.width + x);
+          pixels++;
+          if (Math.abs(data[p] - fg[0]) + Math.abs(data[p + 1] - fg[1]) + Math.abs(data[p + 2] - fg[2]) < 400) ink++;
+        }
+      }
+      if (ink < 0.05 * pixels) result.blank.push(a.text);
+    });
+    return result;
+  });
+}
+
+/**
+ * Asserts a view shows at least `least` labels, none meeting another, none clipped, each drawn where
+ * its box says. Polled: a view just made large draws once more when its canvas takes the new size.
+ */
+async function expectLabelsClear(page: Page, view: string, least: number): Promise<string[]> {
+  const state = async () => {
+    const { texts, ...wrong } = await labels(page, view);
+    return { enough: texts.length >= least, ...wrong };
+  };
+  await expect.poll(state, { message: view }).toEqual({ enough: true, overlaps: [], outside: [], blank: [] });
+  return (await labels(page, view)).texts;
+}
+
 /** A PNG's width and height, from its IHDR chunk. */
 function pngSize(bytes: Buffer): [number, number] {
   return [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
@@ -123,7 +155,7 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
 
   it('the default run: a large view (≥ 60% of the centre column) and two live thumbnails, three different views, a read-out inside the canvas', async () => {
     const { page, errors } = await openPage(size);
-    const before = store.list().length;
+    const before = lab.store.list().length;
     const id = await runAndWait(page, before + 1);
     await page.waitForSelector('[data-testid=progress][data-state=done]');
 
@@ -139,7 +171,7 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
     for (const view of VIEWS) expect(await inkedShare(page, `[data-testid=${view}] canvas`)).toBeGreaterThan(0.03);
 
     // Three different views: each centred on its own point, with its own axes and span.
-    const surfaces = store.get(id).surfaces;
+    const surfaces = lab.store.get(id).surfaces;
     expect(surfaces.map((s) => s.axes.kind)).toEqual(['local', 'local', 'local']);
     const byCenter = Object.fromEntries(surfaces.map((s) => [s.center, s]));
     expect(new Set(surfaces.map((s) => s.axisLabels.join(' × '))).size).toBe(3);
@@ -153,6 +185,9 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
       if ((await page.getByTestId(view).getAttribute('data-role')) === 'thumb') await page.getByTestId(view).getByRole('button', { name: /^Show .* large$/ }).click();
       await expect.poll(() => page.getByTestId(view).getAttribute('data-role')).toBe('large');
       captions.push((await page.getByTestId(view).locator('.caption').textContent()) ?? '');
+      // Large, a view keeps its three axis names and most of its ticks, none meeting another.
+      const texts = await expectLabelsClear(page, view, 9);
+      expect(['α', 'β', 'J'].map((name) => texts.some((t) => t.startsWith(name))), view).toEqual([true, true, true]);
     }
     expect(captions[0]).toMatch(/^α first step · β ⊥ toward the early path · ±[\d.]+ around initialization$/);
     expect(captions[1]).toMatch(/^α flat: rescale h1\[\d\] · β ⊥ toward trained · ±[\d.e-]+ around optimum$/);
@@ -196,7 +231,7 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
     expect(ph).toBeGreaterThan(800);
 
     await page.evaluate(() => (document.querySelector('main')!.scrollTop = 0));
-    await page.screenshot({ path: join(docs, `default-run-${tag}.png`) });
+    await page.screenshot({ path: join(shots, `default-run-${tag}.png`) });
     await page.getByTestId('view-trained').screenshot({ path: join(artifacts, `view-trained-${tag}.png`) });
 
     // Run stays in the window however far the form and the views are scrolled.
@@ -224,6 +259,8 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
     // The three across stays one choice away.
     await page.getByTestId('surface-layout').selectOption('row');
     expect(await page.locator('[data-role=large]').count()).toBe(3);
+    // Three across, each view is narrow: the labels that fit are drawn, and still never meet.
+    for (const view of VIEWS) await expectLabelsClear(page, view, 3);
     expect(errors).toEqual([]);
     await page.close();
   }, 240_000);
@@ -246,9 +283,9 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
         if (p) w.seen.push(p.trim());
       }).observe(document.body, { subtree: true, childList: true, characterData: true });
     });
-    const count = store.get(latest.id).surfaces.length;
+    const count = lab.store.get(latest.id).surfaces.length;
     await page.getByTestId('stale-recompute').click();
-    await expect.poll(() => store.get(latest.id).surfaces.length, { timeout: 60_000 }).toBe(count + 3);
+    await expect.poll(() => lab.store.get(latest.id).surfaces.length, { timeout: 60_000 }).toBe(count + 3);
     await expect.poll(() => page.locator('[data-stale=true]').count(), { timeout: 30_000 }).toBe(0);
     await viewsReady(page);
     expect(await page.getByTestId('stale-notice').count()).toBe(0);
@@ -257,7 +294,7 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
     for (const text of seen) expect(text).toMatch(/\d+% of the whole job/);
     // The shared plane is one click away.
     await page.getByTestId('show-shared-plane').click();
-    await expect.poll(() => store.get(latest.id).surfaces.filter((s) => s.axes.kind === 'plane').length, { timeout: 60_000 }).toBe(3);
+    await expect.poll(() => lab.store.get(latest.id).surfaces.filter((s) => s.axes.kind === 'plane').length, { timeout: 60_000 }).toBe(3);
     await expect.poll(() => page.getByTestId('view-trained').locator('.caption').textContent(), { timeout: 30_000 }).toMatch(/^α init → trained · β ⊥ toward optimum/);
     expect(errors).toEqual([]);
     await page.close();
@@ -266,15 +303,15 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
   it('a diverged run says so: its status, the rule, legends with finite numbers, the loss chart drawn', async () => {
     const { page, errors } = await openPage(size);
     await page.getByLabel('learning rate', { exact: true }).fill('1000000');
-    const before = store.list().length;
+    const before = lab.store.list().length;
     await page.getByTestId('run').click();
-    await expect.poll(() => store.list().length, { timeout: 60_000 }).toBe(before + 1);
+    await expect.poll(() => lab.store.list().length, { timeout: 60_000 }).toBe(before + 1);
     const diverged = newest();
     expect(diverged.status).toBe('diverged');
     await expect.poll(() => page.getByTestId('experiment-detail').textContent(), { timeout: 30_000 }).toMatch(/^diverged · .* final loss \d\.\d+e\+\d+/);
     expect(await page.getByTestId('diverged-note').textContent()).toMatch(/Diverged: its loss became NaN or infinite, or it ended above 10³ × the larger of its initial loss and the loss of the best constant prediction/);
     await viewsReady(page);
-    const initialLoss = store.get(diverged.id).runList[0].loss.values[0];
+    const initialLoss = lab.store.get(diverged.id).runList[0].loss.values[0];
     for (const view of VIEWS) {
       if ((await page.getByTestId(view).getAttribute('data-role')) === 'thumb') await page.getByTestId(view).getByRole('button', { name: /^Show .* large$/ }).click();
       await expect.poll(() => page.getByTestId(view).getAttribute('data-role')).toBe('large');
@@ -284,27 +321,39 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
       expect(legend).toMatch(new RegExp(`Initialization\\s*J ${Number(initialLoss.toPrecision(3))}`));
     }
     expect(await inkedShare(page, '[data-testid=loss-chart] canvas')).toBeGreaterThan(0.01);
+    // Its loss, up to about 1e8, stays on a log scale with decade ticks up there.
+    const lossPlot = page.locator('[data-testid=loss-chart] .plot');
+    expect(await lossPlot.getAttribute('data-y-scale')).toBe('log');
+    const ticks = ((await lossPlot.getAttribute('data-y-ticks')) ?? '').split(' ').map(Number);
+    expect(ticks.length).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...ticks)).toBeGreaterThanOrEqual(1e5);
     await page.getByTestId('view-trained').getByRole('button', { name: 'Show After training large' }).click();
     await expect.poll(() => page.getByTestId('view-deck').getAttribute('data-focused')).toBe('trained');
     await page.evaluate(() => (document.querySelector('main')!.scrollTop = 0));
-    await page.screenshot({ path: join(docs, `diverged-run-${tag}.png`) });
+    await page.screenshot({ path: join(shots, `diverged-run-${tag}.png`) });
     expect(errors).toEqual([]);
     await page.close();
   });
 
-  it('a classification run and a sweep read at this size (screenshots for the README)', async () => {
+  it('the classification preset started from the gallery, and a sweep, read at this size (screenshots for the README)', async () => {
     const { page, errors } = await openPage(size);
-    await page.getByLabel('target', { exact: true }).selectOption('circle');
-    await expect.poll(() => page.getByLabel('output', { exact: true }).inputValue()).toBe('sigmoid');
-    await page.getByLabel('hidden widths').fill('8 8');
-    await page.getByLabel('batch size').fill('16');
-    await page.getByLabel('steps').fill('3000');
-    await runAndWait(page, store.list().length + 1);
+    const preset = presetByName('classification');
+    const before = lab.store.list().length;
+    await page.getByRole('button', { name: 'Tutorial presets' }).click();
+    await page.getByRole('button', { name: `Run: ${preset.title}` }).click();
+    await expect.poll(() => lab.store.list().length, { timeout: 60_000 }).toBe(before + 1);
+    expect([newest().name, newest().status]).toEqual([preset.title, 'done']);
+    await viewsReady(page);
     await page.waitForSelector('[data-testid=boundary-chart] canvas');
     await expect.poll(async () => inkedShare(page, '[data-testid=boundary-chart] canvas'), { timeout: 30_000 }).toBeGreaterThan(0.2);
+    await expect.poll(() => page.getByTestId('boundary-chart').textContent()).toMatch(/Accuracy: train 9\d/);
     expect(await width(page, '[data-role=large] canvas') / (await width(page, 'main[aria-label=Views]'))).toBeGreaterThanOrEqual(0.6);
-    await page.evaluate(() => (document.querySelector('main')!.scrollTop = 0));
-    await page.screenshot({ path: join(docs, `classification-${tag}.png`) });
+    // The screenshot shows what this preset is about: the boundary between the arms, at the window's foot.
+    await page.evaluate(() => {
+      const chart = document.querySelector('[data-testid=boundary-chart]')!;
+      document.querySelector('main')!.scrollTop += chart.getBoundingClientRect().bottom - innerHeight + 16;
+    });
+    await page.screenshot({ path: join(shots, `classification-${tag}.png`) });
 
     const spec = {
       name: 'Learning rate × optimizer',
@@ -313,15 +362,63 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
       seeds: 3,
       threshold: 0.001,
     };
-    const started = (await service.call('jobs.sweep', { spec })) as Result<JobInfo>;
+    const started = (await lab.service.call('jobs.sweep', { spec })) as Result<JobInfo>;
     if (!started.ok) throw new Error(started.error.message);
-    await expect.poll(() => store.list().find((e) => e.isSweep && e.status === 'done')?.id ?? null, { timeout: 120_000 }).not.toBeNull();
-    const sweep = store.list().find((e) => e.isSweep)!;
+    await expect.poll(() => lab.store.list().find((e) => e.isSweep && e.status === 'done')?.id ?? null, { timeout: 120_000 }).not.toBeNull();
+    const sweep = lab.store.list().find((e) => e.isSweep)!;
     await expect.poll(() => page.getByTestId('experiment-item').count()).toBeGreaterThan(1);
     await page.getByRole('button', { name: `#${sweep.id} ${sweep.name}` }).click();
     await page.waitForSelector('[data-testid=sweep-view] [data-testid=sweep-cell]', { timeout: 60_000 });
     expect(await inkedShare(page, '[data-testid=sweep-view] canvas')).toBeGreaterThan(0.01);
-    await page.screenshot({ path: join(docs, `sweep-${tag}.png`) });
+    await page.screenshot({ path: join(shots, `sweep-${tag}.png`) });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('the charts fall back to a linear scale when a log one has nothing to draw', () => {
+  /** Trains `config` through the service and returns its experiment's id. */
+  async function trained(config: unknown): Promise<number> {
+    const started = (await lab.service.call('jobs.run', { config })) as Result<JobInfo>;
+    if (!started.ok) throw new Error(started.error.message);
+    const job = await lab.finished(started.value.id);
+    expect(job.state).toBe('done');
+    return job.experimentId as number;
+  }
+  const plot = (page: Page, chart: string) => page.locator(`[data-testid=${chart}] .plot`);
+
+  it('a loss of exactly 0 throughout: the loss and interpolation charts draw it on a linear scale and say so; a positive loss stays on log', async () => {
+    // A flat target (slopes and offset 0) fitted from all-zero weights: the prediction is 0 everywhere,
+    // so is every gradient, and the loss never leaves 0.
+    const base = { seed: 1, data: { target: { kind: 'hinge', x0: 0.25, m1: 0, m2: 0, b: 0 }, n: 50 }, model: { hidden: [2], activation: 'relu' }, steps: 200 };
+    const zero = await trained({ ...base, init: { kind: 'explicit', params: [0, 0, 0, 0, 0, 0, 0] } });
+    expect(lab.store.get(zero).runList[0].loss.values.every((v) => v === 0)).toBe(true);
+    const positive = await trained({ ...base, data: { target: { kind: 'hinge' }, n: 50 } });
+
+    const { page, errors } = await openPage(SIZES[1]);
+    await page.getByRole('button', { name: `#${positive} ${lab.store.summary(positive).name}` }).click();
+    await expect.poll(() => page.locator('main h2').first().textContent()).toBe(`#${positive} ${lab.store.summary(positive).name}`);
+    await expect.poll(() => plot(page, 'loss-chart').getAttribute('data-y-scale')).toBe('log');
+    expect(await page.getByTestId('linear-fallback').count()).toBe(0);
+
+    await page.getByRole('button', { name: `#${zero} ${lab.store.summary(zero).name}` }).click();
+    await expect.poll(() => page.locator('main h2').first().textContent()).toBe(`#${zero} ${lab.store.summary(zero).name}`);
+    await expect.poll(() => plot(page, 'loss-chart').getAttribute('data-y-scale')).toBe('linear');
+    expect(await page.getByTestId('loss-chart').getByTestId('linear-fallback').textContent()).toBe('Linear scale: no positive losses to put on a log scale.');
+    expect((await plot(page, 'loss-chart').getAttribute('data-y-ticks'))?.split(' ')).toContain('0');
+    expect(await inkedShare(page, '[data-testid=loss-chart] canvas')).toBeGreaterThan(0.01);
+
+    // J along the line from the trained point to the optimum: 0 at every point.
+    const line = page.getByTestId('interpolation-chart');
+    await line.getByRole('button', { name: 'Compute' }).click();
+    await expect.poll(() => plot(page, 'interpolation-chart').getAttribute('data-y-scale'), { timeout: 60_000 }).toBe('linear');
+    expect(lab.store.get(zero).interpolations[0].loss.every((v) => v === 0)).toBe(true);
+    expect(await line.getByTestId('linear-fallback').textContent()).toBe('Linear scale: no positive J to put on a log scale.');
+    expect((await plot(page, 'interpolation-chart').getAttribute('data-y-ticks'))?.split(' ')).toContain('0');
+    // Asking for linear leaves nothing to explain.
+    await line.getByLabel('Log scale').uncheck();
+    await expect.poll(() => line.getByTestId('linear-fallback').count()).toBe(0);
+    expect(await plot(page, 'interpolation-chart').getAttribute('data-y-scale')).toBe('linear');
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -210,6 +210,9 @@ export class LineChart {
       ticks: { stroke: theme.border, width: 1 },
     });
     const readout = (_u: uPlot, v: number | null) => formatValue(v);
+    const yTicks = spec.log ? decadeLabels : (_u: uPlot, splits: number[]) => splits.map((v) => (v === null ? '' : formatTick(v)));
+    // The y axis as drawn, for a reader of the page (and its tests): its scale and labelled ticks.
+    this.host.dataset.yScale = spec.log ? 'log' : 'linear';
     this.plot = new uPlot(
       {
         width: this.width(),
@@ -221,7 +224,11 @@ export class LineChart {
           {
             ...axis(spec.yLabel),
             size: 64,
-            values: spec.log ? decadeLabels : (_u, splits) => splits.map((v) => (v === null ? '' : formatTick(v))),
+            values: (u, splits) => {
+              const labels = yTicks(u, splits);
+              this.host.dataset.yTicks = labels.filter(Boolean).join(' ');
+              return labels;
+            },
             // On a log scale, grid lines at every 1…9 × 10^k crowd the plot; decades are enough.
             ...(spec.log ? { grid: { stroke: theme.border, width: 1, filter: decades }, ticks: { stroke: theme.border, width: 1, filter: decades } } : {}),
           },

@@ -29,9 +29,18 @@ import type { SurfaceView } from '../../../../shared/api';
 import { colormap, contourColor, type ColormapName } from '../colormap';
 import { contourLevels, marchingSquares } from '../contours';
 import type { CameraState, LinkedView } from './cameraLink';
-import { fitLabel, textSprite } from './labels';
+import { fitLabel, textSprite, type LabelData } from './labels';
 import type { Theme } from './theme';
 import { atIndex, costAt, formatNumber, heightOf, heights, heightTicks, MARKER_COLORS, MARKER_NAMES, niceTicks, type Heights } from './surfaceMath';
+
+/** A label's text box on the canvas, in CSS pixels from its top left. */
+export interface LabelBox {
+  text: string;
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
 
 export interface ViewOptions {
   log: boolean;
@@ -81,6 +90,8 @@ export class SurfaceScene implements LinkedView {
   /** World x, y = (α − α₀)/extent, (β − β₀)/extent. */
   private frame = { alpha0: 0, beta0: 0, extent: 1 };
   private applying = false;
+  /** The labels shown by the last render. */
+  private shownLabels: LabelBox[] = [];
 
   constructor(
     private readonly host: HTMLElement,
@@ -178,8 +189,60 @@ export class SurfaceScene implements LinkedView {
   }
 
   render(): void {
+    this.placeLabels();
     this.renderer.render(this.scene, this.camera);
+    // The labels as drawn, for a reader of the page (and the tests' "labels never overlap").
+    this.canvas.dataset.labelBoxes = JSON.stringify(this.shownLabels);
     if (this.surface) this.hooks.rendered();
+  }
+
+  /**
+   * Shows the labels that fit this camera: each one wholly inside the canvas and clear of every label
+   * shown before it (axis names first, then α, β and J ticks, in order, so a crowded axis keeps every
+   * other tick); the others are hidden until the camera or the size changes. A clipped tick would
+   * misread ("-7" for "1e-7"), and J's ticks are on the colour bar too.
+   */
+  private placeLabels(): void {
+    const w = this.host.clientWidth;
+    const hgt = this.host.clientHeight;
+    this.scene.updateMatrixWorld();
+    this.camera.updateMatrixWorld();
+    const sprites: Sprite[] = [];
+    this.content.traverse((o) => {
+      if (o instanceof Sprite && o.userData.label) sprites.push(o);
+    });
+    const rank = (s: Sprite) => (s.userData.label as LabelData).rank ?? 0;
+    sprites.sort((a, b) => rank(a) - rank(b));
+    const shown: LabelBox[] = [];
+    for (const sprite of sprites) {
+      const box = this.labelBox(sprite, w, hgt);
+      const meets = (b: LabelBox) => box.left < b.right && b.left < box.right && box.top < b.bottom && b.top < box.bottom;
+      sprite.visible = box.left >= 0 && box.top >= 0 && box.right <= w && box.bottom <= hgt && !shown.some(meets);
+      if (sprite.visible) shown.push(box);
+    }
+    this.shownLabels = shown;
+  }
+
+  /**
+   * A label's text box on the canvas, in CSS pixels from its top left: its corners placed as three.js's
+   * sprite shader places the quad's (view-space offsets by the sprite's scale and centre, times the
+   * depth when size attenuation is off, then projected; rotation is never set).
+   */
+  private labelBox(sprite: Sprite, w: number, hgt: number): LabelBox {
+    const label = sprite.userData.label as LabelData;
+    const mv = new Vector3().setFromMatrixPosition(sprite.matrixWorld).applyMatrix4(this.camera.matrixWorldInverse);
+    const depth = sprite.material.sizeAttenuation ? 1 : -mv.z;
+    const sx = new Vector3().setFromMatrixColumn(sprite.matrixWorld, 0).length() * depth;
+    const sy = new Vector3().setFromMatrixColumn(sprite.matrixWorld, 1).length() * depth;
+    const corner = (cx: number, cy: number) => {
+      const p = new Vector3(mv.x + (cx - (sprite.center.x - 0.5)) * sx, mv.y + (cy - (sprite.center.y - 0.5)) * sy, mv.z).applyMatrix4(this.camera.projectionMatrix);
+      return [((p.x + 1) / 2) * w, ((1 - p.y) / 2) * hgt];
+    };
+    const [ix, iy] = label.inset;
+    const [x0, y0] = corner(-0.5 + ix, -0.5 + iy);
+    const [x1, y1] = corner(0.5 - ix, 0.5 - iy);
+    const round = (v: number) => Math.round(v * 10) / 10;
+    return { text: label.text, left: round(Math.min(x0, x1)), top: round(Math.min(y0, y1)), right: round(Math.max(x0, x1)), bottom: round(Math.max(y0, y1)) };
   }
 
   dispose(): void {
@@ -443,9 +506,10 @@ export class SurfaceScene implements LinkedView {
     const tick = 0.025;
     const lines: number[] = [];
     const seg = (a: [number, number, number], b: [number, number, number]) => lines.push(...a, ...b);
-    const label = (text: string, at: [number, number, number], px = 11, anchorX = 0.5) => {
+    const label = (rank: number, text: string, at: [number, number, number], px = 11, anchorX = 0.5) => {
       if (!withLabels) return;
       const sprite = textSprite(text, color, px, anchorX);
+      (sprite.userData.label as LabelData).rank = rank;
       sprite.position.set(...at);
       group.add(sprite);
     };
@@ -458,24 +522,24 @@ export class SurfaceScene implements LinkedView {
     for (const v of axisTicks(s.alphas[0], s.alphas[nx - 1])) {
       const x = this.x(v);
       seg([x, y0, 0], [x, y0 - tick, 0]);
-      label(formatNumber(v), [x, y0 - 0.07, 0]);
+      label(1, formatNumber(v), [x, y0 - 0.07, 0]);
     }
     for (const v of axisTicks(s.betas[0], s.betas[ny - 1])) {
       const y = this.y(v);
       seg([x1, y, 0], [x1 + tick, y, 0]);
-      label(formatNumber(v), [x1 + 0.05, y, 0], 11, 0);
+      label(2, formatNumber(v), [x1 + 0.05, y, 0], 11, 0);
     }
     for (const t of heightTicks(h.zMin, h.zMax, log)) {
       const z = zOf(t.z);
       seg([x0, y0, z], [x0 - tick, y0 - tick, z]);
-      label(formatNumber(t.J, 2), [x0 - 0.045, y0 - 0.045, z], 11, 1);
+      label(3, formatNumber(t.J, 2), [x0 - 0.045, y0 - 0.045, z], 11, 1);
     }
     // Long direction names would run out of the frame: those are left to the view's caption.
     const title = (letter: string, name: string) => (name.length <= 12 ? `${letter} ${name}` : letter);
     // The axis names sit beyond the tick labels, so the two never meet.
-    label(title('α', s.axisLabels[0]), [(x0 + x1) / 2, y0 - 0.2, 0], 13);
-    label(title('β', s.axisLabels[1]), [x1 + 0.26, (y0 + y1) / 2, 0], 13, 0.3);
-    label(log ? 'J (log)' : 'J', [x0, y0, HEIGHT + 0.07], 12, 0);
+    label(0, title('α', s.axisLabels[0]), [(x0 + x1) / 2, y0 - 0.26, 0], 13);
+    label(0, title('β', s.axisLabels[1]), [x1 + 0.26, (y0 + y1) / 2, 0], 13, 0.3);
+    label(0, log ? 'J (log)' : 'J', [x0, y0, HEIGHT + 0.07], 12, 0);
     const geometry = new BufferGeometry();
     geometry.setAttribute('position', new Float32BufferAttribute(lines, 3));
     group.add(new LineSegments(geometry, this.lineMaterial(color, 0.7)));
