@@ -1,7 +1,6 @@
 // Every core on every long job: a surface's grid, a sweep cell's seeds and the best-found optimum's
 // restarts split across real worker threads give exactly the numbers of one worker (or this thread).
 import { mkdtempSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -145,20 +144,23 @@ describe('an optimum the app needs for a fit', () => {
 });
 
 describe("main's event loop", () => {
-  it('stays free while the app computes the three surfaces of a classification run (optimum search included)', async () => {
+  // Its delay is a timing target (p99 < 50 ms), measured by `npm run bench -- --rows=app`, not here:
+  // this asserts what keeps it free, that the three surfaces' work (optimum search included) runs on
+  // the workers, every chunk of every grid, none of it on main's thread.
+  it('leaves the three surfaces of a classification run, optimum search included, to the workers', async () => {
     const lab = openTestLab('event-loop', 2);
     try {
       const config = { data: { target: { kind: 'spiral' }, n: 300 }, model: { hidden: [16, 16], activation: 'tanh', output: 'sigmoid' }, loss: 'nll', batchSize: 10, steps: 2000 };
       const started = (await lab.service.call('jobs.run', { config })) as { ok: true; value: JobInfo };
       const id = (await lab.finished(started.value.id)).experimentId as number;
-      const delay = monitorEventLoopDelay({ resolution: 5 });
-      delay.enable();
+      const before = [...lab.pool.tasksStarted];
       const jobs = await Promise.all(MARKERS.map((center) => lab.service.call('jobs.landscape', { experimentId: id, center, axes: 'plane', res: 64, span: 'auto' })));
       for (const j of jobs) expect((await lab.finished((j as { ok: true; value: JobInfo }).value.id)).state).toBe('done');
-      delay.disable();
       expect(lab.store.get(id).surfaces.map((s) => s.loss.length)).toEqual([4096, 4096, 4096]);
-      // The issue's target: p99 below 50 ms (it is 10–15 ms here when the machine is not saturated).
-      expect(delay.percentile(99) / 1e6).toBeLessThan(50);
+      const tasks = lab.pool.tasksStarted.map((n, k) => n - before[k]);
+      expect(tasks.every((n) => n > 0)).toBe(true);
+      // At least every grid chunk of the three surfaces, plus the optimum's restarts and each surface's markers.
+      expect(tasks[0] + tasks[1]).toBeGreaterThanOrEqual(3 * Math.ceil(4096 / gridChunk(4096)));
     } finally {
       await lab.close();
     }
