@@ -370,6 +370,10 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
     await page.getByRole('button', { name: `#${sweep.id} ${sweep.name}` }).click();
     await page.waitForSelector('[data-testid=sweep-view] [data-testid=sweep-cell]', { timeout: 60_000 });
     expect(await inkedShare(page, '[data-testid=sweep-view] canvas')).toBeGreaterThan(0.01);
+    // The screenshot shows the sweep's chart: the column scrolled back to its top, the chart in the window.
+    await page.evaluate(() => (document.querySelector('main')!.scrollTop = 0));
+    const chart = (await page.locator('[data-testid=sweep-view] canvas').first().boundingBox())!;
+    expect(chart.y + chart.height).toBeLessThanOrEqual(size.height);
     await page.screenshot({ path: join(shots, `sweep-${tag}.png`) });
     expect(errors).toEqual([]);
     await page.close();
