@@ -60,7 +60,6 @@ async function spiralSurface(ctx: BenchContext, found: OptimumResult): Promise<{
   const run0 = await run(config);
   const trained = { ...run0, params: { ...run0.params, optimum: found.params }, optimum: { kind: found.kind, loss: found.loss, method: found.method } };
   const req = { center: 'trained' as const, axes: 'random', res: SURFACE_RES, span: 1 };
-  await landscape(config, { ...req, res: 8 }, { pool: ctx.pool, trained }); // warm the workers
   const seconds = await bestTime(() => landscape(config, req, { pool: ctx.pool, trained }), ctx.quick ? 2 : 3);
   return { seconds, points: SURFACE_RES ** 2 + trained.snapshots.steps.length + 3 };
 }

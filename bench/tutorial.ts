@@ -65,7 +65,14 @@ export async function rate(once: (steps: number) => Promise<unknown>, perStep: n
 }
 
 /** Best wall time of `repeats` calls, in seconds. */
+/**
+ * Best wall time of `repeats` calls, after warming up: up to 10 calls or 1 s. V8 compiles a path's hot
+ * code only after it has run a few times (a 128² surface took 2–12 ms for its first ten calls, then
+ * 1.1 ms); PyTorch's rows warm up before timing too.
+ */
 export async function bestTime(fn: () => Promise<unknown>, repeats: number): Promise<number> {
+  const warmUntil = performance.now() + 1000;
+  for (let k = 0; k < 10 && performance.now() < warmUntil; k++) await fn();
   let best = Infinity;
   for (let k = 0; k < repeats; k++) {
     const t0 = performance.now();
@@ -140,7 +147,6 @@ async function productSurface(ctx: BenchContext, repeats: number): Promise<{ sec
   const config = hingeConfig(2, 3);
   const trained = await run(config);
   const req = { center: 'trained' as const, axes: 'random', res: SURFACE_RES, span: 1 };
-  await landscape(config, { ...req, res: 8 }, { pool: ctx.pool, trained }); // warm the workers
   const seconds = await bestTime(() => landscape(config, req, { pool: ctx.pool, trained }), repeats);
   return { seconds, points: SURFACE_RES ** 2 + trained.snapshots.steps.length + 3 };
 }
@@ -150,7 +156,7 @@ export async function tutorialRows(ctx: BenchContext, torch: TorchTutorial | nul
   const repeats = ctx.quick ? 2 : 5;
   const rows: string[][] = [];
   for (const k of ctx.kernels) {
-    const kernel = await k.forWork({ arch: architectureOf(hingeConfig(2, 3)), runs: SURFACE_RES ** 2, batchSize: 500, n: 500 });
+    const kernel = await k.forWork({ arch: architectureOf(hingeConfig(2, 3)), runs: SURFACE_RES ** 2, batchSize: 500, n: 500, lossesOnly: true });
     const seconds = await kernelSurfaceSeconds(kernel, k.label === 'tfjs/cpu' ? 1 : repeats);
     rows.push([k.label, (seconds * 1000).toFixed(1), torch ? times(torch.surface.ms / 1000 / seconds) : '—']);
   }
