@@ -366,9 +366,9 @@ class LaneTrainer extends SimdTrainer {
 
 /**
  * A surface evaluates one architecture chunk after chunk (on a worker, each chunk brings its own copy
- * of the architecture): keep an instance per architecture, with its copy of the data; the last 8.
+ * of the architecture): keep an instance per architecture, the last 8, with its copy of the data (and,
+ * for the tutorial network, its prefix sums).
  */
-/** Per architecture, a net holding one dataset (and, for the tutorial network, its prefix sums). */
 const evaluators = new Map<string, { net: Net; data: Dataset | null; x: number; y: number; sums: number; index: number; top: number }>();
 
 /** The evaluator of `arch` holding `data`, its per-call buffers freed. */

@@ -55,8 +55,8 @@ function forEvaluations(options: JobOptions, arch: Architecture, points: number,
 }
 
 /**
- * What computes `count` evaluations at once of a config's network: the pool (on one kernel every
- * worker loads, chosen once for the whole work) or a kernel in this thread.
+ * What computes a workload of a config's network: the pool (on one kernel every worker loads, chosen
+ * once for the whole work) or a kernel in this thread.
  */
 async function computeFor(config: ExperimentConfig, work: Workload, options: JobOptions) {
   const { pool } = options;
