@@ -159,6 +159,8 @@ abstract class SimdTrainer implements Trainer {
   protected readonly lossesAt: number;
   /** For the tutorial's network: per run, its dataset's prefix sums in memory (tutorial_full_losses). */
   private readonly tutorialSums: number | null;
+  /** Every run has the first run's lr, β1 and β2, so Adam's corrections are the same for all. */
+  private readonly sharedAdam: boolean;
   private t = 0;
 
   /** `slots` ≥ runs: lanes round up to whole groups; the extra slots are frozen from the start. */
@@ -172,6 +174,8 @@ abstract class SimdTrainer implements Trainer {
     const copies = new Map<Dataset, { x: number; y: number }>();
     for (const d of batch.datasets) if (!copies.has(d)) copies.set(d, net.copyData(d));
     this.tutorialSums = isTutorialNet(batch.arch) ? net.copySums(batch.datasets) : null;
+    const h0 = batch.hypers[0];
+    this.sharedAdam = batch.hypers.every((h) => h.lr === h0.lr && h.beta1 === h0.beta1 && h.beta2 === h0.beta2);
     const xsAt = net.alloc(slots * 4);
     const ysAt = net.alloc(slots * 4);
     const frozenAt = net.alloc(slots);
@@ -197,6 +201,8 @@ abstract class SimdTrainer implements Trainer {
 
   /** Writes hyperparameter `field` of run `r` (mlp.c's H_* order). */
   protected abstract setHyper(r: number, field: number, value: number): void;
+  /** Writes hyperparameter `field` of every run. */
+  protected abstract setHyperOfAll(field: number, value: number): void;
   protected abstract run(indices: Int32Array | null): void;
   protected abstract computeFullLosses(): Float64Array;
   /** Writes the parameters, compact [runs][P], into `out`. */
@@ -221,6 +227,12 @@ abstract class SimdTrainer implements Trainer {
   /** Adam's bias corrections for this step, computed as the js kernel does (float64, then float32). */
   private adamCorrections(): void {
     const { hypers } = this.batch;
+    // A sweep cell's seeds share their optimizer: one value per field, written without a call per run.
+    if (this.sharedAdam) {
+      this.setHyperOfAll(6, hypers[0].lr / (1 - hypers[0].beta1 ** this.t));
+      this.setHyperOfAll(7, Math.sqrt(1 - hypers[0].beta2 ** this.t));
+      return;
+    }
     let last: Hyper | null = null;
     let stepSize = 0;
     let bc2Sqrt = 0;
@@ -279,6 +291,10 @@ class RowTrainer extends SimdTrainer {
 
   protected setHyper(r: number, field: number, value: number): void {
     this.hyper[r * HYPER_FIELDS + field] = value;
+  }
+
+  protected setHyperOfAll(field: number, value: number): void {
+    for (let r = 0; r < this.runs; r++) this.hyper[r * HYPER_FIELDS + field] = value;
   }
 
   protected run(indices: Int32Array | null): void {
@@ -342,6 +358,10 @@ class LaneTrainer extends SimdTrainer {
 
   protected setHyper(r: number, field: number, value: number): void {
     this.hyper[((r >> 2) * HYPER_FIELDS + field) * 4 + (r & 3)] = value;
+  }
+
+  protected setHyperOfAll(field: number, value: number): void {
+    for (let r = 0; r < this.runs; r++) this.hyper[((r >> 2) * HYPER_FIELDS + field) * 4 + (r & 3)] = value;
   }
 
   protected run(indices: Int32Array | null): void {
