@@ -362,10 +362,13 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
       seeds: 3,
       threshold: 0.001,
     };
+    // The sweep this pass runs, not one an earlier size stored.
+    const earlier = new Set(lab.store.list().map((e) => e.id));
+    const ours = () => lab.store.list().find((e) => e.isSweep && !earlier.has(e.id));
     const started = (await lab.service.call('jobs.sweep', { spec })) as Result<JobInfo>;
     if (!started.ok) throw new Error(started.error.message);
-    await expect.poll(() => lab.store.list().find((e) => e.isSweep && e.status === 'done')?.id ?? null, { timeout: 120_000 }).not.toBeNull();
-    const sweep = lab.store.list().find((e) => e.isSweep)!;
+    await expect.poll(() => ours()?.status ?? null, { timeout: 120_000 }).toBe('done');
+    const sweep = ours()!;
     await expect.poll(() => page.getByTestId('experiment-item').count()).toBeGreaterThan(1);
     await page.getByRole('button', { name: `#${sweep.id} ${sweep.name}` }).click();
     await page.waitForSelector('[data-testid=sweep-view] [data-testid=sweep-cell]', { timeout: 60_000 });
