@@ -20,7 +20,7 @@ let dir: string;
 let source: ExperimentStore;
 let target: ExperimentStore;
 let exported: string;
-const memoryProbe = fileURLToPath(new URL('./fixtures/importMemory.ts', import.meta.url));
+const memoryProbe = fileURLToPath(new URL('./fixtures/importMemory.mjs', import.meta.url));
 const count = (s: ExperimentStore) => (s.db.prepare('SELECT (SELECT count(*) FROM experiments) + (SELECT count(*) FROM runs) + (SELECT count(*) FROM surfaces) AS n').get() as { n: number }).n;
 
 beforeAll(async () => {
@@ -118,6 +118,13 @@ describe('arrays are bounded by the limits and by the run\'s own network', () =>
   });
 });
 
+/** Imports `file` into `db` in a child process (test/fixtures/importMemory.mjs, on the built code): its sizes in bytes. */
+function importMemory(db: string, file: string): { size: number; baseline: number; peak: number; error?: string } {
+  const r = spawnSync(process.execPath, [memoryProbe, db, file], { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`the memory probe failed (it runs dist/: npm run build first): ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
 describe('what the parser can handle, and memory', () => {
   it('a file over the limit is refused unread; the limit is below what a JavaScript string can hold', () => {
     expect(MAX_IMPORT_BYTES).toBe(256 * 2 ** 20);
@@ -139,8 +146,7 @@ describe('what the parser can handle, and memory', () => {
     for (const [name, text] of hostile) {
       const file = join(dir, `hostile-${name}.lab.json`);
       writeFileSync(file, text);
-      const r = spawnSync(process.execPath, ['--import', 'tsx', memoryProbe, join(dir, `hostile-${name}.sqlite`), file], { encoding: 'utf8', timeout: 120_000 });
-      const m = JSON.parse(r.stdout) as { size: number; baseline: number; peak: number; error?: string };
+      const m = importMemory(join(dir, `hostile-${name}.sqlite`), file);
       expect(m.size).toBeGreaterThan(25e6);
       expect(m.error).toMatch(/: holds more values than a file of its size may \(at most [\d,]+; an export's arrays are base64 strings\)$/);
       expect((m.peak - m.baseline) / m.size).toBeLessThan(4);
@@ -154,8 +160,7 @@ describe('what the parser can handle, and memory', () => {
     const file = join(dir, 'big.lab.json');
     writeFileSync(file, exportExperiments(store, ids));
     store.db.close();
-    const r = spawnSync(process.execPath, ['--import', 'tsx', memoryProbe, join(dir, 'memory.sqlite'), file], { encoding: 'utf8', timeout: 120_000 });
-    const m = JSON.parse(r.stdout) as { size: number; baseline: number; peak: number; error?: string };
+    const m = importMemory(join(dir, 'memory.sqlite'), file);
     expect(m.error).toBeUndefined();
     expect(m.size).toBeGreaterThan(25e6);
     expect((m.peak - m.baseline) / m.size).toBeLessThan(4);
