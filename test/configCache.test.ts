@@ -199,11 +199,13 @@ describe('in the CLI', () => {
 
   it('Ctrl+C during the search exits 130 with one line, keeping the run and storing no optimum', async () => {
     const long = join(dir, 'long.json');
-    writeFileSync(long, JSON.stringify({ ...sineInput, steps: 300_000, seed: 9 }));
+    // tanh on 500 points: no piecewise sums, so the search's full-batch steps cost ~100× the run's
+    // minibatch steps (the tutorial network's search took under 0.5 s, and finished before Ctrl+C).
+    writeFileSync(long, JSON.stringify({ ...sineInput, data: { target: { kind: 'sine' }, n: 500 }, model: { hidden: [32], activation: 'tanh' }, steps: 300_000, seed: 9 }));
     const child = spawn(process.execPath, [bin, 'landscape', long, '--db', db], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => (err += String(d)));
-    // Training 300,000 steps takes a few seconds; the search (8 restarts × 300,000 steps) far longer.
+    // Training 300,000 minibatch steps takes a few seconds; the search (8 restarts × 300,000 full-batch steps) far longer.
     await expect.poll(() => err, { timeout: 60_000, interval: 50 }).toMatch(/saved the run as experiment \d+/);
     await new Promise((resolve) => setTimeout(resolve, 500));
     child.kill('SIGINT');
