@@ -27,6 +27,9 @@ export async function jobsBench(quick = false): Promise<void> {
     for (const workers of [1, 2]) {
       const store = openStore(join(dir, `w${workers}.sqlite`));
       const pool = new WorkerPool(workers);
+      // Started workers, warm: the timed sweep is about a second of training, so the workers' start
+      // (module loading, compiling) would hide how the work scales.
+      await runSweep(store, { ...spec, name: 'warm-up', base: { ...spec.base, steps: 200 } }, { pool });
       const delay = monitorEventLoopDelay({ resolution: 5 });
       delay.enable();
       const t0 = performance.now();
