@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS, type JobInfo, type Result } from '../shared/api.js';
-import { presetByName, presetSweep } from '../shared/presets.js';
+import { PRESETS, presetByName, presetSweep } from '../shared/presets.js';
 import { defaultRecordEvery } from '../main/engine/train.js';
 import { RENDERER_ROOT } from '../main/serve.js';
 import { startBridge, type Bridge } from '../main/server.js';
@@ -492,16 +492,17 @@ describe('Theory', () => {
       await item(page, ids.symmetric).locator('.open').click();
       await page.waitForSelector('.title-row h2');
       const links = page.locator('main [data-testid=theory-link]');
-      expect(await links.count()).toBeGreaterThanOrEqual(4);
+      await expect.poll(() => links.count()).toBeGreaterThanOrEqual(4);
       await page.locator('main [data-testid=theory-link][data-section=optimizers]').click();
       await expect.poll(() => page.locator('[data-testid=theory] nav a.current').textContent()).toBe('Optimizers');
       await page.keyboard.press('Escape');
 
-      // From every preset card, at its own section.
+      // From every preset card, at its own section. The gallery is imported when first opened, so its
+      // cards appear a moment after the click.
       await page.getByRole('button', { name: 'Tutorial presets' }).click();
       const cards = page.getByTestId('preset-card');
-      const count = await cards.count();
-      expect(count).toBeGreaterThanOrEqual(10);
+      await expect.poll(() => cards.count()).toBe(PRESETS.length);
+      const count = PRESETS.length;
       expect(await page.locator('[data-testid=preset-card] [data-testid=theory-link]').count()).toBe(count);
       await page.locator('[data-preset=symmetric-neurons] [data-testid=theory-link]').click();
       await expect.poll(() => page.locator('[data-testid=theory] nav a.current').textContent()).toBe('Initialization pitfalls');
