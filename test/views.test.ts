@@ -96,12 +96,12 @@ async function changedBy(page: Page, selector: string, act: () => Promise<void>)
 }
 
 /**
- * A view's axis labels as its canvas publishes them (each text's box, from the positions the scene
- * draws them at), and what would be wrong with them: pairs that meet, boxes not wholly inside the
- * canvas, and boxes with almost no text-coloured pixels in them (boxes that are not where the text is).
+ * The labels a canvas publishes (each text's box, from where it draws it), and what would be wrong with
+ * them: pairs that meet, boxes not wholly inside the canvas, and boxes with almost no glyph pixels in
+ * them (boxes that are not where the text is). `canvas` is a selector; a view's is `[data-testid=view-…] canvas`.
  */
-async function labels(page: Page, view: string): Promise<{ texts: string[]; overlaps: string[]; outside: string[]; blank: string[] }> {
-  return page.locator(`[data-testid=${view}] canvas`).evaluate((canvas: HTMLCanvasElement) => {
+async function labels(page: Page, canvas: string): Promise<{ texts: string[]; overlaps: string[]; outside: string[]; blank: string[] }> {
+  return page.locator(canvas).evaluate((canvas: HTMLCanvasElement) => {
     const boxes = JSON.parse(canvas.dataset.labelBoxes ?? '[]') as { text: string; left: number; top: number; right: number; bottom: number }[];
     const copy = document.createElement('canvas');
     copy.width = canvas.width;
@@ -109,40 +109,43 @@ async function labels(page: Page, view: string): Promise<{ texts: string[]; over
     const ctx = copy.getContext('2d')!;
     ctx.drawImage(canvas, 0, 0);
     const { data } = ctx.getImageData(0, 0, copy.width, copy.height);
-    const fg = getComputedStyle(canvas).color.match(/\d+/g)!.map(Number);
     const k = canvas.width / canvas.clientWidth;
     const result = { texts: boxes.map((b) => b.text), overlaps: [] as string[], outside: [] as string[], blank: [] as string[] };
     boxes.forEach((a, i) => {
       for (const b of boxes.slice(i + 1)) if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) result.overlaps.push(`${a.text} × ${b.text}`);
       if (a.left < 0 || a.top < 0 || a.right > canvas.clientWidth || a.bottom > canvas.clientHeight) result.outside.push(a.text);
-      // Glyphs darken 10–26% of their box towards the text colour (thin strokes land between pixels, so
-      // half-way counts); a box on the bare background beside its text, none.
-      let pixels = 0;
-      let ink = 0;
+      // Glyphs are pixels far from the box's commonest colour (its background: the page's, a surface's
+      // or a heatmap square's). They cover 10–26% of a label's box, thin strokes half-way; a box on bare
+      // background beside its text has none.
+      const pixels: number[] = [];
       for (let y = Math.max(0, Math.floor(a.top * k)); y < Math.min(copy.height, Math.ceil(a.bottom * k)); y++) {
-        for (let x = Math.max(0, Math.floor(a.left * k)); x < Math.min(copy.width, Math.ceil(a.right * k)); x++) {
-          const p = 4 * (y * copy.width + x);
-          pixels++;
-          if (Math.abs(data[p] - fg[0]) + Math.abs(data[p + 1] - fg[1]) + Math.abs(data[p + 2] - fg[2]) < 400) ink++;
-        }
+        for (let x = Math.max(0, Math.floor(a.left * k)); x < Math.min(copy.width, Math.ceil(a.right * k)); x++) pixels.push(4 * (y * copy.width + x));
       }
-      if (ink < 0.05 * pixels) result.blank.push(a.text);
+      const counts = new Map<number, number>();
+      for (const p of pixels) {
+        const rgb = (data[p] << 16) | (data[p + 1] << 8) | data[p + 2];
+        counts.set(rgb, (counts.get(rgb) ?? 0) + 1);
+      }
+      const common = [...counts].reduce((best, c) => (c[1] > best[1] ? c : best), [0, 0])[0];
+      const bg = [common >> 16, (common >> 8) & 255, common & 255];
+      const ink = pixels.filter((p) => Math.abs(data[p] - bg[0]) + Math.abs(data[p + 1] - bg[1]) + Math.abs(data[p + 2] - bg[2]) > 200).length;
+      if (ink < 0.05 * pixels.length) result.blank.push(a.text);
     });
     return result;
   });
 }
 
 /**
- * Asserts a view shows at least `least` labels, none meeting another, none clipped, each drawn where
+ * Asserts a canvas shows at least `least` labels, none meeting another, none clipped, each drawn where
  * its box says. Polled: a view just made large draws once more when its canvas takes the new size.
  */
-async function expectLabelsClear(page: Page, view: string, least: number): Promise<string[]> {
+async function expectLabelsClear(page: Page, canvas: string, least: number): Promise<string[]> {
   const state = async () => {
-    const { texts, ...wrong } = await labels(page, view);
+    const { texts, ...wrong } = await labels(page, canvas);
     return { enough: texts.length >= least, ...wrong };
   };
-  await expect.poll(state, { message: view }).toEqual({ enough: true, overlaps: [], outside: [], blank: [] });
-  return (await labels(page, view)).texts;
+  await expect.poll(state, { message: canvas }).toEqual({ enough: true, overlaps: [], outside: [], blank: [] });
+  return (await labels(page, canvas)).texts;
 }
 
 /** A PNG's width and height, from its IHDR chunk. */
@@ -186,7 +189,7 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
       await expect.poll(() => page.getByTestId(view).getAttribute('data-role')).toBe('large');
       captions.push((await page.getByTestId(view).locator('.caption').textContent()) ?? '');
       // Large, a view keeps its three axis names and most of its ticks, none meeting another.
-      const texts = await expectLabelsClear(page, view, 9);
+      const texts = await expectLabelsClear(page, `[data-testid=${view}] canvas`, 9);
       expect(['α', 'β', 'J'].map((name) => texts.some((t) => t.startsWith(name))), view).toEqual([true, true, true]);
     }
     expect(captions[0]).toMatch(/^α first step · β ⊥ toward the early path · ±[\d.]+ around initialization$/);
@@ -260,7 +263,7 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
     await page.getByTestId('surface-layout').selectOption('row');
     expect(await page.locator('[data-role=large]').count()).toBe(3);
     // Three across, each view is narrow: the labels that fit are drawn, and still never meet.
-    for (const view of VIEWS) await expectLabelsClear(page, view, 3);
+    for (const view of VIEWS) await expectLabelsClear(page, `[data-testid=${view}] canvas`, 3);
     expect(errors).toEqual([]);
     await page.close();
   }, 240_000);
@@ -378,6 +381,28 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
     const chart = (await page.locator('[data-testid=sweep-view] canvas').first().boundingBox())!;
     expect(chart.y + chart.height).toBeLessThanOrEqual(size.height);
     await page.screenshot({ path: join(shots, `sweep-${tag}.png`) });
+
+    // The heatmap's texts: both names, every tick, every square's value, none clipped or meeting
+    // another (the y name was cut off at both ends at 1280×800); then with x and y swapped.
+    const heatmap = '[data-testid=sweep-heatmap] canvas';
+    // The table's median final loss of each cell (its fourth column), as the squares should show them.
+    const medians = await page.locator('[data-testid=sweep-cell] td:nth-child(4)').allTextContents();
+    expect(medians).toHaveLength(10);
+    const texts = await expectLabelsClear(page, heatmap, 19);
+    expect(texts).toEqual(expect.arrayContaining(['optimizer.lr', 'optimizer.kind', 'sgd', 'adam', '0.001', '0.004162', '0.01732', '0.07208', '0.3', ...medians]));
+    await page.locator('[data-testid=sweep-heatmap]').screenshot({ path: join(artifacts, `heatmap-${tag}.png`) });
+    await page.getByRole('button', { name: '⇄ Swap' }).click();
+    await expect.poll(async () => (await labels(page, heatmap)).texts.slice(0, 2)).toEqual(['optimizer.kind', 'optimizer.lr']);
+    const swapped = await expectLabelsClear(page, heatmap, 19);
+    expect(swapped).toEqual(expect.arrayContaining(['optimizer.lr', 'optimizer.kind', 'sgd', 'adam', '0.001', '0.3', ...medians]));
+    // In a narrow window the squares are too small for five digits: values shorten or are left to the
+    // squares' titles, ticks thin out, and nothing meets or is cut.
+    await page.getByRole('button', { name: '⇄ Swap' }).click();
+    await page.setViewportSize({ width: 900, height: size.height });
+    await expect.poll(async () => (await labels(page, heatmap)).texts.slice(0, 2)).toEqual(['optimizer.lr', 'optimizer.kind']);
+    const narrow = await expectLabelsClear(page, heatmap, 8);
+    expect(narrow).toEqual(expect.arrayContaining(['optimizer.lr', 'optimizer.kind', 'sgd', 'adam', '0.001']));
+    await page.locator('[data-testid=sweep-heatmap]').screenshot({ path: join(artifacts, `heatmap-narrow-${tag}.png`) });
     expect(errors).toEqual([]);
     await page.close();
   });

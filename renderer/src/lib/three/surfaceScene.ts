@@ -28,19 +28,12 @@ import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import type { SurfaceView } from '../../../../shared/api';
 import { colormap, contourColor, type ColormapName } from '../colormap';
 import { contourLevels, marchingSquares } from '../contours';
+import { LabelPlacer, type LabelBox } from '../labelPlacement';
 import type { CameraState, LinkedView } from './cameraLink';
 import { fitLabel, textSprite, type LabelData } from './labels';
 import type { Theme } from './theme';
 import { atIndex, costAt, formatNumber, heightOf, heights, heightTicks, MARKER_COLORS, MARKER_NAMES, niceTicks, type Heights } from './surfaceMath';
 
-/** A label's text box on the canvas, in CSS pixels from its top left. */
-export interface LabelBox {
-  text: string;
-  left: number;
-  top: number;
-  right: number;
-  bottom: number;
-}
 
 export interface ViewOptions {
   log: boolean;
@@ -213,14 +206,9 @@ export class SurfaceScene implements LinkedView {
     });
     const rank = (s: Sprite) => (s.userData.label as LabelData).rank ?? 0;
     sprites.sort((a, b) => rank(a) - rank(b));
-    const shown: LabelBox[] = [];
-    for (const sprite of sprites) {
-      const box = this.labelBox(sprite, w, hgt);
-      const meets = (b: LabelBox) => box.left < b.right && b.left < box.right && box.top < b.bottom && b.top < box.bottom;
-      sprite.visible = box.left >= 0 && box.top >= 0 && box.right <= w && box.bottom <= hgt && !shown.some(meets);
-      if (sprite.visible) shown.push(box);
-    }
-    this.shownLabels = shown;
+    const placer = new LabelPlacer(w, hgt);
+    for (const sprite of sprites) sprite.visible = placer.place(this.labelBox(sprite, w, hgt));
+    this.shownLabels = placer.placed;
   }
 
   /**
