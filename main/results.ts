@@ -6,6 +6,14 @@ import type { Kernel } from './engine/kernel.js';
 import type { Optimum } from './engine/optimum.js';
 import type { CostSurface, Interpolation, MarkerName } from './engine/surface.js';
 
+/** What a sweep's statistics read of a run. */
+export interface RunOutcomeSummary {
+  index: number;
+  status: RunData['status'];
+  finalLoss: number | null;
+  loss: { steps: ArrayLike<number>; values: ArrayLike<number> };
+}
+
 /** A finished run: the shape shared with the renderer (shared/api.ts). */
 export type RunResult = RunData;
 

@@ -46,7 +46,7 @@ export class LabService {
     this.handlers = {
       'lab.info': () => ({ ...this.info, version: APP_VERSION, workers: this.pool.size }),
       'experiments.list': () => store.list(),
-      'experiments.get': (p: { id: number }) => store.get(p.id),
+      'experiments.get': (p: { id: number; run?: number }) => store.get(p.id, { sweepRun: p.run ?? 0 }),
       'experiments.rename': (p: { id: number; name: string }) => changed((store.rename(p.id, p.name), null)),
       'experiments.notes': (p: { id: number; notes: string; tags?: string[] }) => changed((store.setNotes(p.id, p.notes, p.tags), null)),
       'experiments.delete': (p: { id: number }) => changed((store.delete(p.id), null)),

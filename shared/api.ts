@@ -16,7 +16,8 @@ export const MAX_IMPORT_TEXT = 64 * 1024 * 1024;
 export const CHANNELS = {
   'lab.info': z.strictObject({}),
   'experiments.list': z.strictObject({}),
-  'experiments.get': z.strictObject({ id: Id }),
+  // `run`: a sweep's run to send whole (its others are only listed); the first stored one by default.
+  'experiments.get': z.strictObject({ id: Id, run: z.number().int().min(0).optional() }),
   'experiments.rename': z.strictObject({ id: Id, name: z.string().trim().min(1).max(200) }),
   'experiments.notes': z.strictObject({ id: Id, notes: z.string().max(100_000), tags: z.array(z.string().trim().min(1).max(100)).max(100).optional() }),
   'experiments.delete': z.strictObject({ id: Id }),
@@ -158,6 +159,14 @@ export interface RunView extends RunData {
   label: string;
 }
 
+/** A run as its experiment lists it: enough to name and pick it, none of its arrays. */
+export interface RunListing {
+  index: number;
+  label: string;
+  status: RunData['status'];
+  finalLoss: number | null;
+}
+
 export interface PlanePoint {
   alpha: number;
   beta: number;
@@ -240,7 +249,10 @@ export interface BoundaryView {
 
 export interface ExperimentView extends ExperimentSummary {
   config: ExperimentConfig;
+  /** The runs with their arrays: every run, except for a sweep, whose one run asked for (experiments.get's `run`). */
   runList: RunView[];
+  /** Every run, in order. */
+  runListing: RunListing[];
   surfaces: SurfaceView[];
   interpolations: InterpolationView[];
   sweep: { spec: unknown; cells: number; seeds: number } | null;

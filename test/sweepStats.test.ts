@@ -12,7 +12,9 @@ import { runConfigs } from '../main/lab/runs.js';
 import { runSweep } from '../main/lab/sweep.js';
 import { cellStatistics, stepsToThreshold, sweepStatistics } from '../main/lab/sweepStats.js';
 import { openStore, type ExperimentStore, type StoredRun } from '../main/store/index.js';
+import type { ExperimentView, Result } from '../shared/api.js';
 import { config, HINGE } from './helpers.js';
+import { openTestLab } from './lab.js';
 
 describe('quartiles (linear interpolation, numpy default)', () => {
   it('interpolates between ranks', () => {
@@ -140,6 +142,33 @@ describe('sweepStatistics on a real sweep', () => {
     expect(adam.finalLoss.q1 as number).toBeLessThanOrEqual(adam.finalLoss.median as number);
     expect(adam.finalLoss.median as number).toBeLessThanOrEqual(adam.finalLoss.q3 as number);
     expect(wild).toMatchObject({ diverged: 6, successRate: 0, finalLoss: { median: null, q1: null, q3: null }, stepsToThreshold: { median: null } });
+  });
+
+  it("the app's view of a sweep holds one run whole and lists them all; of another experiment, every run", async () => {
+    const lab = openTestLab('sweep-view');
+    try {
+      const outcome = await runSweep(lab.store, { base: { data: { target: HINGE, n: 40 }, steps: 20 }, grid: { 'optimizer.lr': [0.001, 0.01] }, seeds: 3 });
+      const id = outcome.experimentId;
+      const runs = lab.store.runs(id);
+      expect(runs).toHaveLength(6);
+      const listing = runs.map(({ index, label, status, finalLoss }) => ({ index, label, status, finalLoss }));
+      for (const [asked, sent] of [[undefined, 0], [4, 4], [99, 0]] as const) {
+        const view = (await lab.service.call('experiments.get', asked === undefined ? { id } : { id, run: asked })) as Result<ExperimentView>;
+        if (!view.ok) throw new Error(view.error.message);
+        expect(view.value.runList, `run ${asked}`).toEqual([runs[sent]]);
+        expect(view.value.runListing).toEqual(listing);
+      }
+      // Without the option, the store gives every run (the CLI, export and the tests read them so).
+      expect(lab.store.get(id).runList).toEqual(runs);
+      // Not a sweep: every run, whatever the option says.
+      const [r] = await runConfigs([config({ data: { target: HINGE, n: 30 }, steps: 10 })]);
+      const single = saveRun(lab.store, r);
+      const view = lab.store.get(single, { sweepRun: 3 });
+      expect(view.runList).toEqual(lab.store.runs(single));
+      expect(view.runListing).toEqual([{ index: 0, label: view.runList[0].label, status: 'done', finalLoss: r.finalLoss }]);
+    } finally {
+      await lab.close();
+    }
   });
 
   it('an unfinished sweep reports the cells it has', async () => {

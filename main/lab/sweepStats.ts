@@ -3,18 +3,10 @@
 import { InputError } from '../../shared/config.js';
 import { expandSweep } from '../../shared/sweep.js';
 import { quartiles, type CellStats, type SweepStats } from '../../shared/sweepStats.js';
-import type { RunStatus } from '../engine/train.js';
+import type { RunOutcomeSummary } from '../results.js';
 import type { ExperimentStore } from '../store/experiments.js';
 
 export type { CellStats, SweepStats };
-
-/** What the statistics read of a run. */
-export interface RunOutcomeSummary {
-  index: number;
-  status: RunStatus;
-  finalLoss: number | null;
-  loss: { steps: ArrayLike<number>; values: ArrayLike<number> };
-}
 
 /** First recorded step whose full-data loss is below `threshold`, or null. */
 export function stepsToThreshold(loss: RunOutcomeSummary['loss'], threshold: number): number | null {
@@ -47,7 +39,7 @@ export function sweepStatistics(store: ExperimentStore, experimentId: number): S
   if (stored === null) throw new InputError(`experiment ${experimentId}: is not a sweep; statistics are per sweep cell`);
   const { spec, cells } = expandSweep(stored);
   const byCell = new Map<number, RunOutcomeSummary[]>();
-  for (const run of store.runs(experimentId)) {
+  for (const run of store.runOutcomes(experimentId)) {
     if (run.cell === null) continue;
     const list = byCell.get(run.cell);
     if (list) list.push(run);

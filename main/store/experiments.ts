@@ -4,12 +4,12 @@
 // go in as BLOBs and come back bit-identical.
 import { randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
-import type { ExperimentStatus, ExperimentSummary } from '../../shared/api.js';
+import type { ExperimentStatus, ExperimentSummary, RunListing } from '../../shared/api.js';
 import { InputError, inputSize, parseConfig, type ExperimentConfig } from '../../shared/config.js';
 import { architectureOf, layoutOf } from '../engine/model.js';
 import { linspace } from '../engine/surface.js';
 import type { RunStatus } from '../engine/train.js';
-import type { InterpolationResult, LandscapeResult, RunResult } from '../results.js';
+import type { InterpolationResult, LandscapeResult, RunOutcomeSummary, RunResult } from '../results.js';
 import { fromBlob, toBlob } from './blobs.js';
 import { configHash, sweepSpecHash } from './configHash.js';
 import { explainSqliteError, type Db } from './db.js';
@@ -56,6 +56,7 @@ export interface StoredInterpolation extends InterpolationResult {
 export interface StoredExperiment extends ExperimentSummary {
   config: ExperimentConfig;
   runList: StoredRun[];
+  runListing: RunListing[];
   surfaces: StoredSurface[];
   interpolations: StoredInterpolation[];
   sweep: { spec: unknown; cells: number; seeds: number } | null;
@@ -353,14 +354,22 @@ export class ExperimentStore {
     return this.read(() => summaryOf(this.row(id)));
   }
 
-  get(id: number): StoredExperiment {
+  /**
+   * The experiment with all it stores. With `sweepRun`, a sweep's runList holds that one run (its
+   * first stored run when there is none of that index): a sweep of thousands of runs is tens of
+   * megabytes, too much to read and send whole to show one run. `runListing` always lists every run.
+   */
+  get(id: number, options: { sweepRun?: number } = {}): StoredExperiment {
     return this.read(() => {
       const r = this.row(id);
       const sweep = this.db.prepare('SELECT spec, cells, seeds FROM sweeps WHERE experiment_id = ?').get(id) as { spec: string; cells: number; seeds: number } | undefined;
+      const runListing = this.runListing(id);
+      const one = sweep && options.sweepRun !== undefined ? (runListing.find((l) => l.index === options.sweepRun) ?? runListing[0] ?? null) : undefined;
       return {
         ...summaryOf(r),
         config: parseConfig(JSON.parse(r.config)),
-        runList: this.runs(id),
+        runList: one === undefined ? this.runs(id) : one === null ? [] : this.runs(id, one.index),
+        runListing,
         surfaces: this.surfaces(id),
         interpolations: this.interpolations(id),
         sweep: sweep ? { spec: JSON.parse(sweep.spec), cells: sweep.cells, seeds: sweep.seeds } : null,
@@ -384,6 +393,26 @@ export class ExperimentStore {
         )
         .get(configHash(config)) as { id: number } | undefined;
       return row?.id ?? null;
+    });
+  }
+
+  /** Every run's index, label, status and final loss, in order, without its arrays. */
+  runListing(experimentId: number): RunListing[] {
+    const rows = this.db.prepare('SELECT idx, label, status, final_loss FROM runs WHERE experiment_id = ? ORDER BY idx').all(experimentId) as { idx: number; label: string; status: RunStatus; final_loss: number | null }[];
+    return rows.map((r) => ({ index: r.idx, label: r.label, status: r.status, finalLoss: r.final_loss }));
+  }
+
+  /** What a sweep's statistics read of each run (its cell, status and loss curve), without the rest. */
+  runOutcomes(experimentId: number): (RunOutcomeSummary & { cell: number | null })[] {
+    return this.read(() => {
+      const rows = this.db.prepare('SELECT idx, cell, status, final_loss, loss_steps, loss_values FROM runs WHERE experiment_id = ? ORDER BY idx').all(experimentId) as Record<string, unknown>[];
+      return rows.map((row) => ({
+        index: row.idx as number,
+        cell: row.cell as number | null,
+        status: row.status as RunStatus,
+        finalLoss: row.final_loss as number | null,
+        loss: { steps: fromBlob('u32', row.loss_steps as Buffer), values: fromBlob('f64', row.loss_values as Buffer) },
+      }));
     });
   }
 
