@@ -15,7 +15,7 @@ import { backprop } from './lab/basics/backprop.js';
 import { costs } from './lab/basics/costs.js';
 import { neurons } from './lab/basics/neurons.js';
 import { regions } from './lab/basics/regions.js';
-import { sweepStatistics } from './lab/sweepStats.js';
+import { cachedSweepStatistics } from './lab/sweepStats.js';
 import { errorOf, JobManager } from './jobs/jobs.js';
 import type { WorkerPool } from './jobs/pool.js';
 import { exportExperiments, parseExport } from './store/exchange.js';
@@ -54,7 +54,7 @@ export class LabService {
       'experiments.import': (p: { text: string }) => changed(store.importExperiments(parseExport(p.text, 'import'))),
       // An optimum they must search for is searched on the pool, off main's thread.
       'experiments.fit': (p: { id: number; run: number; at: MarkerName; points: number }) => experimentFit(store, p.id, p, { pool }),
-      'experiments.sweepStats': (p: { id: number }) => sweepStatistics(store, p.id),
+      'experiments.sweepStats': (p: { id: number }) => cachedSweepStatistics(store, p.id),
       'experiments.boundary': (p: { id: number; run: number; at: MarkerName; res: number }) => experimentBoundary(store, p.id, p, { pool }),
       'data.importCsv': (p: { text: string; name: string }) => {
         const { x, y, x2 } = parseCsvData(p.text, p.name);

@@ -9,8 +9,8 @@ import { expandSweep, SWEEP_SNAPSHOTS } from '../shared/sweep.js';
 import { fieldValue, formatSweepValue, quantile, quartiles } from '../shared/sweepStats.js';
 import { saveRun } from '../main/lab/experiments.js';
 import { runConfigs } from '../main/lab/runs.js';
-import { runSweep } from '../main/lab/sweep.js';
-import { cellStatistics, stepsToThreshold, sweepStatistics } from '../main/lab/sweepStats.js';
+import { resumeSweep, runSweep } from '../main/lab/sweep.js';
+import { cachedSweepStatistics, cellStatistics, stepsToThreshold, sweepStatistics } from '../main/lab/sweepStats.js';
 import { openStore, type ExperimentStore, type StoredRun } from '../main/store/index.js';
 import type { ExperimentView, Result } from '../shared/api.js';
 import { config, HINGE } from './helpers.js';
@@ -182,6 +182,15 @@ describe('sweepStatistics on a real sweep', () => {
     const stats = sweepStatistics(store, outcome.experimentId);
     expect(stats.cells.map((c) => c.runs)).toEqual([2, 0, 0]);
     expect(stats.cells[1]).toMatchObject({ successRate: null, finalLoss: { median: null }, runIndices: [] });
+
+    // What the app asks for is kept until the sweep changes: here, until it is resumed to the end.
+    const first = cachedSweepStatistics(store, outcome.experimentId);
+    expect(first).toEqual(stats);
+    expect(cachedSweepStatistics(store, outcome.experimentId)).toBe(first);
+    await resumeSweep(store, outcome.experimentId);
+    const resumed = cachedSweepStatistics(store, outcome.experimentId);
+    expect(resumed.cells.map((c) => c.runs)).toEqual([2, 2, 2]);
+    expect(resumed).toEqual(sweepStatistics(store, outcome.experimentId));
   });
 
   it('refuses an experiment that is not a sweep, and an unknown id', async () => {

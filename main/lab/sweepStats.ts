@@ -52,3 +52,25 @@ export function sweepStatistics(store: ExperimentStore, experimentId: number): S
     cells: cells.map((cell) => ({ index: cell.index, values: cell.values, ...cellStatistics(byCell.get(cell.index) ?? [], spec.threshold) })),
   };
 }
+
+/**
+ * sweepStatistics, kept per store and sweep until the sweep changes (its update time or its run count):
+ * the app asks again each time a sweep is opened, and a sweep of thousands of runs takes main's thread
+ * a few hundred milliseconds to read.
+ */
+const kept = new WeakMap<ExperimentStore, Map<number, { key: string; stats: SweepStats }>>();
+const KEPT_PER_STORE = 16;
+
+export function cachedSweepStatistics(store: ExperimentStore, experimentId: number): SweepStats {
+  const summary = store.summary(experimentId);
+  const key = `${summary.updatedAt}|${summary.runs}`;
+  let byId = kept.get(store);
+  if (!byId) kept.set(store, (byId = new Map()));
+  const hit = byId.get(experimentId);
+  if (hit?.key === key) return hit.stats;
+  const stats = sweepStatistics(store, experimentId);
+  byId.delete(experimentId);
+  if (byId.size >= KEPT_PER_STORE) byId.delete(byId.keys().next().value!);
+  byId.set(experimentId, { key, stats });
+  return stats;
+}
