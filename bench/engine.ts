@@ -10,7 +10,7 @@ import { loadavg } from 'node:os';
 import { WorkerPool } from '../main/jobs/pool.js';
 import { curvatureRows } from './curvature.js';
 import { generalRows, spiralData } from './general.js';
-import { appSurfacesBench, jobsBench } from './jobs.js';
+import { appBigSweepBench, appSurfacesBench, jobsBench } from './jobs.js';
 import { kernelChoiceRows } from './kernelChoice.js';
 import { benchKernels } from './kernels.js';
 import { describePeaks, measurePeaks } from './peak.js';
@@ -74,7 +74,10 @@ async function main() {
   // The store and jobs benchmarks belong to a full run, not to `--rows=…`.
   if (rowsArg === undefined && !args.includes('--no-store')) await storeBench();
   if (rowsArg === undefined && !args.includes('--no-jobs')) await jobsBench(quick);
-  if (rows.includes('app')) await appSurfacesBench();
+  if (rows.includes('app')) {
+    await appSurfacesBench();
+    await appBigSweepBench();
+  }
 }
 
 await main();

@@ -6,13 +6,14 @@ import type { Kernel } from './engine/kernel.js';
 import type { Optimum } from './engine/optimum.js';
 import type { CostSurface, Interpolation, MarkerName } from './engine/surface.js';
 
-/** What a sweep's statistics read of a run. */
-export interface RunOutcomeSummary {
-  index: number;
-  status: RunData['status'];
-  finalLoss: number | null;
-  loss: { steps: ArrayLike<number>; values: ArrayLike<number> };
-}
+/**
+ * What a sweep's statistics read of a run: its loss curve, or the step it first went below the
+ * sweep's threshold (null: never), when that was stored with it.
+ */
+export type RunOutcomeSummary = { index: number; status: RunData['status']; finalLoss: number | null } & (
+  | { loss: { steps: ArrayLike<number>; values: ArrayLike<number> } }
+  | { reachedStep: number | null }
+);
 
 /** A finished run: the shape shared with the renderer (shared/api.ts). */
 export type RunResult = RunData;

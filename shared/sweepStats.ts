@@ -32,6 +32,12 @@ export interface SweepStats {
  * The p-quantile of ascending `sorted` values by linear interpolation between the closest ranks:
  * position h = (n − 1)·p, value x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] − x[⌊h⌋]) — numpy's default ('linear').
  */
+/** First recorded step whose full-data loss is below `threshold`, or null. */
+export function stepsToThreshold(loss: { steps: ArrayLike<number>; values: ArrayLike<number> }, threshold: number): number | null {
+  for (let k = 0; k < loss.values.length; k++) if (loss.values[k] < threshold) return loss.steps[k];
+  return null;
+}
+
 export function quantile(sorted: ArrayLike<number>, p: number): number | null {
   const n = sorted.length;
   if (n === 0) return null;

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../shared/config.js';
 import { expandSweep, SWEEP_SNAPSHOTS } from '../shared/sweep.js';
-import { fieldValue, formatSweepValue, quantile, quartiles } from '../shared/sweepStats.js';
+import { fieldValue, formatSweepValue, quantile, quartiles, stepsToThreshold } from '../shared/sweepStats.js';
 import { saveRun } from '../main/lab/experiments.js';
 import { runConfigs } from '../main/lab/runs.js';
 import { resumeSweep, runSweep } from '../main/lab/sweep.js';
-import { cachedSweepStatistics, cellStatistics, stepsToThreshold, sweepStatistics } from '../main/lab/sweepStats.js';
+import { cachedSweepStatistics, cellStatistics, sweepStatistics } from '../main/lab/sweepStats.js';
 import { openStore, type ExperimentStore, type StoredRun } from '../main/store/index.js';
 import type { ExperimentView, Result } from '../shared/api.js';
 import { config, HINGE } from './helpers.js';
@@ -142,6 +142,14 @@ describe('sweepStatistics on a real sweep', () => {
     expect(adam.finalLoss.q1 as number).toBeLessThanOrEqual(adam.finalLoss.median as number);
     expect(adam.finalLoss.median as number).toBeLessThanOrEqual(adam.finalLoss.q3 as number);
     expect(wild).toMatchObject({ diverged: 6, successRate: 0, finalLoss: { median: null, q1: null, q3: null }, stepsToThreshold: { median: null } });
+
+    // Each run keeps the step it reached the threshold at (-1: never), as its curve says; runs stored
+    // without it (before schema 7) give the same statistics from their curves.
+    const reached = store.db.prepare('SELECT idx, reached_step FROM runs WHERE experiment_id = ? ORDER BY idx').all(outcome.experimentId) as { idx: number; reached_step: number | null }[];
+    expect(reached.map((r) => r.reached_step)).toEqual(runs.map((r) => stepsToThreshold(r.loss, 0.01) ?? -1));
+    expect(reached.filter((r) => r.reached_step !== -1).length).toBeGreaterThan(0);
+    store.db.prepare('UPDATE runs SET reached_step = NULL WHERE experiment_id = ?').run(outcome.experimentId);
+    expect(sweepStatistics(store, outcome.experimentId)).toEqual(stats);
   });
 
   it("the app's view of a sweep holds one run whole and lists them all; of another experiment, every run", async () => {

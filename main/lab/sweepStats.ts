@@ -2,23 +2,17 @@
 // sweep reports what it has so far).
 import { InputError } from '../../shared/config.js';
 import { expandSweep } from '../../shared/sweep.js';
-import { quartiles, type CellStats, type SweepStats } from '../../shared/sweepStats.js';
+import { quartiles, stepsToThreshold, type CellStats, type SweepStats } from '../../shared/sweepStats.js';
 import type { RunOutcomeSummary } from '../results.js';
 import type { ExperimentStore } from '../store/experiments.js';
 
 export type { CellStats, SweepStats };
 
-/** First recorded step whose full-data loss is below `threshold`, or null. */
-export function stepsToThreshold(loss: RunOutcomeSummary['loss'], threshold: number): number | null {
-  for (let k = 0; k < loss.values.length; k++) if (loss.values[k] < threshold) return loss.steps[k];
-  return null;
-}
-
 /** The statistics of one cell's runs. */
 export function cellStatistics(runs: readonly RunOutcomeSummary[], threshold: number): Omit<CellStats, 'index' | 'values'> {
   const finals = runs.flatMap((r) => (r.status !== 'diverged' && r.finalLoss !== null ? [r.finalLoss] : []));
   const reached = runs.flatMap((r) => {
-    const step = r.status === 'diverged' ? null : stepsToThreshold(r.loss, threshold);
+    const step = r.status === 'diverged' ? null : 'reachedStep' in r ? r.reachedStep : stepsToThreshold(r.loss, threshold);
     return step === null ? [] : [step];
   });
   const { q1, median, q3 } = quartiles(finals);

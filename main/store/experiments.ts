@@ -10,11 +10,13 @@ import { architectureOf, layoutOf } from '../engine/model.js';
 import { linspace } from '../engine/surface.js';
 import type { RunStatus } from '../engine/train.js';
 import type { InterpolationResult, LandscapeResult, RunOutcomeSummary, RunResult } from '../results.js';
-import { fromBlob, toBlob } from './blobs.js';
+import { adoptBlob, toBlob } from './blobs.js';
 import { configHash, sweepSpecHash } from './configHash.js';
 import { explainSqliteError, type Db } from './db.js';
 import { currentOwner, ownerAlive, type Lease, type Owner } from './owner.js';
 import { configSearchText } from '../../shared/experimentName.js';
+import { sweepThresholdOf } from '../../shared/sweep.js';
+import { stepsToThreshold } from '../../shared/sweepStats.js';
 
 export type { ExperimentStatus, ExperimentSummary };
 export const EXPERIMENT_STATUSES: readonly ExperimentStatus[] = ['running', 'done', 'cancelled', 'interrupted', 'diverged'];
@@ -254,7 +256,8 @@ export class ExperimentStore {
   addRuns(experimentId: number, runs: (RunToSave & { index: number })[]): void {
     if (runs.length === 0) return;
     this.write(() => {
-      runs.forEach((run) => this.insertRun(experimentId, run));
+      const threshold = this.sweepThreshold(experimentId);
+      runs.forEach((run) => this.insertRun(experimentId, run, threshold));
       this.db.prepare('UPDATE experiments SET updated_at = ? WHERE id = ?').run(now(), experimentId);
       // A sweep begins before anything has run: its first run says which kernel `auto` chose.
       this.db.prepare("UPDATE experiments SET kernel = ?, backend = ? WHERE id = ? AND kernel = 'auto'").run(runs[0].kernel, runs[0].backend, experimentId);
@@ -303,14 +306,26 @@ export class ExperimentStore {
     return Number(info.lastInsertRowid);
   }
 
+  /** Each sweep's success threshold, by experiment id (null: not a sweep); a spec never changes. */
+  private readonly thresholds = new Map<number, number | null>();
+
+  private sweepThreshold(experimentId: number): number | null {
+    if (!this.thresholds.has(experimentId)) {
+      const row = this.db.prepare('SELECT spec FROM sweeps WHERE experiment_id = ?').get(experimentId) as { spec: string } | undefined;
+      this.thresholds.set(experimentId, row ? sweepThresholdOf(JSON.parse(row.spec)) : null);
+    }
+    return this.thresholds.get(experimentId)!;
+  }
+
   /** Prepared once: a sweep inserts thousands of runs, and preparing is a visible share of each. */
   private insertRunStatement: Statement | null = null;
 
-  private insertRun(experimentId: number, run: RunToSave & { index: number }): void {
+  /** `threshold`: the sweep's, for the run's reached_step; null for runs of other experiments. */
+  private insertRun(experimentId: number, run: RunToSave & { index: number }, threshold: number | null = null): void {
     this.insertRunStatement ??= this.db.prepare(
       `INSERT INTO runs (experiment_id, idx, label, config, hyper, status, steps_done, final_loss, seconds, kernel, backend,
-         loss_steps, loss_values, snapshot_steps, snapshots, init, final, optimum, optimum_info, data_x, data_y, diagnostics, cell, seed_index)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         loss_steps, loss_values, snapshot_steps, snapshots, init, final, optimum, optimum_info, data_x, data_y, diagnostics, cell, seed_index, reached_step)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertRunStatement.run(
         experimentId,
@@ -337,6 +352,7 @@ export class ExperimentStore {
         JSON.stringify(run.diagnostics),
         run.cell,
         run.seedIndex,
+        threshold === null ? null : (stepsToThreshold(run.loss, threshold) ?? -1),
       );
   }
 
@@ -402,17 +418,31 @@ export class ExperimentStore {
     return rows.map((r) => ({ index: r.idx, label: r.label, status: r.status, finalLoss: r.final_loss }));
   }
 
-  /** What a sweep's statistics read of each run (its cell, status and loss curve), without the rest. */
+  /**
+   * What a sweep's statistics read of each run: its cell, status, final loss and the step it reached
+   * the sweep's threshold at, without the rest; the loss curve only of runs stored without that step.
+   */
   runOutcomes(experimentId: number): (RunOutcomeSummary & { cell: number | null })[] {
     return this.read(() => {
-      const rows = this.db.prepare('SELECT idx, cell, status, final_loss, loss_steps, loss_values FROM runs WHERE experiment_id = ? ORDER BY idx').all(experimentId) as Record<string, unknown>[];
-      return rows.map((row) => ({
-        index: row.idx as number,
-        cell: row.cell as number | null,
-        status: row.status as RunStatus,
-        finalLoss: row.final_loss as number | null,
-        loss: { steps: fromBlob('u32', row.loss_steps as Buffer), values: fromBlob('f64', row.loss_values as Buffer) },
-      }));
+      const rows = this.db
+        .prepare(
+          `SELECT idx, cell, status, final_loss, reached_step,
+             CASE WHEN reached_step IS NULL THEN loss_steps END AS loss_steps, CASE WHEN reached_step IS NULL THEN loss_values END AS loss_values
+           FROM runs WHERE experiment_id = ? ORDER BY idx`,
+        )
+        .all(experimentId) as Record<string, unknown>[];
+      return rows.map((row) => {
+        const reached = row.reached_step as number | null;
+        return {
+          index: row.idx as number,
+          cell: row.cell as number | null,
+          status: row.status as RunStatus,
+          finalLoss: row.final_loss as number | null,
+          ...(reached === null
+            ? { loss: { steps: adoptBlob('u32', row.loss_steps as Buffer), values: adoptBlob('f64', row.loss_values as Buffer) } }
+            : { reachedStep: reached < 0 ? null : reached }),
+        };
+      });
     });
   }
 
@@ -434,7 +464,7 @@ export class ExperimentStore {
     return rows.map((row) => {
       const config = parseConfig(JSON.parse(row.config as string));
       const b = (k: string) => row[k] as Buffer;
-      const x = fromBlob('f32', b('data_x'));
+      const x = adoptBlob('f32', b('data_x'));
       const dIn = inputSize(config);
       const optimumInfo = row.optimum_info ? (JSON.parse(row.optimum_info as string) as RunResult['optimum']) : undefined;
       return {
@@ -447,19 +477,19 @@ export class ExperimentStore {
         backend: row.backend as string,
         config,
         layout: layoutOf(architectureOf(config)).names,
-        data: { x, y: fromBlob('f32', b('data_y')), n: x.length / dIn, dIn },
+        data: { x, y: adoptBlob('f32', b('data_y')), n: x.length / dIn, dIn },
         params: {
-          init: fromBlob('f32', b('init')),
-          final: fromBlob('f32', b('final')),
-          ...(row.optimum ? { optimum: fromBlob('f32', b('optimum')) } : {}),
+          init: adoptBlob('f32', b('init')),
+          final: adoptBlob('f32', b('final')),
+          ...(row.optimum ? { optimum: adoptBlob('f32', b('optimum')) } : {}),
         },
-        loss: { steps: fromBlob('u32', b('loss_steps')), values: fromBlob('f64', b('loss_values')) },
+        loss: { steps: adoptBlob('u32', b('loss_steps')), values: adoptBlob('f64', b('loss_values')) },
         status: row.status as RunStatus,
         stepsDone: row.steps_done as number,
         finalLoss: row.final_loss as number | null,
         ...(optimumInfo ? { optimum: optimumInfo } : {}),
         diagnostics: JSON.parse(row.diagnostics as string) as RunResult['diagnostics'],
-        snapshots: { steps: fromBlob('u32', b('snapshot_steps')), params: fromBlob('f32', b('snapshots')) },
+        snapshots: { steps: adoptBlob('u32', b('snapshot_steps')), params: adoptBlob('f32', b('snapshots')) },
         seconds: row.seconds as number,
       };
     });
@@ -514,13 +544,13 @@ export class ExperimentStore {
         kernel: row.kernel as StoredSurface['kernel'],
         backend: row.backend as string,
         optimumKind: row.optimum_kind as StoredSurface['optimumKind'],
-        centerParams: fromBlob('f32', b('center_params')),
-        d1: fromBlob('f64', b('d1')),
-        d2: fromBlob('f64', b('d2')),
+        centerParams: adoptBlob('f32', b('center_params')),
+        d1: adoptBlob('f64', b('d1')),
+        d2: adoptBlob('f64', b('d2')),
         alphas: grid,
         betas: Float64Array.from(grid),
-        loss: fromBlob('f64', b('loss')),
-        trajectory: { alpha: fromBlob('f64', b('traj_alpha')), beta: fromBlob('f64', b('traj_beta')), loss: fromBlob('f64', b('traj_loss')) },
+        loss: adoptBlob('f64', b('loss')),
+        trajectory: { alpha: adoptBlob('f64', b('traj_alpha')), beta: adoptBlob('f64', b('traj_beta')), loss: adoptBlob('f64', b('traj_loss')) },
         markers: JSON.parse(row.markers as string) as StoredSurface['markers'],
         ...(row.explained ? { explained: JSON.parse(row.explained as string) as [number, number] } : {}),
       };
@@ -553,8 +583,8 @@ export class ExperimentStore {
       from: row.from_point as StoredInterpolation['from'],
       to: row.to_point as StoredInterpolation['to'],
       optimumKind: row.optimum_kind as StoredInterpolation['optimumKind'],
-      t: fromBlob('f64', row.t as Buffer),
-      loss: fromBlob('f64', row.loss as Buffer),
+      t: adoptBlob('f64', row.t as Buffer),
+      loss: adoptBlob('f64', row.loss as Buffer),
     }));
   }
 
@@ -568,8 +598,9 @@ export class ExperimentStore {
         // A running experiment from another machine cannot be resumed here.
         const status = item.status === 'running' ? 'interrupted' : item.status;
         const id = this.insertExperiment(meta, status, null, { hashed: !item.sweep, uid, times: { created: item.createdAt, updated: item.updatedAt } });
-        item.runs.forEach((run, k) => this.insertRun(id, { ...run, index: run.index ?? k }));
         if (item.sweep) this.db.prepare('INSERT INTO sweeps (experiment_id, spec, cells, seeds, spec_hash) VALUES (?, ?, ?, ?, ?)').run(id, JSON.stringify(item.sweep.spec), item.sweep.cells, item.sweep.seeds, sweepSpecHash(item.sweep.spec));
+        const threshold = item.sweep ? sweepThresholdOf(item.sweep.spec) : null;
+        item.runs.forEach((run, k) => this.insertRun(id, { ...run, index: run.index ?? k }, threshold));
         item.surfaces.forEach((s) => this.insertSurfaceRow(id, s));
         item.interpolations.forEach((i) => this.insertInterpolationRow(id, i));
         return { id, renamed: taken };

@@ -144,6 +144,12 @@ export const MIGRATIONS: ((db: Database) => void)[] = [
   (db) => {
     db.exec(`ALTER TABLE sweeps ADD COLUMN engine_check TEXT;  -- engineCheck(); null for a sweep trained in one place`);
   },
+  // 7: a sweep run's first recorded step below its sweep's threshold, written with the run, so a
+  // sweep's statistics read one number per run instead of its whole loss curve. Runs stored before
+  // (and runs of other experiments) keep null: their statistics read the curve, as before.
+  (db) => {
+    db.exec(`ALTER TABLE runs ADD COLUMN reached_step INTEGER;  -- -1: never below; null: not known here (read loss_values)`);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
