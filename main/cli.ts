@@ -1,6 +1,6 @@
 // The `landscape-lab` command: headless, a thin door into the lab façade. Bad input exits with code 2
 // and one line on stderr naming the field and what is allowed; never a stack trace.
-import { accessSync, constants, rmSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, rmSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -28,7 +28,7 @@ import { clusterSweep, isClusterSweep, mergeCommand } from './cluster/cli.js';
 import { resumeSweep, runSweep } from './lab/sweep.js';
 import { sweepStatistics } from './lab/sweepStats.js';
 import { exportExperiments, importFile } from './store/exchange.js';
-import { defaultDatabasePath, openStore, type ExperimentStore } from './store/index.js';
+import { defaultDatabasePath, openStore, SCHEMA_VERSION, type ExperimentStore } from './store/index.js';
 import { APP_VERSION } from './version.js';
 
 const OPTIONS = {
@@ -102,6 +102,7 @@ const COMMANDS: Record<string, { options: Option[]; args: string }> = {
   race: { options: ['db', 'init', 'json', 'out', 'force', 'name', 'no-save', 'preset', 'steps', 'optimizers', ...KERNEL_OPTIONS], args: '<config.json>' },
   reproduce: { options: ['db', 'init', 'json', ...KERNEL_OPTIONS], args: 'ID' },
   serve: { options: ['db', 'init', 'port', 'open'], args: '' },
+  upgrade: { options: ['db'], args: '' },
 };
 
 function readText(path: string, kind: string): string {
@@ -398,8 +399,18 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
     emit(ctx, { experiments: list }, listText(list));
   },
   async show(ctx) {
-    const e = ctx.store('read').get(experimentId('show', ctx.args[0]));
+    const id = experimentId('show', ctx.args[0]);
+    const store = ctx.store('read');
+    // The text lists a sweep's runs by their listing; only the JSON holds every run's arrays.
+    const e = ctx.values.json || ctx.values.out !== undefined ? store.get(id) : store.get(id, { sweepRun: 0 });
     emit(ctx, experimentToJson(e), experimentText(e));
+  },
+  async upgrade(ctx) {
+    const file = ctx.values.db ?? defaultDatabasePath();
+    if (!existsSync(file)) throw new InputError(`upgrade: ${file} does not exist; nothing to upgrade`);
+    // Opening for writing migrates; the read-only commands refuse an older schema instead of changing the file.
+    ctx.store();
+    ctx.out(`${file}: schema ${SCHEMA_VERSION}, this version's`);
   },
   async rename(ctx) {
     const id = experimentId('rename', ctx.args[0]);
@@ -568,8 +579,20 @@ async function execute(argv: string[], out: (s: string) => void): Promise<number
   }
 }
 
+/**
+ * A reader that stops early (`| head`) closes the pipe. On stdout it has what it wanted, so that ends
+ * the command quietly, not with a stack trace from the unhandled EPIPE; on stderr the work goes on
+ * (a sweep keeps training), with nowhere left to report progress.
+ */
+function onStdoutError(e: NodeJS.ErrnoException): void {
+  if (e.code !== 'EPIPE') process.stderr.write(`landscape-lab: cannot write the output: ${e.message}\n`);
+  process.exit(e.code === 'EPIPE' ? 0 : 1);
+}
+
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  process.stdout.on('error', onStdoutError);
+  process.stderr.on('error', () => undefined);
   try {
     return await execute(argv, (s) => process.stdout.write(`${s}\n`));
   } catch (e) {

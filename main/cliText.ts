@@ -212,7 +212,7 @@ export function experimentText(e: StoredExperiment): string {
     ...e.interpolations.map((i) => `interpolation ${i.id}: ${i.from} → ${i.to}, ${i.t.length} points`),
   ];
   if (!e.sweep && e.runList.length === 1) return [...head, '', runText(e.runList[0])].join('\n');
-  const runs = e.runList.map((r) => `  ${String(r.index).padStart(5)}  ${r.status.padEnd(9)}  ${num(r.finalLoss).padStart(10)}  ${r.label}`);
+  const runs = e.runListing.map((r) => `  ${String(r.index).padStart(5)}  ${r.status.padEnd(9)}  ${num(r.finalLoss).padStart(10)}  ${r.label}`);
   return [...head, e.sweep ? `sweep: ${e.sweep.cells} cells × ${e.sweep.seeds} seeds` : '', '  run    status     final loss  label', ...runs].join('\n');
 }
 
@@ -280,6 +280,7 @@ Usage:
   landscape-lab import-data FILE.csv [--out CONFIG.json] [--json]   a config that trains on a CSV's x, y
   landscape-lab export-model ID --out DIR [--run N] [--at C]         the network as a TensorFlow.js model
   landscape-lab serve [--port N] [--open] [--init]   the UI and the LabApi on 127.0.0.1, for a browser
+  landscape-lab upgrade [--db FILE]           bring a database of an older version to this one's schema
 
 Options:
   --db FILE         the lab database (default ${defaultDatabasePath()})

@@ -126,7 +126,7 @@ describe('bad input: exit code 2 and one line naming the field, never a stack tr
     ['bad kernel', () => ['run', example, '--kernel', 'gpu'], /--kernel: must be one of auto, js, simd, tfjs \(got "gpu"\)$/],
     ['unknown option', () => ['run', example, '--fast'], /--fast: unknown option or missing value; see landscape-lab --help$/],
     ['option of another command', () => ['run', example, '--res', '5'], /--res: not an option of run/],
-    ['unknown command', () => ['train', example], /command: must be one of run, landscape, optimum, interpolate, sweep, merge, presets, list, show, rename, delete, export, import, import-data, export-model, hessian, race, reproduce, serve \(got "train"\)/],
+    ['unknown command', () => ['train', example], /command: must be one of run, landscape, optimum, interpolate, sweep, merge, presets, list, show, rename, delete, export, import, import-data, export-model, hessian, race, reproduce, serve, upgrade \(got "train"\)/],
     ['no config', () => ['run'], /run: needs <config\.json>, e\.g\. landscape-lab run config\.json$/],
     ['a missing experiment', () => ['show', '99'], /experiment 99: no such experiment in .*lab\.sqlite; see landscape-lab list$/],
     ['a bad experiment id', () => ['show', 'abc'], /show: must be an experiment id such as 3, see landscape-lab list \(got "abc"\)$/],
@@ -223,5 +223,25 @@ describe('experiments in the database', () => {
     expect(again.err).toMatch(/--resume: no unfinished sweep of .*spec\.json/);
     const bad = configFile('badspec.json', { base: { data: { target: { kind: 'hinge' } } }, grid: { 'optimizer.lr': [0.1, -1] } });
     expect(cli('sweep', bad, '--db', db).err).toBe(`landscape-lab: ${bad}: cell optimizer.lr=-1: optimizer.lr: must be > 0 (got -1)\n`);
+
+    // Read by a reader that stops early: the rest of the output is dropped, quietly, with exit 0 (it was
+    // an unhandled EPIPE with a stack trace). A 100² surface as JSON is far more than a pipe holds.
+    const piped = spawnSync('bash', ['-c', 'set -o pipefail; "$0" "$1" landscape --experiment 1 --res 100 --json --db "$2" | head -c 100 > /dev/null', process.execPath, bin, db], { encoding: 'utf8', timeout: 60_000 });
+    expect([piped.status, piped.stderr]).toEqual([0, 'stored the surface with experiment 1\n']);
+  });
+
+  it('upgrade brings an older database to this schema; read-only commands refuse one, naming the command', () => {
+    const db = join(dir, 'old.sqlite');
+    expect(cli('run', example, '--db', db).code).toBe(0);
+    // Schema 6 as the previous version left it: no reached_step column, user_version 6.
+    const sql = spawnSync(process.execPath, ['-e', `const D = require('better-sqlite3'); const d = new D(process.argv[1]); d.exec('ALTER TABLE runs DROP COLUMN reached_step; PRAGMA user_version = 6'); d.close();`, db], { encoding: 'utf8', cwd: root });
+    expect(sql.stderr).toBe('');
+    const refused = cli('list', '--db', db);
+    expect([refused.code, refused.err]).toEqual([2, `landscape-lab: ${db}: uses an older schema (6; this version's is 7); upgrade it with landscape-lab upgrade --db ${db}, or open it in the app\n`]);
+    expect(cli('upgrade', '--db', db)).toEqual({ code: 0, out: `${db}: schema 7, this version's\n`, err: '' });
+    expect(JSON.parse(cli('list', '--json', '--db', db).out).experiments).toHaveLength(1);
+    const missing = join(dir, 'missing.sqlite');
+    expect(cli('upgrade', '--db', missing)).toEqual({ code: 2, out: '', err: `landscape-lab: upgrade: ${missing} does not exist; nothing to upgrade\n` });
+    expect(existsSync(missing)).toBe(false);
   });
 });

@@ -165,7 +165,7 @@ function decide(file: string, f: Facts, o: { readonly: boolean; init: boolean })
     refuse(file, `was written by a newer Landscape Lab (schema ${f.version}; this version knows ${SCHEMA_VERSION}); update the app, or export from the newer one`);
   }
   if (o.readonly && f.version < SCHEMA_VERSION) {
-    refuse(file, `uses an older schema (${f.version}); open it once for writing to upgrade it`);
+    refuse(file, `uses an older schema (${f.version}; this version's is ${SCHEMA_VERSION}); upgrade it with landscape-lab upgrade --db ${file}, or open it in the app`);
   }
   return 'lab';
 }
