@@ -18,7 +18,7 @@ import { regions } from './lab/basics/regions.js';
 import { cachedSweepStatistics } from './lab/sweepStats.js';
 import { errorOf, JobManager } from './jobs/jobs.js';
 import type { WorkerPool } from './jobs/pool.js';
-import { exportExperiments, parseExport } from './store/exchange.js';
+import { APP_READER, exportExperiments, parseExport } from './store/exchange.js';
 import type { ExperimentStore } from './store/experiments.js';
 import { APP_VERSION } from './version.js';
 
@@ -50,7 +50,7 @@ export class LabService {
       'experiments.rename': (p: { id: number; name: string }) => changed((store.rename(p.id, p.name), null)),
       'experiments.notes': (p: { id: number; notes: string; tags?: string[] }) => changed((store.setNotes(p.id, p.notes, p.tags), null)),
       'experiments.delete': (p: { id: number }) => changed((store.delete(p.id), null)),
-      'experiments.export': (p: { ids: number[] }) => exportExperiments(store, p.ids),
+      'experiments.export': (p: { ids: number[] }) => exportExperiments(store, p.ids, APP_READER),
       'experiments.import': (p: { text: string }) => changed(store.importExperiments(parseExport(p.text, 'import'))),
       // An optimum they must search for is searched on the pool, off main's thread.
       'experiments.fit': (p: { id: number; run: number; at: MarkerName; points: number }) => experimentFit(store, p.id, p, { pool }),

@@ -12,6 +12,13 @@ const Marker = z.enum(['init', 'trained', 'optimum']);
 
 /** Largest import accepted over the bridge or IPC, in characters. */
 export const MAX_IMPORT_TEXT = 64 * 1024 * 1024;
+/**
+ * File imports (landscape-lab import) larger than this are refused before they are read. The
+ * document is parsed whole, as one string, and V8 strings stop short of 512 MiB (a file of exactly
+ * 512 MiB failed with "Cannot create a string longer than 0x1fffffe8"); an import also needs a few
+ * times its size in memory while it is checked. 256 MiB leaves room for both.
+ */
+export const MAX_IMPORT_BYTES = 256 * 1024 * 1024;
 
 export const CHANNELS = {
   'lab.info': z.strictObject({}),

@@ -12,7 +12,8 @@ import { InputError } from '../shared/config.js';
 import { experimentLandscape, experimentInterpolation, reproduce, saveRun } from '../main/lab/experiments.js';
 import { run } from '../main/lab/lab.js';
 import { resumeSweep, runSweep } from '../main/lab/sweep.js';
-import { exportExperiments, importFile, MAX_IMPORT_BYTES } from '../main/store/exchange.js';
+import { MAX_IMPORT_TEXT } from '../shared/api.js';
+import { APP_READER, CLI_READER, exportExperiments, importFile, MAX_IMPORT_BYTES } from '../main/store/exchange.js';
 import { migrate } from '../main/store/db.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';
 import { APPLICATION_ID, SCHEMA_VERSION } from '../main/store/migrations.js';
@@ -404,6 +405,20 @@ describe('export and import', () => {
     truncateSync(huge, MAX_IMPORT_BYTES + 1);
     expect(() => importFile(target, huge)).toThrow(/huge\.lab\.json: is 256 MiB; an export file is limited to 256 MiB$/);
     expect(target.list()).toHaveLength(0);
+  });
+
+  it('never writes an export its reader cannot import: refused from the arrays\' size before building it, or from the text\'s', async () => {
+    const { store, id, sweepId } = await exported();
+    const text = exportExperiments(store, [id, sweepId]);
+    const advice = 'read less';
+    // Far over: the arrays alone are larger, so nothing is built.
+    expect(() => exportExperiments(store, [id, sweepId], { maxBytes: 1024, advice })).toThrow(/^export: experiments \d+, \d+ would make a file of over \d+ KiB; read less$/);
+    // Just over: only the whole text says so.
+    expect(() => exportExperiments(store, [id, sweepId], { maxBytes: text.length - 1, advice })).toThrow(`export: experiments ${id}, ${sweepId} make a file of ${Math.ceil(text.length / 1024)} KiB; read less`);
+    expect(exportExperiments(store, [id, sweepId], { maxBytes: text.length, advice })).toHaveLength(text.length);
+    // What the app and the CLI allow is what they import.
+    expect([APP_READER.maxBytes, CLI_READER.maxBytes]).toEqual([MAX_IMPORT_TEXT, MAX_IMPORT_BYTES]);
+    expect(APP_READER.advice).toBe('the app imports at most 64 MiB; export fewer experiments at a time, or from the command line (landscape-lab export ID… --out FILE, whose import reads up to 256 MiB)');
   });
 
   it('a copied database file opens as it was', async () => {

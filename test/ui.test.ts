@@ -4,11 +4,12 @@
 // draw (pixels, not just canvases), reload, reopen from the library without recomputing, use the
 // form's inline validation and the library — with no console errors. Screenshots go to
 // test-artifacts/.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_IMPORT_TEXT } from '../shared/api.js';
 import { PRESETS } from '../shared/presets.js';
 import { canvasInk } from './browser.js';
 import { openBrowserLab, type BrowserLab } from './labPage.js';
@@ -149,6 +150,13 @@ describe('the lab in a browser', () => {
     await expect.poll(() => page.getByTestId('experiment-item').count()).toBe(2);
     await expect.poll(() => page.getByRole('status').textContent()).toBe('imported 1 experiment from exported.lab.json');
     const imported = lab.store.list().find((e) => e.id !== id)!.id;
+    // A file larger than the app imports is refused unread, naming what can import it.
+    const big = join(lab.dir, 'big.lab.json');
+    writeFileSync(big, '');
+    truncateSync(big, MAX_IMPORT_TEXT + 1);
+    await page.setInputFiles('input[type=file][aria-label="Import experiments"]', big);
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('import: big.lab.json is 65 MiB; the app imports at most 64 MiB: use landscape-lab import big.lab.json (up to 256 MiB)');
+    expect(lab.store.list()).toHaveLength(2);
 
     // Two experiments checked: both curves are overlaid, with a legend.
     await page.getByLabel(new RegExp(`^Overlay curves: #${id} `)).check();

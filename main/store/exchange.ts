@@ -5,6 +5,7 @@
 // with nothing but JSON.parse between the bytes and the checks. It is also readable and diffable.
 // Arrays travel as base64 of their little-endian bytes, so they come back bit-identical.
 import { z } from 'zod';
+import { MAX_IMPORT_BYTES, MAX_IMPORT_TEXT } from '../../shared/api.js';
 import { formatIssue, InputError, inputSize, KERNEL_NAMES, LIMITS, parseConfig, testCount, type ExperimentConfig } from '../../shared/config.js';
 import { jsonTextProblem } from '../../shared/jsonBounds.js';
 import { ConfigPath, expandSweep, MAX_GRID_FIELDS, MAX_SWEEP_RUNS, SweepSpec, SweepValueSchema, type SweepValue } from '../../shared/sweep.js';
@@ -21,13 +22,7 @@ export const FORMAT = 'landscape-lab';
 /** As many points as `interpolate --points` allows. */
 const MAX_INTERPOLATION_POINTS = 10_000;
 export const FORMAT_VERSION = 1;
-/**
- * Imports larger than this are refused before they are read. The document is parsed whole, as one
- * string, and V8 strings stop short of 512 MiB (a file of exactly 512 MiB failed with "Cannot create
- * a string longer than 0x1fffffe8"); an import also needs a few times its size in memory while it is
- * checked. 256 MiB leaves room for both.
- */
-export const MAX_IMPORT_BYTES = 256 * 1024 * 1024;
+export { MAX_IMPORT_BYTES };
 
 const Arr = <D extends DType>(dtype: D) => z.strictObject({ dtype: z.literal(dtype), base64: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64') });
 /** Checked with parseConfig right after the document's schema (see parseAt), so errors name the field. */
@@ -202,8 +197,48 @@ function experimentToFile(e: StoredExperiment): z.input<typeof ExperimentFile> {
 }
 
 /** The export document of the given experiments, as text. */
-export function exportExperiments(store: ExperimentStore, ids: number[]): string {
+/** Who reads an export back, and the most it reads: an export larger than that is refused, not written. */
+export interface ExportReader {
+  maxBytes: number;
+  /** Says the limit and what to do instead, e.g. "the app imports at most 64 MiB; …". */
+  advice: string;
+}
+
+/** What `landscape-lab import` reads. */
+export const CLI_READER: ExportReader = {
+  maxBytes: MAX_IMPORT_BYTES,
+  advice: `landscape-lab import reads at most ${MAX_IMPORT_BYTES / 2 ** 20} MiB; export fewer experiments at a time, or copy the database file (a copy opens as it was)`,
+};
+
+/** What the app imports (its import sends the file's text to main, up to MAX_IMPORT_TEXT). */
+export const APP_READER: ExportReader = {
+  maxBytes: MAX_IMPORT_TEXT,
+  advice: `the app imports at most ${MAX_IMPORT_TEXT / 2 ** 20} MiB; export fewer experiments at a time, or from the command line (landscape-lab export ID… --out FILE, whose import reads up to ${MAX_IMPORT_BYTES / 2 ** 20} MiB)`,
+};
+
+const size = (bytes: number) => (bytes >= 2 ** 20 ? `${Math.round(bytes / 2 ** 20)} MiB` : `${Math.ceil(bytes / 1024)} KiB`);
+
+/**
+ * The least size an export of these experiments can have: their arrays in base64. Counted in SQL from
+ * every BLOB column, before anything is read, so an export too large for its reader is refused at once.
+ */
+function exportLowerBound(store: ExperimentStore, ids: number[]): number {
+  const marks = ids.map(() => '?').join(', ');
+  let bytes = 0;
+  for (const table of ['runs', 'surfaces', 'interpolations']) {
+    const blobs = (store.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string; type: string }[]).filter((c) => c.type === 'BLOB').map((c) => `coalesce(length(${c.name}), 0)`);
+    const row = store.db.prepare(`SELECT coalesce(sum(${blobs.join(' + ')}), 0) AS n FROM ${table} WHERE experiment_id IN (${marks})`).get(...ids) as { n: number };
+    bytes += row.n;
+  }
+  return Math.ceil(bytes / 3) * 4;
+}
+
+export function exportExperiments(store: ExperimentStore, ids: number[], reader: ExportReader = CLI_READER): string {
   if (ids.length === 0) throw new InputError('export: name at least one experiment id');
+  const what = `experiment${ids.length === 1 ? '' : 's'} ${ids.join(', ')}`;
+  for (const id of ids) store.summary(id); // an unknown id fails here, naming the database
+  const least = exportLowerBound(store, ids);
+  if (least > reader.maxBytes) throw new InputError(`export: ${what} would make a file of over ${size(least)}; ${reader.advice}`);
   const doc = {
     format: FORMAT,
     version: FORMAT_VERSION,
@@ -215,7 +250,9 @@ export function exportExperiments(store: ExperimentStore, ids: number[]): string
   // In ASCII (other characters as \u escapes, which JSON reads back as the same text): an importer
   // then holds the document as a one-byte string, half the memory of the two-byte string V8 makes
   // of text with a single "→" in it.
-  return JSON.stringify(doc).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const text = JSON.stringify(doc).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (text.length > reader.maxBytes) throw new InputError(`export: ${what} make a file of ${size(text.length)}; ${reader.advice}`);
+  return text;
 }
 
 const BYTES: Record<DType, number> = { f32: 4, f64: 8, u32: 4, i32: 4 };
