@@ -290,6 +290,12 @@ describe('the experiment form', () => {
       await expect.poll(() => hidden.inputValue()).toBe('2');
       expect(await page.getByLabel('activation', { exact: true }).inputValue()).toBe('relu');
       expect(await run.isDisabled()).toBe(false);
+
+      // The finished run's progress line belongs to its experiment: opening another removes it.
+      expect(await page.locator('[data-testid=progress][data-state=done]').count()).toBe(1);
+      await item(page, ids.plain).locator('.open').click();
+      await expect.poll(() => page.locator('.title-row h2').textContent()).toMatch(new RegExp(`^#${ids.plain} `));
+      expect(await page.getByTestId('progress').count()).toBe(0);
       expect(errors).toEqual([]);
       await page.close();
     });
