@@ -48,7 +48,7 @@ export function sweepStatistics(store: ExperimentStore, experimentId: number): S
 }
 
 /**
- * sweepStatistics, kept per store and sweep until the sweep changes (its update time or its run count):
+ * sweepStatistics, kept per store and sweep until the sweep changes (its uid, update time or run count):
  * the app asks again each time a sweep is opened, and a sweep of thousands of runs takes main's thread
  * a few hundred milliseconds to read.
  */
@@ -57,7 +57,7 @@ const KEPT_PER_STORE = 16;
 
 export function cachedSweepStatistics(store: ExperimentStore, experimentId: number): SweepStats {
   const summary = store.summary(experimentId);
-  const key = `${summary.updatedAt}|${summary.runs}`;
+  const key = `${summary.uid}|${summary.updatedAt}|${summary.runs}`;
   let byId = kept.get(store);
   if (!byId) kept.set(store, (byId = new Map()));
   const hit = byId.get(experimentId);

@@ -306,15 +306,13 @@ export class ExperimentStore {
     return Number(info.lastInsertRowid);
   }
 
-  /** Each sweep's success threshold, by experiment id (null: not a sweep); a spec never changes. */
-  private readonly thresholds = new Map<number, number | null>();
-
+  /**
+   * A sweep's success threshold (null: not a sweep). Read each time, not kept: a deleted experiment's
+   * id can come back for another (SQLite reuses the largest rowid).
+   */
   private sweepThreshold(experimentId: number): number | null {
-    if (!this.thresholds.has(experimentId)) {
-      const row = this.db.prepare('SELECT spec FROM sweeps WHERE experiment_id = ?').get(experimentId) as { spec: string } | undefined;
-      this.thresholds.set(experimentId, row ? sweepThresholdOf(JSON.parse(row.spec)) : null);
-    }
-    return this.thresholds.get(experimentId)!;
+    const row = this.db.prepare('SELECT spec FROM sweeps WHERE experiment_id = ?').get(experimentId) as { spec: string } | undefined;
+    return row ? sweepThresholdOf(JSON.parse(row.spec)) : null;
   }
 
   /** Prepared once: a sweep inserts thousands of runs, and preparing is a visible share of each. */
