@@ -12,7 +12,8 @@ import { InputError } from '../shared/config.js';
 import { saveRun } from '../main/lab/experiments.js';
 import { run } from '../main/lab/lab.js';
 import { runSweep } from '../main/lab/sweep.js';
-import { exportExperiments, importFile, MAX_IMPORT_BYTES } from '../main/store/exchange.js';
+import { exportExperiments, importFile } from '../main/store/exchange.js';
+import { MAX_IMPORT_BYTES } from '../shared/api.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';
 import { config } from './helpers.js';
 

@@ -22,7 +22,6 @@ export const FORMAT = 'landscape-lab';
 /** As many points as `interpolate --points` allows. */
 const MAX_INTERPOLATION_POINTS = 10_000;
 export const FORMAT_VERSION = 1;
-export { MAX_IMPORT_BYTES };
 
 const Arr = <D extends DType>(dtype: D) => z.strictObject({ dtype: z.literal(dtype), base64: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64') });
 /** Checked with parseConfig right after the document's schema (see parseAt), so errors name the field. */
@@ -196,7 +195,6 @@ function experimentToFile(e: StoredExperiment): z.input<typeof ExperimentFile> {
   };
 }
 
-/** The export document of the given experiments, as text. */
 /** Who reads an export back, and the most it reads: an export larger than that is refused, not written. */
 export interface ExportReader {
   maxBytes: number;
@@ -233,6 +231,7 @@ function exportLowerBound(store: ExperimentStore, ids: number[]): number {
   return Math.ceil(bytes / 3) * 4;
 }
 
+/** The export document of the given experiments, as text; refused when larger than `reader` imports. */
 export function exportExperiments(store: ExperimentStore, ids: number[], reader: ExportReader = CLI_READER): string {
   if (ids.length === 0) throw new InputError('export: name at least one experiment id');
   const what = `experiment${ids.length === 1 ? '' : 's'} ${ids.join(', ')}`;
