@@ -88,13 +88,13 @@ function withSweepSnapshots(base: Record<string, unknown>): Record<string, unkno
   return { ...base, record: { ...(record as Record<string, unknown> | undefined), snapshots: SWEEP_SNAPSHOTS } };
 }
 
-/** Validates a spec and expands its cells (in grid order, the last field varying fastest). */
 /** A stored spec's success threshold (its default when unset); null when the spec cannot say. */
 export function sweepThresholdOf(spec: unknown): number | null {
   const parsed = SweepSpec.shape.threshold.safeParse(spec !== null && typeof spec === 'object' ? (spec as { threshold?: unknown }).threshold : undefined);
   return parsed.success ? parsed.data : null;
 }
 
+/** Validates a spec and expands its cells (in grid order, the last field varying fastest). */
 export function expandSweep(input: unknown): { spec: SweepSpec; cells: SweepCell[] } {
   const parsed = SweepSpec.safeParse(input);
   if (!parsed.success) throw new InputError(formatIssue(parsed.error, input, 'sweep'));

@@ -412,8 +412,10 @@ export class ExperimentStore {
 
   /** Every run's index, label, status and final loss, in order, without its arrays. */
   runListing(experimentId: number): RunListing[] {
-    const rows = this.db.prepare('SELECT idx, label, status, final_loss FROM runs WHERE experiment_id = ? ORDER BY idx').all(experimentId) as { idx: number; label: string; status: RunStatus; final_loss: number | null }[];
-    return rows.map((r) => ({ index: r.idx, label: r.label, status: r.status, finalLoss: r.final_loss }));
+    return this.read(() => {
+      const rows = this.db.prepare('SELECT idx, label, status, final_loss FROM runs WHERE experiment_id = ? ORDER BY idx').all(experimentId) as { idx: number; label: string; status: RunStatus; final_loss: number | null }[];
+      return rows.map((r) => ({ index: r.idx, label: r.label, status: r.status, finalLoss: r.final_loss }));
+    });
   }
 
   /**
