@@ -12,7 +12,7 @@ import { makeDataset } from './engine/data.js';
 import { workPerStep } from './engine/kernels.js';
 import { architectureOf } from './engine/model.js';
 import { exactOptimumBlocker } from './engine/optimum.js';
-import { MARKERS, type MarkerName } from './engine/surface.js';
+import { MARKERS, type MarkerName } from '../shared/markers.js';
 import { curvatureText, hessianText, raceText } from './curvatureText.js';
 import { readInputFile } from './inputFile.js';
 import { WorkerPool } from './jobs/pool.js';

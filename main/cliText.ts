@@ -6,7 +6,7 @@ import { finiteExtent, fraction, maxOf, minOf } from '../shared/numbers.js';
 import type { Preset } from '../shared/presets.js';
 import { formatSweepValue, type SweepStats } from '../shared/sweepStats.js';
 import { AXES_HELP } from './engine/directions.js';
-import { MARKERS } from './engine/surface.js';
+import { MARKERS } from '../shared/markers.js';
 import { JsNet } from './engine/jsNet.js';
 import { architectureOf } from './engine/model.js';
 import type { Reproduction } from './lab/experiments.js';
@@ -158,7 +158,7 @@ export function landscapeText(l: LandscapeResult, cols = 48): string {
   }
   const J = finiteExtent(l.loss);
   const notFinite = l.loss.length - countFinite(l.loss);
-  const markerLines = (['init', 'trained', 'optimum'] as const).map((name) => {
+  const markerLines = MARKERS.map((name) => {
     const m = l.markers[name];
     return m ? `  ${name.padEnd(8)} α=${num(m.alpha)} β=${num(m.beta)} J=${num(m.loss)}${m.offPlane > 1e-6 ? ` (off the plane by ${num(m.offPlane)})` : ''}` : '';
   });

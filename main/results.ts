@@ -4,7 +4,8 @@ import type { RunData } from '../shared/api.js';
 import type { AxesSpec } from './engine/directions.js';
 import type { Kernel } from './engine/kernel.js';
 import type { Optimum } from './engine/optimum.js';
-import type { CostSurface, Interpolation, MarkerName } from './engine/surface.js';
+import type { MarkerName } from '../shared/markers.js';
+import type { CostSurface, Interpolation } from './engine/surface.js';
 
 /**
  * What a sweep's statistics read of a run: its loss curve, or the step it first went below the

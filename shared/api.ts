@@ -5,10 +5,11 @@ import { z } from 'zod';
 import type { ExperimentConfig, KernelName } from './config.js';
 import type { ClusterFolder, ClusterImport, ClusterStatusView, SweepShardsView } from './cluster.js';
 import { CURVATURE_CHANNELS, type CurvatureResponses } from './curvatureApi.js';
+import { MARKERS, type MarkerName } from './markers.js';
 import type { SweepStats } from './sweepStats.js';
 
 const Id = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
-const Marker = z.enum(['init', 'trained', 'optimum']);
+const Marker = z.enum(MARKERS);
 
 /** Largest import accepted over the bridge or IPC, in characters. */
 export const MAX_IMPORT_TEXT = 64 * 1024 * 1024;
@@ -103,7 +104,7 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: LabError };
 
 export type RunStatus = 'done' | 'diverged' | 'cancelled';
 export type ExperimentStatus = 'running' | 'done' | 'cancelled' | 'interrupted' | 'diverged';
-export type MarkerName = z.output<typeof Marker>;
+export type { MarkerName };
 
 export interface ExperimentSummary {
   id: number;

@@ -1,9 +1,10 @@
 // The LabApi channels of curvature and races (issue 14), spread into CHANNELS and Responses in api.ts:
 // the Hessian at a run's point, the convexity map of a stored surface, and the optimizer race.
 import { z } from 'zod';
+import { MARKERS } from './markers.js';
 
 const Id = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
-const Marker = z.enum(['init', 'trained', 'optimum']);
+const Marker = z.enum(MARKERS);
 const OptimizerKind = z.enum(['sgd', 'momentum', 'rmsprop', 'momentum-rmsprop', 'adam']);
 
 export const CURVATURE_CHANNELS = {

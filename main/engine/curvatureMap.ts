@@ -6,7 +6,7 @@ import type { Dataset } from './data.js';
 import { symmetricEigen } from './eigen.js';
 import { HessianNet } from './hessian.js';
 import type { Architecture } from './model.js';
-import type { Plane } from './surface.js';
+import type { Plane } from './kernel.js';
 
 export interface CurvaturePoints {
   /** Extreme eigenvalues of the full Hessian at each point. */

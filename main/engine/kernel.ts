@@ -3,10 +3,16 @@
 import type { Dataset } from './data.js';
 import type { Architecture } from './model.js';
 import type { Hyper } from './optimizers.js';
-import type { Plane } from './surface.js';
 import type { KernelName } from '../../shared/config.js';
 
 export type { KernelName };
+
+/** The plane c + α·d1 + β·d2 a surface is drawn on. */
+export interface Plane {
+  center: Float32Array;
+  d1: Float64Array;
+  d2: Float64Array;
+}
 
 export interface TrainerBatch {
   readonly arch: Architecture;

@@ -9,7 +9,7 @@
 import { difference, dot, filterNormalizedDirection, norm, orthonormalPair, trajectoryPca } from './directions.js';
 import type { Architecture, Layout } from './model.js';
 import { Rng } from './prng.js';
-import type { MarkerName } from './surface.js';
+import type { MarkerName } from '../../shared/markers.js';
 
 export interface LocalAxes {
   d1: Float64Array;

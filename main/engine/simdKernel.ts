@@ -3,10 +3,9 @@
 // JavaScript is paid once per step, not per run or per layer.
 import { maxOf } from '../../shared/numbers.js';
 import type { Dataset } from './data.js';
-import type { Kernel, Trainer, TrainerBatch } from './kernel.js';
+import type { Kernel, Plane, Trainer, TrainerBatch } from './kernel.js';
 import { architectureKey, layoutOf, type Architecture } from './model.js';
 import type { Hyper } from './optimizers.js';
-import type { Plane } from './surface.js';
 import { isTutorialNet, sumsOf } from './tutorialNet.js';
 import { WASM_BASE64 } from './wasm/mlp.wasm.js';
 

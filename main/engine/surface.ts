@@ -2,11 +2,12 @@
 // (Goodfellow et al. 2015), evaluated batched over parameter vectors by the kernel.
 import type { Dataset } from './data.js';
 import { dot, norm } from './directions.js';
-import type { Kernel } from './kernel.js';
+import type { Kernel, Plane } from './kernel.js';
+
+export type { Plane };
 import type { Architecture } from './model.js';
 
-export const MARKERS = ['init', 'trained', 'optimum'] as const;
-export type MarkerName = (typeof MARKERS)[number];
+import { MARKERS, type MarkerName } from '../../shared/markers.js';
 
 export interface PlanePoint {
   alpha: number;
@@ -29,12 +30,6 @@ export interface CostSurface {
   span: number;
 }
 
-/** The plane c + α·d1 + β·d2 a surface is drawn on. */
-export interface Plane {
-  center: Float32Array;
-  d1: Float64Array;
-  d2: Float64Array;
-}
 
 /**
  * J at the plane points (alpha[k], beta[k]): computed in this thread by `inThread`, or elsewhere (the

@@ -3,7 +3,7 @@
 import { InputError } from '../../shared/config.js';
 import { architectureOf } from '../engine/model.js';
 import type { HessianAnalysis } from '../engine/spectrum.js';
-import { MARKERS, type MarkerName } from '../engine/surface.js';
+import { MARKERS, type MarkerName } from '../../shared/markers.js';
 import type { ExperimentConfig } from '../../shared/config.js';
 import type { ExperimentStore } from '../store/experiments.js';
 import { paramsAt, runOf } from './experiments.js';

@@ -2,7 +2,7 @@
 // interpolations computed for them — the façade over the store.
 import { InputError, type ExperimentConfig } from '../../shared/config.js';
 import { defaultName } from '../../shared/experimentName.js';
-import type { MarkerName } from '../engine/surface.js';
+import type { MarkerName } from '../../shared/markers.js';
 import type { ExperimentStatus, ExperimentStore, StoredRun } from '../store/experiments.js';
 import { APP_VERSION } from '../version.js';
 import type { FoundOptimum, InterpolationResult, LandscapeRequest, LandscapeResult } from '../results.js';

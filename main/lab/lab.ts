@@ -16,7 +16,8 @@ import { workPerStep, type Workload } from '../engine/kernels.js';
 import { architectureOf, layoutOf, type Architecture } from '../engine/model.js';
 import { bestFoundOptimum, exactOptimum, exactOptimumBlocker, type BatchTrainer } from '../engine/optimum.js';
 import { Rng } from '../engine/prng.js';
-import { costSurface, inThread, interpolationPoints, linspace, MARKERS, type MarkerName, type PlaneEvaluator } from '../engine/surface.js';
+import { MARKERS, type MarkerName } from '../../shared/markers.js';
+import { costSurface, inThread, interpolationPoints, linspace, type PlaneEvaluator } from '../engine/surface.js';
 import { trainBatch, type Progress } from '../engine/train.js';
 import { isTutorialNet } from '../engine/tutorialNet.js';
 import { localAxes } from '../engine/localAxes.js';
@@ -161,7 +162,7 @@ export async function landscape(
   const center = points[req.center];
   requireFinite('center', `the ${req.center} parameters`, center, 'center on another point');
   if (axes.kind === 'plane') {
-    for (const name of ['init', 'trained', 'optimum'] as const) requireFinite('axes', `the ${name} parameters`, points[name], 'use axes random or params:A,B');
+    for (const name of MARKERS) requireFinite('axes', `the ${name} parameters`, points[name], 'use axes random or params:A,B');
   }
   if (axes.kind === 'pca' || axes.kind === 'local') requireFinite('axes', 'the trajectory', trained.snapshots.params, 'use axes random or params:A,B');
   if (axes.kind === 'local' && req.center === 'optimum') requireFinite('axes', 'the trained parameters', points.trained, 'use axes random or params:A,B');

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { MAX_IMPORT_BYTES, MAX_IMPORT_TEXT } from '../../shared/api.js';
 import { formatIssue, InputError, inputSize, KERNEL_NAMES, LIMITS, parseConfig, testCount, type ExperimentConfig } from '../../shared/config.js';
 import { jsonTextProblem } from '../../shared/jsonBounds.js';
+import { MARKERS } from '../../shared/markers.js';
 import { ConfigPath, expandSweep, MAX_GRID_FIELDS, MAX_SWEEP_RUNS, SweepSpec, SweepValueSchema, type SweepValue } from '../../shared/sweep.js';
 import { readInputFile } from '../inputFile.js';
 import { architectureOf, layoutOf } from '../engine/model.js';
@@ -35,7 +36,7 @@ const Diagnostics = z.strictObject({
   symmetric: z.array(z.strictObject({ layer: Unit.shape.layer, units: z.array(Unit.shape.unit).min(2).max(LIMITS.width) })).max(MAX_UNITS / 2),
 });
 const Status = z.enum(EXPERIMENT_STATUSES as [string, ...string[]]);
-const Marker = z.enum(['init', 'trained', 'optimum']);
+const Marker = z.enum(MARKERS);
 
 const RunFile = z.strictObject({
   index: z.number().int().min(0).max(MAX_SWEEP_RUNS - 1),
