@@ -7,7 +7,7 @@ import { architectureOf } from '../main/engine/model.js';
 import { exactOptimum } from '../main/engine/optimum.js';
 import { hessianAnalysis } from '../main/engine/spectrum.js';
 import { linspace } from '../main/engine/surface.js';
-import type { WorkerPool } from '../main/jobs/pool.js';
+import type { WorkerPool } from '../main/workers/pool.js';
 import { surfaceCurvature } from '../main/lab/hessian.js';
 import { fmt, printTable } from './table.js';
 

@@ -7,7 +7,7 @@
 //   auto's cost model; `app` the classification preset's surfaces through the service),
 //   --kernels=auto,js,simd,wasm,cpu (the detailed tutorial tables).
 import { loadavg } from 'node:os';
-import { WorkerPool } from '../main/jobs/pool.js';
+import { WorkerPool } from '../main/workers/pool.js';
 import { curvatureRows } from './curvature.js';
 import { generalRows, spiralData } from './general.js';
 import { appBigSweepBench, appSurfacesBench, jobsBench } from './jobs.js';

@@ -9,8 +9,8 @@ import { serialize } from 'node:v8';
 import type { ExperimentView, JobInfo, Result } from '../shared/api.js';
 import type { SweepStats } from '../shared/sweepStats.js';
 import { presetByName } from '../shared/presets.js';
-import { WorkerPool } from '../main/jobs/pool.js';
-import { LabService } from '../main/service.js';
+import { WorkerPool } from '../main/workers/pool.js';
+import { LabService } from '../main/lab/channels.js';
 import { runSweep } from '../main/lab/sweep.js';
 import { openStore } from '../main/store/index.js';
 

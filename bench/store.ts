@@ -7,7 +7,7 @@ import { parseConfig } from '../shared/config.js';
 import { landscape } from '../main/lab/lab.js';
 import { runConfigs } from '../main/lab/runs.js';
 import { openStore } from '../main/store/index.js';
-import { APP_VERSION } from '../main/version.js';
+import { APP_VERSION } from '../main/platform/version.js';
 
 const REPEATS = 5;
 

@@ -11,7 +11,7 @@ import { hyperOf } from '../main/engine/optimizers.js';
 import { Rng } from '../main/engine/prng.js';
 import { costSurface } from '../main/engine/surface.js';
 import { trainBatch, type BatchSpec } from '../main/engine/train.js';
-import type { WorkerPool } from '../main/jobs/pool.js';
+import type { WorkerPool } from '../main/workers/pool.js';
 import { landscape, run } from '../main/lab/lab.js';
 import type { BenchKernel } from './kernels.js';
 import { flopShare, type Peaks } from './peak.js';

@@ -2,7 +2,7 @@
 // Entry point of the `landscape-lab` command: runs the compiled CLI (npm install builds it).
 import { existsSync } from 'node:fs';
 
-const cli = new URL('../dist/main/cli.js', import.meta.url);
+const cli = new URL('../dist/main/cli/main.js', import.meta.url);
 if (!existsSync(cli)) {
   process.stderr.write('landscape-lab: not built yet; run `npm run build` in the project folder\n');
   process.exit(1);

@@ -3,8 +3,8 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['main/preload.ts'],
-  outfile: 'dist/main/preload.cjs',
+  entryPoints: ['main/electron/preload.ts'],
+  outfile: 'dist/main/electron/preload.cjs',
   bundle: true,
   platform: 'node',
   format: 'cjs',

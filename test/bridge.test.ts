@@ -10,10 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { JobInfo, LabEvent, Result } from '../shared/api.js';
 import { decodeWire, encodeWire } from '../shared/wire.js';
-import { WorkerPool } from '../main/jobs/pool.js';
-import { RENDERER_ROOT } from '../main/serve.js';
-import { startBridge, type Bridge } from '../main/server.js';
-import { LabService } from '../main/service.js';
+import { WorkerPool } from '../main/workers/pool.js';
+import { RENDERER_ROOT } from '../main/bridge/serve.js';
+import { startBridge, type Bridge } from '../main/bridge/server.js';
+import { LabService } from '../main/lab/channels.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';
 
 let bridge: Bridge;

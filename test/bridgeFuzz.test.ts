@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkerPool } from '../main/jobs/pool.js';
-import { RENDERER_ROOT } from '../main/serve.js';
-import { startBridge, type Bridge } from '../main/server.js';
-import { LabService } from '../main/service.js';
+import { WorkerPool } from '../main/workers/pool.js';
+import { RENDERER_ROOT } from '../main/bridge/serve.js';
+import { startBridge, type Bridge } from '../main/bridge/server.js';
+import { LabService } from '../main/lab/channels.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -25,7 +25,7 @@ function configFile(name: string, content: unknown): string {
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'lab-cli-'));
-  if (!existsSync(join(root, 'dist', 'main', 'cli.js'))) throw new Error('build first: npm run build (npm test does)');
+  if (!existsSync(join(root, 'dist', 'main', 'cli', 'main.js'))) throw new Error('build first: npm run build (npm test does)');
 });
 
 describe('landscape-lab run', () => {

@@ -36,7 +36,7 @@ const hinge = { data: { target: { kind: 'hinge' }, n: 50 }, steps: 50 };
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'lab-refusals-'));
-  if (!existsSync(join(root, 'dist', 'main', 'cli.js'))) throw new Error('build first: npm run build (npm test does)');
+  if (!existsSync(join(root, 'dist', 'main', 'cli', 'main.js'))) throw new Error('build first: npm run build (npm test does)');
 });
 
 describe('numbers no printer could print are refused before anything is saved', () => {

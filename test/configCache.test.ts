@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobInfo } from '../shared/api.js';
 import { parseConfig } from '../shared/config.js';
-import { WorkerPool } from '../main/jobs/pool.js';
+import { WorkerPool } from '../main/workers/pool.js';
 import { experimentForConfig, experimentLandscape, saveRun } from '../main/lab/experiments.js';
 import { run } from '../main/lab/lab.js';
 import { migrate } from '../main/store/db.js';
@@ -177,7 +177,7 @@ describe('in the CLI', () => {
   const db = join(dir, 'cli.sqlite');
   const cfg = join(dir, 'sine.json');
   beforeAll(() => {
-    if (!existsSync(join(root, 'dist', 'main', 'cli.js'))) throw new Error('build first: npm run build (npm test does)');
+    if (!existsSync(join(root, 'dist', 'main', 'cli', 'main.js'))) throw new Error('build first: npm run build (npm test does)');
     writeFileSync(cfg, JSON.stringify(sineInput));
   });
   const cli = (...args: string[]) => spawnSync(process.execPath, [bin, ...args, '--db', db], { encoding: 'utf8', timeout: 120_000 });

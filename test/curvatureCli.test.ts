@@ -19,7 +19,7 @@ function cli(...args: string[]) {
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'lab-curvature-cli-'));
-  if (!existsSync(join(root, 'dist', 'main', 'cli.js'))) throw new Error('build first: npm run build (npm test does)');
+  if (!existsSync(join(root, 'dist', 'main', 'cli', 'main.js'))) throw new Error('build first: npm run build (npm test does)');
 });
 
 interface HessianJson {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError, parseConfig } from '../shared/config.js';
 import { jsonShapeProblem } from '../shared/jsonBounds.js';
 import { finiteExtent, fraction, maxOf, minOf } from '../shared/numbers.js';
-import { asciiFit, interpolationText, landscapeText, runText } from '../main/cliText.js';
+import { asciiFit, interpolationText, landscapeText, runText } from '../main/cli/text.js';
 import { interpolation, landscape, run } from '../main/lab/lab.js';
 import { linspace } from '../main/engine/surface.js';
 import { config, HINGE } from './helpers.js';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FitView } from '../shared/api.js';
 import { saveRun } from '../main/lab/experiments.js';
 import { run } from '../main/lab/lab.js';
-import type { LabService } from '../main/service.js';
+import type { LabService } from '../main/lab/channels.js';
 import type { ExperimentStore } from '../main/store/index.js';
 import { config, HINGE } from './helpers.js';
 import { openTestLab, type TestLab } from './lab.js';

@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS, type JobInfo, type Result } from '../shared/api.js';
 import { PRESETS, presetByName, presetSweep } from '../shared/presets.js';
 import { defaultRecordEvery } from '../main/engine/train.js';
-import { RENDERER_ROOT } from '../main/serve.js';
-import { startBridge, type Bridge } from '../main/server.js';
+import { RENDERER_ROOT } from '../main/bridge/serve.js';
+import { startBridge, type Bridge } from '../main/bridge/server.js';
 import { openTestLab, type TestLab } from './lab.js';
 import { launchChromium } from './browser.js';
 

@@ -13,7 +13,7 @@ import { exactOptimum } from '../main/engine/optimum.js';
 import { Rng } from '../main/engine/prng.js';
 import { initialParams } from '../main/engine/init.js';
 import { hessianAnalysis } from '../main/engine/spectrum.js';
-import { WorkerPool } from '../main/jobs/pool.js';
+import { WorkerPool } from '../main/workers/pool.js';
 import { hessianOf, surfaceCurvature } from '../main/lab/hessian.js';
 import { landscape, run } from '../main/lab/lab.js';
 import { presetByName, presetConfig } from '../shared/presets.js';

@@ -2,7 +2,7 @@
 // that stores what finished, marked cancelled; failures as typed errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobInfo } from '../shared/api.js';
-import type { LabService } from '../main/service.js';
+import type { LabService } from '../main/lab/channels.js';
 import type { ExperimentStore } from '../main/store/index.js';
 import { openTestLab, type TestLab } from './lab.js';
 

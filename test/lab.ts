@@ -4,8 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobInfo } from '../shared/api.js';
-import { WorkerPool } from '../main/jobs/pool.js';
-import { LabService } from '../main/service.js';
+import { WorkerPool } from '../main/workers/pool.js';
+import { LabService } from '../main/lab/channels.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';
 
 export interface TestLab {

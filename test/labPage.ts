@@ -1,8 +1,8 @@
 // The lab as the browser tests open it: a test lab (real store, worker pool and service on a
 // temporary database), the bridge that serves the renderer against it, and Debian's Chromium.
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
-import { RENDERER_ROOT } from '../main/serve.js';
-import { startBridge, type Bridge } from '../main/server.js';
+import { RENDERER_ROOT } from '../main/bridge/serve.js';
+import { startBridge, type Bridge } from '../main/bridge/server.js';
 import { launchChromium } from './browser.js';
 import { openTestLab, type TestLab } from './lab.js';
 

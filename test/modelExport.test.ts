@@ -10,13 +10,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError, type ExperimentConfigInput } from '../shared/config.js';
 import { JsNet } from '../main/engine/jsNet.js';
 import { architectureOf } from '../main/engine/model.js';
-import { WorkerPool } from '../main/jobs/pool.js';
+import { WorkerPool } from '../main/workers/pool.js';
 import { saveRun } from '../main/lab/experiments.js';
 import { run, type RunResult } from '../main/lab/lab.js';
 import { exportLayersModel, type LayersModelJson } from '../main/lab/modelExport.js';
-import { LabService } from '../main/service.js';
+import { LabService } from '../main/lab/channels.js';
 import { openStore } from '../main/store/index.js';
-import { APP_VERSION } from '../main/version.js';
+import { APP_VERSION } from '../main/platform/version.js';
 import { config } from './helpers.js';
 
 let root: string;
@@ -137,7 +137,7 @@ describe('landscape-lab export-model (the built command)', () => {
   };
 
   it('exports a stored run that tfjs loads and that predicts what the stored parameters predict', async () => {
-    if (!existsSync(fileURLToPath(new URL('../dist/main/cli.js', import.meta.url)))) throw new Error('build first: npm run build (npm test does)');
+    if (!existsSync(fileURLToPath(new URL('../dist/main/cli/main.js', import.meta.url)))) throw new Error('build first: npm run build (npm test does)');
     writeFileSync(join(root, 'cfg.json'), JSON.stringify({ data: { target: { kind: 'hinge' }, n: 50 }, steps: 200, kernel: 'js' }));
     const ran = cli('run', 'cfg.json', '--db', 'lab.db', '--json');
     expect(ran.code).toBe(0);

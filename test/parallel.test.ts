@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../shared/config.js';
 import { MARKERS } from '../shared/markers.js';
 import { gridChunk } from '../main/engine/surface.js';
-import { WorkerPool } from '../main/jobs/pool.js';
+import { WorkerPool } from '../main/workers/pool.js';
 import { interpolation, landscape, optimum, run } from '../main/lab/lab.js';
 import { snapshotBudget } from '../main/lab/runs.js';
 import { runSweep } from '../main/lab/sweep.js';

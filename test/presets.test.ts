@@ -177,7 +177,7 @@ describe('landscape-lab presets, run --preset, sweep --preset', () => {
   };
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'lab-presets-cli-'));
-    if (!existsSync(join(root, 'dist', 'main', 'cli.js'))) throw new Error('build first: npm run build (npm test does)');
+    if (!existsSync(join(root, 'dist', 'main', 'cli', 'main.js'))) throw new Error('build first: npm run build (npm test does)');
   });
 
   it('presets --json: name, title, description and kind of each; the text is a table', () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError, type ExperimentConfig } from '../shared/config.js';
 import { TUTORIAL_OPTIMIZERS } from '../shared/presets.js';
-import { WorkerPool } from '../main/jobs/pool.js';
+import { WorkerPool } from '../main/workers/pool.js';
 import { run } from '../main/lab/lab.js';
 import { parseOptimizerList, race, raceConfigs, raceSurface, RACE_OPTIMIZERS, RACE_TAG, saveRace } from '../main/lab/race.js';
 import { runOf } from '../main/lab/experiments.js';

@@ -21,13 +21,13 @@ function sources(dir: string): string[] {
 }
 
 describe('electron boundary', () => {
-  it('only main/app.ts and main/preload.ts import electron', () => {
+  it('only main/electron/app.ts and main/electron/preload.ts import electron', () => {
     const importers = ['main', 'shared', 'renderer'].flatMap((d) => sources(join(root, d))).filter((f) => /from ['"]electron['"]|require\(['"]electron['"]\)/.test(readFileSync(f, 'utf8')));
-    expect(importers.map((f) => relative(root, f)).sort()).toEqual(['main/app.ts', 'main/preload.ts']);
+    expect(importers.map((f) => relative(root, f)).sort()).toEqual(['main/electron/app.ts', 'main/electron/preload.ts']);
   });
 
   it('the window is isolated, sandboxed and without Node; navigation and new windows are refused', () => {
-    const app = readFileSync(join(root, 'main', 'app.ts'), 'utf8');
+    const app = readFileSync(join(root, 'main', 'electron', 'app.ts'), 'utf8');
     expect(app).toMatch(/contextIsolation: true/);
     expect(app).toMatch(/sandbox: true/);
     expect(app).toMatch(/nodeIntegration: false/);
@@ -63,7 +63,7 @@ describe('electronegativity', () => {
 
   it('does find it when the window loses its isolation (the check can fail)', () => {
     const found = seriousFindings((scan) => {
-      const app = join(scan, 'main', 'app.ts');
+      const app = join(scan, 'main', 'electron', 'app.ts');
       writeFileSync(app, readFileSync(app, 'utf8').replace('contextIsolation: true', 'contextIsolation: false'));
     });
     expect(found.some((f) => f.startsWith('CONTEXT_ISOLATION_JS_CHECK'))).toBe(true);

@@ -10,9 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandSweep } from '../shared/sweep.js';
-import { mergeFiles } from '../main/cluster/merge.js';
-import { planShards, runCost } from '../main/cluster/shards.js';
-import { WorkerPool } from '../main/jobs/pool.js';
+import { mergeFiles } from '../main/lab/cluster/merge.js';
+import { planShards, runCost } from '../main/lab/cluster/shards.js';
+import { WorkerPool } from '../main/workers/pool.js';
 import { resumeSweep, runSweep } from '../main/lab/sweep.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';
 import { sweepNumbers } from './sweepNumbers.js';
@@ -212,7 +212,7 @@ describe('a merge refuses, and leaves the target as it was', () => {
 
 describe('the command line', () => {
   beforeAll(() => {
-    if (!existsSync(join(root, 'dist', 'main', 'cli.js'))) throw new Error('build first: npm run build (npm test does)');
+    if (!existsSync(join(root, 'dist', 'main', 'cli', 'main.js'))) throw new Error('build first: npm run build (npm test does)');
     writeFileSync(file('spec.json'), JSON.stringify(spec));
   });
 

@@ -69,7 +69,7 @@ const spec = {
 describe.skipIf(down !== null)(down ? `SLURM (skipped: ${down})` : 'a sweep as a SLURM job array', () => {
   let local: ReturnType<typeof sweepNumbers>;
   beforeAll(() => {
-    if (!existsSync(join(root, 'dist', 'main', 'cli.js'))) throw new Error('build first: npm run build (npm test does)');
+    if (!existsSync(join(root, 'dist', 'main', 'cli', 'main.js'))) throw new Error('build first: npm run build (npm test does)');
     dir = mkdtempSync(join(tmpdir(), 'lab-slurm-'));
     writeFileSync(file('spec.json'), JSON.stringify(spec));
     writeFileSync(file('other.json'), JSON.stringify({ ...spec, seeds: 24 }));

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobInfo, Result } from '../shared/api.js';
 import { presetByName } from '../shared/presets.js';
 import { expandSweep } from '../shared/sweep.js';
-import type { LabService } from '../main/service.js';
+import type { LabService } from '../main/lab/channels.js';
 import type { ExperimentStore } from '../main/store/index.js';
 import { openTestLab, type TestLab } from './lab.js';
 import { gridOf, parseValues, tutorialOptimizer } from '../renderer/src/lib/sweepSpec.js';

@@ -4,7 +4,7 @@ import { jsKernel } from '../main/engine/jsKernel.js';
 import { loadTfjsKernel } from '../main/engine/tfjsKernel.js';
 import { defaultRecordEvery, snapshotSteps, trainBatch } from '../main/engine/train.js';
 import { makeDataset } from '../main/engine/data.js';
-import { WorkerPool } from '../main/jobs/pool.js';
+import { WorkerPool } from '../main/workers/pool.js';
 import { config, singleRunBatch } from './helpers.js';
 
 describe('recording', () => {

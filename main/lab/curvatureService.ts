@@ -4,7 +4,7 @@ import { InputError, parseConfig } from '../../shared/config.js';
 import type { CurvatureMapView, CurvatureResponses, HessianView, RaceSurfaceView } from '../../shared/curvatureApi.js';
 import { architectureOf } from '../engine/model.js';
 import type { MarkerName } from '../../shared/markers.js';
-import type { WorkerPool } from '../jobs/pool.js';
+import type { WorkerPool } from '../workers/pool.js';
 import type { ExperimentStore } from '../store/experiments.js';
 import { experimentHessian } from './curvature.js';
 import { runOf } from './experiments.js';

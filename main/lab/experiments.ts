@@ -4,8 +4,8 @@ import { InputError, type ExperimentConfig } from '../../shared/config.js';
 import { defaultName } from '../../shared/experimentName.js';
 import type { MarkerName } from '../../shared/markers.js';
 import type { ExperimentStatus, ExperimentStore, StoredRun } from '../store/experiments.js';
-import { APP_VERSION } from '../version.js';
-import type { FoundOptimum, InterpolationResult, LandscapeRequest, LandscapeResult } from '../results.js';
+import { APP_VERSION } from '../platform/version.js';
+import type { FoundOptimum, InterpolationResult, LandscapeRequest, LandscapeResult } from '../engine/results.js';
 import { interpolation, landscape, optimum, run } from './lab.js';
 import { runConfigs, type JobOptions, type RunResult } from './runs.js';
 

@@ -2,7 +2,7 @@
 // Typed arrays become plain arrays; non-finite numbers become null, as JSON has no NaN.
 import type { Diagnostics } from '../engine/diagnostics.js';
 import type { StoredExperiment } from '../store/experiments.js';
-import type { InterpolationResult, LandscapeResult, OptimumResult, RunResult } from '../results.js';
+import type { InterpolationResult, LandscapeResult, OptimumResult, RunResult } from '../engine/results.js';
 
 const list = (a: ArrayLike<number>) => Array.from(a);
 

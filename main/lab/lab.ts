@@ -22,12 +22,12 @@ import { trainBatch, type Progress } from '../engine/train.js';
 import { isTutorialNet } from '../engine/tutorialNet.js';
 import { localAxes } from '../engine/localAxes.js';
 import { eigenAxes } from '../engine/spectrum.js';
-import type { FoundOptimum, InterpolationResult, LandscapeRequest, LandscapeResult, OptimumResult } from '../results.js';
+import type { FoundOptimum, InterpolationResult, LandscapeRequest, LandscapeResult, OptimumResult } from '../engine/results.js';
 import { checkHessianSize, hessianOf } from './hessian.js';
 import { EXACT_METHOD, kernelFor, runConfigs, type JobOptions, type RunResult } from './runs.js';
 
 export type { JobOptions, KernelOptions, RunResult } from './runs.js';
-export type { FoundOptimum, InterpolationResult, LandscapeRequest, LandscapeResult, OptimumResult } from '../results.js';
+export type { FoundOptimum, InterpolationResult, LandscapeRequest, LandscapeResult, OptimumResult } from '../engine/results.js';
 
 /** Trains one config (on a worker when given the pool). */
 export async function run(config: ExperimentConfig, options: JobOptions = {}): Promise<RunResult> {

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { InputError, type ExperimentConfig, type HiddenActivation, type OutputKind } from '../../shared/config.js';
 import { architectureOf, layoutOf } from '../engine/model.js';
-import { APP_VERSION } from '../version.js';
+import { APP_VERSION } from '../platform/version.js';
 
 export const MODEL_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.bin';

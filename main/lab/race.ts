@@ -9,7 +9,7 @@ import { difference, dot, orthonormalPair, trajectoryPca } from '../engine/direc
 import { architectureOf, layoutOf } from '../engine/model.js';
 import { costSurface, inThread, type CostSurface } from '../engine/surface.js';
 import type { ExperimentStore } from '../store/experiments.js';
-import { APP_VERSION } from '../version.js';
+import { APP_VERSION } from '../platform/version.js';
 import { defaultName } from './experiments.js';
 import { kernelFor, runConfigs, type JobOptions, type RunResult } from './runs.js';
 import { minOf } from '../../shared/numbers.js';

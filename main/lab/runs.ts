@@ -12,8 +12,8 @@ import { architectureKey, architectureOf, layoutOf, type Architecture } from '..
 import { exactOptimum } from '../engine/optimum.js';
 import { hyperOf } from '../engine/optimizers.js';
 import { DEFAULT_DENSE_START, defaultRecordEvery, trainBatch, type Progress } from '../engine/train.js';
-import type { WorkerPool } from '../jobs/pool.js';
-import type { RunResult } from '../results.js';
+import type { WorkerPool } from '../workers/pool.js';
+import type { RunResult } from '../engine/results.js';
 import { scoresOf } from './boundary.js';
 
 export interface KernelOptions {

@@ -7,13 +7,13 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InputError, testCount, type BackendChoice, type ExperimentConfig } from '../../shared/config.js';
 import { expandSweep, runConfig, type SweepCell, type SweepSpec } from '../../shared/sweep.js';
-import { planShards } from '../cluster/shards.js';
+import { planShards } from './cluster/shards.js';
 import { selectKernel, type Workload } from '../engine/kernels.js';
 import { architectureOf } from '../engine/model.js';
-import type { KernelPin } from '../jobs/protocol.js';
+import type { KernelPin } from '../workers/protocol.js';
 import type { Progress } from '../engine/train.js';
 import { SweepBusyError, type ExperimentStatus, type ExperimentStore } from '../store/experiments.js';
-import { APP_VERSION } from '../version.js';
+import { APP_VERSION } from '../platform/version.js';
 import { defaultName } from './experiments.js';
 import { runConfigs, type JobOptions, type RunResult } from './runs.js';
 

@@ -3,7 +3,7 @@
 import { InputError } from '../../shared/config.js';
 import { expandSweep } from '../../shared/sweep.js';
 import { quartiles, stepsToThreshold, type CellStats, type SweepStats } from '../../shared/sweepStats.js';
-import type { RunOutcomeSummary } from '../results.js';
+import type { RunOutcomeSummary } from '../engine/results.js';
 import type { ExperimentStore } from '../store/experiments.js';
 
 export type { CellStats, SweepStats };

@@ -10,10 +10,10 @@ import { formatIssue, InputError, inputSize, KERNEL_NAMES, LIMITS, parseConfig, 
 import { jsonTextProblem } from '../../shared/jsonBounds.js';
 import { MARKERS } from '../../shared/markers.js';
 import { ConfigPath, expandSweep, MAX_GRID_FIELDS, MAX_SWEEP_RUNS, SweepSpec, SweepValueSchema, type SweepValue } from '../../shared/sweep.js';
-import { readInputFile } from '../inputFile.js';
+import { readInputFile } from '../platform/files.js';
 import { architectureOf, layoutOf } from '../engine/model.js';
 import { linspace } from '../engine/surface.js';
-import { APP_VERSION } from '../version.js';
+import { APP_VERSION } from '../platform/version.js';
 import { adoptBlob, toBlob, type ArrayOf, type DType, type TypedArray } from './blobs.js';
 import type { ExperimentStore, StoredExperiment } from './experiments.js';
 import { EXPERIMENT_STATUSES } from './experiments.js';

@@ -9,7 +9,7 @@ import { InputError, inputSize, parseConfig, type ExperimentConfig } from '../..
 import { architectureOf, layoutOf } from '../engine/model.js';
 import { linspace } from '../engine/surface.js';
 import type { RunStatus } from '../engine/train.js';
-import type { InterpolationResult, LandscapeResult, RunOutcomeSummary, RunResult } from '../results.js';
+import type { InterpolationResult, LandscapeResult, RunOutcomeSummary, RunResult } from '../engine/results.js';
 import { adoptBlob, toBlob } from './blobs.js';
 import { configHash, sweepSpecHash } from './configHash.js';
 import { explainSqliteError, type Db } from './db.js';

@@ -1,15 +1,16 @@
 // `landscape-lab serve`: the lab in a browser. Opens the database, starts the worker pool and the
 // loopback bridge, prints the URL (with its token) and runs until interrupted.
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { InputError } from '../shared/config.js';
-import { WorkerPool } from './jobs/pool.js';
+import { join } from 'node:path';
+import { INSTALL_ROOT } from '../platform/version.js';
+import { InputError } from '../../shared/config.js';
+import { WorkerPool } from '../workers/pool.js';
 import { startBridge } from './server.js';
-import { LabService } from './service.js';
-import { openStore } from './store/index.js';
+import { LabService } from '../lab/channels.js';
+import { openStore } from '../store/index.js';
 
 /** The built renderer: dist/renderer, whether this runs from dist/ or (tests) from the sources. */
-export const RENDERER_ROOT = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../dist/renderer/' : '../renderer/', import.meta.url));
+export const RENDERER_ROOT = join(INSTALL_ROOT, 'dist', 'renderer');
 
 function openBrowser(url: string): void {
   const command = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';

@@ -3,16 +3,16 @@
 import { availableParallelism } from 'node:os';
 import { InputError } from '../../shared/config.js';
 import { expandSweep } from '../../shared/sweep.js';
-import { progressLine, sweepText } from '../cliText.js';
-import { WorkerPool } from '../jobs/pool.js';
+import { progressLine, sweepText } from './text.js';
+import { WorkerPool } from '../workers/pool.js';
 import type { JobOptions } from '../lab/runs.js';
 import { resumeSweep, runSweep, type SweepOutcome } from '../lab/sweep.js';
 import { sweepSpecHash } from '../store/configHash.js';
 import { defaultDatabasePath, openStore, type ExperimentStore } from '../store/index.js';
-import { mergeFiles, type MergeReport } from './merge.js';
-import { parseShardOption, planShards } from './shards.js';
-import { loginCommands, submit, writeClusterFolder } from './slurm.js';
-import { clusterStatus, type ClusterStatus } from './status.js';
+import { mergeFiles, type MergeReport } from '../lab/cluster/merge.js';
+import { parseShardOption, planShards } from '../lab/cluster/shards.js';
+import { loginCommands, submit, writeClusterFolder } from '../lab/cluster/slurm.js';
+import { clusterStatus, type ClusterStatus } from '../lab/cluster/status.js';
 
 export interface ClusterCli {
   values: Record<string, string | boolean | undefined>;

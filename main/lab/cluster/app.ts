@@ -2,11 +2,11 @@
 // status and merge as the CLI, with the app's database as the merge's target.
 import { readdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import type { ClusterFolder, ClusterImport, ClusterStatusView, SweepShardsView } from '../../shared/cluster.js';
-import { InputError } from '../../shared/config.js';
-import { expandSweep } from '../../shared/sweep.js';
-import { sweepSpecHash } from '../store/configHash.js';
-import type { ExperimentStore } from '../store/experiments.js';
+import type { ClusterFolder, ClusterImport, ClusterStatusView, SweepShardsView } from '../../../shared/cluster.js';
+import { InputError } from '../../../shared/config.js';
+import { expandSweep } from '../../../shared/sweep.js';
+import { sweepSpecHash } from '../../store/configHash.js';
+import type { ExperimentStore } from '../../store/experiments.js';
 import { mergeShards, readShards, shardProgress } from './merge.js';
 import { planShards } from './shards.js';
 import { loginCommands, readManifest, writeClusterFolder } from './slurm.js';

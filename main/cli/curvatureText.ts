@@ -1,9 +1,9 @@
 // What `landscape-lab hessian` and `landscape-lab race` print for people.
-import { num } from './cliText.js';
-import type { HessianResult } from './lab/curvature.js';
-import type { SurfaceCurvature } from './lab/hessian.js';
-import type { RunResult } from './lab/runs.js';
-import { maxOf, minOf } from '../shared/numbers.js';
+import { num } from './text.js';
+import type { HessianResult } from '../lab/curvature.js';
+import type { SurfaceCurvature } from '../lab/hessian.js';
+import type { RunResult } from '../lab/runs.js';
+import { maxOf, minOf } from '../../shared/numbers.js';
 
 function vectorLine(layout: readonly string[], v: ArrayLike<number>): string {
   // The components that matter, largest first.

@@ -5,12 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { InputError, parseConfig } from '../../shared/config.js';
 import type { JobInfo, JobKind, LabError, Request } from '../../shared/api.js';
 import type { Progress } from '../engine/train.js';
-import { experimentInterpolation, experimentLandscape, reproduce, runOf, saveRun } from '../lab/experiments.js';
-import { checkLandscapeRequest } from '../lab/lab.js';
-import { resumeSweep, runSweep } from '../lab/sweep.js';
+import { experimentInterpolation, experimentLandscape, reproduce, runOf, saveRun } from './experiments.js';
+import { checkLandscapeRequest } from './lab.js';
+import { resumeSweep, runSweep } from './sweep.js';
 import { expandSweep } from '../../shared/sweep.js';
 import type { ExperimentStore } from '../store/experiments.js';
-import type { WorkerPool } from './pool.js';
+import type { WorkerPool } from '../workers/pool.js';
 
 /** What a job is doing when it starts, before its first progress report names it. */
 const FIRST_PHASE: Record<JobKind, string> = { run: 'training', landscape: 'surface', interpolate: 'interpolation', sweep: 'sweep', reproduce: 'reproducing' };

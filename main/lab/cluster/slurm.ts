@@ -4,10 +4,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { InputError } from '../../shared/config.js';
-import type { SweepSpec } from '../../shared/sweep.js';
-import { APP_VERSION } from '../version.js';
+import { InputError } from '../../../shared/config.js';
+import type { SweepSpec } from '../../../shared/sweep.js';
+import { APP_VERSION, INSTALL_ROOT } from '../../platform/version.js';
 import type { ShardPlan } from './shards.js';
 
 /** What `--status` and the app read back from the folder. */
@@ -58,8 +57,8 @@ export function checkSlurmOptions(o: SlurmOptions): void {
  * of this install, both overridable where the cluster's paths differ from the login node's.
  */
 function cliCommand(): { env: string; node: string; cli: string } {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const cli = [join(here, '..', '..', 'bin', 'landscape-lab.js'), join(here, '..', '..', '..', 'bin', 'landscape-lab.js')].find((p) => existsSync(p)) ?? 'landscape-lab';
+  const bin = join(INSTALL_ROOT, 'bin', 'landscape-lab.js');
+  const cli = existsSync(bin) ? bin : 'landscape-lab';
   return { env: process.versions.electron ? 'export ELECTRON_RUN_AS_NODE=1\n' : '', node: process.execPath, cli: resolve(cli) };
 }
 

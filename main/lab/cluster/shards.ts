@@ -2,11 +2,11 @@
 // within cell), cut where the estimated cost — not the count — reaches k/N of the whole. Contiguous
 // ranges keep a cell's seeds together (they train as one batch), and the split is a pure function of
 // the spec and N, so every node, the merge and `--status` compute the same one.
-import { InputError, testCount, type ExperimentConfig } from '../../shared/config.js';
-import type { SweepCell, SweepSpec } from '../../shared/sweep.js';
-import { workPerStep } from '../engine/kernels.js';
-import { architectureOf } from '../engine/model.js';
-import { defaultRecordEvery } from '../engine/train.js';
+import { InputError, testCount, type ExperimentConfig } from '../../../shared/config.js';
+import type { SweepCell, SweepSpec } from '../../../shared/sweep.js';
+import { workPerStep } from '../../engine/kernels.js';
+import { architectureOf } from '../../engine/model.js';
+import { defaultRecordEvery } from '../../engine/train.js';
 
 /** Most shards a sweep is split into: a SLURM array of this size is already a large one. */
 export const MAX_SHARDS = 1000;

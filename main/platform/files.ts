@@ -1,7 +1,7 @@
 // Reading a file the user names (a config, a sweep spec, a CSV, an export): only a regular file, and
 // never more than a limit. `run /dev/zero` used to read forever, and a FIFO blocks whoever opens it.
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
-import { InputError } from '../shared/config.js';
+import { InputError } from '../../shared/config.js';
 
 export function mib(bytes: number): string {
   return `${Number((bytes / 2 ** 20).toPrecision(3))} MiB`;

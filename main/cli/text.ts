@@ -1,20 +1,20 @@
 // What the CLI prints for people (as opposed to --json): summaries, an ASCII plot of the fit, an
 // ASCII map of a cost surface, and the progress bar.
-import { BACKENDS, classCount, inputSize, isClassification, KERNELS, LIMITS, type ExperimentConfig } from '../shared/config.js';
-import { DIVERGENCE_RULE } from '../shared/divergence.js';
-import { finiteExtent, fraction, maxOf, minOf } from '../shared/numbers.js';
-import type { Preset } from '../shared/presets.js';
-import { formatSweepValue, type SweepStats } from '../shared/sweepStats.js';
-import { AXES_HELP } from './engine/directions.js';
-import { MARKERS } from '../shared/markers.js';
-import { JsNet } from './engine/jsNet.js';
-import { architectureOf } from './engine/model.js';
-import type { Reproduction } from './lab/experiments.js';
-import type { InterpolationResult, LandscapeResult, OptimumResult, RunResult } from './results.js';
-import type { SweepOutcome } from './lab/sweep.js';
-import type { ExperimentSummary, StoredExperiment } from './store/experiments.js';
-import { defaultDatabasePath } from './store/index.js';
-import { APP_VERSION } from './version.js';
+import { BACKENDS, classCount, inputSize, isClassification, KERNELS, LIMITS, type ExperimentConfig } from '../../shared/config.js';
+import { DIVERGENCE_RULE } from '../../shared/divergence.js';
+import { finiteExtent, fraction, maxOf, minOf } from '../../shared/numbers.js';
+import type { Preset } from '../../shared/presets.js';
+import { formatSweepValue, type SweepStats } from '../../shared/sweepStats.js';
+import { AXES_HELP } from '../engine/directions.js';
+import { MARKERS } from '../../shared/markers.js';
+import { JsNet } from '../engine/jsNet.js';
+import { architectureOf } from '../engine/model.js';
+import type { Reproduction } from '../lab/experiments.js';
+import type { InterpolationResult, LandscapeResult, OptimumResult, RunResult } from '../engine/results.js';
+import type { SweepOutcome } from '../lab/sweep.js';
+import type { ExperimentSummary, StoredExperiment } from '../store/experiments.js';
+import { defaultDatabasePath } from '../store/index.js';
+import { APP_VERSION } from '../platform/version.js';
 
 export function num(v: number | null | undefined, digits = 4): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return String(v ?? '—');

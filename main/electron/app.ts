@@ -3,17 +3,17 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, type MenuItemConstructorOptions } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CHANNEL_NAMES, type MenuAction } from '../shared/api.js';
-import { WorkerPool } from './jobs/pool.js';
+import { CHANNEL_NAMES, type MenuAction } from '../../shared/api.js';
+import { WorkerPool } from '../workers/pool.js';
 import { menuTemplate } from './menu.js';
-import { CONTENT_SECURITY_POLICY } from './server.js';
-import { LabService } from './service.js';
-import { openStore } from './store/index.js';
-import { APP_VERSION } from './version.js';
+import { CONTENT_SECURITY_POLICY } from '../platform/contentSecurity.js';
+import { LabService } from '../lab/channels.js';
+import { openStore } from '../store/index.js';
+import { APP_VERSION, INSTALL_ROOT } from '../platform/version.js';
 import { loadBounds, saveBounds } from './windowState.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const rendererIndex = join(here, '..', 'renderer', 'index.html');
+const rendererIndex = join(INSTALL_ROOT, 'dist', 'renderer', 'index.html');
 const devServer = process.env.LANDSCAPE_LAB_DEV_SERVER;
 
 if (!app.requestSingleInstanceLock()) app.quit();
@@ -39,7 +39,7 @@ function createWindow(): BrowserWindow {
     minWidth: 900,
     minHeight: 600,
     title: 'Landscape Lab',
-    icon: join(here, '..', '..', 'assets', 'icon.png'),
+    icon: join(INSTALL_ROOT, 'assets', 'icon.png'),
     show: false,
     webPreferences: {
       // The preload is ours, sandboxed, and exposes only the LabApi (reviewed, as the check asks).

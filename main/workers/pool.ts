@@ -17,7 +17,7 @@ import { layoutOf, type Architecture } from '../engine/model.js';
 import type { Plane, PlaneEvaluator } from '../engine/surface.js';
 import type { BatchSpec, Progress, RunOutcome, TrainOptions } from '../engine/train.js';
 import { snapshotBudget } from '../lab/runs.js';
-import type { RunResult } from '../results.js';
+import type { RunResult } from '../engine/results.js';
 import type { FromWorker, KernelPin, ResolvedKernel, Task, TaskResult, ToWorker } from './protocol.js';
 
 /** Running from TypeScript sources (tests, tsx) the worker is the .ts file, loaded through tsx. */

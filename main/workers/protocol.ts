@@ -9,7 +9,7 @@ import type { Workload } from '../engine/kernels.js';
 import type { Architecture } from '../engine/model.js';
 import type { Plane } from '../engine/surface.js';
 import type { BatchSpec, Progress, RunOutcome } from '../engine/train.js';
-import type { RunResult } from '../results.js';
+import type { RunResult } from '../engine/results.js';
 
 /**
  * A kernel named so that every worker loads the same one: work split across workers must not let

@@ -1,11 +1,11 @@
 // What the lab computes, as plain data: the result types the lab returns, the store keeps and the
 // worker pool carries. Here, not in lab/, so that store/ and jobs/ can name them without importing lab/.
-import type { RunData } from '../shared/api.js';
-import type { AxesSpec } from './engine/directions.js';
-import type { Kernel } from './engine/kernel.js';
-import type { Optimum } from './engine/optimum.js';
-import type { MarkerName } from '../shared/markers.js';
-import type { CostSurface, Interpolation } from './engine/surface.js';
+import type { RunData } from '../../shared/api.js';
+import type { AxesSpec } from './directions.js';
+import type { Kernel } from './kernel.js';
+import type { Optimum } from './optimum.js';
+import type { MarkerName } from '../../shared/markers.js';
+import type { CostSurface, Interpolation } from './surface.js';
 
 /**
  * What a sweep's statistics read of a run: its loss curve, or the step it first went below the

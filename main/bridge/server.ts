@@ -15,9 +15,10 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import type { Duplex } from 'node:stream';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { decodeWire, encodeWire } from '../shared/wire.js';
-import { MAX_IMPORT_TEXT } from '../shared/api.js';
-import type { LabService } from './service.js';
+import { decodeWire, encodeWire } from '../../shared/wire.js';
+import { MAX_IMPORT_TEXT } from '../../shared/api.js';
+import { CONTENT_SECURITY_POLICY } from '../platform/contentSecurity.js';
+import type { LabService } from '../lab/channels.js';
 
 /** Largest socket message accepted (an import is the biggest thing a client sends). */
 export const MAX_MESSAGE_BYTES = MAX_IMPORT_TEXT + 1024;
@@ -34,18 +35,6 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "worker-src 'self' blob:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
 
 export interface BridgeOptions {
   service: LabService;

@@ -3,13 +3,13 @@
 // byte for byte), so the merged sweep holds exactly the numbers the shards trained. Merging a shard
 // again adds nothing and writes nothing; a shard that fails a check leaves the target untouched.
 import { existsSync, realpathSync } from 'node:fs';
-import { InputError } from '../../shared/config.js';
-import { expandSweep, type SweepSpec } from '../../shared/sweep.js';
-import { defaultName } from '../lab/experiments.js';
-import { sweepSpecHash } from '../store/configHash.js';
-import type { Db } from '../store/db.js';
-import type { ExperimentStore, ExperimentSummary, SweepShardRecord } from '../store/experiments.js';
-import { openStore } from '../store/index.js';
+import { InputError } from '../../../shared/config.js';
+import { expandSweep, type SweepSpec } from '../../../shared/sweep.js';
+import { defaultName } from '../experiments.js';
+import { sweepSpecHash } from '../../store/configHash.js';
+import type { Db } from '../../store/db.js';
+import type { ExperimentStore, ExperimentSummary, SweepShardRecord } from '../../store/experiments.js';
+import { openStore } from '../../store/index.js';
 import { planShards, type ShardPlan } from './shards.js';
 
 /** One shard database, read and checked. */

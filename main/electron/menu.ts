@@ -1,6 +1,6 @@
 // The application menu, as a plain template (app.ts builds it with Electron's Menu): File, Edit, View
 // and Help with the usual accelerators. Commands that belong to the UI are sent to the renderer.
-import type { MenuAction } from '../shared/api.js';
+import type { MenuAction } from '../../shared/api.js';
 
 export interface MenuItem {
   label?: string;

@@ -4,32 +4,32 @@ import { accessSync, constants, existsSync, rmSync, renameSync, statSync, writeF
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { expandSweep, MAX_SWEEP_RUNS } from '../shared/sweep.js';
-import { BACKENDS, InputError, KERNELS, LIMITS, MAX_INPUT_FILE_BYTES, parseConfig, type BackendChoice, type ExperimentConfig, type KernelChoice } from '../shared/config.js';
-import { PRESETS, presetByName, presetConfig, presetDescription, presetRace, presetSweep, type Preset } from '../shared/presets.js';
-import { experimentText, helpText, interpolationText, landscapeText, listText, optimumText, presetsText, progressLine, reproductionText, runText, sweepStatsText, sweepText } from './cliText.js';
-import { makeDataset } from './engine/data.js';
-import { workPerStep } from './engine/kernels.js';
-import { architectureOf } from './engine/model.js';
-import { exactOptimumBlocker } from './engine/optimum.js';
-import { MARKERS, type MarkerName } from '../shared/markers.js';
+import { expandSweep, MAX_SWEEP_RUNS } from '../../shared/sweep.js';
+import { BACKENDS, InputError, KERNELS, LIMITS, MAX_INPUT_FILE_BYTES, parseConfig, type BackendChoice, type ExperimentConfig, type KernelChoice } from '../../shared/config.js';
+import { PRESETS, presetByName, presetConfig, presetDescription, presetRace, presetSweep, type Preset } from '../../shared/presets.js';
+import { experimentText, helpText, interpolationText, landscapeText, listText, optimumText, presetsText, progressLine, reproductionText, runText, sweepStatsText, sweepText } from './text.js';
+import { makeDataset } from '../engine/data.js';
+import { workPerStep } from '../engine/kernels.js';
+import { architectureOf } from '../engine/model.js';
+import { exactOptimumBlocker } from '../engine/optimum.js';
+import { MARKERS, type MarkerName } from '../../shared/markers.js';
 import { curvatureText, hessianText, raceText } from './curvatureText.js';
-import { readInputFile } from './inputFile.js';
-import { WorkerPool } from './jobs/pool.js';
-import { csvConfig } from './lab/csvData.js';
-import { checkHessianConfig, experimentHessian, hessianToJson } from './lab/curvature.js';
-import { curvatureToJson, CURVATURE_MAX_RES, surfaceCurvature } from './lab/hessian.js';
-import { parseOptimizerList, race, RACE_OPTIMIZERS, raceToJson, saveRace } from './lab/race.js';
-import { experimentForConfig, experimentInterpolation, experimentLandscape, reproduce, paramsAt, runOf, saveRun } from './lab/experiments.js';
-import { experimentToJson, interpolationToJson, landscapeToJson, optimumToJson, runToJson, stringify } from './lab/json.js';
-import { checkLandscapeRequest, optimum, run, type JobOptions, type LandscapeRequest } from './lab/lab.js';
-import { checkExportFolder, exportLayersModel } from './lab/modelExport.js';
-import { clusterSweep, isClusterSweep, mergeCommand } from './cluster/cli.js';
-import { resumeSweep, runSweep } from './lab/sweep.js';
-import { sweepStatistics } from './lab/sweepStats.js';
-import { exportExperiments, importFile } from './store/exchange.js';
-import { defaultDatabasePath, openStore, SCHEMA_VERSION, type ExperimentStore } from './store/index.js';
-import { APP_VERSION } from './version.js';
+import { readInputFile } from '../platform/files.js';
+import { WorkerPool } from '../workers/pool.js';
+import { csvConfig } from '../lab/csvData.js';
+import { checkHessianConfig, experimentHessian, hessianToJson } from '../lab/curvature.js';
+import { curvatureToJson, CURVATURE_MAX_RES, surfaceCurvature } from '../lab/hessian.js';
+import { parseOptimizerList, race, RACE_OPTIMIZERS, raceToJson, saveRace } from '../lab/race.js';
+import { experimentForConfig, experimentInterpolation, experimentLandscape, reproduce, paramsAt, runOf, saveRun } from '../lab/experiments.js';
+import { experimentToJson, interpolationToJson, landscapeToJson, optimumToJson, runToJson, stringify } from '../lab/json.js';
+import { checkLandscapeRequest, optimum, run, type JobOptions, type LandscapeRequest } from '../lab/lab.js';
+import { checkExportFolder, exportLayersModel } from '../lab/modelExport.js';
+import { clusterSweep, isClusterSweep, mergeCommand } from './cluster.js';
+import { resumeSweep, runSweep } from '../lab/sweep.js';
+import { sweepStatistics } from '../lab/sweepStats.js';
+import { exportExperiments, importFile } from '../store/exchange.js';
+import { defaultDatabasePath, openStore, SCHEMA_VERSION, type ExperimentStore } from '../store/index.js';
+import { APP_VERSION } from '../platform/version.js';
 
 const OPTIONS = {
   db: { type: 'string' },
@@ -494,7 +494,7 @@ const HANDLERS: Record<string, (ctx: Context) => Promise<number | void>> = {
   },
   async serve(ctx) {
     const port = integer('port', ctx.values.port, 0, 0, 65535);
-    const { serve } = await import('./serve.js');
+    const { serve } = await import('../bridge/serve.js');
     return serve({ db: ctx.values.db ?? defaultDatabasePath(), init: ctx.values.init ?? false, port, open: ctx.values.open ?? false, signal: ctx.job.signal as AbortSignal, out: ctx.out });
   },
   merge: (ctx) => mergeCommand({ ...ctx, emit: (json, text) => emit(ctx, json, text) }),

@@ -1,26 +1,26 @@
 // The service behind every door that carries the LabApi (Electron IPC, the browser bridge): it
 // validates each payload with the shared schemas, calls the façade, and turns every failure into a
 // typed error value. Nothing that fails validation reaches the façade.
-import { CHANNELS, type Channel, type LabEvent, type LabInfo, type MarkerName, type Responses, type Result } from '../shared/api.js';
-import { formatIssue, parseConfig } from '../shared/config.js';
-import { splitDataset } from './engine/data.js';
-import { experimentBoundary } from './lab/boundary.js';
+import { CHANNELS, type Channel, type LabEvent, type LabInfo, type MarkerName, type Responses, type Result } from '../../shared/api.js';
+import { formatIssue, parseConfig } from '../../shared/config.js';
+import { splitDataset } from '../engine/data.js';
+import { experimentBoundary } from './boundary.js';
 import { clusterStatusView, importCluster, prepareCluster, sweepShards } from './cluster/app.js';
-import { parseCsvData } from './lab/csvData.js';
-import { paramsAt, runOf } from './lab/experiments.js';
-import { curvatureHandlers } from './lab/curvatureService.js';
-import { experimentFit } from './lab/fit.js';
-import { layersModelFiles } from './lab/modelExport.js';
-import { backprop } from './lab/basics/backprop.js';
-import { costs } from './lab/basics/costs.js';
-import { neurons } from './lab/basics/neurons.js';
-import { regions } from './lab/basics/regions.js';
-import { cachedSweepStatistics } from './lab/sweepStats.js';
-import { errorOf, JobManager } from './jobs/jobs.js';
-import type { WorkerPool } from './jobs/pool.js';
-import { APP_READER, exportExperiments, parseExport } from './store/exchange.js';
-import type { ExperimentStore } from './store/experiments.js';
-import { APP_VERSION } from './version.js';
+import { parseCsvData } from './csvData.js';
+import { paramsAt, runOf } from './experiments.js';
+import { curvatureHandlers } from './curvatureService.js';
+import { experimentFit } from './fit.js';
+import { layersModelFiles } from './modelExport.js';
+import { backprop } from './basics/backprop.js';
+import { costs } from './basics/costs.js';
+import { neurons } from './basics/neurons.js';
+import { regions } from './basics/regions.js';
+import { cachedSweepStatistics } from './sweepStats.js';
+import { errorOf, JobManager } from './jobs.js';
+import type { WorkerPool } from '../workers/pool.js';
+import { APP_READER, exportExperiments, parseExport } from '../store/exchange.js';
+import type { ExperimentStore } from '../store/experiments.js';
+import { APP_VERSION } from '../platform/version.js';
 
 type Handlers = { [C in Channel]: (payload: never) => Promise<Responses[C]> | Responses[C] };
 

@@ -1,8 +1,8 @@
 // Progress of a sweep on a cluster, read from its folder: the shard databases (runs done), the exit
 // codes the job scripts leave in logs/, and the target database (whether the merge ran, and how far).
 import { existsSync, readFileSync } from 'node:fs';
-import { InputError } from '../../shared/config.js';
-import { openStore } from '../store/index.js';
+import { InputError } from '../../../shared/config.js';
+import { openStore } from '../../store/index.js';
 import { exitFile, logFile, readManifest, shardFile, type ClusterManifest } from './slurm.js';
 
 export type ShardState = 'waiting' | 'running' | 'done' | 'failed';
