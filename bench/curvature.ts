@@ -8,7 +8,8 @@ import { exactOptimum } from '../main/engine/optimum.js';
 import { hessianAnalysis } from '../main/engine/spectrum.js';
 import { linspace } from '../main/engine/surface.js';
 import type { WorkerPool } from '../main/workers/pool.js';
-import { surfaceCurvature } from '../main/lab/hessian.js';
+import { surfaceCurvature } from '../main/lab/convexityMap.js';
+
 import { fmt, printTable } from './table.js';
 
 export interface CurvatureRow {

@@ -2,10 +2,11 @@
 // Debian's python3-torch, 2 threads), then the store and the jobs. Not a test: it prints tables and a
 // summary of every row with a target (PASS/MISS).
 // Options: --quick (shorter timings), --no-torch, --no-store, --no-jobs,
-//   --rows=tutorial,general,choice,curvature,app (which engine rows; all but choice by default; naming rows
+//   --rows=tutorial,general,choice,curvature,app,startup (which rows; all but choice by default; naming rows
 //   skips the store and jobs benchmarks; `choice` measures every kernel on the workloads behind
 //   auto's cost model; `app` the classification preset's surfaces through the service),
-//   --kernels=auto,js,simd,wasm,cpu (the detailed tutorial tables).
+//   --kernels=auto,js,simd,wasm,cpu (the detailed tutorial tables), --shard-overhead (startup: also
+//   scripts/shard-overhead.sh through SLURM, minutes).
 import { loadavg } from 'node:os';
 import { WorkerPool } from '../main/workers/pool.js';
 import { curvatureRows } from './curvature.js';
@@ -17,11 +18,12 @@ import { describePeaks, measurePeaks } from './peak.js';
 import { storeBench } from './store.js';
 import { printTable, summaryCells, type SummaryRow } from './table.js';
 import { runTorch } from './torch.js';
+import { startupRows } from './startup.js';
 import { tutorialRows } from './tutorial.js';
 
-const ROW_SETS = ['tutorial', 'general', 'choice', 'curvature', 'app'] as const;
+const ROW_SETS = ['tutorial', 'general', 'choice', 'curvature', 'app', 'startup'] as const;
 /** What runs when --rows is not given: `choice` is the kernel selection's calibration, on request. */
-const DEFAULT_ROWS = ['tutorial', 'general', 'curvature', 'app'];
+const DEFAULT_ROWS = ['tutorial', 'general', 'curvature', 'app', 'startup'];
 /** Workers of the product's pool here: torch gets as many threads. */
 const WORKERS = 2;
 
@@ -39,7 +41,7 @@ async function main() {
   const wanted = (option('kernels') ?? 'auto,js,simd,wasm,cpu').split(',');
 
   // PyTorch first, alone on the machine, so the two never compete for the cores.
-  const torchRows = rows.filter((r) => r !== 'choice' && r !== 'curvature' && r !== 'app');
+  const torchRows = rows.filter((r) => r !== 'choice' && r !== 'curvature' && r !== 'app' && r !== 'startup');
   const torch = args.includes('--no-torch') || torchRows.length === 0 ? 'skipped (--no-torch)' : runTorch(torchRows, quick, spiralData());
   const peer = typeof torch === 'object' ? torch : null;
   const peaks = await measurePeaks(quick ? 0.3 : 1);
@@ -77,6 +79,10 @@ async function main() {
   if (rows.includes('app')) {
     await appSurfacesBench();
     await appBigSweepBench();
+  }
+  if (rows.includes('startup')) {
+    console.log('');
+    startupRows(quick, args.includes('--shard-overhead'));
   }
 }
 

@@ -1,14 +1,17 @@
 // The general rows (issue 10): networks other than the tutorial's, each through the product's own entry
-// points — run(), landscape() and optimum() of the lab façade, runSweep() with a real SQLite store —
+// points — training, landscape() and optimum() as the lab façade calls them, runSweep() with a real SQLite store —
 // so a faster kernel or a better split over the pool shows up here without changing the bench.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type ExperimentConfig, type ExperimentConfigInput } from '../shared/config.js';
 import { makeDataset, type Dataset } from '../main/engine/data.js';
-import { workPerStep } from '../main/engine/kernels.js';
+import { workPerStep } from '../main/engine/kernelChoice.js';
 import { architectureOf } from '../main/engine/model.js';
-import { landscape, optimum, run, type OptimumResult } from '../main/lab/lab.js';
+import { prepareConfig, prepareStored } from '../main/engine/prepared.js';
+import type { OptimumResult } from '../main/engine/results.js';
+import { runConfigs } from '../main/engine/runs.js';
+import { landscape, optimum } from '../main/lab/landscape.js';
 import { runSweep } from '../main/lab/sweep.js';
 import { openStore } from '../main/store/index.js';
 import { flopShare } from './peak.js';
@@ -39,15 +42,15 @@ export function spiralData(): Dataset {
  */
 async function trainingRate(input: ExperimentConfigInput, steps: number): Promise<number> {
   const config = parseConfig({ ...input, steps, record: { every: steps, snapshots: 2 } });
-  await run(config);
-  return steps / (await bestTime(() => run(config), 2));
+  await runConfigs([config]);
+  return steps / (await bestTime(() => runConfigs([config]), 2));
 }
 
 /** Wall time of the best-found optimum (8 restarts × 5,000 full-batch steps) of the spiral config. */
 async function optimumSearch(ctx: BenchContext): Promise<{ seconds: number; found: OptimumResult }> {
   const config = parseConfig(SPIRAL);
   const t0 = performance.now();
-  const found = await optimum(config, { pool: ctx.pool, restarts: 8 });
+  const found = await optimum(prepareConfig(config), { pool: ctx.pool, restarts: 8 });
   return { seconds: (performance.now() - t0) / 1000, found };
 }
 
@@ -57,10 +60,11 @@ async function optimumSearch(ctx: BenchContext): Promise<{ seconds: number; foun
  */
 async function spiralSurface(ctx: BenchContext, found: OptimumResult): Promise<{ seconds: number; points: number }> {
   const config = parseConfig({ ...SPIRAL, steps: 1000 });
-  const run0 = await run(config);
+  const [run0] = await runConfigs([config]);
   const trained = { ...run0, params: { ...run0.params, optimum: found.params }, optimum: { kind: found.kind, loss: found.loss, method: found.method } };
   const req = { center: 'trained' as const, axes: 'random', res: SURFACE_RES, span: 1 };
-  const seconds = await bestTime(() => landscape(config, req, { pool: ctx.pool, trained }), ctx.quick ? 2 : 3);
+  const prepared = prepareStored(config, trained.data);
+  const seconds = await bestTime(() => landscape(prepared, trained, req, { pool: ctx.pool }), ctx.quick ? 2 : 3);
   return { seconds, points: SURFACE_RES ** 2 + trained.snapshots.steps.length + 3 };
 }
 

@@ -10,7 +10,8 @@ import type { ExperimentView, JobInfo, Result } from '../shared/api.js';
 import type { SweepStats } from '../shared/sweepStats.js';
 import { presetByName } from '../shared/presets.js';
 import { WorkerPool } from '../main/workers/pool.js';
-import { LabService } from '../main/lab/channels.js';
+import { LabChannels } from '../main/lab/channels.js';
+import { Lab } from '../main/lab/lab.js';
 import { runSweep } from '../main/lab/sweep.js';
 import { openStore } from '../main/store/index.js';
 
@@ -73,7 +74,7 @@ export async function appSurfacesBench(): Promise<{ seconds: number; p99: number
   const database = join(dir, 'lab.sqlite');
   const store = openStore(database);
   const pool = new WorkerPool(2);
-  const service = new LabService(store, pool, { database, mode: 'browser' });
+  const service = new LabChannels(new Lab({ database, store, pool }), 'browser');
   const last = new Map<string, JobInfo>();
   service.onEvent((e) => e.type === 'job' && last.set(e.job.id, e.job));
   const start = async (channel: string, payload: unknown): Promise<string> => {
@@ -128,7 +129,7 @@ export async function appBigSweepBench(): Promise<void> {
   const database = join(dir, 'lab.sqlite');
   const store = openStore(database);
   const pool = new WorkerPool(2);
-  const service = new LabService(store, pool, { database, mode: 'browser' });
+  const service = new LabChannels(new Lab({ database, store, pool }), 'browser');
   try {
     const spec = { name: 'big', base: { data: { target: { kind: 'hinge' } }, model: { hidden: [16] }, batchSize: 3, steps: 2000 }, grid: { 'optimizer.lr': { from: 0.001, to: 0.03, count: 4, scale: 'log' } }, seeds: 1000 };
     const outcome = await runSweep(store, spec, { pool });

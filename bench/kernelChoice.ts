@@ -6,7 +6,7 @@ import { makeDataset } from '../main/engine/data.js';
 import { initialParams } from '../main/engine/init.js';
 import { jsKernel } from '../main/engine/jsKernel.js';
 import type { Kernel } from '../main/engine/kernel.js';
-import { autoKernelName, selectKernel } from '../main/engine/kernels.js';
+import { autoKernelName, selectKernel } from '../main/engine/kernelChoice.js';
 import { architectureOf } from '../main/engine/model.js';
 import { hyperOf } from '../main/engine/optimizers.js';
 import { Rng } from '../main/engine/prng.js';

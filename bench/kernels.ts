@@ -2,7 +2,7 @@
 // for each workload), `js`, `simd` (once the product has it), and the tfjs backends.
 import { KERNELS, type KernelChoice } from '../shared/config.js';
 import type { Kernel } from '../main/engine/kernel.js';
-import { selectKernel, type Workload } from '../main/engine/kernels.js';
+import { selectKernel, type Workload } from '../main/engine/kernelChoice.js';
 import { loadTfjsKernel, nativeBackendAvailable } from '../main/engine/tfjsKernel.js';
 
 export interface BenchKernel {

@@ -4,8 +4,10 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../shared/config.js';
-import { landscape } from '../main/lab/lab.js';
-import { runConfigs } from '../main/lab/runs.js';
+import { MARKERS } from '../shared/markers.js';
+import { prepareStored } from '../main/engine/prepared.js';
+import { landscape } from '../main/lab/landscape.js';
+import { runConfigs } from '../main/engine/runs.js';
 import { openStore } from '../main/store/index.js';
 import { APP_VERSION } from '../main/platform/version.js';
 
@@ -23,7 +25,7 @@ export async function storeBench(): Promise<void> {
     );
     const runs = await runConfigs(configs, { kernel: 'js' });
     const surfaces = await Promise.all(
-      (['init', 'trained', 'optimum'] as const).map((center) => landscape(configs[0], { center, axes: 'plane', res: 128, span: 'auto' }, { kernel: 'js', trained: runs[0] })),
+      MARKERS.map((center) => landscape(prepareStored(configs[0], runs[0].data), runs[0], { center, axes: 'plane', res: 128, span: 'auto' }, { kernel: 'js' })),
     );
     const saveTimes: number[] = [];
     const loadTimes: number[] = [];

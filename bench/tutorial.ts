@@ -5,14 +5,16 @@ import { parseConfig, type ExperimentConfig } from '../shared/config.js';
 import { makeDataset } from '../main/engine/data.js';
 import { initialParams } from '../main/engine/init.js';
 import type { Kernel } from '../main/engine/kernel.js';
-import { workPerStep, type Workload } from '../main/engine/kernels.js';
+import { workPerStep, type Workload } from '../main/engine/kernelChoice.js';
 import { architectureOf, layoutOf } from '../main/engine/model.js';
 import { hyperOf } from '../main/engine/optimizers.js';
 import { Rng } from '../main/engine/prng.js';
 import { costSurface } from '../main/engine/surface.js';
 import { trainBatch, type BatchSpec } from '../main/engine/train.js';
 import type { WorkerPool } from '../main/workers/pool.js';
-import { landscape, run } from '../main/lab/lab.js';
+import { prepareStored } from '../main/engine/prepared.js';
+import { runConfigs } from '../main/engine/runs.js';
+import { landscape } from '../main/lab/landscape.js';
 import type { BenchKernel } from './kernels.js';
 import { flopShare, type Peaks } from './peak.js';
 import { fmt, printTable, ratio, times, type SummaryRow } from './table.js';
@@ -145,9 +147,10 @@ async function kernelSurfaceSeconds(kernel: Kernel, repeats: number): Promise<nu
 /** The product's surface path: `landscape` of a trained run on the worker pool. Returns seconds and points evaluated. */
 async function productSurface(ctx: BenchContext, repeats: number): Promise<{ seconds: number; points: number }> {
   const config = hingeConfig(2, 3);
-  const trained = await run(config);
+  const [trained] = await runConfigs([config]);
   const req = { center: 'trained' as const, axes: 'random', res: SURFACE_RES, span: 1 };
-  const seconds = await bestTime(() => landscape(config, req, { pool: ctx.pool, trained }), repeats);
+  const prepared = prepareStored(config, trained.data);
+  const seconds = await bestTime(() => landscape(prepared, trained, req, { pool: ctx.pool }), repeats);
   return { seconds, points: SURFACE_RES ** 2 + trained.snapshots.steps.length + 3 };
 }
 

@@ -1,26 +1,13 @@
 // The experiment config: one JSON document, validated once at each door (CLI, IPC, bridge).
 // Every field but data.target has a default; unknown fields are errors, not silently dropped.
 import { z } from 'zod';
+import { BACKENDS, classCount, type ClassificationKind, DEFAULT_TEST_FRACTION, FLOAT32_MAX, HIDDEN_ACTIVATIONS, isClassification, KERNELS, LIMITS, LOSSES, NOISE_SHAPES, OUTPUTS, SPACINGS, testCount } from './configRules.js';
+import { InputError } from './errors.js';
 
-export const LIMITS = {
-  n: 100_000,
-  width: 1024,
-  depth: 8,
-  steps: 10_000_000,
-  outputs: 64,
-  surfaceRes: 512,
-  snapshots: 2_000,
-} as const;
-
-/**
- * The largest config, sweep spec or CSV file read: room for a points target's 100,000 points many
- * times over, and the size of the bridge's largest message. Larger files are refused unread.
- */
-export const MAX_INPUT_FILE_BYTES = 64 * 1024 * 1024;
+export * from './configRules.js';
+export { InputError };
 
 const finite = () => z.number().finite();
-/** The largest float32. Data and targets are stored as float32: a larger value would become Infinity. */
-export const FLOAT32_MAX = 3.4028234663852886e38;
 /** A number that becomes (or makes) float32 data: it must fit, or every run, view and printer of it would see Infinity. */
 const datum = () => finite().min(-FLOAT32_MAX).max(FLOAT32_MAX);
 const positive = () => finite().positive();
@@ -98,55 +85,10 @@ export const Target = z.discriminatedUnion('kind', [
   GaussiansTarget,
   SpiralTarget,
 ]);
-export const CLASSIFICATION_KINDS = ['circle', 'xor', 'gaussians', 'spiral', 'labeled'] as const;
 type AnyTarget = z.output<typeof Target>;
-export type ClassificationTarget = Extract<AnyTarget, { kind: (typeof CLASSIFICATION_KINDS)[number] }>;
+export type ClassificationTarget = Extract<AnyTarget, { kind: ClassificationKind }>;
 
-export function isClassification(target: AnyTarget): target is ClassificationTarget {
-  return (CLASSIFICATION_KINDS as readonly string[]).includes(target.kind);
-}
-
-/** Number of classes of a classification target, or null for regression. */
-export function classCount(target: AnyTarget): number | null {
-  switch (target.kind) {
-    case 'circle':
-    case 'xor':
-      return 2;
-    case 'gaussians':
-      return target.classes;
-    case 'spiral':
-      return target.arms;
-    case 'labeled': {
-      // A loop, not Math.max(...labels): 100,000 arguments can overflow the stack.
-      let top = 0;
-      for (const l of target.label) top = Math.max(top, l);
-      return top + 1;
-    }
-    default:
-      return null;
-  }
-}
-
-/** Inputs per data point: the one source of the network's input size (2 for classification). */
-export function inputSize(config: { data: { target: AnyTarget } }): number {
-  return isClassification(config.data.target) ? 2 : 1;
-}
-
-/** Points held out for testing: round(n · testFraction), drawn from the seed (never trained on). */
-export function testCount(data: { n: number; testFraction?: number }): number {
-  return Math.round(data.n * (data.testFraction ?? 0));
-}
-
-export const SPACINGS = ['even', 'uniform', 'given'] as const;
-/**
- * The noise added to a formula target: gaussian, noise·N(0, 1) (mean = median = f(x)); or exponential,
- * noise·E with E ~ Exp(1), skewed, so the mean of y|x is f(x) + noise and its median f(x) + noise·ln 2.
- * Omitted means gaussian, and a parsed config leaves it out then, so older configs parse unchanged.
- */
-export const NOISE_SHAPES = ['gaussian', 'exponential'] as const;
 const DEFAULT_N = 500;
-/** The test split a classification target holds out unless data.testFraction says otherwise. */
-export const DEFAULT_TEST_FRACTION = 0.2;
 const DEFAULT_X_RANGE: [number, number] = [-1, 1];
 
 function pointsRange(x: readonly number[]): [number, number] {
@@ -235,12 +177,6 @@ export const DataConfig = z
     };
   });
 
-export const HIDDEN_ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'linear'] as const;
-export const OUTPUTS = ['linear', 'sigmoid', 'softmax'] as const;
-export const LOSSES = ['l2', 'l1', 'nll'] as const;
-export type HiddenActivation = (typeof HIDDEN_ACTIVATIONS)[number];
-export type OutputKind = (typeof OUTPUTS)[number];
-export type LossKind = (typeof LOSSES)[number];
 
 const HiddenActivationSchema = z.enum(HIDDEN_ACTIVATIONS);
 /** Parameters of the largest network the limits allow (2 inputs, 8 layers of 1,024, 64 outputs): a bound for explicit params. */
@@ -309,13 +245,6 @@ export const OptimizerConfig = z.discriminatedUnion('kind', [
   }),
 ]);
 
-/** The kernels that compute: fused js loops, compiled WebAssembly SIMD, TensorFlow.js. */
-export const KERNEL_NAMES = ['js', 'simd', 'tfjs'] as const;
-export type KernelName = (typeof KERNEL_NAMES)[number];
-export const KERNELS = ['auto', ...KERNEL_NAMES] as const;
-export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
-export type KernelChoice = (typeof KERNELS)[number];
-export type BackendChoice = (typeof BACKENDS)[number];
 
 export const ExperimentConfig = z
   .strictObject({
@@ -388,11 +317,6 @@ export type TargetConfig = z.output<typeof Target>;
 export type InitConfig = z.output<typeof InitConfig>;
 export type OptimizerConfig = z.output<typeof OptimizerConfig>;
 export type OptimizerKind = OptimizerConfig['kind'];
-
-/** Thrown for input a user can fix; `message` is one line naming the field and what is allowed. */
-export class InputError extends Error {
-  override name = 'InputError';
-}
 
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';

@@ -1,7 +1,7 @@
 // Bounds on the shape of JSON from outside (an import, a config or sweep file, a bridge message):
 // how deep it nests and how many fields an object has. Walked with an explicit stack before any
-// schema looks at it, since schemas, structuredClone and JSON.stringify recurse: 5,000-deep nesting
-// in a free-form field once ended in an internal error, and a 2,000,000-key object was accepted.
+// schema looks at it, since schemas, structuredClone and JSON.stringify recurse (and overflow the stack
+// on thousands of levels), and a schema's free-form field would take any number of keys.
 import { z } from 'zod';
 
 /** Deeper or wider than any document of ours: an export nests 9 levels, a config object has 12 fields. */

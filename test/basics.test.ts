@@ -8,11 +8,11 @@ import { makeDataset, targetFunction } from '../main/engine/data.js';
 import { JsNet } from '../main/engine/jsNet.js';
 import type { Architecture } from '../main/engine/model.js';
 import { linearPieces } from '../main/lab/basics/regions.js';
-import type { LabService } from '../main/lab/channels.js';
+import type { LabChannels } from '../main/lab/channels.js';
 import { openTestLab, type TestLab } from './lab.js';
 
 let lab: TestLab;
-let service: LabService;
+let service: LabChannels;
 
 beforeAll(() => {
   lab = openTestLab('basics');

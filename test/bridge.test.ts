@@ -13,7 +13,8 @@ import { decodeWire, encodeWire } from '../shared/wire.js';
 import { WorkerPool } from '../main/workers/pool.js';
 import { RENDERER_ROOT } from '../main/bridge/serve.js';
 import { startBridge, type Bridge } from '../main/bridge/server.js';
-import { LabService } from '../main/lab/channels.js';
+import { LabChannels } from '../main/lab/channels.js';
+import { Lab } from '../main/lab/lab.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';
 
 let bridge: Bridge;
@@ -25,8 +26,8 @@ const logged: string[] = [];
 beforeAll(async () => {
   store = openStore(join(mkdtempSync(join(tmpdir(), 'lab-bridge-')), 'lab.sqlite'));
   pool = new WorkerPool(1);
-  const service = new LabService(store, pool, { database: 'test', mode: 'browser' });
-  bridge = await startBridge({ service, root: RENDERER_ROOT, maxMessageBytes: LIMIT, log: (line) => logged.push(line) });
+  const service = new LabChannels(new Lab({ database: 'test', store, pool }), 'browser');
+  bridge = await startBridge({ channels: service, root: RENDERER_ROOT, maxMessageBytes: LIMIT, log: (line) => logged.push(line) });
 });
 afterAll(async () => {
   await bridge.close();

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerPool } from '../main/workers/pool.js';
 import { RENDERER_ROOT } from '../main/bridge/serve.js';
 import { startBridge, type Bridge } from '../main/bridge/server.js';
-import { LabService } from '../main/lab/channels.js';
+import { LabChannels } from '../main/lab/channels.js';
+import { Lab } from '../main/lab/lab.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -199,7 +200,7 @@ describe('the issue’s instances against `landscape-lab serve` (a child process
 
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lab-serve-'));
-    const run = `import(${JSON.stringify(join(root, 'main', 'cli.ts'))}).then((m) => m.main(process.argv.slice(1))).then((code) => process.exit(code))`;
+    const run = `import(${JSON.stringify(join(root, 'main', 'cli', 'main.ts'))}).then((m) => m.main(process.argv.slice(1))).then((code) => process.exit(code))`;
     child = spawn(process.execPath, ['--import', 'tsx', '-e', run, 'serve', '--db', join(dir, 'lab.sqlite'), '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stderr?.on('data', (d) => (stderr += d));
     let stdout = '';
@@ -246,8 +247,8 @@ describe('seeded random requests and frames over raw TCP', () => {
   beforeAll(async () => {
     store = openStore(join(mkdtempSync(join(tmpdir(), 'lab-fuzz-')), 'lab.sqlite'));
     pool = new WorkerPool(1);
-    const service = new LabService(store, pool, { database: 'test', mode: 'browser' });
-    bridge = await startBridge({ service, root: RENDERER_ROOT, maxMessageBytes: LIMIT, log: (line) => logged.push(line) });
+    const service = new LabChannels(new Lab({ database: 'test', store, pool }), 'browser');
+    bridge = await startBridge({ channels: service, root: RENDERER_ROOT, maxMessageBytes: LIMIT, log: (line) => logged.push(line) });
     process.on('uncaughtException', onThrow);
     process.on('unhandledRejection', onThrow);
   });

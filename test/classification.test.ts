@@ -17,11 +17,14 @@ import { loadTfjsKernel } from '../main/engine/tfjsKernel.js';
 import { trainBatch } from '../main/engine/train.js';
 import { WorkerPool } from '../main/workers/pool.js';
 import { saveRun } from '../main/lab/experiments.js';
-import { checkLandscapeRequest, landscape, run, type RunResult } from '../main/lab/lab.js';
-import { LabService } from '../main/lab/channels.js';
+import { checkLandscapeRequest } from '../main/lab/landscape.js';
+import { prepareConfig } from '../main/engine/prepared.js';
+import type { RunResult } from '../main/engine/results.js';
+import { LabChannels } from '../main/lab/channels.js';
+import { Lab } from '../main/lab/lab.js';
 import { exportExperiments, parseExport } from '../main/store/exchange.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';
-import { config, maxAbsDiff } from './helpers.js';
+import { config, landscape, maxAbsDiff, train } from './helpers.js';
 
 const SIGMOID = { hidden: [8], activation: 'tanh' as const, output: 'sigmoid' as const };
 const circle = (over: Partial<ExperimentConfigInput> = {}) =>
@@ -140,7 +143,7 @@ describe('the network takes 2 inputs', () => {
     expect(layout.count).toBe(2 * 8 + 8 + 8 + 1);
     expect(layout.names.slice(0, 3)).toEqual(['W1[0,0]', 'W1[0,1]', 'W1[0,2]']);
     expect(layout.names[8]).toBe('W1[1,0]');
-    expect(checkLandscapeRequest({ center: 'trained', axes: 'params:W1[1,0],W1[1,7]', res: 5, span: 1 }, circle())).toEqual({ kind: 'params', names: ['W1[1,0]', 'W1[1,7]'] });
+    expect(checkLandscapeRequest({ center: 'trained', axes: 'params:W1[1,0],W1[1,7]', res: 5, span: 1 }, prepareConfig(circle()))).toEqual({ kind: 'params', names: ['W1[1,0]', 'W1[1,7]'] });
   });
 
   it('has no closed-form optimum', () => {
@@ -150,7 +153,7 @@ describe('the network takes 2 inputs', () => {
   });
 
   it('finds dead units over 2-D data', async () => {
-    const r = await run(circle({ init: { kind: 'dead', fraction: 0.5 }, model: { ...SIGMOID, activation: 'relu' }, steps: 20 }));
+    const r = await train(circle({ init: { kind: 'dead', fraction: 0.5 }, model: { ...SIGMOID, activation: 'relu' }, steps: 20 }));
     expect(r.diagnostics.init.dead).toEqual([0, 1, 2, 3].map((unit) => ({ layer: 1, unit })));
   });
 });
@@ -180,15 +183,15 @@ describe('the tfjs kernel (cpu) agrees with js on classification', () => {
 describe('training, stored, and its decision boundary', () => {
   let store: ExperimentStore;
   let pool: WorkerPool;
-  let service: LabService;
+  let service: LabChannels;
   let trainedCircle: RunResult;
   let circleId: number;
 
   beforeAll(async () => {
     store = openStore(join(mkdtempSync(join(tmpdir(), 'lab-classify-')), 'lab.sqlite'));
     pool = new WorkerPool(1);
-    service = new LabService(store, pool, { database: 'test', mode: 'browser' });
-    trainedCircle = await run(circle({ optimizer: { kind: 'adam', lr: 0.02 }, batchSize: 16, steps: 3000 }));
+    service = new LabChannels(new Lab({ database: 'test', store, pool }), 'browser');
+    trainedCircle = await train(circle({ optimizer: { kind: 'adam', lr: 0.02 }, batchSize: 16, steps: 3000 }));
     circleId = saveRun(store, trainedCircle);
   });
   afterAll(async () => {
@@ -232,7 +235,7 @@ describe('training, stored, and its decision boundary', () => {
   });
 
   it('refuses what it cannot draw, with one line', async () => {
-    const regression = saveRun(store, await run(config({ steps: 10 })));
+    const regression = saveRun(store, await train(config({ steps: 10 })));
     const r = await service.call('experiments.boundary', { id: regression });
     expect(r).toEqual({ ok: false, error: { code: 'invalid', message: `boundary: drawn for two inputs; experiment ${regression} has 1 (its fit shows it instead)` } });
     expect(await service.call('experiments.boundary', { id: circleId, res: 8 })).toEqual({ ok: false, error: { code: 'invalid', message: 'res: must be >= 16 (got 8)' } });
@@ -250,7 +253,7 @@ describe('training, stored, and its decision boundary', () => {
   });
 
   it('softmax learns 3 gaussian blobs', async () => {
-    const r = await run(gaussians({ optimizer: { kind: 'adam', lr: 0.02 }, batchSize: 16, steps: 1500 }));
+    const r = await train(gaussians({ optimizer: { kind: 'adam', lr: 0.02 }, batchSize: 16, steps: 1500 }));
     expect(r.accuracy?.train).toBeGreaterThanOrEqual(0.9);
     expect(r.accuracy?.test).toBeGreaterThanOrEqual(0.9);
     const id = saveRun(store, r);
@@ -261,7 +264,7 @@ describe('training, stored, and its decision boundary', () => {
 
   it('draws cost surfaces for a classification run', async () => {
     // Small data: each surface finds the best-found optimum first (restarts of full-batch Adam).
-    const trained = await run(circle({ data: { target: { kind: 'circle' }, n: 60 }, steps: 500 }));
+    const trained = await train(circle({ data: { target: { kind: 'circle' }, n: 60 }, steps: 500 }));
     for (const axes of ['pca', 'random', 'params:W1[1,0],W1[0,0]']) {
       const s = await landscape(trained.config, { center: 'trained', axes, res: 9, span: 'auto' }, { trained, kernel: 'js' });
       expect(s.loss.length).toBe(81);

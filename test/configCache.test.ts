@@ -11,13 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobInfo } from '../shared/api.js';
 import { parseConfig } from '../shared/config.js';
 import { WorkerPool } from '../main/workers/pool.js';
+import { prepareConfig } from '../main/engine/prepared.js';
 import { experimentForConfig, experimentLandscape, saveRun } from '../main/lab/experiments.js';
-import { run } from '../main/lab/lab.js';
 import { migrate } from '../main/store/db.js';
 import { configHash } from '../main/store/configHash.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';
 import { SCHEMA_VERSION } from '../main/store/migrations.js';
 import { openTestLab, type TestLab } from './lab.js';
+import { train } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lab-config-cache-'));
 let pool: WorkerPool;
@@ -50,7 +51,7 @@ describe('a config searched once', () => {
   it('is trained and stored once; its optimum is searched once and reused by the next surface', async () => {
     const store = freshStore('once');
     try {
-      const first = await experimentForConfig(store, sine, { pool });
+      const first = await experimentForConfig(store, prepareConfig(sine), { pool });
       expect(first.reused).toBe(false);
       const phases: string[] = [];
       const onProgress = (p: { phase: string }) => phases.push(p.phase);
@@ -59,7 +60,7 @@ describe('a config searched once', () => {
       const stored = store.runs(first.id, 0)[0];
       expect(stored.optimum).toMatchObject({ kind: 'best-found' });
 
-      const again = await experimentForConfig(store, parseConfig(sineInput), { pool });
+      const again = await experimentForConfig(store, prepareConfig(parseConfig(sineInput)), { pool });
       expect(again).toEqual({ id: first.id, reused: true });
       phases.length = 0;
       const b = await experimentLandscape(store, again.id, surfaceReq, { pool, onProgress });
@@ -71,7 +72,7 @@ describe('a config searched once', () => {
       expect(store.get(first.id).surfaces).toHaveLength(2);
 
       // Another seed is another config.
-      const other = await experimentForConfig(store, { ...sine, seed: 6 }, { pool });
+      const other = await experimentForConfig(store, prepareConfig({ ...sine, seed: 6 }), { pool });
       expect(other.reused).toBe(false);
       expect(other.id).not.toBe(first.id);
     } finally {
@@ -85,7 +86,7 @@ describe('a config searched once', () => {
       // A long config, its training cancelled early and stored as the app stores it: the search for
       // its optimum trains max(steps, 5000) steps per restart, so it is long too.
       const stop = new AbortController();
-      const cancelledRun = await run({ ...sine, steps: 400_000 }, { pool, signal: stop.signal, onProgress: (p) => p.step > 0 && stop.abort() });
+      const cancelledRun = await train({ ...sine, steps: 400_000 }, { pool, signal: stop.signal, onProgress: (p) => p.step > 0 && stop.abort() });
       expect(cancelledRun.status).toBe('cancelled');
       const longId = saveRun(store, cancelledRun);
       const controller = new AbortController();
@@ -111,7 +112,7 @@ describe('a config searched once', () => {
 
 describe('an old database', () => {
   it('created by the old migrations gains config hashes on opening, keeps every number, and its runs are reused', async () => {
-    const trained = await run(sine, { kernel: 'js' });
+    const trained = await train(sine, { kernel: 'js' });
     // The rows as a schema-2 file holds them: written by the old migration list, columns of that time.
     const source = freshStore('source');
     const sourceId = saveRun(source, trained);
@@ -137,7 +138,7 @@ describe('an old database', () => {
       expect(bits(old.params.final)).toEqual(bits(trained.params.final));
       expect(bits(old.loss.values)).toEqual(bits(trained.loss.values));
       expect(bits(old.snapshots.params)).toEqual(bits(trained.snapshots.params));
-      expect(await experimentForConfig(store, sine, { pool })).toEqual({ id: sourceId, reused: true });
+      expect(await experimentForConfig(store, prepareConfig(sine), { pool })).toEqual({ id: sourceId, reused: true });
       // A sweep has no config hash: its base config is not one run's.
       expect((store.db.prepare('SELECT count(*) AS n FROM experiments WHERE config_hash IS NULL').get() as { n: number }).n).toBe(0);
     } finally {

@@ -11,7 +11,7 @@ import { hasFormula, makeDataset, targetFunction } from '../main/engine/data.js'
 import { exactOptimumBlocker } from '../main/engine/optimum.js';
 import { csvConfig, parseCsvData } from '../main/lab/csvData.js';
 import { toCsv } from '../renderer/src/lib/csv.js';
-import { run } from '../main/lab/lab.js';
+import { train } from './helpers.js';
 
 describe('parseCsvData', () => {
   it('reads x, y rows with or without a header', () => {
@@ -135,7 +135,7 @@ describe('csvConfig', () => {
     const c = csvConfig(csv, 'v.csv');
     expect(c.model).toEqual({ hidden: [2], activation: 'relu', output: 'linear', outputs: 1 });
     expect(c.data.n).toBe(40);
-    const r = await run({ ...c, steps: 300, kernel: 'js' });
+    const r = await train({ ...c, steps: 300, kernel: 'js' });
     const { x, y } = parseCsvData(csv);
     expect(Array.from(r.data.x)).toEqual(x.map(Math.fround));
     expect(Array.from(r.data.y)).toEqual(y.map(Math.fround));
@@ -205,7 +205,7 @@ describe('x1, x2, label CSVs: 2-D classes', () => {
 
   it('trains to separate the classes through the façade', async () => {
     const c = csvConfig(text, 'blobs.csv');
-    const result = await run({ ...c, steps: 3000, batchSize: 16, optimizer: { ...c.optimizer, lr: 0.01 } });
+    const result = await train({ ...c, steps: 3000, batchSize: 16, optimizer: { ...c.optimizer, lr: 0.01 } });
     expect(result.status).toBe('done');
     // Chance is ln 3 ≈ 1.1 for three balanced classes.
     expect(result.finalLoss).toBeLessThan(0.2);

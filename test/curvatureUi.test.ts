@@ -12,13 +12,13 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerPool } from '../main/workers/pool.js';
 import { experimentLandscape, saveRun } from '../main/lab/experiments.js';
-import { run } from '../main/lab/lab.js';
 import { race, saveRace } from '../main/lab/race.js';
 import { RENDERER_ROOT } from '../main/bridge/serve.js';
 import { startBridge, type Bridge } from '../main/bridge/server.js';
-import { LabService } from '../main/lab/channels.js';
+import { LabChannels } from '../main/lab/channels.js';
+import { Lab } from '../main/lab/lab.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';
-import { config } from './helpers.js';
+import { config, train } from './helpers.js';
 import { canvasInk, launchChromium } from './browser.js';
 
 const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
@@ -36,11 +36,11 @@ beforeAll(async () => {
   pool = new WorkerPool(2);
   // The tutorial's run, with a stored surface around the trained network; and a short race.
   const tutorial = config({ optimizer: { kind: 'adam', lr: 0.003, beta1: 0.95, beta2: 0.9 } });
-  runId = saveRun(store, await run(tutorial), 'Hinge, Adam');
+  runId = saveRun(store, await train(tutorial), 'Hinge, Adam');
   await experimentLandscape(store, runId, { center: 'trained', axes: 'plane', res: 33, span: 'auto' });
   const short = config({ steps: 1500, record: { snapshots: 31 } });
   raceId = saveRace(store, short, await race(short));
-  bridge = await startBridge({ service: new LabService(store, pool, { database: join(dir, 'lab.sqlite'), mode: 'browser' }), root: RENDERER_ROOT });
+  bridge = await startBridge({ channels: new LabChannels(new Lab({ database: join(dir, 'lab.sqlite'), store, pool }), 'browser'), root: RENDERER_ROOT });
   browser = await launchChromium();
 }, 120_000);
 afterAll(async () => {

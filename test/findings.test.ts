@@ -6,7 +6,7 @@ import { parseConfig, type ExperimentConfig, type KernelChoice, type OptimizerKi
 import { presetByName, presetConfig } from '../shared/presets.js';
 import { JsNet } from '../main/engine/jsNet.js';
 import { architectureOf, layoutOf } from '../main/engine/model.js';
-import { runConfigs, type RunResult } from '../main/lab/runs.js';
+import { runConfigs, type RunResult } from '../main/engine/runs.js';
 import { OPTIMIZERS } from './helpers.js';
 
 const KERNELS: { kernel: KernelChoice; backend: 'auto' | 'cpu' }[] = [

@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { InputError, parseConfig } from '../shared/config.js';
 import { jsonShapeProblem } from '../shared/jsonBounds.js';
 import { finiteExtent, fraction, maxOf, minOf } from '../shared/numbers.js';
-import { asciiFit, interpolationText, landscapeText, runText } from '../main/cli/text.js';
-import { interpolation, landscape, run } from '../main/lab/lab.js';
+import { asciiFit, interpolationText, landscapeText, runText } from '../main/cli/text/run.js';
+import { fitLine } from '../main/lab/fit.js';
 import { linspace } from '../main/engine/surface.js';
-import { config, HINGE } from './helpers.js';
+import { config, HINGE, interpolation, landscape, train } from './helpers.js';
 
 const refusal = (input: unknown) => {
   try {
@@ -40,19 +40,19 @@ describe('the config schema: every number that becomes float32 data must fit flo
 describe('data whose targets overflow float32 is refused before any work', () => {
   it('a polynomial of finite coefficients that reaches Infinity on its range', async () => {
     const c = config({ data: { target: { kind: 'polynomial', coefficients: [1e38, 1e38, 1e38] }, xRange: [-10, 10] }, steps: 10 });
-    await expect(run(c, { kernel: 'js' })).rejects.toThrow(/^data\.target: reaches y = Infinity at x = -10\.00, beyond float32's ±3\.4e38/);
-    await expect(run(c, { kernel: 'js' })).rejects.toBeInstanceOf(InputError);
+    await expect(train(c, { kernel: 'js' })).rejects.toThrow(/^data\.target: reaches y = Infinity at x = -10\.00, beyond float32's ±3\.4e38/);
+    await expect(train(c, { kernel: 'js' })).rejects.toBeInstanceOf(InputError);
   });
 
   it('noise that carries a finite target beyond float32', async () => {
     const c = config({ data: { target: { kind: 'sine', amplitude: 3e38 }, noise: 3e38 }, steps: 10 });
-    await expect(run(c, { kernel: 'js' })).rejects.toThrow(/^data\.target: reaches y = -?Infinity/);
+    await expect(train(c, { kernel: 'js' })).rejects.toThrow(/^data\.target: reaches y = -?Infinity/);
   });
 });
 
 describe('printers are total over non-finite and extreme numbers', () => {
   it('the fit of a run with NaN, ±Infinity and ±3e38 in its data and NaN parameters', async () => {
-    const r = await run(config({ data: { target: HINGE, n: 20 }, steps: 5 }), { kernel: 'js' });
+    const r = await train(config({ data: { target: HINGE, n: 20 }, steps: 5 }), { kernel: 'js' });
     const y = Float32Array.from(r.data.y);
     y[0] = NaN;
     y[1] = Infinity;
@@ -61,11 +61,11 @@ describe('printers are total over non-finite and extreme numbers', () => {
     const x = Float32Array.from(r.data.x);
     x[19] = Infinity;
     const broken = { ...r, data: { ...r.data, x, y }, params: { ...r.params, final: new Float32Array(r.params.final.length).fill(NaN) }, finalLoss: NaN, status: 'diverged' as const };
-    const fit = asciiFit(broken).split('\n');
+    const fit = asciiFit(broken, fitLine(broken, 64)).split('\n');
     expect(fit).toHaveLength(19);
     expect(fit[0]).toMatch(/^ {2}3\.0e\+38 │/);
     expect(fit[15]).toMatch(/^ -3\.0e\+38 │/);
-    expect(runText(broken)).toMatch(/The run diverged/);
+    expect(runText(broken, fitLine(broken, 64))).toMatch(/The run diverged/);
   });
 
   it('a 512×512 surface (262,144 losses: spread into Math.min they overflowed the stack) with NaN, Infinity and NaN markers', async () => {

@@ -3,15 +3,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FitView } from '../shared/api.js';
 import { saveRun } from '../main/lab/experiments.js';
-import { run } from '../main/lab/lab.js';
-import type { LabService } from '../main/lab/channels.js';
+import type { LabChannels } from '../main/lab/channels.js';
 import type { ExperimentStore } from '../main/store/index.js';
-import { config, HINGE } from './helpers.js';
+import { config, HINGE, train } from './helpers.js';
 import { openTestLab, type TestLab } from './lab.js';
 
 let lab: TestLab;
 let store: ExperimentStore;
-let service: LabService;
+let service: LabChannels;
 
 beforeAll(() => {
   lab = openTestLab('fit');
@@ -20,7 +19,7 @@ beforeAll(() => {
 afterAll(() => lab.close());
 
 async function fitOf(over: Parameters<typeof config>[0], at: 'init' | 'trained' | 'optimum', points = 401): Promise<FitView & { final: Float32Array }> {
-  const trained = await run(config(over));
+  const trained = await train(config(over));
   const id = saveRun(store, trained);
   const r = await service.call('experiments.fit', { id, at, points });
   if (!r.ok) throw new Error(r.error.message);

@@ -45,7 +45,7 @@ const sweepJob = async (spec: unknown) => (await finishedJob(lab.service.call('j
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
   lab = openTestLab('forms-ui', 2);
-  bridge = await startBridge({ service: lab.service, root: RENDERER_ROOT });
+  bridge = await startBridge({ channels: lab.service, root: RENDERER_ROOT });
   browser = await launchChromium();
   ids.plain = await runJob(DEFAULT);
   ids.symmetric = await runJob({ ...DEFAULT, model: { hidden: [2], activation: 'tanh' }, init: { kind: 'symmetric' } });

@@ -1,11 +1,16 @@
 // Small builders shared by the tests: real configs through the real schema, real datasets.
-import { parseConfig, type ExperimentConfigInput } from '../shared/config.js';
+import { parseConfig, type ExperimentConfig, type ExperimentConfigInput } from '../shared/config.js';
 import { makeDataset, type Dataset } from '../main/engine/data.js';
 import { initialParams } from '../main/engine/init.js';
 import { architectureOf, type Architecture } from '../main/engine/model.js';
 import { hyperOf } from '../main/engine/optimizers.js';
 import type { Rng } from '../main/engine/prng.js';
 import type { BatchSpec } from '../main/engine/train.js';
+import { prepareConfig, prepareStored } from '../main/engine/prepared.js';
+import type { InterpolationResult, LandscapeRequest, LandscapeResult, OptimumResult, RunResult } from '../main/engine/results.js';
+import { interpolation as interpolationOf, landscape as landscapeOf, optimum as optimumOf, type InterpolationRequest } from '../main/lab/landscape.js';
+import type { JobOptions } from '../main/lab/options.js';
+import { train as trainPrepared } from '../main/lab/training.js';
 
 export const HINGE = { kind: 'hinge' as const, x0: 0.25, m1: 1.5, m2: -0.5, b: 0 };
 
@@ -46,4 +51,32 @@ export function randomDataset(arch: Architecture, n: number, rng: Rng): Dataset 
       ? Float32Array.from({ length: n }, () => rng.int(dOut))
       : Float32Array.from({ length: n * dOut }, () => (arch.output === 'sigmoid' ? rng.next() : rng.uniform(-2, 2)));
   return { x, y, n, dIn };
+}
+
+/**
+ * The lab's operations on a config, as the façade calls them (prepared once, then trained, searched or
+ * evaluated), for tests that call them without a store: in this thread, or on `options.pool`.
+ */
+export async function train(c: ExperimentConfig, options: JobOptions = {}): Promise<RunResult> {
+  return trainPrepared(prepareConfig(c), options);
+}
+
+/** A cost surface of a config's run (`trained`, or trained now), as the lab computes it. */
+export async function landscape(c: ExperimentConfig, req: LandscapeRequest, options: JobOptions & { trained?: RunResult } = {}): Promise<LandscapeResult> {
+  const { trained, ...o } = options;
+  const run = trained ?? (await train(c, o));
+  return landscapeOf(prepareStored(c, run.data), run, req, o);
+}
+
+/** The cost along a line between two of a config's run's points. */
+export async function interpolation(c: ExperimentConfig, req: InterpolationRequest, options: JobOptions & { trained?: RunResult } = {}): Promise<InterpolationResult> {
+  const { trained, ...o } = options;
+  const run = trained ?? (await train(c, o));
+  return interpolationOf(prepareStored(c, run.data), run, req, o);
+}
+
+/** A config's global optimum (over `data` when given, as for a stored run). */
+export function optimum(c: ExperimentConfig, options: JobOptions & { data?: Dataset; reference?: Float32Array; restarts?: number } = {}): Promise<OptimumResult> {
+  const { data, ...o } = options;
+  return optimumOf(data ? prepareStored(c, data) : prepareConfig(c), o);
 }

@@ -14,10 +14,10 @@ import { Rng } from '../main/engine/prng.js';
 import { initialParams } from '../main/engine/init.js';
 import { hessianAnalysis } from '../main/engine/spectrum.js';
 import { WorkerPool } from '../main/workers/pool.js';
-import { hessianOf, surfaceCurvature } from '../main/lab/hessian.js';
-import { landscape, run } from '../main/lab/lab.js';
+import { surfaceCurvature } from '../main/lab/convexityMap.js';
+import { hessianOf } from '../main/lab/hessian.js';
 import { presetByName, presetConfig } from '../shared/presets.js';
-import { randomDataset } from './helpers.js';
+import { landscape, randomDataset, train } from './helpers.js';
 
 /** Central differences of JsNet's float64 gradient: column k of the Hessian, error O(h²). */
 function referenceHessian(arch: Architecture, p: Float64Array, data: Dataset, h = 1e-5): Float64Array {
@@ -262,7 +262,7 @@ describe('on the pool', () => {
 describe('symmetries', () => {
   it('identical units: the directions that separate them are an invariant subspace, here a saddle', async () => {
     const config = parseConfig({ ...presetConfig(presetByName('symmetric-neurons')), steps: 500 });
-    const r = await run(config);
+    const r = await train(config);
     const arch = architectureOf(config, r.data.dIn);
     const a = hessianAnalysis(arch, r.params.final, r.data);
     const s = a.symmetries.find((x) => x.kind === 'symmetric-units')!;

@@ -10,12 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../shared/config.js';
 import { saveRun } from '../main/lab/experiments.js';
-import { run } from '../main/lab/lab.js';
 import { runSweep } from '../main/lab/sweep.js';
 import { exportExperiments, importFile } from '../main/store/exchange.js';
 import { MAX_IMPORT_BYTES } from '../shared/api.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';
-import { config } from './helpers.js';
+import { config, train } from './helpers.js';
 
 let dir: string;
 let source: ExperimentStore;
@@ -27,11 +26,11 @@ const count = (s: ExperimentStore) => (s.db.prepare('SELECT (SELECT count(*) FRO
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lab-import-'));
   source = openStore(join(dir, 'source.sqlite'));
-  const id = saveRun(source, await run(config({ steps: 200 }), { kernel: 'js' }), 'one run');
+  const id = saveRun(source, await train(config({ steps: 200 }), { kernel: 'js' }), 'one run');
   const sweep = await runSweep(source, { base: { data: { target: { kind: 'hinge' }, n: 50 }, steps: 50 }, grid: { 'optimizer.lr': [0.01, 0.1] }, seeds: 2 }, { kernel: 'js' });
   exported = exportExperiments(source, [id, sweep.experimentId]);
   target = openStore(join(dir, 'target.sqlite'));
-  saveRun(target, await run(config({ steps: 10 }), { kernel: 'js' }));
+  saveRun(target, await train(config({ steps: 10 }), { kernel: 'js' }));
 });
 afterAll(() => {
   source.db.close();
@@ -156,7 +155,7 @@ describe('what the parser can handle, and memory', () => {
 
   it('importing a 30 MB file takes less than 4× its size in memory', async () => {
     const store = openStore(join(dir, 'big.sqlite'));
-    const big = await run(config({ model: { hidden: [64] }, steps: 2000, record: { snapshots: 2000 } }), { kernel: 'js' });
+    const big = await train(config({ model: { hidden: [64] }, steps: 2000, record: { snapshots: 2000 } }), { kernel: 'js' });
     const ids = Array.from({ length: 15 }, () => saveRun(store, big));
     const file = join(dir, 'big.lab.json');
     writeFileSync(file, exportExperiments(store, ids));

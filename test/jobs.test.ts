@@ -2,13 +2,13 @@
 // that stores what finished, marked cancelled; failures as typed errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobInfo } from '../shared/api.js';
-import type { LabService } from '../main/lab/channels.js';
+import type { LabChannels } from '../main/lab/channels.js';
 import type { ExperimentStore } from '../main/store/index.js';
 import { openTestLab, type TestLab } from './lab.js';
 
 let lab: TestLab;
 let store: ExperimentStore;
-let service: LabService;
+let service: LabChannels;
 let updates: JobInfo[];
 let finalState: TestLab['finished'];
 

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobInfo } from '../shared/api.js';
 import { WorkerPool } from '../main/workers/pool.js';
-import { LabService } from '../main/lab/channels.js';
+import { LabChannels } from '../main/lab/channels.js';
+import { Lab } from '../main/lab/lab.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';
 
 export interface TestLab {
@@ -14,7 +15,7 @@ export interface TestLab {
   database: string;
   store: ExperimentStore;
   pool: WorkerPool;
-  service: LabService;
+  service: LabChannels;
   /** Every job event, in order. */
   updates: JobInfo[];
   /** The job's last event once it is done, failed or cancelled. */
@@ -27,7 +28,7 @@ export function openTestLab(name: string, workers = 1): TestLab {
   const database = join(dir, 'lab.sqlite');
   const store = openStore(database);
   const pool = new WorkerPool(workers);
-  const service = new LabService(store, pool, { database, mode: 'browser' });
+  const service = new LabChannels(new Lab({ database, store, pool }), 'browser');
   const updates: JobInfo[] = [];
   service.onEvent((e) => e.type === 'job' && updates.push(e.job));
   const finished = (jobId: string) =>

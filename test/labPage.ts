@@ -15,7 +15,7 @@ export interface BrowserLab extends TestLab {
 
 export async function openBrowserLab(name: string, workers = 2): Promise<BrowserLab> {
   const lab = openTestLab(name, workers);
-  const bridge = await startBridge({ service: lab.service, root: RENDERER_ROOT });
+  const bridge = await startBridge({ channels: lab.service, root: RENDERER_ROOT });
   const browser = await launchChromium().catch(async (e: unknown) => {
     await bridge.close();
     await lab.close();

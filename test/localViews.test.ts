@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { makeDataset } from '../main/engine/data.js';
 import { constantPredictorLoss, endedFarAbove } from '../main/engine/divergence.js';
 import { architectureOf } from '../main/engine/model.js';
-import { landscape, run, type RunResult } from '../main/lab/lab.js';
+import type { RunResult } from '../main/engine/results.js';
 import type { JobInfo } from '../shared/api.js';
 import { batchProgress } from '../renderer/src/components/jobProgress.js';
-import { config } from './helpers.js';
+import { config, landscape, train } from './helpers.js';
 
 const tutorial = { model: { hidden: [2], activation: 'relu' as const }, optimizer: { kind: 'adam' as const, lr: 0.003, beta1: 0.95, beta2: 0.9 }, batchSize: 3, steps: 5000, seed: 1 };
 
@@ -16,7 +16,7 @@ describe('local views: each point with its own axes and span', () => {
   const c = config(tutorial);
 
   it('centres each view on its point, in different directions, at a span fitted to its neighbourhood', async () => {
-    trained = await run(c, { kernel: 'js' });
+    trained = await train(c, { kernel: 'js' });
     const views = await Promise.all((['init', 'trained', 'optimum'] as const).map((center) => landscape(c, { center, axes: 'local', res: 16, span: 'auto' }, { trained, kernel: 'js' })));
     const [init, after, optimum] = views;
     for (const v of views) expect(v.markers[v.center]).toMatchObject({ alpha: 0, beta: 0, offPlane: 0 });
@@ -60,10 +60,10 @@ describe('the diverged rule', () => {
   });
 
   it('Adam at lr 1e6 ends finite but 10⁹× above its start: diverged, with its final loss kept', async () => {
-    const r = await run(config({ ...tutorial, optimizer: { kind: 'adam', lr: 1e6 } }), { kernel: 'js' });
+    const r = await train(config({ ...tutorial, optimizer: { kind: 'adam', lr: 1e6 } }), { kernel: 'js' });
     expect(r.status).toBe('diverged');
     expect(r.finalLoss).toBeGreaterThan(1e3 * r.loss.values[0]);
-    const ok = await run(config(tutorial), { kernel: 'js' });
+    const ok = await train(config(tutorial), { kernel: 'js' });
     expect(ok.status).toBe('done');
   }, 60_000);
 });

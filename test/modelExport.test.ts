@@ -12,12 +12,13 @@ import { JsNet } from '../main/engine/jsNet.js';
 import { architectureOf } from '../main/engine/model.js';
 import { WorkerPool } from '../main/workers/pool.js';
 import { saveRun } from '../main/lab/experiments.js';
-import { run, type RunResult } from '../main/lab/lab.js';
+import type { RunResult } from '../main/engine/results.js';
 import { exportLayersModel, type LayersModelJson } from '../main/lab/modelExport.js';
-import { LabService } from '../main/lab/channels.js';
+import { LabChannels } from '../main/lab/channels.js';
+import { Lab } from '../main/lab/lab.js';
 import { openStore } from '../main/store/index.js';
 import { APP_VERSION } from '../main/platform/version.js';
-import { config } from './helpers.js';
+import { config, train } from './helpers.js';
 
 let root: string;
 
@@ -27,7 +28,7 @@ beforeAll(async () => {
 });
 
 async function trained(over: Partial<ExperimentConfigInput>): Promise<RunResult> {
-  return run(config({ steps: 300, kernel: 'js', ...over }));
+  return train(config({ steps: 300, kernel: 'js', ...over }));
 }
 
 /** A file's bytes as an ArrayBuffer of its own (a Buffer may be a view into a larger pool). */
@@ -167,7 +168,7 @@ describe('over the LabApi', () => {
     const store = openStore(join(root, 'api.sqlite'));
     const pool = new WorkerPool(1);
     try {
-      const service = new LabService(store, pool, { database: 'test', mode: 'browser' });
+      const service = new LabChannels(new Lab({ database: 'test', store, pool }), 'browser');
       const r = await trained({ model: { hidden: [3] } });
       const id = saveRun(store, r);
       const out = await service.call('experiments.exportModel', { id });

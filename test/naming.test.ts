@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configSearchText, defaultName } from '../shared/experimentName.js';
 import { saveRun } from '../main/lab/experiments.js';
-import { run } from '../main/lab/lab.js';
 import { openStore } from '../main/store/index.js';
-import { config } from './helpers.js';
+import { config, train } from './helpers.js';
 
 describe('automatic names', () => {
   it('name the target, network and activation, initializer, optimizer and lr, batch size and seed', () => {
@@ -41,7 +40,7 @@ describe('search text', () => {
   it('comes with each experiment the store lists, under a preset-style name too', async () => {
     const store = openStore(join(mkdtempSync(join(tmpdir(), 'lab-naming-')), 'lab.sqlite'));
     try {
-      const id = saveRun(store, await run(config({ model: { hidden: [2], activation: 'tanh' }, init: { kind: 'symmetric' }, steps: 20 })), 'Symmetric neurons');
+      const id = saveRun(store, await train(config({ model: { hidden: [2], activation: 'tanh' }, init: { kind: 'symmetric' }, steps: 20 })), 'Symmetric neurons');
       const [summary] = store.list();
       expect(summary.id).toBe(id);
       expect(summary.name).toBe('Symmetric neurons');

@@ -7,8 +7,7 @@ import { architectureOf, layoutOf } from '../main/engine/model.js';
 import { bestFoundOptimum, closestScale, exactOptimum, exactOptimumBlocker } from '../main/engine/optimum.js';
 import { Rng } from '../main/engine/prng.js';
 import { trainBatch } from '../main/engine/train.js';
-import { optimum, run } from '../main/lab/lab.js';
-import { config, maxAbsDiff } from './helpers.js';
+import { config, maxAbsDiff, optimum, train } from './helpers.js';
 
 describe('exact optimum of the hinge', () => {
   for (const target of [
@@ -41,7 +40,7 @@ describe('exact optimum of the hinge', () => {
 
   it('aligned to the trained network, it is the closest of the equivalent optima', async () => {
     const c = config({ steps: 3000, seed: 1 });
-    const trained = await run(c, { kernel: 'js' });
+    const trained = await train(c, { kernel: 'js' });
     const arch = architectureOf(c);
     const aligned = exactOptimum(c, arch, trained.params.final) as Float32Array;
     const canonical = exactOptimum(c, arch) as Float32Array;

@@ -8,12 +8,12 @@ import { parseConfig } from '../shared/config.js';
 import { MARKERS } from '../shared/markers.js';
 import { gridChunk } from '../main/engine/surface.js';
 import { WorkerPool } from '../main/workers/pool.js';
-import { interpolation, landscape, optimum, run } from '../main/lab/lab.js';
-import { snapshotBudget } from '../main/lab/runs.js';
+import { snapshotBudget } from '../main/engine/runs.js';
 import { runSweep } from '../main/lab/sweep.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';
 import type { JobInfo } from '../shared/api.js';
 import { openTestLab } from './lab.js';
+import { interpolation, landscape, optimum, train } from './helpers.js';
 
 let one: WorkerPool;
 let two: WorkerPool;
@@ -44,7 +44,7 @@ const bits = (a: ArrayLike<number>) => Array.from(a);
 
 describe('a cost surface split across the pool', () => {
   it('has the numbers of one worker and of this thread, trajectory, markers and optimum included', async () => {
-    const trained = await run(circle, { kernel: 'js' });
+    const trained = await train(circle, { kernel: 'js' });
     // 160² points: enough work for the pool (a small surface is computed in this thread).
     const req = { center: 'trained' as const, axes: 'plane', res: 160, span: 'auto' as const };
     const here = await landscape(circle, req, { trained, kernel: 'js' });
@@ -69,7 +69,7 @@ describe('a cost surface split across the pool', () => {
   });
 
   it('on PCA axes, computed by a worker, has the directions and numbers of this thread', async () => {
-    const trained = await run(circle, { kernel: 'js' });
+    const trained = await train(circle, { kernel: 'js' });
     const req = { center: 'trained' as const, axes: 'pca', res: 9, span: 'auto' as const };
     const here = await landscape(circle, req, { trained, kernel: 'js' });
     const there = await landscape(circle, req, { trained, kernel: 'js', pool: two });
@@ -80,7 +80,7 @@ describe('a cost surface split across the pool', () => {
   });
 
   it('a small surface stays in this thread: sending it to the pool would cost more than it does', async () => {
-    const run0 = await run(circle, { kernel: 'js' });
+    const run0 = await train(circle, { kernel: 'js' });
     // The run carries its optimum (as a stored run does after its first surface), so nothing is searched.
     const found = await optimum(circle, { kernel: 'js', data: run0.data, reference: run0.params.final });
     const trained = { ...run0, params: { ...run0.params, optimum: found.params }, optimum: { kind: found.kind, loss: found.loss, method: found.method } };
@@ -91,7 +91,7 @@ describe('a cost surface split across the pool', () => {
   });
 
   it('a curve on the pool has the numbers of this thread', async () => {
-    const trained = await run(circle, { kernel: 'js' });
+    const trained = await train(circle, { kernel: 'js' });
     const req = { from: 'init' as const, to: 'trained' as const, points: 17 };
     const here = await interpolation(circle, req, { trained, kernel: 'js' });
     const there = await interpolation(circle, req, { trained, kernel: 'js', pool: two });
@@ -100,7 +100,7 @@ describe('a cost surface split across the pool', () => {
   });
 
   it('a cancelled surface stops with an AbortError', async () => {
-    const trained = await run(circle, { kernel: 'js' });
+    const trained = await train(circle, { kernel: 'js' });
     const controller = new AbortController();
     const pending = landscape(circle, { center: 'trained', axes: 'plane', res: 200, span: 1 }, { trained, pool: two, signal: controller.signal, onProgress: () => controller.abort() });
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });

@@ -11,7 +11,7 @@ import { PRESETS, presetByName, presetConfig, presetDescription, presetRace, pre
 import { expandSweep } from '../shared/sweep.js';
 import { fieldValue } from '../shared/sweepStats.js';
 import { saveRun } from '../main/lab/experiments.js';
-import { runConfigs } from '../main/lab/runs.js';
+import { runConfigs } from '../main/engine/runs.js';
 import { runSweep } from '../main/lab/sweep.js';
 import { sweepStatistics } from '../main/lab/sweepStats.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';

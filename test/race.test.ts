@@ -7,11 +7,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InputError, type ExperimentConfig } from '../shared/config.js';
 import { TUTORIAL_OPTIMIZERS } from '../shared/presets.js';
 import { WorkerPool } from '../main/workers/pool.js';
-import { run } from '../main/lab/lab.js';
 import { parseOptimizerList, race, raceConfigs, raceSurface, RACE_OPTIMIZERS, RACE_TAG, saveRace } from '../main/lab/race.js';
 import { runOf } from '../main/lab/experiments.js';
 import { openStore } from '../main/store/index.js';
-import { config } from './helpers.js';
+import { config, train } from './helpers.js';
 
 const base: ExperimentConfig = config({ steps: 400, seed: 3, optimizer: { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.99 }, record: { snapshots: 41 } });
 
@@ -29,7 +28,7 @@ describe('a race', () => {
     const onPool = await race(base, RACE_OPTIMIZERS, { pool });
     expect(inThread.map((r) => r.config.optimizer.kind)).toEqual(['sgd', 'momentum', 'rmsprop', 'momentum-rmsprop', 'adam']);
     for (const [k, r] of inThread.entries()) {
-      const alone = await run(r.config);
+      const alone = await train(r.config);
       const kind = r.config.optimizer.kind;
       for (const [name, raced] of [['race', r], ['race on the pool', onPool[k]]] as const) {
         expectSameBits(raced.params.init, alone.params.init, `${kind} ${name} init`);

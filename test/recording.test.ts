@@ -4,8 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { jsKernel } from '../main/engine/jsKernel.js';
 import { DEFAULT_DENSE_START, defaultRecordEvery, trainBatch } from '../main/engine/train.js';
-import { run } from '../main/lab/lab.js';
-import { config, singleRunBatch } from './helpers.js';
+import { config, singleRunBatch, train } from './helpers.js';
 
 describe('recording a run that stops', () => {
   it('a run cancelled after 1,376 of 1,000,000 steps keeps more than 250 points, from 0 to the stop', async () => {
@@ -38,7 +37,7 @@ describe('recording a run that stops', () => {
   });
 
   it('a finished default run records about 10 % more than steps/1000 points, widening to that stride', async () => {
-    const result = await run(config({ steps: 5000 }));
+    const result = await train(config({ steps: 5000 }));
     const steps = Array.from(result.loss.steps);
     expect(steps.at(-1)).toBe(5000);
     expect(steps.length).toBeGreaterThan(1000);
@@ -47,7 +46,7 @@ describe('recording a run that stops', () => {
   });
 
   it('a long default run keeps every record of its widening phases and of the full stride', async () => {
-    const result = await run(config({ steps: 200_000 }));
+    const result = await train(config({ steps: 200_000 }));
     const steps = Array.from(result.loss.steps);
     // 100 dense steps, 50 per doubling of the stride up to 200 (8 doublings), then one per 200 steps.
     const expected: number[] = [];
@@ -61,7 +60,7 @@ describe('recording a run that stops', () => {
   });
 
   it('a stride the config chooses is kept exactly', async () => {
-    const result = await run(config({ steps: 95, record: { every: 10 } }));
+    const result = await train(config({ steps: 95, record: { every: 10 } }));
     expect(Array.from(result.loss.steps)).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95]);
   });
 });

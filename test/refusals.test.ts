@@ -12,10 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../shared/config.js';
 import { saveRun } from '../main/lab/experiments.js';
-import { run } from '../main/lab/lab.js';
 import { openStore } from '../main/store/index.js';
 import { APPLICATION_ID, SCHEMA_VERSION } from '../main/store/migrations.js';
-import { config } from './helpers.js';
+import { config, train } from './helpers.js';
 
 const cliEntry = fileURLToPath(new URL('./fixtures/cli.ts', import.meta.url));
 const UNCHANGED = 'this one was not changed';
@@ -31,7 +30,7 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'lab-refusals-'));
   const file = join(root, 'healthy.sqlite');
   const store = openStore(file);
-  saveRun(store, await run(config({ steps: 20 }), { kernel: 'js' }));
+  saveRun(store, await train(config({ steps: 20 }), { kernel: 'js' }));
   rootPages = Object.fromEntries(store.db.prepare("SELECT name, rootpage FROM sqlite_master WHERE type = 'table'").raw().all() as [string, number][]);
   store.db.close();
   labBytes = readFileSync(file);

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import type { HiddenActivation, LossKind, OutputKind } from '../shared/config.js';
 import type { Dataset } from '../main/engine/data.js';
 import { jsKernel } from '../main/engine/jsKernel.js';
-import { autoKernelName, selectKernel } from '../main/engine/kernels.js';
+import { autoKernelName, selectKernel } from '../main/engine/kernelChoice.js';
 import { JsNet } from '../main/engine/jsNet.js';
 import { layoutOf, type Architecture } from '../main/engine/model.js';
 import { hyperOf } from '../main/engine/optimizers.js';

@@ -10,14 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../shared/config.js';
 import { experimentLandscape, experimentInterpolation, reproduce, saveRun } from '../main/lab/experiments.js';
-import { run } from '../main/lab/lab.js';
 import { resumeSweep, runSweep } from '../main/lab/sweep.js';
 import { MAX_IMPORT_BYTES, MAX_IMPORT_TEXT } from '../shared/api.js';
 import { APP_READER, CLI_READER, exportExperiments, importFile } from '../main/store/exchange.js';
 import { migrate } from '../main/store/db.js';
 import { openStore, type ExperimentStore } from '../main/store/index.js';
 import { APPLICATION_ID, SCHEMA_VERSION } from '../main/store/migrations.js';
-import { config } from './helpers.js';
+import { config, train } from './helpers.js';
 
 let dir: string;
 let opened: ExperimentStore[] = [];
@@ -41,7 +40,7 @@ afterEach(() => {
 describe('round trip', () => {
   it('a saved run comes back bit-identical, with its surface and interpolation', async () => {
     const store = open(join(dir, 'lab.sqlite'));
-    const result = await run(config({ steps: 500, data: { target: { kind: 'hinge' }, noise: 0.01 } }), { kernel: 'js' });
+    const result = await train(config({ steps: 500, data: { target: { kind: 'hinge' }, noise: 0.01 } }), { kernel: 'js' });
     const id = saveRun(store, result, 'round trip');
     const surface = await experimentLandscape(store, id, { center: 'trained', axes: 'pca', res: 17, span: 'auto' }, { kernel: 'js' });
     await experimentInterpolation(store, id, { from: 'init', to: 'trained', points: 21 }, { kernel: 'js' });
@@ -77,7 +76,7 @@ describe('round trip', () => {
 
   it('reproduce re-runs on the same kernel and says whether every number matches', async () => {
     const store = open(join(dir, 'lab.sqlite'));
-    const id = saveRun(store, await run(config({ steps: 300 }), { kernel: 'js' }));
+    const id = saveRun(store, await train(config({ steps: 300 }), { kernel: 'js' }));
     expect(await reproduce(store, id)).toMatchObject({ matches: true, kernel: 'js', runs: [{ index: 0, matches: true }] });
     // Tamper with one stored loss value: reproduce must notice.
     const row = store.db.prepare('SELECT loss_values FROM runs WHERE experiment_id = ?').get(id) as { loss_values: Buffer };
@@ -91,8 +90,8 @@ describe('round trip', () => {
 
   it('list, rename, notes and delete (runs and surfaces go with it)', async () => {
     const store = open(join(dir, 'lab.sqlite'));
-    const a = saveRun(store, await run(config({ steps: 50 }), { kernel: 'js' }));
-    const b = saveRun(store, await run(config({ steps: 50, seed: 2 }), { kernel: 'js' }), 'second');
+    const a = saveRun(store, await train(config({ steps: 50 }), { kernel: 'js' }));
+    const b = saveRun(store, await train(config({ steps: 50, seed: 2 }), { kernel: 'js' }), 'second');
     store.rename(a, '  first  ');
     store.setNotes(a, 'looks good', ['adam']);
     expect(store.list().map((e) => [e.id, e.name, e.runs, e.tags])).toEqual([
@@ -120,7 +119,7 @@ describe('schema and migrations', () => {
   for (let from = 0; from < SCHEMA_VERSION; from++) {
     it(`migrates a file at schema ${from} to ${SCHEMA_VERSION}, keeping its data`, async () => {
       const file = join(dir, `v${from}.sqlite`);
-      const result = from >= 1 ? await run(config({ steps: 30 }), { kernel: 'js' }) : null;
+      const result = from >= 1 ? await train(config({ steps: 30 }), { kernel: 'js' }) : null;
       {
         const db = new Database(file);
         migrate(db, from);
@@ -138,7 +137,7 @@ describe('schema and migrations', () => {
       const store = open(file, { init: from === 0 });
       expect(store.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       expect(store.list().map((e) => e.name)).toEqual(result ? ['old'] : []);
-      const id = saveRun(store, await run(config({ steps: 30 }), { kernel: 'js' }));
+      const id = saveRun(store, await train(config({ steps: 30 }), { kernel: 'js' }));
       expect(store.get(id).runList).toHaveLength(1);
     });
   }
@@ -147,7 +146,7 @@ describe('schema and migrations', () => {
 describe('files that must be refused, and left untouched', () => {
   async function withExperiment(file: string) {
     const store = openStore(file);
-    saveRun(store, await run(config({ steps: 20 }), { kernel: 'js' }));
+    saveRun(store, await train(config({ steps: 20 }), { kernel: 'js' }));
     store.db.pragma('wal_checkpoint(TRUNCATE)');
     store.db.close();
   }
@@ -323,7 +322,7 @@ describe('two processes writing at once', () => {
 describe('export and import', () => {
   async function exported() {
     const store = open(join(dir, 'source.sqlite'));
-    const id = saveRun(store, await run(config({ steps: 200 }), { kernel: 'js' }), 'to share');
+    const id = saveRun(store, await train(config({ steps: 200 }), { kernel: 'js' }), 'to share');
     await experimentLandscape(store, id, { center: 'optimum', axes: 'params:W1[0,0],b1[0]', res: 9, span: 1 }, { kernel: 'js' });
     const sweep = await runSweep(store, { base: { data: { target: { kind: 'hinge' }, n: 50 }, steps: 50 }, grid: { 'optimizer.lr': [0.01, 0.1] }, seeds: 2 }, { kernel: 'js' });
     const file = join(dir, 'out.lab.json');
@@ -335,7 +334,7 @@ describe('export and import', () => {
   it('round trip into another database: bit-identical, ids remapped; a second import is kept as a copy', async () => {
     const { store, id, file } = await exported();
     const target = open(join(dir, 'target.sqlite'));
-    saveRun(target, await run(config({ steps: 10 }), { kernel: 'js' }));
+    saveRun(target, await train(config({ steps: 10 }), { kernel: 'js' }));
     const first = importFile(target, file);
     expect(first.map((r) => r.renamed)).toEqual([false, false]);
     expect(first[0].id).not.toBe(id);
@@ -387,7 +386,7 @@ describe('export and import', () => {
       const bad = join(dir, 'bad.lab.json');
       writeFileSync(bad, JSON.stringify(mutate(JSON.parse(readFileSync(file, 'utf8')))));
       const target = open(join(dir, 'target.sqlite'));
-      saveRun(target, await run(config({ steps: 10 }), { kernel: 'js' }));
+      saveRun(target, await train(config({ steps: 10 }), { kernel: 'js' }));
       const before = count(target);
       expect(() => importFile(target, bad)).toThrow(message);
       expect(() => importFile(target, bad)).toThrow(InputError);

@@ -7,8 +7,7 @@ import { architectureOf, layoutOf } from '../main/engine/model.js';
 import { Rng } from '../main/engine/prng.js';
 import { costSurface } from '../main/engine/surface.js';
 import { makeDataset } from '../main/engine/data.js';
-import { interpolation, landscape, run } from '../main/lab/lab.js';
-import { config } from './helpers.js';
+import { config, interpolation, landscape, train } from './helpers.js';
 
 const layout = layoutOf(architectureOf(config()));
 
@@ -118,7 +117,7 @@ describe('cost surface', () => {
 
   it('interpolation runs from one point to the other', async () => {
     const c = config({ steps: 1500 });
-    const trained = await run(c, { kernel: 'js' });
+    const trained = await train(c, { kernel: 'js' });
     const i = await interpolation(c, { from: 'init', to: 'optimum', points: 11 }, { kernel: 'js', trained });
     expect(i.loss[0]).toBeCloseTo(trained.loss.values[0], 10);
     expect(i.loss[10]).toBeLessThan(1e-10);

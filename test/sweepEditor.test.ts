@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobInfo, Result } from '../shared/api.js';
 import { presetByName } from '../shared/presets.js';
 import { expandSweep } from '../shared/sweep.js';
-import type { LabService } from '../main/lab/channels.js';
+import type { LabChannels } from '../main/lab/channels.js';
 import type { ExperimentStore } from '../main/store/index.js';
 import { openTestLab, type TestLab } from './lab.js';
 import { gridOf, parseValues, tutorialOptimizer } from '../renderer/src/lib/sweepSpec.js';
@@ -58,7 +58,7 @@ describe('the editor rows as a grid', () => {
 describe('resuming a sweep through the service', () => {
   let lab: TestLab;
   let store: ExperimentStore;
-  let service: LabService;
+  let service: LabChannels;
   let finished: TestLab['finished'];
   const onUpdate: ((job: JobInfo) => void)[] = [];
 
@@ -80,7 +80,7 @@ describe('resuming a sweep through the service', () => {
     const job = started(await service.call('jobs.sweep', { spec }));
     // Cancelled from the listener itself, the moment the first cell is reported stored.
     onUpdate.push((u) => {
-      if (u.id === job.id && u.state === 'running' && u.step > 0) service.jobs.cancel(job.id);
+      if (u.id === job.id && u.state === 'running' && u.step > 0) service.lab.cancelJob(job.id);
     });
     const cancelled = await finished(job.id);
     onUpdate.length = 0;
@@ -125,6 +125,6 @@ describe('resuming a sweep through the service', () => {
     const unknown = await service.call('jobs.resumeSweep', { id: 999_999 });
     expect(unknown).toMatchObject({ ok: false, error: { code: 'not-found', message: expect.stringMatching(/^experiment 999999: no such experiment in .*; see landscape-lab list$/) } });
     expect(await service.call('jobs.resumeSweep', { id: 0 })).toEqual({ ok: false, error: { code: 'invalid', message: 'id: must be >= 1 (got 0)' } });
-    expect(service.jobs.list().filter((j) => j.state === 'failed')).toEqual([]);
+    expect(service.lab.listJobs().filter((j) => j.state === 'failed')).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import { parseConfig } from '../shared/config.js';
 import { expandSweep, SWEEP_SNAPSHOTS } from '../shared/sweep.js';
 import { fieldValue, formatSweepValue, quantile, quartiles, stepsToThreshold } from '../shared/sweepStats.js';
 import { saveRun } from '../main/lab/experiments.js';
-import { runConfigs } from '../main/lab/runs.js';
+import { runConfigs } from '../main/engine/runs.js';
 import { resumeSweep, runSweep } from '../main/lab/sweep.js';
 import { cachedSweepStatistics, cellStatistics, sweepStatistics } from '../main/lab/sweepStats.js';
 import { openStore, type ExperimentStore, type StoredRun } from '../main/store/index.js';

@@ -5,14 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobInfo, Result } from '../shared/api.js';
 import { presetByName, presetSweep } from '../shared/presets.js';
 import type { SweepStats } from '../shared/sweepStats.js';
-import type { LabService } from '../main/lab/channels.js';
+import type { LabChannels } from '../main/lab/channels.js';
 import type { ExperimentStore } from '../main/store/index.js';
 import { openTestLab, type TestLab } from './lab.js';
 import { chartCsv, chartData, fixCells, firstRun, metricOf, presetOf, seriesName, sweepDefaults, sweepDimensions } from '../renderer/src/lib/sweepChart.js';
 
 let lab: TestLab;
 let store: ExperimentStore;
-let service: LabService;
+let service: LabChannels;
 let finished: TestLab['finished'];
 
 beforeAll(() => {

@@ -4,10 +4,9 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { INSTALL_ROOT } from '../platform/version.js';
 import { InputError } from '../../shared/config.js';
-import { WorkerPool } from '../workers/pool.js';
+import { LabChannels } from '../lab/channels.js';
+import { Lab } from '../lab/lab.js';
 import { startBridge } from './server.js';
-import { LabService } from '../lab/channels.js';
-import { openStore } from '../store/index.js';
 
 /** The built renderer: dist/renderer, whether this runs from dist/ or (tests) from the sources. */
 export const RENDERER_ROOT = join(INSTALL_ROOT, 'dist', 'renderer');
@@ -18,9 +17,14 @@ function openBrowser(url: string): void {
 }
 
 export async function serve(options: { db: string; init?: boolean; port: number; open: boolean; signal: AbortSignal; out: (s: string) => void }): Promise<number> {
-  const store = openStore(options.db, { init: options.init });
-  const pool = new WorkerPool();
-  const service = new LabService(store, pool, { database: options.db, mode: 'browser' });
+  const lab = Lab.open({ db: options.db, init: options.init, startWorkers: 'now' });
+  try {
+    void lab.store; // a database it cannot open is refused before the server starts
+  } catch (e) {
+    await lab.close();
+    throw e;
+  }
+  const channels = new LabChannels(lab, 'browser');
   let bridge;
   // Until the bridge listens, the only thing it could log is its failure to listen, which is
   // reported once, below, as the command's one line.
@@ -29,11 +33,10 @@ export async function serve(options: { db: string; init?: boolean; port: number;
     if (listening) process.stderr.write(`${line}\n`);
   };
   try {
-    bridge = await startBridge({ service, root: RENDERER_ROOT, port: options.port, log });
+    bridge = await startBridge({ channels, root: RENDERER_ROOT, port: options.port, log });
     listening = true;
   } catch (e) {
-    await pool.close();
-    store.db.close();
+    await lab.close();
     const code = (e as NodeJS.ErrnoException).code;
     // A port another program holds (or one this user may not bind) is bad input, not a crash.
     if (code === 'EADDRINUSE') throw new InputError(`--port: ${options.port} is already in use on 127.0.0.1; choose another, or omit --port for a free one`);
@@ -44,7 +47,6 @@ export async function serve(options: { db: string; init?: boolean; port: number;
   if (options.open) openBrowser(bridge.url);
   await new Promise<void>((resolve) => options.signal.addEventListener('abort', () => resolve(), { once: true }));
   await bridge.close();
-  await pool.close();
-  store.db.close();
+  await lab.close();
   return 0;
 }

@@ -18,7 +18,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeWire, encodeWire } from '../../shared/wire.js';
 import { MAX_IMPORT_TEXT } from '../../shared/api.js';
 import { CONTENT_SECURITY_POLICY } from '../platform/contentSecurity.js';
-import type { LabService } from '../lab/channels.js';
+import type { LabChannels } from '../lab/channels.js';
 
 /** Largest socket message accepted (an import is the biggest thing a client sends). */
 export const MAX_MESSAGE_BYTES = MAX_IMPORT_TEXT + 1024;
@@ -37,7 +37,7 @@ const TYPES: Record<string, string> = {
 
 
 export interface BridgeOptions {
-  service: LabService;
+  channels: LabChannels;
   /** The built renderer (dist/renderer). */
   root: string;
   port?: number;
@@ -101,42 +101,82 @@ function cookieToken(req: IncomingMessage, name: string): string | undefined {
   return undefined;
 }
 
-export async function startBridge(options: BridgeOptions): Promise<Bridge> {
-  const token = options.token ?? randomBytes(24).toString('base64url');
-  const { service } = options;
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const root = resolve(options.root);
-  if (!existsSync(join(root, 'index.html'))) throw new Error(`the renderer is not built (no ${join(root, 'index.html')}); run npm run build`);
-  let port = 0;
-  // Cookies are shared by every port of a host: the name carries ours.
-  const cookie = () => `lab_token_${port}`;
+/** The loopback server: one per `serve`, holding its token, its port and its sockets. */
+class BridgeServer {
+  readonly token: string;
+  port = 0;
+  private readonly channels: LabChannels;
+  private readonly log: (line: string) => void;
+  private readonly root: string;
+  private readonly server: Server;
+  private readonly sockets: WebSocketServer;
 
-  const hostAllowed = (host: string | undefined) => host === `127.0.0.1:${port}` || host === `localhost:${port}`;
-  const originAllowed = (origin: string | undefined) => origin === undefined || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
-  const authorized = (req: IncomingMessage, query: URLSearchParams) => sameSecret(query.get('token') ?? undefined, token) || sameSecret(cookieToken(req, cookie()), token);
+  constructor(options: BridgeOptions) {
+    this.token = options.token ?? randomBytes(24).toString('base64url');
+    this.channels = options.channels;
+    this.log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    this.root = resolve(options.root);
+    if (!existsSync(join(this.root, 'index.html'))) throw new Error(`the renderer is not built (no ${join(this.root, 'index.html')}); run npm run build`);
+    this.server = createServer((req, res) => this.onRequest(req, res));
+    this.server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => this.onClientError(err, socket));
+    this.server.on('error', (e) => this.log(`bridge: server error: ${reason(e)}`));
+    this.sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? MAX_MESSAGE_BYTES });
+    // A handshake that ws itself finds malformed (no key, a bad version) is refused and logged here,
+    // like every other malformed request.
+    this.sockets.on('wsClientError', (err: Error, socket: Duplex, req: IncomingMessage) => {
+      this.log(`bridge: 400 for upgrade ${shown(req.url ?? '')}: ${reason(err)}`);
+      refuseUpgrade(socket, 400);
+    });
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    this.sockets.on('connection', (ws: WebSocket) => this.onSocket(ws));
+  }
 
-  const refuse = (res: ServerResponse, status: number, message: string) => {
-    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(`${message}\n`);
-  };
+  /** Cookies are shared by every port of a host: the name carries ours. */
+  private get cookie(): string {
+    return `lab_token_${this.port}`;
+  }
 
-  const serveRequest = (req: IncomingMessage, res: ServerResponse) => {
+  private hostAllowed(host: string | undefined): boolean {
+    return host === `127.0.0.1:${this.port}` || host === `localhost:${this.port}`;
+  }
+
+  private originAllowed(origin: string | undefined): boolean {
+    return origin === undefined || origin === `http://127.0.0.1:${this.port}` || origin === `http://localhost:${this.port}`;
+  }
+
+  private authorized(req: IncomingMessage, query: URLSearchParams): boolean {
+    return sameSecret(query.get('token') ?? undefined, this.token) || sameSecret(cookieToken(req, this.cookie), this.token);
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    // A throw here would be an uncaught exception, which ends the process: whatever slipped past the
+    // checks (a file that vanished or cannot be read) is this request's failure only.
+    try {
+      this.serveFile(req, res);
+    } catch (e) {
+      this.log(`bridge: 500 for ${req.method} ${shown(req.url ?? '')}: ${reason(e)}`);
+      if (res.headersSent) res.destroy();
+      else refuse(res, 500, 'internal error');
+    }
+  }
+
+  private serveFile(req: IncomingMessage, res: ServerResponse): void {
     const target = parseTarget(req.url ?? '');
     if (!target) {
-      log(`bridge: 400 for ${req.method} ${shown(req.url ?? '')}: not a path`);
+      this.log(`bridge: 400 for ${req.method} ${shown(req.url ?? '')}: not a path`);
       return refuse(res, 400, 'bad request: the target must be a path');
     }
-    if (!hostAllowed(req.headers.host)) return refuse(res, 421, 'wrong Host: this server answers only to 127.0.0.1 and localhost');
-    if (!originAllowed(req.headers.origin)) return refuse(res, 403, 'foreign Origin');
-    if (!authorized(req, target.query)) return refuse(res, 401, 'a token is required: open the URL landscape-lab serve printed');
+    if (!this.hostAllowed(req.headers.host)) return refuse(res, 421, 'wrong Host: this server answers only to 127.0.0.1 and localhost');
+    if (!this.originAllowed(req.headers.origin)) return refuse(res, 403, 'foreign Origin');
+    if (!this.authorized(req, target.query)) return refuse(res, 401, 'a token is required: open the URL landscape-lab serve printed');
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'only GET is served here');
     const path = target.path === '/' ? '/index.html' : decodePath(target.path);
     if (path === null) {
-      log(`bridge: 400 for ${req.method} ${shown(target.path)}: malformed percent-escape`);
+      this.log(`bridge: 400 for ${req.method} ${shown(target.path)}: malformed percent-escape`);
       return refuse(res, 400, 'bad request: malformed percent-escape in the path');
     }
-    const file = normalize(join(root, path));
-    if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) return refuse(res, 404, 'not found');
+    const file = normalize(join(this.root, path));
+    if (!file.startsWith(this.root + sep) || !existsSync(file) || !statSync(file).isFile()) return refuse(res, 404, 'not found');
     const headers: Record<string, string> = {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'content-security-policy': CONTENT_SECURITY_POLICY,
@@ -144,84 +184,62 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       'referrer-policy': 'no-referrer',
       'cache-control': 'no-store',
     };
-    if (target.query.has('token')) headers['set-cookie'] = `${cookie()}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+    if (target.query.has('token')) headers['set-cookie'] = `${this.cookie}=${this.token}; HttpOnly; SameSite=Strict; Path=/`;
     const body = req.method === 'HEAD' ? undefined : readFileSync(file);
     res.writeHead(200, headers);
     res.end(body);
-  };
+  }
 
-  const server: Server = createServer((req, res) => {
-    // A throw here would be an uncaught exception, which ends the process: whatever slipped past the
-    // checks above (a file that vanished or cannot be read) is this request's failure only.
-    try {
-      serveRequest(req, res);
-    } catch (e) {
-      log(`bridge: 500 for ${req.method} ${shown(req.url ?? '')}: ${reason(e)}`);
-      if (res.headersSent) res.destroy();
-      else refuse(res, 500, 'internal error');
-    }
-  });
-
-  // Requests Node's parser refuses (bad request line, header bytes, oversized headers, a truncated
-  // request). Node's default answer is the same, but silent; a server error stays in this log too.
-  server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => {
+  /**
+   * Requests Node's parser refuses (bad request line, header bytes, oversized headers, a truncated
+   * request). Node's default answer is the same, but silent; a server error stays in this log too.
+   */
+  private onClientError(err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex): void {
     // A reset, or a socket already closed, is the client leaving, not a malformed request.
     if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const packet = err.rawPacket?.toString('latin1') ?? '';
-    log(`bridge: ${status} for ${packet ? shown(packet) : 'an incomplete request'}: ${err.code ?? reason(err)}`);
+    this.log(`bridge: ${status} for ${packet ? shown(packet) : 'an incomplete request'}: ${err.code ?? reason(err)}`);
     // A response already under way on this keep-alive socket cannot be followed by a raw status line.
     if ((socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) return void socket.destroy();
     socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  });
-  server.on('error', (e) => log(`bridge: server error: ${reason(e)}`));
+  }
 
-  const sockets = new WebSocketServer({
-    noServer: true,
-    maxPayload: options.maxMessageBytes ?? MAX_MESSAGE_BYTES,
-  });
-  const refuseUpgrade = (socket: Duplex, status: number) => socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  // A handshake that ws itself finds malformed (no key, a bad version) is refused and logged here,
-  // like every other malformed request.
-  sockets.on('wsClientError', (err: Error, socket: Duplex, req: IncomingMessage) => {
-    log(`bridge: 400 for upgrade ${shown(req.url ?? '')}: ${reason(err)}`);
-    refuseUpgrade(socket, 400);
-  });
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     // Node takes its own error listener off an upgraded socket: without this one, a client's reset
     // would be an uncaught exception.
     socket.on('error', () => socket.destroy());
     try {
       const target = parseTarget(req.url ?? '');
       if (!target) {
-        log(`bridge: 400 for upgrade ${shown(req.url ?? '')}: not a path`);
+        this.log(`bridge: 400 for upgrade ${shown(req.url ?? '')}: not a path`);
         return refuseUpgrade(socket, 400);
       }
-      const ok = target.path === '/api' && hostAllowed(req.headers.host) && req.headers.origin !== undefined && originAllowed(req.headers.origin) && authorized(req, target.query);
+      const ok = target.path === '/api' && this.hostAllowed(req.headers.host) && req.headers.origin !== undefined && this.originAllowed(req.headers.origin) && this.authorized(req, target.query);
       if (!ok) return refuseUpgrade(socket, 403);
-      sockets.handleUpgrade(req, socket, head, (ws) => sockets.emit('connection', ws, req));
+      this.sockets.handleUpgrade(req, socket, head, (ws) => this.sockets.emit('connection', ws, req));
     } catch (e) {
-      log(`bridge: 500 for upgrade ${shown(req.url ?? '')}: ${reason(e)}`);
+      this.log(`bridge: 500 for upgrade ${shown(req.url ?? '')}: ${reason(e)}`);
       socket.destroy();
     }
-  });
+  }
 
-  sockets.on('connection', (ws: WebSocket) => {
+  private onSocket(ws: WebSocket): void {
     // encodeWire can throw only on a value no channel returns; if one ever does, that socket is
     // closed with 1011 (internal error) rather than the process.
     const send = (message: unknown) => {
       try {
         ws.send(encodeWire(message));
       } catch (e) {
-        log(`bridge: could not send a message: ${reason(e)}`);
+        this.log(`bridge: could not send a message: ${reason(e)}`);
         ws.close(1011);
       }
     };
-    const unsubscribe = service.onEvent((event) => send({ event }));
+    const unsubscribe = this.channels.onEvent((event) => send({ event }));
     ws.on('close', unsubscribe);
     // A malformed frame (bad opcode, unmasked, invalid UTF-8, too large): ws has already closed the
     // socket with the code for it (1002, 1007, 1009); we only report it.
-    ws.on('error', (e: Error & { code?: string }) => log(`bridge: closed a socket: ${e.code ?? 'error'}: ${reason(e)}`));
+    ws.on('error', (e: Error & { code?: string }) => this.log(`bridge: closed a socket: ${e.code ?? 'error'}: ${reason(e)}`));
     ws.on('message', async (data, isBinary) => {
       let id: unknown = null;
       try {
@@ -229,30 +247,43 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         const message = decodeWire(String(data)) as { id?: unknown; channel?: unknown; payload?: unknown } | null;
         id = message?.id;
         if (typeof id !== 'number' || typeof message?.channel !== 'string') throw new Error('a call is { id: number, channel: string, payload }');
-        const result = await service.call(message.channel, message.payload);
-        send({ id, result });
+        send({ id, result: await this.channels.call(message.channel, message.payload) });
       } catch (e) {
         send({ id, result: { ok: false, error: { code: 'invalid', message: `message: ${reason(e)}` } } });
       }
     });
-  });
+  }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}/?token=${token}`,
-    port,
-    token,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const client of sockets.clients) client.terminate();
-        sockets.close();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  async listen(port: number): Promise<void> {
+    await new Promise<void>((done, fail) => {
+      this.server.once('error', fail);
+      this.server.listen(port, '127.0.0.1', () => done());
+    });
+    const address = this.server.address();
+    this.port = typeof address === 'object' && address ? address.port : 0;
+  }
+
+  close(): Promise<void> {
+    return new Promise<void>((done) => {
+      for (const client of this.sockets.clients) client.terminate();
+      this.sockets.close();
+      this.server.close(() => done());
+      this.server.closeAllConnections();
+    });
+  }
+}
+
+function refuse(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(`${message}\n`);
+}
+
+function refuseUpgrade(socket: Duplex, status: number): void {
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+export async function startBridge(options: BridgeOptions): Promise<Bridge> {
+  const bridge = new BridgeServer(options);
+  await bridge.listen(options.port ?? 0);
+  return { url: `http://127.0.0.1:${bridge.port}/?token=${bridge.token}`, port: bridge.port, token: bridge.token, close: () => bridge.close() };
 }

@@ -4,11 +4,10 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, type MenuIte
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CHANNEL_NAMES, type MenuAction } from '../../shared/api.js';
-import { WorkerPool } from '../workers/pool.js';
-import { menuTemplate } from './menu.js';
+import { LabChannels } from '../lab/channels.js';
+import { Lab } from '../lab/lab.js';
 import { CONTENT_SECURITY_POLICY } from '../platform/contentSecurity.js';
-import { LabService } from '../lab/channels.js';
-import { openStore } from '../store/index.js';
+import { menuTemplate } from './menu.js';
 import { APP_VERSION, INSTALL_ROOT } from '../platform/version.js';
 import { loadBounds, saveBounds } from './windowState.js';
 
@@ -84,23 +83,23 @@ void app.whenReady().then(() => {
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
 
   const database = join(app.getPath('userData'), 'lab.sqlite');
-  let store;
+  const lab = Lab.open({ db: database, startWorkers: 'now' });
   try {
-    store = openStore(database);
+    void lab.store;
   } catch (e) {
     dialog.showErrorBox('Landscape Lab cannot open its database', (e as Error).message);
+    void lab.close();
     app.quit();
     return;
   }
-  const pool = new WorkerPool();
-  const service = new LabService(store, pool, { database, mode: 'electron' });
+  const channels = new LabChannels(lab, 'electron');
   for (const channel of CHANNEL_NAMES) {
     ipcMain.handle(`lab:${channel}`, (event, payload: unknown) => {
       if (!trustedSender(event.senderFrame?.url)) return { ok: false, error: { code: 'invalid', message: 'not allowed from this page' } };
-      return service.call(channel, payload);
+      return channels.call(channel, payload);
     });
   }
-  service.onEvent((e) => window?.webContents.send('lab:event', e));
+  channels.onEvent((e) => window?.webContents.send('lab:event', e));
 
   const isMac = process.platform === 'darwin';
   Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(send, { isMac, dev: !app.isPackaged }) as MenuItemConstructorOptions[]));
@@ -110,10 +109,7 @@ void app.whenReady().then(() => {
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) window = createWindow();
   });
-  app.on('will-quit', () => {
-    void pool.close();
-    store.db.close();
-  });
+  app.on('will-quit', () => void lab.close());
 });
 
 app.on('window-all-closed', () => {

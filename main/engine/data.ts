@@ -2,7 +2,9 @@
 // points (an imported CSV) used as they are; 2-D classification datasets (circle, xor, gaussians,
 // spiral) with flipped labels as their noise, or labeled 2-D points (an imported CSV of x1, x2, label).
 // Any of them may hold out a test split.
-import { classCount, InputError, isClassification, testCount, type ClassificationTarget, type ExperimentConfig, type TargetConfig } from '../../shared/config.js';
+import type { ClassificationTarget, ExperimentConfig, TargetConfig } from '../../shared/config.js';
+import { classCount, isClassification, testCount } from '../../shared/configRules.js';
+import { InputError } from '../../shared/errors.js';
 import { Rng } from './prng.js';
 
 export interface Dataset {

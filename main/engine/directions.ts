@@ -1,7 +1,8 @@
 // Directions that span a cost-surface plane: two unit parameter axes, two filter-normalized random
 // directions (Li et al. 2018), the plane through init, trained and optimum, or the trajectory's first
 // two principal components.
-import { InputError } from '../../shared/config.js';
+import { AXES_HELP } from '../../shared/axes.js';
+import { InputError } from '../../shared/errors.js';
 import { parameterIndex, type Layout } from './model.js';
 import { Rng } from './prng.js';
 
@@ -14,7 +15,6 @@ export type AxesSpec =
   /** The Hessian's eigenvectors at the centre: top and bottom (`hessian`), or the top two. */
   | { kind: 'hessian' | 'hessian-top' };
 
-export const AXES_HELP = 'params:NAME,NAME (e.g. params:W1[0,0],b1[0]), random, plane, pca, local, hessian (top and bottom eigenvectors) or hessian-top (top two)';
 
 /** Parses `params:W1[0,1],b1[1]` (a comma inside brackets belongs to the name), `random`, `plane`, `pca`, `local`. */
 export function parseAxes(spec: string, layout: Layout): AxesSpec {

@@ -1,5 +1,6 @@
 // Initializers. Biases start at 0 unless the scheme says otherwise.
-import { InputError, type InitConfig } from '../../shared/config.js';
+import type { InitConfig } from '../../shared/config.js';
+import { InputError } from '../../shared/errors.js';
 import type { Dataset } from './data.js';
 import { jsNetFor } from './jsNet.js';
 import type { Architecture, Layout } from './model.js';

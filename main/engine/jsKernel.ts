@@ -1,4 +1,5 @@
-// The `js` kernel: fused loops over typed arrays (see DESIGN.md for why it wins on small networks).
+// The `js` kernel: fused float64 loops over typed arrays, and the tutorial network's exact piecewise sums
+// (kernelChoice.ts says where it beats the compiled kernels: the tutorial network's single runs).
 import type { Dataset } from './data.js';
 import { JsNet, jsNetFor } from './jsNet.js';
 import type { Kernel, Trainer, TrainerBatch } from './kernel.js';

@@ -1,6 +1,7 @@
 // The network: an MLP described by its layer sizes, and the one parameter layout every view, file
 // and export uses — per layer W_l row-major [fan_in][fan_out], then b_l — named W1[i,j], b1[j], …
-import { inputSize, type ExperimentConfig, type HiddenActivation, type LossKind, type OutputKind } from '../../shared/config.js';
+import type { ExperimentConfig } from '../../shared/config.js';
+import { inputSize, type HiddenActivation, type LossKind, type OutputKind } from '../../shared/configRules.js';
 
 export interface Architecture {
   /** Units per layer, input first, output last: [dIn, ...hidden, dOut]. */

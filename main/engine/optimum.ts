@@ -1,7 +1,8 @@
 // The global optimum. Exact where the target is representable — a noise-free hinge fitted by one
 // hidden ReLU layer with a linear output: one unit per slope, in closed form, zero cost — and
 // otherwise the best of K restarts, labelled `best-found`.
-import { isClassification, type ExperimentConfig } from '../../shared/config.js';
+import type { ExperimentConfig } from '../../shared/config.js';
+import { isClassification } from '../../shared/configRules.js';
 import type { Dataset } from './data.js';
 import { initialParams } from './init.js';
 import { layoutOf, type Architecture } from './model.js';

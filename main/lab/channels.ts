@@ -1,41 +1,95 @@
-// The service behind every door that carries the LabApi (Electron IPC, the browser bridge): it
-// validates each payload with the shared schemas, calls the façade, and turns every failure into a
-// typed error value. Nothing that fails validation reaches the façade.
-import { CHANNELS, type Channel, type LabEvent, type LabInfo, type MarkerName, type Responses, type Result } from '../../shared/api.js';
-import { formatIssue, parseConfig } from '../../shared/config.js';
-import { splitDataset } from '../engine/data.js';
-import { experimentBoundary } from './boundary.js';
-import { clusterStatusView, importCluster, prepareCluster, sweepShards } from './cluster/app.js';
-import { parseCsvData } from './csvData.js';
-import { paramsAt, runOf } from './experiments.js';
-import { curvatureHandlers } from './curvatureService.js';
-import { experimentFit } from './fit.js';
-import { layersModelFiles } from './modelExport.js';
-import { backprop } from './basics/backprop.js';
-import { costs } from './basics/costs.js';
-import { neurons } from './basics/neurons.js';
-import { regions } from './basics/regions.js';
-import { cachedSweepStatistics } from './sweepStats.js';
-import { errorOf, JobManager } from './jobs.js';
-import type { WorkerPool } from '../workers/pool.js';
-import { APP_READER, exportExperiments, parseExport } from '../store/exchange.js';
-import type { ExperimentStore } from '../store/experiments.js';
-import { APP_VERSION } from '../platform/version.js';
+// The LabApi onto the façade, for the doors that carry it (the Electron IPC handler and the browser
+// bridge): each payload is validated with the shared schemas, each channel is one Lab method, and
+// every failure comes back as a typed error value. Nothing that fails validation reaches the lab.
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { CHANNELS, type Channel, type LabEvent, type LabInfo, type Request, type Responses, type Result } from '../../shared/api.js';
+import { formatIssue } from '../../shared/config.js';
+import type { CurvatureResponses, RaceSurfaceView } from '../../shared/curvatureApi.js';
+import type { MarkerName } from '../../shared/markers.js';
+import { errorOf } from './jobs.js';
+import type { Lab } from './lab.js';
 
 type Handlers = { [C in Channel]: (payload: never) => Promise<Responses[C]> | Responses[C] };
 
-export class LabService {
-  readonly jobs: JobManager;
+/** A folder the user typed into the app: a relative one is taken from the database's folder (the app has no working folder). */
+function folderOf(lab: Lab, dir: string): string {
+  return isAbsolute(dir) ? dir : resolve(dirname(lab.database), dir);
+}
+
+function raceSurfaceView(s: Awaited<ReturnType<Lab['raceSurface']>>): RaceSurfaceView {
+  const markers: RaceSurfaceView['markers'] = {};
+  for (const [name, m] of Object.entries(s.markers)) if (m) markers[name as MarkerName] = { alpha: m.alpha, beta: m.beta, loss: m.loss };
+  return { axes: s.axes, axisLabels: s.axisLabels, span: s.span, alphas: s.alphas, betas: s.betas, loss: s.loss, trajectory: s.trajectory, runs: s.runs, markers, ...(s.explained ? { explained: s.explained } : {}) };
+}
+
+/** The channel → method map; `changed` marks the calls after which every page reloads its list. */
+function handlers(lab: Lab, mode: LabInfo['mode'], changed: <T>(v: T) => T): Handlers {
+  return {
+    'lab.info': () => lab.info(mode),
+    'experiments.list': () => lab.list(),
+    'experiments.get': (p: Request<'experiments.get'>) => lab.get(p.id, { sweepRun: p.run ?? 0 }),
+    'experiments.rename': (p: Request<'experiments.rename'>) => changed((lab.rename(p.id, p.name), null)),
+    'experiments.notes': (p: Request<'experiments.notes'>) => changed((lab.setNotes(p.id, p.notes, p.tags), null)),
+    'experiments.delete': (p: Request<'experiments.delete'>) => changed((lab.delete(p.id), null)),
+    'experiments.export': (p: Request<'experiments.export'>) => lab.exportText(p.ids, 'app'),
+    'experiments.import': (p: Request<'experiments.import'>) => changed(lab.importText(p.text)),
+    'experiments.fit': (p: Required<Request<'experiments.fit'>>) => lab.fit(p.id, p),
+    'experiments.sweepStats': (p: Request<'experiments.sweepStats'>) => lab.sweepStatistics(p.id),
+    'experiments.boundary': (p: Required<Request<'experiments.boundary'>>) => lab.boundary(p.id, p),
+    'experiments.exportModel': async (p: Required<Request<'experiments.exportModel'>>) => {
+      const files = await lab.modelFiles(p.id, p.run, p.at);
+      return { model: `${JSON.stringify(files.model, null, 2)}\n`, weights: files.weights };
+    },
+    'experiments.shards': (p: Request<'experiments.shards'>) => lab.sweepShards(p.id),
+    'data.importCsv': (p: Required<Request<'data.importCsv'>>) => {
+      const { x, y, x2 } = lab.csvData(p.text, p.name);
+      return { x: Float64Array.from(x), y: Float64Array.from(y), ...(x2 ? { x2: Float64Array.from(x2) } : {}) };
+    },
+    'data.preview': (p: Request<'data.preview'>) => lab.dataPreview(p.config),
+    'jobs.run': (p: Request<'jobs.run'>) => lab.startRun(p),
+    'jobs.landscape': (p: Required<Request<'jobs.landscape'>>) => lab.startLandscape(p),
+    'jobs.interpolate': (p: Required<Request<'jobs.interpolate'>>) => lab.startInterpolation(p),
+    'jobs.sweep': (p: Request<'jobs.sweep'>) => lab.startSweep(p.spec),
+    'jobs.resumeSweep': (p: Request<'jobs.resumeSweep'>) => lab.startResumeSweep(p.id),
+    'jobs.reproduce': (p: Request<'jobs.reproduce'>) => lab.startReproduce(p.id),
+    'jobs.cancel': (p: Request<'jobs.cancel'>) => (lab.cancelJob(p.jobId), null),
+    'jobs.list': () => lab.listJobs(),
+    'cluster.prepare': (p: Required<Request<'cluster.prepare'>>) => {
+      const f = lab.writeSweepFolder(p.spec, folderOf(lab, p.dir), { shards: p.shards, partition: p.partition || undefined, time: p.time || undefined, cpusPerTask: p.cpusPerTask, nodeLocal: p.nodeLocal });
+      return { dir: f.dir, files: f.files, db: f.db, shards: f.shards.map(({ index, runFrom, runTo }) => ({ index, runFrom, runTo })), commands: f.commands };
+    },
+    'cluster.status': (p: Request<'cluster.status'>) => {
+      const s = lab.clusterStatus(folderOf(lab, p.dir));
+      return { dir: s.dir, name: s.manifest.name, runsTotal: s.manifest.runsTotal, db: s.manifest.db, shards: s.shards, failed: s.failed, merge: s.merge };
+    },
+    'cluster.import': (p: Request<'cluster.import'>) => changed(lab.importCluster(folderOf(lab, p.dir))),
+    'basics.neurons': () => lab.neurons(),
+    'basics.costs': (p: Request<'basics.costs'>) => lab.costs(p),
+    'basics.backprop': (p: Request<'basics.backprop'>) => lab.backprop(p),
+    'basics.regions': (p: Request<'basics.regions'>) => lab.regions(p),
+    'curvature.hessian': async (p: Required<Request<'curvature.hessian'>>): Promise<CurvatureResponses['curvature.hessian']> => {
+      const h = await lab.hessian(p.id, p.at, { run: p.run });
+      const symmetries = h.symmetries.map(({ directions: _, ...s }) => s);
+      return { at: h.at, layout: [...h.layout], params: h.params, loss: h.loss, hessian: h.hessian, eigenvalues: h.eigenvalues, eigenvectors: h.eigenvectors, trace: h.trace, nearZero: h.nearZero, symmetries };
+    },
+    'curvature.map': (p: Request<'curvature.map'>) => lab.convexityMap(p.id, p.surfaceId),
+    'race.run': async (p: Request<'race.run'>) => {
+      const { config } = lab.prepare(p.config);
+      return changed({ id: lab.saveRace(config, await lab.race(config, p.optimizers), p.name) });
+    },
+    'race.surface': async (p: Required<Request<'race.surface'>>) => raceSurfaceView(await lab.raceSurface(p.id, { axes: p.axes, res: p.res, span: 'auto' })),
+  };
+}
+
+export class LabChannels {
   private readonly listeners = new Set<(e: LabEvent) => void>();
   private readonly handlers: Handlers;
 
   constructor(
-    private readonly store: ExperimentStore,
-    private readonly pool: WorkerPool,
-    private readonly info: Omit<LabInfo, 'version' | 'workers'>,
+    readonly lab: Lab,
+    mode: LabInfo['mode'],
   ) {
-    this.jobs = new JobManager(pool, store);
-    this.jobs.onUpdate((job) => {
+    lab.jobs.onUpdate((job) => {
       this.emit({ type: 'job', job });
       if (job.state === 'done' || job.state === 'cancelled') this.emit({ type: 'experiments-changed' });
     });
@@ -43,50 +97,7 @@ export class LabService {
       this.emit({ type: 'experiments-changed' });
       return v;
     };
-    this.handlers = {
-      'lab.info': () => ({ ...this.info, version: APP_VERSION, workers: this.pool.size }),
-      'experiments.list': () => store.list(),
-      'experiments.get': (p: { id: number; run?: number }) => store.get(p.id, { sweepRun: p.run ?? 0 }),
-      'experiments.rename': (p: { id: number; name: string }) => changed((store.rename(p.id, p.name), null)),
-      'experiments.notes': (p: { id: number; notes: string; tags?: string[] }) => changed((store.setNotes(p.id, p.notes, p.tags), null)),
-      'experiments.delete': (p: { id: number }) => changed((store.delete(p.id), null)),
-      'experiments.export': (p: { ids: number[] }) => exportExperiments(store, p.ids, APP_READER),
-      'experiments.import': (p: { text: string }) => changed(store.importExperiments(parseExport(p.text, 'import'))),
-      // An optimum they must search for is searched on the pool, off main's thread.
-      'experiments.fit': (p: { id: number; run: number; at: MarkerName; points: number }) => experimentFit(store, p.id, p, { pool }),
-      'experiments.sweepStats': (p: { id: number }) => cachedSweepStatistics(store, p.id),
-      'experiments.boundary': (p: { id: number; run: number; at: MarkerName; res: number }) => experimentBoundary(store, p.id, p, { pool }),
-      'data.importCsv': (p: { text: string; name: string }) => {
-        const { x, y, x2 } = parseCsvData(p.text, p.name);
-        return { x: Float64Array.from(x), y: Float64Array.from(y), ...(x2 ? { x2: Float64Array.from(x2) } : {}) };
-      },
-      'experiments.exportModel': async (p: { id: number; run: number; at: MarkerName }) => {
-        const run = runOf(store, p.id, p.run);
-        const files = layersModelFiles(run.config, await paramsAt(run, p.at, { store, id: p.id }, { pool }));
-        return { model: `${JSON.stringify(files.model, null, 2)}\n`, weights: files.weights };
-      },
-      'data.preview': (p: { config: unknown }) => {
-        const { all, isTest } = splitDataset(parseConfig(p.config));
-        return { x: all.x, y: all.y, dIn: all.dIn, test: isTest };
-      },
-      'jobs.run': (p) => this.jobs.start('run', p),
-      'jobs.landscape': (p) => this.jobs.start('landscape', p),
-      'jobs.interpolate': (p) => this.jobs.start('interpolate', p),
-      'jobs.sweep': (p) => this.jobs.start('sweep', p),
-      'jobs.resumeSweep': (p) => this.jobs.start('sweep', p),
-      'cluster.prepare': (p) => prepareCluster(store, p),
-      'cluster.status': (p: { dir: string }) => clusterStatusView(store, p.dir),
-      'cluster.import': (p: { dir: string }) => changed(importCluster(store, p.dir)),
-      'experiments.shards': (p: { id: number }) => sweepShards(store, p.id),
-      'jobs.reproduce': (p) => this.jobs.start('reproduce', p),
-      'jobs.cancel': (p: { jobId: string }) => (this.jobs.cancel(p.jobId), null),
-      'jobs.list': () => this.jobs.list(),
-      'basics.neurons': () => neurons(),
-      'basics.costs': (p) => costs(p),
-      'basics.backprop': (p) => backprop(p),
-      'basics.regions': (p) => regions(p),
-      ...curvatureHandlers(store, pool, changed),
-    };
+    this.handlers = handlers(lab, mode, changed);
   }
 
   onEvent(listener: (e: LabEvent) => void): () => void {

@@ -1,15 +1,20 @@
-// Experiments: saving runs, reopening them exactly, reproducing them, and the surfaces and
-// interpolations computed for them — the façade over the store.
-import { InputError, type ExperimentConfig } from '../../shared/config.js';
+// Stored experiments: saving runs, reopening them exactly, reproducing them, and the surfaces and
+// interpolations computed for them and stored with them.
+import { InputError } from '../../shared/config.js';
 import { defaultName } from '../../shared/experimentName.js';
-import type { MarkerName } from '../../shared/markers.js';
-import type { ExperimentStatus, ExperimentStore, StoredRun } from '../store/experiments.js';
-import { APP_VERSION } from '../platform/version.js';
+import { MARKERS, type MarkerName } from '../../shared/markers.js';
+import { prepareStored, type PreparedConfig, type PreparedSplit } from '../engine/prepared.js';
 import type { FoundOptimum, InterpolationResult, LandscapeRequest, LandscapeResult } from '../engine/results.js';
-import { interpolation, landscape, optimum, run } from './lab.js';
-import { runConfigs, type JobOptions, type RunResult } from './runs.js';
-
-export { defaultName };
+import { runConfigs, type RunResult } from '../engine/runs.js';
+import type { Progress } from '../engine/train.js';
+import { APP_VERSION } from '../platform/version.js';
+import type { ExperimentStatus, ExperimentStore, StoredRun } from '../store/experiments.js';
+import type { HessianAnalysis } from '../engine/spectrum.js';
+import { poolFor, trainingWork } from './compute.js';
+import { checkHessianSize, hessianOf } from './hessian.js';
+import { interpolation, landscape, optimum, type InterpolationRequest } from './landscape.js';
+import type { JobOptions } from './options.js';
+import { train } from './training.js';
 
 function statusOf(runs: { status: RunResult['status'] }[]): ExperimentStatus {
   if (runs.some((r) => r.status === 'cancelled')) return 'cancelled';
@@ -31,10 +36,10 @@ export function saveRun(store: ExperimentStore, result: RunResult, name?: string
  * included, found by configHash), else trained now (on `options.pool` when given) and saved. A
  * cancelled training is not saved: it could never be reused.
  */
-export async function experimentForConfig(store: ExperimentStore, config: ExperimentConfig, options: JobOptions = {}): Promise<{ id: number; reused: boolean }> {
-  const found = store.findByConfig(config);
+export async function experimentForConfig(store: ExperimentStore, p: PreparedSplit, options: JobOptions = {}): Promise<{ id: number; reused: boolean }> {
+  const found = store.findByConfig(p.config);
   if (found !== null) return { id: found, reused: true };
-  const result = await run(config, options);
+  const result = await train(p, options);
   if (result.status === 'cancelled') throw new DOMException('training was cancelled', 'AbortError');
   return { id: saveRun(store, result), reused: false };
 }
@@ -47,7 +52,7 @@ export async function paramsAt(run: StoredRun, at: MarkerName, keep?: { store: E
   if (at === 'init') return run.params.init;
   if (at === 'trained') return run.params.final;
   if (run.params.optimum) return run.params.optimum;
-  const found = await optimum(run.config, { ...options, data: run.data, reference: run.params.final });
+  const found = await optimum(preparedRun(run), { ...options, reference: run.params.final });
   if (keep) keepOptimum(keep.store, keep.id, run, found);
   return found.params;
 }
@@ -56,6 +61,11 @@ export async function paramsAt(run: StoredRun, at: MarkerName, keep?: { store: E
 function keepOptimum(store: ExperimentStore, id: number, run: StoredRun, found: FoundOptimum | undefined): void {
   if (run.params.optimum || !found) return;
   store.setRunOptimum(id, run.index, found.params, { kind: found.kind, loss: found.loss, method: found.method });
+}
+
+/** A stored run's config over the data it stored. */
+export function preparedRun(run: StoredRun): PreparedConfig {
+  return prepareStored(run.config, run.data);
 }
 
 /** One stored run of an experiment, read alone. */
@@ -83,21 +93,17 @@ function firstDifference(name: string, a: ArrayLike<number>, b: ArrayLike<number
 }
 
 /** Re-runs every run's config on the kernel it ran on and reports whether every number matches. */
-export async function reproduce(
-  store: ExperimentStore,
-  id: number,
-  options: JobOptions & { runner?: (configs: ExperimentConfig[], o: JobOptions) => Promise<RunResult[]> } = {},
-): Promise<Reproduction> {
+export async function reproduce(store: ExperimentStore, id: number, options: JobOptions = {}): Promise<Reproduction> {
   const experiment = store.get(id);
   const stored = experiment.runList;
   if (stored.length === 0) throw new InputError(`experiment ${id}: has no finished runs to reproduce`);
   const kernel = stored[0].kernel;
-  const backend = kernel === 'js' ? 'auto' : stored[0].backend;
-  const runner = options.runner ?? runConfigs;
-  const again = await runner(
-    stored.map((r) => r.config),
-    { ...options, kernel, backend: backend as JobOptions['backend'] },
-  );
+  const backend = (kernel === 'js' ? 'auto' : stored[0].backend) as JobOptions['backend'];
+  const configs = stored.map((r) => r.config);
+  const work = stored.reduce((sum, r) => sum + trainingWork(r.config, preparedRun(r).arch), 0);
+  const pool = poolFor(options, work, 0);
+  const againOptions = { kernel, backend, signal: options.signal, onProgress: (p: Progress) => options.onProgress?.({ ...p, phase: 'reproducing' }) };
+  const again = pool ? await pool.runConfigs(configs, againOptions) : await runConfigs(configs, againOptions);
   const runs = stored.map((s, k) => {
     const now = again[k];
     const difference =
@@ -123,7 +129,7 @@ export async function experimentLandscape(
   options: JobOptions & { runIndex?: number } = {},
 ): Promise<LandscapeResult & { surfaceId: number }> {
   const trained = runOf(store, id, options.runIndex ?? 0);
-  const surface = await landscape(trained.config, req, { ...options, trained });
+  const surface = await landscape(preparedRun(trained), trained, req, options);
   keepOptimum(store, id, trained, surface.optimum);
   const surfaceId = store.addSurface(id, trained.index, surface);
   return { ...surface, surfaceId };
@@ -133,12 +139,34 @@ export async function experimentLandscape(
 export async function experimentInterpolation(
   store: ExperimentStore,
   id: number,
-  req: { from: MarkerName; to: MarkerName; points: number },
+  req: InterpolationRequest,
   options: JobOptions & { runIndex?: number } = {},
 ): Promise<InterpolationResult> {
   const trained = runOf(store, id, options.runIndex ?? 0);
-  const curve = await interpolation(trained.config, req, { ...options, trained });
+  const curve = await interpolation(preparedRun(trained), trained, req, options);
   keepOptimum(store, id, trained, curve.optimum);
   store.addInterpolation(id, trained.index, curve);
   return curve;
+}
+
+export interface HessianResult extends HessianAnalysis {
+  at: MarkerName;
+  layout: readonly string[];
+  params: Float32Array;
+}
+
+/** The Hessian at one of a stored run's points (the optimum searched for and kept when needed). */
+export async function experimentHessian(
+  store: ExperimentStore,
+  id: number,
+  at: MarkerName,
+  options: JobOptions & { runIndex?: number } = {},
+): Promise<HessianResult> {
+  if (!MARKERS.includes(at)) throw new InputError(`at: must be one of ${MARKERS.join(', ')} (got "${at}")`);
+  const run = runOf(store, id, options.runIndex ?? 0);
+  const { arch, data } = preparedRun(run);
+  checkHessianSize(arch);
+  const params = await paramsAt(run, at, { store, id }, options);
+  const analysis = await hessianOf(arch, data, params, options);
+  return { ...analysis, at, layout: run.layout, params };
 }

@@ -2,6 +2,8 @@
 // optimum, what each unit of the last hidden layer adds to it, and where its ReLUs switch (the
 // kinks of a piecewise-linear fit). Main computes all of it; the renderer only draws.
 import type { FitView } from '../../shared/api.js';
+import { finiteExtent } from '../../shared/numbers.js';
+import type { RunResult } from '../engine/results.js';
 import { InputError, type ExperimentConfig } from '../../shared/config.js';
 import { datasetOf, targetFunction, type Dataset } from '../engine/data.js';
 import { diagnose } from '../engine/diagnostics.js';
@@ -11,7 +13,7 @@ import type { MarkerName } from '../../shared/markers.js';
 import { linspace } from '../engine/surface.js';
 import type { ExperimentStore } from '../store/experiments.js';
 import { paramsAt, runOf } from './experiments.js';
-import type { JobOptions } from './runs.js';
+import type { JobOptions } from './options.js';
 
 /** Bisection steps that place a kink: the bracket shrinks to 2⁻⁴⁰ of the grid spacing. */
 const BISECTIONS = 40;
@@ -108,4 +110,21 @@ export async function experimentFit(store: ExperimentStore, id: number, req: { r
   const run = runOf(store, id, req.run);
   const data: Dataset = { x: run.data.x, y: run.data.y, n: run.data.n, dIn: run.data.dIn };
   return { runIndex: run.index, at: req.at, ...fitOf(run.config, data, await paramsAt(run, req.at, { store, id }, options), req.points) };
+}
+
+/** The network's output at evenly spaced inputs over its data's range: what a terminal draws. */
+export interface FitLine {
+  x: Float32Array;
+  /** NaN everywhere when the parameters are not finite (a diverged run). */
+  y: Float64Array;
+}
+
+/** The final network of a one-input run at `width` inputs from its data's least x to its largest. */
+export function fitLine(run: RunResult, width: number): FitLine {
+  const { lo, hi } = finiteExtent(run.data.x) ?? { lo: 0, hi: 0 };
+  // lo·(1−t) + hi·t, not lo + (hi − lo)·t: the difference of two extremes can overflow.
+  const x = Float32Array.from({ length: width }, (_, i) => lo * (1 - i / (width - 1)) + hi * (i / (width - 1)));
+  const net = new JsNet(architectureOf(run.config, run.data.dIn));
+  const y = run.params.final.every(Number.isFinite) ? net.predict(run.params.final, 0, x, width) : new Float64Array(width).fill(NaN);
+  return { x, y };
 }

@@ -1,264 +1,454 @@
-// The lab façade: the one room the CLI, IPC and browser bridge all enter. It turns a validated config
-// into engine calls — data, init, kernel, training, optimum, surfaces — and returns plain results.
-import type { ExperimentConfig } from '../../shared/config.js';
-import { InputError, LIMITS } from '../../shared/config.js';
+// The lab: the one façade every door goes through (the CLI, the Electron IPC handler, the browser
+// bridge). Built from a database and a worker pool, it has every operation the product offers; each
+// prepares its input once, decides where the work runs, and stores what it made. Doors parse, call one
+// method and print or send the result.
+import { availableParallelism } from 'node:os';
+import type { BoundaryView, ExperimentView, FitView, JobInfo, LabInfo, Request, RunListing } from '../../shared/api.js';
+import type { ClusterImport, SweepShardsView } from '../../shared/cluster.js';
+import { parseConfig, type ExperimentConfig, type OptimizerKind } from '../../shared/config.js';
+import { InputError } from '../../shared/errors.js';
+import type { MarkerName } from '../../shared/markers.js';
+import { expandSweep } from '../../shared/sweep.js';
+import { prepareConfig, type PreparedSplit } from '../engine/prepared.js';
+import type { InterpolationResult, LandscapeRequest, LandscapeResult, OptimumResult, RunResult } from '../engine/results.js';
+import { APP_VERSION } from '../platform/version.js';
+import { APP_READER, CLI_READER, exportExperiments, importFile, parseExport } from '../store/exchange.js';
+import type { ExperimentStore, ExperimentSummary, StoredExperiment } from '../store/experiments.js';
+import { openStore, SCHEMA_VERSION } from '../store/index.js';
+import { WorkerPool } from '../workers/pool.js';
+import { backprop, type BackpropRequest } from './basics/backprop.js';
+import { costs, type CostsRequest } from './basics/costs.js';
+import { neurons } from './basics/neurons.js';
+import { regions, type RegionsRequest } from './basics/regions.js';
+import { experimentBoundary } from './boundary.js';
+import { clusterStatus, type ClusterStatus } from './cluster/status.js';
+import { importClusterFolder, sweepShards, trainShard, writeSweepFolder, type ClusterFolderRequest, type ShardOutcome, type WrittenClusterFolder } from './cluster/folders.js';
+import { mergeFiles, type MergeReport } from './cluster/merge.js';
+import { surfaceCurvature, type SurfaceCurvature } from './convexityMap.js';
+import { csvConfig, parseCsvData, type CsvData } from './csvData.js';
 import {
-  difference,
-  filterNormalizedDirection,
-  orthonormalPair,
-  parseAxes,
-  trajectoryPca,
-  unitDirection,
-  type AxesSpec,
-} from '../engine/directions.js';
-import { makeDataset, type Dataset } from '../engine/data.js';
-import { workPerStep, type Workload } from '../engine/kernels.js';
-import { architectureOf, layoutOf, type Architecture } from '../engine/model.js';
-import { bestFoundOptimum, exactOptimum, exactOptimumBlocker, type BatchTrainer } from '../engine/optimum.js';
-import { Rng } from '../engine/prng.js';
-import { MARKERS, type MarkerName } from '../../shared/markers.js';
-import { costSurface, inThread, interpolationPoints, linspace, type PlaneEvaluator } from '../engine/surface.js';
-import { trainBatch, type Progress } from '../engine/train.js';
-import { isTutorialNet } from '../engine/tutorialNet.js';
-import { localAxes } from '../engine/localAxes.js';
-import { eigenAxes } from '../engine/spectrum.js';
-import type { FoundOptimum, InterpolationResult, LandscapeRequest, LandscapeResult, OptimumResult } from '../engine/results.js';
-import { checkHessianSize, hessianOf } from './hessian.js';
-import { EXACT_METHOD, kernelFor, runConfigs, type JobOptions, type RunResult } from './runs.js';
+  experimentForConfig,
+  experimentHessian,
+  experimentInterpolation,
+  experimentLandscape,
+  paramsAt,
+  preparedRun,
+  reproduce,
+  runOf,
+  saveRun,
+  type HessianResult,
+  type Reproduction,
+} from './experiments.js';
+import { experimentFit, fitLine, type FitLine } from './fit.js';
+import { checkHessianSize } from './hessian.js';
+import { JobQueue, type JobControl } from './jobs.js';
+import { checkInterpolationRequest, checkLandscapeRequest, optimum, type InterpolationRequest } from './landscape.js';
+import { checkExportFolder, exportLayersModel, layersModelFiles } from './modelExport.js';
+import type { JobOptions } from './options.js';
+import { race, RACE_OPTIMIZERS, RACE_TAG, raceSurface, saveRace, type RaceSurface, type RaceSurfaceRequest } from './race.js';
+import { resumeSweep, runSweep, type SweepOptions, type SweepOutcome } from './sweep.js';
+import { cachedSweepStatistics, type SweepStats } from './sweepStats.js';
+import { train } from './training.js';
 
-export type { JobOptions, KernelOptions, RunResult } from './runs.js';
-export type { FoundOptimum, InterpolationResult, LandscapeRequest, LandscapeResult, OptimumResult } from '../engine/results.js';
+/** What a caller may say about one operation: the kernel, cancellation and progress. */
+export type CallOptions = Omit<JobOptions, 'pool'>;
 
-/** Trains one config (on a worker when given the pool). */
-export async function run(config: ExperimentConfig, options: JobOptions = {}): Promise<RunResult> {
-  const { pool, ...rest } = options;
-  const onProgress = (p: Progress) => options.onProgress?.({ ...p, phase: 'training' });
-  const [result] = pool ? await pool.runConfigs([config], { ...rest, onProgress }) : await runConfigs([config], rest);
-  return result;
+export interface LabOptions {
+  /** The lab's database file; opened when an operation first needs it. */
+  db: string;
+  /** Open it for reading only (nothing is migrated or written), for commands that only read. */
+  readonly?: boolean;
+  /** Make an existing empty file a lab database. */
+  init?: boolean;
+  /** Worker threads; every core by default, 0 to compute everything in this thread. */
+  workers?: number;
+  /**
+   * 'now' for an app, whose main thread must stay free from the first click; 'when-needed' for a
+   * command, which starts them only for work that repays their start.
+   */
+  startWorkers?: 'now' | 'when-needed';
 }
 
-/**
- * Evaluations whose whole work is under this many multiply-adds (or the tutorial network's
- * piecewise equivalent) run in this thread: sending them to the pool costs more than they do (the
- * tutorial's 128² surface took 10 ms on 2 workers and 4.7 ms here). Measured by `npm run bench`.
- */
-const POOL_MIN_EVALUATION_WORK = 2e7;
+/** What an experiment's listing of runs says for the Run list of a sweep. */
+export type { RunListing };
 
-/** The multiply-adds of `points` full-data loss evaluations (the piecewise sums' count for the tutorial net). */
-function evaluationWork(arch: Architecture, points: number, n: number): number {
-  if (isTutorialNet(arch)) return points * arch.sizes[1] * Math.ceil(Math.log2(n + 1)) * 8;
-  return workPerStep(arch, points, n);
-}
+export class Lab {
+  readonly database: string;
+  readonly jobs = new JobQueue();
+  private opened: ExperimentStore | null = null;
+  private readonly storeOpener: () => ExperimentStore;
+  private readonly pool: WorkerPool;
 
-/** The job options without the pool when `points` evaluations are too little work to split. */
-function forEvaluations(options: JobOptions, arch: Architecture, points: number, n: number): JobOptions {
-  return options.pool && evaluationWork(arch, points, n) < POOL_MIN_EVALUATION_WORK ? { ...options, pool: undefined } : options;
-}
-
-/**
- * What computes a workload of a config's network: the pool (on one kernel every worker loads, chosen
- * once for the whole work) or a kernel in this thread.
- */
-async function computeFor(config: ExperimentConfig, work: Workload, options: JobOptions) {
-  const { pool } = options;
-  const { arch } = work;
-  if (pool) {
-    const k = await pool.resolveKernel(options.kernel ?? config.kernel, options.backend ?? config.backend, work, { signal: options.signal });
-    const at = { signal: options.signal };
-    return {
-      name: k.name,
-      backend: k.backend,
-      evaluator: (data: Dataset): PlaneEvaluator => pool.planeEvaluator(k.pin, arch, data, at),
-      losses: (data: Dataset, points: Float32Array, n: number) => pool.losses(k.pin, arch, data, points, n, at),
-      curve: (data: Dataset, from: Float32Array, to: Float32Array, t: Float64Array) => pool.curve(k.pin, arch, data, from, to, t, at),
-      train: (async (spec, o) => (await pool.trainBatch(spec, { ...o, ...k.pin })).outcomes) as BatchTrainer,
-      concurrency: pool.size,
-    };
+  constructor(parts: { database: string; store: ExperimentStore | (() => ExperimentStore); pool: WorkerPool }) {
+    this.database = parts.database;
+    const { store } = parts;
+    this.storeOpener = typeof store === 'function' ? store : () => store;
+    this.pool = parts.pool;
   }
-  const kernel = await kernelFor(config, work, options);
-  return {
-    name: kernel.name,
-    backend: kernel.backend,
-    evaluator: (data: Dataset) => inThread(kernel, arch, data),
-    losses: async (data: Dataset, points: Float32Array, n: number) => kernel.losses(arch, data, points, n),
-    curve: async (data: Dataset, from: Float32Array, to: Float32Array, t: Float64Array) => kernel.losses(arch, data, interpolationPoints(from, to, t), t.length),
-    train: ((spec, o) => trainBatch(kernel, spec, o)) as BatchTrainer,
-    concurrency: 1,
-  };
+
+  static open(options: LabOptions): Lab {
+    const pool = new WorkerPool(options.workers ?? availableParallelism(), { start: options.startWorkers === 'now' ? 'now' : 'on-first-task' });
+    return new Lab({ database: options.db, store: () => openStore(options.db, { readonly: options.readonly, init: options.init }), pool });
+  }
+
+  /** The database, opened on first use (a refusal names the file and what to do). */
+  get store(): ExperimentStore {
+    this.opened ??= this.storeOpener();
+    return this.opened;
+  }
+
+  get workers(): number {
+    return this.pool.size;
+  }
+
+  info(mode: LabInfo['mode']): LabInfo {
+    return { version: APP_VERSION, database: this.database, workers: this.pool.size, mode };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+    this.opened?.db.close();
+  }
+
+  private with(o: CallOptions = {}): JobOptions {
+    return { ...o, pool: this.pool };
+  }
+
+  // Training
+
+  /**
+   * Validates a config and makes its data: the one object every operation on it takes. `overrides`
+   * (checked by the caller) replace fields of the parsed config, as the command line's --steps does.
+   */
+  prepare(config: unknown, overrides: Partial<Pick<ExperimentConfig, 'steps' | 'kernel' | 'backend'>> = {}): PreparedSplit {
+    const parsed = parseConfig(config);
+    const defined = Object.entries(overrides).filter(([, v]) => v !== undefined);
+    return prepareConfig(defined.length ? { ...parsed, ...Object.fromEntries(defined) } : parsed);
+  }
+
+  /** Trains a config (not stored). */
+  train(p: PreparedSplit, o?: CallOptions): Promise<RunResult> {
+    return train(p, this.with(o));
+  }
+
+  saveRun(result: RunResult, name?: string): number {
+    return saveRun(this.store, result, name);
+  }
+
+  /** The global optimum of a config: exact where the closed form applies, else the best of restarts. */
+  optimum(p: PreparedSplit, o: CallOptions & { restarts?: number } = {}): Promise<OptimumResult> {
+    return optimum(p, this.with(o));
+  }
+
+  /** One config trained by several optimizers from the same init and minibatch order (not stored). */
+  race(config: ExperimentConfig, kinds: readonly OptimizerKind[] = RACE_OPTIMIZERS, o?: CallOptions): Promise<RunResult[]> {
+    return race(config, kinds, this.with(o));
+  }
+
+  saveRace(config: ExperimentConfig, runs: RunResult[], name?: string): number {
+    return saveRace(this.store, config, runs, name);
+  }
+
+  /** Re-runs every run of an experiment on the kernel it ran on; says whether every number matches. */
+  reproduce(id: number, o?: CallOptions): Promise<Reproduction> {
+    return reproduce(this.store, id, this.with(o));
+  }
+
+  // Views of stored experiments (each stored with its experiment)
+
+  /** The experiment holding a config's run: the one stored for exactly this config, else trained now and stored. */
+  experimentFor(p: PreparedSplit, o?: CallOptions): Promise<{ id: number; reused: boolean }> {
+    return experimentForConfig(this.store, p, this.with(o));
+  }
+
+  /** Refuses a surface request before anything is trained for it. */
+  checkLandscape(p: PreparedSplit, req: LandscapeRequest): void {
+    checkLandscapeRequest(req, p);
+  }
+
+  checkInterpolation(req: InterpolationRequest): void {
+    checkInterpolationRequest(req);
+  }
+
+  /** Refuses a network whose Hessian is too large, before anything is trained for it. */
+  checkHessian(p: PreparedSplit): void {
+    checkHessianSize(p.arch);
+  }
+
+  landscape(id: number, req: LandscapeRequest, o: CallOptions & { run?: number } = {}): Promise<LandscapeResult & { surfaceId: number }> {
+    return experimentLandscape(this.store, id, req, { ...this.with(o), runIndex: o.run ?? 0 });
+  }
+
+  interpolate(id: number, req: InterpolationRequest, o: CallOptions & { run?: number } = {}): Promise<InterpolationResult> {
+    return experimentInterpolation(this.store, id, req, { ...this.with(o), runIndex: o.run ?? 0 });
+  }
+
+  hessian(id: number, at: MarkerName, o: CallOptions & { run?: number } = {}): Promise<HessianResult> {
+    return experimentHessian(this.store, id, at, { ...this.with(o), runIndex: o.run ?? 0 });
+  }
+
+  /** The convexity map of a surface of run `run` of experiment `id` (a stored one, or one just computed). */
+  surfaceCurvature(id: number, surface: LandscapeResult, o: CallOptions & { run?: number } = {}): Promise<SurfaceCurvature> {
+    const p = preparedRun(runOf(this.store, id, o.run ?? 0));
+    return surfaceCurvature(p.arch, p.data, surface, this.with(o));
+  }
+
+  /** The convexity map of stored surface `surfaceId` of experiment `id`. */
+  convexityMap(id: number, surfaceId: number): Promise<SurfaceCurvature> {
+    const surface = this.store.surfaces(id).find((s) => s.id === surfaceId);
+    if (!surface) throw new InputError(`surfaceId: experiment ${id} has no surface ${surfaceId}`);
+    return this.surfaceCurvature(id, surface, { run: surface.runIndex });
+  }
+
+  /** A one-input run's final network at `width` inputs over its data's range (what a terminal draws). */
+  fitLine(run: RunResult, width = 64): FitLine {
+    return fitLine(run, width);
+  }
+
+  fit(id: number, req: { run: number; at: MarkerName; points: number }): Promise<FitView> {
+    return experimentFit(this.store, id, req, this.with());
+  }
+
+  boundary(id: number, req: { run: number; at: MarkerName; res: number }): Promise<BoundaryView> {
+    return experimentBoundary(this.store, id, req, this.with());
+  }
+
+  /** Every trajectory of a stored race on one cost surface. */
+  raceSurface(id: number, req: RaceSurfaceRequest): Promise<RaceSurface> {
+    if (!this.store.summary(id).tags.includes(RACE_TAG)) throw new InputError(`id: experiment ${id} is not a race`);
+    return raceSurface(this.store.runs(id), req, this.with());
+  }
+
+  /** The network of a stored run at one of its points, as the two files of a TensorFlow.js LayersModel. */
+  async modelFiles(id: number, run: number, at: MarkerName, o?: CallOptions): Promise<ReturnType<typeof layersModelFiles>> {
+    const r = runOf(this.store, id, run);
+    return layersModelFiles(r.config, await paramsAt(r, at, { store: this.store, id }, this.with(o)));
+  }
+
+  /** modelFiles written into the folder `dir` (never over a file); returns the two paths. */
+  async exportModel(id: number, run: number, at: MarkerName, dir: string, o?: CallOptions): Promise<{ model: string; weights: string }> {
+    const r = runOf(this.store, id, run);
+    return exportLayersModel(r.config, await paramsAt(r, at, undefined, this.with(o)), dir);
+  }
+
+  // Sweeps
+
+  sweep(spec: unknown, o: CallOptions & Omit<SweepOptions, 'pool'> = {}): Promise<SweepOutcome> {
+    return runSweep(this.store, spec, this.with(o));
+  }
+
+  /** Continues a cancelled or interrupted sweep: trains only the runs it has not stored. */
+  resumeSweep(id: number, o: CallOptions & Omit<SweepOptions, 'pool'> = {}): Promise<SweepOutcome> {
+    return resumeSweep(this.store, id, this.with(o));
+  }
+
+  /** The last unfinished sweep of exactly this spec, or null. */
+  unfinishedSweep(spec: unknown): number | null {
+    // The stored spec is the parsed one (defaults filled): compare like with like.
+    const wanted = JSON.stringify(expandSweep(spec).spec);
+    const store = this.store;
+    return store.list().filter((e) => e.isSweep && e.status !== 'done' && JSON.stringify(store.sweepSpec(e.id)) === wanted).pop()?.id ?? null;
+  }
+
+  /** Per-cell statistics of a stored sweep (kept until the sweep changes). */
+  sweepStatistics(id: number): SweepStats {
+    return cachedSweepStatistics(this.store, id);
+  }
+
+  /** Writes the cluster folder of a sweep whose merge goes into this lab's database. */
+  writeSweepFolder(spec: unknown, dir: string, request: ClusterFolderRequest): WrittenClusterFolder {
+    return writeSweepFolder(spec, dir, this.database, request);
+  }
+
+  /** Trains one shard of a sweep into this lab's database (a shard's own). */
+  trainShard(spec: unknown, shard: { index: number; count: number }, o: CallOptions & Omit<SweepOptions, 'pool'> & { resume?: boolean } = {}): Promise<ShardOutcome> {
+    return trainShard(this.store, spec, shard, this.with(o));
+  }
+
+  /** A cluster folder's progress: each shard's runs and exit, and the merge's. */
+  clusterStatus(dir: string): ClusterStatus {
+    return clusterStatus(dir);
+  }
+
+  /** Merges the shard databases of a cluster folder into this lab's database. */
+  importCluster(dir: string): ClusterImport {
+    return importClusterFolder(this.store, dir);
+  }
+
+  /** Merges shard database files into this lab's database. */
+  merge(files: readonly string[]): MergeReport {
+    return mergeFiles(() => this.store, files, this.database);
+  }
+
+  sweepShards(id: number): SweepShardsView {
+    return sweepShards(this.store, id);
+  }
+
+  // The library
+
+  list(): ExperimentSummary[] {
+    return this.store.list();
+  }
+
+  /** An experiment whole; a sweep sends run `sweepRun` whole and lists the others. */
+  get(id: number, o: { sweepRun?: number } = {}): StoredExperiment {
+    return this.store.get(id, o);
+  }
+
+  summary(id: number): ExperimentSummary {
+    return this.store.summary(id);
+  }
+
+  rename(id: number, name: string): void {
+    this.store.rename(id, name);
+  }
+
+  setNotes(id: number, notes: string, tags?: string[]): void {
+    this.store.setNotes(id, notes, tags);
+  }
+
+  delete(id: number): void {
+    this.store.delete(id);
+  }
+
+  /** The export document of experiments, refused when larger than its reader imports (the app's or the CLI's). */
+  exportText(ids: number[], reader: 'app' | 'cli'): string {
+    return exportExperiments(this.store, ids, reader === 'app' ? APP_READER : CLI_READER);
+  }
+
+  importText(text: string): { id: number; renamed: boolean }[] {
+    return this.store.importExperiments(parseExport(text, 'import'));
+  }
+
+  importFile(file: string): { id: number; renamed: boolean }[] {
+    return importFile(this.store, file);
+  }
+
+  /** Opens the database for writing, which brings an older schema to this version's. */
+  upgrade(): number {
+    void this.store;
+    return SCHEMA_VERSION;
+  }
+
+  // Data and the tutorial's basics
+
+  /** A config that trains on a CSV's points (or classifies its labelled 2-D points). */
+  csvConfig(text: string, source: string): ExperimentConfig {
+    return csvConfig(text, source);
+  }
+
+  csvData(text: string, source: string): CsvData {
+    return parseCsvData(text, source);
+  }
+
+  /** The data a config makes, with its test split marked. */
+  dataPreview(config: unknown): { x: Float32Array; y: Float32Array; dIn: number; test: Uint8Array } {
+    const { split } = this.prepare(config);
+    return { x: split.all.x, y: split.all.y, dIn: split.all.dIn, test: split.isTest };
+  }
+
+  neurons = neurons;
+  costs = (req: CostsRequest) => costs(req);
+  backprop = (req: BackpropRequest) => backprop(req);
+  regions = (req: RegionsRequest) => regions(req);
+
+  // Jobs: the same operations started by a page, listed to every page, with progress and cancel
+
+  listJobs(): JobInfo[] {
+    return this.jobs.list();
+  }
+
+  cancelJob(id: string): void {
+    this.jobs.cancel(id);
+  }
+
+  private static progressOf(job: JobControl) {
+    return (p: { phase: string; step: number; steps: number; bestLoss: number | null }) => job.progress(p.phase, p.step, p.steps, p.bestLoss);
+  }
+
+  startRun(r: Request<'jobs.run'>): JobInfo {
+    const p = this.prepare(r.config);
+    return this.jobs.start('run', async (job) => {
+      const result = await this.train(p, { signal: job.signal, onProgress: Lab.progressOf(job) });
+      job.setExperiment(this.saveRun(result, r.name));
+    });
+  }
+
+  startLandscape(r: Required<Request<'jobs.landscape'>>): JobInfo {
+    const req = { center: r.center, axes: r.axes, res: r.res, span: r.span };
+    checkLandscapeRequest(req, preparedRun(runOf(this.store, r.experimentId, r.run)));
+    // The run is read when the job starts: an earlier job may have stored its optimum since.
+    return this.jobs.start('landscape', (job) => this.landscape(r.experimentId, req, { run: r.run, signal: job.signal, onProgress: Lab.progressOf(job) }).then(() => undefined), r.experimentId);
+  }
+
+  startInterpolation(r: Required<Request<'jobs.interpolate'>>): JobInfo {
+    const req = { from: r.from, to: r.to, points: r.points };
+    checkInterpolationRequest(req);
+    runOf(this.store, r.experimentId, r.run);
+    return this.jobs.start('interpolate', (job) => this.interpolate(r.experimentId, req, { run: r.run, signal: job.signal, onProgress: Lab.progressOf(job) }).then(() => undefined), r.experimentId);
+  }
+
+  private sweepJobOptions(job: JobControl) {
+    return { signal: job.signal, onSweepProgress: (p: { runsDone: number; runsTotal: number }) => job.progress('sweep', p.runsDone, p.runsTotal, null) };
+  }
+
+  startSweep(spec: unknown): JobInfo {
+    expandSweep(spec);
+    return this.jobs.start('sweep', async (job) => {
+      const outcome = await this.sweep(spec, this.sweepJobOptions(job));
+      job.setExperiment(outcome.experimentId);
+    });
+  }
+
+  startResumeSweep(id: number): JobInfo {
+    const e = this.store.summary(id);
+    if (!e.isSweep) throw new InputError(`id: experiment ${id} is not a sweep; only sweeps can be resumed`);
+    if (e.status === 'running' || this.jobs.has('sweep', id)) throw new InputError(`id: sweep ${id} is still running; cancel it or wait for it to finish`);
+    if (e.status === 'done') throw new InputError(`id: sweep ${id} is complete; there is nothing to resume`);
+    return this.jobs.start('sweep', (job) => this.resumeSweep(id, this.sweepJobOptions(job)).then(() => undefined), id);
+  }
+
+  startReproduce(id: number): JobInfo {
+    this.store.summary(id);
+    return this.jobs.start(
+      'reproduce',
+      async (job) => {
+        const r = await this.reproduce(id, { signal: job.signal, onProgress: Lab.progressOf(job) });
+        job.setMatches(r.matches);
+      },
+      id,
+    );
+  }
+
+  /** Refuses a folder that is a file or already holds a model, before anything is read. */
+  checkModelFolder(dir: string): void {
+    checkExportFolder(dir);
+  }
 }
 
-/**
- * The global optimum of a config: exact where the closed form applies (aligned to `reference`, the
- * trained parameters, when given), else the best of restarts (split across the pool's workers).
- */
-export async function optimum(
-  config: ExperimentConfig,
-  options: JobOptions & { reference?: Float32Array; restarts?: number; data?: Dataset } = {},
-): Promise<OptimumResult> {
-  const data = options.data ?? makeDataset(config);
-  const arch = architectureOf(config, data.dIn);
-  const restarts = options.restarts ?? 8;
-  const compute = await computeFor(config, { arch, runs: restarts, batchSize: data.n, n: data.n }, options);
-  const layout = layoutOf(arch).names;
-  const exact = exactOptimum(config, arch, options.reference);
-  if (exact) {
-    const [loss] = await compute.losses(data, exact, 1);
-    return { kind: 'exact', params: exact, loss, method: EXACT_METHOD, kernel: compute.name, backend: compute.backend, layout };
-  }
-  const found = await bestFoundOptimum(config, arch, data, compute.train, {
-    restarts,
-    signal: options.signal,
-    onProgress: (step, steps) => options.onProgress?.({ step, steps, bestLoss: null, phase: 'optimum' }),
-  });
-  return { ...found, method: `${found.method}; ${exactOptimumBlocker(config)}`, kernel: compute.name, backend: compute.backend, layout };
-}
-
-/**
- * The trained run (trained now unless given), its data, and the three points every view shows. The
- * run's own dataset is used, so nothing is regenerated.
- */
-async function threePoints(config: ExperimentConfig, options: JobOptions & { trained?: RunResult }) {
-  const trained = options.trained ?? (await run(config, options));
-  const data = trained.data;
-  const arch = architectureOf(config, data.dIn);
-  const stored = trained.params.optimum;
-  const opt: FoundOptimum = stored
-    ? { params: stored, kind: trained.optimum?.kind ?? 'exact', loss: trained.optimum?.loss ?? NaN, method: trained.optimum?.method ?? EXACT_METHOD }
-    : await optimum(config, { ...options, data, reference: trained.params.final });
-  const points: Record<MarkerName, Float32Array> = { init: trained.params.init, trained: trained.params.final, optimum: opt.params };
-  return { trained, data, arch, points, optimumKind: opt.kind, optimum: { params: opt.params, kind: opt.kind, loss: opt.loss, method: opt.method } };
-}
-
-/**
- * A diverged run's parameters are NaN or infinite, and every loss through them is NaN: such a view
- * says nothing and would be stored again on every retry, so it is refused before it is computed.
- */
-function requireFinite(field: string, what: string, params: Float32Array, hint: string): void {
-  if (!params.every(Number.isFinite)) throw new InputError(`${field}: ${what} of this run are not finite (it diverged), so every loss would be NaN; ${hint}`);
-}
-
-export function checkLandscapeRequest(req: LandscapeRequest, config: ExperimentConfig): AxesSpec {
-  if (!MARKERS.includes(req.center)) throw new InputError(`center: must be one of ${MARKERS.join(', ')} (got "${req.center}")`);
-  if (!Number.isInteger(req.res) || req.res < 2 || req.res > LIMITS.surfaceRes) {
-    throw new InputError(`res: must be an integer from 2 to ${LIMITS.surfaceRes} (got ${req.res})`);
-  }
-  if (req.span !== 'auto' && !(Number.isFinite(req.span) && req.span > 0)) {
-    throw new InputError(`span: must be a number > 0 or auto (got ${req.span})`);
-  }
-  const axes = parseAxes(req.axes, layoutOf(architectureOf(config)));
-  if (axes.kind === 'hessian' || axes.kind === 'hessian-top') checkHessianSize(architectureOf(config));
-  return axes;
-}
-
-/** A cost surface around one of init, trained, optimum; trains first unless `trained` is given. */
-export async function landscape(
-  config: ExperimentConfig,
-  req: LandscapeRequest,
-  options: JobOptions & { trained?: RunResult } = {},
-): Promise<LandscapeResult> {
-  const axes = checkLandscapeRequest(req, config);
-  const { trained, data, arch, points, optimumKind, optimum: found } = await threePoints(config, options);
-  const layout = layoutOf(arch);
-  const center = points[req.center];
-  requireFinite('center', `the ${req.center} parameters`, center, 'center on another point');
-  if (axes.kind === 'plane') {
-    for (const name of MARKERS) requireFinite('axes', `the ${name} parameters`, points[name], 'use axes random or params:A,B');
-  }
-  if (axes.kind === 'pca' || axes.kind === 'local') requireFinite('axes', 'the trajectory', trained.snapshots.params, 'use axes random or params:A,B');
-  if (axes.kind === 'local' && req.center === 'optimum') requireFinite('axes', 'the trained parameters', points.trained, 'use axes random or params:A,B');
-  const seed = config.seed;
-  let d1: Float64Array;
-  let d2: Float64Array;
-  let axisLabels: [string, string] = ['d1', 'd2'];
-  let explained: [number, number] | undefined;
-  let span = req.span;
-  switch (axes.kind) {
-    case 'hessian':
-    case 'hessian-top':
-      ({ d1, d2, axisLabels } = eigenAxes(await hessianOf(arch, data, center, options), layout.count, axes.kind === 'hessian' ? 'top-bottom' : 'top-two'));
-      break;
-    case 'local': {
-      const local = localAxes(req.center, points, trained.snapshots.params, arch, layout, seed);
-      ({ d1, d2, axisLabels } = local);
-      if (span === 'auto') span = local.span;
-      break;
-    }
-    case 'params':
-      d1 = unitDirection(layout, axes.names[0]);
-      d2 = unitDirection(layout, axes.names[1]);
-      axisLabels = axes.names;
-      break;
-    case 'random': {
-      const rng = new Rng(seed, 'directions');
-      d1 = filterNormalizedDirection(layout, center, rng);
-      d2 = filterNormalizedDirection(layout, center, rng);
-      axisLabels = ['random d1 (filter-normalized)', 'random d2 (filter-normalized)'];
-      break;
-    }
-    case 'plane': {
-      const { basis } = orthonormalPair([difference(points.trained, points.init), difference(points.optimum, points.init)], layout.count, seed);
-      [d1, d2] = basis;
-      axisLabels = ['init → trained', '⊥ toward optimum'];
-      break;
-    }
-    case 'pca': {
-      const K = trained.snapshots.steps.length;
-      const pca = options.pool ? await options.pool.trajectoryPca(trained.snapshots.params, K, seed, { signal: options.signal }) : trajectoryPca(trained.snapshots.params, K, seed);
-      [d1, d2] = pca.basis;
-      explained = pca.explained;
-      axisLabels = ['PC1 of the trajectory', 'PC2 of the trajectory'];
-      break;
-    }
-  }
-  const gridPoints = req.res * req.res;
-  const work = { arch, runs: Math.min(gridPoints, 4096), batchSize: data.n, n: data.n, lossesOnly: true };
-  const compute = await computeFor(config, work, forEvaluations(options, arch, gridPoints, data.n));
-  const surface = await costSurface({
-    evaluate: compute.evaluator(data),
-    concurrency: compute.concurrency,
-    center,
-    d1,
-    d2,
-    res: req.res,
-    span,
-    trajectory: trained.snapshots.params,
-    markers: points,
-    signal: options.signal,
-    onProgress: (done, total) => options.onProgress?.({ step: done, steps: total, bestLoss: null, phase: 'surface' }),
-  });
-  return {
-    ...surface,
-    kernel: compute.name,
-    backend: compute.backend,
-    center: req.center,
-    axes,
-    axisLabels,
-    centerParams: center,
-    d1,
-    d2,
-    optimumKind,
-    optimum: found,
-    ...(explained ? { explained } : {}),
-  };
-}
-
-/** J((1−t)·θ_from + t·θ_to) between two of init, trained and optimum. */
-export async function interpolation(
-  config: ExperimentConfig,
-  req: { from: MarkerName; to: MarkerName; points: number; tMin?: number; tMax?: number },
-  options: JobOptions & { trained?: RunResult } = {},
-): Promise<InterpolationResult> {
-  for (const [field, v] of [['from', req.from], ['to', req.to]] as const) {
-    if (!MARKERS.includes(v)) throw new InputError(`${field}: must be one of ${MARKERS.join(', ')} (got "${v}")`);
-  }
-  if (!Number.isInteger(req.points) || req.points < 2 || req.points > 10_000) {
-    throw new InputError(`points: must be an integer from 2 to 10000 (got ${req.points})`);
-  }
-  const { data, arch, points, optimumKind, optimum: found } = await threePoints(config, options);
-  requireFinite('from', `the ${req.from} parameters`, points[req.from], 'interpolate between other points');
-  requireFinite('to', `the ${req.to} parameters`, points[req.to], 'interpolate between other points');
-  const compute = await computeFor(config, { arch, runs: req.points, batchSize: data.n, n: data.n, lossesOnly: true }, forEvaluations(options, arch, req.points, data.n));
-  const t = linspace(req.tMin ?? 0, req.tMax ?? 1, req.points);
-  const loss = await compute.curve(data, points[req.from], points[req.to], t);
-  return { t, loss, from: req.from, to: req.to, optimumKind, optimum: found };
-}
+// What the doors name of the lab's results and requests, and the parsers of the lab's own notations.
+export type {
+  ClusterStatus,
+  ExperimentSummary,
+  ExperimentView,
+  FitLine,
+  HessianResult,
+  InterpolationRequest,
+  InterpolationResult,
+  LandscapeRequest,
+  LandscapeResult,
+  MergeReport,
+  OptimumResult,
+  PreparedSplit,
+  RaceSurface,
+  Reproduction,
+  RunResult,
+  ShardOutcome,
+  StoredExperiment,
+  SurfaceCurvature,
+  SweepOutcome,
+  SweepStats,
+  WrittenClusterFolder,
+};
+export { parseShardOption } from './cluster/shards.js';
+export { parseOptimizerList, RACE_OPTIMIZERS } from './race.js';

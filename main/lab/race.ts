@@ -3,16 +3,19 @@
 // all trajectories drawn on one surface — the plane through the init and two endpoints, or the
 // principal directions of all trajectories together.
 import { InputError, LIMITS, parseConfig, type ExperimentConfig, type OptimizerKind } from '../../shared/config.js';
+import { defaultName } from '../../shared/experimentName.js';
+import { minOf } from '../../shared/numbers.js';
 import { TUTORIAL_OPTIMIZERS } from '../../shared/presets.js';
 import type { Dataset } from '../engine/data.js';
 import { difference, dot, orthonormalPair, trajectoryPca } from '../engine/directions.js';
-import { architectureOf, layoutOf } from '../engine/model.js';
-import { costSurface, inThread, type CostSurface } from '../engine/surface.js';
-import type { ExperimentStore } from '../store/experiments.js';
+import { architectureOf } from '../engine/model.js';
+import { prepareStored } from '../engine/prepared.js';
+import { runConfigs, type RunResult } from '../engine/runs.js';
+import { costSurface, type CostSurface } from '../engine/surface.js';
 import { APP_VERSION } from '../platform/version.js';
-import { defaultName } from './experiments.js';
-import { kernelFor, runConfigs, type JobOptions, type RunResult } from './runs.js';
-import { minOf } from '../../shared/numbers.js';
+import type { ExperimentStore } from '../store/experiments.js';
+import { computeFor, evaluationWork, poolFor, trainingWork } from './compute.js';
+import type { JobOptions } from './options.js';
 
 export const RACE_OPTIMIZERS = Object.keys(TUTORIAL_OPTIMIZERS) as OptimizerKind[];
 export const RACE_AXES = ['plane', 'pca'] as const;
@@ -46,12 +49,15 @@ export function raceConfigs(config: ExperimentConfig, kinds: readonly OptimizerK
  */
 export async function race(config: ExperimentConfig, kinds: readonly OptimizerKind[] = RACE_OPTIMIZERS, options: JobOptions = {}): Promise<RunResult[]> {
   const configs = raceConfigs(config, kinds);
-  const { pool, ...rest } = options;
+  const { pool: _, ...rest } = options;
   const done = new Array<number>(configs.length).fill(0);
   const onProgress = (k: number) => (p: { step: number; steps: number; bestLoss: number | null }) => {
     done[k] = p.step;
     options.onProgress?.({ step: minOf(done), steps: p.steps, bestLoss: p.bestLoss, phase: 'training' });
   };
+  const arch = architectureOf(config);
+  const work = configs.reduce((sum, c) => sum + trainingWork(c, arch), 0);
+  const pool = poolFor(options, work, 0);
   if (pool) return Promise.all(configs.map(async (c, k) => (await pool.runConfigs([c], { ...rest, onProgress: onProgress(k) }))[0]));
   const results: RunResult[] = [];
   for (const [k, c] of configs.entries()) results.push((await runConfigs([c], { ...rest, onProgress: onProgress(k) }))[0]);
@@ -111,9 +117,8 @@ export async function raceSurface(runs: readonly (RunResult & { label?: string }
   const shown = drawable(runs);
   if (shown.length === 0) throw new InputError('race: every run diverged, so there is no trajectory to draw');
   const config = shown[0].config;
-  const data = options.data ?? shown[0].data;
-  const arch = architectureOf(config, data.dIn);
-  const P = layoutOf(arch).count;
+  const { arch, layout, data } = prepareStored(config, options.data ?? shown[0].data);
+  const P = layout.count;
   const init = shown[0].params.init;
   for (const r of shown) {
     if (!r.params.init.every((v, i) => Object.is(v, init[i]))) throw new InputError('race: the runs do not share one init');
@@ -147,7 +152,8 @@ export async function raceSurface(runs: readonly (RunResult & { label?: string }
       at += r.snapshots.params.length;
     }
     all.set(init, at);
-    const pca = options.pool ? await options.pool.trajectoryPca(all, K + 1, seed, { signal: options.signal }) : trajectoryPca(all, K + 1, seed);
+    const pcaPool = poolFor(options, (K + 1) * P * 100);
+    const pca = pcaPool ? await pcaPool.trajectoryPca(all, K + 1, seed, { signal: options.signal }) : trajectoryPca(all, K + 1, seed);
     [d1, d2] = pca.basis;
     explained = pca.explained;
     axisLabels = ['PC1 of all trajectories', 'PC2 of all trajectories'];
@@ -161,14 +167,11 @@ export async function raceSurface(runs: readonly (RunResult & { label?: string }
     slices.push({ label: (r as { label?: string }).label ?? r.config.optimizer.kind, from, to: from + count, steps: r.snapshots.steps });
     from += count;
   }
-  const { pool } = options;
   const work = { arch, runs: Math.min(req.res * req.res, 4096), batchSize: data.n, n: data.n, lossesOnly: true };
-  const evaluate = pool
-    ? pool.planeEvaluator((await pool.resolveKernel(options.kernel ?? config.kernel, options.backend ?? config.backend, work, { signal: options.signal })).pin, arch, data, { signal: options.signal })
-    : inThread(await kernelFor(config, work, options), arch, data);
+  const compute = await computeFor(config, work, options, poolFor(options, evaluationWork(arch, req.res * req.res, data.n)));
   const surface = await costSurface({
-    evaluate,
-    concurrency: pool?.size ?? 1,
+    evaluate: compute.evaluator(data),
+    concurrency: compute.concurrency,
     center: init,
     d1,
     d2,
@@ -179,26 +182,4 @@ export async function raceSurface(runs: readonly (RunResult & { label?: string }
     signal: options.signal,
   });
   return { ...surface, axes: req.axes, axisLabels, center: init, d1, d2, runs: slices, ...(explained ? { explained } : {}) };
-}
-
-const list = (a: ArrayLike<number>) => Array.from(a);
-
-/** The JSON of `landscape-lab race`: the shared init and layout, then each optimizer's run. */
-export function raceToJson(runs: readonly RunResult[], experimentId?: number) {
-  return {
-    ...(experimentId !== undefined ? { experimentId } : {}),
-    layout: [...runs[0].layout],
-    init: list(runs[0].params.init),
-    config: runs[0].config,
-    optimizers: runs.map((r) => ({
-      label: r.config.optimizer.kind,
-      optimizer: r.config.optimizer,
-      status: r.status,
-      stepsDone: r.stepsDone,
-      finalLoss: r.finalLoss,
-      final: list(r.params.final),
-      loss: { steps: list(r.loss.steps), values: list(r.loss.values) },
-      snapshots: { steps: list(r.snapshots.steps), params: list(r.snapshots.params) },
-    })),
-  };
 }

@@ -8,14 +8,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { InputError, testCount, type BackendChoice, type ExperimentConfig } from '../../shared/config.js';
 import { expandSweep, runConfig, type SweepCell, type SweepSpec } from '../../shared/sweep.js';
 import { planShards } from './cluster/shards.js';
-import { selectKernel, type Workload } from '../engine/kernels.js';
+import { selectKernel, type Workload } from '../engine/kernelChoice.js';
 import { architectureOf } from '../engine/model.js';
 import type { KernelPin } from '../workers/protocol.js';
 import type { Progress } from '../engine/train.js';
 import { SweepBusyError, type ExperimentStatus, type ExperimentStore } from '../store/experiments.js';
 import { APP_VERSION } from '../platform/version.js';
-import { defaultName } from './experiments.js';
-import { runConfigs, type JobOptions, type RunResult } from './runs.js';
+import { defaultName } from '../../shared/experimentName.js';
+import { runConfigs, type RunResult } from '../engine/runs.js';
+import { poolFor, trainingWork } from './compute.js';
+import type { JobOptions } from './options.js';
 
 /** With `pool`, cells train on its workers; without one they train in this thread, one after another. */
 export interface SweepOptions extends JobOptions {
@@ -89,7 +91,8 @@ async function execute(store: ExperimentStore, id: number, spec: SweepSpec, cell
   // Few cells: each cell's seeds are split so that every worker trains, and into about
   // PARTS_PER_WORKER parts per worker when the cells are large enough, so that each part's runs are
   // stored while the others train rather than all of them after the last one.
-  const { pool } = options;
+  const pendingWork = pending.reduce((sum, p) => sum + p.seedIndices.length * trainingWork(p.cell.config, architectureOf(p.cell.config)), 0);
+  const pool = poolFor(options, pendingWork, 0);
   const wanted = pool ? PARTS_PER_WORKER * pool.size : 1;
   const parts = pool && pending.length < wanted ? Math.max(Math.ceil(pool.size / pending.length), Math.min(Math.ceil(wanted / pending.length), Math.floor(seeds / MIN_PART_RUNS))) : 1;
 
@@ -101,7 +104,7 @@ async function execute(store: ExperimentStore, id: number, spec: SweepSpec, cell
     // would choose and with its snapshot budget, so its runs are those of one worker training the cell.
     const c = cell.config;
     const slice = count > 1 || seedIndices.length < seeds;
-    const pin = slice ? await kernelPin(options, c, { arch: architectureOf(c), runs: seeds, batchSize: c.batchSize, n: c.data.n - testCount(c.data) }) : { kernel: options.kernel, backend: options.backend };
+    const pin = slice ? await kernelPin({ ...options, pool }, c, { arch: architectureOf(c), runs: seeds, batchSize: c.batchSize, n: c.data.n - testCount(c.data) }) : { kernel: options.kernel, backend: options.backend };
     const batchRuns = slice ? seeds : undefined;
     if (!pool) return save(cell, seedIndices, await runConfigs(configs, { ...options, ...pin, batchRuns, onProgress }));
     if (count === 1) return save(cell, seedIndices, await pool.runConfigs(configs, { ...pin, batchRuns, signal: options.signal, onProgress }));
@@ -119,7 +122,7 @@ async function execute(store: ExperimentStore, id: number, spec: SweepSpec, cell
   };
 
   try {
-    if (options.pool) {
+    if (pool) {
       await Promise.all(
         pending.map((p) =>
           train(p).catch((e: Error) => {

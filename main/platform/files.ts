@@ -1,5 +1,5 @@
 // Reading a file the user names (a config, a sweep spec, a CSV, an export): only a regular file, and
-// never more than a limit. `run /dev/zero` used to read forever, and a FIFO blocks whoever opens it.
+// never more than a limit, since a device such as /dev/zero never ends and a FIFO blocks whoever opens it.
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { InputError } from '../../shared/config.js';
 

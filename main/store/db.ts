@@ -30,12 +30,6 @@ const SQLITE_HEADER = 'SQLite format 3\0';
 const HEADER_BYTES = 108;
 const UNCHANGED = 'this one was not changed';
 
-/** The database the CLI uses when no --db is given: $XDG_DATA_HOME/landscape-lab/lab.sqlite. */
-export function defaultDatabasePath(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_DATA_HOME || join(env.HOME || '.', '.local', 'share');
-  return join(base, 'landscape-lab', 'lab.sqlite');
-}
-
 function refuse(file: string, what: string): never {
   throw new InputError(`${file}: ${what}`);
 }

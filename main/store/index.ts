@@ -2,7 +2,6 @@
 import { openDatabase, type OpenOptions } from './db.js';
 import { ExperimentStore } from './experiments.js';
 
-export { defaultDatabasePath } from './db.js';
 export { SCHEMA_VERSION } from './migrations.js';
 export type { ExperimentStatus, ExperimentSummary, StoredExperiment, StoredRun, StoredSurface, StoredInterpolation } from './experiments.js';
 export { ExperimentStore };

@@ -1,22 +1,24 @@
 // A pool of worker threads with one queue. Tasks wait for an idle worker; a batch of independent runs
 // can be split into one slice per worker, trained in parallel and returned in order, and a cost
 // surface's chunks go to whichever worker is free. Split work runs on one pinned kernel, so its numbers
-// are those of one worker doing it all.
+// are those of one worker doing it all. A pool may start its workers at once (a long-lived app) or
+// when its first task comes (a command, which may never need them).
 import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { InputError, type BackendChoice, type ExperimentConfig, type KernelChoice } from '../../shared/config.js';
+import type { BackendChoice, ExperimentConfig, KernelChoice } from '../../shared/config.js';
+import { InputError } from '../../shared/errors.js';
 import { minOf } from '../../shared/numbers.js';
 import type { Dataset } from '../engine/data.js';
 import type { CurvaturePoints } from '../engine/curvatureMap.js';
 import type { HessianColumns } from '../engine/hessian.js';
 import type { trajectoryPca } from '../engine/directions.js';
 import type { Kernel } from '../engine/kernel.js';
-import type { Workload } from '../engine/kernels.js';
+import type { Workload } from '../engine/kernelChoice.js';
 import { layoutOf, type Architecture } from '../engine/model.js';
 import type { Plane, PlaneEvaluator } from '../engine/surface.js';
 import type { BatchSpec, Progress, RunOutcome, TrainOptions } from '../engine/train.js';
-import { snapshotBudget } from '../lab/runs.js';
+import { snapshotBudget } from '../engine/runs.js';
 import type { RunResult } from '../engine/results.js';
 import type { FromWorker, KernelPin, ResolvedKernel, Task, TaskResult, ToWorker } from './protocol.js';
 
@@ -51,9 +53,21 @@ export class WorkerPool {
   readonly tasksStarted: number[];
   private nextId = 1;
 
-  constructor(readonly size = availableParallelism()) {
+  constructor(
+    readonly size = availableParallelism(),
+    options: { start?: 'now' | 'on-first-task' } = {},
+  ) {
     this.tasksStarted = new Array<number>(size).fill(0);
-    for (let k = 0; k < size; k++) {
+    if (options.start !== 'on-first-task') this.start();
+  }
+
+  /** Whether the workers run (or are starting): then a task costs its messages, not a start. */
+  get started(): boolean {
+    return this.workers.length > 0;
+  }
+
+  private start(): void {
+    for (let k = 0; k < this.size; k++) {
       const worker = spawnWorker();
       worker.on('message', (m: FromWorker) => this.receive(worker, m));
       worker.on('error', (e) => this.fail(worker, e));
@@ -86,6 +100,7 @@ export class WorkerPool {
         job.reject = (e) => (settle(), reject(e));
       }
       this.queue.push(job);
+      if (!this.started) this.start();
       this.pump();
     });
   }

@@ -5,7 +5,7 @@ import type { CurvaturePoints } from '../engine/curvatureMap.js';
 import type { HessianColumns } from '../engine/hessian.js';
 import type { trajectoryPca } from '../engine/directions.js';
 import type { Kernel } from '../engine/kernel.js';
-import type { Workload } from '../engine/kernels.js';
+import type { Workload } from '../engine/kernelChoice.js';
 import type { Architecture } from '../engine/model.js';
 import type { Plane } from '../engine/surface.js';
 import type { BatchSpec, Progress, RunOutcome } from '../engine/train.js';

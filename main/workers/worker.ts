@@ -5,10 +5,10 @@ import type { BackendChoice } from '../../shared/config.js';
 import { trajectoryPca } from '../engine/directions.js';
 import { curvatureAt } from '../engine/curvatureMap.js';
 import { HessianNet } from '../engine/hessian.js';
-import { selectKernel, type Workload } from '../engine/kernels.js';
+import { selectKernel, type Workload } from '../engine/kernelChoice.js';
 import { interpolationPoints, planeLosses } from '../engine/surface.js';
 import { trainBatch, type Progress } from '../engine/train.js';
-import { runConfigs } from '../lab/runs.js';
+import { runConfigs } from '../engine/runs.js';
 import type { FromWorker, KernelPin, Task, TaskResult, ToWorker } from './protocol.js';
 
 if (!parentPort) throw new Error('jobs/worker.ts runs only as a worker thread');

@@ -7,7 +7,7 @@ import { JsNet } from '../../engine/jsNet.js';
 import { architectureOf } from '../../engine/model.js';
 import { Rng } from '../../engine/prng.js';
 import { linspace } from '../../engine/surface.js';
-import { run } from '../lab.js';
+import { runConfigs } from '../../engine/runs.js';
 
 export interface CostsRequest {
   noise?: number;
@@ -29,7 +29,7 @@ function meanAbsDistance(a: Float64Array, b: Float64Array): number {
 
 async function trainedCurve(input: ExperimentConfigInput, x: Float64Array): Promise<{ y: Float64Array; loss: number; data: Dataset }> {
   const config = parseConfig({ ...input, kernel: 'js' });
-  const result = await run(config, { kernel: 'js' });
+  const [result] = await runConfigs([config], { kernel: 'js' });
   const arch = architectureOf(config, 1);
   const out = new JsNet(arch).predict(result.params.final, 0, Float32Array.from(x), x.length);
   const dOut = arch.sizes[arch.sizes.length - 1];

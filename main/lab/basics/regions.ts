@@ -7,7 +7,7 @@ import { JsNet } from '../../engine/jsNet.js';
 import { architectureOf, type Architecture } from '../../engine/model.js';
 import { linspace } from '../../engine/surface.js';
 import { kinksOf } from '../fit.js';
-import { run } from '../lab.js';
+import { runConfigs } from '../../engine/runs.js';
 
 export interface RegionsRequest {
   widths?: number[];
@@ -73,7 +73,7 @@ export async function regions(req: RegionsRequest): Promise<RegionsView> {
         steps,
         kernel: 'js',
       });
-      const result = await run(config, { kernel: 'js' });
+      const [result] = await runConfigs([config], { kernel: 'js' });
       data = result.data;
       const arch = architectureOf(config, 1);
       const found = linearPieces(arch, result.params.final, -1, 1);

@@ -5,7 +5,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { InputError } from '../../../shared/config.js';
 import { expandSweep, type SweepSpec } from '../../../shared/sweep.js';
-import { defaultName } from '../experiments.js';
+import { defaultName } from '../../../shared/experimentName.js';
 import { sweepSpecHash } from '../../store/configHash.js';
 import type { Db } from '../../store/db.js';
 import type { ExperimentStore, ExperimentSummary, SweepShardRecord } from '../../store/experiments.js';

@@ -4,7 +4,7 @@
 // the spec and N, so every node, the merge and `--status` compute the same one.
 import { InputError, testCount, type ExperimentConfig } from '../../../shared/config.js';
 import type { SweepCell, SweepSpec } from '../../../shared/sweep.js';
-import { workPerStep } from '../../engine/kernels.js';
+import { workPerStep } from '../../engine/kernelChoice.js';
 import { architectureOf } from '../../engine/model.js';
 import { defaultRecordEvery } from '../../engine/train.js';
 

@@ -1,9 +1,7 @@
 // What `landscape-lab hessian` and `landscape-lab race` print for people.
-import { num } from './text.js';
-import type { HessianResult } from '../lab/curvature.js';
-import type { SurfaceCurvature } from '../lab/hessian.js';
-import type { RunResult } from '../lab/runs.js';
-import { maxOf, minOf } from '../../shared/numbers.js';
+import { maxOf, minOf } from '../../../shared/numbers.js';
+import type { HessianResult, RunResult, SurfaceCurvature } from '../../lab/lab.js';
+import { num } from './numbers.js';
 
 function vectorLine(layout: readonly string[], v: ArrayLike<number>): string {
   // The components that matter, largest first.

@@ -1,8 +1,7 @@
-// The JSON shapes of results, as the CLI prints them with --json (and later exports reuse).
+// The JSON shapes of results, as the CLI prints them with --json and writes them with --out.
 // Typed arrays become plain arrays; non-finite numbers become null, as JSON has no NaN.
-import type { Diagnostics } from '../engine/diagnostics.js';
-import type { StoredExperiment } from '../store/experiments.js';
-import type { InterpolationResult, LandscapeResult, OptimumResult, RunResult } from '../engine/results.js';
+import type { Diagnostics } from '../../shared/api.js';
+import type { HessianResult, InterpolationResult, LandscapeResult, OptimumResult, RunResult, StoredExperiment, SurfaceCurvature } from '../lab/lab.js';
 
 const list = (a: ArrayLike<number>) => Array.from(a);
 
@@ -96,5 +95,58 @@ export function experimentToJson(e: StoredExperiment) {
     config,
     sweep,
     runs: runList.map((r) => ({ index: r.index, label: r.label, hyper: r.hyper, cell: r.cell, seedIndex: r.seedIndex, ...runToJson(r) })),
+  };
+}
+
+/** The `curvature` field of `landscape --curvature --json`: grids with a row per β, like `loss`. */
+export function curvatureToJson(c: SurfaceCurvature) {
+  const res = c.alphas.length;
+  const grid = (v: Float64Array) => Array.from({ length: res }, (_, i) => Array.from(v.subarray(i * res, (i + 1) * res)));
+  return {
+    alphas: Array.from(c.alphas),
+    betas: Array.from(c.betas),
+    lambdaMin: grid(c.lambdaMin),
+    lambdaMax: grid(c.lambdaMax),
+    plane: { lambdaMin: grid(c.planeMin), lambdaMax: grid(c.planeMax) },
+  };
+}
+
+
+/** The JSON of `landscape-lab hessian`, in the flat parameter layout. */
+export function hessianToJson(r: HessianResult) {
+  const P = r.layout.length;
+  const rows = (m: Float64Array) => Array.from({ length: P }, (_, i) => list(m.subarray(i * P, (i + 1) * P)));
+  return {
+    at: r.at,
+    layout: [...r.layout],
+    params: list(r.params),
+    loss: r.loss,
+    gradient: list(r.gradient),
+    hessian: rows(r.hessian),
+    eigenvalues: list(r.eigenvalues),
+    eigenvectors: rows(r.eigenvectors),
+    trace: r.trace,
+    nearZero: r.nearZero,
+    symmetries: r.symmetries,
+  };
+}
+
+/** The JSON of `landscape-lab race`: the shared init and layout, then each optimizer's run. */
+export function raceToJson(runs: readonly RunResult[], experimentId?: number) {
+  return {
+    ...(experimentId !== undefined ? { experimentId } : {}),
+    layout: [...runs[0].layout],
+    init: list(runs[0].params.init),
+    config: runs[0].config,
+    optimizers: runs.map((r) => ({
+      label: r.config.optimizer.kind,
+      optimizer: r.config.optimizer,
+      status: r.status,
+      stepsDone: r.stepsDone,
+      finalLoss: r.finalLoss,
+      final: list(r.params.final),
+      loss: { steps: list(r.loss.steps), values: list(r.loss.values) },
+      snapshots: { steps: list(r.snapshots.steps), params: list(r.snapshots.params) },
+    })),
   };
 }

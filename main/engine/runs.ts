@@ -1,20 +1,20 @@
 // Turning configs into finished runs: data, init, kernel, batched training, exact optimum and
-// diagnostics. Runs whose configs can share a batch train together. Pure orchestration of the engine,
-// so worker threads can run it too.
+// diagnostics. Runs whose configs can share a batch train together. It runs in a worker thread or in
+// the caller's.
 import type { BackendChoice, ExperimentConfig, KernelChoice } from '../../shared/config.js';
-import { splitDataset, type Dataset } from '../engine/data.js';
-import { diagnose } from '../engine/diagnostics.js';
-import { constantPredictorLoss, endedFarAbove } from '../engine/divergence.js';
-import { initialParams } from '../engine/init.js';
-import type { Kernel } from '../engine/kernel.js';
-import { selectKernel, type Workload } from '../engine/kernels.js';
-import { architectureKey, architectureOf, layoutOf, type Architecture } from '../engine/model.js';
-import { exactOptimum } from '../engine/optimum.js';
-import { hyperOf } from '../engine/optimizers.js';
-import { DEFAULT_DENSE_START, defaultRecordEvery, trainBatch, type Progress } from '../engine/train.js';
-import type { WorkerPool } from '../workers/pool.js';
-import type { RunResult } from '../engine/results.js';
-import { scoresOf } from './boundary.js';
+import type { Dataset } from './data.js';
+import { diagnose } from './diagnostics.js';
+import { constantPredictorLoss, endedFarAbove } from './divergence.js';
+import { initialParams } from './init.js';
+import type { Kernel } from './kernel.js';
+import { selectKernel, type Workload } from './kernelChoice.js';
+import { architectureKey } from './model.js';
+import { exactOptimum } from './optimum.js';
+import { hyperOf } from './optimizers.js';
+import { prepareConfig, type PreparedSplit } from './prepared.js';
+import type { RunResult } from './results.js';
+import { scoresOf } from './scores.js';
+import { DEFAULT_DENSE_START, defaultRecordEvery, trainBatch, type Progress } from './train.js';
 
 export interface KernelOptions {
   /** Overrides config.kernel / config.backend when given. */
@@ -22,11 +22,11 @@ export interface KernelOptions {
   backend?: BackendChoice;
 }
 
-export interface JobOptions extends KernelOptions {
+export interface RunOptions extends KernelOptions {
   onProgress?: (p: Progress & { phase: string }) => void;
   signal?: AbortSignal;
-  /** Where the heavy work runs, split across its workers; without one, in this thread. */
-  pool?: WorkerPool;
+  /** When these configs are one slice of a larger batch split across workers: that batch's size. */
+  batchRuns?: number;
 }
 
 export type { RunResult };
@@ -65,21 +65,13 @@ function datasetInterner(): (d: Dataset) => Dataset {
   };
 }
 
-interface Prepared {
-  config: ExperimentConfig;
-  arch: Architecture;
-  /** The training split: what the run trains on, stores and draws its surfaces over. */
-  data: Dataset;
-  test: Dataset;
+interface Prepared extends PreparedSplit {
   init: Float32Array;
 }
 
-function prepare(config: ExperimentConfig, intern: (d: Dataset) => Dataset): Prepared {
-  const split = splitDataset(config);
-  const data = intern(split.train);
-  const test = intern(split.test);
-  const arch = architectureOf(config, data.dIn);
-  return { config, arch, data, test, init: initialParams(arch, config.init, config.seed, data) };
+function withInit(p: PreparedSplit, intern: (d: Dataset) => Dataset): Prepared {
+  const data = intern(p.data);
+  return { ...p, data, test: intern(p.test), init: initialParams(p.arch, p.config.init, p.config.seed, data) };
 }
 
 export async function kernelFor(config: ExperimentConfig, work: Workload, o: KernelOptions): Promise<Kernel> {
@@ -102,9 +94,14 @@ function batchKey(p: Prepared): string {
  * Trains every config (batched where they are compatible) and returns one result per config, in order.
  * `batchRuns`: when these configs are one slice of a larger batch split across workers, its size.
  */
-export async function runConfigs(configs: readonly ExperimentConfig[], options: JobOptions & { batchRuns?: number } = {}): Promise<RunResult[]> {
+export function runConfigs(configs: readonly ExperimentConfig[], options: RunOptions = {}): Promise<RunResult[]> {
+  return runPrepared(configs.map(prepareConfig), options);
+}
+
+/** runConfigs for configs the caller has prepared already. */
+export async function runPrepared(configs: readonly PreparedSplit[], options: RunOptions = {}): Promise<RunResult[]> {
   const intern = datasetInterner();
-  const prepared = configs.map((c) => prepare(c, intern));
+  const prepared = configs.map((c) => withInit(c, intern));
   const groups = new Map<string, number[]>();
   prepared.forEach((p, k) => {
     const key = batchKey(p);
@@ -130,7 +127,7 @@ export async function runConfigs(configs: readonly ExperimentConfig[], options: 
       },
       {
         signal: options.signal,
-        snapshotBudget: snapshotBudget(options.batchRuns ?? members.length, members.length, layoutOf(first.arch).count),
+        snapshotBudget: snapshotBudget(options.batchRuns ?? members.length, members.length, first.layout.count),
         onProgress: (p) => options.onProgress?.({ ...p, phase: 'training' }),
       },
     );
@@ -148,7 +145,7 @@ export async function runConfigs(configs: readonly ExperimentConfig[], options: 
         kernel: kernel.name,
         backend: kernel.backend,
         config,
-        layout: layoutOf(arch).names,
+        layout: prepared[k].layout.names,
         data,
         params: { init: outcome.init, final: outcome.final, ...(optimumParams ? { optimum: optimumParams } : {}) },
         loss: outcome.loss,

@@ -1,0 +1,32 @@
+// A config with everything each computation derives from it, derived once: its network, the
+// parameter layout and its data. The façade prepares a config when it enters, and every layer below
+// takes the prepared object instead of deriving the same things again.
+import type { ExperimentConfig } from '../../shared/config.js';
+import { splitDataset, type Dataset, type Split } from './data.js';
+import { architectureOf, layoutOf, type Architecture, type Layout } from './model.js';
+
+export interface PreparedConfig {
+  readonly config: ExperimentConfig;
+  readonly arch: Architecture;
+  readonly layout: Layout;
+  /** The training split: what a run trains on and stores, and what every view is drawn over. */
+  readonly data: Dataset;
+}
+
+export interface PreparedSplit extends PreparedConfig {
+  readonly test: Dataset;
+  readonly split: Split;
+}
+
+/** Makes the config's data (both splits) and derives its network. */
+export function prepareConfig(config: ExperimentConfig): PreparedSplit {
+  const split = splitDataset(config);
+  const arch = architectureOf(config, split.train.dIn);
+  return { config, arch, layout: layoutOf(arch), data: split.train, test: split.test, split };
+}
+
+/** A stored run's config over the training data it stored: nothing is generated again. */
+export function prepareStored(config: ExperimentConfig, data: Dataset): PreparedConfig {
+  const arch = architectureOf(config, data.dIn);
+  return { config, arch, layout: layoutOf(arch), data };
+}
