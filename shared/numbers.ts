@@ -2,10 +2,11 @@
 // losses (or a sweep's 100,000 cells) into one call's arguments overflows the stack.
 
 /** The smallest and largest finite values (NaN and ±Infinity skipped), or null when there are none. */
-export function finiteExtent(values: Iterable<number>): { lo: number; hi: number } | null {
+export function finiteExtent(values: ArrayLike<number>): { lo: number; hi: number } | null {
   let lo = Infinity;
   let hi = -Infinity;
-  for (const v of values) {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
     if (!Number.isFinite(v)) continue;
     if (v < lo) lo = v;
     if (v > hi) hi = v;

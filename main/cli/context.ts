@@ -23,8 +23,8 @@ export interface Context {
   out: (s: string) => void;
   /** A line on stderr, for what is not the result (where a result was saved, waiting, …). */
   note: (s: string) => void;
-  /** Prints the JSON or the text, and writes the JSON to --out when asked. */
-  emit: (json: unknown, text: string) => void;
+  /** Prints the JSON or the text, and writes the JSON to --out when asked; each is made only when wanted. */
+  emit: (json: unknown | (() => unknown), text: string | (() => string)) => void;
   /** Writes a progress bar in a terminal (nothing elsewhere). */
   progress: (phase: string, step: number, steps: number, bestLoss: number | null) => void;
   clearProgress: () => void;
@@ -122,8 +122,9 @@ export function createContext(access: 'read' | 'write', values: Values, args: st
     note: (s) => process.stderr.write(`${s}\n`),
     emit: (json, text) => {
       bar.clear();
-      if (values.out !== undefined) writeOut(values.out, stringify(json, true), values.force ?? false);
-      out(values.json ? stringify(json) : text);
+      const value = () => (typeof json === 'function' ? json() : json);
+      if (values.out !== undefined) writeOut(values.out, stringify(value(), true), values.force ?? false);
+      out(values.json ? stringify(value()) : typeof text === 'function' ? text() : text);
     },
     progress: bar.progress,
     clearProgress: bar.clear,

@@ -48,9 +48,9 @@ export async function landscape(ctx: Context): Promise<void> {
   const l = await lab.landscape(id, req, ctx.call);
   ctx.clearProgress();
   ctx.note(`stored the surface with experiment ${id}`);
-  if (!values.curvature) return ctx.emit(landscapeToJson(l), landscapeText(l));
+  if (!values.curvature) return ctx.emit(() => landscapeToJson(l), () => landscapeText(l));
   const c = await lab.surfaceCurvature(id, l, ctx.call);
-  ctx.emit({ ...landscapeToJson(l), curvature: curvatureToJson(c) }, `${landscapeText(l)}\n${curvatureText(c)}`);
+  ctx.emit(() => ({ ...landscapeToJson(l), curvature: curvatureToJson(c) }), () => `${landscapeText(l)}\n${curvatureText(c)}`);
 }
 
 export async function interpolate(ctx: Context): Promise<void> {

@@ -107,25 +107,36 @@ export function optimumText(o: OptimumResult): string {
 
 const SHADES = ' .:-=+*%@';
 
-function countFinite(values: ArrayLike<number>): number {
-  let k = 0;
-  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) k++;
-  return k;
+/** One pass over a surface's losses: the finite extent and count, and whether any is −Infinity. */
+function lossFacts(values: ArrayLike<number>): { extent: { lo: number; hi: number } | null; finite: number; minusInfinity: boolean } {
+  let [lo, hi, finite, minusInfinity] = [Infinity, -Infinity, 0, false];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === -Infinity) minusInfinity = true;
+    if (!Number.isFinite(v)) continue;
+    finite++;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return { extent: finite ? { lo, hi } : null, finite, minusInfinity };
 }
 
 /** The surface as characters, dark (low J) to dense (high J), on a log scale; markers I, T, O. */
 export function landscapeText(l: LandscapeResult, cols = 48): string {
   const res = l.alphas.length;
   const rows = Math.max(2, Math.round(cols / 2));
-  const logs = Array.from(l.loss, (v) => Math.log10(Math.max(v, 1e-12)));
-  const { lo, hi } = finiteExtent(logs) ?? { lo: 0, hi: 0 };
+  // Shades on a log scale, from 1e-12 (where −Infinity lands too); the scale is monotone, so its ends are the ends' shades.
+  const shadeOf = (v: number) => Math.log10(Math.max(v, 1e-12));
+  const { extent: J, finite, minusInfinity } = lossFacts(l.loss);
+  const lo = minusInfinity ? shadeOf(-Infinity) : J ? shadeOf(J.lo) : 0;
+  const hi = J ? shadeOf(J.hi) : minusInfinity ? shadeOf(-Infinity) : 0;
   const grid: string[][] = [];
   for (let r = 0; r < rows; r++) {
     const bi = Math.round(((rows - 1 - r) / (rows - 1)) * (res - 1));
     grid.push(
       Array.from({ length: cols }, (_, c) => {
         const ai = Math.round((c / (cols - 1)) * (res - 1));
-        const v = logs[bi * res + ai];
+        const v = shadeOf(l.loss[bi * res + ai]);
         return Number.isFinite(v) ? SHADES[Math.round(fraction(v, lo, hi) * (SHADES.length - 1))] : '?';
       }),
     );
@@ -139,8 +150,7 @@ export function landscapeText(l: LandscapeResult, cols = 48): string {
     const r = rows - 1 - Math.round(((m.beta + span) / (2 * span)) * (rows - 1));
     grid[r][c] = mark;
   }
-  const J = finiteExtent(l.loss);
-  const notFinite = l.loss.length - countFinite(l.loss);
+  const notFinite = l.loss.length - finite;
   const markerLines = MARKERS.map((name) => {
     const m = l.markers[name];
     return m ? `  ${name.padEnd(8)} α=${num(m.alpha)} β=${num(m.beta)} J=${num(m.loss)}${m.offPlane > 1e-6 ? ` (off the plane by ${num(m.offPlane)})` : ''}` : '';
