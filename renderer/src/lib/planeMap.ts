@@ -3,7 +3,9 @@
 // their paths and points on top through `toCanvas`.
 import { colormap, cssColor, type ColormapName } from './colormap';
 import { contourLevels, marchingSquares } from './contours';
-import { atIndex, formatNumber, heightOf, heights, niceTicks } from './three/surfaceMath';
+import { formatNumber } from './format';
+import { atIndex, heightOf, heights } from './surfaceMath';
+import { niceTicks } from './ticks';
 
 export const MAP_MARGIN = { left: 62, right: 84, top: 12, bottom: 44 };
 

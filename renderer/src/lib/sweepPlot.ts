@@ -3,8 +3,11 @@
 import uPlot from 'uplot';
 import { maxOf, minOf } from '../../../shared/numbers.js';
 import { logSpaced, metricOf, seriesName, spansDecades, type SweepChartData, type SweepMetric } from './sweepChart';
+import { withLegend } from './chartPng';
 import { downloadCanvas } from './download';
-import { chartTheme, formatTick, formatValue, onThemeChange, seriesColor, withLegend } from './uplotTheme';
+import { formatTick, formatValue } from './format';
+import { onThemeChange, readTheme, seriesColor } from './theme';
+import { isDecade } from './ticks';
 
 export interface SweepPlotSpec {
   title?: string;
@@ -20,7 +23,7 @@ function thinned(values: number[], count: number): number[] {
   return Array.from({ length: count }, (_, i) => values[Math.round(i * step)]);
 }
 
-const decades = (_u: uPlot, splits: number[]) => splits.map((v) => (Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9 ? v : null));
+const decades = (_u: uPlot, splits: number[]) => splits.map((v) => (isDecade(v) ? v : null));
 
 /**
  * A metric against a swept field, one line per series: the median as a line with points, the IQR as a
@@ -56,7 +59,7 @@ export class SweepPlot {
     const { spec, data } = this;
     if (!this.plot || !data || !spec) return;
     const items = data.series.map((_s, i) => ({ label: seriesName(data, i, spec.yLabel), color: seriesColor(i) }));
-    downloadCanvas(fileName, withLegend(this.plot.ctx.canvas, this.plot.width, items, chartTheme(this.host)));
+    downloadCanvas(fileName, withLegend(this.plot.ctx.canvas, this.plot.width, items, readTheme(this.host)));
   }
 
   destroy(): void {
@@ -71,7 +74,7 @@ export class SweepPlot {
     this.plot = null;
     const { spec, data } = this;
     if (!spec || !data) return;
-    const theme = chartTheme(this.host);
+    const theme = readTheme(this.host);
     const metrics = data.series.map((s) => s.cells.map((c) => metricOf(c, spec.metric)));
     const yLog = spec.metric === 'finalLoss';
     const usable = (v: number | null): v is number => v !== null && Number.isFinite(v) && (!yLog || v > 0);

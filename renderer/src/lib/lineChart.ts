@@ -1,127 +1,14 @@
-// The charts' look (colours read from the page so light and dark themes both work), number formats,
-// PNG export, and one uPlot line chart that the loss and interpolation charts share.
+// The uPlot line chart the loss and interpolation charts share: columns on one x grid, a log or linear
+// y axis labelled by the decades that fit, the page's colours, PNG export with its legend.
 /// <reference types="vite/client" />
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { withLegend } from './chartPng';
 import { downloadCanvas } from './download';
+import { formatTick, formatValue } from './format';
+import { onThemeChange, readTheme, seriesColor } from './theme';
+import { isDecade } from './ticks';
 
-/** Line colours, one place: Okabe–Ito, distinguishable by colour-blind readers, on light and dark. */
-export const PALETTE = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#f0e442', '#999999'];
-
-export function seriesColor(i: number): string {
-  return PALETTE[i % PALETTE.length];
-}
-
-export interface ChartTheme {
-  fg: string;
-  bg: string;
-  muted: string;
-  border: string;
-  accent: string;
-}
-
-/** The page's colours as the canvas can use them: CSS variables and system colours resolved to rgb(). */
-export function chartTheme(el: Element): ChartTheme {
-  const probe = document.createElement('span');
-  probe.style.display = 'none';
-  el.appendChild(probe);
-  const resolve = (css: string) => {
-    probe.style.color = css;
-    return getComputedStyle(probe).color;
-  };
-  const theme = {
-    fg: resolve('var(--fg, CanvasText)'),
-    bg: resolve('var(--bg, Canvas)'),
-    muted: resolve('var(--muted, GrayText)'),
-    border: resolve('var(--border, rgb(128 128 128 / 30%))'),
-    accent: resolve('var(--accent, #35b779)'),
-  };
-  probe.remove();
-  return theme;
-}
-
-/** Calls back when the system switches between light and dark; returns the unsubscribe. */
-export function onThemeChange(callback: () => void): () => void {
-  const query = matchMedia('(prefers-color-scheme: dark)');
-  query.addEventListener('change', callback);
-  return () => query.removeEventListener('change', callback);
-}
-
-/** Axis ticks: short, and exponential where fixed notation would round small losses to 0. */
-export function formatTick(v: number): string {
-  const a = Math.abs(v);
-  if (a === 0) return '0';
-  if (a < 1e-3 || a >= 1e5) return v.toExponential(2).replace(/\.?0+e/, 'e');
-  return String(Number(v.toPrecision(4)));
-}
-
-/** A readout value: four significant digits. */
-export function formatValue(v: number | null | undefined): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
-}
-
-/** A file name from a chart's title. */
-export function fileStem(title: string | undefined, fallback: string): string {
-  const stem = (title ?? '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-  return stem || fallback;
-}
-
-export interface LegendItem {
-  label: string;
-  color: string;
-  dash?: number[];
-  /** A dot rather than a line (data points). */
-  dot?: boolean;
-}
-
-/** A copy of a chart's canvas on the page background, with one legend line per item beneath it. */
-export function withLegend(source: HTMLCanvasElement, cssWidth: number, items: LegendItem[], theme: ChartTheme): HTMLCanvasElement {
-  const ratio = source.width / cssWidth;
-  const lineHeight = 18 * ratio;
-  const out = document.createElement('canvas');
-  out.width = source.width;
-  out.height = source.height + lineHeight * (items.length + (items.length ? 1 : 0));
-  const ctx = out.getContext('2d');
-  if (!ctx) return source;
-  ctx.fillStyle = theme.bg;
-  ctx.fillRect(0, 0, out.width, out.height);
-  ctx.drawImage(source, 0, 0);
-  ctx.font = `${12 * ratio}px system-ui, sans-serif`;
-  ctx.textBaseline = 'middle';
-  items.forEach((item, i) => {
-    const y = source.height + lineHeight * (i + 1);
-    ctx.strokeStyle = item.color;
-    ctx.fillStyle = item.color;
-    ctx.lineWidth = 2 * ratio;
-    ctx.setLineDash((item.dash ?? []).map((d) => d * ratio));
-    ctx.beginPath();
-    if (item.dot) ctx.arc(24 * ratio, y, 2.5 * ratio, 0, 2 * Math.PI);
-    else {
-      ctx.moveTo(12 * ratio, y);
-      ctx.lineTo(36 * ratio, y);
-    }
-    if (item.dot) ctx.fill();
-    else ctx.stroke();
-    ctx.fillStyle = theme.fg;
-    ctx.fillText(item.label, 44 * ratio, y);
-  });
-  return out;
-}
-
-/** About `count` round tick values (1, 2 or 5 × 10^k apart) covering [min, max]. */
-export function niceTicks(min: number, max: number, count: number): number[] {
-  const raw = (max - min) / Math.max(1, count);
-  if (!(raw > 0) || !Number.isFinite(raw)) return [min];
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
-  const ticks: number[] = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
-  return ticks;
-}
-
-const isDecade = (v: number) => Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9;
 const decades = (_u: uPlot, splits: number[]) => splits.map((v) => (isDecade(v) ? v : null));
 /**
  * Log-axis labels at decades only, every k-th decade when there are more than fit (a diverged run's
@@ -183,7 +70,7 @@ export class LineChart {
   savePng(fileName: string): void {
     if (!this.plot || !this.spec) return;
     const items = this.spec.labels.map((label, i) => ({ label, color: seriesColor(i) }));
-    downloadCanvas(fileName, withLegend(this.plot.ctx.canvas, this.plot.width, items, chartTheme(this.host)));
+    downloadCanvas(fileName, withLegend(this.plot.ctx.canvas, this.plot.width, items, readTheme(this.host)));
   }
 
   destroy(): void {
@@ -202,7 +89,7 @@ export class LineChart {
     this.plot = null;
     const spec = this.spec;
     if (!spec) return;
-    const theme = chartTheme(this.host);
+    const theme = readTheme(this.host);
     const axis = (label: string): uPlot.Axis => ({
       label,
       stroke: theme.fg,
