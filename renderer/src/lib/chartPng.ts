@@ -3,6 +3,7 @@ import type { Theme } from './theme';
 
 export interface LegendItem {
   label: string;
+  /** A CSS colour, or 'fg' / 'muted' for the page's own (see legendCssColor, legendCanvasColor). */
   color: string;
   dash?: number[];
   /** A dot rather than a line (data points). */
@@ -43,3 +44,12 @@ export function withLegend(source: HTMLCanvasElement, cssWidth: number, items: L
   return out;
 }
 
+/** A legend item's colour for CSS: 'fg' and 'muted' name the page's variables. */
+export function legendCssColor(color: string): string {
+  return color === 'fg' ? 'var(--fg, CanvasText)' : color === 'muted' ? 'var(--muted, GrayText)' : color;
+}
+
+/** A legend item's colour for a canvas: 'fg' and 'muted' resolved in `theme`. */
+export function legendCanvasColor(color: string, theme: Theme): string {
+  return color === 'fg' ? theme.fg : color === 'muted' ? theme.muted : color;
+}
