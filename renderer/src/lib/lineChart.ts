@@ -3,13 +3,12 @@
 /// <reference types="vite/client" />
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { withLegend } from './chartPng';
-import { downloadCanvas } from './download';
+import type { LegendItem } from './chartPng';
 import { formatTick, formatValue } from './format';
-import { onThemeChange, readTheme, seriesColor } from './theme';
+import { readTheme, seriesColor } from './theme';
 import { isDecade } from './ticks';
+import { decades, UplotChart } from './uplotChart';
 
-const decades = (_u: uPlot, splits: number[]) => splits.map((v) => (isDecade(v) ? v : null));
 /**
  * Log-axis labels at decades only, every k-th decade when there are more than fit (a diverged run's
  * loss spans 15 decades, whose labels would run into each other).
@@ -29,27 +28,16 @@ export interface LineChartSpec {
 }
 
 /**
- * A uPlot line chart in a host element: it takes columns on one x grid (x first), redraws with setData
- * while the series keep their shape and rebuilds otherwise, follows its host's width and the theme.
+ * A uPlot line chart in a host element: it takes columns on one x grid (x first), and redraws with
+ * setData while the series keep their shape and rebuilds otherwise.
  */
-export class LineChart {
-  private plot: uPlot | null = null;
+export class LineChart extends UplotChart {
   private key = '';
   private spec: LineChartSpec | null = null;
   private data: uPlot.AlignedData = [[]];
-  private readonly resize: ResizeObserver;
-  private readonly unsubscribe: () => void;
 
-  constructor(
-    private readonly host: HTMLElement,
-    private readonly height = 260,
-  ) {
-    this.resize = new ResizeObserver(() => {
-      const width = this.width();
-      if (this.plot && width !== this.plot.width) this.plot.setSize({ width, height: this.height });
-    });
-    this.resize.observe(host);
-    this.unsubscribe = onThemeChange(() => this.build());
+  constructor(host: HTMLElement, height = 260) {
+    super(host, height, 200);
   }
 
   /** Draws `columns` ([x, ...y]); under a log scale, values <= 0 have no place and are left out. */
@@ -66,25 +54,11 @@ export class LineChart {
     }
   }
 
-  /** The chart as a PNG: uPlot's canvas on the page background, with its legend beneath. */
-  savePng(fileName: string): void {
-    if (!this.plot || !this.spec) return;
-    const items = this.spec.labels.map((label, i) => ({ label, color: seriesColor(i) }));
-    downloadCanvas(fileName, withLegend(this.plot.ctx.canvas, this.plot.width, items, readTheme(this.host)));
+  protected legend(): LegendItem[] | null {
+    return this.spec && this.spec.labels.map((label, i) => ({ label, color: seriesColor(i) }));
   }
 
-  destroy(): void {
-    this.resize.disconnect();
-    this.unsubscribe();
-    this.plot?.destroy();
-    this.plot = null;
-  }
-
-  private width(): number {
-    return Math.max(200, Math.floor(this.host.clientWidth));
-  }
-
-  private build(): void {
+  protected build(): void {
     this.plot?.destroy();
     this.plot = null;
     const spec = this.spec;
