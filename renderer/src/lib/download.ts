@@ -18,3 +18,9 @@ export function downloadCanvas(fileName: string, canvas: HTMLCanvasElement): voi
     if (blob) downloadBlob(fileName, blob);
   }, 'image/png');
 }
+
+/** A file name from a chart's title. */
+export function fileStem(title: string | undefined, fallback: string): string {
+  const stem = (title ?? '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return stem || fallback;
+}

@@ -31,8 +31,12 @@ import { contourLevels, marchingSquares } from '../contours';
 import { LabelPlacer, type LabelBox } from '../labelPlacement';
 import type { CameraState, LinkedView } from './cameraLink';
 import { fitLabel, textSprite, type LabelData } from './labels';
-import type { Theme } from './theme';
-import { atIndex, costAt, formatNumber, heightOf, heights, heightTicks, MARKER_COLORS, MARKER_NAMES, niceTicks, type Heights } from './surfaceMath';
+import { MARKERS } from '../../../../shared/markers';
+import { formatNumber } from '../format';
+import { MARKER_COLORS, TRAJECTORY_COLOR } from '../markers';
+import { atIndex, costAt, heightOf, heights, type Heights } from '../surfaceMath';
+import type { Theme } from '../theme';
+import { heightTicks, niceTicks } from '../ticks';
 
 
 export interface ViewOptions {
@@ -52,7 +56,6 @@ export interface ViewOptions {
 /** Height of the tallest point, as a fraction of the larger of the α and β extents. */
 const HEIGHT = 0.6;
 const CONTOUR_LEVELS = 12;
-const TRAJECTORY_COLOR = '#e15759';
 // Looking from the front right, a little off centre so the β labels on the right stay in frame.
 /** Vertical field of view in degrees, for views at least as wide as tall. */
 const FOV = 40;
@@ -142,7 +145,7 @@ export class SurfaceScene implements LinkedView {
   build(surface: SurfaceView, options: ViewOptions, theme: Theme): void {
     this.clear();
     this.surface = surface;
-    this.renderer.setClearColor(new Color(theme.background));
+    this.renderer.setClearColor(new Color(theme.bg));
     const nx = surface.alphas.length;
     const ny = surface.betas.length;
     const a = surface.alphas;
@@ -162,7 +165,7 @@ export class SurfaceScene implements LinkedView {
     }
     for (const path of options.paths ?? []) this.content.add(this.path(path, h, zOf, options.log));
     this.content.add(this.markers(surface, h, zOf, options.log));
-    this.content.add(this.axes(surface, h, zOf, options.log, theme.foreground, options.labels ?? true));
+    this.content.add(this.axes(surface, h, zOf, options.log, theme.fg, options.labels ?? true));
     this.fitLabels();
     this.render();
   }
@@ -471,7 +474,7 @@ export class SurfaceScene implements LinkedView {
 
   private markers(s: SurfaceView, h: Heights, zOf: (z: number) => number, log: boolean): Group {
     const group = new Group();
-    for (const name of MARKER_NAMES) {
+    for (const name of MARKERS) {
       const m = s.markers[name];
       if (!m || !this.inside(m.alpha, m.beta)) continue;
       const z = heightOf(m.loss, log, h.floor);

@@ -1,6 +1,7 @@
-// Pure numbers behind the surface views (no three.js here: the 2D contour view uses them too):
-// the log floor, heights, grid look-ups and axis ticks.
-import type { MarkerName, SurfaceView } from '../../../../shared/api';
+// Pure numbers of a cost surface, for the 3D views and the 2D maps alike: the log floor, heights, look-ups
+// on the grid, and which stored surface a view shows.
+import type { SurfaceView } from '../../../shared/api';
+import type { MarkerName } from '../../../shared/markers';
 
 /** The J floor for log scale: a tenth of the smallest positive J on the grid (the exact optimum is 0). */
 export function costFloor(loss: ArrayLike<number>): number {
@@ -68,38 +69,6 @@ export function costAt(s: Pick<SurfaceView, 'alphas' | 'betas' | 'loss'>, alpha:
   return (1 - fy) * ((1 - fx) * v(i, j) + fx * v(i, j + 1)) + fy * ((1 - fx) * v(i + 1, j) + fx * v(i + 1, j + 1));
 }
 
-/** About `count` round values (1, 2 or 5 × 10ᵏ apart) inside [min, max]. */
-export function niceTicks(min: number, max: number, count = 5): number[] {
-  if (!Number.isFinite(min) || !Number.isFinite(max) || max <= min) return Number.isFinite(min) ? [min] : [];
-  const raw = (max - min) / Math.max(1, count);
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
-  const ticks: number[] = [];
-  for (let v = Math.ceil(min / step - 1e-9) * step; v <= max + step * 1e-9; v += step) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : v);
-  return ticks;
-}
-
-/** Ticks for heights z: decades of J on log scale (every few decades when there are many), else round J. */
-export function heightTicks(zMin: number, zMax: number, log: boolean): { z: number; J: number }[] {
-  if (!log) return niceTicks(zMin, zMax, 4).map((J) => ({ z: J, J }));
-  const lo = Math.ceil(zMin - 1e-9);
-  const hi = Math.floor(zMax + 1e-9);
-  if (hi - lo < 1) return niceTicks(zMin, zMax, 3).map((z) => ({ z, J: 10 ** z }));
-  const stride = Math.ceil((hi - lo + 1) / 6);
-  const ticks: { z: number; J: number }[] = [];
-  for (let e = hi; e >= lo; e -= stride) ticks.unshift({ z: e, J: 10 ** e });
-  return ticks;
-}
-
-/** A number for a label: `digits` significant digits, exponent form when very small or large. */
-export function formatNumber(v: number, digits = 3): string {
-  if (v === 0) return '0';
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  if (a < 1e-3 || a >= 1e4) return v.toExponential(Math.max(0, digits - 1)).replace(/\.?0+e/, 'e').replace('e+', 'e');
-  return String(Number(v.toPrecision(digits)));
-}
-
 /** The surface a view shows: the newest one for this run and center. */
 export function latestSurface(surfaces: readonly SurfaceView[], runIndex: number, center: MarkerName): SurfaceView | null {
   let best: SurfaceView | null = null;
@@ -109,7 +78,3 @@ export function latestSurface(surfaces: readonly SurfaceView[], runIndex: number
   }
   return best;
 }
-
-export const MARKER_COLORS: Record<MarkerName, string> = { init: '#f28e2b', trained: '#4e79a7', optimum: '#2ca02c' };
-export const MARKER_LABELS: Record<MarkerName, string> = { init: 'Initialization', trained: 'Trained', optimum: 'Optimum' };
-export const MARKER_NAMES: MarkerName[] = ['init', 'trained', 'optimum'];
