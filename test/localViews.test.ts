@@ -6,7 +6,7 @@ import { constantPredictorLoss, endedFarAbove } from '../main/engine/divergence.
 import { architectureOf } from '../main/engine/model.js';
 import type { RunResult } from '../main/engine/results.js';
 import type { JobInfo } from '../shared/api.js';
-import { batchProgress } from '../renderer/src/components/jobProgress.js';
+import { batchProgress } from '../renderer/src/lib/jobProgress.js';
 import { config, landscape, train } from './helpers.js';
 
 const tutorial = { model: { hidden: [2], activation: 'relu' as const }, optimizer: { kind: 'adam' as const, lr: 0.003, beta1: 0.95, beta2: 0.9 }, batchSize: 3, steps: 5000, seed: 1 };

@@ -217,7 +217,10 @@ export class HessianNet {
     }
   }
 
-  /** Adds the chunk's part of column k of the Hessian into `col`. */
+  /**
+   * Adds the chunk's part of column k of the Hessian into `col`. One function, longer than most: the
+   * forward pass, its tangent and the two backward passes share every buffer and index in one loop nest.
+   */
   private column(p: Params, m: number, k: number, col: Float64Array): void {
     const layers = this.layout.layers;
     // Which layer parameter k is in, and its (i, j) in W, or j in b.

@@ -172,7 +172,10 @@ export class TutorialNet {
     return loss / count;
   }
 
-  /** Mean squared error over all of `data`; adds its gradient into `grad` when given. */
+  /**
+   * Mean squared error over all of `data`; adds its gradient into `grad` when given. One function,
+   * longer than most: the sums over each linear piece and the gradient's terms share the piece's bounds.
+   */
   fullData(p: Params, pOff: number, data: Dataset, grad: Float64Array | null): number {
     const s = sumsOf(data);
     const { H, edge, activeLeft, order, r0, r1 } = this;

@@ -10,6 +10,7 @@ import { expandSweep, runConfig, type SweepCell, type SweepSpec } from '../../sh
 import { planShards } from './cluster/shards.js';
 import { selectKernel, type Workload } from '../engine/kernelChoice.js';
 import { architectureOf } from '../engine/model.js';
+import type { WorkerPool } from '../workers/pool.js';
 import type { KernelPin } from '../workers/protocol.js';
 import type { Progress } from '../engine/train.js';
 import { SweepBusyError, type ExperimentStatus, type ExperimentStore } from '../store/experiments.js';
@@ -58,91 +59,131 @@ async function kernelPin(options: SweepOptions, config: ExperimentConfig, work: 
   return { kernel: k.name, backend: k.name === 'tfjs' ? (k.backend as BackendChoice) : 'auto' };
 }
 
-/** `runs`: the sweep's run indices [from, to) this experiment trains (one shard's), else all of them. */
-async function execute(store: ExperimentStore, id: number, spec: SweepSpec, cells: SweepCell[], options: SweepOptions, runs?: { from: number; to: number }): Promise<SweepOutcome> {
-  const seeds = spec.seeds;
-  const [runFrom, runTo] = runs ? [runs.from, runs.to] : [0, cells.length * seeds];
-  const runsTotal = runTo - runFrom;
-  const stored = new Set(store.runs(id).map((r) => r.index));
-  const mine = cells
-    .map((cell) => ({ cell, seedIndices: Array.from({ length: seeds }, (_, s) => s).filter((s) => cell.index * seeds + s >= runFrom && cell.index * seeds + s < runTo) }))
-    .filter((p) => p.seedIndices.length > 0);
-  const pending = mine.map((p) => ({ ...p, seedIndices: p.seedIndices.filter((s) => !stored.has(p.cell.index * seeds + s)) })).filter((p) => p.seedIndices.length > 0);
-  let runsDone = stored.size;
-  let cellsDone = mine.length - pending.length;
-  let runsNew = 0;
-  const report = () => options.onSweepProgress?.({ runsDone, runsTotal, cellsDone, cells: mine.length });
-  report();
+/** A cell's seeds that one call trains. */
+interface CellWork {
+  cell: SweepCell;
+  seedIndices: number[];
+}
 
-  const save = (cell: SweepCell, seedIndices: number[], results: RunResult[], cellFinished = true) => {
+/**
+ * One call's training of a stored sweep: the runs of [runFrom, runTo) not stored yet, cell by cell,
+ * each task's runs stored as it finishes.
+ */
+class SweepTraining {
+  private readonly seeds: number;
+  private readonly runsTotal: number;
+  private readonly mine: CellWork[];
+  private readonly pending: CellWork[];
+  private runsDone: number;
+  private cellsDone: number;
+  private runsNew = 0;
+
+  constructor(
+    private readonly store: ExperimentStore,
+    private readonly id: number,
+    spec: SweepSpec,
+    cells: SweepCell[],
+    private readonly options: SweepOptions,
+    runs?: { from: number; to: number },
+  ) {
+    const seeds = (this.seeds = spec.seeds);
+    const [runFrom, runTo] = runs ? [runs.from, runs.to] : [0, cells.length * seeds];
+    this.runsTotal = runTo - runFrom;
+    const stored = new Set(store.runs(id).map((r) => r.index));
+    this.mine = cells
+      .map((cell) => ({ cell, seedIndices: Array.from({ length: seeds }, (_, s) => s).filter((s) => cell.index * seeds + s >= runFrom && cell.index * seeds + s < runTo) }))
+      .filter((p) => p.seedIndices.length > 0);
+    this.pending = this.mine.map((p) => ({ ...p, seedIndices: p.seedIndices.filter((s) => !stored.has(p.cell.index * seeds + s)) })).filter((p) => p.seedIndices.length > 0);
+    this.runsDone = stored.size;
+    this.cellsDone = this.mine.length - this.pending.length;
+  }
+
+  private report(): void {
+    this.options.onSweepProgress?.({ runsDone: this.runsDone, runsTotal: this.runsTotal, cellsDone: this.cellsDone, cells: this.mine.length });
+  }
+
+  private save(cell: SweepCell, seedIndices: number[], results: RunResult[], cellFinished = true): void {
     const finished = results.flatMap((result, k) => {
       if (result.status === 'cancelled') return [];
       const seedIndex = seedIndices[k];
-      return [{ ...result, index: cell.index * seeds + seedIndex, label: runLabel(cell, seedIndex), hyper: { ...cell.values, seed: result.config.seed }, cell: cell.index, seedIndex }];
+      return [{ ...result, index: cell.index * this.seeds + seedIndex, label: runLabel(cell, seedIndex), hyper: { ...cell.values, seed: result.config.seed }, cell: cell.index, seedIndex }];
     });
-    store.addRuns(id, finished);
-    runsDone += finished.length;
-    runsNew += finished.length;
-    if (cellFinished) cellsDone++;
-    report();
-  };
+    this.store.addRuns(this.id, finished);
+    this.runsDone += finished.length;
+    this.runsNew += finished.length;
+    if (cellFinished) this.cellsDone++;
+    this.report();
+  }
 
-  const onProgress = (p: Progress) => options.onProgress?.({ ...p, phase: 'sweep' });
-  // Few cells: each cell's seeds are split so that every worker trains, and into about
-  // PARTS_PER_WORKER parts per worker when the cells are large enough, so that each part's runs are
-  // stored while the others train rather than all of them after the last one.
-  const pendingWork = pending.reduce((sum, p) => sum + p.seedIndices.length * trainingWork(p.cell.config, architectureOf(p.cell.config)), 0);
-  const pool = poolFor(options, pendingWork, 0);
-  const wanted = pool ? PARTS_PER_WORKER * pool.size : 1;
-  const parts = pool && pending.length < wanted ? Math.max(Math.ceil(pool.size / pending.length), Math.min(Math.ceil(wanted / pending.length), Math.floor(seeds / MIN_PART_RUNS))) : 1;
+  /**
+   * Parts per cell: with few cells, each cell's seeds are split so that every worker trains, and into
+   * about PARTS_PER_WORKER parts per worker when the cells are large enough, so that each part's runs
+   * are stored while the others train rather than all of them after the last one.
+   */
+  private partsPerCell(pool: WorkerPool | undefined): number {
+    if (!pool) return 1;
+    const wanted = PARTS_PER_WORKER * pool.size;
+    const cells = this.pending.length;
+    return cells < wanted ? Math.max(Math.ceil(pool.size / cells), Math.min(Math.ceil(wanted / cells), Math.floor(this.seeds / MIN_PART_RUNS))) : 1;
+  }
 
-  const train = async ({ cell, seedIndices }: (typeof pending)[number]) => {
+  private async trainCell({ cell, seedIndices }: CellWork, pool: WorkerPool | undefined, parts: number): Promise<void> {
+    const { options } = this;
+    const onProgress = (p: Progress) => options.onProgress?.({ ...p, phase: 'sweep' });
     const configs = seedIndices.map((s) => runConfig(cell, s));
     const count = pool ? Math.min(parts, seedIndices.length) : 1;
     // Fewer than the cell's seeds (a shard's share of it, what a resume has left) or a cell split
     // across workers: each part trains as a slice of the cell's whole batch, on the kernel that batch
     // would choose and with its snapshot budget, so its runs are those of one worker training the cell.
     const c = cell.config;
-    const slice = count > 1 || seedIndices.length < seeds;
-    const pin = slice ? await kernelPin({ ...options, pool }, c, { arch: architectureOf(c), runs: seeds, batchSize: c.batchSize, n: c.data.n - testCount(c.data) }) : { kernel: options.kernel, backend: options.backend };
-    const batchRuns = slice ? seeds : undefined;
-    if (!pool) return save(cell, seedIndices, await runConfigs(configs, { ...options, ...pin, batchRuns, onProgress }));
-    if (count === 1) return save(cell, seedIndices, await pool.runConfigs(configs, { ...pin, batchRuns, signal: options.signal, onProgress }));
+    const slice = count > 1 || seedIndices.length < this.seeds;
+    const pin = slice ? await kernelPin({ ...options, pool }, c, { arch: architectureOf(c), runs: this.seeds, batchSize: c.batchSize, n: c.data.n - testCount(c.data) }) : { kernel: options.kernel, backend: options.backend };
+    const batchRuns = slice ? this.seeds : undefined;
+    if (!pool) return this.save(cell, seedIndices, await runConfigs(configs, { ...options, ...pin, batchRuns, onProgress }));
+    if (count === 1) return this.save(cell, seedIndices, await pool.runConfigs(configs, { ...pin, batchRuns, signal: options.signal, onProgress }));
     let left = count;
     // Every part settles before the cell does, so none stores runs after the sweep has finished.
     const settled = await Promise.allSettled(
       Array.from({ length: count }, async (_, j) => {
         const [from, to] = [Math.floor((j * configs.length) / count), Math.floor(((j + 1) * configs.length) / count)];
         const results = await pool.runConfigs(configs.slice(from, to), { ...pin, batchRuns, signal: options.signal, onProgress });
-        save(cell, seedIndices.slice(from, to), results, --left === 0);
+        this.save(cell, seedIndices.slice(from, to), results, --left === 0);
       }),
     );
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
-  };
-
-  try {
-    if (pool) {
-      await Promise.all(
-        pending.map((p) =>
-          train(p).catch((e: Error) => {
-            if (e.name !== 'AbortError') throw e;
-          }),
-        ),
-      );
-    } else {
-      for (const p of pending) {
-        if (options.signal?.aborted) break;
-        await train(p);
-      }
-    }
-  } catch (e) {
-    store.finishExperiment(id, 'interrupted');
-    throw e;
   }
-  const status: ExperimentStatus = runsDone === runsTotal ? 'done' : 'cancelled';
-  store.finishExperiment(id, status);
-  return { experimentId: id, status, runsDone, runsTotal, runsNew };
+
+  async run(): Promise<SweepOutcome> {
+    this.report();
+    const work = this.pending.reduce((sum, p) => sum + p.seedIndices.length * trainingWork(p.cell.config, architectureOf(p.cell.config)), 0);
+    const pool = poolFor(this.options, work, 0);
+    const parts = this.partsPerCell(pool);
+    try {
+      if (pool) {
+        const ignoreCancel = (e: Error) => {
+          if (e.name !== 'AbortError') throw e;
+        };
+        await Promise.all(this.pending.map((p) => this.trainCell(p, pool, parts).catch(ignoreCancel)));
+      } else {
+        for (const p of this.pending) {
+          if (this.options.signal?.aborted) break;
+          await this.trainCell(p, undefined, 1);
+        }
+      }
+    } catch (e) {
+      this.store.finishExperiment(this.id, 'interrupted');
+      throw e;
+    }
+    const status: ExperimentStatus = this.runsDone === this.runsTotal ? 'done' : 'cancelled';
+    this.store.finishExperiment(this.id, status);
+    return { experimentId: this.id, status, runsDone: this.runsDone, runsTotal: this.runsTotal, runsNew: this.runsNew };
+  }
+}
+
+/** `runs`: the sweep's run indices [from, to) this experiment trains (one shard's), else all of them. */
+function execute(store: ExperimentStore, id: number, spec: SweepSpec, cells: SweepCell[], options: SweepOptions, runs?: { from: number; to: number }): Promise<SweepOutcome> {
+  return new SweepTraining(store, id, spec, cells, options, runs).run();
 }
 
 /**

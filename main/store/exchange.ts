@@ -339,88 +339,93 @@ function checkDiagnostics(where: string, d: z.output<typeof Diagnostics>, hidden
   d.symmetric.forEach((g, k) => check(`${where}.symmetric[${k}]`, g.units.every((unit) => exists(g.layer, unit)), `names a unit hidden layer ${g.layer} of this network does not have`));
 }
 
-function experimentRows(experiments: z.output<typeof ExportFile>['experiments']): ImportRows {
+type ExperimentFileOut = z.output<typeof ExportFile>['experiments'][number];
+
+/** One run of an export, checked against its own config (sizes, units, counts) and decoded. */
+function runRow(where: string, r: ExperimentFileOut['runs'][number]) {
+  const runConfig = parseAt(`${where}.config`, r.config);
+  const P = layoutOf(architectureOf(runConfig)).count;
+  // The run's data is its training split, dIn values per point.
+  const dIn = inputSize(runConfig);
+  const n = runConfig.data.n - testCount(runConfig.data);
+  checkDiagnostics(`${where}.diagnostics.init`, r.diagnostics.init, runConfig.model.hidden);
+  checkDiagnostics(`${where}.diagnostics.final`, r.diagnostics.final, runConfig.model.hidden);
+  // At most one recorded loss per step (and step 0), and the config's number of snapshots.
+  const lossSteps = dec(`${where}.arrays.lossSteps`, r.arrays.lossSteps, undefined, runConfig.steps + 1);
+  const snapshotSteps = dec(`${where}.arrays.snapshotSteps`, r.arrays.snapshotSteps, undefined, LIMITS.snapshots);
+  check(`${where}.arrays.snapshotSteps`, snapshotSteps.length >= 1, 'must hold at least one step');
+  const x = dec(`${where}.arrays.dataX`, r.arrays.dataX, n * dIn);
+  return {
+    index: r.index,
+    label: r.label,
+    hyper: r.hyper,
+    cell: r.cell,
+    seedIndex: r.seedIndex,
+    kernel: r.kernel,
+    backend: r.backend,
+    config: runConfig,
+    data: { x, y: dec(`${where}.arrays.dataY`, r.arrays.dataY, n), n, dIn },
+    params: {
+      init: dec(`${where}.arrays.init`, r.arrays.init, P),
+      final: dec(`${where}.arrays.final`, r.arrays.final, P),
+      ...(r.arrays.optimum ? { optimum: dec(`${where}.arrays.optimum`, r.arrays.optimum, P) } : {}),
+    },
+    loss: { steps: lossSteps, values: dec(`${where}.arrays.lossValues`, r.arrays.lossValues, lossSteps.length) },
+    status: r.status,
+    stepsDone: r.stepsDone,
+    finalLoss: r.finalLoss,
+    ...(r.optimum ? { optimum: r.optimum } : {}),
+    diagnostics: r.diagnostics,
+    snapshots: { steps: snapshotSteps, params: dec(`${where}.arrays.snapshots`, r.arrays.snapshots, snapshotSteps.length * P) },
+    seconds: r.seconds,
+  };
+}
+
+/** One surface of an export, of one of its experiment's runs (`indices`), in a network of P parameters. */
+function surfaceRow(where: string, s: ExperimentFileOut['surfaces'][number], P: number, indices: ReadonlySet<number>) {
+  check(`${where}.runIndex`, indices.has(s.runIndex), `no run ${s.runIndex} in this experiment`);
+  const trajAlpha = dec(`${where}.arrays.trajAlpha`, s.arrays.trajAlpha, undefined, LIMITS.snapshots);
+  const grid = linspace(-s.span, s.span, s.res);
+  return {
+    runIndex: s.runIndex,
+    center: s.center,
+    axes: s.axes,
+    axisLabels: s.axisLabels,
+    span: s.span,
+    kernel: s.kernel,
+    backend: s.backend,
+    optimumKind: s.optimumKind,
+    centerParams: dec(`${where}.arrays.centerParams`, s.arrays.centerParams, P),
+    d1: dec(`${where}.arrays.d1`, s.arrays.d1, P),
+    d2: dec(`${where}.arrays.d2`, s.arrays.d2, P),
+    alphas: grid,
+    betas: Float64Array.from(grid),
+    loss: dec(`${where}.arrays.loss`, s.arrays.loss, s.res * s.res),
+    trajectory: {
+      alpha: trajAlpha,
+      beta: dec(`${where}.arrays.trajBeta`, s.arrays.trajBeta, trajAlpha.length),
+      loss: dec(`${where}.arrays.trajLoss`, s.arrays.trajLoss, trajAlpha.length),
+    },
+    markers: s.markers as Record<string, { alpha: number; beta: number; loss: number; offPlane: number }>,
+    ...(s.explained ? { explained: s.explained } : {}),
+  };
+}
+
+function interpolationRow(where: string, i: ExperimentFileOut['interpolations'][number], indices: ReadonlySet<number>) {
+  check(`${where}.runIndex`, indices.has(i.runIndex), `no run ${i.runIndex} in this experiment`);
+  const t = dec(`${where}.arrays.t`, i.arrays.t, undefined, MAX_INTERPOLATION_POINTS);
+  return { runIndex: i.runIndex, from: i.from, to: i.to, optimumKind: i.optimumKind, t, loss: dec(`${where}.arrays.loss`, i.arrays.loss, t.length) };
+}
+
+function experimentRows(experiments: ExperimentFileOut[]): ImportRows {
   return experiments.map((e, k) => {
     const at = `experiments[${k}]`;
     const config = parseAt(`${at}.config`, e.config);
-    const runs = e.runs.map((r, j) => {
-      const where = `${at}.runs[${j}]`;
-      const runConfig = parseAt(`${where}.config`, r.config);
-      const P = layoutOf(architectureOf(runConfig)).count;
-      // The run's data is its training split, dIn values per point.
-      const dIn = inputSize(runConfig);
-      const n = runConfig.data.n - testCount(runConfig.data);
-      checkDiagnostics(`${where}.diagnostics.init`, r.diagnostics.init, runConfig.model.hidden);
-      checkDiagnostics(`${where}.diagnostics.final`, r.diagnostics.final, runConfig.model.hidden);
-      // At most one recorded loss per step (and step 0), and the config's number of snapshots.
-      const lossSteps = dec(`${where}.arrays.lossSteps`, r.arrays.lossSteps, undefined, runConfig.steps + 1);
-      const snapshotSteps = dec(`${where}.arrays.snapshotSteps`, r.arrays.snapshotSteps, undefined, LIMITS.snapshots);
-      check(`${where}.arrays.snapshotSteps`, snapshotSteps.length >= 1, 'must hold at least one step');
-      const x = dec(`${where}.arrays.dataX`, r.arrays.dataX, n * dIn);
-      return {
-        index: r.index,
-        label: r.label,
-        hyper: r.hyper,
-        cell: r.cell,
-        seedIndex: r.seedIndex,
-        kernel: r.kernel,
-        backend: r.backend,
-        config: runConfig,
-        data: { x, y: dec(`${where}.arrays.dataY`, r.arrays.dataY, n), n, dIn },
-        params: {
-          init: dec(`${where}.arrays.init`, r.arrays.init, P),
-          final: dec(`${where}.arrays.final`, r.arrays.final, P),
-          ...(r.arrays.optimum ? { optimum: dec(`${where}.arrays.optimum`, r.arrays.optimum, P) } : {}),
-        },
-        loss: { steps: lossSteps, values: dec(`${where}.arrays.lossValues`, r.arrays.lossValues, lossSteps.length) },
-        status: r.status,
-        stepsDone: r.stepsDone,
-        finalLoss: r.finalLoss,
-        ...(r.optimum ? { optimum: r.optimum } : {}),
-        diagnostics: r.diagnostics,
-        snapshots: { steps: snapshotSteps, params: dec(`${where}.arrays.snapshots`, r.arrays.snapshots, snapshotSteps.length * P) },
-        seconds: r.seconds,
-      };
-    });
+    const runs = e.runs.map((r, j) => runRow(`${at}.runs[${j}]`, r));
     if (e.sweep) checkSweep(`${at}.sweep`, e.sweep);
     const indices = new Set(runs.map((r) => r.index));
     check(`${at}.runs`, indices.size === runs.length, 'two runs share an index');
     const P = layoutOf(architectureOf(config)).count;
-    const surfaces = e.surfaces.map((s, j) => {
-      const where = `${at}.surfaces[${j}]`;
-      check(`${where}.runIndex`, indices.has(s.runIndex), `no run ${s.runIndex} in this experiment`);
-      const trajAlpha = dec(`${where}.arrays.trajAlpha`, s.arrays.trajAlpha, undefined, LIMITS.snapshots);
-      const grid = linspace(-s.span, s.span, s.res);
-      return {
-        runIndex: s.runIndex,
-        center: s.center,
-        axes: s.axes,
-        axisLabels: s.axisLabels,
-        span: s.span,
-        kernel: s.kernel,
-        backend: s.backend,
-        optimumKind: s.optimumKind,
-        centerParams: dec(`${where}.arrays.centerParams`, s.arrays.centerParams, P),
-        d1: dec(`${where}.arrays.d1`, s.arrays.d1, P),
-        d2: dec(`${where}.arrays.d2`, s.arrays.d2, P),
-        alphas: grid,
-        betas: Float64Array.from(grid),
-        loss: dec(`${where}.arrays.loss`, s.arrays.loss, s.res * s.res),
-        trajectory: {
-          alpha: trajAlpha,
-          beta: dec(`${where}.arrays.trajBeta`, s.arrays.trajBeta, trajAlpha.length),
-          loss: dec(`${where}.arrays.trajLoss`, s.arrays.trajLoss, trajAlpha.length),
-        },
-        markers: s.markers as Record<string, { alpha: number; beta: number; loss: number; offPlane: number }>,
-        ...(s.explained ? { explained: s.explained } : {}),
-      };
-    });
-    const interpolations = e.interpolations.map((i, j) => {
-      const where = `${at}.interpolations[${j}]`;
-      check(`${where}.runIndex`, indices.has(i.runIndex), `no run ${i.runIndex} in this experiment`);
-      const t = dec(`${where}.arrays.t`, i.arrays.t, undefined, MAX_INTERPOLATION_POINTS);
-      return { runIndex: i.runIndex, from: i.from, to: i.to, optimumKind: i.optimumKind, t, loss: dec(`${where}.arrays.loss`, i.arrays.loss, t.length) };
-    });
     return {
       uid: e.uid,
       status: e.status as StoredExperiment['status'],
@@ -428,8 +433,8 @@ function experimentRows(experiments: z.output<typeof ExportFile>['experiments'])
       updatedAt: e.updatedAt,
       meta: { name: e.name, config, kernel: e.kernel, backend: e.backend, appVersion: e.appVersion, notes: e.notes, tags: e.tags },
       runs,
-      surfaces,
-      interpolations,
+      surfaces: e.surfaces.map((s, j) => surfaceRow(`${at}.surfaces[${j}]`, s, P, indices)),
+      interpolations: e.interpolations.map((i, j) => interpolationRow(`${at}.interpolations[${j}]`, i, indices)),
       sweep: e.sweep,
     };
   });

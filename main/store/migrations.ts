@@ -7,7 +7,7 @@ import { configHash, sweepSpecHash } from './configHash.js';
 export const APPLICATION_ID = 0x4c4c6162;
 
 export const MIGRATIONS: ((db: Database) => void)[] = [
-  // 1: experiments, their runs, cost surfaces and interpolations.
+  // 1: experiments, their runs, cost surfaces and interpolations (one schema, so one long statement).
   (db) => {
     db.exec(`
       PRAGMA application_id = ${APPLICATION_ID};

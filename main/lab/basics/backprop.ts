@@ -39,6 +39,13 @@ function relativeError(a: Float64Array, f: Float64Array): Float64Array {
 
 const maxOf = (...arrays: Float64Array[]) => arrays.reduce((m, a) => a.reduce((mm, v) => Math.max(mm, v), m), 0);
 
+interface LayerValues {
+  u0: Float64Array;
+  u1: Float64Array;
+  u2: Float64Array;
+  u3: Float64Array;
+}
+
 /**
  * One sample (x, y) through a network x → hidden… → linear output under the squared error
  * L = (ŷ − y)², layer by layer in the tutorial's notation: u0 = h_{i−1}, u1 = Wᵀu0, u2 = u1 + b,
@@ -47,104 +54,116 @@ const maxOf = (...arrays: Float64Array[]) => arrays.reduce((m, a) => a.reduce((m
  * difference: for W and b of the engine's own loss (JsNet, float64 parameters), for u0, u2 and u3 of
  * the forward pass from that point on.
  */
-export function backprop(req: BackpropRequest): BackpropView {
-  const hidden = req.hidden ?? [3, 2];
-  const activation = req.activation ?? 'tanh';
-  const seed = req.seed ?? 1;
-  // The engine reads data as float32: the sample is what it sees.
-  const x = Math.fround(req.x ?? 0.5);
-  const y = Math.fround(req.y ?? 1);
-  const arch: Architecture = { sizes: [1, ...hidden, 1], activations: hidden.map(() => activation), output: 'linear', loss: 'l2' };
-  const data = datasetOf([x], [y]);
-  const params = Float64Array.from(initialParams(arch, { kind: activation === 'relu' ? 'he' : 'xavier' }, seed, data));
-  // Small random biases, so b shows in u2 (the initializers start them at 0).
-  const biasRng = new Rng(seed, 'basics-bias');
-  const net = new JsNet(arch, { general: true });
-  for (const layer of net.layout.layers) for (let j = 0; j < layer.fanOut; j++) params[layer.b + j] = biasRng.uniform(-0.5, 0.5);
-  const layers = net.layout.layers;
-  const last = layers.length - 1;
-  const kindOf = (l: number): Hidden | 'linear' => (l === last ? 'linear' : activation);
-  const g = (l: number, v: Float64Array) => activationCurves(kindOf(l), v);
+class Inspection {
+  readonly params: Float64Array;
+  private readonly net: JsNet;
+  private readonly data: ReturnType<typeof datasetOf>;
+  private readonly last: number;
 
-  /** The layer's u1, u2, u3 for input u0. */
-  const through = (l: number, u0: Float64Array) => {
-    const { fanIn, fanOut, w, b } = layers[l];
+  constructor(
+    hidden: number[],
+    private readonly activation: Hidden,
+    seed: number,
+    private readonly x: number,
+    private readonly y: number,
+  ) {
+    const arch: Architecture = { sizes: [1, ...hidden, 1], activations: hidden.map(() => activation), output: 'linear', loss: 'l2' };
+    this.data = datasetOf([x], [y]);
+    this.params = Float64Array.from(initialParams(arch, { kind: activation === 'relu' ? 'he' : 'xavier' }, seed, this.data));
+    this.net = new JsNet(arch, { general: true });
+    this.last = this.net.layout.layers.length - 1;
+    // Small random biases, so b shows in u2 (the initializers start them at 0).
+    const biasRng = new Rng(seed, 'basics-bias');
+    for (const layer of this.net.layout.layers) for (let j = 0; j < layer.fanOut; j++) this.params[layer.b + j] = biasRng.uniform(-0.5, 0.5);
+  }
+
+  kindOf(l: number): Hidden | 'linear' {
+    return l === this.last ? 'linear' : this.activation;
+  }
+
+  private g(l: number, v: Float64Array) {
+    return activationCurves(this.kindOf(l), v);
+  }
+
+  /** Layer l's u1, u2, u3 for its input u0. */
+  private through(l: number, u0: Float64Array): Omit<LayerValues, 'u0'> {
+    const { fanIn, fanOut, w, b } = this.net.layout.layers[l];
     const u1 = new Float64Array(fanOut);
-    for (let j = 0; j < fanOut; j++) for (let i = 0; i < fanIn; i++) u1[j] += params[w + i * fanOut + j] * u0[i];
-    const u2 = Float64Array.from(u1, (v, j) => v + params[b + j]);
-    return { u1, u2, u3: g(l, u2).g };
-  };
-  /** The loss from the input of layer l onward (l = layers.length: the output itself). */
-  const lossFrom = (l: number, h: Float64Array): number => {
+    for (let j = 0; j < fanOut; j++) for (let i = 0; i < fanIn; i++) u1[j] += this.params[w + i * fanOut + j] * u0[i];
+    const u2 = Float64Array.from(u1, (v, j) => v + this.params[b + j]);
+    return { u1, u2, u3: this.g(l, u2).g };
+  }
+
+  /** The loss from the input of layer l onward (l = the number of layers: the output itself). */
+  private lossFrom(l: number, h: Float64Array): number {
     let v = h;
-    for (let k = l; k <= last; k++) v = through(k, v).u3;
-    return (v[0] - y) ** 2;
-  };
+    for (let k = l; k <= this.last; k++) v = this.through(k, v).u3;
+    return (v[0] - this.y) ** 2;
+  }
+
   /** Finite differences of `loss` in each coordinate of `v`. */
-  const perCoordinate = (v: Float64Array, loss: (u: Float64Array) => number) =>
-    Float64Array.from(v, (t, i) =>
+  private perCoordinate(v: Float64Array, loss: (u: Float64Array) => number): Float64Array {
+    return Float64Array.from(v, (t, i) =>
       centralDifference((s) => {
         const u = Float64Array.from(v);
         u[i] = s;
         return loss(u);
       }, t),
     );
-  const engineLoss = (q: Float64Array) => net.evaluate(q, 0, data, null, 0, 1, null);
-  const perParameter = (from: number, count: number) =>
-    Float64Array.from({ length: count }, (_, k) =>
-      centralDifference((s) => {
-        const q = Float64Array.from(params);
-        q[from + k] = s;
-        return engineLoss(q);
-      }, params[from + k]),
-    );
-
-  const forward: { u0: Float64Array; u1: Float64Array; u2: Float64Array; u3: Float64Array }[] = [];
-  let h: Float64Array = Float64Array.of(x);
-  for (let l = 0; l <= last; l++) {
-    const step = through(l, h);
-    forward.push({ u0: h, ...step });
-    h = step.u3;
   }
-  const output = h[0];
-  const loss = (output - y) ** 2;
 
-  const out: BackpropLayer[] = new Array(layers.length);
-  let gradU3: Float64Array = Float64Array.of(2 * (output - y));
-  for (let l = last; l >= 0; l--) {
-    const { fanIn, fanOut, w, b } = layers[l];
-    const { u0, u1, u2, u3 } = forward[l];
-    const slope = g(l, u2).slope;
+  /** Finite differences of the engine's loss in parameters [from, from + count). */
+  private perParameter(from: number, count: number): Float64Array {
+    return Float64Array.from({ length: count }, (_, k) =>
+      centralDifference((s) => {
+        const q = Float64Array.from(this.params);
+        q[from + k] = s;
+        return this.net.evaluate(q, 0, this.data, null, 0, 1, null);
+      }, this.params[from + k]),
+    );
+  }
+
+  /** Every layer's values for the sample, input first. */
+  forward(): LayerValues[] {
+    const values: LayerValues[] = [];
+    let h: Float64Array = Float64Array.of(this.x);
+    for (let l = 0; l <= this.last; l++) {
+      const step = this.through(l, h);
+      values.push({ u0: h, ...step });
+      h = step.u3;
+    }
+    return values;
+  }
+
+  /** Layer l's gradients from ∇u3, each beside its finite difference; returns the layer and its ∇u0 (the ∇u3 below). */
+  backward(l: number, values: LayerValues, gradU3: Float64Array): { layer: BackpropLayer; gradU0: Float64Array } {
+    const { fanIn, fanOut, w, b } = this.net.layout.layers[l];
+    const { u0, u1, u2, u3 } = values;
+    const slope = this.g(l, u2).slope;
     const gradU2 = Float64Array.from(gradU3, (v, j) => slope[j] * v);
     const gradW = new Float64Array(fanIn * fanOut);
     const gradU0 = new Float64Array(fanIn);
     for (let i = 0; i < fanIn; i++) {
       for (let j = 0; j < fanOut; j++) {
         gradW[i * fanOut + j] = u0[i] * gradU2[j];
-        gradU0[i] += params[w + i * fanOut + j] * gradU2[j];
+        gradU0[i] += this.params[w + i * fanOut + j] * gradU2[j];
       }
     }
     const fd = {
-      u3: perCoordinate(u3, (v) => lossFrom(l + 1, v)),
-      u2: perCoordinate(u2, (v) => lossFrom(l + 1, g(l, v).g)),
-      W: perParameter(w, fanIn * fanOut),
-      b: perParameter(b, fanOut),
-      u0: perCoordinate(u0, (v) => lossFrom(l, v)),
+      u3: this.perCoordinate(u3, (v) => this.lossFrom(l + 1, v)),
+      u2: this.perCoordinate(u2, (v) => this.lossFrom(l + 1, this.g(l, v).g)),
+      W: this.perParameter(w, fanIn * fanOut),
+      b: this.perParameter(b, fanOut),
+      u0: this.perCoordinate(u0, (v) => this.lossFrom(l, v)),
     };
-    const relError = {
-      u3: relativeError(gradU3, fd.u3),
-      u2: relativeError(gradU2, fd.u2),
-      W: relativeError(gradW, fd.W),
-      b: relativeError(gradU2, fd.b),
-      u0: relativeError(gradU0, fd.u0),
-    };
-    out[l] = {
+    const relError = { u3: relativeError(gradU3, fd.u3), u2: relativeError(gradU2, fd.u2), W: relativeError(gradW, fd.W), b: relativeError(gradU2, fd.b), u0: relativeError(gradU0, fd.u0) };
+    const layer: BackpropLayer = {
       layer: l + 1,
-      activation: kindOf(l),
+      activation: this.kindOf(l),
       fanIn,
       fanOut,
-      W: params.slice(w, w + fanIn * fanOut),
-      b: params.slice(b, b + fanOut),
+      W: this.params.slice(w, w + fanIn * fanOut),
+      b: this.params.slice(b, b + fanOut),
       u0,
       u1,
       u2,
@@ -154,7 +173,26 @@ export function backprop(req: BackpropRequest): BackpropView {
       relError,
       maxRelError: maxOf(...Object.values(relError)),
     };
-    gradU3 = gradU0;
+    return { layer, gradU0 };
+  }
+}
+
+export function backprop(req: BackpropRequest): BackpropView {
+  const hidden = req.hidden ?? [3, 2];
+  const activation = req.activation ?? 'tanh';
+  const seed = req.seed ?? 1;
+  // The engine reads data as float32: the sample is what it sees.
+  const x = Math.fround(req.x ?? 0.5);
+  const y = Math.fround(req.y ?? 1);
+  const inspection = new Inspection(hidden, activation, seed, x, y);
+  const forward = inspection.forward();
+  const output = forward[forward.length - 1].u3[0];
+  const layers: BackpropLayer[] = new Array(forward.length);
+  let gradU3: Float64Array = Float64Array.of(2 * (output - y));
+  for (let l = forward.length - 1; l >= 0; l--) {
+    const step = inspection.backward(l, forward[l], gradU3);
+    layers[l] = step.layer;
+    gradU3 = step.gradU0;
   }
   return {
     hidden,
@@ -163,9 +201,9 @@ export function backprop(req: BackpropRequest): BackpropView {
     x,
     y,
     output,
-    loss,
-    layers: out,
+    loss: (output - y) ** 2,
+    layers,
     fdStep: FD_STEP,
-    maxRelError: out.reduce((m, l) => Math.max(m, l.maxRelError), -Infinity),
+    maxRelError: layers.reduce((m, l) => Math.max(m, l.maxRelError), -Infinity),
   };
 }
