@@ -8,5 +8,5 @@ import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const vitest = join(dirname(require.resolve('vitest/package.json')), 'vitest.mjs');
-const run = spawnSync(process.execPath, [vitest, 'run', 'test/views.test.ts'], { stdio: 'inherit', env: { ...process.env, LAB_SCREENSHOTS: 'docs' } });
+const run = spawnSync(process.execPath, [vitest, 'run', 'test/ui/views.test.ts'], { stdio: 'inherit', env: { ...process.env, LAB_SCREENSHOTS: 'docs' } });
 process.exit(run.status ?? 1);

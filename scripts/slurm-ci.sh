@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A real SLURM "cluster" on this machine for test/slurm.test.ts: Debian's packages, one slurmctld and
+# A real SLURM "cluster" on this machine for test/lab/slurm.test.ts: Debian's packages, one slurmctld and
 # two slurmd (two emulated nodes), all started by hand (no systemd) and stopped by PID. Follows the
 # measured recipe in shared/reference/slurm-single-node.sh, whose comments explain each pitfall.
 #

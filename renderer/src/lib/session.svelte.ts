@@ -6,7 +6,7 @@ import type { ExperimentSummary, ExperimentView, FitView, JobInfo, LabInfo, Menu
 import { MARKERS, type MarkerName } from '../../../shared/markers';
 import { presetConfig, presetRace, presetSweep, type Preset } from '../../../shared/presets';
 import type { SweepStats } from '../../../shared/sweepStats';
-import { batchProgress } from '../lib/jobProgress';
+import { batchProgress } from './jobProgress';
 import type { TheorySection } from '../components/theory/theoryLink';
 import { call, lab } from './api';
 import { downloadBlob, downloadText } from './download';
