@@ -26,11 +26,11 @@ function childrenCpu(): number | null {
   }
 }
 
-/** Runs the command; its wall and CPU seconds. Throws when it fails, with its stderr. */
-function command(args: string[], cwd: string): { wall: number; cpu: number | null } {
+/** Runs the command (node's arguments then the CLI's); its wall and CPU seconds. Throws when it fails, with its stderr. */
+function command(args: string[], cwd: string, node: string[] = [BIN]): { wall: number; cpu: number | null } {
   const cpu0 = childrenCpu();
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, SLURM_CPUS_PER_TASK: '' } });
+  const r = spawnSync(process.execPath, [...node, ...args], { cwd, encoding: 'utf8', env: { ...process.env, SLURM_CPUS_PER_TASK: '' } });
   const wall = (performance.now() - t0) / 1000;
   const cpu1 = childrenCpu();
   if (r.status !== 0) throw new Error(`landscape-lab ${args.join(' ')}: exit ${r.status}: ${r.stderr.trim().split('\n').pop()}`);
@@ -51,6 +51,8 @@ export function startupRows(quick: boolean, shardOverhead: boolean): StartupRow[
   const dir = mkdtempSync(join(tmpdir(), 'lab-startup-bench-'));
   const repeats = quick ? 3 : 7;
   const rows: StartupRow[] = [];
+  // Node itself, started bare in the same run: the floor under every row (it rises with the machine's load).
+  const bare = median(Array.from({ length: repeats }, () => command([], dir, ['-e', '0']).wall)) * 1000;
   try {
     for (const flag of ['--version', '--help']) {
       command([flag], dir);
@@ -71,7 +73,7 @@ export function startupRows(quick: boolean, shardOverhead: boolean): StartupRow[
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log('Start-up: the built command as a user runs it (median of runs)');
+  console.log(`Start-up: the built command as a user runs it (median of runs; node -e 0 took ${bare.toFixed(0)} ms here)`);
   for (const r of rows) console.log(`  ${r.name}: ${r.value.toFixed(r.unit.startsWith('s') ? 2 : 0)} ${r.unit} (target ≤ ${r.target}) ${verdict(r.value <= r.target)}`);
   return rows;
 }
