@@ -28,7 +28,13 @@ class JsTrainer implements Trainer {
     this.frozen = new Uint8Array(runs);
   }
 
-  step(indices: Int32Array | null): void {
+  run(steps: number, indices: Int32Array | null): void {
+    const width = this.batch.datasets.length * this.batch.batchSize;
+    for (let s = 0; s < steps; s++) this.step(indices, s * width);
+  }
+
+  /** One step; its minibatches are `indices` from `from`, [runs][batchSize]. */
+  private step(indices: Int32Array | null, from: number): void {
     this.t++;
     const { datasets, hypers, batchSize } = this.batch;
     const { grad, tutorial, state, count } = this;
@@ -36,10 +42,10 @@ class JsTrainer implements Trainer {
     const stride = state.stride;
     for (let r = 0; r < datasets.length; r++) {
       if (this.frozen[r]) continue;
-      if (tutorial && indices) tutorial.minibatch(p, r * stride, datasets[r], indices, r * batchSize, batchSize, grad, true);
+      if (tutorial && indices) tutorial.minibatch(p, r * stride, datasets[r], indices, from + r * batchSize, batchSize, grad, true);
       else {
         grad.fill(0);
-        this.net.evaluate(p, r * stride, datasets[r], indices, indices ? r * batchSize : 0, batchSize, grad);
+        this.net.evaluate(p, r * stride, datasets[r], indices, indices ? from + r * batchSize : 0, batchSize, grad);
       }
       // Gradients are float32 from here on, as in torch.
       for (let i = 0; i < count; i++) state.grad[i] = grad[i];
@@ -47,7 +53,7 @@ class JsTrainer implements Trainer {
     }
   }
 
-  fullLosses(): Float64Array {
+  async fullLosses(): Promise<Float64Array> {
     const { datasets } = this.batch;
     const out = new Float64Array(datasets.length);
     const p = this.state.params;
@@ -57,7 +63,7 @@ class JsTrainer implements Trainer {
     return out;
   }
 
-  params(out?: Float32Array): Float32Array {
+  async params(out?: Float32Array): Promise<Float32Array> {
     return this.state.compactParams(out);
   }
 
@@ -69,15 +75,18 @@ class JsTrainer implements Trainer {
 }
 
 
+function losses(arch: Architecture, data: Dataset, points: Float32Array, count: number): Float64Array {
+  const net = jsNetFor(arch);
+  const P = layoutOf(arch).count;
+  const out = new Float64Array(count);
+  for (let g = 0; g < count; g++) out[g] = net.evaluate(points, g * P, data, null, 0, data.n, null);
+  return out;
+}
+
 export const jsKernel: Kernel = {
   name: 'js',
   backend: 'js',
-  trainer: (batch) => new JsTrainer(batch),
-  losses(arch: Architecture, data: Dataset, points: Float32Array, count: number): Float64Array {
-    const net = jsNetFor(arch);
-    const P = layoutOf(arch).count;
-    const out = new Float64Array(count);
-    for (let g = 0; g < count; g++) out[g] = net.evaluate(points, g * P, data, null, 0, data.n, null);
-    return out;
-  },
+  trainer: async (batch) => new JsTrainer(batch),
+  lossesAt: async (arch, data, points, count) => losses(arch, data, points, count),
+  losses,
 };
