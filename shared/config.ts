@@ -309,8 +309,8 @@ export const OptimizerConfig = z.discriminatedUnion('kind', [
   }),
 ]);
 
-/** The kernels that compute: fused js loops, compiled WebAssembly SIMD, TensorFlow.js. */
-export const KERNEL_NAMES = ['js', 'simd', 'tfjs'] as const;
+/** The kernels that compute: fused js loops, compiled WebAssembly SIMD, TensorFlow.js, WebGPU compute shaders. */
+export const KERNEL_NAMES = ['js', 'simd', 'tfjs', 'gpu'] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 export const KERNELS = ['auto', ...KERNEL_NAMES] as const;
 export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
