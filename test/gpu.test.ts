@@ -2,7 +2,8 @@
 // WebGPU adapter this process finds: in CI, SwiftShader's Vulkan from Debian's chromium, which .ci/run
 // selects with LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json
 // (the loader reads the first at process start, so a test cannot set it for itself). Without an adapter
-// the tests fail when CI is set, and are skipped with that hint otherwise.
+// the tests fail in CI (CI=true, or LANDSCAPE_LAB_REQUIRE_GPU=1 as .ci/run sets), and are skipped with
+// that hint otherwise.
 //
 // Tolerances. gpu and simd both compute in float32, summing in the same order (mlp.c's), with the same
 // exp polynomial: they differ where a shader compiler rounds differently (a fused multiply-add, sqrt
@@ -34,7 +35,8 @@ const TRAJECTORY_TOL = 1e-4;
 const found = await gpuDeviceOrReason();
 const adapter = 'device' in found ? found.info : null;
 const why = 'device' in found ? '' : found.reason;
-if (!adapter && !process.env.CI) {
+const required = ['true', '1'].includes(process.env.CI ?? '') || Boolean(process.env.LANDSCAPE_LAB_REQUIRE_GPU);
+if (!adapter && !required) {
   console.warn(`test/gpu.test.ts: skipped (${why}); run with LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json, as .ci/run does`);
 }
 
@@ -90,11 +92,17 @@ function randomInit(arch: Architecture, rng: Rng, scale = 0.7): Float32Array {
   return Float32Array.from({ length: layoutOf(arch).count }, () => scale * rng.normal());
 }
 
-describe.runIf(adapter !== null || process.env.CI)('gpu kernel', () => {
+if (!adapter && required) {
+  it('has a WebGPU adapter (CI: SwiftShader, with the variables .ci/run sets)', () => {
+    throw new Error(`no WebGPU adapter: ${why}`);
+  });
+}
+
+describe.runIf(adapter !== null)('gpu kernel', () => {
   let gpu: Kernel;
   it('loads on the adapter there is (CI: SwiftShader) and names it', async () => {
-    if (!adapter) throw new Error(`no WebGPU adapter in CI: ${why}`);
     gpu = await selectKernel('gpu', 'auto');
+    if (!adapter) throw new Error('unreachable: the describe runs with an adapter');
     expect(gpu.name).toBe('gpu');
     expect(gpu.backend).toContain(adapter.architecture || adapter.vendor);
     expect(adapter.limits.maxStorageBufferBindingSize).toBeGreaterThanOrEqual(128 * 2 ** 20);
