@@ -126,8 +126,10 @@ class Gpu {
     }
   }
 
-  bindGroup(pipeline: GPUComputePipeline, buffers: readonly GPUBuffer[]): GPUBindGroup {
-    return this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) });
+  /** Binds buffers[k] at binding k (a null leaves binding k out: the shader does not declare it). */
+  bindGroup(pipeline: GPUComputePipeline, buffers: readonly (GPUBuffer | null)[]): GPUBindGroup {
+    const entries = buffers.flatMap((buffer, binding) => (buffer ? [{ binding, resource: { buffer } }] : []));
+    return this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
   }
 
   /** Workgroups as (x, y) within the per-dimension limit; x goes to the shader's uniform wgx. */
@@ -250,7 +252,8 @@ class GpuTrainer implements Trainer {
   private readonly lossUniform: GPUBuffer;
   private readonly paramsBuf: GPUBuffer;
   private readonly moments: GPUBuffer;
-  private readonly scratch: GPUBuffer;
+  /** Activations and gradients of a workgroup per run (a run per invocation keeps them private). */
+  private readonly scratch: GPUBuffer | null;
   private readonly data: GPUBuffer;
   private readonly runs: GPUBuffer;
   private readonly lossOut: GPUBuffer;
@@ -278,7 +281,7 @@ class GpuTrainer implements Trainer {
     this.full = B === datasets[0].n;
     this.kind = OPTIMIZER_CODE[hypers[0].kind];
     this.stepWork = 3 * R * B * macsOf(arch);
-    const scratchSize = scratchLayout(arch, B).size;
+    const scratchSize = this.team === 1 ? 0 : scratchLayout(arch, B).size;
     gpu.fits(R * scratchSize * 4, `the activations of ${R} runs at batch ${B}`);
     gpu.fits(2 * R * P * 4, `the optimizer state of ${R} runs`);
     const packed = packData(datasets, arch);
@@ -290,7 +293,7 @@ class GpuTrainer implements Trainer {
     this.lossUniform = keep(gpu.buffer(32, UNIFORM));
     this.paramsBuf = keep(gpu.buffer(R * P * 4, STORAGE | COPY_SRC, this.layoutParams(batch.params)));
     this.moments = keep(gpu.buffer(2 * R * P * 4, STORAGE));
-    this.scratch = keep(gpu.buffer(R * scratchSize * 4, STORAGE));
+    this.scratch = scratchSize ? keep(gpu.buffer(R * scratchSize * 4, STORAGE)) : null;
     this.data = keep(gpu.buffer(packed.values.byteLength, STORAGE, packed.values));
     this.groups = [];
     const groupOf = hypers.map((h) => {
@@ -340,8 +343,7 @@ class GpuTrainer implements Trainer {
   }
 
   private bindTraining(): void {
-    const buffers = [this.uniform, this.paramsBuf, this.moments, this.scratch, this.data, this.runs, this.corr];
-    if (this.rows) buffers.push(this.rows);
+    const buffers = [this.uniform, this.paramsBuf, this.moments, this.scratch, this.data, this.runs, this.corr, this.rows];
     this.trainGroup = this.gpu.bindGroup(this.trainPipeline, buffers);
   }
 

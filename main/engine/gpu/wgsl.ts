@@ -183,11 +183,49 @@ export function scratchLayout(arch: Architecture, batch: number) {
   return { a, z, t, d, g, size: at };
 }
 
+/** torch.optim's rule for parameter `pi` from its gradient `g`, in float32 (wasm/mlp.c's update). */
+const APPLY = /* wgsl */ `
+fn apply(pi: u32, g: f32, h: Run, at: u32) {
+  let p = params[pi];
+  let si = u.runs * NP + pi;
+  switch (u.kind) {
+    case 1u: {
+      let b = h.mu * moments[pi] + g;
+      moments[pi] = b;
+      params[pi] = p - h.lr * b;
+    }
+    case 2u, 3u: {
+      let v = h.rho * moments[si] + (1.0 - h.rho) * (g * g);
+      moments[si] = v;
+      var change = g / (sqrt(v) + h.eps);
+      if (u.kind == 3u) { change = h.mu * moments[pi] + change; moments[pi] = change; }
+      params[pi] = p - h.lr * change;
+    }
+    case 4u: {
+      let c = (at * u.groups + h.group) * 2u;
+      let m = h.b1 * moments[pi] + (1.0 - h.b1) * g;
+      let v = h.b2 * moments[si] + (1.0 - h.b2) * (g * g);
+      moments[pi] = m;
+      moments[si] = v;
+      params[pi] = p - corr[c] * (m / (sqrt(v) / corr[c + 1u] + h.eps));
+    }
+    default: {
+      params[pi] = p - h.lr * g;
+    }
+  }
+}
+`;
+
 /**
  * Steps u.stepFrom…u.stepFrom+u.stepCount−1 of a chunk for every run. Bindings: 0 the uniforms,
- * 1 parameters, 2 optimizer moments (first, then second), 3 scratch, 4 data (every dataset's x, then
- * every dataset's y), 5 the runs' records, 6 Adam's bias corrections per step and group, 7 the
- * chunk's minibatch rows [steps][runs][batch] (not with full batches).
+ * 1 parameters, 2 optimizer moments (first, then second), 3 scratch (a workgroup per run only),
+ * 4 data (every dataset's x, then every dataset's y), 5 the runs' records, 6 Adam's bias corrections
+ * per step and group, 7 the chunk's minibatch rows [steps][runs][batch] (not with full batches).
+ *
+ * A run per invocation keeps its activations in private memory and applies each layer's update as
+ * soon as its gradient is summed (after δ of the layer below has used the old weights): the same
+ * numbers as summing the whole gradient first, without storing it. A workgroup per run shares its
+ * activations and gradient in scratch, with a barrier between the phases.
  */
 export function trainShader({ arch, batch: B, full, team }: TrainShape): string {
   const layout = layoutOf(arch);
@@ -200,8 +238,9 @@ export function trainShader({ arch, batch: B, full, team }: TrainShape): string 
   const s = scratchLayout(arch, B);
   const one = team === 1;
   const threads = one ? RUNS_PER_GROUP : team;
-  // Indices: a run's scratch value e and parameter k, interleaved across runs for a team of one.
-  const S = (e: string) => (one ? `(${e}) * u.runs + run` : `run * ${s.size}u + (${e})`);
+  // A run's value e (private for a team of one, else its slice of scratch) and parameter k
+  // (interleaved across runs for a team of one, so neighbouring invocations read neighbouring words).
+  const V = (e: string) => (one ? `v[${e}]` : `scratch[run * ${s.size}u + (${e})]`);
   const PI = (k: string) => (one ? `(${k}) * u.runs + run` : `run * ${P}u + (${k})`);
   const bar = one ? '' : 'storageBarrier();';
   const par = (count: number | string, body: string) => `for (var q = tid; q < ${count}u; q += ${one ? 1 : team}u) {\n${body}\n}`;
@@ -214,13 +253,13 @@ export function trainShader({ arch, batch: B, full, team }: TrainShape): string 
     forward.push(`  // layer ${l + 1}: ${fi} → ${fo}
   ${par(B * fo, `    let smp = q / ${fo}u; let j = q % ${fo}u;
     var acc = params[${PI(`${b}u + j`)}];
-    for (var i = 0u; i < ${fi}u; i++) { acc = acc + scratch[${S(`${s.a[l]}u + smp * ${fi}u + i`)}] * params[${PI(`${w}u + i * ${fo}u + j`)}]; }
-    scratch[${S(`${s.z[l + 1]}u + q`)}] = acc;${hidden ? `\n    scratch[${S(`${s.a[l + 1]}u + q`)}] = ${activation(arch.activations[l], 'acc')};` : ''}`)}
+    for (var i = 0u; i < ${fi}u; i++) { acc = acc + ${V(`${s.a[l]}u + smp * ${fi}u + i`)} * params[${PI(`${w}u + i * ${fo}u + j`)}]; }
+    ${V(`${s.z[l + 1]}u + q`)} = acc;${hidden ? `\n    ${V(`${s.a[l + 1]}u + q`)} = ${activation(arch.activations[l], 'acc')};` : ''}`)}
   ${bar}`);
   }
 
-  const zOut = (k: string) => `scratch[${S(`${s.z[L]}u + smp * ${dOut}u + ${k}`)}]`;
-  const d0 = (k: string) => `scratch[${S(`${s.d[0]}u + smp * ${dOut}u + ${k}`)}]`;
+  const zOut = (k: string) => V(`${s.z[L]}u + smp * ${dOut}u + ${k}`);
+  const d0 = (k: string) => V(`${s.d[0]}u + smp * ${dOut}u + ${k}`);
   const scale = f32(1 / Math.fround(meanDivisor(arch, B)));
   let delta: string;
   if (arch.output === 'softmax') {
@@ -228,7 +267,7 @@ export function trainShader({ arch, batch: B, full, team }: TrainShape): string 
     for (var k = 1u; k < ${dOut}u; k++) { mx = max(mx, ${zOut('k')}); }
     var sum = 0.0;
     for (var k = 0u; k < ${dOut}u; k++) { let e = exp_(${zOut('k')} - mx); ${d0('k')} = e; sum = sum + e; }
-    let label = u32(scratch[${S(`${s.t}u + smp`)}]);
+    let label = u32(${V(`${s.t}u + smp`)});
     for (var k = 0u; k < ${dOut}u; k++) { ${d0('k')} = (${d0('k')} / sum - select(0.0, 1.0, k == label)) * ${scale}; }`;
   } else {
     let dk: string;
@@ -240,7 +279,7 @@ export function trainShader({ arch, batch: B, full, team }: TrainShape): string 
     }
     const o = arch.output === 'sigmoid' && arch.loss !== 'nll' ? 'sigmoid_(z)' : 'z';
     delta = `    for (var k = 0u; k < ${dOut}u; k++) {
-      let z = ${zOut('k')}; let t = scratch[${S(`${s.t}u + smp * ${yw}u + k`)}];
+      let z = ${zOut('k')}; let t = ${V(`${s.t}u + smp * ${yw}u + k`)};
       let o = ${o}; let e = o - t;
       ${d0('k')} = ${dk};
     }`;
@@ -251,41 +290,51 @@ export function trainShader({ arch, batch: B, full, team }: TrainShape): string 
     const { fanIn: fi, fanOut: fo, w, b } = layout.layers[l];
     const dHere = s.d[(L - 1 - l) % 2];
     const dBelow = s.d[(L - l) % 2];
-    backward.push(`  // layer ${l + 1}: the gradient of W and b${l > 0 ? ', and δ of the layer below' : ''}
-  ${par(fi * fo + fo, `    var g = 0.0;
+    // ∇W_ij = Σ_s a_si·δ_sj and ∇b_j = Σ_s δ_sj, in sample order: applied at once (a run per
+    // invocation) or kept in scratch for the update phase.
+    const gradient = par(fi * fo + fo, `    var g = 0.0;
     if (q < ${fi * fo}u) {
       let i = q / ${fo}u; let j = q % ${fo}u;
-      for (var smp = 0u; smp < ${B}u; smp++) { g = g + scratch[${S(`${s.a[l]}u + smp * ${fi}u + i`)}] * scratch[${S(`${dHere}u + smp * ${fo}u + j`)}]; }
-      scratch[${S(`${s.g + w}u + q`)}] = g;
+      for (var smp = 0u; smp < ${B}u; smp++) { g = g + ${V(`${s.a[l]}u + smp * ${fi}u + i`)} * ${V(`${dHere}u + smp * ${fo}u + j`)}; }
     } else {
       let j = q - ${fi * fo}u;
-      for (var smp = 0u; smp < ${B}u; smp++) { g = g + scratch[${S(`${dHere}u + smp * ${fo}u + j`)}]; }
-      scratch[${S(`${s.g + b}u + j`)}] = g;
-    }`)}${
-      l > 0
-        ? `
-  ${par(B * fi, `    let smp = q / ${fi}u; let i = q % ${fi}u;
-    var acc = 0.0;
-    for (var j = 0u; j < ${fo}u; j++) { acc = acc + params[${PI(`${w}u + i * ${fo}u + j`)}] * scratch[${S(`${dHere}u + smp * ${fo}u + j`)}]; }
-    let zv = scratch[${S(`${s.z[l]}u + q`)}]; let av = scratch[${S(`${s.a[l]}u + q`)}];
-    scratch[${S(`${dBelow}u + q`)}] = ${slope(arch.activations[l - 1], 'acc', 'zv', 'av')};`)}`
-        : ''
+      for (var smp = 0u; smp < ${B}u; smp++) { g = g + ${V(`${dHere}u + smp * ${fo}u + j`)}; }
     }
+    ${one ? `apply(${PI(`${w}u + q`)}, g, h, at);` : `${V(`${s.g + w}u + q`)} = g;`}`);
+    const below =
+      l > 0
+        ? par(B * fi, `    let smp = q / ${fi}u; let i = q % ${fi}u;
+    var acc = 0.0;
+    for (var j = 0u; j < ${fo}u; j++) { acc = acc + params[${PI(`${w}u + i * ${fo}u + j`)}] * ${V(`${dHere}u + smp * ${fo}u + j`)}; }
+    let zv = ${V(`${s.z[l]}u + q`)}; let av = ${V(`${s.a[l]}u + q`)};
+    ${V(`${dBelow}u + q`)} = ${slope(arch.activations[l - 1], 'acc', 'zv', 'av')};`)
+        : '';
+    // b_l sits right after W_l (layout order), so W and b are one range of parameters from w.
+    if (b !== w + fi * fo) throw new Error('trainShader: b_l must follow W_l in the layout');
+    backward.push(`  // layer ${l + 1}: ${l > 0 ? 'δ of the layer below (with the old weights), then ' : ''}the gradient of W and b
+  ${one ? `${below}\n  ${gradient}` : `${gradient}\n  ${below}`}
   ${bar}`);
   }
 
+  const update = one
+    ? ''
+    : `    // the update, torch.optim's rule for every parameter
+    ${par(P, `    apply(${PI('q')}, ${V(`${s.g}u + q`)}, h, at);`)}
+    ${bar}`;
+
   return /* wgsl */ `${MATH}
+const NP = ${P}u;
 struct U { stepFrom: u32, stepCount: u32, runs: u32, groups: u32, yBase: u32, wgx: u32, kind: u32, n: u32 }
 struct Run { lr: f32, mu: f32, rho: f32, eps: f32, b1: f32, b2: f32, group: u32, data: u32, frozen: u32 }
 @group(0) @binding(0) var<uniform> u: U;
 @group(0) @binding(1) var<storage, read_write> params: array<f32>;
 @group(0) @binding(2) var<storage, read_write> moments: array<f32>;
-@group(0) @binding(3) var<storage, read_write> scratch: array<f32>;
+${one ? '' : '@group(0) @binding(3) var<storage, read_write> scratch: array<f32>;'}
 @group(0) @binding(4) var<storage, read> data: array<f32>;
 @group(0) @binding(5) var<storage, read> runs: array<Run>;
 @group(0) @binding(6) var<storage, read> corr: array<f32>;
 ${full ? '' : '@group(0) @binding(7) var<storage, read> rows: array<i32>;'}
-
+${APPLY}
 @compute @workgroup_size(${threads})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let wg = wid.x + wid.y * u.wgx;
@@ -296,51 +345,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   if (h.frozen != 0u) { return; }
   let xBase = h.data * u.n * ${dIn}u;
   let yBase = u.yBase + h.data * u.n * ${yw}u;
+  ${one ? `var v: array<f32, ${s.g}>;` : ''}
   for (var st = 0u; st < u.stepCount; st++) {
     let at = u.stepFrom + st;
     // the step's rows: inputs into a[0], targets into t
     ${par(B * dIn, `    let smp = q / ${dIn}u; let i = q % ${dIn}u;
-    scratch[${S(`${s.a[0]}u + q`)}] = data[xBase + ${row} * ${dIn}u + i];`)}
+    ${V(`${s.a[0]}u + q`)} = data[xBase + ${row} * ${dIn}u + i];`)}
     ${par(B * yw, `    let smp = q / ${yw}u; let k = q % ${yw}u;
-    scratch[${S(`${s.t}u + q`)}] = data[yBase + ${row} * ${yw}u + k];`)}
+    ${V(`${s.t}u + q`)} = data[yBase + ${row} * ${yw}u + k];`)}
     ${bar}
 ${forward.join('\n')}
     // δ of the output layer (mlp.c's lanes_output_delta)
     ${par(B, `    let smp = q;\n${delta}`)}
     ${bar}
 ${backward.join('\n')}
-    // the update, torch.optim's rule for every parameter
-    ${par(P, `    let k = q;
-    let g = scratch[${S(`${s.g}u + k`)}];
-    let pi = ${PI('k')};
-    let p = params[pi];
-    let si = u.runs * ${P}u + pi;
-    switch (u.kind) {
-      case 1u: {
-        let b = h.mu * moments[pi] + g;
-        moments[pi] = b;
-        params[pi] = p - h.lr * b;
-      }
-      case 2u, 3u: {
-        let v = h.rho * moments[si] + (1.0 - h.rho) * (g * g);
-        moments[si] = v;
-        var change = g / (sqrt(v) + h.eps);
-        if (u.kind == 3u) { change = h.mu * moments[pi] + change; moments[pi] = change; }
-        params[pi] = p - h.lr * change;
-      }
-      case 4u: {
-        let c = (at * u.groups + h.group) * 2u;
-        let m = h.b1 * moments[pi] + (1.0 - h.b1) * g;
-        let v = h.b2 * moments[si] + (1.0 - h.b2) * (g * g);
-        moments[pi] = m;
-        moments[si] = v;
-        params[pi] = p - corr[c] * (m / (sqrt(v) / corr[c + 1u] + h.eps));
-      }
-      default: {
-        params[pi] = p - h.lr * g;
-      }
-    }`)}
-    ${bar}
+${update}
   }
 }
 `;
