@@ -9,7 +9,7 @@
 // exp polynomial: they differ where a shader compiler rounds differently (a fused multiply-add, sqrt
 // and division within WGSL's ulps) and where simd's rows compute the output δ in float64. Measured on
 // SwiftShader (the file prints its maxima): final parameters after 30–60 steps within 6e-7 of simd's
-// (bit for bit on the tutorial network) and 8e-7 of js's, recorded losses within 9e-7 relative. The
+// (bit for bit on the tutorial network) and 8e-7 of js's, recorded losses within 1e-6 relative. The
 // bounds asserted are simd's own against js (test/simdKernel.test.ts): 1e-4 on every recorded loss
 // (relative, floor 1e-2) and final parameter (absolute), and 1e-5 of its scale on one step's gradient;
 // a wrong term in a rule shows as 1e-2 or more within a few steps. Losses and surfaces agree with

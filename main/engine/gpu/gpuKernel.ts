@@ -19,6 +19,7 @@ import {
   lossThreads,
   meanDivisor,
   OPTIMIZER_CODE,
+  RESULT_WORDS,
   RUN_FIELD,
   RUN_WORDS,
   RUNS_PER_GROUP,
@@ -232,12 +233,13 @@ function packData(datasets: readonly Dataset[], arch: Architecture) {
   return { values, yBase, index: new Map(distinct.map((d, k) => [d, k])) };
 }
 
-/** The losses in a result buffer ([count][3]: m, k, flags) as means. */
+/** The losses in a result buffer ([count][RESULT_WORDS]: m, c, k, flags) as means. */
 function decodeAll(bytes: ArrayBuffer, count: number, divisor: number, out: Float64Array, at: number): void {
-  const m = new Float32Array(bytes);
+  const f = new Float32Array(bytes);
   const k = new Int32Array(bytes);
   const flags = new Uint32Array(bytes);
-  for (let g = 0; g < count; g++) out[at + g] = decodeLoss(m[3 * g], k[3 * g + 1], flags[3 * g + 2], divisor);
+  const W = RESULT_WORDS;
+  for (let g = 0; g < count; g++) out[at + g] = decodeLoss(f[W * g], f[W * g + 1], k[W * g + 2], flags[W * g + 3], divisor);
 }
 
 class GpuTrainer implements Trainer {
@@ -316,7 +318,7 @@ class GpuTrainer implements Trainer {
       asU32[at + RUN_FIELD.data] = packed.index.get(datasets[r])!;
     });
     this.runs = keep(gpu.buffer(records.byteLength, STORAGE, asU32));
-    this.lossOut = keep(gpu.buffer(R * 12, STORAGE | COPY_SRC));
+    this.lossOut = keep(gpu.buffer(R * 4 * RESULT_WORDS, STORAGE | COPY_SRC));
     this.corr = gpu.buffer(16, STORAGE);
     this.rows = this.full ? null : gpu.buffer(R * B * 4, STORAGE);
     this.lossGroup = gpu.bindGroup(lossPipeline, [this.lossUniform, this.paramsBuf, this.data, this.lossOut, this.runs]);
@@ -328,8 +330,8 @@ class GpuTrainer implements Trainer {
     const { arch, batchSize: B, datasets } = batch;
     const team = trainsInLanes(arch, B) ? 1 : TEAM_SIZE;
     const full = B === datasets[0].n;
-    const source: PointSource = team === 1 ? 'runs-interleaved' : 'runs';
-    const [train, loss] = await Promise.all([gpu.pipeline(trainShader({ arch, batch: B, full, team })), gpu.pipeline(lossShader(arch, source, lossThreads(datasets[0].n)))]);
+    const source: PointSource = team === 1 ? 'runs-serial' : 'runs';
+    const [train, loss] = await Promise.all([gpu.pipeline(trainShader({ arch, batch: B, full, team })), gpu.pipeline(lossShader(arch, source, lossThreads(datasets[0].n, source)))]);
     return gpu.scoped(`a batch of ${datasets.length} runs`, () => new GpuTrainer(gpu, batch, train, loss));
   }
 
@@ -411,13 +413,13 @@ class GpuTrainer implements Trainer {
     const perDispatch = Math.max(1, Math.floor(DISPATCH_WORK / (n * macsOf(batch.arch))));
     for (let first = 0; first < R; first += perDispatch) {
       const count = Math.min(perDispatch, R - first);
-      const grid = gpu.grid(count);
+      const grid = gpu.grid(this.team === 1 ? Math.ceil(count / RUNS_PER_GROUP) : count);
       gpu.write(this.lossUniform, 0, Uint32Array.of(count, first, R, grid[0], n, this.yBase, 0, 0));
       gpu.dispatch(this.lossPipeline, this.lossGroup, grid);
     }
     this.queued = 0;
     const out = new Float64Array(R);
-    decodeAll(await gpu.read(this.lossOut, R * 12), R, meanDivisor(batch.arch, n), out, 0);
+    decodeAll(await gpu.read(this.lossOut, R * 4 * RESULT_WORDS), R, meanDivisor(batch.arch, n), out, 0);
     return out;
   }
 
@@ -465,7 +467,7 @@ async function evaluate(arch: Architecture, data: Dataset, count: number, source
     for (let start = 0; start < count; start += held) {
       const m = Math.min(held, count - start);
       const buffers = await gpu.scoped(`${m} points`, () => {
-        const result = gpu.buffer(m * 12, STORAGE | COPY_SRC);
+        const result = gpu.buffer(m * 4 * RESULT_WORDS, STORAGE | COPY_SRC);
         if (source === 'points') return [gpu.buffer(m * P * 4, STORAGE, points!.subarray(start * P, (start + m) * P)), result];
         const coords = plane!.coords.subarray(2 * start, 2 * (start + m));
         return [gpu.buffer(plane!.values.byteLength, STORAGE, plane!.values), result, gpu.buffer(coords.byteLength, STORAGE, coords), gpu.buffer(Math.min(perDispatch, m) * P * 4, STORAGE)];
@@ -479,7 +481,7 @@ async function evaluate(arch: Architecture, data: Dataset, count: number, source
         gpu.write(uniform, 0, Uint32Array.of(slice, first, 0, grid[0], data.n, packed.yBase, 0, 0));
         gpu.dispatch(pipeline, bindGroup, grid);
       }
-      decodeAll(await gpu.read(result, m * 12), m, divisor, out, start);
+      decodeAll(await gpu.read(result, m * 4 * RESULT_WORDS), m, divisor, out, start);
       for (const b of buffers) b.destroy();
       owned.length = 2;
     }

@@ -15,8 +15,9 @@
 //
 // Losses (`lossShader`): one parameter vector per workgroup (a surface's grid point, a run's current
 // parameters), its invocations sharing out the data points; each keeps its sum, and the workgroup adds
-// them in a tree in workgroup memory. WGSL has no f64, so a sum is kept as m·2^k (float32 m, integer k):
-// float32's precision with float64's range, so a loss beyond 3.4e38 stays finite as it does on simd.
+// them in a tree in workgroup memory (a run-per-invocation trainer's runs: one invocation each). WGSL
+// has no f64, so a sum is kept as (m − c)·2^k, compensated (float32 m and c, integer k): better than
+// float32's precision, with float64's range, so a loss beyond 3.4e38 stays finite as it does on simd.
 import { layoutOf, type Architecture } from '../model.js';
 
 /** Invocations per workgroup: WebGPU's default limit, which every adapter grants. */
@@ -92,13 +93,26 @@ fn log1p_(y: f32) -> f32 {
   return log_(u) * (y / (u - 1.0));
 }
 
-// A sum kept as m·2^k; bad: 1 once a NaN was added, 2 once an infinity.
-struct Acc { m: f32, k: i32, bad: u32 }
+// A sum kept as (m − c)·2^k, compensated (Kahan: c is what m's additions rounded off, negated);
+// bad: 1 once a NaN was added, 2 once an infinity.
+struct Acc { m: f32, c: f32, k: i32, bad: u32 }
 fn acc_put(a: Acc, v: f32, k: i32) -> Acc {
   if (v == 0.0) { return a; }
-  if (a.m == 0.0) { return Acc(v, k, a.bad); }
-  if (k > a.k) { return Acc(ldexp(a.m, max(a.k - k, -300)) + v, k, a.bad); }
-  return Acc(a.m + ldexp(v, max(k - a.k, -300)), a.k, a.bad);
+  if (a.m == 0.0 && a.c == 0.0) { return Acc(v, 0.0, k, a.bad); }
+  var m = a.m;
+  var c = a.c;
+  var e = a.k;
+  var x = v;
+  if (k > e) {
+    m = ldexp(m, max(e - k, -300));
+    c = ldexp(c, max(e - k, -300));
+    e = k;
+  } else {
+    x = ldexp(v, max(k - e, -300));
+  }
+  let y = x - c;
+  let t = m + y;
+  return Acc(t, (t - m) - y, e, a.bad);
 }
 fn acc_flag(x: f32) -> u32 {
   let bits = bitcast<u32>(x);
@@ -107,18 +121,18 @@ fn acc_flag(x: f32) -> u32 {
 }
 fn acc_add(a: Acc, x: f32) -> Acc {
   let bad = acc_flag(x);
-  if (bad != 0u) { return Acc(a.m, a.k, a.bad | bad); }
+  if (bad != 0u) { return Acc(a.m, a.c, a.k, a.bad | bad); }
   let f = frexp(x);
   return acc_put(a, f.fract, f.exp);
 }
 fn acc_add_square(a: Acc, e: f32) -> Acc {
   let bad = acc_flag(e);
-  if (bad != 0u) { return Acc(a.m, a.k, a.bad | bad); }
+  if (bad != 0u) { return Acc(a.m, a.c, a.k, a.bad | bad); }
   let f = frexp(e);
   return acc_put(a, f.fract * f.fract, 2 * f.exp);
 }
 fn acc_merge(a: Acc, b: Acc) -> Acc {
-  return acc_put(Acc(a.m, a.k, a.bad | b.bad), b.m, b.k);
+  return acc_put(acc_put(Acc(a.m, a.c, a.k, a.bad | b.bad), b.m, b.k), -b.c, b.k);
 }
 `;
 
@@ -369,21 +383,28 @@ ${update}
 export type PointSource =
   /** Points uploaded compact, [count][P]. */
   | 'points'
-  /** A trainer's parameters (its layout: interleaved for a team of one), each run on its own dataset. */
-  | 'runs-interleaved'
+  /** A workgroup per run's trainer: its parameters [runs][P], each run on its own dataset. */
   | 'runs'
+  /** A run-per-invocation trainer: parameters [P][runs]; each invocation sums its run's loss alone. */
+  | 'runs-serial'
   /** Built in the shader: c + α·d1 + β·d2 (float32) into scratch, one slot per workgroup. */
   | 'plane';
 
-/** Invocations per workgroup of the loss shader for n data points: a power of two, 64…256. */
-export function lossThreads(n: number): number {
+/** Invocations per workgroup of the loss shader for n data points: a power of two, 64…256 (a run each for 'runs-serial'). */
+export function lossThreads(n: number, source: PointSource = 'points'): number {
+  if (source === 'runs-serial') return RUNS_PER_GROUP;
   return n >= 256 ? 256 : n >= 128 ? 128 : 64;
 }
 
+/** Words per point in the loss shader's result: m, c, k, flags. */
+export const RESULT_WORDS = 4;
+
 /**
- * The full-data loss of points u.first…u.first+u.count−1, one per workgroup, as m·2^k per point
- * ([count][3]: m, k, flags) in binding 3. Bindings: 0 uniforms, 1 the parameters (or the plane: c, d1,
- * d2), 2 data, 3 out; 'runs…': 4 the runs' records; 'plane': 4 the points' α and β, 5 scratch.
+ * The full-data loss of points u.first…u.first+u.count−1, as (m − c)·2^k per point ([count][4]: m,
+ * c, k, flags) in binding 3. One point per workgroup, its invocations sharing out the data points and
+ * adding their sums in a tree; or, for 'runs-serial', one per invocation, its sum compensated.
+ * Bindings: 0 uniforms, 1 the parameters (or the plane: c, d1, d2), 2 data, 3 out; 'runs…': 4 the
+ * runs' records; 'plane': 4 the points' α and β, 5 scratch.
  */
 export function lossShader(arch: Architecture, source: PointSource, threads: number): string {
   const layout = layoutOf(arch);
@@ -394,13 +415,13 @@ export function lossShader(arch: Architecture, source: PointSource, threads: num
   const dOut = sizes[L];
   const yw = targetWidth(arch);
   const widest = Math.max(...sizes.slice(1));
+  const serial = source === 'runs-serial';
   const param = (k: string) => {
     switch (source) {
       case 'points':
-        return `pts[g * ${P}u + ${k}]`;
       case 'runs':
         return `pts[g * ${P}u + ${k}]`;
-      case 'runs-interleaved':
+      case 'runs-serial':
         return `pts[(${k}) * u.stride + g]`;
       case 'plane':
         return `built[slot * ${P}u + ${k}]`;
@@ -425,20 +446,44 @@ export function lossShader(arch: Architecture, source: PointSource, threads: num
     var sum = 0.0;
     for (var k = 0u; k < ${dOut}u; k++) { sum = sum + exp_(${out}[k] - mx); }
     let label = u32(data[yBase + smp]);
-    acc = acc_add(acc, mx + log_(sum) - ${out}[label]);`;
+    total = acc_add(total, mx + log_(sum) - ${out}[label]);`;
   } else {
     let term: string;
-    if (arch.loss === 'nll') term = 'acc = acc_add(acc, relu_(z) - t * z + log1p_(exp_(-abs(z))));';
+    if (arch.loss === 'nll') term = 'total = acc_add(total, relu_(z) - t * z + log1p_(exp_(-abs(z))));';
     else {
       const o = arch.output === 'sigmoid' ? 'sigmoid_(z)' : 'z';
-      term = arch.loss === 'l2' ? `acc = acc_add_square(acc, ${o} - t);` : `acc = acc_add(acc, abs(${o} - t));`;
+      term = arch.loss === 'l2' ? `total = acc_add_square(total, ${o} - t);` : `total = acc_add(total, abs(${o} - t));`;
     }
     loss = `    for (var k = 0u; k < ${dOut}u; k++) {
       let z = ${out}[k]; let t = data[yBase + smp * ${yw}u + k];
       ${term}
     }`;
   }
-  const runs = source === 'runs' || source === 'runs-interleaved';
+  const runs = source === 'runs' || serial;
+  const write = (acc: string) => `result[4u * g] = bitcast<u32>(${acc}.m);
+    result[4u * g + 1u] = bitcast<u32>(${acc}.c);
+    result[4u * g + 2u] = bitcast<u32>(${acc}.k);
+    result[4u * g + 3u] = ${acc}.bad;`;
+  const reduce = serial
+    ? `  ${write('total')}`
+    : `  redM[lid] = total.m;
+  redC[lid] = total.c;
+  redK[lid] = total.k;
+  redB[lid] = total.bad;
+  for (var half = ${threads / 2}u; half > 0u; half = half >> 1u) {
+    workgroupBarrier();
+    if (lid < half) {
+      let merged = acc_merge(Acc(redM[lid], redC[lid], redK[lid], redB[lid]), Acc(redM[lid + half], redC[lid + half], redK[lid + half], redB[lid + half]));
+      redM[lid] = merged.m;
+      redC[lid] = merged.c;
+      redK[lid] = merged.k;
+      redB[lid] = merged.bad;
+    }
+  }
+  if (lid == 0u) {
+    let sum = Acc(redM[0], redC[0], redK[0], redB[0]);
+    ${write('sum')}
+  }`;
   return /* wgsl */ `${MATH}
 struct U { count: u32, first: u32, stride: u32, wgx: u32, n: u32, yBase: u32, pad0: u32, pad1: u32 }
 @group(0) @binding(0) var<uniform> u: U;
@@ -447,13 +492,11 @@ struct U { count: u32, first: u32, stride: u32, wgx: u32, n: u32, yBase: u32, pa
 @group(0) @binding(3) var<storage, read_write> result: array<u32>;
 ${runs ? 'struct Run { lr: f32, mu: f32, rho: f32, eps: f32, b1: f32, b2: f32, group: u32, data: u32, frozen: u32 }\n@group(0) @binding(4) var<storage, read> runs: array<Run>;' : ''}
 ${source === 'plane' ? '@group(0) @binding(4) var<storage, read> coords: array<f32>;\n@group(0) @binding(5) var<storage, read_write> built: array<f32>;' : ''}
-var<workgroup> redM: array<f32, ${threads}>;
-var<workgroup> redK: array<i32, ${threads}>;
-var<workgroup> redB: array<u32, ${threads}>;
+${serial ? '' : `var<workgroup> redM: array<f32, ${threads}>;\nvar<workgroup> redC: array<f32, ${threads}>;\nvar<workgroup> redK: array<i32, ${threads}>;\nvar<workgroup> redB: array<u32, ${threads}>;`}
 
 @compute @workgroup_size(${threads})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let slot = wid.x + wid.y * u.wgx;
+  let slot = ${serial ? `(wid.x + wid.y * u.wgx) * ${threads}u + lid` : 'wid.x + wid.y * u.wgx'};
   if (slot >= u.count) { return; }
   let g = u.first + slot;
 ${
@@ -466,37 +509,21 @@ ${
 }
   let xBase = ${runs ? `runs[g].data * u.n * ${dIn}u` : '0u'};
   let yBase = u.yBase + ${runs ? `runs[g].data * u.n * ${yw}u` : '0u'};
-  var acc = Acc(0.0, 0, 0u);
+  var total = Acc(0.0, 0.0, 0, 0u);
   var h0: array<f32, ${widest}>;
   var h1: array<f32, ${widest}>;
-  for (var smp = lid; smp < u.n; smp += ${threads}u) {
+  for (var smp = ${serial ? '0u' : 'lid'}; smp < u.n; smp += ${serial ? 1 : threads}u) {
 ${layers.join('\n')}
 ${loss}
   }
-  redM[lid] = acc.m;
-  redK[lid] = acc.k;
-  redB[lid] = acc.bad;
-  for (var half = ${threads / 2}u; half > 0u; half = half >> 1u) {
-    workgroupBarrier();
-    if (lid < half) {
-      let merged = acc_merge(Acc(redM[lid], redK[lid], redB[lid]), Acc(redM[lid + half], redK[lid + half], redB[lid + half]));
-      redM[lid] = merged.m;
-      redK[lid] = merged.k;
-      redB[lid] = merged.bad;
-    }
-  }
-  if (lid == 0u) {
-    result[3u * g] = bitcast<u32>(redM[0]);
-    result[3u * g + 1u] = bitcast<u32>(redK[0]);
-    result[3u * g + 2u] = redB[0];
-  }
+${reduce}
 }
 `;
 }
 
-/** A point's loss from the shader's m, k and flags, divided into the mean. */
-export function decodeLoss(m: number, k: number, bad: number, divisor: number): number {
+/** A point's loss from the shader's m, c, k and flags, divided into the mean. */
+export function decodeLoss(m: number, c: number, k: number, bad: number, divisor: number): number {
   if (bad & 1) return NaN;
   if (bad & 2) return Infinity;
-  return (m * 2 ** k) / divisor;
+  return ((m - c) * 2 ** k) / divisor;
 }
