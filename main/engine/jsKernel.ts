@@ -29,6 +29,7 @@ class JsTrainer implements Trainer {
   }
 
   run(steps: number, indices: Int32Array | null): void {
+    if (steps === 1) return this.step(indices, 0);
     const width = this.batch.datasets.length * this.batch.batchSize;
     for (let s = 0; s < steps; s++) this.step(indices, s * width);
   }
@@ -53,7 +54,7 @@ class JsTrainer implements Trainer {
     }
   }
 
-  async fullLosses(): Promise<Float64Array> {
+  fullLosses(): Float64Array {
     const { datasets } = this.batch;
     const out = new Float64Array(datasets.length);
     const p = this.state.params;
@@ -63,7 +64,7 @@ class JsTrainer implements Trainer {
     return out;
   }
 
-  async params(out?: Float32Array): Promise<Float32Array> {
+  params(out?: Float32Array): Float32Array {
     return this.state.compactParams(out);
   }
 

@@ -209,7 +209,7 @@ abstract class SimdTrainer implements Trainer {
   protected abstract copyParams(out: Float32Array): void;
   protected abstract readonly inLanes: boolean;
 
-  async params(out: Float32Array = new Float32Array(this.runs * this.net.padded.length)): Promise<Float32Array> {
+  params(out: Float32Array = new Float32Array(this.runs * this.net.padded.length)): Float32Array {
     this.copyParams(out);
     return out;
   }
@@ -253,7 +253,7 @@ abstract class SimdTrainer implements Trainer {
   }
 
   /** The tutorial's network is summed over its linear pieces (exact, O(H log n)), as on the js kernel. */
-  async fullLosses(): Promise<Float64Array> {
+  fullLosses(): Float64Array {
     if (this.tutorialSums === null) return this.computeFullLosses();
     this.net.wasm.tutorial_full_losses(this.runs, this.batch.datasets[0].n, this.tutorialSums, this.inLanes ? 1 : 0, this.lossesAt);
     return this.lossesOut.slice();
