@@ -199,6 +199,17 @@ describe.runIf(adapter !== null)('gpu kernel', () => {
       g.forEach((run, r) => expectSame('cell vs simd', s[r], run));
     });
 
+    it('a wide network at a small batch: a run per invocation, its full loss summed by a workgroup', async () => {
+      const rng = new Rng(10, 'wide');
+      const arch: Architecture = { sizes: [1, 64, 64, 1], activations: ['relu', 'tanh'], output: 'linear', loss: 'l2' };
+      expect(trainsInLanes(arch, 4)).toBe(true);
+      const data = randomDataset(arch, 4000, rng); // 4,000 × 4,224 multiply-adds: more than one invocation sums
+      const spec = batchOf(arch, data, [randomInit(arch, rng, 0.2), randomInit(arch, rng, 0.2)], [hyper('momentum'), hyper('momentum', 0.01)], 4, 10);
+      const g = await trainBatch(gpu, spec);
+      const s = await trainBatch(simdKernel, spec);
+      g.forEach((run, r) => expectSame('wide vs simd', s[r], run));
+    });
+
     it('a run that blows up is marked diverged at the step simd marks it, and its neighbour trains on', async () => {
       const spec = singleRunBatch({ model: { hidden: [4, 4] }, optimizer: { kind: 'sgd', lr: 40 }, steps: 200, data: { target: { kind: 'hinge' }, n: 40 } }, 1);
       const [s] = await trainBatch(simdKernel, spec);

@@ -43,6 +43,12 @@ const STORAGE = 0x80;
  * dispatch (Windows: about 2 s). Not measured on a real GPU here (SwiftShader is the only adapter).
  */
 const DISPATCH_WORK = 2 ** 31;
+/**
+ * Multiply-adds one invocation does in one dispatch at most (and at least one step or one data pass):
+ * a few ms of one GPU thread. A run per invocation trains its steps serially, and sums its loss over
+ * the data serially where that stays below this (else a workgroup shares the data out).
+ */
+const SERIAL_WORK = 2 ** 24;
 /** Work a trainer queues before it asks the training loop to wait for the device (so a cancel is heard). */
 const QUEUE_WORK = 2 ** 34;
 
@@ -242,6 +248,12 @@ function decodeAll(bytes: ArrayBuffer, count: number, divisor: number, out: Floa
   for (let g = 0; g < count; g++) out[at + g] = decodeLoss(f[W * g], f[W * g + 1], k[W * g + 2], flags[W * g + 3], divisor);
 }
 
+/** How a trainer's full losses are computed: see PointSource. */
+function lossSource(arch: Architecture, team: number, n: number): PointSource {
+  if (team !== 1) return 'runs';
+  return n * macsOf(arch) <= SERIAL_WORK ? 'runs-serial' : 'runs-interleaved';
+}
+
 class GpuTrainer implements Trainer {
   private readonly R: number;
   private readonly P: number;
@@ -267,6 +279,10 @@ class GpuTrainer implements Trainer {
   /** Adam's (lr, β1, β2) groups: runs of a sweep cell share one. */
   private readonly groups: Hyper[];
   private readonly stepWork: number;
+  /** Steps per dispatch (DISPATCH_WORK, SERIAL_WORK). */
+  private readonly perDispatch: number;
+  /** Full losses one run per invocation ('runs-serial'), else one per workgroup. */
+  private readonly lossSerial: boolean;
   private t = 0;
   private queued = 0;
 
@@ -283,6 +299,10 @@ class GpuTrainer implements Trainer {
     this.full = B === datasets[0].n;
     this.kind = OPTIMIZER_CODE[hypers[0].kind];
     this.stepWork = 3 * R * B * macsOf(arch);
+    // An invocation's serial share of a step: all of its run's (a run per invocation), or about 1/team.
+    const serialStep = Math.ceil((3 * B * macsOf(arch)) / this.team);
+    this.perDispatch = Math.max(1, Math.min(Math.floor(DISPATCH_WORK / this.stepWork), Math.floor(SERIAL_WORK / serialStep)));
+    this.lossSerial = lossSource(arch, this.team, datasets[0].n) === 'runs-serial';
     const scratchSize = this.team === 1 ? 0 : scratchLayout(arch, B).size;
     gpu.fits(R * scratchSize * 4, `the activations of ${R} runs at batch ${B}`);
     gpu.fits(2 * R * P * 4, `the optimizer state of ${R} runs`);
@@ -298,9 +318,11 @@ class GpuTrainer implements Trainer {
     this.scratch = scratchSize ? keep(gpu.buffer(R * scratchSize * 4, STORAGE)) : null;
     this.data = keep(gpu.buffer(packed.values.byteLength, STORAGE, packed.values));
     this.groups = [];
+    const known = new Map<string, number>();
     const groupOf = hypers.map((h) => {
-      let g = this.groups.findIndex((o) => o.lr === h.lr && o.beta1 === h.beta1 && o.beta2 === h.beta2);
-      if (g < 0) g = this.groups.push(h) - 1;
+      const key = `${h.lr}|${h.beta1}|${h.beta2}`;
+      let g = known.get(key);
+      if (g === undefined) known.set(key, (g = this.groups.push(h) - 1));
       return g;
     });
     const records = new ArrayBuffer(R * RUN_WORDS * 4);
@@ -330,7 +352,7 @@ class GpuTrainer implements Trainer {
     const { arch, batchSize: B, datasets } = batch;
     const team = trainsInLanes(arch, B) ? 1 : TEAM_SIZE;
     const full = B === datasets[0].n;
-    const source: PointSource = team === 1 ? 'runs-serial' : 'runs';
+    const source = lossSource(arch, team, datasets[0].n);
     const [train, loss] = await Promise.all([gpu.pipeline(trainShader({ arch, batch: B, full, team })), gpu.pipeline(lossShader(arch, source, lossThreads(datasets[0].n, source)))]);
     return gpu.scoped(`a batch of ${datasets.length} runs`, () => new GpuTrainer(gpu, batch, train, loss));
   }
@@ -373,12 +395,13 @@ class GpuTrainer implements Trainer {
     if (steps <= 0) return;
     const { gpu, R } = this;
     gpu.check();
+    if (this.full && indices) throw new Error('the gpu kernel trains a batch as large as its data on every row in order: it takes no minibatch rows');
     this.reserve(steps);
     if (this.rows && indices) gpu.write(this.rows, 0, indices, steps * R * this.batch.batchSize * 4);
     if (this.kind === OPTIMIZER_CODE.adam) gpu.write(this.corr, 0, this.corrections(steps));
     const groups = this.team === 1 ? Math.ceil(R / RUNS_PER_GROUP) : R;
     const grid = gpu.grid(groups);
-    const perDispatch = Math.max(1, Math.floor(DISPATCH_WORK / this.stepWork));
+    const { perDispatch } = this;
     const n = this.batch.datasets[0].n;
     for (let from = 0; from < steps; from += perDispatch) {
       const count = Math.min(perDispatch, steps - from);
@@ -413,7 +436,7 @@ class GpuTrainer implements Trainer {
     const perDispatch = Math.max(1, Math.floor(DISPATCH_WORK / (n * macsOf(batch.arch))));
     for (let first = 0; first < R; first += perDispatch) {
       const count = Math.min(perDispatch, R - first);
-      const grid = gpu.grid(this.team === 1 ? Math.ceil(count / RUNS_PER_GROUP) : count);
+      const grid = gpu.grid(this.lossSerial ? Math.ceil(count / RUNS_PER_GROUP) : count);
       gpu.write(this.lossUniform, 0, Uint32Array.of(count, first, R, grid[0], n, this.yBase, 0, 0));
       gpu.dispatch(this.lossPipeline, this.lossGroup, grid);
     }

@@ -385,7 +385,9 @@ export type PointSource =
   | 'points'
   /** A workgroup per run's trainer: its parameters [runs][P], each run on its own dataset. */
   | 'runs'
-  /** A run-per-invocation trainer: parameters [P][runs]; each invocation sums its run's loss alone. */
+  /** A run-per-invocation trainer's parameters [P][runs], a workgroup per run (much data, large networks). */
+  | 'runs-interleaved'
+  /** The same parameters, each invocation summing its run's loss alone. */
   | 'runs-serial'
   /** Built in the shader: c + α·d1 + β·d2 (float32) into scratch, one slot per workgroup. */
   | 'plane';
@@ -421,6 +423,7 @@ export function lossShader(arch: Architecture, source: PointSource, threads: num
       case 'points':
       case 'runs':
         return `pts[g * ${P}u + ${k}]`;
+      case 'runs-interleaved':
       case 'runs-serial':
         return `pts[(${k}) * u.stride + g]`;
       case 'plane':
@@ -459,7 +462,7 @@ export function lossShader(arch: Architecture, source: PointSource, threads: num
       ${term}
     }`;
   }
-  const runs = source === 'runs' || serial;
+  const runs = source === 'runs' || source === 'runs-interleaved' || serial;
   const write = (acc: string) => `result[4u * g] = bitcast<u32>(${acc}.m);
     result[4u * g + 1u] = bitcast<u32>(${acc}.c);
     result[4u * g + 2u] = bitcast<u32>(${acc}.k);
