@@ -17,7 +17,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError, type HiddenActivation, type LossKind, type OptimizerKind, type OutputKind } from '../shared/config.js';
 import type { Dataset } from '../main/engine/data.js';
-import { dawnSource, GpuDeviceLostError, gpuDevice, gpuDeviceOrReason, setGpuDeviceSource, WEBGPU_SWITCH } from '../main/engine/gpu/device.js';
+import { dawnSource, gpuAdapters, GpuDeviceLostError, gpuDevice, gpuDeviceOrReason, setGpuDeviceSource, WEBGPU_SWITCH } from '../main/engine/gpu/device.js';
 import { jsKernel } from '../main/engine/jsKernel.js';
 import { JsNet } from '../main/engine/jsNet.js';
 import type { Kernel } from '../main/engine/kernel.js';
@@ -100,9 +100,11 @@ if (!adapter && required) {
 
 describe.runIf(adapter !== null)('gpu kernel', () => {
   let gpu: Kernel;
-  it('loads on the adapter there is (CI: SwiftShader) and names it', async () => {
+  it('loads on the adapter there is (CI: SwiftShader), names it, and lists it among the adapters', async () => {
     gpu = await selectKernel('gpu', 'auto');
     if (!adapter) throw new Error('unreachable: the describe runs with an adapter');
+    const listed = await gpuAdapters();
+    expect(Array.isArray(listed) && listed.some((a) => a.description === adapter.description && a.isFallbackAdapter === adapter.isFallbackAdapter)).toBe(true);
     expect(gpu.name).toBe('gpu');
     expect(gpu.backend).toContain(adapter.architecture || adapter.vendor);
     expect(adapter.limits.maxStorageBufferBindingSize).toBeGreaterThanOrEqual(128 * 2 ** 20);
@@ -338,7 +340,8 @@ describe('kernel gpu without an adapter', () => {
   const refusal = /^kernel gpu: (no WebGPU adapter was found|LANDSCAPE_LAB_WEBGPU=off hides the adapters); (install a Vulkan driver|WebGPU needs)/;
 
   it('is refused with one line naming what to install (a source that finds none)', async () => {
-    setGpuDeviceSource({ name: 'none (simulated)', open: async () => ({ reason: 'no WebGPU adapter was found' }) });
+    const none = { reason: 'no WebGPU adapter was found' };
+    setGpuDeviceSource({ name: 'none (simulated)', open: async () => none, adapters: async () => none });
     try {
       const error = await selectKernel('gpu', 'auto').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InputError);

@@ -44,12 +44,16 @@ export interface OpenedDevice {
 /** Why there is no device: one sentence, without the installation hint (noAdapterError adds it). */
 export interface NoAdapter {
   reason: string;
+  /** What to do instead of installing a driver, where that would not help. */
+  hint?: string;
 }
 
 /** Opens a new device on the best adapter of its kind each time it is called, or says why it cannot. */
 export interface GpuDeviceSource {
   readonly name: string;
   open(): Promise<OpenedDevice | NoAdapter>;
+  /** Every adapter it can see (for `landscape-lab devices`), with the limits each offers; opens no device. */
+  adapters(): Promise<GpuAdapterInfo[] | NoAdapter>;
 }
 
 /** The device in use and what became of it. */
@@ -81,34 +85,57 @@ export const WEBGPU_SWITCH = 'LANDSCAPE_LAB_WEBGPU';
 /** The `GPU` object of Dawn's binding: kept for the life of the process (see the pitfalls above). */
 let dawnGpu: GPU | null = null;
 
+/** Dawn's `GPU`, loaded once; or why it cannot be. */
+async function dawn(): Promise<GPU | NoAdapter> {
+  if (process.env[WEBGPU_SWITCH] === 'off') return { reason: `${WEBGPU_SWITCH}=off hides the adapters` };
+  if (process.versions.electron) {
+    return {
+      reason: "in Electron, Dawn's Node binding cannot read results back",
+      hint: "the app's device comes from its compute window (not built yet): use the CLI, or kernel simd",
+    };
+  }
+  if (!dawnGpu) {
+    try {
+      const binding = (await import('webgpu')) as { create(flags: string[]): GPU };
+      dawnGpu = binding.create([]);
+    } catch (e) {
+      return { reason: `the webgpu package did not load (${e instanceof Error ? e.message.split('\n')[0] : String(e)})` };
+    }
+  }
+  return dawnGpu;
+}
+
 export const dawnSource: GpuDeviceSource = {
   name: 'dawn',
   async open() {
-    if (process.env[WEBGPU_SWITCH] === 'off') return { reason: `${WEBGPU_SWITCH}=off hides the adapters` };
-    if (process.versions.electron) {
-      return { reason: "in Electron, Dawn's Node binding cannot read results back (the device must come from the app's compute window)" };
-    }
-    if (!dawnGpu) {
-      try {
-        const dawn = (await import('webgpu')) as { create(flags: string[]): GPU };
-        dawnGpu = dawn.create([]);
-      } catch (e) {
-        return { reason: `the webgpu package did not load (${e instanceof Error ? e.message.split('\n')[0] : String(e)})` };
-      }
-    }
-    const adapter = await dawnGpu.requestAdapter({ powerPreference: 'high-performance' });
+    const gpu = await dawn();
+    if (!('requestAdapter' in gpu)) return gpu;
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (!adapter) return { reason: 'no WebGPU adapter was found' };
     const requiredLimits: Record<string, number> = {};
     for (const name of REQUESTED_LIMITS) requiredLimits[name] = adapter.limits[name];
     const device = await adapter.requestDevice({ requiredLimits });
-    return { device, info: adapterInfo('dawn', adapter, device) };
+    return { device, info: adapterInfo('dawn', adapter, device.limits) };
+  },
+  async adapters() {
+    const gpu = await dawn();
+    if (!('requestAdapter' in gpu)) return gpu;
+    // WebGPU names no list of adapters: ask for each kind there is, and keep the distinct ones.
+    const options: GPURequestAdapterOptions[] = [{ powerPreference: 'high-performance' }, { powerPreference: 'low-power' }, { forceFallbackAdapter: true }];
+    const found = new Map<string, GpuAdapterInfo>();
+    for (const option of options) {
+      const adapter = await gpu.requestAdapter(option);
+      if (!adapter) continue;
+      const info = adapterInfo('dawn', adapter, adapter.limits);
+      found.set(`${info.vendor}|${info.architecture}|${info.device}|${info.description}`, info);
+    }
+    return found.size ? [...found.values()] : { reason: 'no WebGPU adapter was found' };
   },
 };
 
-/** The adapter's description and the device's limits (what was granted, not what the adapter offers). */
-export function adapterInfo(source: string, adapter: GPUAdapter, device: GPUDevice): GpuAdapterInfo {
+/** The adapter's description and the limits given: a device's (what was granted) or the adapter's own. */
+export function adapterInfo(source: string, adapter: GPUAdapter, l: GPUSupportedLimits): GpuAdapterInfo {
   const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  const l = device.limits;
   return {
     source,
     vendor: info.vendor,
@@ -155,10 +182,15 @@ export function gpuDeviceOrReason(): Promise<GpuHandle | NoAdapter> {
   return pending;
 }
 
+/** Every adapter the current source sees (`landscape-lab devices`), or why there is none. */
+export function gpuAdapters(): Promise<GpuAdapterInfo[] | NoAdapter> {
+  return source.adapters().catch((e: unknown) => ({ reason: `the adapters could not be listed (${e instanceof Error ? e.message.split('\n')[0] : String(e)})` }));
+}
+
 /** The device of this process; throws the refusal `kernel: gpu` gets where there is none. */
 export async function gpuDevice(): Promise<GpuHandle> {
   const h = await gpuDeviceOrReason();
-  if (!('device' in h)) throw noAdapterError(h.reason);
+  if (!('device' in h)) throw noAdapterError(h.reason, h.hint);
   return h;
 }
 
@@ -178,8 +210,8 @@ async function openHandle(from: GpuDeviceSource): Promise<GpuHandle | NoAdapter>
 }
 
 /** The one line `kernel: gpu` is refused with where no adapter exists: what is missing and what to install. */
-export function noAdapterError(reason: string): InputError {
-  return new InputError(`kernel gpu: ${reason}; ${installHint()}`);
+export function noAdapterError(reason: string, hint = installHint()): InputError {
+  return new InputError(`kernel gpu: ${reason}; ${hint}`);
 }
 
 function installHint(): string {
