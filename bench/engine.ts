@@ -2,15 +2,17 @@
 // Debian's python3-torch, 2 threads), then the store and the jobs. Not a test: it prints tables and a
 // summary of every row with a target (PASS/MISS).
 // Options: --quick (shorter timings), --no-torch, --no-store, --no-jobs,
-//   --rows=tutorial,general,choice,curvature,app,startup (which rows; all but choice by default; naming rows
-//   skips the store and jobs benchmarks; `choice` measures every kernel on the workloads behind
-//   auto's cost model; `app` the classification preset's surfaces through the service),
-//   --kernels=auto,js,simd,wasm,cpu (the detailed tutorial tables), --shard-overhead (startup: also
-//   scripts/shard-overhead.sh through SLURM, minutes).
+//   --rows=tutorial,general,choice,curvature,app,startup,gpu (which rows; all but choice and gpu by
+//   default; naming rows skips the store and jobs benchmarks; `choice` measures every kernel on the
+//   workloads behind auto's cost model; `app` the classification preset's surfaces through the
+//   service; `startup` what each door costs before its work; `gpu` the gpu kernel beside simd, on the
+//   WebGPU adapter there is: bench/gpu.ts), --kernels=auto,js,simd,wasm,cpu (the detailed tutorial
+//   tables), --shard-overhead (startup: also scripts/shard-overhead.sh through SLURM, minutes).
 import { loadavg } from 'node:os';
 import { WorkerPool } from '../main/workers/pool.js';
 import { curvatureRows } from './curvature.js';
 import { generalRows, spiralData } from './general.js';
+import { gpuRows, planGpuRows } from './gpu.js';
 import { appBigSweepBench, appSurfacesBench, jobsBench } from './jobs.js';
 import { kernelChoiceRows } from './kernelChoice.js';
 import { benchKernels } from './kernels.js';
@@ -21,7 +23,7 @@ import { runTorch } from './torch.js';
 import { startupRows } from './startup.js';
 import { tutorialRows } from './tutorial.js';
 
-const ROW_SETS = ['tutorial', 'general', 'choice', 'curvature', 'app', 'startup'] as const;
+const ROW_SETS = ['tutorial', 'general', 'choice', 'curvature', 'app', 'startup', 'gpu'] as const;
 /** What runs when --rows is not given: `choice` is the kernel selection's calibration, on request. */
 const DEFAULT_ROWS = ['tutorial', 'general', 'curvature', 'app', 'startup'];
 /** Workers of the product's pool here: torch gets as many threads. */
@@ -40,9 +42,12 @@ async function main() {
   if (unknown.length) throw new Error(`--rows: unknown ${unknown.join(', ')} (choose from ${ROW_SETS.join(', ')})`);
   const wanted = (option('kernels') ?? 'auto,js,simd,wasm,cpu').split(',');
 
+  // The gpu rows' slice of work depends on the adapter (all of it on a GPU, a slice on SwiftShader).
+  const gpuPlan = rows.includes('gpu') ? await planGpuRows(quick) : null;
   // PyTorch first, alone on the machine, so the two never compete for the cores.
-  const torchRows = rows.filter((r) => r !== 'choice' && r !== 'curvature' && r !== 'app' && r !== 'startup');
-  const torch = args.includes('--no-torch') || torchRows.length === 0 ? 'skipped (--no-torch)' : runTorch(torchRows, quick, spiralData());
+  const torchRows = rows.filter((r) => r !== 'choice' && r !== 'curvature' && r !== 'app' && r !== 'startup' && (r !== 'gpu' || gpuPlan?.info));
+  const torchExtra = gpuPlan ? [`--gpu-surface-points=${gpuPlan.surfacePoints}`] : [];
+  const torch = args.includes('--no-torch') || torchRows.length === 0 ? 'skipped (--no-torch)' : runTorch(torchRows, quick, spiralData(), torchExtra);
   const peer = typeof torch === 'object' ? torch : null;
   const peaks = await measurePeaks(quick ? 0.3 : 1);
   const pool = new WorkerPool(WORKERS);
@@ -63,6 +68,10 @@ async function main() {
     if (rows.includes('curvature')) {
       console.log('');
       await curvatureRows(ctx);
+    }
+    if (gpuPlan) {
+      console.log('');
+      await gpuRows(gpuPlan, peer?.gpu ?? null);
     }
   } finally {
     await pool.close();

@@ -31,11 +31,20 @@ Adam with foreach=True (faster than the 1.13 default here):
    (--quick: timed over 1,000 steps and scaled to 5,000).
 8. sgemm: GFLOP/s of a 2048^3 float32 matmul (the BLAS torch was built with).
 
+GPU rows (issue 21; the peer column beside the gpu kernel and simd, on the CPU):
+
+9. surface: the loss of a 2->64->64->1 tanh MLP, sigmoid output, BCE-with-logits,
+   on 1,000 random 2-D points, at the first K points of a 512x512 grid
+   c + a*d1 + b*d2 (K from --gpu-surface-points, default all), in chunks of 256.
+10. sweepCell: 10,000 runs of 1->16->1 ReLU on the hinge, batch 3, batched as in 1.
+11. mlp256: one 1->256->256->1 ReLU MLP on the hinge, L2, batch 256, Adam: steps/s.
+
 The spiral data comes from the caller on stdin as JSON {"x": [x0, y0, x1, ...],
 "y": [labels]} with --data-stdin (so both sides use the very same points);
 without it a spiral is drawn here with the same recipe.
 
-Usage: /usr/bin/python3 bench/torch_bench.py [--quick] [--rows=tutorial,general] [--data-stdin]
+Usage: /usr/bin/python3 bench/torch_bench.py [--quick] [--rows=tutorial,general,gpu] [--data-stdin]
+       [--gpu-surface-points=K]
 Prints exactly one JSON document on stdout; progress goes to stderr.
 Not used by CI.
 """
@@ -303,6 +312,61 @@ def general_rows(quick, spiral_source):
     return out
 
 
+# --------------------------------------------------------------------- gpu rows
+
+GPU_RES = 512
+GPU_WIDTH = 64
+GPU_P = 2 * GPU_WIDTH + GPU_WIDTH + GPU_WIDTH * GPU_WIDTH + GPU_WIDTH + GPU_WIDTH + 1
+
+
+def gpu_surface_losses(P, x, y):
+    """Mean BCE of each parameter vector's 2->64->64->1 network on all points: [M]."""
+    M, n, H = P.shape[0], x.shape[0], GPU_WIDTH
+    at = 0
+
+    def take(rows, cols):
+        nonlocal at
+        view = P[:, at:at + rows * cols].view(M, rows, cols)
+        at += rows * cols
+        return view
+
+    W1, b1, W2, b2, W3, b3 = take(2, H), take(1, H), take(H, H), take(1, H), take(H, 1), take(1, 1)
+    h = torch.tanh(torch.baddbmm(b1, x.expand(M, n, 2), W1))
+    h = torch.tanh(torch.baddbmm(b2, h, W2))
+    z = torch.baddbmm(b3, h, W3)
+    return F.binary_cross_entropy_with_logits(z, y.expand(M, n, 1), reduction="none").mean(dim=(1, 2))
+
+
+def gpu_rows(quick, points):
+    target_s = 0.5 if quick else 2.0
+    g = torch.Generator().manual_seed(3)
+    out = {}
+    x = torch.rand(1000, 2, generator=g) * 2 - 1
+    y = (x[:, :1] * x[:, 1:] > 0).float()
+    c, d1, d2 = (0.3 * torch.randn(GPU_P, generator=g) for _ in range(3))
+    points = min(points, GPU_RES * GPU_RES)
+
+    def surface():
+        with torch.no_grad():
+            a = torch.linspace(-1.0, 1.0, GPU_RES)
+            k = torch.arange(points)
+            grid = c + a[k % GPU_RES].view(-1, 1) * d1 + a[k // GPU_RES].view(-1, 1) * d2
+            return torch.cat([gpu_surface_losses(grid[s:s + 256], x, y) for s in range(0, points, 256)])
+
+    seconds = best_of(surface, 1 if quick else 2)
+    out["surface"] = {"points": points, "ms": round(seconds * 1000, 3)}
+    log(f"gpu rows: surface, {points:,} points: {seconds:.2f} s")
+    hx, hy = hinge_data()
+    steps, secs = bench_train(hx, hy, 10000, 16, 3, target_s, warmup=2)
+    out["sweepCell"] = {"runStepsPerSec": round(10000 * steps / secs, 1), "steps": steps, "seconds": round(secs, 4)}
+    log(f"gpu rows: 10,000 runs 1->16->1 b3: {out['sweepCell']['runStepsPerSec']:,.0f} run-steps/s")
+    torch.manual_seed(0)
+    mlp = nn.Sequential(nn.Linear(1, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 1))
+    out["mlp256"] = train_single(mlp, F.mse_loss, hx.view(N, 1), hy.view(N, 1), 256, target_s)
+    log(f"gpu rows: 1->256->256->1 b256: {out['mlp256']['stepsPerSec']:,.0f} steps/s")
+    return out
+
+
 def main():
     args = sys.argv[1:]
     quick = "--quick" in args
@@ -315,6 +379,9 @@ def main():
         result.update(tutorial_rows(quick))
     if "general" in rows:
         result["general"] = general_rows(quick, spiral_source)
+    if "gpu" in rows:
+        points = int(next((a.split("=", 1)[1] for a in args if a.startswith("--gpu-surface-points=")), GPU_RES * GPU_RES))
+        result["gpu"] = gpu_rows(quick, points)
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
 

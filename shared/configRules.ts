@@ -84,8 +84,8 @@ export type HiddenActivation = (typeof HIDDEN_ACTIVATIONS)[number];
 export type OutputKind = (typeof OUTPUTS)[number];
 export type LossKind = (typeof LOSSES)[number];
 
-/** The kernels that compute: fused js loops, compiled WebAssembly SIMD, TensorFlow.js. */
-export const KERNEL_NAMES = ['js', 'simd', 'tfjs'] as const;
+/** The kernels that compute: fused js loops, compiled WebAssembly SIMD, TensorFlow.js, WebGPU compute shaders. */
+export const KERNEL_NAMES = ['js', 'simd', 'tfjs', 'gpu'] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 export const KERNELS = ['auto', ...KERNEL_NAMES] as const;
 export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;

@@ -29,7 +29,14 @@ class JsTrainer implements Trainer {
     this.frozen = new Uint8Array(runs);
   }
 
-  step(indices: Int32Array | null): void {
+  run(steps: number, indices: Int32Array | null): void {
+    if (steps === 1) return this.step(indices, 0);
+    const width = this.batch.datasets.length * this.batch.batchSize;
+    for (let s = 0; s < steps; s++) this.step(indices, s * width);
+  }
+
+  /** One step; its minibatches are `indices` from `from`, [runs][batchSize]. */
+  private step(indices: Int32Array | null, from: number): void {
     this.t++;
     const { datasets, hypers, batchSize } = this.batch;
     const { grad, tutorial, state, count } = this;
@@ -37,10 +44,10 @@ class JsTrainer implements Trainer {
     const stride = state.stride;
     for (let r = 0; r < datasets.length; r++) {
       if (this.frozen[r]) continue;
-      if (tutorial && indices) tutorial.minibatch(p, r * stride, datasets[r], indices, r * batchSize, batchSize, grad, true);
+      if (tutorial && indices) tutorial.minibatch(p, r * stride, datasets[r], indices, from + r * batchSize, batchSize, grad, true);
       else {
         grad.fill(0);
-        this.net.evaluate(p, r * stride, datasets[r], indices, indices ? r * batchSize : 0, batchSize, grad);
+        this.net.evaluate(p, r * stride, datasets[r], indices, indices ? from + r * batchSize : 0, batchSize, grad);
       }
       // Gradients are float32 from here on, as in torch.
       for (let i = 0; i < count; i++) state.grad[i] = grad[i];
@@ -70,15 +77,18 @@ class JsTrainer implements Trainer {
 }
 
 
+function losses(arch: Architecture, data: Dataset, points: Float32Array, count: number): Float64Array {
+  const net = jsNetFor(arch);
+  const P = layoutOf(arch).count;
+  const out = new Float64Array(count);
+  for (let g = 0; g < count; g++) out[g] = net.evaluate(points, g * P, data, null, 0, data.n, null);
+  return out;
+}
+
 export const jsKernel: Kernel = {
   name: 'js',
   backend: 'js',
-  trainer: (batch) => new JsTrainer(batch),
-  losses(arch: Architecture, data: Dataset, points: Float32Array, count: number): Float64Array {
-    const net = jsNetFor(arch);
-    const P = layoutOf(arch).count;
-    const out = new Float64Array(count);
-    for (let g = 0; g < count; g++) out[g] = net.evaluate(points, g * P, data, null, 0, data.n, null);
-    return out;
-  },
+  trainer: async (batch) => new JsTrainer(batch),
+  lossesAt: async (arch, data, points, count) => losses(arch, data, points, count),
+  losses,
 };

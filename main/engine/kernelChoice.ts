@@ -10,6 +10,10 @@
 //   linear pieces (O(H log n), nothing compares) and a fused per-sample minibatch loop, which wins for
 //   single runs at small batches; simd's lanes win once a step's work per run grows. Its losses alone
 //   (surfaces, curves) are summed over the same pieces in compiled code on simd, 4–5× faster per point.
+// - gpu (WebGPU) is never `auto`'s choice for training: a config and seed must give the same numbers
+//   on every machine, and float32 sums in another order do not. For losses alone it may be, where the
+//   caller asks (`gpuForLosses`), on a hardware adapter (never a software one such as SwiftShader),
+//   once a call's work passes GPU_LOSSES_MIN_WORK; results say which kernel made them.
 import type { BackendChoice, KernelChoice } from '../../shared/config.js';
 import { jsKernel } from './jsKernel.js';
 import type { Kernel } from './kernel.js';
@@ -29,6 +33,16 @@ export interface Workload {
 
 /** Multiply-adds per step above which `auto` prefers native TensorFlow, when it loads. */
 export const NATIVE_WORK_THRESHOLD = 1e7;
+
+/**
+ * Multiply-adds per call of losses-only work (points × data points × a forward pass) from which a
+ * hardware GPU is expected to beat simd: simd sustains about 20 G multiply-adds/s here, so this is
+ * about 13 ms of simd, where a GPU's fixed costs per call (upload, dispatch, read-back: about 1 ms)
+ * are paid back several times. An estimate: no hardware GPU was at hand to measure it (`npm run bench
+ * -- --rows=gpu` on one prints the comparison). A 64² surface of the spiral's 2→16→16→1 on its 400
+ * points is 5·10^8; the tutorial network's losses are summed by pieces on simd and never go.
+ */
+export const GPU_LOSSES_MIN_WORK = 2 ** 28;
 
 export function workPerStep(arch: Architecture, runs: number, batchSize: number): number {
   let macs = 0;
@@ -71,10 +85,44 @@ export function autoKernelName(w: Workload): 'js' | 'simd' {
   return cost.simd < cost.js ? 'simd' : 'js';
 }
 
-/** The kernel for `kernel`/`backend`; `auto` needs the workload (without one it takes simd). */
-export async function selectKernel(kernel: KernelChoice, backend: BackendChoice, work?: Workload): Promise<Kernel> {
+/** Whether losses-only work is large enough that a hardware GPU wins (GPU_LOSSES_MIN_WORK). */
+export function gpuWinsLosses(w: Workload): boolean {
+  return Boolean(w.lossesOnly) && !isTutorialNet(w.arch) && workPerStep(w.arch, w.runs, w.n) >= GPU_LOSSES_MIN_WORK;
+}
+
+export interface SelectOptions {
+  /**
+   * Let `auto` take a hardware GPU for losses-only work (gpuWinsLosses). Only for callers that await
+   * the kernel's asynchronous losses (lossesAt, lossesOnPlane), which the gpu kernel alone requires.
+   */
+  gpuForLosses?: boolean;
+}
+
+let hardwareGpu: Promise<Kernel | null> | null = null;
+
+/** The gpu kernel where this process has a hardware adapter, else null (asked once per process). */
+function hardwareGpuKernel(): Promise<Kernel | null> {
+  hardwareGpu ??= (async () => {
+    const { gpuDeviceOrReason } = await import('./gpu/device.js');
+    const handle = await gpuDeviceOrReason();
+    if (!('device' in handle) || handle.info.isFallbackAdapter) return null;
+    return (await import('./gpu/gpuKernel.js')).loadGpuKernel();
+  })().catch(() => null);
+  return hardwareGpu;
+}
+
+/**
+ * The kernel for `kernel`/`backend`; `auto` needs the workload (without one it takes simd). `gpu`
+ * runs on whatever adapter exists, software included, and is refused (InputError) where none does.
+ */
+export async function selectKernel(kernel: KernelChoice, backend: BackendChoice, work?: Workload, options: SelectOptions = {}): Promise<Kernel> {
   if (kernel === 'js') return jsKernel;
   if (kernel === 'simd') return simdKernel;
+  if (kernel === 'gpu') return (await import('./gpu/gpuKernel.js')).loadGpuKernel();
+  if (kernel === 'auto' && options.gpuForLosses && work && gpuWinsLosses(work)) {
+    const gpu = await hardwareGpuKernel();
+    if (gpu) return gpu;
+  }
   const tfjs = await import('./tfjsKernel.js');
   if (kernel === 'tfjs' || backend !== 'auto') return tfjs.loadTfjsKernel(backend);
   const macs = work ? workPerStep(work.arch, work.runs, work.batchSize) : 0;

@@ -202,7 +202,8 @@ abstract class SimdTrainer implements Trainer {
   protected abstract setHyper(r: number, field: number, value: number): void;
   /** Writes hyperparameter `field` of every run. */
   protected abstract setHyperOfAll(field: number, value: number): void;
-  protected abstract run(indices: Int32Array | null): void;
+  /** One step; its minibatches are `indices` from `from`, [runs][batchSize]. */
+  protected abstract stepOnce(indices: Int32Array | null, from: number): void;
   protected abstract computeFullLosses(): Float64Array;
   /** Writes the parameters, compact [runs][P], into `out`. */
   protected abstract copyParams(out: Float32Array): void;
@@ -217,10 +218,14 @@ abstract class SimdTrainer implements Trainer {
     this.batch.hypers.forEach((h, r) => [h.lr, h.momentum, h.rho, h.eps, h.beta1, h.beta2].forEach((v, k) => this.setHyper(r, k, v)));
   }
 
-  step(indices: Int32Array | null): void {
-    this.t++;
-    if (this.batch.hypers[0].kind === 'adam') this.adamCorrections();
-    this.run(indices);
+  run(steps: number, indices: Int32Array | null): void {
+    const width = this.runs * this.batch.batchSize;
+    const adam = this.batch.hypers[0].kind === 'adam';
+    for (let s = 0; s < steps; s++) {
+      this.t++;
+      if (adam) this.adamCorrections();
+      this.stepOnce(indices, s * width);
+    }
   }
 
   /** Adam's bias corrections for this step, computed as the js kernel does (float64, then float32). */
@@ -296,8 +301,8 @@ class RowTrainer extends SimdTrainer {
     for (let r = 0; r < this.runs; r++) this.hyper[r * HYPER_FIELDS + field] = value;
   }
 
-  protected run(indices: Int32Array | null): void {
-    if (indices) this.idx.set(indices);
+  protected stepOnce(indices: Int32Array | null, from: number): void {
+    if (indices) this.idx.set(indices.subarray(from, from + this.idx.length));
     this.net.wasm.train_step(indices ? this.idxAt : 0);
   }
 
@@ -363,8 +368,8 @@ class LaneTrainer extends SimdTrainer {
     for (let r = 0; r < this.runs; r++) this.hyper[((r >> 2) * HYPER_FIELDS + field) * 4 + (r & 3)] = value;
   }
 
-  protected run(indices: Int32Array | null): void {
-    if (indices) this.idx.set(indices);
+  protected stepOnce(indices: Int32Array | null, from: number): void {
+    if (indices) this.idx.set(indices.subarray(from, from + this.runs * this.batch.batchSize));
     this.net.wasm.lanes_step(indices ? this.idxAt : 0, this.allRowsAt);
   }
 
@@ -418,33 +423,39 @@ function paddedLosses(e: ReturnType<typeof evaluatorFor>, data: Dataset, pointsA
   return e.net.f64(outAt, count).slice();
 }
 
+function losses(arch: Architecture, data: Dataset, points: Float32Array, count: number): Float64Array {
+  const e = evaluatorFor(arch, data);
+  const pointsAt = e.net.alloc(count * e.net.stride * 4);
+  e.net.pad(points, count, pointsAt);
+  return paddedLosses(e, data, pointsAt, count);
+}
+
+function planeLosses(arch: Architecture, data: Dataset, plane: Plane, alpha: Float64Array, beta: Float64Array): Float64Array {
+  const e = evaluatorFor(arch, data);
+  const { net } = e;
+  const P = net.padded.length;
+  const count = alpha.length;
+  const cAt = net.alloc(P * 4);
+  const d1At = net.alloc(P * 8);
+  const d2At = net.alloc(P * 8);
+  const alphaAt = net.alloc(count * 8);
+  const betaAt = net.alloc(count * 8);
+  const pointsAt = net.alloc(count * net.stride * 4);
+  net.f32(cAt, P).set(plane.center);
+  net.f64(d1At, P).set(plane.d1);
+  net.f64(d2At, P).set(plane.d2);
+  net.f64(alphaAt, count).set(alpha);
+  net.f64(betaAt, count).set(beta);
+  net.wasm.plane_points(count, cAt, d1At, d2At, alphaAt, betaAt, e.index, pointsAt);
+  return paddedLosses(e, data, pointsAt, count);
+}
+
 export const simdKernel: Kernel = {
   name: 'simd',
   backend: 'wasm-simd',
-  trainer: (batch) => (trainsInLanes(batch.arch, batch.batchSize) ? new LaneTrainer(batch) : new RowTrainer(batch)),
-  losses(arch: Architecture, data: Dataset, points: Float32Array, count: number): Float64Array {
-    const e = evaluatorFor(arch, data);
-    const pointsAt = e.net.alloc(count * e.net.stride * 4);
-    e.net.pad(points, count, pointsAt);
-    return paddedLosses(e, data, pointsAt, count);
-  },
-  planeLosses(arch: Architecture, data: Dataset, plane: Plane, alpha: Float64Array, beta: Float64Array): Float64Array {
-    const e = evaluatorFor(arch, data);
-    const { net } = e;
-    const P = net.padded.length;
-    const count = alpha.length;
-    const cAt = net.alloc(P * 4);
-    const d1At = net.alloc(P * 8);
-    const d2At = net.alloc(P * 8);
-    const alphaAt = net.alloc(count * 8);
-    const betaAt = net.alloc(count * 8);
-    const pointsAt = net.alloc(count * net.stride * 4);
-    net.f32(cAt, P).set(plane.center);
-    net.f64(d1At, P).set(plane.d1);
-    net.f64(d2At, P).set(plane.d2);
-    net.f64(alphaAt, count).set(alpha);
-    net.f64(betaAt, count).set(beta);
-    net.wasm.plane_points(count, cAt, d1At, d2At, alphaAt, betaAt, e.index, pointsAt);
-    return paddedLosses(e, data, pointsAt, count);
-  },
+  trainer: async (batch) => (trainsInLanes(batch.arch, batch.batchSize) ? new LaneTrainer(batch) : new RowTrainer(batch)),
+  lossesAt: async (arch, data, points, count) => losses(arch, data, points, count),
+  lossesOnPlane: async (arch, data, plane, alpha, beta) => planeLosses(arch, data, plane, alpha, beta),
+  losses,
+  planeLosses,
 };

@@ -104,6 +104,12 @@ export function planePoints(plane: Plane, alpha: Float64Array, beta: Float64Arra
 }
 
 /** J at each plane point c + alpha[k]·d1 + beta[k]·d2, in one kernel call. */
+export function lossesOnPlane(kernel: Kernel, arch: Architecture, data: Dataset, plane: Plane, alpha: Float64Array, beta: Float64Array): Promise<Float64Array> {
+  if (kernel.lossesOnPlane) return kernel.lossesOnPlane(arch, data, plane, alpha, beta);
+  return kernel.lossesAt(arch, data, planePoints(plane, alpha, beta), alpha.length);
+}
+
+/** @deprecated lossesOnPlane's synchronous form, for main/jobs/worker.ts until it awaits (the gpu kernel throws). */
 export function planeLosses(kernel: Kernel, arch: Architecture, data: Dataset, plane: Plane, alpha: Float64Array, beta: Float64Array): Float64Array {
   if (kernel.planeLosses) return kernel.planeLosses(arch, data, plane, alpha, beta);
   return kernel.losses(arch, data, planePoints(plane, alpha, beta), alpha.length);
@@ -124,7 +130,7 @@ export function inThread(kernel: Kernel, arch: Architecture, data: Dataset): Pla
       await new Promise((resolve) => setImmediate(resolve));
       lastYield = performance.now();
     }
-    return planeLosses(kernel, arch, data, plane, alpha, beta);
+    return lossesOnPlane(kernel, arch, data, plane, alpha, beta);
   };
 }
 

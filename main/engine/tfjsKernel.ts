@@ -239,7 +239,12 @@ class TfTrainer implements Trainer {
     this.frozen = new Uint8Array(R);
   }
 
-  step(indices: Int32Array | null): void {
+  run(steps: number, indices: Int32Array | null): void {
+    const width = this.batch.datasets.length * this.batch.batchSize;
+    for (let s = 0; s < steps; s++) this.step(indices?.subarray(s * width, (s + 1) * width) ?? null);
+  }
+
+  private step(indices: Int32Array | null): void {
     this.t++;
     const { tf } = this;
     // tidy keeps the tensors of the returned object (its null slots are skipped).
@@ -322,15 +327,15 @@ class TfTrainer implements Trainer {
     };
   }
 
-  fullLosses(): Float64Array {
+  async fullLosses(): Promise<Float64Array> {
     const loss = this.tf.tidy(() => meanLosses(this.tf, this.batch.arch, this.layout, this.state.p, this.x, this.y));
-    const out = Float64Array.from(loss.dataSync());
+    const out = Float64Array.from(await loss.data());
     loss.dispose();
     return out;
   }
 
-  params(out?: Float32Array): Float32Array {
-    const values = this.state.p.dataSync() as Float32Array;
+  async params(out?: Float32Array): Promise<Float32Array> {
+    const values = (await this.state.p.data()) as Float32Array;
     if (!out) return Float32Array.from(values);
     out.set(values);
     return out;
@@ -385,7 +390,8 @@ function makeKernel(tf: Tf, backend: string): Kernel {
   return {
     name: 'tfjs',
     backend,
-    trainer: (batch) => new TfTrainer(tf, batch),
+    trainer: async (batch) => new TfTrainer(tf, batch),
+    lossesAt: async (arch, data, points, count) => pointLosses(tf, arch, data, points, count),
     losses: (arch, data, points, count) => pointLosses(tf, arch, data, points, count),
   };
 }

@@ -123,7 +123,7 @@ describe('bad input: exit code 2 and one line naming the field, never a stack tr
     ['res beyond the maximum', () => ['landscape', example, '--res', '100000'], /--res: must be an integer from 2 to 512 \(got "100000"\)$/],
     ['bad axes', () => ['landscape', example, '--axes', 'params:W1[0,0]'], /axes: params needs exactly two parameter names/],
     ['bad center', () => ['landscape', example, '--center', 'middle'], /--center: must be one of init, trained, optimum \(got "middle"\)$/],
-    ['bad kernel', () => ['run', example, '--kernel', 'gpu'], /--kernel: must be one of auto, js, simd, tfjs \(got "gpu"\)$/],
+    ['bad kernel', () => ['run', example, '--kernel', 'cuda'], /--kernel: must be one of auto, js, simd, tfjs, gpu \(got "cuda"\)$/],
     ['unknown option', () => ['run', example, '--fast'], /--fast: unknown option or missing value; see landscape-lab --help$/],
     ['option of another command', () => ['run', example, '--res', '5'], /--res: not an option of run/],
     ['unknown command', () => ['train', example], /command: must be one of run, landscape, optimum, interpolate, sweep, merge, presets, list, show, rename, delete, export, import, import-data, export-model, hessian, race, reproduce, serve, upgrade \(got "train"\)/],

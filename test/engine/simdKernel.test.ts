@@ -37,9 +37,9 @@ const HEADS: [OutputKind, LossKind, number][] = [
 /** The gradient of the mean loss over rows `idx`, read back from one SGD step with lr 1 (float32). */
 async function simdGradient(arch: Architecture, data: Dataset, p: Float32Array, idx: Int32Array): Promise<Float64Array> {
   const hyper = hyperOf({ kind: 'sgd', lr: 1 });
-  const trainer = simdKernel.trainer({ arch, datasets: [data], params: p, hypers: [hyper], batchSize: idx.length });
-  trainer.step(idx);
-  const after = trainer.params();
+  const trainer = await simdKernel.trainer({ arch, datasets: [data], params: p, hypers: [hyper], batchSize: idx.length });
+  trainer.run(1, idx);
+  const after = await trainer.params();
   return Float64Array.from(p, (v, k) => v - after[k]);
 }
 
@@ -204,12 +204,14 @@ describe("simd kernel: the tutorial network's full-data losses", () => {
       const base = singleRunBatch({ model: { hidden: [hidden] }, batchSize, data: { target: { kind: 'hinge' }, n: 200, noise: 0.05 } });
       const runs = [1, 2, 3, 4, 5].map((seed) => ({ ...base.runs[0], seed, init: base.runs[0].init.map((v, k) => v + 0.1 * Math.sin(seed * (k + 1))) }));
       expect(trainsInLanes(base.arch, batchSize)).toBe(batchSize === 3);
-      const trainer = simdKernel.trainer({ arch: base.arch, datasets: runs.map((r) => r.data), params: Float32Array.from(runs.flatMap((r) => [...r.init])), hypers: runs.map((r) => r.hyper), batchSize });
-      for (let t = 0; t < 5; t++) trainer.step(Int32Array.from({ length: runs.length * batchSize }, (_, i) => (i * 7 + t) % 200));
-      const params = trainer.params();
+      const trainer = await simdKernel.trainer({ arch: base.arch, datasets: runs.map((r) => r.data), params: Float32Array.from(runs.flatMap((r) => [...r.init])), hypers: runs.map((r) => r.hyper), batchSize });
+      // Five steps in one call: step t's rows are the slice [t·runs·batchSize, (t+1)·runs·batchSize).
+      const width = runs.length * batchSize;
+      trainer.run(5, Int32Array.from({ length: 5 * width }, (_, k) => ((k % width) * 7 + Math.floor(k / width)) % 200));
+      const params = await trainer.params();
       const P = base.runs[0].init.length;
       const expected = runs.map((r, k) => jsKernel.losses(base.arch, r.data, params.subarray(k * P, (k + 1) * P), 1)[0]);
-      expect(Array.from(trainer.fullLosses())).toEqual(expected);
+      expect(Array.from(await trainer.fullLosses())).toEqual(expected);
     }
   });
 
@@ -226,15 +228,15 @@ describe("simd kernel: the tutorial network's full-data losses", () => {
         if (seed === 6) init[0] = 0; // unit 0 of run 6 starts flat: its edge is n, until it moves
         return { ...base.runs[0], data, seed, init, hyper: { ...base.runs[0].hyper, lr } };
       });
-      const trainer = simdKernel.trainer({ arch: base.arch, datasets: runs.map((r) => r.data), params: Float32Array.from(runs.flatMap((r) => [...r.init])), hypers: runs.map((r) => r.hyper), batchSize });
+      const trainer = await simdKernel.trainer({ arch: base.arch, datasets: runs.map((r) => r.data), params: Float32Array.from(runs.flatMap((r) => [...r.init])), hypers: runs.map((r) => r.hyper), batchSize });
       let differing = 0;
       for (let t = 0; t < 40; t++) {
-        const params = trainer.params();
+        const params = await trainer.params();
         const expected = runs.map((r, k) => jsKernel.losses(base.arch, r.data, params.subarray(k * P, (k + 1) * P), 1)[0]);
-        const got = Array.from(trainer.fullLosses());
+        const got = Array.from(await trainer.fullLosses());
         expect(got).toEqual(expected);
         differing += expected.filter((v, k) => k > 0 && v !== expected[k - 1]).length;
-        for (let s = 0; s <= t % 3; s++) trainer.step(Int32Array.from({ length: runs.length * batchSize }, (_, i) => (i * 13 + t * 7 + s) % 120));
+        for (let s = 0; s <= t % 3; s++) trainer.run(1, Int32Array.from({ length: runs.length * batchSize }, (_, i) => (i * 13 + t * 7 + s) % 120));
       }
       expect(differing).toBeGreaterThan(150); // the runs really are different networks at every call
     }
