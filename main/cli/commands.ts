@@ -47,6 +47,7 @@ export const COMMANDS: Record<string, Command> = {
   hessian: { args: '<config.json>', instead: ['experiment'], db: 'write', options: ['db', 'init', 'json', 'out', 'force', 'experiment', 'run', 'at', ...KERNEL], handler: async () => (await views()).hessian },
   race: { args: '<config.json>', instead: ['preset'], db: 'write', options: ['db', 'init', 'json', 'out', 'force', 'name', 'no-save', 'preset', 'steps', 'optimizers', ...KERNEL], handler: async () => (await training()).race },
   reproduce: { args: 'ID', db: 'write', options: ['db', 'init', 'json', ...KERNEL], handler: async () => (await training()).reproduce },
+  devices: { args: '', db: 'read', options: ['json'], handler: async () => (await library()).devices },
   serve: { args: '', db: 'write', options: ['db', 'init', 'port', 'open'], handler: async () => (await import('./commands/serve.js')).serve },
   upgrade: { args: '', db: 'write', options: ['db'], handler: async () => (await library()).upgrade },
 };

@@ -33,6 +33,7 @@ Usage:
   landscape-lab export-model ID --out DIR [--run N] [--at C]         the network as a TensorFlow.js model
   landscape-lab serve [--port N] [--open] [--init]   the UI and the LabApi on 127.0.0.1, for a browser
   landscape-lab upgrade [--db FILE]           bring a database of an older version to this one's schema
+  landscape-lab devices [--json]              what can compute here: cores, simd, tfjs backends, WebGPU adapters
 
 Options:
   --db FILE         the lab database (default ${defaultDatabasePath()})

@@ -65,12 +65,13 @@ export interface Kernel {
    * calls `lossesAt`.
    */
   lossesOnPlane?(arch: Architecture, data: Dataset, plane: Plane, alpha: Float64Array, beta: Float64Array): Promise<Float64Array>;
-  /**
-   * @deprecated The synchronous form of `lossesAt`, for the callers that do not await yet
-   * (main/jobs/worker.ts, main/lab/runs.ts). The CPU kernels answer it; the gpu kernel cannot (it
-   * throws). Goes once those callers await `lossesAt`.
-   */
+}
+
+/**
+ * A kernel that computes in this thread: it answers its losses at once too (what the tests compare
+ * against, and what a caller that must not yield may use).
+ */
+export interface CpuKernel extends Kernel {
   losses(arch: Architecture, data: Dataset, points: Float32Array, count: number): Float64Array;
-  /** @deprecated The synchronous form of `lossesOnPlane` (see `losses`). */
   planeLosses?(arch: Architecture, data: Dataset, plane: Plane, alpha: Float64Array, beta: Float64Array): Float64Array;
 }

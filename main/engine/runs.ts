@@ -132,7 +132,7 @@ export async function runPrepared(configs: readonly PreparedSplit[], options: Ru
       },
     );
     const seconds = (performance.now() - started) / 1000 / members.length;
-    members.forEach((k, m) => {
+    for (const [m, k] of members.entries()) {
       const { config, arch, data, test } = prepared[k];
       const outcome = outcomes[m];
       const values = outcome.loss.values;
@@ -153,14 +153,14 @@ export async function runPrepared(configs: readonly PreparedSplit[], options: Ru
         stepsDone: outcome.stepsDone,
         // A run stopped by a non-finite loss has no final loss; one that ended far above its start has.
         finalLoss: outcome.status === 'diverged' ? null : last,
-        ...(optimumParams ? { optimum: { kind: 'exact' as const, loss: kernel.losses(arch, data, optimumParams, 1)[0], method: EXACT_METHOD } } : {}),
+        ...(optimumParams ? { optimum: { kind: 'exact' as const, loss: (await kernel.lossesAt(arch, data, optimumParams, 1))[0], method: EXACT_METHOD } } : {}),
         diagnostics: { init: diagnose(arch, outcome.init, data), final: diagnose(arch, outcome.final, data) },
         snapshots: outcome.snapshots,
         seconds,
         ...(scores?.testLoss != null ? { testLoss: scores.testLoss } : {}),
         ...(scores?.accuracy ? { accuracy: scores.accuracy } : {}),
       };
-    });
+    }
   }
   return results;
 }

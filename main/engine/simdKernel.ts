@@ -3,7 +3,7 @@
 // JavaScript is paid once per step, not per run or per layer.
 import { maxOf } from '../../shared/numbers.js';
 import type { Dataset } from './data.js';
-import type { Kernel, Plane, Trainer, TrainerBatch } from './kernel.js';
+import type { CpuKernel, Kernel, Plane, Trainer, TrainerBatch } from './kernel.js';
 import { architectureKey, layoutOf, type Architecture } from './model.js';
 import type { Hyper } from './optimizers.js';
 import { isTutorialNet, sumsOf } from './tutorialNet.js';
@@ -450,7 +450,7 @@ function planeLosses(arch: Architecture, data: Dataset, plane: Plane, alpha: Flo
   return paddedLosses(e, data, pointsAt, count);
 }
 
-export const simdKernel: Kernel = {
+export const simdKernel: CpuKernel = {
   name: 'simd',
   backend: 'wasm-simd',
   trainer: async (batch) => (trainsInLanes(batch.arch, batch.batchSize) ? new LaneTrainer(batch) : new RowTrainer(batch)),

@@ -109,12 +109,6 @@ export function lossesOnPlane(kernel: Kernel, arch: Architecture, data: Dataset,
   return kernel.lossesAt(arch, data, planePoints(plane, alpha, beta), alpha.length);
 }
 
-/** @deprecated lossesOnPlane's synchronous form, for main/jobs/worker.ts until it awaits (the gpu kernel throws). */
-export function planeLosses(kernel: Kernel, arch: Architecture, data: Dataset, plane: Plane, alpha: Float64Array, beta: Float64Array): Float64Array {
-  if (kernel.planeLosses) return kernel.planeLosses(arch, data, plane, alpha, beta);
-  return kernel.losses(arch, data, planePoints(plane, alpha, beta), alpha.length);
-}
-
 /** How long an in-thread evaluation may hold the event loop before it yields, in ms. */
 const IN_THREAD_YIELD_MS = 10;
 

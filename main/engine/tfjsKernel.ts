@@ -6,7 +6,7 @@ import type * as TF from '@tensorflow/tfjs-core';
 import type { BackendChoice } from '../../shared/config.js';
 import { maxOf } from '../../shared/numbers.js';
 import type { Dataset } from './data.js';
-import type { Kernel, Trainer, TrainerBatch } from './kernel.js';
+import type { CpuKernel, Kernel, Trainer, TrainerBatch } from './kernel.js';
 import { layoutOf, type Architecture, type Layout } from './model.js';
 import { stateSlots, type Hyper } from './optimizers.js';
 
@@ -51,7 +51,7 @@ export async function nativeBackendAvailable(): Promise<boolean> {
   return loadNative(await core());
 }
 
-export async function loadTfjsKernel(choice: BackendChoice = 'auto'): Promise<Kernel> {
+export async function loadTfjsKernel(choice: BackendChoice = 'auto'): Promise<CpuKernel> {
   const tf = await core();
   const order: string[] =
     choice === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [choice];
@@ -386,7 +386,7 @@ function pointLosses(tf: Tf, arch: Architecture, data: Dataset, points: Float32A
   return out;
 }
 
-function makeKernel(tf: Tf, backend: string): Kernel {
+function makeKernel(tf: Tf, backend: string): CpuKernel {
   return {
     name: 'tfjs',
     backend,

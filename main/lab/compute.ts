@@ -38,6 +38,14 @@ export function poolFor(options: Pick<JobOptions, 'pool'>, macs: number, minimum
  */
 const RUN_STEP_OVERHEAD = 300;
 
+/**
+ * Whether the work runs on a GPU (kernel gpu): the device computes elsewhere already, so its host side
+ * stays in this thread, with one device for the process rather than one per worker.
+ */
+export function onDevice(options: Pick<JobOptions, 'kernel'>, config: Pick<ExperimentConfig, 'kernel'>): boolean {
+  return (options.kernel ?? config.kernel) === 'gpu';
+}
+
 /** The work of one run's `steps` steps on minibatches of `batchSize` rows, in multiply-adds. */
 export function runStepsWork(arch: Architecture, steps: number, batchSize: number): number {
   return steps * (workPerStep(arch, 1, batchSize) + RUN_STEP_OVERHEAD);
@@ -71,7 +79,7 @@ export interface Compute {
  */
 export async function computeFor(config: ExperimentConfig, work: Workload, options: JobOptions, pool: WorkerPool | undefined): Promise<Compute> {
   const { arch } = work;
-  if (pool) {
+  if (pool && !onDevice(options, config)) {
     const k = await pool.resolveKernel(options.kernel ?? config.kernel, options.backend ?? config.backend, work, { signal: options.signal });
     const at = { signal: options.signal };
     return {
@@ -89,8 +97,8 @@ export async function computeFor(config: ExperimentConfig, work: Workload, optio
     name: kernel.name,
     backend: kernel.backend,
     evaluator: (data) => inThread(kernel, arch, data),
-    losses: async (data, points, n) => kernel.losses(arch, data, points, n),
-    curve: async (data, from, to, t) => kernel.losses(arch, data, interpolationPoints(from, to, t), t.length),
+    losses: (data, points, n) => kernel.lossesAt(arch, data, points, n),
+    curve: (data, from, to, t) => kernel.lossesAt(arch, data, interpolationPoints(from, to, t), t.length),
     train: (spec, o) => trainBatch(kernel, spec, o),
     concurrency: 1,
   };

@@ -101,7 +101,7 @@ export async function reproduce(store: ExperimentStore, id: number, options: Job
   const backend = (kernel === 'js' ? 'auto' : stored[0].backend) as JobOptions['backend'];
   const configs = stored.map((r) => r.config);
   const work = stored.reduce((sum, r) => sum + trainingWork(r.config, preparedRun(r).arch), 0);
-  const pool = poolFor(options, work, 0);
+  const pool = kernel === 'gpu' ? undefined : poolFor(options, work, 0);
   const againOptions = { kernel, backend, signal: options.signal, onProgress: (p: Progress) => options.onProgress?.({ ...p, phase: 'reproducing' }) };
   const again = pool ? await pool.runConfigs(configs, againOptions) : await runConfigs(configs, againOptions);
   const runs = stored.map((s, k) => {

@@ -9,6 +9,7 @@ import { parseConfig, type ExperimentConfig, type OptimizerKind } from '../../sh
 import { InputError } from '../../shared/errors.js';
 import type { MarkerName } from '../../shared/markers.js';
 import { expandSweep } from '../../shared/sweep.js';
+import { deviceReport, type DeviceReport } from '../engine/devices.js';
 import { prepareConfig, type PreparedSplit } from '../engine/prepared.js';
 import type { InterpolationResult, LandscapeRequest, LandscapeResult, OptimumResult, RunResult } from '../engine/results.js';
 import { APP_VERSION } from '../platform/version.js';
@@ -330,6 +331,13 @@ export class Lab {
     return SCHEMA_VERSION;
   }
 
+  // This machine
+
+  /** What can compute here: cores, the simd kernel, the tfjs backends that load, the WebGPU adapters. */
+  devices(): Promise<DeviceReport> {
+    return deviceReport();
+  }
+
   // Data and the tutorial's basics
 
   /** A config that trains on a CSV's points (or classifies its labelled 2-D points). */
@@ -429,6 +437,7 @@ export class Lab {
 // What the doors name of the lab's results and requests, and the parsers of the lab's own notations.
 export type {
   ClusterStatus,
+  DeviceReport,
   ExperimentSummary,
   ExperimentView,
   FitLine,

@@ -14,7 +14,7 @@ import { runConfigs, type RunResult } from '../engine/runs.js';
 import { costSurface, type CostSurface } from '../engine/surface.js';
 import { APP_VERSION } from '../platform/version.js';
 import type { ExperimentStore } from '../store/experiments.js';
-import { computeFor, evaluationWork, poolFor, trainingWork } from './compute.js';
+import { computeFor, evaluationWork, onDevice, poolFor, trainingWork } from './compute.js';
 import type { JobOptions } from './options.js';
 
 export const RACE_OPTIMIZERS = Object.keys(TUTORIAL_OPTIMIZERS) as OptimizerKind[];
@@ -57,7 +57,7 @@ export async function race(config: ExperimentConfig, kinds: readonly OptimizerKi
   };
   const arch = architectureOf(config);
   const work = configs.reduce((sum, c) => sum + trainingWork(c, arch), 0);
-  const pool = poolFor(options, work, 0);
+  const pool = onDevice(options, config) ? undefined : poolFor(options, work, 0);
   if (pool) return Promise.all(configs.map(async (c, k) => (await pool.runConfigs([c], { ...rest, onProgress: onProgress(k) }))[0]));
   const results: RunResult[] = [];
   for (const [k, c] of configs.entries()) results.push((await runConfigs([c], { ...rest, onProgress: onProgress(k) }))[0]);

@@ -17,7 +17,7 @@ import { SweepBusyError, type ExperimentStatus, type ExperimentStore } from '../
 import { APP_VERSION } from '../platform/version.js';
 import { defaultName } from '../../shared/experimentName.js';
 import { runConfigs, type RunResult } from '../engine/runs.js';
-import { poolFor, trainingWork } from './compute.js';
+import { onDevice, poolFor, trainingWork } from './compute.js';
 import type { JobOptions } from './options.js';
 
 /** With `pool`, cells train on its workers; without one they train in this thread, one after another. */
@@ -157,7 +157,7 @@ class SweepTraining {
   async run(): Promise<SweepOutcome> {
     this.report();
     const work = this.pending.reduce((sum, p) => sum + p.seedIndices.length * trainingWork(p.cell.config, architectureOf(p.cell.config)), 0);
-    const pool = poolFor(this.options, work, 0);
+    const pool = this.pending.some((p) => onDevice(this.options, p.cell.config)) ? undefined : poolFor(this.options, work, 0);
     const parts = this.partsPerCell(pool);
     try {
       if (pool) {

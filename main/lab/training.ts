@@ -4,14 +4,14 @@ import type { PreparedSplit } from '../engine/prepared.js';
 import type { RunResult } from '../engine/results.js';
 import { runPrepared } from '../engine/runs.js';
 import type { Progress } from '../engine/train.js';
-import { poolFor, trainingWork } from './compute.js';
+import { onDevice, poolFor, trainingWork } from './compute.js';
 import type { JobOptions } from './options.js';
 
 /** Trains one prepared config and returns its run (not stored). */
 export async function train(p: PreparedSplit, options: JobOptions = {}): Promise<RunResult> {
   const { pool: _, ...rest } = options;
   const onProgress = (progress: Progress) => options.onProgress?.({ ...progress, phase: 'training' });
-  const pool = poolFor(options, trainingWork(p.config, p.arch), 0);
+  const pool = onDevice(options, p.config) ? undefined : poolFor(options, trainingWork(p.config, p.arch), 0);
   const [result] = pool ? await pool.runConfigs([p.config], { ...rest, onProgress }) : await runPrepared([p], { ...rest, onProgress });
   return result;
 }

@@ -6,7 +6,7 @@ import { trajectoryPca } from '../engine/directions.js';
 import { curvatureAt } from '../engine/curvatureMap.js';
 import { HessianNet } from '../engine/hessian.js';
 import { selectKernel, type Workload } from '../engine/kernelChoice.js';
-import { interpolationPoints, planeLosses } from '../engine/surface.js';
+import { interpolationPoints, lossesOnPlane } from '../engine/surface.js';
 import { trainBatch, type Progress } from '../engine/train.js';
 import { runConfigs } from '../engine/runs.js';
 import type { FromWorker, KernelPin, Task, TaskResult, ToWorker } from './protocol.js';
@@ -33,11 +33,11 @@ async function perform(id: number, task: Task, signal: AbortSignal): Promise<Tas
       return { type: 'train', outcomes, kernel: kernel.name, backend: kernel.backend };
     }
     case 'planeLosses':
-      return { type: 'losses', losses: planeLosses(await load(task.pin), task.arch, task.data, task.plane, task.alpha, task.beta) };
+      return { type: 'losses', losses: await lossesOnPlane(await load(task.pin), task.arch, task.data, task.plane, task.alpha, task.beta) };
     case 'losses':
-      return { type: 'losses', losses: (await load(task.pin)).losses(task.arch, task.data, task.points, task.count) };
+      return { type: 'losses', losses: await (await load(task.pin)).lossesAt(task.arch, task.data, task.points, task.count) };
     case 'curve':
-      return { type: 'losses', losses: (await load(task.pin)).losses(task.arch, task.data, interpolationPoints(task.from, task.to, task.t), task.t.length) };
+      return { type: 'losses', losses: await (await load(task.pin)).lossesAt(task.arch, task.data, interpolationPoints(task.from, task.to, task.t), task.t.length) };
     case 'pca':
       return { type: 'pca', pca: trajectoryPca(task.snapshots, task.count, task.seed) };
     case 'curvature':

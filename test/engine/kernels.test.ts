@@ -9,7 +9,7 @@
 // arithmetic is rounding noise, which RMSprop and Adam rescale into full-size steps of random sign.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { jsKernel } from '../../main/engine/jsKernel.js';
-import type { Kernel } from '../../main/engine/kernel.js';
+import type { CpuKernel } from '../../main/engine/kernel.js';
 import { loadTfjsKernel } from '../../main/engine/tfjsKernel.js';
 import { trainBatch, type BatchSpec } from '../../main/engine/train.js';
 import { makeDataset } from '../../main/engine/data.js';
@@ -31,7 +31,7 @@ function expectSameTrajectory(a: Awaited<ReturnType<typeof trainBatch>>[number],
 
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`js and tfjs (${backend}) give the same trajectories`, () => {
-    let tfjs: Kernel;
+    let tfjs: CpuKernel;
     beforeAll(async () => {
       tfjs = await loadTfjsKernel(backend);
     });

@@ -9,7 +9,7 @@ import { writeOut } from '../context.js';
 import { fromFile, readText } from '../inputs.js';
 import { experimentToJson, stringify } from '../json.js';
 import { choice, experimentId, integer } from '../options.js';
-import { experimentText, listText, presetsText } from '../text/library.js';
+import { devicesText, experimentText, listText, presetsText } from '../text/library.js';
 
 export async function presets(ctx: Context): Promise<void> {
   ctx.emit(PRESETS.map((p) => ({ name: p.name, title: p.title, description: presetDescription(p), kind: p.kind })), presetsText(PRESETS));
@@ -88,4 +88,10 @@ export async function exportModel(ctx: Context): Promise<void> {
   const at: MarkerName = choice('at', ctx.values.at, MARKERS) ?? 'trained';
   const paths = await lab.exportModel(id, run, at, dir, ctx.call);
   ctx.out(`exported the ${at} network of experiment ${id} run ${run} to ${paths.model} and ${paths.weights}`);
+}
+
+/** `devices`: what can compute on this machine. */
+export async function devices(ctx: Context): Promise<void> {
+  const d = await ctx.lab().devices();
+  ctx.emit(d, devicesText(d));
 }

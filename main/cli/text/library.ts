@@ -1,6 +1,6 @@
 // What the library's commands print for people: the list, one experiment, a reproduction, the presets.
 import type { Preset } from '../../../shared/presets.js';
-import type { ExperimentSummary, FitLine, Reproduction, StoredExperiment } from '../../lab/lab.js';
+import type { DeviceReport, ExperimentSummary, FitLine, Reproduction, StoredExperiment } from '../../lab/lab.js';
 import { num, table } from './numbers.js';
 import { runText } from './run.js';
 
@@ -39,4 +39,25 @@ export function reproductionText(r: Reproduction): string {
 export function presetsText(presets: readonly Preset[]): string {
   const rows = presets.map((p) => [p.name, p.kind, p.title]);
   return [table(['name', 'kind', 'title'], rows, () => false), '', 'Run one: landscape-lab run --preset NAME, or landscape-lab sweep --preset NAME for a sweep (presets --json adds each one\'s question).'].join('\n');
+}
+
+const MiB = 2 ** 20;
+
+/** What `devices` prints: a line per way to compute, and each WebGPU adapter with its limits. */
+export function devicesText(d: DeviceReport): string {
+  const yes = (ok: boolean, reason?: string) => (ok ? 'yes' : `no (${reason ?? 'unavailable'})`);
+  const lines = [
+    `cores            ${d.cores} (the worker pool's size, and js's)`,
+    `simd             ${yes(d.simd.available, d.simd.reason)} (WebAssembly SIMD, kernel simd)`,
+    ...d.tfjs.map((t) => `tfjs ${t.backend.padEnd(11)} ${yes(t.available, t.reason)}`),
+  ];
+  if ('reason' in d.webgpu) lines.push(`webgpu           no adapter (${d.webgpu.reason})`);
+  else {
+    for (const a of d.webgpu.adapters) {
+      const l = a.limits;
+      lines.push(`webgpu           ${a.name}${a.description ? ` — ${a.description}` : ''}${a.isFallbackAdapter ? ': for checking only, never auto\'s choice' : ''}`);
+      lines.push(`                 buffers ≤ ${Math.round(l.maxStorageBufferBindingSize / MiB)} MiB bound, ${Math.round(l.maxBufferSize / MiB)} MiB each; ${l.maxComputeInvocationsPerWorkgroup} invocations and ${Math.round(l.maxComputeWorkgroupStorageSize / 1024)} KiB shared per workgroup`);
+    }
+  }
+  return lines.join('\n');
 }

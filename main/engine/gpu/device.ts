@@ -12,7 +12,9 @@
 // lives (if it is collected, the process aborts), so it is kept here for the life of the process; an
 // adapter serves one device, so every new device asks for a new adapter; errors are asynchronous
 // (validation errors arrive as `uncapturederror` events, a loss through `device.lost`).
-import { InputError } from '../../../shared/config.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '../../../shared/errors.js';
 
 /** What an adapter is and the limits the kernel sizes its buffers and dispatches by. */
 export interface GpuAdapterInfo {
@@ -85,9 +87,30 @@ export const WEBGPU_SWITCH = 'LANDSCAPE_LAB_WEBGPU';
 /** The `GPU` object of Dawn's binding: kept for the life of the process (see the pitfalls above). */
 let dawnGpu: GPU | null = null;
 
+/** Folders the dynamic loader searches for a library on Linux: LD_LIBRARY_PATH, then the usual ones. */
+function libraryFolders(): string[] {
+  const given = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
+  return [...given, '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/lib64', '/lib'];
+}
+
+/**
+ * Whether Linux has a Vulkan loader for Dawn to open: looked for before Dawn loads, since Dawn says
+ * its absence on stderr in two lines of its own, and a refusal is one line.
+ */
+function vulkanLoaderFound(): boolean {
+  if (process.platform !== 'linux') return true;
+  if (libraryFolders().some((dir) => existsSync(join(dir, 'libvulkan.so.1')))) return true;
+  try {
+    return readFileSync('/etc/ld.so.cache').includes('libvulkan.so.1');
+  } catch {
+    return false;
+  }
+}
+
 /** Dawn's `GPU`, loaded once; or why it cannot be. */
 async function dawn(): Promise<GPU | NoAdapter> {
   if (process.env[WEBGPU_SWITCH] === 'off') return { reason: `${WEBGPU_SWITCH}=off hides the adapters` };
+  if (!vulkanLoaderFound()) return { reason: 'no Vulkan loader was found (libvulkan.so.1)' };
   if (process.versions.electron) {
     return {
       reason: "in Electron, Dawn's Node binding cannot read results back",

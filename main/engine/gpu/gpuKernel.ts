@@ -52,9 +52,6 @@ const SERIAL_WORK = 2 ** 24;
 /** Work a trainer queues before it asks the training loop to wait for the device (so a cancel is heard). */
 const QUEUE_WORK = 2 ** 34;
 
-const SYNC_REFUSAL =
-  'the gpu kernel answers losses asynchronously: this caller must await kernel.lossesAt / lossesOnPlane (main/engine/kernel.ts)';
-
 /** Multiply-adds of one sample's forward pass. */
 function macsOf(arch: Architecture): number {
   let macs = 0;
@@ -542,8 +539,5 @@ export async function loadGpuKernel(): Promise<Kernel> {
     trainer: (batch) => GpuTrainer.open(batch),
     lossesAt,
     lossesOnPlane,
-    losses() {
-      throw new Error(SYNC_REFUSAL);
-    },
   };
 }
