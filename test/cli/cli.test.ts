@@ -126,7 +126,7 @@ describe('bad input: exit code 2 and one line naming the field, never a stack tr
     ['bad kernel', () => ['run', example, '--kernel', 'cuda'], /--kernel: must be one of auto, js, simd, tfjs, gpu \(got "cuda"\)$/],
     ['unknown option', () => ['run', example, '--fast'], /--fast: unknown option or missing value; see landscape-lab --help$/],
     ['option of another command', () => ['run', example, '--res', '5'], /--res: not an option of run/],
-    ['unknown command', () => ['train', example], /command: must be one of run, landscape, optimum, interpolate, sweep, merge, presets, list, show, rename, delete, export, import, import-data, export-model, hessian, race, reproduce, serve, upgrade \(got "train"\)/],
+    ['unknown command', () => ['train', example], /command: must be one of run, landscape, optimum, interpolate, sweep, merge, presets, list, show, rename, delete, export, import, import-data, export-model, hessian, race, reproduce, devices, serve, upgrade \(got "train"\)/],
     ['no config', () => ['run'], /run: needs <config\.json>, e\.g\. landscape-lab run config\.json$/],
     ['a missing experiment', () => ['show', '99'], /experiment 99: no such experiment in .*lab\.sqlite; see landscape-lab list$/],
     ['a bad experiment id', () => ['show', 'abc'], /show: must be an experiment id such as 3, see landscape-lab list \(got "abc"\)$/],
