@@ -13,7 +13,7 @@ import { WorkerPool } from '../main/workers/pool.js';
 import { curvatureRows } from './curvature.js';
 import { generalRows, spiralData } from './general.js';
 import { gpuRows, planGpuRows } from './gpu.js';
-import { appBigSweepBench, appSurfacesBench, jobsBench } from './jobs.js';
+import { appBigSweepBench, appStoppedRunBench, appSurfacesBench, jobsBench } from './jobs.js';
 import { kernelChoiceRows } from './kernelChoice.js';
 import { benchKernels } from './kernels.js';
 import { describePeaks, measurePeaks } from './peak.js';
@@ -88,6 +88,7 @@ async function main() {
   if (rows.includes('app')) {
     await appSurfacesBench();
     await appBigSweepBench();
+    await appStoppedRunBench(quick);
   }
   if (rows.includes('startup')) {
     console.log('');

@@ -283,6 +283,8 @@ export interface JobInfo {
   bestLoss: number | null;
   /** The experiment it made or worked on. */
   experimentId: number | null;
+  /** A queued job: what it waits for, in words ("the surface of #3, running"). */
+  waitingFor: string | null;
   error: LabError | null;
   /** For reproduce: whether every number matched. */
   matches?: boolean;

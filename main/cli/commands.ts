@@ -31,7 +31,7 @@ const library = () => import('./commands/library.js');
 export const COMMANDS: Record<string, Command> = {
   run: { args: '<config.json>', instead: ['preset'], db: 'write', options: ['db', 'init', 'json', 'out', 'force', 'name', 'no-save', 'preset', 'steps', ...KERNEL], handler: async () => (await training()).run },
   landscape: { args: '<config.json>', instead: ['experiment'], db: 'write', options: ['db', 'init', 'json', 'out', 'force', 'experiment', 'center', 'axes', 'res', 'span', 'curvature', ...KERNEL], handler: async () => (await views()).landscape },
-  optimum: { args: '<config.json>', db: 'write', options: ['json', 'out', 'force', 'restarts', ...KERNEL], handler: async () => (await training()).optimum },
+  optimum: { args: '<config.json>', db: 'write', options: ['json', 'out', 'force', 'restarts', 'search-steps', ...KERNEL], handler: async () => (await training()).optimum },
   interpolate: { args: '<config.json>', instead: ['experiment'], db: 'write', options: ['db', 'init', 'json', 'out', 'force', 'experiment', 'from', 'to', 'points', ...KERNEL], handler: async () => (await views()).interpolate },
   sweep: { args: '<spec.json>', instead: ['preset', 'status'], db: 'write', options: ['db', 'init', 'json', 'resume', 'wait', 'preset', 'steps', ...KERNEL, ...CLUSTER], handler: async () => (await sweeps()).sweep },
   merge: { args: 'SHARD.sqlite...', db: 'write', options: ['into', 'json'], handler: async () => (await sweeps()).merge },

@@ -13,7 +13,7 @@ Usage:
   landscape-lab run <config.json> [--json] [--out FILE] [--kernel K] [--backend B] [--name N] [--no-save]
   landscape-lab run --preset NAME [--steps N] [--json] [...]   one of the tutorial's experiments
   landscape-lab landscape (<config.json> | --experiment ID) [--center C] [--axes SPEC] [--res N] [--span S] [--curvature] [--json]
-  landscape-lab optimum <config.json> [--restarts N] [--json]
+  landscape-lab optimum <config.json> [--restarts N] [--search-steps N] [--json]
   landscape-lab interpolate (<config.json> | --experiment ID) [--from C] [--to C] [--points N] [--json]
   landscape-lab hessian (<config.json> | --experiment ID [--run N]) [--at C] [--json]   exact Hessian, spectrum, zeros
   landscape-lab race (<config.json> | --preset NAME) [--optimizers LIST] [--steps N] [--json]   optimizers from one init
@@ -59,6 +59,7 @@ Options:
   --from/--to C     interpolation end points (default init → trained)
   --points N        interpolation points (default 101)
   --restarts N      restarts when the optimum has no closed form (default 8)
+  --search-steps N  full-batch steps of each restart (default 5000, whatever the run's own steps)
   --resume          continue the unfinished sweep of this spec from the runs already stored
   --wait            with --resume: if another process is resuming that sweep, wait for it to finish
                     (without it: exit 2 saying which pid has it)

@@ -23,6 +23,7 @@ export const OPTIONS = {
   to: { type: 'string' },
   points: { type: 'string' },
   restarts: { type: 'string' },
+  'search-steps': { type: 'string' },
   resume: { type: 'boolean' },
   wait: { type: 'boolean' },
   init: { type: 'boolean' },

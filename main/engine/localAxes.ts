@@ -72,7 +72,7 @@ function rescalingTangents(arch: Architecture, layout: Layout, theta: ArrayLike<
  */
 export function localAxes(
   center: MarkerName,
-  points: Record<MarkerName, Float32Array>,
+  points: { init: Float32Array; trained: Float32Array; optimum?: Float32Array },
   snapshots: Float32Array,
   arch: Architecture,
   layout: Layout,
@@ -81,6 +81,7 @@ export function localAxes(
   const P = layout.count;
   const K = snapshots.length / P;
   const theta = points[center];
+  if (!theta) throw new Error(`local axes: no ${center} point`);
   if (center === 'init') {
     const end = Math.min(K - 1, Math.max(1, Math.ceil(EARLY_PATH * (K - 1))));
     const { basis, replaced } = orthonormalPair([difference(snapshot(snapshots, P, Math.min(1, K - 1)), theta), difference(snapshot(snapshots, P, end), theta)], P, seed);

@@ -151,6 +151,13 @@ export function closestScale(A: number, B: number, C: number, D: number): number
   return k;
 }
 
+/**
+ * A best-found optimum's budget unless the caller sets one: restarts × full-batch steps, a search of
+ * seconds for the networks the lab trains. It is its own setting, not the run's step count: a run of
+ * millions of steps would otherwise make a search of hours before its first view.
+ */
+export const SEARCH_BUDGET = { restarts: 8, steps: 5000 } as const;
+
 export interface BestFoundOptions {
   restarts?: number;
   steps?: number;
@@ -176,8 +183,8 @@ export async function bestFoundOptimum(
   train: BatchTrainer,
   options: BestFoundOptions = {},
 ): Promise<Optimum> {
-  const restarts = options.restarts ?? 8;
-  const steps = options.steps ?? Math.max(config.steps, 5000);
+  const restarts = options.restarts ?? SEARCH_BUDGET.restarts;
+  const steps = options.steps ?? SEARCH_BUDGET.steps;
   const rng = new Rng(config.seed, 'restarts');
   const initKind = arch.activations.every((a) => a === 'relu') ? 'he' : 'xavier';
   const hyper = hyperOf({ kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 });

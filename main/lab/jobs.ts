@@ -10,6 +10,15 @@ const FIRST_PHASE: Record<JobKind, string> = { run: 'training', landscape: 'surf
 
 /** Progress events per job are sent at most this often (ms). */
 const THROTTLE_MS = 100;
+/** Ended jobs kept in the list (for a page that opens later), newest first; older ones are forgotten. */
+const ENDED_KEPT = 50;
+
+/** A job in words, as a queued one names the job it waits for: "the surface of #3". */
+const JOB_WORDS: Record<JobKind, string> = { run: 'a run', landscape: 'a surface', interpolate: 'a curve', sweep: 'a sweep', reproduce: 'a reproduction' };
+
+function described(info: JobInfo): string {
+  return `${JOB_WORDS[info.kind]}${info.experimentId !== null ? ` of #${info.experimentId}` : ''} (${info.state === 'running' ? `${info.phase}, running` : 'queued'})`;
+}
 
 /** A failure as the LabApi reports it: a user's mistake in words, anything else as an internal error. */
 export function errorOf(e: unknown): LabError {
@@ -48,8 +57,25 @@ export class JobQueue {
     return () => this.listeners.delete(listener);
   }
 
+  /** Every job still running or queued, and the last ended ones: what a page opening now should show. */
   list(): JobInfo[] {
-    return [...this.jobs.values()].map((j) => ({ ...j.info }));
+    return [...this.jobs.values()].map((j) => this.infoOf(j));
+  }
+
+  /** A job's info as sent: a queued job says what it waits for (the jobs run one at a time, in order). */
+  private infoOf(job: Running): JobInfo {
+    if (job.info.state !== 'queued') return { ...job.info, waitingFor: null };
+    const ahead = [...this.jobs.values()];
+    const before = ahead.slice(0, ahead.indexOf(job)).filter((j) => j.info.state === 'running' || j.info.state === 'queued');
+    const running = before.find((j) => j.info.state === 'running') ?? before[0];
+    const waitingFor = running ? `${described(running.info)}${before.length > 1 ? ` and ${before.length - 1} more queued before it` : ''}` : null;
+    return { ...job.info, waitingFor };
+  }
+
+  /** Forgets the oldest ended jobs beyond ENDED_KEPT. */
+  private prune(): void {
+    const ended = [...this.jobs.values()].filter((j) => j.info.state !== 'queued' && j.info.state !== 'running');
+    for (const j of ended.slice(0, Math.max(0, ended.length - ENDED_KEPT))) this.jobs.delete(j.info.id);
   }
 
   /** Whether a job of `kind` for experiment `id` is queued or running. */
@@ -67,7 +93,7 @@ export class JobQueue {
     const now = performance.now();
     if (!force && now - job.lastSent < THROTTLE_MS) return;
     job.lastSent = now;
-    const info = { ...job.info };
+    const info = this.infoOf(job);
     for (const l of this.listeners) l(info);
   }
 
@@ -84,7 +110,7 @@ export class JobQueue {
   /** Queues `work` as a job of `kind` (for experiment `experimentId` when known already). */
   start(kind: JobKind, work: JobWork, experimentId: number | null = null): JobInfo {
     const job: Running = {
-      info: { id: randomUUID(), kind, state: 'queued', phase: 'queued', step: 0, steps: 0, etaSeconds: null, bestLoss: null, experimentId, error: null },
+      info: { id: randomUUID(), kind, state: 'queued', phase: 'queued', step: 0, steps: 0, etaSeconds: null, bestLoss: null, experimentId, waitingFor: null, error: null },
       controller: new AbortController(),
       started: performance.now(),
       lastSent: 0,
@@ -106,6 +132,8 @@ export class JobQueue {
       job.info.phase = FIRST_PHASE[kind];
       job.started = performance.now();
       this.emit(job, true);
+      // The jobs behind it wait for this one now: each says so.
+      for (const next of this.jobs.values()) if (next.info.state === 'queued') this.emit(next, true);
       try {
         await work(control);
         job.info.state = job.controller.signal.aborted ? 'cancelled' : 'done';
@@ -115,7 +143,8 @@ export class JobQueue {
       }
       job.info.etaSeconds = null;
       this.emit(job, true);
+      this.prune();
     });
-    return { ...job.info };
+    return this.infoOf(job);
   }
 }

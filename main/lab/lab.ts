@@ -137,7 +137,7 @@ export class Lab {
   }
 
   /** The global optimum of a config: exact where the closed form applies, else the best of restarts. */
-  optimum(p: PreparedSplit, o: CallOptions & { restarts?: number } = {}): Promise<OptimumResult> {
+  optimum(p: PreparedSplit, o: CallOptions & { restarts?: number; searchSteps?: number } = {}): Promise<OptimumResult> {
     return optimum(p, this.with(o));
   }
 
@@ -461,3 +461,4 @@ export type {
 };
 export { parseShardOption } from './cluster/shards.js';
 export { parseOptimizerList, RACE_OPTIMIZERS } from './race.js';
+export { SEARCH_BUDGET } from '../engine/optimum.js';

@@ -4,7 +4,7 @@ import { InputError, LIMITS } from '../../shared/config.js';
 import { MARKERS, type MarkerName } from '../../shared/markers.js';
 import { difference, filterNormalizedDirection, orthonormalPair, parseAxes, trajectoryPca, unitDirection, type AxesSpec } from '../engine/directions.js';
 import { localAxes } from '../engine/localAxes.js';
-import { bestFoundOptimum, exactOptimum, exactOptimumBlocker } from '../engine/optimum.js';
+import { bestFoundOptimum, exactOptimum, exactOptimumBlocker, SEARCH_BUDGET } from '../engine/optimum.js';
 import type { PreparedConfig } from '../engine/prepared.js';
 import { Rng } from '../engine/prng.js';
 import type { FoundOptimum, InterpolationResult, LandscapeRequest, LandscapeResult, OptimumResult, RunResult } from '../engine/results.js';
@@ -15,24 +15,22 @@ import { computeFor, evaluationWork, poolFor, runStepsWork } from './compute.js'
 import { checkHessianSize, hessianOf } from './hessian.js';
 import type { JobOptions } from './options.js';
 
-/** Restarts of a best-found optimum unless the caller asks for another number. */
-const DEFAULT_RESTARTS = 8;
-
 /** The multiply-adds of a best-found optimum's search. */
-function searchWork(p: PreparedConfig, restarts: number): number {
-  return restarts * runStepsWork(p.arch, Math.max(p.config.steps, 5000), p.data.n);
+function searchWork(p: PreparedConfig, restarts: number, steps: number): number {
+  return restarts * runStepsWork(p.arch, steps, p.data.n);
 }
 
 /**
  * The global optimum of a config: exact where the closed form applies (aligned to `reference`, the
  * trained parameters, when given), else the best of restarts (split across the pool's workers).
  */
-export async function optimum(p: PreparedConfig, options: JobOptions & { reference?: Float32Array; restarts?: number } = {}): Promise<OptimumResult> {
+export async function optimum(p: PreparedConfig, options: JobOptions & { reference?: Float32Array; restarts?: number; searchSteps?: number } = {}): Promise<OptimumResult> {
   const { config, arch, data } = p;
-  const restarts = options.restarts ?? DEFAULT_RESTARTS;
+  const restarts = options.restarts ?? SEARCH_BUDGET.restarts;
+  const steps = options.searchSteps ?? SEARCH_BUDGET.steps;
   const exact = exactOptimum(config, arch, options.reference);
   // A search trains like a run: once the pool runs, it goes there, so that an app's main thread stays free.
-  const pool = exact ? undefined : poolFor(options, searchWork(p, restarts), 0);
+  const pool = exact ? undefined : poolFor(options, searchWork(p, restarts, steps), 0);
   const compute = await computeFor(config, { arch, runs: restarts, batchSize: data.n, n: data.n }, options, pool);
   const layout = p.layout.names;
   if (exact) {
@@ -41,6 +39,7 @@ export async function optimum(p: PreparedConfig, options: JobOptions & { referen
   }
   const found = await bestFoundOptimum(config, arch, data, compute.train, {
     restarts,
+    steps,
     signal: options.signal,
     onProgress: (step, steps) => options.onProgress?.({ step, steps, bestLoss: null, phase: 'optimum' }),
   });
@@ -48,20 +47,35 @@ export async function optimum(p: PreparedConfig, options: JobOptions & { referen
 }
 
 interface ThreePoints {
-  points: Record<MarkerName, Float32Array>;
-  optimum: FoundOptimum;
+  points: ViewPoints;
+  /** Null where a view did not need a best-found optimum that was not stored yet (see threePoints). */
+  optimum: FoundOptimum | null;
 }
 
-/** The three points every view shows: the run's init and final parameters, and its optimum (searched for when not stored). */
-async function threePoints(p: PreparedConfig, trained: RunResult, options: JobOptions): Promise<ThreePoints> {
+/**
+ * The three points every view shows: the run's init and final parameters, and its optimum. The
+ * optimum is the stored one, or the closed form; a best-found one is searched for only when the view
+ * `needs` it (its centre, its plane or its line), so that the views of the init and the trained network
+ * never wait on a search (the optimum's own view searches, as its own job, and stores it).
+ */
+async function threePoints(p: PreparedConfig, trained: RunResult, options: JobOptions, needs: boolean): Promise<ThreePoints> {
   const stored = trained.params.optimum;
+  const base = { init: trained.params.init, trained: trained.params.final };
+  if (!stored && !needs && exactOptimumBlocker(p.config) !== null) return { points: base, optimum: null };
   const opt: FoundOptimum = stored
     ? { params: stored, kind: trained.optimum?.kind ?? 'exact', loss: trained.optimum?.loss ?? NaN, method: trained.optimum?.method ?? EXACT_METHOD }
     : await optimum(p, { ...options, reference: trained.params.final });
-  return {
-    points: { init: trained.params.init, trained: trained.params.final, optimum: opt.params },
-    optimum: { params: opt.params, kind: opt.kind, loss: opt.loss, method: opt.method },
-  };
+  return { points: { ...base, optimum: opt.params }, optimum: { params: opt.params, kind: opt.kind, loss: opt.loss, method: opt.method } };
+}
+
+/** The points of a view: init and trained always, the optimum once it is known. */
+type ViewPoints = { init: Float32Array; trained: Float32Array; optimum?: Float32Array };
+
+/** A point a view needs: present, since threePoints searched for it when asked to. */
+function pointOf(points: ViewPoints, name: MarkerName): Float32Array {
+  const p = points[name];
+  if (!p) throw new Error(`the ${name} point was not found for this view`);
+  return p;
 }
 
 /**
@@ -86,10 +100,10 @@ export function checkLandscapeRequest(req: LandscapeRequest, p: PreparedConfig):
 }
 
 /** Refuses the axes and centre a diverged run cannot be drawn with. */
-function checkDrawable(axes: AxesSpec, center: MarkerName, points: Record<MarkerName, Float32Array>, trajectory: Float32Array): void {
-  requireFinite('center', `the ${center} parameters`, points[center], 'center on another point');
+function checkDrawable(axes: AxesSpec, center: MarkerName, points: ViewPoints, trajectory: Float32Array): void {
+  requireFinite('center', `the ${center} parameters`, pointOf(points, center), 'center on another point');
   const hint = 'use axes random or params:A,B';
-  if (axes.kind === 'plane') for (const name of MARKERS) requireFinite('axes', `the ${name} parameters`, points[name], hint);
+  if (axes.kind === 'plane') for (const name of MARKERS) requireFinite('axes', `the ${name} parameters`, pointOf(points, name), hint);
   if (axes.kind === 'pca' || axes.kind === 'local') requireFinite('axes', 'the trajectory', trajectory, hint);
   if (axes.kind === 'local' && center === 'optimum') requireFinite('axes', 'the trained parameters', points.trained, hint);
 }
@@ -103,10 +117,10 @@ interface SurfaceAxes {
 }
 
 /** The two directions of a surface's plane, what they are called, and the span `auto` means for them. */
-async function surfaceAxes(p: PreparedConfig, axes: AxesSpec, req: LandscapeRequest, points: Record<MarkerName, Float32Array>, trajectory: Float32Array, options: JobOptions): Promise<SurfaceAxes> {
+async function surfaceAxes(p: PreparedConfig, axes: AxesSpec, req: LandscapeRequest, points: ViewPoints, trajectory: Float32Array, options: JobOptions): Promise<SurfaceAxes> {
   const { layout, arch, data } = p;
   const seed = p.config.seed;
-  const center = points[req.center];
+  const center = pointOf(points, req.center);
   switch (axes.kind) {
     case 'hessian':
     case 'hessian-top':
@@ -123,7 +137,7 @@ async function surfaceAxes(p: PreparedConfig, axes: AxesSpec, req: LandscapeRequ
       return { d1, d2: filterNormalizedDirection(layout, center, rng), axisLabels: ['random d1 (filter-normalized)', 'random d2 (filter-normalized)'], span: req.span };
     }
     case 'plane': {
-      const { basis } = orthonormalPair([difference(points.trained, points.init), difference(points.optimum, points.init)], layout.count, seed);
+      const { basis } = orthonormalPair([difference(points.trained, points.init), difference(pointOf(points, 'optimum'), points.init)], layout.count, seed);
       return { d1: basis[0], d2: basis[1], axisLabels: ['init → trained', '⊥ toward optimum'], span: req.span };
     }
     case 'pca': {
@@ -138,7 +152,9 @@ async function surfaceAxes(p: PreparedConfig, axes: AxesSpec, req: LandscapeRequ
 /** A cost surface around one of init, trained and optimum of a trained run of `p`. */
 export async function landscape(p: PreparedConfig, trained: RunResult, req: LandscapeRequest, options: JobOptions = {}): Promise<LandscapeResult> {
   const axes = checkLandscapeRequest(req, p);
-  const { points, optimum: found } = await threePoints(p, trained, options);
+  // Local axes around the init or the trained network are theirs alone: the optimum is only a marker there.
+  const needs = req.center === 'optimum' || axes.kind !== 'local';
+  const { points, optimum: found } = await threePoints(p, trained, options, needs);
   const trajectory = trained.snapshots.params;
   checkDrawable(axes, req.center, points, trajectory);
   const { d1, d2, axisLabels, span, explained } = await surfaceAxes(p, axes, req, points, trajectory, options);
@@ -146,7 +162,7 @@ export async function landscape(p: PreparedConfig, trained: RunResult, req: Land
   const gridPoints = req.res * req.res;
   const work = { arch, runs: Math.min(gridPoints, 4096), batchSize: data.n, n: data.n, lossesOnly: true };
   const compute = await computeFor(p.config, work, options, poolFor(options, evaluationWork(arch, gridPoints, data.n)));
-  const center = points[req.center];
+  const center = pointOf(points, req.center);
   const surface = await costSurface({
     evaluate: compute.evaluator(data),
     concurrency: compute.concurrency,
@@ -170,8 +186,8 @@ export async function landscape(p: PreparedConfig, trained: RunResult, req: Land
     centerParams: center,
     d1,
     d2,
-    optimumKind: found.kind,
-    optimum: found,
+    optimumKind: found?.kind ?? 'best-found',
+    ...(found ? { optimum: found } : {}),
     ...(explained ? { explained } : {}),
   };
 }
@@ -196,13 +212,14 @@ export function checkInterpolationRequest(req: InterpolationRequest): void {
 /** J((1−t)·θ_from + t·θ_to) between two of init, trained and optimum of a trained run of `p`. */
 export async function interpolation(p: PreparedConfig, trained: RunResult, req: InterpolationRequest, options: JobOptions = {}): Promise<InterpolationResult> {
   checkInterpolationRequest(req);
-  const { points, optimum: found } = await threePoints(p, trained, options);
-  requireFinite('from', `the ${req.from} parameters`, points[req.from], 'interpolate between other points');
-  requireFinite('to', `the ${req.to} parameters`, points[req.to], 'interpolate between other points');
+  const { points, optimum: found } = await threePoints(p, trained, options, req.from === 'optimum' || req.to === 'optimum');
+  const [from, to] = [pointOf(points, req.from), pointOf(points, req.to)];
+  requireFinite('from', `the ${req.from} parameters`, from, 'interpolate between other points');
+  requireFinite('to', `the ${req.to} parameters`, to, 'interpolate between other points');
   const { arch, data } = p;
   const work = { arch, runs: req.points, batchSize: data.n, n: data.n, lossesOnly: true };
   const compute = await computeFor(p.config, work, options, poolFor(options, evaluationWork(arch, req.points, data.n)));
   const t = linspace(req.tMin ?? 0, req.tMax ?? 1, req.points);
-  const loss = await compute.curve(data, points[req.from], points[req.to], t);
-  return { t, loss, from: req.from, to: req.to, optimumKind: found.kind, optimum: found };
+  const loss = await compute.curve(data, from, to, t);
+  return { t, loss, from: req.from, to: req.to, optimumKind: found?.kind ?? 'best-found', ...(found ? { optimum: found } : {}) };
 }

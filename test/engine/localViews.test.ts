@@ -70,7 +70,7 @@ describe('the diverged rule', () => {
 
 describe('one progress for the three surfaces', () => {
   const job = (id: string, state: JobInfo['state'], step: number, steps: number): JobInfo => ({
-    id, kind: 'landscape', state, phase: 'surface', step, steps, etaSeconds: null, bestLoss: null, experimentId: 1, error: null,
+    id, kind: 'landscape', state, phase: 'surface', step, steps, etaSeconds: null, bestLoss: null, experimentId: 1, waitingFor: null, error: null,
   });
 
   it('counts each surface as a third, done ones whole, and extrapolates the pace of the whole batch', () => {

@@ -17,6 +17,7 @@ import { migrate } from '../../main/store/db.js';
 import { configHash } from '../../main/store/configHash.js';
 import { openStore, type ExperimentStore } from '../../main/store/index.js';
 import { SCHEMA_VERSION } from '../../main/store/migrations.js';
+import { SEARCH_BUDGET } from '../../main/engine/optimum.js';
 import { openTestLab, type TestLab } from '../support/lab.js';
 import { train } from '../support/helpers.js';
 
@@ -32,6 +33,8 @@ const sineInput = { data: { target: { kind: 'sine' }, n: 40 }, model: { hidden: 
 const sine = parseConfig(sineInput);
 const bits = (a: ArrayLike<number>) => Array.from(a);
 const surfaceReq = { center: 'trained' as const, axes: 'plane', res: 9, span: 'auto' as const };
+/** A network whose optimum's search (8 restarts × 5,000 full-batch steps, whatever the run's steps) lasts seconds. */
+const wideInput = { data: { target: { kind: 'sine' }, n: 500 }, model: { hidden: [48, 48], activation: 'tanh' }, steps: 400_000, seed: 5 };
 
 function freshStore(name: string): ExperimentStore {
   return openStore(join(mkdtempSync(join(dir, `${name}-`)), 'lab.sqlite'));
@@ -83,10 +86,10 @@ describe('a config searched once', () => {
   it('a cancelled search stores the run but no optimum and no surface, and the next one searches again', async () => {
     const store = freshStore('cancel');
     try {
-      // A long config, its training cancelled early and stored as the app stores it: the search for
-      // its optimum trains max(steps, 5000) steps per restart, so it is long too.
+      // A long config, its training cancelled early and stored as the app stores it; its network makes
+      // the search for its optimum last seconds.
       const stop = new AbortController();
-      const cancelledRun = await train({ ...sine, steps: 400_000 }, { pool, signal: stop.signal, onProgress: (p) => p.step > 0 && stop.abort() });
+      const cancelledRun = await train(parseConfig(wideInput), { pool, signal: stop.signal, onProgress: (p) => p.step > 0 && stop.abort() });
       expect(cancelledRun.status).toBe('cancelled');
       const longId = saveRun(store, cancelledRun);
       const controller = new AbortController();
@@ -155,20 +158,50 @@ describe('in the app', () => {
   afterAll(() => lab.close());
 
   it('a surface job that must search shows the optimum phase with progress, and cancelling it stores nothing of the search', async () => {
-    const r = (await lab.service.call('jobs.run', { config: { ...sineInput, steps: 200_000 } })) as { ok: true; value: JobInfo };
-    // Training 200,000 steps would take long: cancel it and keep what it did; the search still uses steps.
+    const r = (await lab.service.call('jobs.run', { config: wideInput })) as { ok: true; value: JobInfo };
+    // Training 400,000 steps would take long: cancel it and keep what it did. The search has its own
+    // budget (8 restarts × 5,000 steps), not the run's steps.
     await expect.poll(() => lab.updates.some((u) => u.id === r.value.id && u.step > 0), { timeout: 20_000 }).toBe(true);
     await lab.service.call('jobs.cancel', { jobId: r.value.id });
     const id = (await lab.finished(r.value.id)).experimentId as number;
     const started = (await lab.service.call('jobs.landscape', { experimentId: id, ...surfaceReq })) as { ok: true; value: JobInfo };
     const job = started.value.id;
-    await expect.poll(() => lab.updates.some((u) => u.id === job && u.phase === 'optimum' && u.step > 0 && u.steps === 200_000), { timeout: 20_000 }).toBe(true);
+    await expect.poll(() => lab.updates.some((u) => u.id === job && u.phase === 'optimum' && u.step > 0 && u.steps === SEARCH_BUDGET.steps), { timeout: 20_000 }).toBe(true);
     expect((await lab.service.call('jobs.cancel', { jobId: job })).ok).toBe(true);
     const last = await lab.finished(job);
     expect(last.state).toBe('cancelled');
     expect(last.error).toBeNull();
     expect(lab.store.runs(id, 0)[0].params.optimum).toBeUndefined();
     expect(lab.store.get(id).surfaces).toHaveLength(0);
+  });
+});
+
+describe('views that do not wait on the search', () => {
+  let lab: TestLab;
+  beforeAll(() => {
+    lab = openTestLab('no-wait', 2);
+  });
+  afterAll(() => lab.close());
+
+  it('the local views of the init and the trained network leave the optimum out; the optimum’s own view searches and stores it', async () => {
+    const r = (await lab.service.call('jobs.run', { config: sineInput })) as { ok: true; value: JobInfo };
+    const id = (await lab.finished(r.value.id)).experimentId as number;
+    const surface = async (center: string) => {
+      const started = (await lab.service.call('jobs.landscape', { experimentId: id, center, axes: 'local', res: 9, span: 'auto' })) as { ok: true; value: JobInfo };
+      expect((await lab.finished(started.value.id)).state).toBe('done');
+    };
+    // A search stores the optimum it found with the run: none is stored while these two are drawn.
+    for (const center of ['init', 'trained']) {
+      await surface(center);
+      expect(lab.store.runs(id, 0)[0].params.optimum).toBeUndefined();
+    }
+    const stored = lab.store.get(id).surfaces;
+    expect(stored.map((s) => s.center)).toEqual(['init', 'trained']);
+    for (const s of stored) expect(Object.keys(s.markers).sort()).toEqual(['init', 'trained']);
+    await surface('optimum');
+    const found = lab.store.runs(id, 0)[0];
+    expect(found.optimum?.kind).toBe('best-found');
+    expect(lab.store.get(id).surfaces.find((s) => s.center === 'optimum')?.markers.optimum).toMatchObject({ alpha: 0, beta: 0 });
   });
 });
 

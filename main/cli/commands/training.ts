@@ -1,6 +1,7 @@
 // Commands that train: run, optimum, race, and reproduce.
 import { presetConfig, presetRace } from '../../../shared/presets.js';
-import { parseOptimizerList, RACE_OPTIMIZERS } from '../../lab/lab.js';
+import { LIMITS } from '../../../shared/configRules.js';
+import { parseOptimizerList, RACE_OPTIMIZERS, SEARCH_BUDGET } from '../../lab/lab.js';
 import type { Context } from '../context.js';
 import { configFile, fromPreset } from '../inputs.js';
 import { optimumToJson, raceToJson, runToJson } from '../json.js';
@@ -25,8 +26,9 @@ export async function run(ctx: Context): Promise<void> {
 }
 
 export async function optimum(ctx: Context): Promise<void> {
-  const restarts = integer('restarts', ctx.values.restarts, 8, 1, 256);
-  const o = await ctx.lab().optimum(configFile(ctx, ctx.args[0]), { ...ctx.call, restarts });
+  const restarts = integer('restarts', ctx.values.restarts, SEARCH_BUDGET.restarts, 1, 256);
+  const searchSteps = integer('search-steps', ctx.values['search-steps'], SEARCH_BUDGET.steps, 1, LIMITS.steps);
+  const o = await ctx.lab().optimum(configFile(ctx, ctx.args[0]), { ...ctx.call, restarts, searchSteps });
   ctx.emit(optimumToJson(o), optimumText(o));
 }
 

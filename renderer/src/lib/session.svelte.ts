@@ -65,6 +65,9 @@ export class Session {
   fitAt = $state<MarkerName>('trained');
   fitLoading = $state(false);
 
+  /** Every job main has (running, queued, the last ended), from any page: the job centre's list. */
+  jobs = $state.raw<JobInfo[]>([]);
+  readonly activeJobs = $derived(this.jobs.filter((j) => j.state === 'running' || j.state === 'queued'));
   /** The job the progress bar follows: a run, a surface or an interpolation. */
   job = $state<JobInfo | null>(null);
   /** Jobs started for the open experiment, not finished yet. */
@@ -122,8 +125,13 @@ export class Session {
   connect(onMenu: (action: MenuAction) => void): () => void {
     call('lab.info', {}).then((i) => (this.info = i), this.fail);
     this.refresh().catch(this.fail);
+    // Jobs started before this page opened (another page, a reload) are main's: listed, and cancellable here.
+    call('jobs.list', {}).then((list) => (this.jobs = list), this.fail);
     return lab().onEvent((event) => {
-      if (event.type === 'job') this.onJob(event.job);
+      if (event.type === 'job') {
+        this.noteJob(event.job);
+        this.onJob(event.job);
+      }
       if (event.type === 'experiments-changed') this.refresh().catch(this.fail);
       if (event.type === 'menu') onMenu(event.action);
     });
@@ -315,6 +323,17 @@ export class Session {
 
   async cancel(): Promise<void> {
     for (const id of Object.keys(this.pending)) await call('jobs.cancel', { jobId: id }).catch(() => undefined);
+  }
+
+  /** Cancels one job of the job centre, whichever page started it. */
+  cancelJob(id: string): void {
+    call('jobs.cancel', { jobId: id }).catch(this.fail);
+  }
+
+  /** A job's latest info, in the job centre's list (in the order they were started). */
+  private noteJob(update: JobInfo): void {
+    const at = this.jobs.findIndex((j) => j.id === update.id);
+    this.jobs = at < 0 ? [...this.jobs, update] : this.jobs.with(at, update);
   }
 
   /** A job's news: progress while it runs; when it ends, what it made is opened or shown. */
