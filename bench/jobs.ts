@@ -196,6 +196,7 @@ export async function appStoppedRunBench(quick = false): Promise<{ p99: number; 
     await new Promise((resolve) => setTimeout(resolve, quick ? 3000 : 10_000));
     await service.call('jobs.cancel', { jobId: run });
     const stopped = await ended(run);
+    if (stopped.experimentId === null) throw new Error(`stopped-run bench: the run ended ${stopped.state} without an experiment: ${stopped.error?.message ?? ""}`);
     const experimentId = stopped.experimentId as number;
     delay.enable();
     const t0 = performance.now();
