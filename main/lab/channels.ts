@@ -89,9 +89,14 @@ export class LabChannels {
     readonly lab: Lab,
     mode: LabInfo['mode'],
   ) {
+    // A job's experiment is in the library from the moment the job names it (a sweep while it trains).
+    const named = new Set<string>();
     lab.jobs.onUpdate((job) => {
       this.emit({ type: 'job', job });
-      if (job.state === 'done' || job.state === 'cancelled') this.emit({ type: 'experiments-changed' });
+      const first = job.experimentId !== null && !named.has(job.id);
+      if (first) named.add(job.id);
+      if (job.state === 'done' || job.state === 'cancelled' || (first && job.state === 'running')) this.emit({ type: 'experiments-changed' });
+      if (job.state !== 'running' && job.state !== 'queued') named.delete(job.id);
     });
     const changed = <T>(v: T): T => {
       this.emit({ type: 'experiments-changed' });

@@ -118,7 +118,10 @@ export class JobQueue {
     const control: JobControl = {
       signal: job.controller.signal,
       progress: (phase, step, steps, bestLoss) => this.progress(job, phase, step, steps, bestLoss),
-      setExperiment: (id) => void (job.info.experimentId = id),
+      setExperiment: (id) => {
+        job.info.experimentId = id;
+        this.emit(job, true);
+      },
       setMatches: (matches) => void (job.info.matches = matches),
     };
     this.jobs.set(job.info.id, job);

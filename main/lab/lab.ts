@@ -402,10 +402,8 @@ export class Lab {
 
   startSweep(spec: unknown): JobInfo {
     expandSweep(spec);
-    return this.jobs.start('sweep', async (job) => {
-      const outcome = await this.sweep(spec, this.sweepJobOptions(job));
-      job.setExperiment(outcome.experimentId);
-    });
+    // The sweep is named to its job as soon as it is stored, so every page lists it while it trains.
+    return this.jobs.start('sweep', (job) => this.sweep(spec, { ...this.sweepJobOptions(job), onBegin: (id) => job.setExperiment(id) }).then(() => undefined));
   }
 
   startResumeSweep(id: number): JobInfo {

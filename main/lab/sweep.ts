@@ -27,6 +27,8 @@ export interface SweepOptions extends JobOptions {
   wait?: boolean;
   /** Resume with `wait`: called once when the sweep turns out to be held, with the holder's pid. */
   onWait?: (ownerPid: number) => void;
+  /** Called once the sweep is stored (before its first run): its experiment id. */
+  onBegin?: (experimentId: number) => void;
 }
 
 /** A few parts per worker let storing overlap training; parts of fewer runs would batch poorly. */
@@ -219,6 +221,7 @@ export async function runSweep(store: ExperimentStore, specInput: unknown, optio
     },
     { spec, cells: cells.length, seeds: spec.seeds, shard: shard && options.shard ? { index: shard.index, count: options.shard.count, runFrom: shard.runFrom, runTo: shard.runTo, engineCheck: check } : undefined },
   );
+  options.onBegin?.(id);
   return execute(store, id, spec, cells, options, shard ? { from: shard.runFrom, to: shard.runTo } : undefined);
 }
 

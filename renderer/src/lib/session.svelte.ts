@@ -29,7 +29,7 @@ const DEFAULT_CONFIG = {
   seed: 1,
 };
 /** The surfaces computed after every run: each around its own point (the shared plane is one click away). */
-const DEFAULT_SURFACE: SurfaceRequest = { axes: 'local', res: 64, span: 'auto' };
+export const DEFAULT_SURFACE: SurfaceRequest = { axes: 'local', res: 64, span: 'auto' };
 
 /** What the form gets from an opened experiment: a sweep's base config (its stored config is its first cell's). */
 function formConfigOf(view: ExperimentView): Json {
@@ -68,6 +68,8 @@ export class Session {
   /** Every job main has (running, queued, the last ended), from any page: the job centre's list. */
   jobs = $state.raw<JobInfo[]>([]);
   readonly activeJobs = $derived(this.jobs.filter((j) => j.state === 'running' || j.state === 'queued'));
+  /** The run or sweep training now, whichever page started it: what the centre shows with nothing open. */
+  readonly liveJob = $derived(this.jobs.find((j) => j.state === 'running' && (j.kind === 'run' || j.kind === 'sweep')) ?? null);
   /** The job the progress bar follows: a run, a surface or an interpolation. */
   job = $state<JobInfo | null>(null);
   /** Jobs started for the open experiment, not finished yet. */
