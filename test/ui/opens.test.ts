@@ -74,6 +74,9 @@ describe('experiments open on their own content', () => {
   });
 
   it('shows the run training in the centre, and a sweep in the library while it trains', async () => {
+    // The jobs run one at a time: the surfaces asked for above must not hold the sweep in the queue.
+    for (const job of lab.service.lab.listJobs()) if (job.state === 'running' || job.state === 'queued') lab.service.lab.cancelJob(job.id);
+    await expect.poll(() => lab.service.lab.listJobs().every((j) => j.state !== 'running' && j.state !== 'queued'), { timeout: 60_000 }).toBe(true);
     const { page, errors } = await lab.open({ viewport: { width: 1280, height: 800 } });
     await expect.poll(() => page.getByTestId('experiment-item').count()).toBeGreaterThan(0);
     const before = await page.getByTestId('experiment-item').count();

@@ -29,7 +29,7 @@ const DEFAULT_CONFIG = {
   seed: 1,
 };
 /** The surfaces computed after every run: each around its own point (the shared plane is one click away). */
-export const DEFAULT_SURFACE: SurfaceRequest = { axes: 'local', res: 64, span: 'auto' };
+const DEFAULT_SURFACE: SurfaceRequest = { axes: 'local', res: 64, span: 'auto' };
 
 /** What the form gets from an opened experiment: a sweep's base config (its stored config is its first cell's). */
 function formConfigOf(view: ExperimentView): Json {
