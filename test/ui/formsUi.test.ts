@@ -243,8 +243,8 @@ describe('the experiment form', () => {
       await expect.poll(() => page.getByTestId('csv-note').textContent()).toBe('5 points from points.csv');
       await page.getByLabel('steps', { exact: true }).fill('50');
       await run.click();
-      await page.waitForSelector('[data-testid=progress][data-kind=run][data-state=done]', { timeout: 60_000 });
-      await expect.poll(() => page.locator('.title-row h2').textContent()).toContain('points ·');
+      // The run opens when it is done (its progress line then follows its surfaces' jobs at once).
+      await expect.poll(() => page.locator('.title-row h2').textContent(), { timeout: 60_000 }).toContain('points ·');
       expect(await target.inputValue()).toBe('points');
       await target.selectOption('hinge');
       await expect.poll(() => page.getByLabel('points (n)').inputValue()).toBe('500');
