@@ -1,5 +1,5 @@
 // The preload: exposes `window.lab` (the LabApi of shared/api.ts) and nothing else. It runs sandboxed,
-// so it is bundled to one CommonJS file (scripts/build-preload.mjs) that needs only Electron.
+// so it is bundled to one CommonJS file (scripts/bundle.mjs) that needs only Electron.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { CHANNEL_NAMES, type Channel, type LabApi, type LabEvent, type Request } from '../../shared/api.js';
 

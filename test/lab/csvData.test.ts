@@ -221,7 +221,7 @@ describe('landscape-lab import-data (the built command)', () => {
   };
 
   it('prints a config ready for run, or writes it to --out and never overwrites it', () => {
-    if (!existsSync(fileURLToPath(new URL('../../dist/main/cli/main.js', import.meta.url)))) throw new Error('build first: npm run build (npm test does)');
+    if (!existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)))) throw new Error('build first: npm run build (npm test does)');
     writeFileSync(join(dir, 'v.csv'), 'x;y\r\n-1;1\r\n0;0\r\n1;1\r\n');
     const printed = cli('import-data', 'v.csv');
     expect(printed.code).toBe(0);

@@ -138,7 +138,7 @@ describe('landscape-lab export-model (the built command)', () => {
   };
 
   it('exports a stored run that tfjs loads and that predicts what the stored parameters predict', async () => {
-    if (!existsSync(fileURLToPath(new URL('../../dist/main/cli/main.js', import.meta.url)))) throw new Error('build first: npm run build (npm test does)');
+    if (!existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)))) throw new Error('build first: npm run build (npm test does)');
     writeFileSync(join(root, 'cfg.json'), JSON.stringify({ data: { target: { kind: 'hinge' }, n: 50 }, steps: 200, kernel: 'js' }));
     const ran = cli('run', 'cfg.json', '--db', 'lab.db', '--json');
     expect(ran.code).toBe(0);
