@@ -18,6 +18,8 @@ export interface ShardFile {
   store: ExperimentStore;
   summary: ExperimentSummary;
   spec: SweepSpec;
+  /** The spec's cells, in run order. */
+  cells: ReturnType<typeof expandSweep>['cells'];
   specHash: string;
   shard: SweepShardRecord;
   /** The run indices it holds, ascending. */
@@ -46,8 +48,11 @@ export interface MergeReport {
   missing: MissingRuns[];
 }
 
+/** A sweep spec's expansion by its stored text: the shards of one sweep hold one spec, checked once. */
+type Expansions = Map<string, ReturnType<typeof expandSweep>>;
+
 /** Opens and checks one shard database: one shard sweep, its hash and range as the plan says. */
-export function readShard(file: string): ShardFile {
+export function readShard(file: string, expansions: Expansions = new Map()): ShardFile {
   const store = openStore(file, { readonly: true });
   try {
     const found = store.list().flatMap((e) => {
@@ -57,7 +62,11 @@ export function readShard(file: string): ShardFile {
     if (found.length === 0) throw new InputError(`${file}: holds no sweep shard; shards are trained with landscape-lab sweep SPEC --shard K/N --db FILE`);
     if (found.length > 1) throw new InputError(`${file}: holds ${found.length} sweep shards; a shard database holds one (give each shard its own --db)`);
     const [{ summary, record, shard }] = found;
-    const { spec, cells } = expandSweep(store.sweepSpec(summary.id));
+    const stored = store.sweepSpec(summary.id);
+    const text = JSON.stringify(stored);
+    const expanded = expansions.get(text) ?? expandSweep(stored);
+    expansions.set(text, expanded);
+    const { spec, cells } = expanded;
     const specHash = sweepSpecHash(spec);
     if (record.specHash !== specHash) throw new InputError(`${file}: its spec hash does not match its stored spec; the file was changed outside the lab`);
     const planned = planShards(spec, cells, shard.count).shards[shard.index];
@@ -67,7 +76,7 @@ export function readShard(file: string): ShardFile {
     const runs = (store.db.prepare('SELECT idx FROM runs WHERE experiment_id = ? ORDER BY idx').all(summary.id) as { idx: number }[]).map((r) => r.idx);
     const outside = runs.find((i) => i < shard.runFrom || i >= shard.runTo);
     if (outside !== undefined) throw new InputError(`${file}: run ${outside} is outside shard ${shard.index}'s runs [${shard.runFrom}, ${shard.runTo})`);
-    return { file, store, summary, spec, specHash, shard, runs };
+    return { file, store, summary, spec, cells, specHash, shard, runs };
   } catch (e) {
     store.db.close();
     throw e;
@@ -90,7 +99,8 @@ export function readShards(files: readonly string[]): ShardFile[] {
   });
   const shards: ShardFile[] = [];
   try {
-    for (const file of unique) shards.push(readShard(file));
+    const expansions: Expansions = new Map();
+    for (const file of unique) shards.push(readShard(file, expansions));
     const [first] = shards;
     for (const s of shards.slice(1)) {
       if (s.specHash !== first.specHash) throw new InputError(`${s.file}: is a shard of another sweep (spec hash ${s.specHash.slice(0, 12)}…, ${first.file} has ${first.specHash.slice(0, 12)}…); merge the shards of one sweep at a time`);
@@ -148,8 +158,7 @@ function sameRun(a: Record<string, unknown>, b: Record<string, unknown>): boolea
  */
 export function mergeShards(target: ExperimentStore, shards: readonly ShardFile[]): MergeReport {
   const [first] = shards;
-  const { spec, specHash } = first;
-  const { cells } = expandSweep(spec);
+  const { spec, cells, specHash } = first;
   const count = first.shard.count;
   const plan = planShards(spec, cells, count);
   const merged = target.sweepsOfSpec(specHash).filter((r) => r.mergedShards !== null);
