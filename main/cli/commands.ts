@@ -15,8 +15,11 @@ export interface Command {
   variadic?: boolean;
   /** Options that stand in for the arguments (`--experiment ID` for a config file, `--preset NAME`, `--status DIR`). */
   instead?: readonly Option[];
-  /** How the command uses the database: only reads it, or writes it (migrating an older schema). */
-  db: 'read' | 'write';
+  /**
+   * How the command uses the database: only reads it; writes it (migrating an older schema, making
+   * it when missing); or edits what a database that exists holds (never making one).
+   */
+  db: 'read' | 'write' | 'edit';
   handler: () => Promise<Handler>;
 }
 
@@ -38,8 +41,8 @@ export const COMMANDS: Record<string, Command> = {
   presets: { args: '', db: 'read', options: ['json'], handler: async () => (await library()).presets },
   list: { args: '', db: 'read', options: ['db', 'json'], handler: async () => (await library()).list },
   show: { args: 'ID', db: 'read', options: ['db', 'json'], handler: async () => (await library()).show },
-  rename: { args: 'ID NAME', variadic: true, db: 'write', options: ['db', 'init'], handler: async () => (await library()).rename },
-  delete: { args: 'ID', db: 'write', options: ['db', 'init', 'yes'], handler: async () => (await library()).deleteExperiment },
+  rename: { args: 'ID NAME', variadic: true, db: 'edit', options: ['db', 'init'], handler: async () => (await library()).rename },
+  delete: { args: 'ID', db: 'edit', options: ['db', 'init', 'yes'], handler: async () => (await library()).deleteExperiment },
   export: { args: 'ID...', db: 'read', options: ['db', 'out', 'force'], handler: async () => (await library()).exportExperiments },
   import: { args: 'FILE', db: 'write', options: ['db', 'init'], handler: async () => (await library()).importExperiments },
   'import-data': { args: 'FILE.csv', db: 'read', options: ['json', 'out', 'force'], handler: async () => (await library()).importData },
@@ -49,5 +52,5 @@ export const COMMANDS: Record<string, Command> = {
   reproduce: { args: 'ID', db: 'write', options: ['db', 'init', 'json', ...KERNEL], handler: async () => (await training()).reproduce },
   devices: { args: '', db: 'read', options: ['json'], handler: async () => (await library()).devices },
   serve: { args: '', db: 'write', options: ['db', 'init', 'port', 'open'], handler: async () => (await import('./commands/serve.js')).serve },
-  upgrade: { args: '', db: 'write', options: ['db'], handler: async () => (await library()).upgrade },
+  upgrade: { args: '', db: 'edit', options: ['db'], handler: async () => (await library()).upgrade },
 };

@@ -100,7 +100,7 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 /** The context of one command; `close` ends what it opened (the database, the workers). */
-export function createContext(access: 'read' | 'write', values: Values, args: string[], out: (s: string) => void, signal: AbortSignal): { ctx: Context; close: () => Promise<void> } {
+export function createContext(access: 'read' | 'write' | 'edit', values: Values, args: string[], out: (s: string) => void, signal: AbortSignal): { ctx: Context; close: () => Promise<void> } {
   const database = values.db ?? defaultDatabasePath();
   let lab: Lab | null = null;
   const bar = progressBar();
@@ -115,7 +115,7 @@ export function createContext(access: 'read' | 'write', values: Values, args: st
       onProgress: process.stderr.isTTY ? (p) => bar.progress(p.phase, p.step, p.steps, p.bestLoss) : undefined,
     },
     lab: (options = {}) => {
-      lab ??= Lab.open({ db: options.db ?? database, readonly: access === 'read', init: values.init, workers: options.workers, startWorkers: 'when-needed' });
+      lab ??= Lab.open({ db: options.db ?? database, readonly: access === 'read', mustExist: access === 'edit', init: values.init, workers: options.workers, startWorkers: 'when-needed' });
       return lab;
     },
     out,

@@ -22,13 +22,12 @@ function statusOf(runs: { status: RunResult['status'] }[]): ExperimentStatus {
   return 'done';
 }
 
+const runToSave = (result: RunResult) => ({ ...result, label: 'run', hyper: { seed: result.config.seed }, cell: null, seedIndex: null });
+const metaOf = (result: RunResult, name?: string) => ({ name: name ?? defaultName(result.config), config: result.config, kernel: result.kernel, backend: result.backend, appVersion: APP_VERSION });
+
 /** Saves one finished run as a new experiment (atomically); returns its id. */
 export function saveRun(store: ExperimentStore, result: RunResult, name?: string): number {
-  return store.saveExperiment(
-    { name: name ?? defaultName(result.config), config: result.config, kernel: result.kernel, backend: result.backend, appVersion: APP_VERSION },
-    statusOf([result]),
-    [{ ...result, label: 'run', hyper: { seed: result.config.seed }, cell: null, seedIndex: null }],
-  );
+  return store.saveExperiment(metaOf(result, name), statusOf([result]), [runToSave(result)]);
 }
 
 /**
@@ -41,7 +40,8 @@ export async function experimentForConfig(store: ExperimentStore, p: PreparedSpl
   if (found !== null) return { id: found, reused: true };
   const result = await train(p, options);
   if (result.status === 'cancelled') throw new DOMException('training was cancelled', 'AbortError');
-  return { id: saveRun(store, result), reused: false };
+  // Another process may have trained and stored this config meanwhile: then its run is the one kept.
+  return store.saveRunOnce(metaOf(result), statusOf([result]), runToSave(result));
 }
 
 /**

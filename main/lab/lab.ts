@@ -13,7 +13,7 @@ import { deviceReport, type DeviceReport } from '../engine/devices.js';
 import { prepareConfig, type PreparedSplit } from '../engine/prepared.js';
 import type { InterpolationResult, LandscapeRequest, LandscapeResult, OptimumResult, RunResult } from '../engine/results.js';
 import { APP_VERSION } from '../platform/version.js';
-import { APP_READER, CLI_READER, exportExperiments, importFile, parseExport } from '../store/exchange.js';
+import { APP_READER, CLI_READER, exportExperiments, parseExport, readExportFile } from '../store/exchange.js';
 import type { ExperimentStore, ExperimentSummary, StoredExperiment } from '../store/experiments.js';
 import { openStore, SCHEMA_VERSION } from '../store/index.js';
 import { WorkerPool } from '../workers/pool.js';
@@ -61,6 +61,8 @@ export interface LabOptions {
   readonly?: boolean;
   /** Make an existing empty file a lab database. */
   init?: boolean;
+  /** Write only to a database that exists: what edits experiments never makes a database. */
+  mustExist?: boolean;
   /** Worker threads; every core by default, 0 to compute everything in this thread. */
   workers?: number;
   /**
@@ -89,7 +91,7 @@ export class Lab {
 
   static open(options: LabOptions): Lab {
     const pool = new WorkerPool(options.workers ?? availableParallelism(), { start: options.startWorkers === 'now' ? 'now' : 'on-first-task' });
-    return new Lab({ database: options.db, store: () => openStore(options.db, { readonly: options.readonly, init: options.init }), pool });
+    return new Lab({ database: options.db, store: () => openStore(options.db, { readonly: options.readonly, init: options.init, mustExist: options.mustExist }), pool });
   }
 
   /** The database, opened on first use (a refusal names the file and what to do). */
@@ -321,8 +323,10 @@ export class Lab {
     return this.store.importExperiments(parseExport(text, 'import'));
   }
 
+  /** Reads and checks the whole file before the database is opened: a refused file makes no database. */
   importFile(file: string): { id: number; renamed: boolean }[] {
-    return importFile(this.store, file);
+    const rows = readExportFile(file);
+    return this.store.importExperiments(rows);
   }
 
   /** Opens the database for writing, which brings an older schema to this version's. */

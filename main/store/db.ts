@@ -21,6 +21,8 @@ export interface OpenOptions {
   readonly?: boolean;
   /** Make an existing empty file a lab database: 0 bytes, or SQLite with no tables and no other program's id. */
   init?: boolean;
+  /** Write only to a database that exists (renaming or deleting in a file that is not there makes none). */
+  mustExist?: boolean;
   /** How long to wait for another writer before reporting the file as locked (ms). */
   busyTimeoutMs?: number;
 }
@@ -287,9 +289,13 @@ function openOnce(file: string, options: OpenOptions): Db {
   const readonly = options.readonly ?? false;
   const init = options.init ?? false;
   const timeout = options.busyTimeoutMs ?? 5000;
+  // SQLite reads these names as an in-memory database and a URI, never as the file they name here.
+  if (file === '' || file === ':memory:' || file.startsWith('file:')) {
+    throw new InputError(`--db: must be a database file's path (got "${file}"); the lab keeps its experiments in a file, e.g. --db ./scratch.sqlite`);
+  }
   let found = examine(file);
   if (found.kind === 'missing') {
-    if (readonly) refuse(file, 'no such database; run an experiment first, or pass --db with an existing file');
+    if (readonly || options.mustExist) refuse(file, 'no such database; run an experiment first, or pass --db with an existing file');
     create(file, timeout);
     found = examine(file);
   }

@@ -468,7 +468,7 @@ function readExportJson(file: string): unknown {
   return parseJson(readInputFile(file, MAX_IMPORT_BYTES, 'an export file').toString('utf8'), file);
 }
 
-/** Reads, validates and imports an export file; all of it or nothing. */
-export function importFile(store: ExperimentStore, file: string): { id: number; renamed: boolean }[] {
-  return store.importExperiments(exportRows({ json: readExportJson(file) }, file));
+/** Reads and validates an export file whole: the rows to import, all of them or a refusal. */
+export function readExportFile(file: string): ImportRows {
+  return exportRows({ json: readExportJson(file) }, file);
 }

@@ -196,6 +196,20 @@ export class ExperimentStore {
     }
   }
 
+  /**
+   * Saves a single run's experiment unless one of the same config is stored by now: the lookup and
+   * the insert are one transaction, so processes that trained one config at once keep one experiment.
+   */
+  saveRunOnce(meta: ExperimentMeta, status: ExperimentStatus, run: RunToSave): { id: number; reused: boolean } {
+    return this.write(() => {
+      const found = this.findByConfig(meta.config);
+      if (found !== null) return { id: found, reused: true };
+      const id = this.insertExperiment(meta, status, null, { hashed: true });
+      this.insertRun(id, { ...run, index: 0 });
+      return { id, reused: false };
+    });
+  }
+
   /** Saves a whole experiment and its runs in one transaction; returns its id. */
   saveExperiment(meta: ExperimentMeta, status: ExperimentStatus, runs: RunToSave[]): number {
     return this.write(() => {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../shared/config.js';
 import { saveRun } from '../../main/lab/experiments.js';
 import { runSweep } from '../../main/lab/sweep.js';
-import { exportExperiments, importFile } from '../../main/store/exchange.js';
+import { exportExperiments, readExportFile } from '../../main/store/exchange.js';
 import { MAX_IMPORT_BYTES } from '../../shared/api.js';
 import { openStore, type ExperimentStore } from '../../main/store/index.js';
 import { config, train } from '../support/helpers.js';
@@ -44,7 +44,7 @@ function refused(text: string): string {
   const before = count(target);
   let message = '';
   try {
-    importFile(target, file);
+    target.importExperiments(readExportFile(file));
   } catch (e) {
     expect(e).toBeInstanceOf(InputError);
     message = (e as Error).message;
@@ -133,8 +133,8 @@ describe('what the parser can handle, and memory', () => {
     const huge = join(dir, 'huge.lab.json');
     writeFileSync(huge, '');
     truncateSync(huge, 512 * 2 ** 20);
-    expect(() => importFile(target, huge)).toThrow(`${huge}: is 512 MiB; an export file is limited to 256 MiB`);
-    expect(() => importFile(target, '/dev/zero')).toThrow('/dev/zero: is not a regular file (a device, pipe or socket), so it cannot be an export file');
+    expect(() => readExportFile(huge)).toThrow(`${huge}: is 512 MiB; an export file is limited to 256 MiB`);
+    expect(() => readExportFile('/dev/zero')).toThrow('/dev/zero: is not a regular file (a device, pipe or socket), so it cannot be an export file');
   });
 
   it('hostile files of 30 MB that would parse into far more memory are refused before parsing, under 4× their size', () => {

@@ -12,7 +12,7 @@ import { InputError } from '../../shared/config.js';
 import { experimentLandscape, experimentInterpolation, reproduce, saveRun } from '../../main/lab/experiments.js';
 import { resumeSweep, runSweep } from '../../main/lab/sweep.js';
 import { MAX_IMPORT_BYTES, MAX_IMPORT_TEXT } from '../../shared/api.js';
-import { APP_READER, CLI_READER, exportExperiments, importFile } from '../../main/store/exchange.js';
+import { APP_READER, CLI_READER, exportExperiments, readExportFile } from '../../main/store/exchange.js';
 import { migrate } from '../../main/store/db.js';
 import { openStore, type ExperimentStore } from '../../main/store/index.js';
 import { APPLICATION_ID, SCHEMA_VERSION } from '../../main/store/migrations.js';
@@ -335,7 +335,7 @@ describe('export and import', () => {
     const { store, id, file } = await exported();
     const target = open(join(dir, 'target.sqlite'));
     saveRun(target, await train(config({ steps: 10 }), { kernel: 'js' }));
-    const first = importFile(target, file);
+    const first = target.importExperiments(readExportFile(file));
     expect(first.map((r) => r.renamed)).toEqual([false, false]);
     expect(first[0].id).not.toBe(id);
     const a = store.get(id);
@@ -346,7 +346,7 @@ describe('export and import', () => {
     expect(bytes(b.surfaces[0].loss).equals(bytes(a.surfaces[0].loss))).toBe(true);
     expect(target.get(first[1].id).sweep?.cells).toBe(2);
     expect(target.get(first[1].id).runList).toHaveLength(4);
-    const second = importFile(target, file);
+    const second = target.importExperiments(readExportFile(file));
     expect(second.map((r) => r.renamed)).toEqual([true, true]);
     expect(target.get(second[0].id).name).toBe('to share (imported)');
   });
@@ -388,8 +388,8 @@ describe('export and import', () => {
       const target = open(join(dir, 'target.sqlite'));
       saveRun(target, await train(config({ steps: 10 }), { kernel: 'js' }));
       const before = count(target);
-      expect(() => importFile(target, bad)).toThrow(message);
-      expect(() => importFile(target, bad)).toThrow(InputError);
+      expect(() => target.importExperiments(readExportFile(bad))).toThrow(message);
+      expect(() => target.importExperiments(readExportFile(bad))).toThrow(InputError);
       expect(count(target)).toBe(before);
     });
   }
@@ -398,11 +398,11 @@ describe('export and import', () => {
     const target = open(join(dir, 'target.sqlite'));
     const bad = join(dir, 'trunc.lab.json');
     writeFileSync(bad, '{"format": "landscape-lab", "experiments": [');
-    expect(() => importFile(target, bad)).toThrow(/trunc\.lab\.json: not valid JSON: /);
+    expect(() => target.importExperiments(readExportFile(bad))).toThrow(/trunc\.lab\.json: not valid JSON: /);
     const huge = join(dir, 'huge.lab.json');
     writeFileSync(huge, '');
     truncateSync(huge, MAX_IMPORT_BYTES + 1);
-    expect(() => importFile(target, huge)).toThrow(/huge\.lab\.json: is 256 MiB; an export file is limited to 256 MiB$/);
+    expect(() => target.importExperiments(readExportFile(huge))).toThrow(/huge\.lab\.json: is 256 MiB; an export file is limited to 256 MiB$/);
     expect(target.list()).toHaveLength(0);
   });
 
