@@ -1,7 +1,7 @@
 // What the library's commands print for people: the list, one experiment, a reproduction, the presets.
 import type { Preset } from '../../../shared/presets.js';
 import type { DeviceReport, ExperimentSummary, FitLine, Reproduction, StoredExperiment } from '../../lab/lab.js';
-import { num, table } from './numbers.js';
+import { num, shownLines, table } from './numbers.js';
 import { runText } from './run.js';
 
 export function listText(list: ExperimentSummary[]): string {
@@ -27,12 +27,20 @@ export function experimentText(e: StoredExperiment, fit: FitLine | null): string
     ...e.interpolations.map((i) => `interpolation ${i.id}: ${i.from} → ${i.to}, ${i.t.length} points`),
   ];
   if (!e.sweep && e.runList.length === 1 && fit) return [...head, '', runText(e.runList[0], fit)].join('\n');
-  const runs = e.runListing.map((r) => `  ${String(r.index).padStart(5)}  ${r.status.padEnd(9)}  ${num(r.finalLoss).padStart(10)}  ${r.label}`);
+  const runs = shownLines(e.runListing.length, (i) => {
+    const r = e.runListing[i];
+    return `  ${String(r.index).padStart(5)}  ${r.status.padEnd(9)}  ${num(r.finalLoss).padStart(10)}  ${r.label}`;
+  }, 'runs');
   return [...head, e.sweep ? `sweep: ${e.sweep.cells} cells × ${e.sweep.seeds} seeds` : '', '  run    status     final loss  label', ...runs].join('\n');
 }
 
 export function reproductionText(r: Reproduction): string {
-  const lines = r.runs.map((run) => `  run ${run.index} (${run.label}): ${run.matches ? 'every number matches' : `differs: ${run.difference}`}`);
+  // The runs that differ first: they are what the reader looks for.
+  const runs = [...r.runs.filter((run) => !run.matches), ...r.runs.filter((run) => run.matches)];
+  const lines = shownLines(runs.length, (i) => {
+    const run = runs[i];
+    return `  run ${run.index} (${run.label}): ${run.matches ? 'every number matches' : `differs: ${run.difference}`}`;
+  }, 'runs');
   return [`experiment ${r.id} on ${r.kernel} (${r.backend}): ${r.matches ? 'reproduced exactly' : 'does NOT reproduce'}`, ...lines].join('\n');
 }
 

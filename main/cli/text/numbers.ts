@@ -8,6 +8,29 @@ export function num(v: number | null | undefined, digits = 4): string {
   return a >= 1e-3 && a < 1e5 ? Number(v.toPrecision(digits)).toString() : v.toExponential(digits - 2);
 }
 
+/** A count as people read it: 526,799. */
+export const thousands = (n: number) => n.toLocaleString('en-US');
+
+/** Lines of one listing a terminal shows; --json has them all. */
+export const SHOWN_LINES = 50;
+
+/**
+ * The first lines of a listing of `count` items, made only for the items shown, then one line saying
+ * how many more there are: a terminal gets a summary (a network's 7 million parameters are not
+ * text anyone reads), and --json the whole.
+ */
+export function shownLines(count: number, line: (i: number) => string, what: string, max = SHOWN_LINES): string[] {
+  const shown = Math.min(count, max);
+  const lines = Array.from({ length: shown }, (_, i) => line(i));
+  if (count > shown) lines.push(`… and ${thousands(count - shown)} more ${what} (--json lists all ${thousands(count)})`);
+  return lines;
+}
+
+/** Items named in one line: at most `max`, then how many more. */
+export function shownItems(items: readonly string[], max = 20): string {
+  return items.length > max ? `${items.slice(0, max).join(', ')} and ${thousands(items.length - max)} more` : items.join(', ');
+}
+
 /** Columns as wide as their widest cell. */
 export function table(header: string[], rows: string[][], rightAligned: (column: number) => boolean): string {
   const widths = header.map((h, c) => Math.max(h.length, maxOf(rows.map((r) => r[c].length))));

@@ -5,7 +5,7 @@ import { DIVERGENCE_RULE } from '../../../shared/divergence.js';
 import { MARKERS } from '../../../shared/markers.js';
 import { finiteExtent, fraction, maxOf, minOf } from '../../../shared/numbers.js';
 import type { FitLine, InterpolationResult, LandscapeResult, OptimumResult, RunResult } from '../../lab/lab.js';
-import { num } from './numbers.js';
+import { num, shownItems, shownLines } from './numbers.js';
 
 export function describeConfig(c: ExperimentConfig): string {
   const t = c.data.target;
@@ -64,15 +64,15 @@ export function asciiFit(r: RunResult, line: FitLine, height = 16): string {
 export function paramTable(layout: readonly string[], columns: Record<string, Float32Array | undefined>): string {
   const names = Object.keys(columns).filter((k) => columns[k]);
   const header = ['parameter'.padEnd(12), ...names.map((n) => n.padStart(12))].join('');
-  const rows = layout.map((name, i) => [name.padEnd(12), ...names.map((k) => num((columns[k] as Float32Array)[i], 5).padStart(12))].join(''));
-  return [header, ...rows].join('\n');
+  const row = (i: number) => [layout[i].padEnd(12), ...names.map((k) => num((columns[k] as Float32Array)[i], 5).padStart(12))].join('');
+  return [header, ...shownLines(layout.length, row, 'parameters')].join('\n');
 }
 
 function diagnosticsText(r: RunResult): string {
   const d = r.diagnostics.final;
-  const dead = d.dead.length ? `dead ReLU units: ${d.dead.map((u) => `h${u.layer}[${u.unit}]`).join(', ')} (no gradient reaches them)` : 'no dead units';
+  const dead = d.dead.length ? `dead ReLU units: ${shownItems(d.dead.map((u) => `h${u.layer}[${u.unit}]`))} (no gradient reaches them)` : 'no dead units';
   const sym = d.symmetric.length
-    ? `symmetric units: ${d.symmetric.map((g) => `h${g.layer}[${g.units.join('=')}]`).join(', ')} (identical units get identical gradients)`
+    ? `symmetric units: ${shownItems(d.symmetric.map((g) => `h${g.layer}[${shownItems(g.units.map(String), 8).replaceAll(', ', '=')}]`))} (identical units get identical gradients)`
     : 'no symmetric units';
   return `${dead}; ${sym}`;
 }
