@@ -40,19 +40,35 @@ export function architectureOf(config: ExperimentConfig, dIn = inputSize(config)
 
 export function layoutOf(arch: Architecture): Layout {
   const layers: LayerSlot[] = [];
-  const names: string[] = [];
   let offset = 0;
   for (let l = 1; l < arch.sizes.length; l++) {
     const fanIn = arch.sizes[l - 1];
     const fanOut = arch.sizes[l];
     const w = offset;
-    for (let i = 0; i < fanIn; i++) for (let j = 0; j < fanOut; j++) names.push(`W${l}[${i},${j}]`);
     const b = w + fanIn * fanOut;
-    for (let j = 0; j < fanOut; j++) names.push(`b${l}[${j}]`);
     offset = b + fanOut;
     layers.push({ fanIn, fanOut, w, b });
   }
-  return { layers, count: offset, names };
+  // Named when first asked: a wide network's millions of names cost seconds and hundreds of MB, and
+  // most work (a check, a surface, a sweep of small nets) never reads them.
+  let names: string[] | undefined;
+  return {
+    layers,
+    count: offset,
+    get names() {
+      return (names ??= namesOf(layers));
+    },
+  };
+}
+
+function namesOf(layers: readonly LayerSlot[]): string[] {
+  const names: string[] = [];
+  layers.forEach(({ fanIn, fanOut }, k) => {
+    const l = k + 1;
+    for (let i = 0; i < fanIn; i++) for (let j = 0; j < fanOut; j++) names.push(`W${l}[${i},${j}]`);
+    for (let j = 0; j < fanOut; j++) names.push(`b${l}[${j}]`);
+  });
+  return names;
 }
 
 /** Index of a parameter name such as `W1[0,1]` or `b2[0]` (spaces ignored), or -1. */

@@ -158,6 +158,10 @@ export function closestScale(A: number, B: number, C: number, D: number): number
  */
 export const SEARCH_BUDGET = { restarts: 8, steps: 5000 } as const;
 
+/** Memory a group of restarts may hold, and what one run holds per parameter (f32: init, final, snapshots, two moments, gradient, spare). */
+const SEARCH_GROUP_BYTES = 256 * 2 ** 20;
+const BYTES_PER_RUN_PARAM = 4 * 8;
+
 export interface BestFoundOptions {
   restarts?: number;
   steps?: number;
@@ -188,23 +192,29 @@ export async function bestFoundOptimum(
   const rng = new Rng(config.seed, 'restarts');
   const initKind = arch.activations.every((a) => a === 'relu') ? 'he' : 'xavier';
   const hyper = hyperOf({ kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
-  const runs = Array.from({ length: restarts }, () => {
-    const seed = rng.nextUint32();
-    return { seed, data, hyper, init: initialParams(arch, { kind: initKind }, seed, data) };
-  });
-  const outcomes = await train(
-    { arch, batchSize: data.n, steps, recordEvery: steps, snapshots: 2, runs },
-    { signal: options.signal, onProgress: (p) => options.onProgress?.(p.step, p.steps) },
-  );
-  if (options.signal?.aborted) throw new DOMException('the optimum search was cancelled', 'AbortError');
-  let best = { loss: Infinity, params: outcomes[0].final };
-  for (const o of outcomes) {
-    const last = o.loss.values[o.loss.values.length - 1];
-    if (o.status === 'done' && last < best.loss) best = { loss: last, params: o.final };
+  const seeds = Array.from({ length: restarts }, () => rng.nextUint32());
+  // Restarts train in groups that fit a memory budget (each run holds its parameters several times
+  // over: init, final, Adam's moments, gradients); runs are independent, so grouping changes no number.
+  const P = seeds.length > 0 ? layoutOf(arch).count : 0;
+  const group = Math.max(1, Math.floor(SEARCH_GROUP_BYTES / (P * BYTES_PER_RUN_PARAM)));
+  const groups = Math.ceil(restarts / group);
+  let best = { loss: Infinity, params: null as Float32Array | null };
+  for (let g = 0; g < groups; g++) {
+    const runs = seeds.slice(g * group, (g + 1) * group).map((seed) => ({ seed, data, hyper, init: initialParams(arch, { kind: initKind }, seed, data) }));
+    const outcomes = await train(
+      { arch, batchSize: data.n, steps, recordEvery: steps, snapshots: 2, runs },
+      { signal: options.signal, onProgress: (p) => options.onProgress?.(g * steps + p.step, groups * steps) },
+    );
+    if (options.signal?.aborted) throw new DOMException('the optimum search was cancelled', 'AbortError');
+    best.params ??= outcomes[0].final;
+    for (const o of outcomes) {
+      const last = o.loss.values[o.loss.values.length - 1];
+      if (o.status === 'done' && last < best.loss) best = { loss: last, params: o.final };
+    }
   }
   return {
     kind: 'best-found',
-    params: best.params,
+    params: best.params as Float32Array,
     loss: best.loss,
     method: `best of ${restarts} full-batch Adam restarts × ${steps} steps (no closed form: the global optimum is not known exactly)`,
   };

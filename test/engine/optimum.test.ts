@@ -6,7 +6,8 @@ import { JsNet } from '../../main/engine/jsNet.js';
 import { architectureOf, layoutOf } from '../../main/engine/model.js';
 import { bestFoundOptimum, closestScale, exactOptimum, exactOptimumBlocker } from '../../main/engine/optimum.js';
 import { Rng } from '../../main/engine/prng.js';
-import { trainBatch } from '../../main/engine/train.js';
+import { simdKernel } from '../../main/engine/simdKernel.js';
+import { trainBatch, type BatchSpec } from '../../main/engine/train.js';
 import { config, maxAbsDiff, optimum, train } from '../support/helpers.js';
 
 describe('exact optimum of the hinge', () => {
@@ -91,4 +92,20 @@ describe('best-found optimum', () => {
     expect(viaLab.kind).toBe('best-found');
     expect(viaLab.method).toMatch(/^best of 2 full-batch Adam restarts.*polynomial target is not exactly representable/);
   });
+
+  it('restarts of a wide network train in groups that fit 256 MiB, with the numbers one batch gives', async () => {
+    // 1→1024→1024→1: about a million parameters, so 7 restarts fit a group and 9 make two groups.
+    const c = config({ data: { target: { kind: 'sine' }, n: 4 }, model: { hidden: [1024, 1024] }, steps: 10 });
+    const arch = architectureOf(c);
+    const data = makeDataset(c);
+    const batches: BatchSpec[] = [];
+    const found = await bestFoundOptimum(c, arch, data, (spec, o) => (batches.push(spec), trainBatch(simdKernel, spec, o)), { restarts: 9, steps: 3 });
+    expect(batches.map((b) => b.runs.length)).toEqual([7, 2]);
+    const all = await trainBatch(simdKernel, { ...batches[0], runs: batches.flatMap((b) => b.runs) }, {});
+    const losses = all.map((o) => o.loss.values[o.loss.values.length - 1]);
+    const k = losses.indexOf(Math.min(...losses));
+    expect(found.loss).toBe(losses[k]);
+    expect(Buffer.from(found.params.buffer).equals(Buffer.from(all[k].final.buffer))).toBe(true);
+  }, 120_000);
 });
+
