@@ -23,6 +23,8 @@ export const MAX_IMPORT_BYTES = 256 * 1024 * 1024;
 
 export const CHANNELS = {
   'lab.info': z.strictObject({}),
+  /** What can compute here (as `landscape-lab devices` lists it): the header's device chip. */
+  'lab.devices': z.strictObject({}),
   'experiments.list': z.strictObject({}),
   // `run`: a sweep's run to send whole (its others are only listed); the first stored one by default.
   'experiments.get': z.strictObject({ id: Id, run: z.number().int().min(0).optional() }),
@@ -297,6 +299,24 @@ export interface LabInfo {
   mode: 'electron' | 'browser';
 }
 
+/** A WebGPU adapter as `devices` lists it: `name` is the line results carry (`google swiftshader (software)`). */
+export interface GpuAdapterView {
+  name: string;
+  source: string;
+  vendor: string;
+  architecture: string;
+  description: string;
+  isFallbackAdapter: boolean;
+}
+
+/** What can compute here: cores, the simd kernel, the tfjs backends, the WebGPU adapters (or why none). */
+export interface DevicesView {
+  cores: number;
+  simd: { available: boolean; reason?: string };
+  tfjs: { backend: string; available: boolean; reason?: string }[];
+  webgpu: { adapters: GpuAdapterView[] } | { reason: string };
+}
+
 /** The tutorial's neurons on one grid of z: hidden g and g′, and the output neurons' likelihoods. */
 export interface NeuronsView {
   z: Float64Array;
@@ -406,6 +426,7 @@ export interface RegionsView {
 
 export interface Responses extends CurvatureResponses {
   'lab.info': LabInfo;
+  'lab.devices': DevicesView;
   'experiments.list': ExperimentSummary[];
   'experiments.get': ExperimentView;
   'experiments.rename': null;
