@@ -4,12 +4,15 @@
 import { z } from 'zod';
 import type { ExperimentConfig, KernelName } from './config.js';
 import type { ClusterFolder, ClusterImport, ClusterStatusView, SweepShardsView } from './cluster.js';
+import { KERNELS } from './configRules.js';
 import { CURVATURE_CHANNELS, type CurvatureResponses } from './curvatureApi.js';
 import { MARKERS, type MarkerName } from './markers.js';
 import type { SweepStats } from './sweepStats.js';
 
 const Id = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const Marker = z.enum(MARKERS);
+/** The kernel for a surface or curve of a stored run (the header's GPU/CPU toggle); the run's own by default. */
+const Kernel = z.enum(KERNELS).optional();
 
 /** Largest import accepted over the bridge or IPC, in characters. */
 export const MAX_IMPORT_TEXT = 64 * 1024 * 1024;
@@ -47,8 +50,9 @@ export const CHANNELS = {
     axes: z.string().min(1).max(200),
     res: z.number().int().min(2).max(512),
     span: z.union([z.number().positive().finite(), z.literal('auto')]),
+    kernel: Kernel,
   }),
-  'jobs.interpolate': z.strictObject({ experimentId: Id, run: z.number().int().min(0).default(0), from: Marker, to: Marker, points: z.number().int().min(2).max(10_000) }),
+  'jobs.interpolate': z.strictObject({ experimentId: Id, run: z.number().int().min(0).default(0), from: Marker, to: Marker, points: z.number().int().min(2).max(10_000), kernel: Kernel }),
   'jobs.sweep': z.strictObject({ spec: z.unknown() }),
   /** A sweep for SLURM: writes its folder (job array, afterok merge into this database, submit script). */
   'cluster.prepare': z.strictObject({

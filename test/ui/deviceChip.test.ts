@@ -68,8 +68,29 @@ describe.runIf(hasAdapter)('the device chip', () => {
     const onCpu = await nextRun(1);
     expect(['js', 'simd']).toContain(onCpu.kernel);
     expect((onCpu.config as { kernel: string }).kernel).toBe('auto');
+
+    // The surfaces the app computes after each run follow the toggle too (their kernel is stored with them).
+    const surfaceKernels = async (id: number) => {
+      const view = (await lab.service.call('experiments.get', { id })) as Result<ExperimentView>;
+      return view.ok ? view.value.surfaces.map((s) => s.kernel) : [];
+    };
+    await expect.poll(() => surfaceKernels(onCpu.id), { timeout: 120_000 }).toHaveLength(3);
+    expect(await surfaceKernels(onGpu.id)).toEqual(['gpu', 'gpu', 'gpu']);
+    expect((await surfaceKernels(onCpu.id)).filter((k) => k === 'gpu')).toEqual([]);
     expect(errors).toEqual([]);
-  }, 240_000);
+  }, 300_000);
+
+  it("computes a stored CPU run's surface on the GPU when asked to (jobs.landscape's kernel, what the toggle sends)", async () => {
+    const list = (await lab.service.call('experiments.list', {})) as Result<{ id: number; kernel: string }[]>;
+    const cpu = list.ok ? list.value.find((e) => e.kernel !== 'gpu') : undefined;
+    if (!cpu) throw new Error('no CPU experiment stored by the test before');
+    const started = (await lab.service.call('jobs.landscape', { experimentId: cpu.id, center: 'trained', axes: 'random', res: 8, span: 1, kernel: 'gpu' })) as Result<JobInfo>;
+    if (!started.ok) throw new Error(started.error.message);
+    expect((await lab.finished(started.value.id)).state).toBe('done');
+    const view = (await lab.service.call('experiments.get', { id: cpu.id })) as Result<ExperimentView>;
+    const last = view.ok ? view.value.surfaces.at(-1) : undefined;
+    expect([last?.kernel, last?.backend]).toEqual(['gpu', `webgpu: ${adapterName}`]);
+  }, 120_000);
 
   it('offers no GPU where main finds no adapter, and says why', async () => {
     process.env.LANDSCAPE_LAB_WEBGPU = 'off';

@@ -105,6 +105,15 @@ export class Session {
   /** Whether the form's next run computes on the GPU: its kernel is `gpu`, the user's explicit choice. */
   readonly onGpu = $derived(this.config.kernel === 'gpu');
 
+  /**
+   * The kernel for a stored run's surfaces and curves, as the header's toggle says: the GPU, else the
+   * run's own kernel (auto's CPU choice where the run trained on the GPU).
+   */
+  private lossKernel(): { kernel?: 'gpu' | 'auto' } {
+    if (this.onGpu) return { kernel: 'gpu' };
+    return this.selected?.kernel === 'gpu' ? { kernel: 'auto' } : {};
+  }
+
   /** Sends new compute to the GPU (kernel gpu) or back to the CPU (kernel auto, which never trains on a GPU). */
   useGpu(on: boolean): void {
     this.config = { ...this.config, kernel: on ? 'gpu' : 'auto' };
@@ -325,7 +334,7 @@ export class Session {
     this.surfacesStarted = this.now = performance.now();
     for (const center of MARKERS) {
       this.surfacesRequested++;
-      this.track(call('jobs.landscape', { experimentId, run: this.runIndex, center, ...req }), 'surface')
+      this.track(call('jobs.landscape', { experimentId, run: this.runIndex, center, ...req, ...this.lossKernel() }), 'surface')
         .then((started) => {
           if (!this.surfaceJobs[started.id]) this.surfaceJobs = { ...this.surfaceJobs, [started.id]: started };
         })
@@ -336,7 +345,7 @@ export class Session {
 
   computeCurve(from: MarkerName, to: MarkerName): void {
     if (!this.selected) return;
-    this.track(call('jobs.interpolate', { experimentId: this.selected.id, run: this.runIndex, from, to, points: 201 }), 'interpolate').catch(this.fail);
+    this.track(call('jobs.interpolate', { experimentId: this.selected.id, run: this.runIndex, from, to, points: 201, ...this.lossKernel() }), 'interpolate').catch(this.fail);
   }
 
   async cancel(): Promise<void> {
