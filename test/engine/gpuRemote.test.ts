@@ -19,7 +19,9 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../../main/engine/data.js';
-import { gpuDeviceOrReason, GpuDeviceLostError, loadGpuKernel, type GpuKernel } from '../../main/engine/gpu/device.js';
+import { InputError } from '../../shared/errors.js';
+import { gpuAdapters, gpuDevice, gpuDeviceOrReason, GpuDeviceLostError, loadGpuKernel, setGpuKernelSource, type GpuKernel } from '../../main/engine/gpu/device.js';
+import { createGpuKernel } from '../../main/engine/gpu/gpuKernel.js';
 import { remoteGpuSource, serveGpuKernel } from '../../main/engine/gpu/remote.js';
 import { jsKernel } from '../../main/engine/jsKernel.js';
 import { layoutOf, type Architecture } from '../../main/engine/model.js';
@@ -153,6 +155,34 @@ describe.runIf(hasAdapter)('the gpu kernel through its port protocol, both ends 
     const trainer = await again.trainer({ arch, datasets: [data], params: new Float32Array(7), hypers: [hyperOf(config({ optimizer: { kind: 'sgd', lr: 0.1 } }).optimizer)], batchSize: 10 });
     await expect(Promise.resolve(trainer.run(1, Int32Array.of(0)))).rejects.toThrow(/takes no minibatch rows/);
     trainer.dispose();
+  });
+});
+
+describe.runIf(hasAdapter)('the kernel source the app sets (lab/gpuHost.ts in Electron)', () => {
+  it('takes loadGpuKernel and gpuAdapters to the window; a window that does not start is refused in one line', async () => {
+    const local = await loadGpuKernel();
+    const [mainEnd, windowEnd] = nodePorts();
+    // The window's own kernel is on its own device (here Dawn's), never the source being tested.
+    serveGpuKernel(windowEnd, () => createGpuKernel(gpuDevice), async () => [{ ...local.adapter, source: 'test window' }]);
+    setGpuKernelSource(remoteGpuSource('test window', async () => mainEnd));
+    try {
+      const k = await loadGpuKernel();
+      expect(k).not.toBe(local);
+      expect(k.backend).toBe(local.backend);
+      expect(await gpuAdapters()).toEqual([{ ...local.adapter, source: 'test window' }]);
+      const arch: Architecture = { sizes: [1, 2, 1], activations: ['relu'], output: 'linear', loss: 'l2' };
+      const data = randomDataset(arch, 10, new Rng(2));
+      const point = Float32Array.of(1, -1, 0, 0, 1, 1, 0);
+      expect(Array.from(await k.lossesAt(arch, data, point, 1))).toEqual(Array.from(await local.lossesAt(arch, data, point, 1)));
+
+      setGpuKernelSource({ name: 'broken', kernel: () => Promise.reject(new Error('ERR_FILE_NOT_FOUND (-6) loading dist/compute/compute.html')), adapters: async () => [] });
+      const refused = await loadGpuKernel().catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(InputError);
+      expect((refused as Error).message).toBe('kernel gpu: the compute window did not start (ERR_FILE_NOT_FOUND (-6) loading dist/compute/compute.html); use kernel simd');
+    } finally {
+      setGpuKernelSource(null);
+    }
+    expect((await loadGpuKernel()).adapter.source).toBe('dawn');
   });
 });
 

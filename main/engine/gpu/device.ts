@@ -133,7 +133,7 @@ export async function gpuDevice(): Promise<GpuHandle> {
  */
 export async function loadGpuKernel(): Promise<GpuKernel> {
   if (remote) {
-    const k = await remote.kernel();
+    const k = await remote.kernel().catch((e: unknown) => ({ reason: `the compute window did not start (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`, hint: 'use kernel simd' }));
     if (!('lossesAt' in k)) throw noAdapterError(k.reason, k.hint);
     return k;
   }
