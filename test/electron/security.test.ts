@@ -89,6 +89,18 @@ describe('electronegativity', () => {
 });
 
 describe('packaging', () => {
+  it('the build writes the compute page where the compute window loads it from', async () => {
+    const { default: config } = (await import('../../vite.compute.config.js')) as { default: { root: string; build: { outDir: string; rollupOptions: { input: string } } } };
+    expect(join(root, config.root, config.build.outDir)).toBe(join(root, 'dist', 'compute'));
+    expect(config.build.rollupOptions.input).toBe(join(config.root, 'compute.html'));
+    expect(existsSync(join(root, config.build.rollupOptions.input))).toBe(true);
+    expect(readFileSync(join(root, 'main', 'electron', 'computeWindow.ts'), 'utf8')).toContain("join(INSTALL_ROOT, 'dist', 'compute', 'compute.html')");
+    const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.build).toContain('vite build --config vite.compute.config.ts');
+    expect(scripts.build).toContain('node scripts/build-preload.mjs');
+    expect(readFileSync(join(root, 'scripts', 'build-preload.mjs'), 'utf8')).toContain("outfile: 'dist/main/electron/computePreload.cjs'");
+  });
+
   it('electron-builder.yml passes electron-builder’s own schema and builds what the issue asks', async () => {
     const config = yaml.load(readFileSync(join(root, 'electron-builder.yml'), 'utf8')) as Record<string, any>;
     const { validateConfiguration } = require('app-builder-lib/out/util/config/config.js');
