@@ -13,11 +13,21 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const computeIndex = join(INSTALL_ROOT, 'dist', 'compute', 'compute.html');
 const computeFolder = pathToFileURL(join(INSTALL_ROOT, 'dist', 'compute')).href + '/';
 
+/** Whether a request is for a file of our compute page (compared decoded, and without case on Windows' drive paths). */
+function ours(url: string): boolean {
+  const fold = (u: string) => (process.platform === 'win32' ? decodeURI(u).toLowerCase() : decodeURI(u));
+  try {
+    return fold(url).startsWith(fold(computeFolder));
+  } catch {
+    return false;
+  }
+}
+
 /** The compute window's session: in memory, every permission refused, no request but our page's files. */
 function computeSession(): Session {
   const s = session.fromPartition('lab-compute', { cache: false });
   s.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  s.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !details.url.startsWith(computeFolder) }));
+  s.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !ours(details.url) }));
   return s;
 }
 

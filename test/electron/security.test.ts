@@ -43,7 +43,8 @@ describe('electron boundary', () => {
     expect(compute).toMatch(/sandbox: true/);
     expect(compute).toMatch(/nodeIntegration: false/);
     expect(compute).toMatch(/session\.fromPartition\('lab-compute'/);
-    expect(compute).toMatch(/onBeforeRequest\(\(details, callback\) => callback\(\{ cancel: !details\.url\.startsWith\(computeFolder\) \}\)\)/);
+    expect(compute).toMatch(/onBeforeRequest\(\(details, callback\) => callback\(\{ cancel: !ours\(details\.url\) \}\)\)/);
+    expect(compute).toMatch(/return fold\(url\)\.startsWith\(fold\(computeFolder\)\);/);
     expect(compute).toMatch(/setPermissionRequestHandler\([^)]*\) => callback\(false\)\)/);
     expect(compute).toMatch(/will-navigate', \(event\) => event\.preventDefault\(\)/);
     expect(compute).toMatch(/setWindowOpenHandler\(\(\) => \(\{ action: 'deny' \}\)\)/);
