@@ -10,8 +10,7 @@
 // table says so. The targets are for a hardware GPU, against simd on the same machine.
 import { parseConfig } from '../shared/config.js';
 import { makeDataset } from '../main/engine/data.js';
-import { describeAdapter, gpuDeviceOrReason, type GpuAdapterInfo } from '../main/engine/gpu/device.js';
-import { loadGpuKernel } from '../main/engine/gpu/gpuKernel.js';
+import { describeAdapter, gpuDeviceOrReason, loadGpuKernel, type GpuAdapterInfo } from '../main/engine/gpu/device.js';
 import { initialParams } from '../main/engine/init.js';
 import type { Kernel } from '../main/engine/kernel.js';
 import { architectureOf, layoutOf, type Architecture } from '../main/engine/model.js';

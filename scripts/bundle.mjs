@@ -1,6 +1,7 @@
 // The bundles `npm run build` makes with esbuild, beside tsc's one-file-per-module output in dist/:
-// - the preload, one CommonJS file: sandboxed preloads cannot load ES modules or anything but Electron
-//   (zod comes along with the channel map; it is small);
+// - the preloads (the app window's, main/electron/preload.ts, and the compute window's,
+//   computePreload.ts), one CommonJS file each: sandboxed preloads cannot load ES modules or anything
+//   but Electron (zod comes along with the channel map; it is small);
 // - the command line and its worker thread, one ES module each plus shared chunks, in dist/cli/:
 //   a command that loads 100-odd small modules spends more on finding and compiling them than on a
 //   shard's work, so it loads a few big ones. Dynamic imports stay lazy (their own chunks). Native
@@ -8,16 +9,18 @@
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
-await build({
-  entryPoints: ['main/electron/preload.ts'],
-  outfile: 'dist/main/electron/preload.cjs',
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  external: ['electron'],
-  logLevel: 'warning',
-});
+for (const preload of ['preload', 'computePreload']) {
+  await build({
+    entryPoints: [`main/electron/${preload}.ts`],
+    outfile: `dist/main/electron/${preload}.cjs`,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['electron'],
+    logLevel: 'warning',
+  });
+}
 
 // Chunk names change with their content: last build's chunks go first.
 rmSync('dist/cli', { recursive: true, force: true });

@@ -4,12 +4,15 @@
 import { z } from 'zod';
 import type { ExperimentConfig, KernelName } from './config.js';
 import type { ClusterFolder, ClusterImport, ClusterStatusView, SweepShardsView } from './cluster.js';
+import { KERNELS } from './configRules.js';
 import { CURVATURE_CHANNELS, type CurvatureResponses } from './curvatureApi.js';
 import { MARKERS, type MarkerName } from './markers.js';
 import type { SweepStats } from './sweepStats.js';
 
 const Id = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const Marker = z.enum(MARKERS);
+/** The kernel for a surface or curve of a stored run (the header's GPU/CPU toggle); the run's own by default. */
+const Kernel = z.enum(KERNELS).optional();
 
 /** Largest import accepted over the bridge or IPC, in characters. */
 export const MAX_IMPORT_TEXT = 64 * 1024 * 1024;
@@ -23,6 +26,8 @@ export const MAX_IMPORT_BYTES = 256 * 1024 * 1024;
 
 export const CHANNELS = {
   'lab.info': z.strictObject({}),
+  /** What can compute here (as `landscape-lab devices` lists it): the header's device chip. */
+  'lab.devices': z.strictObject({}),
   'experiments.list': z.strictObject({}),
   // `run`: a sweep's run to send whole (its others are only listed); the first stored one by default.
   'experiments.get': z.strictObject({ id: Id, run: z.number().int().min(0).optional() }),
@@ -45,8 +50,9 @@ export const CHANNELS = {
     axes: z.string().min(1).max(200),
     res: z.number().int().min(2).max(512),
     span: z.union([z.number().positive().finite(), z.literal('auto')]),
+    kernel: Kernel,
   }),
-  'jobs.interpolate': z.strictObject({ experimentId: Id, run: z.number().int().min(0).default(0), from: Marker, to: Marker, points: z.number().int().min(2).max(10_000) }),
+  'jobs.interpolate': z.strictObject({ experimentId: Id, run: z.number().int().min(0).default(0), from: Marker, to: Marker, points: z.number().int().min(2).max(10_000), kernel: Kernel }),
   'jobs.sweep': z.strictObject({ spec: z.unknown() }),
   /** A sweep for SLURM: writes its folder (job array, afterok merge into this database, submit script). */
   'cluster.prepare': z.strictObject({
@@ -297,6 +303,24 @@ export interface LabInfo {
   mode: 'electron' | 'browser';
 }
 
+/** A WebGPU adapter as `devices` lists it: `name` is the line results carry (`google swiftshader (software)`). */
+export interface GpuAdapterView {
+  name: string;
+  source: string;
+  vendor: string;
+  architecture: string;
+  description: string;
+  isFallbackAdapter: boolean;
+}
+
+/** What can compute here: cores, the simd kernel, the tfjs backends, the WebGPU adapters (or why none). */
+export interface DevicesView {
+  cores: number;
+  simd: { available: boolean; reason?: string };
+  tfjs: { backend: string; available: boolean; reason?: string }[];
+  webgpu: { adapters: GpuAdapterView[] } | { reason: string };
+}
+
 /** The tutorial's neurons on one grid of z: hidden g and g′, and the output neurons' likelihoods. */
 export interface NeuronsView {
   z: Float64Array;
@@ -406,6 +430,7 @@ export interface RegionsView {
 
 export interface Responses extends CurvatureResponses {
   'lab.info': LabInfo;
+  'lab.devices': DevicesView;
   'experiments.list': ExperimentSummary[];
   'experiments.get': ExperimentView;
   'experiments.rename': null;

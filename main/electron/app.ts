@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CHANNEL_NAMES, type MenuAction } from '../../shared/api.js';
 import { LabChannels } from '../lab/channels.js';
+import { useGpuComputeWindow } from '../lab/gpuHost.js';
 import { Lab } from '../lab/lab.js';
 import { CONTENT_SECURITY_POLICY } from '../platform/contentSecurity.js';
+import { closeComputeWindows, openComputeWindow } from './computeWindow.js';
 import { menuTemplate } from './menu.js';
 import { APP_VERSION, INSTALL_ROOT } from '../platform/version.js';
 import { loadBounds, saveBounds } from './windowState.js';
@@ -16,6 +18,11 @@ const rendererIndex = join(INSTALL_ROOT, 'dist', 'renderer', 'index.html');
 const devServer = process.env.LANDSCAPE_LAB_DEV_SERVER;
 
 if (!app.requestSingleInstanceLock()) app.quit();
+
+// WebGPU for the compute window (the gpu kernel): still behind a switch in Chromium on Linux, where it
+// runs on Vulkan (Windows and macOS have it by default: Direct3D 12, Metal).
+app.commandLine.appendSwitch('enable-unsafe-webgpu');
+if (process.platform === 'linux') app.commandLine.appendSwitch('enable-features', 'Vulkan');
 
 let window: BrowserWindow | null = null;
 
@@ -54,6 +61,11 @@ function createWindow(): BrowserWindow {
   if (bounds.maximized) win.maximize();
   win.once('ready-to-show', () => win.show());
   win.on('close', () => saveBounds(userData, { ...win.getNormalBounds(), maximized: win.isMaximized() }));
+  // The hidden compute window must not keep the app open once its window is gone.
+  win.on('closed', () => {
+    if (window === win) window = null;
+    closeComputeWindows();
+  });
   // Nothing navigates away or opens windows; links to the web open in the browser.
   win.webContents.on('will-navigate', (event) => event.preventDefault());
   win.webContents.setWindowOpenHandler(({ url }) => {
@@ -92,6 +104,8 @@ void app.whenReady().then(() => {
     app.quit();
     return;
   }
+  // The gpu kernel runs in a hidden compute window (Chromium's WebGPU), opened when first needed.
+  useGpuComputeWindow(openComputeWindow);
   const channels = new LabChannels(lab, 'electron');
   for (const channel of CHANNEL_NAMES) {
     ipcMain.handle(`lab:${channel}`, (event, payload: unknown) => {
@@ -107,7 +121,7 @@ void app.whenReady().then(() => {
 
   window = createWindow();
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) window = createWindow();
+    if (!window) window = createWindow();
   });
   app.on('will-quit', () => void lab.close());
 });

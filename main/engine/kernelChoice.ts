@@ -100,13 +100,11 @@ export interface SelectOptions {
 
 let hardwareGpu: Promise<Kernel | null> | null = null;
 
-/** The gpu kernel where this process has a hardware adapter, else null (asked once per process). */
+/** The gpu kernel where there is a hardware adapter (here or in the app's compute window), else null (asked once per process). */
 function hardwareGpuKernel(): Promise<Kernel | null> {
   hardwareGpu ??= (async () => {
-    const { gpuDeviceOrReason } = await import('./gpu/device.js');
-    const handle = await gpuDeviceOrReason();
-    if (!('device' in handle) || handle.info.isFallbackAdapter) return null;
-    return (await import('./gpu/gpuKernel.js')).loadGpuKernel();
+    const kernel = await (await import('./gpu/device.js')).loadGpuKernel();
+    return kernel.adapter.isFallbackAdapter ? null : kernel;
   })().catch(() => null);
   return hardwareGpu;
 }
@@ -118,7 +116,7 @@ function hardwareGpuKernel(): Promise<Kernel | null> {
 export async function selectKernel(kernel: KernelChoice, backend: BackendChoice, work?: Workload, options: SelectOptions = {}): Promise<Kernel> {
   if (kernel === 'js') return jsKernel;
   if (kernel === 'simd') return simdKernel;
-  if (kernel === 'gpu') return (await import('./gpu/gpuKernel.js')).loadGpuKernel();
+  if (kernel === 'gpu') return (await import('./gpu/device.js')).loadGpuKernel();
   if (kernel === 'auto' && options.gpuForLosses && work && gpuWinsLosses(work)) {
     const gpu = await hardwareGpuKernel();
     if (gpu) return gpu;

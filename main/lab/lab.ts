@@ -390,14 +390,16 @@ export class Lab {
     const req = { center: r.center, axes: r.axes, res: r.res, span: r.span };
     checkLandscapeRequest(req, preparedRun(runOf(this.store, r.experimentId, r.run)));
     // The run is read when the job starts: an earlier job may have stored its optimum since.
-    return this.jobs.start('landscape', (job) => this.landscape(r.experimentId, req, { run: r.run, signal: job.signal, onProgress: Lab.progressOf(job) }).then(() => undefined), r.experimentId);
+    const kernel = r.kernel ? { kernel: r.kernel } : {};
+    return this.jobs.start('landscape', (job) => this.landscape(r.experimentId, req, { run: r.run, ...kernel, signal: job.signal, onProgress: Lab.progressOf(job) }).then(() => undefined), r.experimentId);
   }
 
   startInterpolation(r: Required<Request<'jobs.interpolate'>>): JobInfo {
     const req = { from: r.from, to: r.to, points: r.points };
     checkInterpolationRequest(req);
     runOf(this.store, r.experimentId, r.run);
-    return this.jobs.start('interpolate', (job) => this.interpolate(r.experimentId, req, { run: r.run, signal: job.signal, onProgress: Lab.progressOf(job) }).then(() => undefined), r.experimentId);
+    const kernel = r.kernel ? { kernel: r.kernel } : {};
+    return this.jobs.start('interpolate', (job) => this.interpolate(r.experimentId, req, { run: r.run, ...kernel, signal: job.signal, onProgress: Lab.progressOf(job) }).then(() => undefined), r.experimentId);
   }
 
   private sweepJobOptions(job: JobControl) {

@@ -21,9 +21,9 @@ function sources(dir: string): string[] {
 }
 
 describe('electron boundary', () => {
-  it('only main/electron/app.ts and main/electron/preload.ts import electron', () => {
+  it('only the Electron door imports electron: app.ts, preload.ts and the compute window', () => {
     const importers = ['main', 'shared', 'renderer'].flatMap((d) => sources(join(root, d))).filter((f) => /from ['"]electron['"]|require\(['"]electron['"]\)/.test(readFileSync(f, 'utf8')));
-    expect(importers.map((f) => relative(root, f)).sort()).toEqual(['main/electron/app.ts', 'main/electron/preload.ts']);
+    expect(importers.map((f) => relative(root, f)).sort()).toEqual(['main/electron/app.ts', 'main/electron/computePreload.ts', 'main/electron/computeWindow.ts', 'main/electron/preload.ts']);
   });
 
   it('the window is isolated, sandboxed and without Node; navigation and new windows are refused', () => {
@@ -34,6 +34,25 @@ describe('electron boundary', () => {
     expect(app).toMatch(/will-navigate', \(event\) => event\.preventDefault\(\)/);
     expect(app).toMatch(/setWindowOpenHandler\([\s\S]*?action: 'deny'/);
     expect(app).toMatch(/requestSingleInstanceLock/);
+  });
+
+  it('the compute window is hidden, isolated, sandboxed, without Node, in a session that loads only our compute page', () => {
+    const compute = readFileSync(join(root, 'main', 'electron', 'computeWindow.ts'), 'utf8');
+    expect(compute).toMatch(/show: false/);
+    expect(compute).toMatch(/contextIsolation: true/);
+    expect(compute).toMatch(/sandbox: true/);
+    expect(compute).toMatch(/nodeIntegration: false/);
+    expect(compute).toMatch(/session\.fromPartition\('lab-compute'/);
+    expect(compute).toMatch(/onBeforeRequest\(\(details, callback\) => callback\(\{ cancel: !ours\(details\.url\) \}\)\)/);
+    expect(compute).toMatch(/return fold\(url\)\.startsWith\(fold\(computeFolder\)\);/);
+    expect(compute).toMatch(/setPermissionRequestHandler\([^)]*\) => callback\(false\)\)/);
+    expect(compute).toMatch(/will-navigate', \(event\) => event\.preventDefault\(\)/);
+    expect(compute).toMatch(/setWindowOpenHandler\(\(\) => \(\{ action: 'deny' \}\)\)/);
+    // The page itself fetches nothing: its policy allows our own script and nothing else.
+    const page = readFileSync(join(root, 'main', 'engine', 'gpu', 'page', 'compute.html'), 'utf8');
+    expect(page).toMatch(/content="default-src 'none'; script-src 'self';/);
+    const app = readFileSync(join(root, 'main', 'electron', 'app.ts'), 'utf8');
+    expect(app).toMatch(/appendSwitch\('enable-unsafe-webgpu'\)/);
   });
 });
 
@@ -71,6 +90,20 @@ describe('electronegativity', () => {
 });
 
 describe('packaging', () => {
+  it('the build writes the compute page where the compute window loads it from', async () => {
+    const { default: config } = (await import('../../vite.compute.config.js')) as { default: { root: string; build: { outDir: string; rollupOptions: { input: string } } } };
+    expect(join(root, config.root, config.build.outDir)).toBe(join(root, 'dist', 'compute'));
+    expect(config.build.rollupOptions.input).toBe(join(config.root, 'compute.html'));
+    expect(existsSync(join(root, config.build.rollupOptions.input))).toBe(true);
+    expect(readFileSync(join(root, 'main', 'electron', 'computeWindow.ts'), 'utf8')).toContain("join(INSTALL_ROOT, 'dist', 'compute', 'compute.html')");
+    const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.build).toContain('vite build --config vite.compute.config.ts');
+    expect(scripts.build).toContain('node scripts/bundle.mjs');
+    // The build (npm test runs it first) wrote the compute window's preload where the window loads it.
+    expect(readFileSync(join(root, 'main', 'electron', 'computeWindow.ts'), 'utf8')).toContain('computePreload.cjs');
+    expect(existsSync(join(root, 'dist', 'main', 'electron', 'computePreload.cjs'))).toBe(true);
+  });
+
   it('electron-builder.yml passes electron-builder’s own schema and builds what the issue asks', async () => {
     const config = yaml.load(readFileSync(join(root, 'electron-builder.yml'), 'utf8')) as Record<string, any>;
     const { validateConfiguration } = require('app-builder-lib/out/util/config/config.js');

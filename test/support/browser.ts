@@ -1,13 +1,19 @@
 // What the browser tests share: Debian's Chromium as they launch it, and what a canvas shows.
 import { chromium, type Browser, type Page } from 'playwright-core';
 
-/** Debian's Chromium, headless; no sandbox (tests run as root); never --disable-software-rasterizer (WebGL needs SwiftShader). */
-export function launchChromium(): Promise<Browser> {
+/**
+ * Debian's Chromium, headless; no sandbox (tests run as root); never --disable-software-rasterizer
+ * (WebGL needs SwiftShader). `extraArgs` adds switches (WEBGPU_ARGS: WebGPU on SwiftShader).
+ */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', ...extraArgs],
   });
 }
+
+/** WebGPU in headless Chromium, on its software adapter (SwiftShader's Vulkan): what the issue's CI runs. */
+export const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'];
 
 /**
  * What a canvas shows: its width, the share of its pixels that differ from its corner pixel, and how

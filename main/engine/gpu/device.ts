@@ -1,85 +1,45 @@
-// Where the gpu kernel's GPUDevice comes from. The kernel's host code (gpuKernel.ts) takes a device
-// and knows nothing of its source; this module keeps one device per process, opens a new one when the
-// last was lost, and says why there is none.
+// Where the gpu kernel's GPUDevice comes from in this process. The kernel's host code (gpuKernel.ts)
+// takes a device and knows nothing of its source; handle.ts keeps one device per process, opens a new
+// one when the last was lost, and says why there is none. This module is plain Node's side of it.
 //
-// Sources are pluggable: in plain Node (the CLI, `serve`, the worker pool, tests) the device comes
-// from Dawn's Node binding (`webgpu` on npm, `dawnSource` below). In the Electron app it must come
-// from Chromium's own WebGPU in a hidden compute window (Electron ≥ 21 refuses the external
-// ArrayBuffers Dawn's read-backs hand out), through another GpuDeviceSource set with
-// setGpuDeviceSource.
+// Two sources: in plain Node (the CLI, `serve`, the worker pool, tests) the device comes from Dawn's
+// Node binding (`webgpu` on npm, `dawnSource` below). In the Electron app it comes from Chromium's own
+// WebGPU in a hidden compute window (Electron ≥ 21 refuses the external ArrayBuffers Dawn's read-backs
+// hand out): there the same kernel code runs in the window (computePage.ts), and this process talks
+// to it through a proxy kernel (remote.ts), set with setGpuKernelSource.
 //
-// Measured pitfalls (issue 21): the object `create()` returns must stay referenced while any device
-// lives (if it is collected, the process aborts), so it is kept here for the life of the process; an
-// adapter serves one device, so every new device asks for a new adapter; errors are asynchronous
-// (validation errors arrive as `uncapturederror` events, a loss through `device.lost`).
+// Measured pitfall (issue 21): the object `create()` returns must stay referenced while any device
+// lives (if it is collected, the process aborts), so it is kept here for the life of the process.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../../shared/errors.js';
+import { createGpuKernel } from './gpuKernel.js';
+import {
+  DeviceKeeper,
+  webgpuSource,
+  type GpuAdapterInfo,
+  type GpuDeviceSource,
+  type GpuHandle,
+  type GpuKernel,
+  type GpuKernelSource,
+  type NoAdapter,
+} from './handle.js';
 
-/** What an adapter is and the limits the kernel sizes its buffers and dispatches by. */
-export interface GpuAdapterInfo {
-  /** The source that opened it: `dawn` (Node) or, later, `chromium` (the app's compute window). */
-  source: string;
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  /** A software adapter (SwiftShader, WARP, llvmpipe): correct but slow; never `auto`'s choice. */
-  isFallbackAdapter: boolean;
-  limits: GpuLimits;
-}
-
-export interface GpuLimits {
-  maxStorageBufferBindingSize: number;
-  maxBufferSize: number;
-  maxComputeWorkgroupStorageSize: number;
-  maxComputeInvocationsPerWorkgroup: number;
-  maxComputeWorkgroupsPerDimension: number;
-  maxStorageBuffersPerShaderStage: number;
-}
-
-export interface OpenedDevice {
-  device: GPUDevice;
-  info: GpuAdapterInfo;
-}
-
-/** Why there is no device: one sentence, without the installation hint (noAdapterError adds it). */
-export interface NoAdapter {
-  reason: string;
-  /** What to do instead of installing a driver, where that would not help. */
-  hint?: string;
-}
-
-/** Opens a new device on the best adapter of its kind each time it is called, or says why it cannot. */
-export interface GpuDeviceSource {
-  readonly name: string;
-  open(): Promise<OpenedDevice | NoAdapter>;
-  /** Every adapter it can see (for `landscape-lab devices`), with the limits each offers; opens no device. */
-  adapters(): Promise<GpuAdapterInfo[] | NoAdapter>;
-}
-
-/** The device in use and what became of it. */
-export interface GpuHandle extends OpenedDevice {
-  /** Set once the device is lost (destroyed, reset by the driver); the next gpuDevice() opens a new one. */
-  lost: string | null;
-  /** The first uncaptured error (a validation or out-of-memory error nobody scoped), if any. */
-  uncaptured: string | null;
-}
-
-/** A device lost while it worked for a job: the job ends as failed (not cancelled: this is no AbortError). */
-export class GpuDeviceLostError extends Error {
-  override name = 'GpuDeviceLostError';
-}
+export {
+  adapterInfo,
+  describeAdapter,
+  GpuDeviceLostError,
+  type GpuAdapterInfo,
+  type GpuDeviceSource,
+  type GpuHandle,
+  type GpuKernel,
+  type GpuKernelSource,
+  type GpuLimits,
+  type NoAdapter,
+  type OpenedDevice,
+} from './handle.js';
 
 // ---- Dawn, in Node ----
-
-/** WebGPU's adapter limits the kernel asks for: as much as the adapter has, where it matters. */
-const REQUESTED_LIMITS = [
-  'maxStorageBufferBindingSize',
-  'maxBufferSize',
-  'maxComputeWorkgroupStorageSize',
-  'maxStorageBuffersPerShaderStage',
-] as const;
 
 /** `LANDSCAPE_LAB_WEBGPU=off` hides every adapter (tests of the refusal, and users who want none probed). */
 export const WEBGPU_SWITCH = 'LANDSCAPE_LAB_WEBGPU';
@@ -114,7 +74,7 @@ async function dawn(): Promise<GPU | NoAdapter> {
   if (process.versions.electron) {
     return {
       reason: "in Electron, Dawn's Node binding cannot read results back",
-      hint: "the app's device comes from its compute window (not built yet): use the CLI, or kernel simd",
+      hint: "the app's device comes from its compute window, which did not start: use the CLI, or kernel simd",
     };
   }
   if (!dawnGpu) {
@@ -128,86 +88,36 @@ async function dawn(): Promise<GPU | NoAdapter> {
   return dawnGpu;
 }
 
-export const dawnSource: GpuDeviceSource = {
-  name: 'dawn',
-  async open() {
-    const gpu = await dawn();
-    if (!('requestAdapter' in gpu)) return gpu;
-    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-    if (!adapter) return { reason: 'no WebGPU adapter was found' };
-    const requiredLimits: Record<string, number> = {};
-    for (const name of REQUESTED_LIMITS) requiredLimits[name] = adapter.limits[name];
-    const device = await adapter.requestDevice({ requiredLimits });
-    return { device, info: adapterInfo('dawn', adapter, device.limits) };
-  },
-  async adapters() {
-    const gpu = await dawn();
-    if (!('requestAdapter' in gpu)) return gpu;
-    // WebGPU names no list of adapters: ask for each kind there is, and keep the distinct ones.
-    const options: GPURequestAdapterOptions[] = [{ powerPreference: 'high-performance' }, { powerPreference: 'low-power' }, { forceFallbackAdapter: true }];
-    const found = new Map<string, GpuAdapterInfo>();
-    for (const option of options) {
-      const adapter = await gpu.requestAdapter(option);
-      if (!adapter) continue;
-      const info = adapterInfo('dawn', adapter, adapter.limits);
-      found.set(`${info.vendor}|${info.architecture}|${info.device}|${info.description}`, info);
-    }
-    return found.size ? [...found.values()] : { reason: 'no WebGPU adapter was found' };
-  },
-};
-
-/** The adapter's description and the limits given: a device's (what was granted) or the adapter's own. */
-export function adapterInfo(source: string, adapter: GPUAdapter, l: GPUSupportedLimits): GpuAdapterInfo {
-  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  return {
-    source,
-    vendor: info.vendor,
-    architecture: info.architecture,
-    device: info.device,
-    description: info.description,
-    // Older implementations had the flag on the adapter, newer ones on its info.
-    isFallbackAdapter: Boolean(info.isFallbackAdapter ?? (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter),
-    limits: {
-      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
-      maxBufferSize: l.maxBufferSize,
-      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
-      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
-      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
-      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
-    },
-  };
-}
+export const dawnSource: GpuDeviceSource = webgpuSource('dawn', dawn);
 
 // ---- the device in use ----
 
-let source: GpuDeviceSource = dawnSource;
-let current: Promise<GpuHandle | NoAdapter> | null = null;
+const keeper = new DeviceKeeper(dawnSource);
+/** The app's compute window, once the Electron door has set it: the kernel runs there, not here. */
+let remote: GpuKernelSource | null = null;
 
 /**
- * Where devices come from from now on (the app's compute window; tests simulate "no adapter" with a
- * source that answers a reason). The device in use, if any, is destroyed.
+ * Where devices come from from now on (tests simulate "no adapter" with a source that answers a
+ * reason). The device in use, if any, is destroyed.
  */
 export function setGpuDeviceSource(next: GpuDeviceSource): void {
-  const previous = current;
-  source = next;
-  current = null;
-  void previous?.then((h) => ('device' in h ? h.device.destroy() : undefined));
+  keeper.setSource(next);
+}
+
+/** Where the gpu kernel runs from now on: in another process (the app's compute window), or here again (null). */
+export function setGpuKernelSource(next: GpuKernelSource | null): void {
+  remote = next;
 }
 
 /** The device of this process, opened on first use and again after a loss; or why there is none. */
 export function gpuDeviceOrReason(): Promise<GpuHandle | NoAdapter> {
-  current ??= openHandle(source).catch((e: unknown) => ({ reason: `the adapter failed to open a device (${e instanceof Error ? e.message.split('\n')[0] : String(e)})` }));
-  const pending = current;
-  // "No adapter" is not remembered: a driver installed (or a variable set) meanwhile is seen next time.
-  void pending.then((h) => {
-    if (!('device' in h) && current === pending) current = null;
-  });
-  return pending;
+  return keeper.deviceOrReason();
 }
 
-/** Every adapter the current source sees (`landscape-lab devices`), or why there is none. */
+/** Every adapter the gpu kernel can use (`landscape-lab devices`), or why there is none. */
 export function gpuAdapters(): Promise<GpuAdapterInfo[] | NoAdapter> {
-  return source.adapters().catch((e: unknown) => ({ reason: `the adapters could not be listed (${e instanceof Error ? e.message.split('\n')[0] : String(e)})` }));
+  if (remote) return remote.adapters().catch((e: unknown) => ({ reason: `the compute window did not answer (${e instanceof Error ? e.message : String(e)})` }));
+  return keeper.adapters();
 }
 
 /** The device of this process; throws the refusal `kernel: gpu` gets where there is none. */
@@ -217,19 +127,17 @@ export async function gpuDevice(): Promise<GpuHandle> {
   return h;
 }
 
-async function openHandle(from: GpuDeviceSource): Promise<GpuHandle | NoAdapter> {
-  const opened = await from.open();
-  if (!('device' in opened)) return opened;
-  const handle: GpuHandle = { ...opened, lost: null, uncaptured: null };
-  const mine = current;
-  void opened.device.lost.then((info) => {
-    handle.lost = `${info.reason}${info.message ? `: ${info.message}` : ''}`;
-    if (current === mine) current = null;
-  });
-  opened.device.addEventListener('uncapturederror', (event) => {
-    handle.uncaptured ??= (event as GPUUncapturedErrorEvent).error.message;
-  });
-  return handle;
+/**
+ * The gpu kernel: on this process's device, or the compute window's proxy where one is set. Throws
+ * the refusal (an InputError) where no adapter exists.
+ */
+export async function loadGpuKernel(): Promise<GpuKernel> {
+  if (remote) {
+    const k = await remote.kernel().catch((e: unknown) => ({ reason: `the compute window did not start (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`, hint: 'use kernel simd' }));
+    if (!('lossesAt' in k)) throw noAdapterError(k.reason, k.hint);
+    return k;
+  }
+  return createGpuKernel(gpuDevice);
 }
 
 /** The one line `kernel: gpu` is refused with where no adapter exists: what is missing and what to install. */
@@ -248,10 +156,4 @@ function installHint(): string {
     default:
       return `WebGPU has no driver on ${process.platform}; use kernel simd`;
   }
-}
-
-/** One line naming the adapter, for results and `devices` listings: `google swiftshader (software)`. */
-export function describeAdapter(info: GpuAdapterInfo): string {
-  const name = [info.vendor, info.architecture].filter(Boolean).join(' ') || info.description || 'unknown adapter';
-  return `${name}${info.isFallbackAdapter ? ' (software)' : ''}`;
 }

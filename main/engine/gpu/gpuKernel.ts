@@ -1,5 +1,6 @@
 // The `gpu` kernel: WebGPU compute shaders (wgsl.ts) for any MLP the config allows, on the device
-// device.ts provides. A trainer keeps every run's parameters and optimizer state on the device; the
+// device source provides (handle.ts: Dawn's in Node, device.ts; Chromium's in the app's compute window,
+// computePage.ts). Nothing here is Node's or a page's. A trainer keeps every run's parameters and optimizer state on the device; the
 // training loop's chunks of steps are queued as dispatches of many steps each, and only the loss at
 // record points and the parameters at snapshots come back. Losses at many points (surfaces,
 // interpolations, a run's full-data loss) take one point per workgroup.
@@ -12,7 +13,7 @@ import type { Kernel, Plane, Trainer, TrainerBatch } from '../kernel.js';
 import { layoutOf, type Architecture } from '../model.js';
 import type { Hyper } from '../optimizers.js';
 import { trainsInLanes } from '../simdKernel.js';
-import { describeAdapter, GpuDeviceLostError, gpuDevice, type GpuHandle } from './device.js';
+import { describeAdapter, GpuDeviceLostError, type GpuHandle, type GpuKernel } from './handle.js';
 import {
   decodeLoss,
   lossShader,
@@ -59,6 +60,9 @@ function macsOf(arch: Architecture): number {
   return macs;
 }
 
+/** The device to compute on: the one in use, or a new one after a loss; throws where there is none. */
+type DeviceOf = () => Promise<GpuHandle>;
+
 const pipelines = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
 
 /** A device with the few operations the kernel needs. */
@@ -69,8 +73,8 @@ class Gpu {
     this.device = handle.device;
   }
 
-  static async current(): Promise<Gpu> {
-    return new Gpu(await gpuDevice());
+  static async current(device: DeviceOf): Promise<Gpu> {
+    return new Gpu(await device());
   }
 
   /** Throws if the device was lost, or reported an error no scope caught. */
@@ -344,8 +348,8 @@ class GpuTrainer implements Trainer {
     this.bindTraining();
   }
 
-  static async open(batch: TrainerBatch): Promise<GpuTrainer> {
-    const gpu = await Gpu.current();
+  static async open(batch: TrainerBatch, device: DeviceOf): Promise<GpuTrainer> {
+    const gpu = await Gpu.current(device);
     const { arch, batchSize: B, datasets } = batch;
     const team = trainsInLanes(arch, B) ? 1 : TEAM_SIZE;
     const full = B === datasets[0].n;
@@ -465,10 +469,10 @@ class GpuTrainer implements Trainer {
 }
 
 /** Full-data loss at `count` points: uploaded compact, or built on the plane in the shader. */
-async function evaluate(arch: Architecture, data: Dataset, count: number, source: 'points' | 'plane', points: Float32Array | null, plane: { values: Float32Array; coords: Float32Array } | null): Promise<Float64Array> {
+async function evaluate(device: DeviceOf, arch: Architecture, data: Dataset, count: number, source: 'points' | 'plane', points: Float32Array | null, plane: { values: Float32Array; coords: Float32Array } | null): Promise<Float64Array> {
   const out = new Float64Array(count);
   if (count === 0) return out;
-  const gpu = await Gpu.current();
+  const gpu = await Gpu.current(device);
   const P = layoutOf(arch).count;
   const pipeline = await gpu.pipeline(lossShader(arch, source, lossThreads(data.n)));
   const packed = packData([data], arch);
@@ -511,12 +515,12 @@ async function evaluate(arch: Architecture, data: Dataset, count: number, source
   return out;
 }
 
-function lossesAt(arch: Architecture, data: Dataset, points: Float32Array, count: number): Promise<Float64Array> {
-  return evaluate(arch, data, count, 'points', points, null);
+function lossesAt(device: DeviceOf, arch: Architecture, data: Dataset, points: Float32Array, count: number): Promise<Float64Array> {
+  return evaluate(device, arch, data, count, 'points', points, null);
 }
 
 /** The plane's points are built in float32 on the device: c + α·d1 + β·d2, α, β, d1 and d2 rounded to float32. */
-function lossesOnPlane(arch: Architecture, data: Dataset, plane: Plane, alpha: Float64Array, beta: Float64Array): Promise<Float64Array> {
+function lossesOnPlane(device: DeviceOf, arch: Architecture, data: Dataset, plane: Plane, alpha: Float64Array, beta: Float64Array): Promise<Float64Array> {
   const P = plane.center.length;
   const values = new Float32Array(3 * P);
   values.set(plane.center);
@@ -527,17 +531,21 @@ function lossesOnPlane(arch: Architecture, data: Dataset, plane: Plane, alpha: F
     coords[2 * k] = alpha[k];
     coords[2 * k + 1] = beta[k];
   }
-  return evaluate(arch, data, alpha.length, 'plane', null, { values, coords });
+  return evaluate(device, arch, data, alpha.length, 'plane', null, { values, coords });
 }
 
-/** The gpu kernel on this process's device; throws the refusal (an InputError) where no adapter exists. */
-export async function loadGpuKernel(): Promise<Kernel> {
-  const handle = await gpuDevice();
+/**
+ * The gpu kernel on the devices `device` gives (the one in use, a new one after a loss); throws what
+ * `device` throws where there is none.
+ */
+export async function createGpuKernel(device: DeviceOf): Promise<GpuKernel> {
+  const handle = await device();
   return {
     name: 'gpu',
     backend: `webgpu: ${describeAdapter(handle.info)}`,
-    trainer: (batch) => GpuTrainer.open(batch),
-    lossesAt,
-    lossesOnPlane,
+    adapter: handle.info,
+    trainer: (batch) => GpuTrainer.open(batch, device),
+    lossesAt: (arch, data, points, count) => lossesAt(device, arch, data, points, count),
+    lossesOnPlane: (arch, data, plane, alpha, beta) => lossesOnPlane(device, arch, data, plane, alpha, beta),
   };
 }

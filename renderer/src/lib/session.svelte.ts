@@ -2,7 +2,7 @@
 // experiment and run, the jobs started for it and their progress, the overlaid experiments, the fit, the
 // sweep's statistics, the messages and the panels. Main computes everything; the session asks for it,
 // follows main's events, and App.svelte lays it out.
-import type { ExperimentSummary, ExperimentView, FitView, JobInfo, LabInfo, MenuAction } from '../../../shared/api';
+import type { DevicesView, ExperimentSummary, ExperimentView, FitView, JobInfo, LabInfo, MenuAction } from '../../../shared/api';
 import { MARKERS, type MarkerName } from '../../../shared/markers';
 import { presetConfig, presetRace, presetSweep, type Preset } from '../../../shared/presets';
 import type { SweepStats } from '../../../shared/sweepStats';
@@ -44,6 +44,8 @@ export function inputsOf(view: ExperimentView, runIndex: number): number {
 
 export class Session {
   info = $state<LabInfo | null>(null);
+  /** What can compute where main runs (its `devices`): the header's chip. Null until main answers. */
+  devices = $state.raw<DevicesView | null>(null);
   experiments = $state<ExperimentSummary[]>([]);
   /** The form's config. */
   config = $state<Json>(structuredClone(DEFAULT_CONFIG));
@@ -98,6 +100,24 @@ export class Session {
   /** Inputs per data point of the open run. */
   readonly inputs = $derived(this.selected ? inputsOf(this.selected, this.runIndex) : 1);
   readonly lossSeries = $derived.by(() => this.lossCurves());
+  /** The WebGPU adapter the gpu kernel runs on (the first listed: WebGPU's high-performance one), if any. */
+  readonly gpuAdapter = $derived(this.devices && 'adapters' in this.devices.webgpu ? (this.devices.webgpu.adapters[0] ?? null) : null);
+  /** Whether the form's next run computes on the GPU: its kernel is `gpu`, the user's explicit choice. */
+  readonly onGpu = $derived(this.config.kernel === 'gpu');
+
+  /**
+   * The kernel for a stored run's surfaces and curves, as the header's toggle says: the GPU, else the
+   * run's own kernel (auto's CPU choice where the run trained on the GPU).
+   */
+  private lossKernel(): { kernel?: 'gpu' | 'auto' } {
+    if (this.onGpu) return { kernel: 'gpu' };
+    return this.selected?.kernel === 'gpu' ? { kernel: 'auto' } : {};
+  }
+
+  /** Sends new compute to the GPU (kernel gpu) or back to the CPU (kernel auto, which never trains on a GPU). */
+  useGpu(on: boolean): void {
+    this.config = { ...this.config, kernel: on ? 'gpu' : 'auto' };
+  }
 
   /** The curves of the loss chart: the run training now, the open experiment's runs, the overlaid ones. */
   private lossCurves() {
@@ -126,6 +146,11 @@ export class Session {
   /** Asks for the lab's info and the library, and follows main's events; returns the stop. */
   connect(onMenu: (action: MenuAction) => void): () => void {
     call('lab.info', {}).then((i) => (this.info = i), this.fail);
+    // The chip only informs: if main cannot say, it shows the kernel alone, without an error.
+    call('lab.devices', {}).then(
+      (d) => (this.devices = d),
+      () => undefined,
+    );
     this.refresh().catch(this.fail);
     // Jobs started before this page opened (another page, a reload) are main's: listed, and cancellable here.
     call('jobs.list', {}).then((list) => (this.jobs = list), this.fail);
@@ -309,7 +334,7 @@ export class Session {
     this.surfacesStarted = this.now = performance.now();
     for (const center of MARKERS) {
       this.surfacesRequested++;
-      this.track(call('jobs.landscape', { experimentId, run: this.runIndex, center, ...req }), 'surface')
+      this.track(call('jobs.landscape', { experimentId, run: this.runIndex, center, ...req, ...this.lossKernel() }), 'surface')
         .then((started) => {
           if (!this.surfaceJobs[started.id]) this.surfaceJobs = { ...this.surfaceJobs, [started.id]: started };
         })
@@ -320,7 +345,7 @@ export class Session {
 
   computeCurve(from: MarkerName, to: MarkerName): void {
     if (!this.selected) return;
-    this.track(call('jobs.interpolate', { experimentId: this.selected.id, run: this.runIndex, from, to, points: 201 }), 'interpolate').catch(this.fail);
+    this.track(call('jobs.interpolate', { experimentId: this.selected.id, run: this.runIndex, from, to, points: 201, ...this.lossKernel() }), 'interpolate').catch(this.fail);
   }
 
   async cancel(): Promise<void> {
