@@ -4,7 +4,8 @@
 // starts the pool only for work that repays it.
 import type { ExperimentConfig, KernelName } from '../../shared/config.js';
 import type { Dataset } from '../engine/data.js';
-import { workPerStep, type Workload } from '../engine/kernelChoice.js';
+import { gpuWinsLosses, selectKernel, workPerStep, type Workload } from '../engine/kernelChoice.js';
+import type { Kernel } from '../engine/kernel.js';
 import type { Architecture } from '../engine/model.js';
 import type { BatchTrainer } from '../engine/optimum.js';
 import { kernelFor } from '../engine/runs.js';
@@ -79,6 +80,13 @@ export interface Compute {
  */
 export async function computeFor(config: ExperimentConfig, work: Workload, options: JobOptions, pool: WorkerPool | undefined): Promise<Compute> {
   const { arch } = work;
+  const choice = options.kernel ?? config.kernel;
+  // `auto` takes a hardware GPU for losses alone where it wins (kernelChoice's gpuWinsLosses), in this
+  // thread, which owns the device; anything else it chooses runs where the rest of the rule says.
+  if (choice === 'auto' && gpuWinsLosses(work)) {
+    const kernel = await selectKernel(choice, options.backend ?? config.backend, work, { gpuForLosses: true });
+    if (kernel.name === 'gpu') return inThreadCompute(kernel, arch);
+  }
   if (pool && !onDevice(options, config)) {
     const k = await pool.resolveKernel(options.kernel ?? config.kernel, options.backend ?? config.backend, work, { signal: options.signal });
     const at = { signal: options.signal };
@@ -92,7 +100,10 @@ export async function computeFor(config: ExperimentConfig, work: Workload, optio
       concurrency: pool.size,
     };
   }
-  const kernel = await kernelFor(config, work, options);
+  return inThreadCompute(await kernelFor(config, work, options), arch);
+}
+
+function inThreadCompute(kernel: Kernel, arch: Architecture): Compute {
   return {
     name: kernel.name,
     backend: kernel.backend,

@@ -22,6 +22,7 @@ import { jsKernel } from '../../main/engine/jsKernel.js';
 import { JsNet } from '../../main/engine/jsNet.js';
 import type { Kernel } from '../../main/engine/kernel.js';
 import { selectKernel } from '../../main/engine/kernelChoice.js';
+import { computeFor } from '../../main/lab/compute.js';
 import { layoutOf, type Architecture } from '../../main/engine/model.js';
 import { hyperOf, type Hyper } from '../../main/engine/optimizers.js';
 import { Rng } from '../../main/engine/prng.js';
@@ -302,6 +303,15 @@ describe.runIf(adapter !== null)('gpu kernel', () => {
       const chosen = await selectKernel('auto', 'auto', surface, { gpuForLosses: true });
       expect(chosen.name).toBe(adapter?.isFallbackAdapter ? 'simd' : 'gpu');
       expect((await selectKernel('auto', 'auto', surface)).name).toBe('simd');
+    });
+
+    it("the lab's surfaces under auto go to a hardware GPU only, and the software adapter leaves them on the CPU", async () => {
+      const arch: Architecture = { sizes: [2, 64, 64, 1], activations: ['tanh', 'tanh'], output: 'sigmoid', loss: 'nll' };
+      const surface = { arch, runs: 4096, batchSize: 1000, n: 1000, lossesOnly: true };
+      const compute = await computeFor(config({ model: { hidden: [64, 64] } }), surface, {}, undefined);
+      expect(compute.name).toBe(adapter?.isFallbackAdapter ? 'simd' : 'gpu');
+      // Training under auto never does, whatever the adapter.
+      expect((await computeFor(config({ model: { hidden: [64, 64] } }), { ...surface, lossesOnly: false }, {}, undefined)).name).not.toBe('gpu');
     });
   });
 
