@@ -317,6 +317,7 @@ export interface GpuAdapterView {
 export interface DevicesView {
   cores: number;
   simd: { available: boolean; reason?: string };
+  /** Empty in the app: the header's chip needs the CPU and the GPU, and trying tfjs would block main. */
   tfjs: { backend: string; available: boolean; reason?: string }[];
   webgpu: { adapters: GpuAdapterView[] } | { reason: string };
 }

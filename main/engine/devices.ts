@@ -44,12 +44,16 @@ async function tfjs(): Promise<DeviceReport['tfjs']> {
   return found;
 }
 
-export async function deviceReport(): Promise<DeviceReport> {
+/**
+ * What can compute here. `tfjs: false` leaves the tfjs backends out (an empty list): loading tfjs to
+ * try them takes half a second of the caller's thread, which the app's main thread cannot give.
+ */
+export async function deviceReport(o: { tfjs?: boolean } = {}): Promise<DeviceReport> {
   const adapters = await gpuAdapters();
   return {
     cores: availableParallelism(),
     simd: await simd(),
-    tfjs: await tfjs(),
+    tfjs: o.tfjs === false ? [] : await tfjs(),
     webgpu: Array.isArray(adapters) ? { adapters: adapters.map((a) => ({ ...a, name: describeAdapter(a) })) } : { reason: adapters.reason },
   };
 }

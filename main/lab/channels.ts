@@ -26,7 +26,7 @@ function raceSurfaceView(s: Awaited<ReturnType<Lab['raceSurface']>>): RaceSurfac
 function handlers(lab: Lab, mode: LabInfo['mode'], changed: <T>(v: T) => T): Handlers {
   return {
     'lab.info': () => lab.info(mode),
-    'lab.devices': () => lab.devices(),
+    'lab.devices': () => lab.devices({ tfjs: false }),
     'experiments.list': () => lab.list(),
     'experiments.get': (p: Request<'experiments.get'>) => lab.get(p.id, { sweepRun: p.run ?? 0 }),
     'experiments.rename': (p: Request<'experiments.rename'>) => changed((lab.rename(p.id, p.name), null)),

@@ -338,8 +338,8 @@ export class Lab {
   // This machine
 
   /** What can compute here: cores, the simd kernel, the tfjs backends that load, the WebGPU adapters. */
-  devices(): Promise<DeviceReport> {
-    return deviceReport();
+  devices(o: { tfjs?: boolean } = {}): Promise<DeviceReport> {
+    return deviceReport(o);
   }
 
   // Data and the tutorial's basics

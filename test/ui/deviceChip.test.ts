@@ -26,6 +26,8 @@ describe.runIf(hasAdapter)('the device chip', () => {
     lab = await openBrowserLab('device-chip', 1);
     const devices = (await lab.service.call('lab.devices', {})) as Result<DevicesView>;
     if (!devices.ok || !('adapters' in devices.value.webgpu)) throw new Error('lab.devices lists no adapter');
+    // The app's main thread does not load tfjs to list its backends (half a second blocked).
+    expect(devices.value.tfjs).toEqual([]);
     adapterName = devices.value.webgpu.adapters[0].name;
   }, 60_000);
   afterAll(() => lab?.close());
