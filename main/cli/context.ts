@@ -23,8 +23,8 @@ export interface Context {
   out: (s: string) => void;
   /** A line on stderr, for what is not the result (where a result was saved, waiting, …). */
   note: (s: string) => void;
-  /** Prints the JSON or the text, and writes the JSON to --out when asked; each is made only when wanted. */
-  emit: (json: unknown | (() => unknown), text: string | (() => string)) => void;
+  /** Prints the JSON or the text, and writes the JSON to --out when asked; each is made only when wanted (a run's JSON of millions of parameters is not made for its text). */
+  emit: (json: () => unknown, text: () => string) => void;
   /** Writes a progress bar in a terminal (nothing elsewhere). */
   progress: (phase: string, step: number, steps: number, bestLoss: number | null) => void;
   clearProgress: () => void;
@@ -122,9 +122,10 @@ export function createContext(access: 'read' | 'write' | 'edit', values: Values,
     note: (s) => process.stderr.write(`${s}\n`),
     emit: (json, text) => {
       bar.clear();
-      const value = () => (typeof json === 'function' ? json() : json);
+      let made: { value: unknown } | undefined;
+      const value = () => (made ??= { value: json() }).value;
       if (values.out !== undefined) writeOut(values.out, stringify(value(), true), values.force ?? false);
-      out(values.json ? stringify(value()) : typeof text === 'function' ? text() : text);
+      out(values.json ? stringify(value()) : text());
     },
     progress: bar.progress,
     clearProgress: bar.clear,

@@ -12,12 +12,12 @@ import { choice, experimentId, integer } from '../options.js';
 import { devicesText, experimentText, listText, presetsText } from '../text/library.js';
 
 export async function presets(ctx: Context): Promise<void> {
-  ctx.emit(PRESETS.map((p) => ({ name: p.name, title: p.title, description: presetDescription(p), kind: p.kind })), presetsText(PRESETS));
+  ctx.emit(() => PRESETS.map((p) => ({ name: p.name, title: p.title, description: presetDescription(p), kind: p.kind })), () => presetsText(PRESETS));
 }
 
 export async function list(ctx: Context): Promise<void> {
   const experiments = ctx.lab().list();
-  ctx.emit({ experiments }, listText(experiments));
+  ctx.emit(() => ({ experiments }), () => listText(experiments));
 }
 
 export async function show(ctx: Context): Promise<void> {
@@ -26,7 +26,7 @@ export async function show(ctx: Context): Promise<void> {
   // The text lists a sweep's runs by their listing; only the JSON holds every run's arrays.
   const e = ctx.values.json || ctx.values.out !== undefined ? lab.get(id) : lab.get(id, { sweepRun: 0 });
   const single = !e.sweep && e.runList.length === 1 ? e.runList[0] : null;
-  ctx.emit(experimentToJson(e), experimentText(e, single && lab.fitLine(single)));
+  ctx.emit(() => experimentToJson(e), () => experimentText(e, single && lab.fitLine(single)));
 }
 
 export async function upgrade(ctx: Context): Promise<void> {
@@ -74,7 +74,7 @@ export async function importData(ctx: Context): Promise<void> {
   const text = readText(path, 'CSV');
   const config = ctx.lab().csvConfig(text, path);
   const { out } = ctx.values;
-  ctx.emit(config, out ? `wrote a config for the ${config.data.n} points of ${path} to ${out}; train it: landscape-lab run ${out}` : stringify(config, true));
+  ctx.emit(() => config, () => out ? `wrote a config for the ${config.data.n} points of ${path} to ${out}; train it: landscape-lab run ${out}` : stringify(config, true));
 }
 
 export async function exportModel(ctx: Context): Promise<void> {
@@ -93,5 +93,5 @@ export async function exportModel(ctx: Context): Promise<void> {
 /** `devices`: what can compute on this machine. */
 export async function devices(ctx: Context): Promise<void> {
   const d = await ctx.lab().devices();
-  ctx.emit(d, devicesText(d));
+  ctx.emit(() => d, () => devicesText(d));
 }

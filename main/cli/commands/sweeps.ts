@@ -65,7 +65,7 @@ export async function sweep(ctx: Context): Promise<number> {
     outcome = await lab.resumeSweep(id, options);
   } else outcome = await lab.sweep(spec, options);
   const stats = lab.sweepStatistics(outcome.experimentId);
-  ctx.emit({ ...outcome, threshold: stats.threshold, fields: stats.fields, cells: stats.cells }, `${sweepText(outcome)}\n${sweepStatsText(stats)}`);
+  ctx.emit(() => ({ ...outcome, threshold: stats.threshold, fields: stats.fields, cells: stats.cells }), () => `${sweepText(outcome)}\n${sweepStatsText(stats)}`);
   return ctx.call.signal?.aborted ? 130 : 0;
 }
 
@@ -88,7 +88,7 @@ async function shardCommand(ctx: Context, spec: unknown): Promise<number> {
   const outcome = await lab.trainShard(spec, shard, { ...ctx.call, onProgress: undefined, onSweepProgress: sweepProgress(ctx, 'shard'), resume: ctx.values.resume });
   ctx.clearProgress();
   const s = outcome.shard;
-  ctx.emit(outcome, `shard ${s.index}/${s.count} (runs ${s.runFrom}–${s.runTo - 1}) of sweep ${outcome.specHash.slice(0, 12)}: ${sweepText(outcome).replace(/^sweep /, '')}`);
+  ctx.emit(() => outcome, () => `shard ${s.index}/${s.count} (runs ${s.runFrom}–${s.runTo - 1}) of sweep ${outcome.specHash.slice(0, 12)}: ${sweepText(outcome).replace(/^sweep /, '')}`);
   return ctx.call.signal?.aborted ? 130 : outcome.status === 'done' ? 0 : 1;
 }
 
@@ -113,7 +113,7 @@ function folderCommand(ctx: Context, spec: unknown): number {
     ...(f.jobs ? [`submitted: shards job ${f.jobs.shardsJob}, merge job ${f.jobs.mergeJob} (after every shard succeeded)`, `follow it: ${f.commands[1]}`] : v.slurm ? ['on the login node:', ...f.commands.map((c) => `  ${c}`)] : []),
     ...(v.k8s ? [`Kubernetes (untested here): ${f.dir}/job.yaml; see its comments`] : []),
   ].join('\n');
-  ctx.emit({ dir: f.dir, files: f.files, shards: f.shards, db: f.db, commands: f.commands, ...(f.jobs ? { jobs: f.jobs } : {}) }, text);
+  ctx.emit(() => ({ dir: f.dir, files: f.files, shards: f.shards, db: f.db, commands: f.commands, ...(f.jobs ? { jobs: f.jobs } : {}) }), () => text);
   return 0;
 }
 
@@ -136,7 +136,7 @@ function statusCommand(ctx: Context): number {
   only(ctx, ['status'], '--status');
   if (ctx.args.length) throw new InputError('--status: takes the cluster folder, not a spec file: landscape-lab sweep --status DIR');
   const s = ctx.lab().clusterStatus(String(ctx.values.status));
-  ctx.emit({ ...s, manifest: undefined, specHash: s.manifest.specHash, runsTotal: s.manifest.runsTotal, db: s.manifest.db }, statusText(s));
+  ctx.emit(() => ({ ...s, manifest: undefined, specHash: s.manifest.specHash, runsTotal: s.manifest.runsTotal, db: s.manifest.db }), () => statusText(s));
   return 0;
 }
 
@@ -153,5 +153,5 @@ export async function merge(ctx: Context): Promise<void> {
   const into = ctx.values.into ?? ctx.database;
   if (into.trim() === '') throw new InputError('--into: must name a database file (got "")');
   const r = ctx.lab({ db: into }).merge(ctx.args);
-  ctx.emit(r, mergeText(r, into));
+  ctx.emit(() => r, () => mergeText(r, into));
 }

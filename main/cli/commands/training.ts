@@ -22,14 +22,14 @@ export async function run(ctx: Context): Promise<void> {
     ctx.clearProgress();
     ctx.note(`saved as experiment ${id} in ${ctx.database}`);
   }
-  ctx.emit({ ...runToJson(r), ...(id ? { experimentId: id } : {}) }, runText(r, lab.fitLine(r)));
+  ctx.emit(() => ({ ...runToJson(r), ...(id ? { experimentId: id } : {}) }), () => runText(r, lab.fitLine(r)));
 }
 
 export async function optimum(ctx: Context): Promise<void> {
   const restarts = integer('restarts', ctx.values.restarts, SEARCH_BUDGET.restarts, 1, 256);
   const searchSteps = integer('search-steps', ctx.values['search-steps'], SEARCH_BUDGET.steps, 1, LIMITS.steps);
   const o = await ctx.lab().optimum(configFile(ctx, ctx.args[0]), { ...ctx.call, restarts, searchSteps });
-  ctx.emit(optimumToJson(o), optimumText(o));
+  ctx.emit(() => optimumToJson(o), () => optimumText(o));
 }
 
 export async function race(ctx: Context): Promise<number> {
@@ -46,12 +46,12 @@ export async function race(ctx: Context): Promise<number> {
     ctx.clearProgress();
     ctx.note(`saved as experiment ${id} in ${ctx.database}`);
   }
-  ctx.emit(raceToJson(runs, id), raceText(runs));
+  ctx.emit(() => raceToJson(runs, id), () => raceText(runs));
   return ctx.call.signal?.aborted ? 130 : 0;
 }
 
 export async function reproduce(ctx: Context): Promise<number> {
   const r = await ctx.lab().reproduce(experimentId('reproduce', ctx.args[0]), ctx.call);
-  ctx.emit(r, reproductionText(r));
+  ctx.emit(() => r, () => reproductionText(r));
   return r.matches ? 0 : 3;
 }

@@ -63,7 +63,7 @@ export async function interpolate(ctx: Context): Promise<void> {
   const i = await lab.interpolate(id, req, ctx.call);
   ctx.clearProgress();
   ctx.note(`stored the curve with experiment ${id}`);
-  ctx.emit(interpolationToJson(i), interpolationText(i));
+  ctx.emit(() => interpolationToJson(i), () => interpolationText(i));
 }
 
 export async function hessian(ctx: Context): Promise<void> {
@@ -72,5 +72,5 @@ export async function hessian(ctx: Context): Promise<void> {
   const run = integer('run', ctx.values.run, 0, 0, MAX_SWEEP_RUNS - 1);
   const id = await experimentFor(ctx, 'hessian', (p) => lab.checkHessian(p));
   const h = await lab.hessian(id, at, { ...ctx.call, run });
-  ctx.emit(hessianToJson(h), hessianText(h));
+  ctx.emit(() => hessianToJson(h), () => hessianText(h));
 }
