@@ -12,6 +12,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -22,6 +23,10 @@ import type { LabChannels } from '../lab/channels.js';
 
 /** Largest socket message accepted (an import is the biggest thing a client sends). */
 export const MAX_MESSAGE_BYTES = MAX_IMPORT_TEXT + 1024;
+/** Connections at most held open before they show the token (the page needs a handful). */
+export const MAX_UNPROVEN = 256;
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 
 const TYPES: Record<string, string> = {
@@ -110,6 +115,12 @@ class BridgeServer {
   private readonly root: string;
   private readonly server: Server;
   private readonly sockets: WebSocketServer;
+  /**
+   * Connections that have not yet shown the token, oldest first. Past MAX_UNPROVEN the oldest is
+   * closed: half-open or token-less connections cannot take the process's file descriptors and
+   * crowd out the page, whose first request proves its connection.
+   */
+  private readonly unproven = new Set<Socket>();
 
   constructor(options: BridgeOptions) {
     this.token = options.token ?? randomBytes(24).toString('base64url');
@@ -118,6 +129,10 @@ class BridgeServer {
     this.root = resolve(options.root);
     if (!existsSync(join(this.root, 'index.html'))) throw new Error(`the renderer is not built (no ${join(this.root, 'index.html')}); run npm run build`);
     this.server = createServer((req, res) => this.onRequest(req, res));
+    // A request's headers must arrive within seconds, not Node's default minute.
+    this.server.headersTimeout = HEADERS_TIMEOUT_MS;
+    this.server.requestTimeout = REQUEST_TIMEOUT_MS;
+    this.server.on('connection', (socket: Socket) => this.admit(socket));
     this.server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => this.onClientError(err, socket));
     this.server.on('error', (e) => this.log(`bridge: server error: ${reason(e)}`));
     this.sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? MAX_MESSAGE_BYTES });
@@ -129,6 +144,16 @@ class BridgeServer {
     });
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
     this.sockets.on('connection', (ws: WebSocket) => this.onSocket(ws));
+  }
+
+  private admit(socket: Socket): void {
+    this.unproven.add(socket);
+    socket.once('close', () => this.unproven.delete(socket));
+    if (this.unproven.size > MAX_UNPROVEN) {
+      const [oldest] = this.unproven;
+      this.unproven.delete(oldest);
+      oldest.destroy();
+    }
   }
 
   /** Cookies are shared by every port of a host: the name carries ours. */
@@ -169,6 +194,7 @@ class BridgeServer {
     if (!this.hostAllowed(req.headers.host)) return refuse(res, 421, 'wrong Host: this server answers only to 127.0.0.1 and localhost');
     if (!this.originAllowed(req.headers.origin)) return refuse(res, 403, 'foreign Origin');
     if (!this.authorized(req, target.query)) return refuse(res, 401, 'a token is required: open the URL landscape-lab serve printed');
+    this.unproven.delete(req.socket);
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'only GET is served here');
     const path = target.path === '/' ? '/index.html' : decodePath(target.path);
     if (path === null) {
@@ -217,6 +243,7 @@ class BridgeServer {
       }
       const ok = target.path === '/api' && this.hostAllowed(req.headers.host) && req.headers.origin !== undefined && this.originAllowed(req.headers.origin) && this.authorized(req, target.query);
       if (!ok) return refuseUpgrade(socket, 403);
+      this.unproven.delete(req.socket);
       this.sockets.handleUpgrade(req, socket, head, (ws) => this.sockets.emit('connection', ws, req));
     } catch (e) {
       this.log(`bridge: 500 for upgrade ${shown(req.url ?? '')}: ${reason(e)}`);
