@@ -1,30 +1,16 @@
 // What a command leaves behind, run as a user runs it (the built CLI in child processes): a refused
 // command makes no database, and commands racing on one config keep one experiment.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { BIN as bin, expectRefused, ROOT as root, runCli } from '../support/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'bin', 'landscape-lab.js');
 let dir: string;
 
 const env = () => ({ ...process.env, XDG_DATA_HOME: join(dir, 'data') });
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, timeout: 120_000, env: env() });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-/** Exit 2, one line on stderr matching `message`, nothing on stdout. */
-function expectRefused(r: ReturnType<typeof cli>, message: RegExp): void {
-  expect(r.err).toMatch(/^landscape-lab: [^\n]*\n$/);
-  expect(r.err.slice('landscape-lab: '.length, -1)).toMatch(message);
-  expect(r.code).toBe(2);
-  expect(r.out).toBe('');
-}
+const cli = (...args: string[]) => runCli(dir, args);
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'lab-leftovers-'));

@@ -1,20 +1,17 @@
 // A terminal gets a summary, --json the whole: a listing longer than a screen (a network's
 // parameters, a sweep's runs) prints its first lines and one line saying how many more there are.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'bin', 'landscape-lab.js');
 let dir: string;
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, timeout: 120_000, env: { ...process.env, XDG_DATA_HOME: join(dir, 'data') }, maxBuffer: 2 ** 30 });
-  expect(r.status, r.stderr).toBe(0);
-  return r.stdout;
+  const r = runCli(dir, args);
+  expect(r.code, r.err).toBe(0);
+  return r.out;
 }
 
 beforeAll(() => {
