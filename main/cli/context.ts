@@ -1,6 +1,6 @@
 // What a command's handler gets: its arguments, the lab (opened on first use, closed when the command
 // ends), the progress bar of a terminal, and the ways to print and to write --out.
-import { accessSync, constants, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, lstatSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { BACKENDS, KERNELS, type BackendChoice, type KernelChoice } from '../../shared/configRules.js';
@@ -31,6 +31,14 @@ export interface Context {
   confirm: (question: string) => Promise<boolean>;
 }
 
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Refuses an --out the command could not write. Called before any work (so nothing is trained or
  * saved for a result that cannot be written) and again when writing.
@@ -46,6 +54,7 @@ export function checkOut(path: string, force: boolean): void {
     }
   };
   const target = stat(path);
+  if (!target && isLink(path)) throw new InputError(`--out: ${path} is a symbolic link that leads nowhere; give a file name (remove the link, or choose another name)`);
   if (target?.isDirectory()) throw new InputError(`--out: ${path} is a folder; give a file name, e.g. ${join(path, 'result.json')}`);
   if (target && !force) throw new InputError(`--out: ${path} already exists; choose another name or add --force`);
   // Replacing a device or a pipe by renaming a file over it is never what was meant.

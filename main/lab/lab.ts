@@ -321,8 +321,9 @@ export class Lab {
     return this.store.importExperiments(parseExport(text, 'import'));
   }
 
+  /** The file is read and checked before the database is opened: a refused file creates no database. */
   importFile(file: string): { id: number; renamed: boolean }[] {
-    return importFile(this.store, file);
+    return importFile(() => this.store, file);
   }
 
   /** Opens the database for writing, which brings an older schema to this version's. */

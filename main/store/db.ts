@@ -7,10 +7,11 @@
 // sees it half made (two processes creating the same file at once both end up using one database).
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { InputError } from '../../shared/config.js';
+import { readFileHead, regularFile } from '../platform/files.js';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import { ownerAlive, type Lease } from './owner.js';
 
@@ -84,8 +85,25 @@ function fsCode(e: unknown): string {
   return (e as NodeJS.ErrnoException).code ?? String(e);
 }
 
+/**
+ * SQLite opens the sidecars by name beside the file: each must be absent or a regular file, since a
+ * FIFO there blocks the open and a device never ends. Checked through the file guard before SQLite
+ * is let near the file, which is then left as it was.
+ */
+function checkSidecars(file: string): void {
+  for (const suffix of ['-wal', '-shm', '-journal']) {
+    try {
+      regularFile(`${file}${suffix}`, `an SQLite ${suffix} file`);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      refuse(`${file}${suffix}`, `${e.message.slice(file.length + suffix.length + 2)}; remove it or choose another database — ${UNCHANGED}`);
+    }
+  }
+}
+
 /** The file's type, size and SQLite header, read without opening it as a database. */
 function examine(file: string): Found {
+  checkSidecars(file);
   let stats;
   try {
     stats = lstatSync(file);
@@ -107,13 +125,9 @@ function examine(file: string): Found {
   const head = Buffer.alloc(HEADER_BYTES);
   let got: number;
   try {
-    const fd = openSync(file, 'r');
-    try {
-      got = readSync(fd, head, 0, HEADER_BYTES, 0);
-    } finally {
-      closeSync(fd);
-    }
+    got = readFileHead(file, head, 'a database file');
   } catch (e) {
+    if (e instanceof InputError) throw e;
     refuse(file, `cannot be read (${fsCode(e)}); check its permissions`);
   }
   if (head.subarray(0, 16).toString('latin1') !== SQLITE_HEADER) {

@@ -468,7 +468,11 @@ function readExportJson(file: string): unknown {
   return parseJson(readInputFile(file, MAX_IMPORT_BYTES, 'an export file').toString('utf8'), file);
 }
 
-/** Reads, validates and imports an export file; all of it or nothing. */
-export function importFile(store: ExperimentStore, file: string): { id: number; renamed: boolean }[] {
-  return store.importExperiments(exportRows({ json: readExportJson(file) }, file));
+/**
+ * Reads, validates and imports an export file; all of it or nothing. The store may be given as the
+ * function that opens it: then a file that is refused never opens (nor creates) a database.
+ */
+export function importFile(store: ExperimentStore | (() => ExperimentStore), file: string): { id: number; renamed: boolean }[] {
+  const rows = exportRows({ json: readExportJson(file) }, file);
+  return (typeof store === 'function' ? store() : store).importExperiments(rows);
 }

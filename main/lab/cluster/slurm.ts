@@ -2,12 +2,13 @@
 // shard, each training into its own SQLite file), a merge script that runs `afterok`, a submit script,
 // and optionally a Kubernetes Indexed Job. We write no scheduler: SLURM (or Kubernetes) runs it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../../../shared/config.js';
 import type { SweepSpec } from '../../../shared/sweep.js';
+import { checkFolder, FILE_LIMITS, readOptionalFile, regularFile } from '../../platform/files.js';
 import { APP_VERSION, INSTALL_ROOT } from '../../platform/version.js';
-import type { ShardPlan } from './shards.js';
+import { MAX_SHARDS, type ShardPlan } from './shards.js';
 
 /** What `--status` and the app read back from the folder. */
 export interface ClusterManifest {
@@ -208,21 +209,46 @@ function writeAtomic(path: string, text: string, mode = 0o644): void {
   renameSync(tmp, path);
 }
 
+const isCount = (v: unknown, min: number, max: number): v is number => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
+
+/** Which field of a parsed cluster.json is not what sweep --slurm writes; null when all are. */
+function manifestFault(m: unknown): string | null {
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return 'not a JSON object';
+  const o = m as Record<string, unknown>;
+  if (o.format !== 1) return 'format: must be 1';
+  if (typeof o.specHash !== 'string' || !/^[0-9a-f]{16,128}$/.test(o.specHash)) return 'specHash: must be a hex hash';
+  if (typeof o.name !== 'string' || o.name.length > 1000) return 'name: must be a string of at most 1000 characters';
+  if (!isCount(o.shards, 1, MAX_SHARDS)) return `shards: must be an integer from 1 to ${MAX_SHARDS}`;
+  if (!isCount(o.runsTotal, 1, Number.MAX_SAFE_INTEGER)) return 'runsTotal: must be a positive integer';
+  if (typeof o.db !== 'string' || o.db === '' || o.db.includes('\0')) return 'db: must be a file path';
+  if (o.nodeLocal !== undefined && typeof o.nodeLocal !== 'boolean') return 'nodeLocal: must be true or false';
+  if (!Array.isArray(o.ranges) || o.ranges.length !== o.shards) return 'ranges: must list one [from, to] per shard';
+  let next = 0;
+  for (const [k, r] of o.ranges.entries()) {
+    if (!Array.isArray(r) || r.length !== 2 || r[0] !== next || !isCount(r[1], next, o.runsTotal)) return `ranges[${k}]: must be [from, to], integers that continue the previous shard's range, within runsTotal`;
+    next = r[1] as number;
+  }
+  if (next !== o.runsTotal) return 'ranges: must cover every run up to runsTotal';
+  return null;
+}
+
+/** The folder's cluster.json, read through the file guard and checked field by field. */
 export function readManifest(dir: string): ClusterManifest {
+  const made = `it is made by landscape-lab sweep SPEC --slurm --dir ${dir}`;
+  if (!existsSync(dir) && regularFile(dir, 'a cluster folder') === null) throw new InputError(`${dir}: has no ${MANIFEST}; ${made}`);
+  checkFolder(dir, `a cluster folder holds ${MANIFEST}; ${made}`);
   const path = join(dir, MANIFEST);
-  let text: string;
+  const bytes = readOptionalFile(path, FILE_LIMITS.manifest, `a cluster manifest (${MANIFEST})`);
+  if (bytes === null) throw new InputError(`${dir}: has no ${MANIFEST}; ${made}`);
+  let m: unknown;
   try {
-    text = readFileSync(path, 'utf8');
+    m = JSON.parse(bytes.toString('utf8'));
   } catch {
-    throw new InputError(`${dir}: has no ${MANIFEST}; it is made by landscape-lab sweep SPEC --slurm --dir ${dir}`);
+    throw new InputError(`${path}: is not JSON, so not a cluster manifest; make the folder again with sweep --slurm`);
   }
-  try {
-    const m = JSON.parse(text) as ClusterManifest;
-    if (m.format !== 1 || typeof m.specHash !== 'string' || !Number.isInteger(m.shards) || !Array.isArray(m.ranges) || typeof m.db !== 'string') throw new Error('fields');
-    return m;
-  } catch {
-    throw new InputError(`${path}: is not a cluster manifest this version reads; make the folder again with sweep --slurm`);
-  }
+  const fault = manifestFault(m);
+  if (fault) throw new InputError(`${path}: is not a cluster manifest this version reads (${fault}); make the folder again with sweep --slurm`);
+  return m as ClusterManifest;
 }
 
 /**
@@ -236,7 +262,7 @@ export function writeClusterFolder(dirInput: string, spec: SweepSpec, specHash: 
   const dir = resolve(dirInput);
   if (/[\u0000-\u001f\u007f]/.test(dir)) throw new InputError(`--dir: ${JSON.stringify(dir)} has control characters (a newline, a tab); choose another folder`);
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new InputError(`--dir: ${dir} is not a folder`);
-  if (existsSync(join(dir, MANIFEST))) {
+  if (existsSync(dir) && regularFile(join(dir, MANIFEST), `a cluster manifest (${MANIFEST})`, FILE_LIMITS.manifest)) {
     const old = readManifest(dir);
     if (old.specHash !== specHash || old.shards !== plan.count) {
       throw new InputError(`--dir: ${dir} already holds the cluster files of ${old.specHash === specHash ? `this sweep in ${old.shards} shards` : `another sweep ("${old.name}")`}; choose another folder`);
