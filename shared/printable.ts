@@ -42,5 +42,6 @@ export const MESSAGE_MAX = 2000;
 
 /** An error message as a door prints it: one line, printable, bounded. */
 export function messageLine(message: string): string {
-  return printable(truncate(message, MESSAGE_MAX));
+  // Cut before escaping (bounded work), and again after (an escape is 6 characters for 1).
+  return truncate(printable(truncate(message, MESSAGE_MAX)), MESSAGE_MAX);
 }

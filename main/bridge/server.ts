@@ -68,6 +68,17 @@ function shown(text: string): string {
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
 }
 
+/**
+ * A log line without the token: a request's URL (?token=…), its cookie (lab_token_PORT=…) or the
+ * token itself, also cut short, is replaced by "…". Every line the bridge logs goes through here.
+ */
+export function redactToken(line: string, token: string): string {
+  return line
+    .split(token)
+    .join('…')
+    .replace(/(token=|lab_token_\d+=)[^&;\s"\\]*/gi, '$1…');
+}
+
 function reason(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0];
 }
@@ -114,7 +125,8 @@ class BridgeServer {
   constructor(options: BridgeOptions) {
     this.token = options.token ?? randomBytes(24).toString('base64url');
     this.channels = options.channels;
-    this.log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    const sink = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    this.log = (line) => sink(redactToken(line, this.token));
     this.root = resolve(options.root);
     if (!existsSync(join(this.root, 'index.html'))) throw new Error(`the renderer is not built (no ${join(this.root, 'index.html')}); run npm run build`);
     this.server = createServer((req, res) => this.onRequest(req, res));

@@ -5,6 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { BACKENDS, KERNELS, type BackendChoice, type KernelChoice } from '../../shared/configRules.js';
 import { InputError } from '../../shared/errors.js';
+import { printableLines } from '../../shared/printable.js';
 import { Lab, type CallOptions, type LabOptions } from '../lab/lab.js';
 import { defaultDatabasePath } from '../platform/paths.js';
 import { stringify } from './json.js';
@@ -128,7 +129,7 @@ export function createContext(access: 'read' | 'write', values: Values, args: st
       return lab;
     },
     out,
-    note: (s) => process.stderr.write(`${s}\n`),
+    note: (s) => process.stderr.write(`${printableLines(s)}\n`),
     emit: (json, text) => {
       bar.clear();
       const value = () => (typeof json === 'function' ? json() : json);

@@ -9,6 +9,7 @@ import type { SweepSpec } from '../../../shared/sweep.js';
 import { checkFolder, FILE_LIMITS, readOptionalFile, regularFile } from '../../platform/files.js';
 import { APP_VERSION, INSTALL_ROOT } from '../../platform/version.js';
 import { MAX_SHARDS, type ShardPlan } from './shards.js';
+import { quoted } from '../../../shared/printable.js';
 
 /** What `--status` and the app read back from the folder. */
 export interface ClusterManifest {
@@ -47,9 +48,9 @@ const comment = (s: string) => s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, '
 export const sh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export function checkSlurmOptions(o: SlurmOptions): void {
-  if (o.partition !== undefined && !/^[\w.-]{1,64}$/.test(o.partition)) throw new InputError(`--partition: must be a partition name of letters, digits, '.', '_' or '-' (got "${o.partition}")`);
+  if (o.partition !== undefined && !/^[\w.-]{1,64}$/.test(o.partition)) throw new InputError(`--partition: must be a partition name of letters, digits, '.', '_' or '-' (got ${quoted(o.partition)})`);
   if (o.time !== undefined && !/^(\d{1,3}-)?\d{1,4}(:\d{1,2}){0,2}$/.test(o.time)) {
-    throw new InputError(`--time: must be a SLURM time limit such as 30, 1:30:00 or 2-00:00:00 (got "${o.time}")`);
+    throw new InputError(`--time: must be a SLURM time limit such as 30, 1:30:00 or 2-00:00:00 (got ${quoted(o.time)})`);
   }
 }
 
@@ -303,7 +304,7 @@ export function writeClusterFolder(dirInput: string, spec: SweepSpec, specHash: 
 
 /** Runs submit.sh (sbatch for the array, then for the merge); returns the job ids. */
 export function submit(dir: string, only?: string): { shardsJob: string; mergeJob: string } {
-  if (only !== undefined && !/^\d+([-,]\d+)*$/.test(only)) throw new InputError(`shards to submit: must be SLURM array indices such as 2 or 1,3 or 0-3 (got "${only}")`);
+  if (only !== undefined && !/^\d+([-,]\d+)*$/.test(only)) throw new InputError(`shards to submit: must be SLURM array indices such as 2 or 1,3 or 0-3 (got ${quoted(only)})`);
   const r = spawnSync('bash', [join(dir, 'submit.sh'), ...(only ? [only] : [])], { encoding: 'utf8', timeout: 60_000 });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError('--submit: bash was not found');
   const shards = /^shards: job (\S+)$/m.exec(r.stdout ?? '');
