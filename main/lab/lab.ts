@@ -326,6 +326,14 @@ export class Lab {
     return importFile(() => this.store, file);
   }
 
+  /**
+   * Opens the database now, so that one the command could not save into (another program's, read-only,
+   * damaged) is refused before any training rather than after it.
+   */
+  openDatabase(): void {
+    void this.store;
+  }
+
   /** Opens the database for writing, which brings an older schema to this version's. */
   upgrade(): number {
     void this.store;
