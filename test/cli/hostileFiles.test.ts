@@ -64,6 +64,7 @@ beforeAll(() => {
   const r = cli(dir, 'run', 'good.json', '--db', 'good.sqlite', '--json');
   expect(r.code).toBe(0);
   experiment = String(JSON.parse(r.out).experimentId);
+  expect(cli(dir, 'sweep', 'spec.json', '--shard', '0/2', '--db', 'shard-0.sqlite').code).toBe(0);
 });
 
 afterEach(() => {
@@ -103,6 +104,12 @@ const CASES: Case[] = [
   { name: 'merge SHARD', at: 'shard.sqlite', args: () => ['merge', 'shard.sqlite', '--into', 'new.sqlite'] },
   { name: 'list --db', at: 'db.sqlite', args: () => ['list', '--db', 'db.sqlite'] },
   { name: 'run --db', at: 'db.sqlite', args: () => ['run', join(dir, 'good.json'), '--db', 'db.sqlite'] },
+  { name: 'show --db', at: 'db.sqlite', args: () => ['show', '1', '--db', 'db.sqlite'] },
+  { name: 'rename --db', at: 'db.sqlite', args: () => ['rename', '1', 'x', '--db', 'db.sqlite'] },
+  { name: 'upgrade --db', at: 'db.sqlite', args: () => ['upgrade', '--db', 'db.sqlite'] },
+  { name: 'import --db', at: 'db.sqlite', prepare: (c) => expect(cli(c, 'export', experiment, '--db', join(dir, 'good.sqlite'), '--out', 'e.json').code).toBe(0), args: () => ['import', 'e.json', '--db', 'db.sqlite'] },
+  { name: 'sweep SPEC --db', at: 'db.sqlite', args: () => ['sweep', join(dir, 'spec.json'), '--db', 'db.sqlite'] },
+  { name: 'merge --into', at: 'db.sqlite', args: () => ['merge', join(dir, 'shard-0.sqlite'), '--into', 'db.sqlite'] },
   { name: 'list --db with its -wal', at: 'db.sqlite-wal', prepare: (c) => copyFileSync(join(dir, 'good.sqlite'), join(c, 'db.sqlite')), args: () => ['list', '--db', 'db.sqlite'] },
   { name: 'run --db with its -shm', at: 'db.sqlite-shm', prepare: (c) => copyFileSync(join(dir, 'good.sqlite'), join(c, 'db.sqlite')), args: () => ['run', join(dir, 'good.json'), '--db', 'db.sqlite'] },
   { name: 'run --db (new) with a -wal waiting', at: 'new.sqlite-wal', args: () => ['run', join(dir, 'good.json'), '--db', 'new.sqlite'] },
