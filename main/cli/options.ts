@@ -66,6 +66,9 @@ export function choice<T extends string>(field: string, value: string | undefine
  */
 const DECIMAL_INTEGER = /^-?\d{1,16}$/;
 
+/** A decimal number as people write one: 2, 2.5, .5, 1e-3; not 0x10, Infinity or " 2". */
+const DECIMAL_NUMBER = /^-?(\d{1,20}(\.\d{0,20})?|\.\d{1,20})([eE][+-]?\d{1,3})?$/;
+
 export function integer(field: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   const v = DECIMAL_INTEGER.test(value) ? Number(value) : NaN;
@@ -91,7 +94,7 @@ export function stepsOption(value: string | undefined): number | undefined {
 /** --span: a positive number, or auto. */
 export function spanOption(value: string | undefined): number | 'auto' {
   const text = value ?? 'auto';
-  const span = text === 'auto' ? 'auto' : Number(text);
-  if (span !== 'auto' && !(Number.isFinite(span) && span > 0)) throw new InputError(`--span: must be a number > 0 or auto (got ${quoted(text)})`);
+  const span = text === 'auto' ? 'auto' : DECIMAL_NUMBER.test(text) ? Number(text) : NaN;
+  if (span !== 'auto' && !(Number.isFinite(span) && span > 0)) throw new InputError(`--span: must be a decimal number > 0 (such as 2.5 or 1e-3) or auto (got ${quoted(text)})`);
   return span;
 }

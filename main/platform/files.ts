@@ -92,6 +92,8 @@ function openChecked(path: string, kind: string, limit: number): { fd: number; s
 }
 
 function readAll(path: string, fd: number, size: number, limit: number, kind: string): Buffer {
+  // A file that says it is empty may not be (/proc reports 0 bytes): read it to its end, up to the limit.
+  if (size === 0) return readToEnd(path, fd, limit, kind);
   // One byte more than its size: a file that grew since its stat is caught, not cut short.
   const buf = Buffer.allocUnsafe(Math.min(size, limit) + 1);
   let got = 0;
@@ -103,6 +105,19 @@ function readAll(path: string, fd: number, size: number, limit: number, kind: st
   if (got > limit) throw new InputError(`${path}: is larger than ${mib(limit)}; ${kind} is limited to that`);
   if (got === buf.length) throw new InputError(`${path}: grew while it was read; try again when it is complete`);
   return buf.subarray(0, got);
+}
+
+function readToEnd(path: string, fd: number, limit: number, kind: string): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, limit + 1 - total));
+    const n = readSync(fd, chunk, 0, chunk.length, null);
+    if (n === 0) return Buffer.concat(chunks, total);
+    chunks.push(chunk.subarray(0, n));
+    total += n;
+    if (total > limit) throw new InputError(`${path}: is larger than ${mib(limit)}; ${kind} is limited to that`);
+  }
 }
 
 /** The bytes of a file that may be absent: null when nothing is there; otherwise as readInputFile. */

@@ -298,6 +298,9 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
 }
 
 function openOnce(file: string, options: OpenOptions): Db {
+  // SQLite's names for a database that vanishes on close: a save there would be a lie, and the lab's
+  // own checks would create a file of that name beside it.
+  if (file === ':memory:' || file === '') refuse(file || '""', "is SQLite's name for a temporary database that vanishes on close; give a file name (./:memory: for a file called so)");
   const readonly = options.readonly ?? false;
   const init = options.init ?? false;
   const timeout = options.busyTimeoutMs ?? 5000;

@@ -130,6 +130,14 @@ describe('numbers are parsed strictly: decimal integers only', () => {
       expect(existsSync(file('never.sqlite'))).toBe(false);
     });
   }
+  for (const value of ['0x10', 'Infinity', '1e400', ' 2', '0']) {
+    it(`--span ${JSON.stringify(value)}`, () => {
+      expectRefused(cli('landscape', '--experiment', id, '--db', 'lab.sqlite', '--span', value), /^--span: must be a decimal number > 0 \(such as 2\.5 or 1e-3\) or auto \(got ".*"\)$/);
+    });
+  }
+  it('--span 2.5 and 1e-1 are numbers', () => {
+    for (const value of ['2.5', '1e-1']) expect(cli('landscape', '--experiment', id, '--db', 'lab.sqlite', '--span', value, '--res', '5').code).toBe(0);
+  });
   it('an experiment id in hex', () => {
     expectRefused(cli('show', '0x1', '--db', 'lab.sqlite'), /^show: must be an experiment id such as 3, see landscape-lab list \(got "0x1"\)$/);
   });
@@ -176,6 +184,19 @@ describe('inputs that were internal errors (exit 1) exit 2 with one line', () =>
       expectRefused(cli('sweep', '--status', folder), /cluster\.json: is not a cluster manifest this version reads \(.+\); make the folder again with sweep --slurm$/);
     });
   }
+});
+
+describe('files that are not what they say', () => {
+  it('a file /proc reports as 0 bytes is read to its end (it was "grew while it was read")', () => {
+    const r = cli('run', '/proc/self/status', '--db', 'never.sqlite');
+    expectRefused(r, /^\/proc\/self\/status: not valid JSON/);
+    expect(existsSync(file('never.sqlite'))).toBe(false);
+  });
+
+  it('--db :memory: is refused, and leaves no file called so', () => {
+    expectRefused(cli('run', 'h.json', '--db', ':memory:'), /^:memory:: is SQLite's name for a temporary database that vanishes on close/);
+    expect(existsSync(file(':memory:'))).toBe(false);
+  });
 });
 
 describe('the serve token never reaches a log line', () => {
