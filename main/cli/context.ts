@@ -110,7 +110,8 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 /** The context of one command; `close` ends what it opened (the database, the workers). */
-export function createContext(access: 'read' | 'write', values: Values, args: string[], out: (s: string) => void, signal: AbortSignal): { ctx: Context; close: () => Promise<void> } {
+/** `mustExist`: the command changes stored experiments, so a missing database is refused, not created. */
+export function createContext(access: 'read' | 'write', values: Values, args: string[], out: (s: string) => void, signal: AbortSignal, mustExist = false): { ctx: Context; close: () => Promise<void> } {
   const database = values.db ?? defaultDatabasePath();
   let lab: Lab | null = null;
   const bar = progressBar();
@@ -125,7 +126,7 @@ export function createContext(access: 'read' | 'write', values: Values, args: st
       onProgress: process.stderr.isTTY ? (p) => bar.progress(p.phase, p.step, p.steps, p.bestLoss) : undefined,
     },
     lab: (options = {}) => {
-      lab ??= Lab.open({ db: options.db ?? database, readonly: access === 'read', init: values.init, workers: options.workers, startWorkers: 'when-needed' });
+      lab ??= Lab.open({ db: options.db ?? database, readonly: access === 'read', mustExist, init: values.init, workers: options.workers, startWorkers: 'when-needed' });
       return lab;
     },
     out,

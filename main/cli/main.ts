@@ -55,7 +55,8 @@ async function execute(argv: string[], out: (s: string) => void): Promise<number
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
-  const { ctx, close } = createContext(spec.db, values, args, out, controller.signal);
+  const mustExist = spec.existing === true || (spec.existing?.some((o) => values[o] !== undefined) ?? false);
+  const { ctx, close } = createContext(spec.db, values, args, out, controller.signal, mustExist);
   try {
     const code = await (await spec.handler())(ctx);
     // Ctrl+C is how `serve` stops: that is success, not an interruption.

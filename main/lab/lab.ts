@@ -61,6 +61,8 @@ export interface LabOptions {
   readonly?: boolean;
   /** Make an existing empty file a lab database. */
   init?: boolean;
+  /** Refuse a missing database rather than create it (for changes to experiments already stored). */
+  mustExist?: boolean;
   /** Worker threads; every core by default, 0 to compute everything in this thread. */
   workers?: number;
   /**
@@ -89,7 +91,7 @@ export class Lab {
 
   static open(options: LabOptions): Lab {
     const pool = new WorkerPool(options.workers ?? availableParallelism(), { start: options.startWorkers === 'now' ? 'now' : 'on-first-task' });
-    return new Lab({ database: options.db, store: () => openStore(options.db, { readonly: options.readonly, init: options.init }), pool });
+    return new Lab({ database: options.db, store: () => openStore(options.db, { readonly: options.readonly, init: options.init, mustExist: options.mustExist }), pool });
   }
 
   /** The database, opened on first use (a refusal names the file and what to do). */

@@ -22,6 +22,8 @@ export interface OpenOptions {
   readonly?: boolean;
   /** Make an existing empty file a lab database: 0 bytes, or SQLite with no tables and no other program's id. */
   init?: boolean;
+  /** Refuse a missing file rather than create it: the caller changes experiments already stored. */
+  mustExist?: boolean;
   /** How long to wait for another writer before reporting the file as locked (ms). */
   busyTimeoutMs?: number;
 }
@@ -306,7 +308,7 @@ function openOnce(file: string, options: OpenOptions): Db {
   const timeout = options.busyTimeoutMs ?? 5000;
   let found = examine(file);
   if (found.kind === 'missing') {
-    if (readonly) refuse(file, 'no such database; run an experiment first, or pass --db with an existing file');
+    if (readonly || options.mustExist) refuse(file, 'no such database; run an experiment first, or pass --db with an existing file');
     create(file, timeout);
     found = examine(file);
   }

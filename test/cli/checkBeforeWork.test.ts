@@ -69,3 +69,22 @@ describe('run and race refuse a database they cannot save into before training',
     expect(sha(file('foreign.sqlite'))).toBe(before);
   });
 });
+
+describe('commands that change stored experiments refuse a missing database, and create none', () => {
+  const cases: string[][] = [
+    ['rename', '1', 'new name'],
+    ['delete', '1', '--yes'],
+    ['reproduce', '1'],
+    ['landscape', '--experiment', '1', '--res', '5'],
+    ['interpolate', '--experiment', '1'],
+    ['hessian', '--experiment', '1'],
+  ];
+  for (const args of cases) {
+    it(`${args.join(' ')} --db missing.sqlite`, () => {
+      const r = cli(...args, '--db', 'missing.sqlite');
+      expect(r.err).toBe(`landscape-lab: missing.sqlite: no such database; run an experiment first, or pass --db with an existing file\n`);
+      expect(r.code).toBe(2);
+      expect(existsSync(file('missing.sqlite'))).toBe(false);
+    });
+  }
+});
