@@ -224,6 +224,27 @@ describe('a merge refuses, and leaves the target as it was', () => {
     });
   }
 
+  // Issue 22, point 5: every column's type is checked (SQLite stores what it is given), and a stored
+  // spec that is not JSON was an internal error.
+  for (const [what, edit, message] of [
+    ["a config of 'nope'", "UPDATE runs SET config = 'nope' WHERE idx = (SELECT max(idx) FROM runs)", /run 41's config is not a JSON object/],
+    ["a hyper of '[]'", "UPDATE runs SET hyper = '[]' WHERE idx = (SELECT max(idx) FROM runs)", /run 41's hyper is not a JSON object/],
+    ['loss values as text', "UPDATE runs SET loss_values = 'text' WHERE idx = (SELECT max(idx) FROM runs)", /run 41's loss_values is text, not blob/],
+    ["a final loss of 'x'", "UPDATE runs SET final_loss = 'x' WHERE idx = (SELECT max(idx) FROM runs)", /run 41's final_loss is text, not real or integer or null/],
+    ['a stored spec that is not JSON', "UPDATE sweeps SET spec = 'not json'", /its stored sweep spec cannot be read \(.*JSON.*\); the file was changed outside the lab/],
+  ] as const) {
+    it(`a shard with ${what}`, () => {
+      const changed = file(`d1-${what.replace(/\W+/g, '-')}.sqlite`);
+      writeFileSync(changed, readFileSync(shards[1]));
+      const s = openStore(changed);
+      expect(s.db.prepare(edit).run().changes).toBeGreaterThan(0);
+      s.db.close();
+      const before = sha(target);
+      expect(() => merge(target, [changed])).toThrow(message);
+      expect(sha(target)).toBe(before);
+    });
+  }
+
   // Issue 22, point 4: shard_index 7 or −1 was an internal error (a TypeError on the plan's shard).
   for (const index of [7, -1]) {
     it(`a shard whose shard_index is ${index}`, () => {

@@ -61,7 +61,13 @@ export function readShard(file: string): ShardFile {
     if (!Number.isSafeInteger(shard.count) || shard.count < 1 || shard.count > MAX_SHARDS || !Number.isSafeInteger(shard.index) || shard.index < 0 || shard.index >= shard.count) {
       throw new InputError(`${file}: calls itself shard ${quoted(shard.index)} of ${quoted(shard.count)}, which no split has (K from 0 to N − 1, N from 1 to ${MAX_SHARDS}); the file was changed outside the lab`);
     }
-    const { spec, cells } = expandSweep(store.sweepSpec(summary.id));
+    let expanded: ReturnType<typeof expandSweep>;
+    try {
+      expanded = expandSweep(store.sweepSpec(summary.id));
+    } catch (e) {
+      throw new InputError(`${file}: its stored sweep spec cannot be read (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); the file was changed outside the lab`);
+    }
+    const { spec, cells } = expanded;
     const specHash = sweepSpecHash(spec);
     if (record.specHash !== specHash) throw new InputError(`${file}: its spec hash does not match its stored spec; the file was changed outside the lab`);
     const planned = planShards(spec, cells, shard.count).shards[shard.index];
@@ -77,10 +83,37 @@ export function readShard(file: string): ShardFile {
     if (outside !== undefined) throw new InputError(`${file}: run ${outside} is outside shard ${shard.index}'s runs [${shard.runFrom}, ${shard.runTo})`);
     const twice = runs.find((i, k) => k > 0 && runs[k - 1] === i);
     if (twice !== undefined) throw new InputError(`${file}: holds run ${twice} twice; the file was changed outside the lab`);
+    checkRunColumns(file, store.db, summary.id);
     return { file, store, summary, spec, specHash, shard, runs };
   } catch (e) {
     store.db.close();
     throw e;
+  }
+}
+
+/** Columns holding JSON, each an object. */
+const JSON_OBJECT_COLUMNS = new Set(['config', 'hyper', 'diagnostics', 'optimum_info']);
+/** What SQLite's typeof() may say of a column of each declared type. */
+const STORAGE: Record<string, string[]> = { INTEGER: ['integer'], REAL: ['real', 'integer'], TEXT: ['text'], BLOB: ['blob'] };
+
+/**
+ * Every column of every run the merge would copy has its declared type (a NULL only where the schema
+ * allows one), and every JSON column holds a JSON object: SQLite stores whatever it is given, so a
+ * shard edited outside the lab would otherwise be copied as it is (a config of "nope" merged).
+ */
+function checkRunColumns(file: string, db: Db, experimentId: number): void {
+  const columns = db.prepare('PRAGMA table_info(runs)').all() as { name: string; type: string; notnull: number }[];
+  for (const c of columns) {
+    if (c.name === 'id' || c.name === 'experiment_id') continue;
+    const allowed = [...(STORAGE[c.type.toUpperCase()] ?? []), ...(c.notnull ? [] : ['null'])];
+    if (allowed.length === 0) continue;
+    const col = `"${c.name.replace(/"/g, '""')}"`;
+    const bad = db.prepare(`SELECT idx, typeof(${col}) AS type FROM runs WHERE experiment_id = ? AND typeof(${col}) NOT IN (${allowed.map((t) => `'${t}'`).join(', ')}) LIMIT 1`).get(experimentId) as { idx: number; type: string } | undefined;
+    if (bad) throw new InputError(`${file}: run ${bad.idx}'s ${c.name} is ${bad.type}, not ${allowed.join(' or ')}; the file was changed outside the lab`);
+    if (JSON_OBJECT_COLUMNS.has(c.name)) {
+      const odd = db.prepare(`SELECT idx FROM runs WHERE experiment_id = ? AND ${col} IS NOT NULL AND (NOT json_valid(${col}) OR json_type(${col}) <> 'object') LIMIT 1`).get(experimentId) as { idx: number } | undefined;
+      if (odd) throw new InputError(`${file}: run ${odd.idx}'s ${c.name} is not a JSON object; the file was changed outside the lab`);
+    }
   }
 }
 
