@@ -19,6 +19,7 @@ import { decodeWire, encodeWire } from '../../shared/wire.js';
 import { MAX_IMPORT_TEXT } from '../../shared/api.js';
 import { CONTENT_SECURITY_POLICY } from '../platform/contentSecurity.js';
 import type { LabChannels } from '../lab/channels.js';
+import { printable } from '../../shared/printable.js';
 
 /** Largest socket message accepted (an import is the biggest thing a client sends). */
 export const MAX_MESSAGE_BYTES = MAX_IMPORT_TEXT + 1024;
@@ -126,7 +127,8 @@ class BridgeServer {
     this.token = options.token ?? randomBytes(24).toString('base64url');
     this.channels = options.channels;
     const sink = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-    this.log = (line) => sink(redactToken(line, this.token));
+    // Client bytes reach the terminal serve runs in: escaped of controls and bidi characters too.
+    this.log = (line) => sink(printable(redactToken(line, this.token)));
     this.root = resolve(options.root);
     if (!existsSync(join(this.root, 'index.html'))) throw new Error(`the renderer is not built (no ${join(this.root, 'index.html')}); run npm run build`);
     this.server = createServer((req, res) => this.onRequest(req, res));

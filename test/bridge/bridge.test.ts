@@ -188,14 +188,17 @@ describe('the token never reaches the log (issue 22: the 400 lines showed it)', 
       setTimeout(() => s.destroy(), 2000);
     });
 
-  it('a malformed request, a bad upgrade and a bad cookie, each carrying the token, are logged without it', async () => {
+  it('a malformed request, a bad upgrade and a bad cookie, each carrying the token, are logged without it, and client bytes escaped', async () => {
     const before = logged.length;
     const t = bridge.token;
     expect(await raw(`GET /?token=${t} HTTP/1.1\r\nHost: 127.0.0.1\r\nbroken header\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400/);
     expect(await raw(`GET /api?token=${t} HTTP/1.1\r\nHost: 127.0.0.1:${bridge.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 99\r\n\r\n`)).toMatch(/^HTTP\/1\.1 4\d\d/);
     expect(await raw(`GET /${t}\u0000 HTTP/1.1\r\nCookie: lab_token_${bridge.port}=${t}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400/);
+    expect(await raw(`GET /\u00e2\u0080\u00ae\u001b[2J HTTP/1.1\r\nbroken header\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400/);
     const lines = logged.slice(before);
-    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(lines.length).toBeGreaterThanOrEqual(3);
     for (const line of lines) expect(line).not.toContain(t.slice(0, 8));
+    // Client bytes are escaped: no control or C1 character reaches serve's terminal.
+    for (const line of lines) expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
   });
 });
