@@ -7,6 +7,12 @@ import { z } from 'zod';
 /** Deeper or wider than any document of ours: an export nests 9 levels, a config object has 12 fields. */
 export const JSON_BOUNDS = { depth: 24, keys: 64 } as const;
 
+/**
+ * JSON.parse makes "__proto__" an own key, but every copy (a schema's record, a spread) drops it or
+ * sets the prototype instead, so `{"__proto__": 1}` would be stored as `{}`: refused instead.
+ */
+const PROTO_MESSAGE = 'is a key no document of ours has ("__proto__" is not a field name; it would be dropped silently)';
+
 export interface ShapeProblem {
   path: (string | number)[];
   message: string;
@@ -31,6 +37,7 @@ export function jsonShapeProblem(value: unknown, bounds: { depth: number; keys: 
       // Counted without listing them all: a 2,000,000-key object is refused at key 65.
       let count = 0;
       for (const k in node) if (Object.hasOwn(node, k) && ++count > bounds.keys) return { path: pathTo(key), message: `has more than ${bounds.keys} fields` };
+      if (Object.hasOwn(node, '__proto__')) return { path: [...pathTo(key), '__proto__'], message: PROTO_MESSAGE };
       keys = Object.keys(node);
     }
     frames.push({ node: node as Frame['node'], keys, next: 0, key });
@@ -77,6 +84,21 @@ export function boundedObject(bounds: { depth: number; keys: number } = JSON_BOU
  */
 export const TEXT_BUDGET = { bytesPerValue: 4, memberCost: 2, containerCost: 8, floor: 1_000_000 } as const;
 
+/** Whether the key text[from, to) is "__proto__", also when written with escapes. */
+function isProtoKey(text: string, from: number, to: number): boolean {
+  const length = to - from;
+  if (length === 9) return text.startsWith('__proto__', from);
+  // At most 9 characters, each written as \uXXXX.
+  if (length < 9 || length > 54) return false;
+  const key = text.slice(from, to);
+  if (!key.includes('\\')) return false;
+  try {
+    return JSON.parse(`"${key}"`) === '__proto__';
+  } catch {
+    return false;
+  }
+}
+
 export function jsonTextProblem(text: string, bounds: { depth: number; keys: number } = JSON_BOUNDS): ShapeProblem | null {
   const { bytesPerValue, memberCost, containerCost, floor } = TEXT_BUDGET;
   const budget = floor + text.length / bytesPerValue;
@@ -109,6 +131,7 @@ export function jsonTextProblem(text: string, bounds: { depth: number; keys: num
       if (top) {
         [top.keyFrom, top.keyTo] = [stringFrom, stringTo];
         if (++top.members > bounds.keys) return { path: pathOf(frames.length - 1), message: `has more than ${bounds.keys} fields` };
+        if (isProtoKey(text, stringFrom, stringTo)) return { path: [...pathOf(frames.length - 1), '__proto__'], message: PROTO_MESSAGE };
       }
       spent += memberCost;
       pendingValue = false;

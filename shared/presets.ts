@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { InputError, type ExperimentConfigInput, type OptimizerConfig, type OptimizerKind } from './config.js';
 import type { SweepSpec } from './sweep.js';
+import { quoted } from './printable.js';
 
 export type SweepSpecInput = z.input<typeof SweepSpec>;
 export type PresetMetric = 'finalLoss' | 'successRate' | 'stepsToThreshold';
@@ -251,7 +252,7 @@ export const PRESETS: Preset[] = [
 
 export function presetByName(name: string): Preset {
   const preset = PRESETS.find((p) => p.name === name);
-  if (!preset) throw new InputError(`preset: must be one of ${PRESETS.map((p) => p.name).join(', ')} (got "${name}")`);
+  if (!preset) throw new InputError(`preset: must be one of ${PRESETS.map((p) => p.name).join(', ')} (got ${quoted(name)})`);
   return preset;
 }
 

@@ -20,6 +20,7 @@ import { decodeWire, encodeWire } from '../../shared/wire.js';
 import { MAX_IMPORT_TEXT } from '../../shared/api.js';
 import { CONTENT_SECURITY_POLICY } from '../platform/contentSecurity.js';
 import type { LabChannels } from '../lab/channels.js';
+import { printable } from '../../shared/printable.js';
 
 /** Largest socket message accepted (an import is the biggest thing a client sends). */
 export const MAX_MESSAGE_BYTES = MAX_IMPORT_TEXT + 1024;
@@ -71,6 +72,17 @@ function sameSecret(a: string | undefined, b: string): boolean {
 /** Client bytes for a log line: escaped (so it stays one line) and cut short. */
 function shown(text: string): string {
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+}
+
+/**
+ * A log line without the token: a request's URL (?token=…), its cookie (lab_token_PORT=…) or the
+ * token itself, also cut short, is replaced by "…". Every line the bridge logs goes through here.
+ */
+export function redactToken(line: string, token: string): string {
+  return line
+    .split(token)
+    .join('…')
+    .replace(/(token=|lab_token_\d+=)[^&;\s"\\]*/gi, '$1…');
 }
 
 function reason(e: unknown): string {
@@ -125,7 +137,9 @@ class BridgeServer {
   constructor(options: BridgeOptions) {
     this.token = options.token ?? randomBytes(24).toString('base64url');
     this.channels = options.channels;
-    this.log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    const sink = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    // Client bytes reach the terminal serve runs in: escaped of controls and bidi characters too.
+    this.log = (line) => sink(printable(redactToken(line, this.token)));
     this.root = resolve(options.root);
     if (!existsSync(join(this.root, 'index.html'))) throw new Error(`the renderer is not built (no ${join(this.root, 'index.html')}); run npm run build`);
     this.server = createServer((req, res) => this.onRequest(req, res));

@@ -15,11 +15,13 @@ export interface Command {
   variadic?: boolean;
   /** Options that stand in for the arguments (`--experiment ID` for a config file, `--preset NAME`, `--status DIR`). */
   instead?: readonly Option[];
+  /** How the command uses the database: only reads it, or writes it (migrating an older schema). */
+  db: 'read' | 'write';
   /**
-   * How the command uses the database: only reads it; writes it (migrating an older schema, making
-   * it when missing); or edits what a database that exists holds (never making one).
+   * The command changes experiments already stored (by id), so its database must exist: a missing
+   * one is refused rather than created empty. True, or the options that make it so (`--experiment`).
    */
-  db: 'read' | 'write' | 'edit';
+  existing?: true | readonly Option[];
   handler: () => Promise<Handler>;
 }
 
@@ -33,24 +35,24 @@ const library = () => import('./commands/library.js');
 
 export const COMMANDS: Record<string, Command> = {
   run: { args: '<config.json>', instead: ['preset'], db: 'write', options: ['db', 'init', 'json', 'out', 'force', 'name', 'no-save', 'preset', 'steps', ...KERNEL], handler: async () => (await training()).run },
-  landscape: { args: '<config.json>', instead: ['experiment'], db: 'write', options: ['db', 'init', 'json', 'out', 'force', 'experiment', 'center', 'axes', 'res', 'span', 'curvature', ...KERNEL], handler: async () => (await views()).landscape },
+  landscape: { args: '<config.json>', instead: ['experiment'], db: 'write', existing: ['experiment'], options: ['db', 'init', 'json', 'out', 'force', 'experiment', 'center', 'axes', 'res', 'span', 'curvature', ...KERNEL], handler: async () => (await views()).landscape },
   optimum: { args: '<config.json>', db: 'write', options: ['json', 'out', 'force', 'restarts', 'search-steps', ...KERNEL], handler: async () => (await training()).optimum },
-  interpolate: { args: '<config.json>', instead: ['experiment'], db: 'write', options: ['db', 'init', 'json', 'out', 'force', 'experiment', 'from', 'to', 'points', ...KERNEL], handler: async () => (await views()).interpolate },
+  interpolate: { args: '<config.json>', instead: ['experiment'], db: 'write', existing: ['experiment'], options: ['db', 'init', 'json', 'out', 'force', 'experiment', 'from', 'to', 'points', ...KERNEL], handler: async () => (await views()).interpolate },
   sweep: { args: '<spec.json>', instead: ['preset', 'status'], db: 'write', options: ['db', 'init', 'json', 'resume', 'wait', 'preset', 'steps', ...KERNEL, ...CLUSTER], handler: async () => (await sweeps()).sweep },
   merge: { args: 'SHARD.sqlite...', db: 'write', options: ['into', 'json'], handler: async () => (await sweeps()).merge },
   presets: { args: '', db: 'read', options: ['json'], handler: async () => (await library()).presets },
   list: { args: '', db: 'read', options: ['db', 'json'], handler: async () => (await library()).list },
   show: { args: 'ID', db: 'read', options: ['db', 'json'], handler: async () => (await library()).show },
-  rename: { args: 'ID NAME', variadic: true, db: 'edit', options: ['db', 'init'], handler: async () => (await library()).rename },
-  delete: { args: 'ID', db: 'edit', options: ['db', 'init', 'yes'], handler: async () => (await library()).deleteExperiment },
+  rename: { args: 'ID NAME', variadic: true, db: 'write', existing: true, options: ['db', 'init'], handler: async () => (await library()).rename },
+  delete: { args: 'ID', db: 'write', existing: true, options: ['db', 'init', 'yes'], handler: async () => (await library()).deleteExperiment },
   export: { args: 'ID...', db: 'read', options: ['db', 'out', 'force'], handler: async () => (await library()).exportExperiments },
   import: { args: 'FILE', db: 'write', options: ['db', 'init'], handler: async () => (await library()).importExperiments },
   'import-data': { args: 'FILE.csv', db: 'read', options: ['json', 'out', 'force'], handler: async () => (await library()).importData },
   'export-model': { args: 'ID', db: 'read', options: ['db', 'out', 'run', 'at'], handler: async () => (await library()).exportModel },
-  hessian: { args: '<config.json>', instead: ['experiment'], db: 'write', options: ['db', 'init', 'json', 'out', 'force', 'experiment', 'run', 'at', ...KERNEL], handler: async () => (await views()).hessian },
+  hessian: { args: '<config.json>', instead: ['experiment'], db: 'write', existing: ['experiment'], options: ['db', 'init', 'json', 'out', 'force', 'experiment', 'run', 'at', ...KERNEL], handler: async () => (await views()).hessian },
   race: { args: '<config.json>', instead: ['preset'], db: 'write', options: ['db', 'init', 'json', 'out', 'force', 'name', 'no-save', 'preset', 'steps', 'optimizers', ...KERNEL], handler: async () => (await training()).race },
-  reproduce: { args: 'ID', db: 'write', options: ['db', 'init', 'json', ...KERNEL], handler: async () => (await training()).reproduce },
+  reproduce: { args: 'ID', db: 'write', existing: true, options: ['db', 'init', 'json', ...KERNEL], handler: async () => (await training()).reproduce },
   devices: { args: '', db: 'read', options: ['json'], handler: async () => (await library()).devices },
   serve: { args: '', db: 'write', options: ['db', 'init', 'port', 'open'], handler: async () => (await import('./commands/serve.js')).serve },
-  upgrade: { args: '', db: 'edit', options: ['db'], handler: async () => (await library()).upgrade },
+  upgrade: { args: '', db: 'write', existing: true, options: ['db'], handler: async () => (await library()).upgrade },
 };

@@ -1,10 +1,11 @@
 // What a command's handler gets: its arguments, the lab (opened on first use, closed when the command
 // ends), the progress bar of a terminal, and the ways to print and to write --out.
-import { accessSync, constants, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, lstatSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { BACKENDS, KERNELS, type BackendChoice, type KernelChoice } from '../../shared/configRules.js';
 import { InputError } from '../../shared/errors.js';
+import { printableLines } from '../../shared/printable.js';
 import { Lab, type CallOptions, type LabOptions } from '../lab/lab.js';
 import { defaultDatabasePath } from '../platform/paths.js';
 import { stringify } from './json.js';
@@ -23,12 +24,20 @@ export interface Context {
   out: (s: string) => void;
   /** A line on stderr, for what is not the result (where a result was saved, waiting, …). */
   note: (s: string) => void;
-  /** Prints the JSON or the text, and writes the JSON to --out when asked; each is made only when wanted (a run's JSON of millions of parameters is not made for its text). */
+  /** Prints the JSON or the text, and writes the JSON to --out when asked; each is made only when wanted. */
   emit: (json: () => unknown, text: () => string) => void;
   /** Writes a progress bar in a terminal (nothing elsewhere). */
   progress: (phase: string, step: number, steps: number, bestLoss: number | null) => void;
   clearProgress: () => void;
   confirm: (question: string) => Promise<boolean>;
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -46,6 +55,7 @@ export function checkOut(path: string, force: boolean): void {
     }
   };
   const target = stat(path);
+  if (!target && isLink(path)) throw new InputError(`--out: ${path} is a symbolic link that leads nowhere; give a file name (remove the link, or choose another name)`);
   if (target?.isDirectory()) throw new InputError(`--out: ${path} is a folder; give a file name, e.g. ${join(path, 'result.json')}`);
   if (target && !force) throw new InputError(`--out: ${path} already exists; choose another name or add --force`);
   // Replacing a device or a pipe by renaming a file over it is never what was meant.
@@ -100,7 +110,8 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 /** The context of one command; `close` ends what it opened (the database, the workers). */
-export function createContext(access: 'read' | 'write' | 'edit', values: Values, args: string[], out: (s: string) => void, signal: AbortSignal): { ctx: Context; close: () => Promise<void> } {
+/** `mustExist`: the command changes stored experiments, so a missing database is refused, not created. */
+export function createContext(access: 'read' | 'write', values: Values, args: string[], out: (s: string) => void, signal: AbortSignal, mustExist = false): { ctx: Context; close: () => Promise<void> } {
   const database = values.db ?? defaultDatabasePath();
   let lab: Lab | null = null;
   const bar = progressBar();
@@ -115,11 +126,11 @@ export function createContext(access: 'read' | 'write' | 'edit', values: Values,
       onProgress: process.stderr.isTTY ? (p) => bar.progress(p.phase, p.step, p.steps, p.bestLoss) : undefined,
     },
     lab: (options = {}) => {
-      lab ??= Lab.open({ db: options.db ?? database, readonly: access === 'read', mustExist: access === 'edit', init: values.init, workers: options.workers, startWorkers: 'when-needed' });
+      lab ??= Lab.open({ db: options.db ?? database, readonly: access === 'read', mustExist, init: values.init, workers: options.workers, startWorkers: 'when-needed' });
       return lab;
     },
     out,
-    note: (s) => process.stderr.write(`${s}\n`),
+    note: (s) => process.stderr.write(`${printableLines(s)}\n`),
     emit: (json, text) => {
       bar.clear();
       let made: { value: unknown } | undefined;

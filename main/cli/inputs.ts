@@ -2,6 +2,7 @@
 // in the message when it is refused.
 import { MAX_INPUT_FILE_BYTES } from '../../shared/configRules.js';
 import { InputError } from '../../shared/errors.js';
+import { jsonTextProblem } from '../../shared/jsonBounds.js';
 import { presetByName, type Preset } from '../../shared/presets.js';
 import type { Lab, PreparedSplit } from '../lab/lab.js';
 import { readInputFile } from '../platform/files.js';
@@ -11,8 +12,15 @@ export function readText(path: string, kind: string): string {
   return readInputFile(path, MAX_INPUT_FILE_BYTES, `a ${kind} file`).toString('utf8');
 }
 
+/**
+ * A JSON file, its shape bounded before JSON.parse builds anything (depth, fields per object, a budget
+ * of values, no "__proto__" keys): a config nested 5,000 deep was an internal error, its refusal's
+ * message overflowing the stack.
+ */
 export function readJsonFile(path: string): unknown {
   const text = readText(path, 'JSON');
+  const problem = jsonTextProblem(text);
+  if (problem) throw new InputError(`${path}: ${problem.path.length ? `${problem.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('').replace(/^\./, '')}: ` : ''}${problem.message}`);
   try {
     return JSON.parse(text);
   } catch (e) {

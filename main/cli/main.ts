@@ -6,6 +6,7 @@ import { InputError } from '../../shared/errors.js';
 import { APP_VERSION } from '../platform/version.js';
 import { COMMANDS, type Command } from './commands.js';
 import { OPTIONS, type Option, type Values } from './options.js';
+import { messageLine, printableLines, quoted } from '../../shared/printable.js';
 
 function parse(argv: string[]): { values: Values; positionals: string[] } {
   try {
@@ -45,7 +46,7 @@ async function execute(argv: string[], out: (s: string) => void): Promise<number
     return 0;
   }
   const spec = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!spec) throw new InputError(`command: must be one of ${Object.keys(COMMANDS).join(', ')} (got "${name}"); see landscape-lab --help`);
+  if (!spec) throw new InputError(`command: must be one of ${Object.keys(COMMANDS).join(', ')} (got ${quoted(name)}); see landscape-lab --help`);
   checkArguments(name, spec, values, args);
   const { checkOut, createContext } = await import('./context.js');
   // An --out that would be refused at the end is refused before any work is done (and saved).
@@ -54,7 +55,8 @@ async function execute(argv: string[], out: (s: string) => void): Promise<number
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
-  const { ctx, close } = createContext(spec.db, values, args, out, controller.signal);
+  const mustExist = spec.existing === true || (spec.existing?.some((o) => values[o] !== undefined) ?? false);
+  const { ctx, close } = createContext(spec.db, values, args, out, controller.signal, mustExist);
   try {
     const code = await (await spec.handler())(ctx);
     // Ctrl+C is how `serve` stops: that is success, not an interruption.
@@ -80,11 +82,11 @@ export async function main(argv: string[]): Promise<number> {
   process.stdout.on('error', onStdoutError);
   process.stderr.on('error', () => undefined);
   try {
-    return await execute(argv, (s) => process.stdout.write(`${s}\n`));
+    return await execute(argv, (s) => process.stdout.write(`${printableLines(s)}\n`));
   } catch (e) {
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     if (e instanceof InputError) {
-      process.stderr.write(`landscape-lab: ${e.message}\n`);
+      process.stderr.write(`landscape-lab: ${messageLine(e.message)}\n`);
       return 2;
     }
     if (e instanceof Error && e.name === 'AbortError') {
@@ -92,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
       return 130;
     }
     const message = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`landscape-lab: internal error: ${message.split('\n')[0]}${process.env.LANDSCAPE_LAB_DEBUG ? `\n${(e as Error).stack}` : ' (set LANDSCAPE_LAB_DEBUG=1 for details)'}\n`);
+    process.stderr.write(`landscape-lab: internal error: ${messageLine(message.split('\n')[0])}${process.env.LANDSCAPE_LAB_DEBUG ? `\n${(e as Error).stack}` : ' (set LANDSCAPE_LAB_DEBUG=1 for details)'}\n`);
     return 1;
   }
 }

@@ -2,6 +2,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import { LIMITS } from '../../shared/configRules.js';
 import { InputError } from '../../shared/errors.js';
+import { quoted } from '../../shared/printable.js';
 
 export const OPTIONS = {
   db: { type: 'string' },
@@ -55,14 +56,23 @@ export type Values = { [K in Option]?: (typeof OPTIONS)[K]['type'] extends 'bool
 
 export function choice<T extends string>(field: string, value: string | undefined, allowed: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
-  if (!allowed.includes(value as T)) throw new InputError(`--${field}: must be one of ${allowed.join(', ')} (got "${value}")`);
+  if (!allowed.includes(value as T)) throw new InputError(`--${field}: must be one of ${allowed.join(', ')} (got ${quoted(value)})`);
   return value as T;
 }
 
+/**
+ * Decimal digits only, with an optional minus: Number() also takes 1e2, 0x40, 0b1, " 7" and "" (as 0),
+ * which would be accepted as something the user may not have meant.
+ */
+const DECIMAL_INTEGER = /^-?\d{1,16}$/;
+
+/** A decimal number as people write one: 2, 2.5, .5, 1e-3; not 0x10, Infinity or " 2". */
+const DECIMAL_NUMBER = /^-?(\d{1,20}(\.\d{0,20})?|\.\d{1,20})([eE][+-]?\d{1,3})?$/;
+
 export function integer(field: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
-  const v = Number(value);
-  if (!Number.isInteger(v) || v < min || v > max) throw new InputError(`--${field}: must be an integer from ${min} to ${max} (got "${value}")`);
+  const v = DECIMAL_INTEGER.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(v) || v < min || v > max) throw new InputError(`--${field}: must be an integer from ${min} to ${max}, in decimal digits (got ${quoted(value)})`);
   return v;
 }
 
@@ -72,8 +82,8 @@ export function optionalInteger(field: string, value: string | boolean | undefin
 }
 
 export function experimentId(field: string, value: string | undefined): number {
-  const id = Number(value);
-  if (value === undefined || !Number.isInteger(id) || id < 1) throw new InputError(`${field}: must be an experiment id such as 3, see landscape-lab list (got "${value ?? ''}")`);
+  const id = value !== undefined && DECIMAL_INTEGER.test(value) ? Number(value) : NaN;
+  if (value === undefined || !Number.isSafeInteger(id) || id < 1) throw new InputError(`${field}: must be an experiment id such as 3, see landscape-lab list (got ${quoted(value ?? '')})`);
   return id;
 }
 
@@ -84,7 +94,7 @@ export function stepsOption(value: string | undefined): number | undefined {
 /** --span: a positive number, or auto. */
 export function spanOption(value: string | undefined): number | 'auto' {
   const text = value ?? 'auto';
-  const span = text === 'auto' ? 'auto' : Number(text);
-  if (span !== 'auto' && !(Number.isFinite(span) && span > 0)) throw new InputError(`--span: must be a number > 0 or auto (got "${text}")`);
+  const span = text === 'auto' ? 'auto' : DECIMAL_NUMBER.test(text) ? Number(text) : NaN;
+  if (span !== 'auto' && !(Number.isFinite(span) && span > 0)) throw new InputError(`--span: must be a decimal number > 0 (such as 2.5 or 1e-3) or auto (got ${quoted(text)})`);
   return span;
 }

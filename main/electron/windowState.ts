@@ -1,5 +1,6 @@
 // Remembers the window's size and position between launches (a small JSON file in userData).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { readInputFile } from '../platform/files.js';
 import { join } from 'node:path';
 
 export interface Bounds {
@@ -14,7 +15,7 @@ const DEFAULT: Bounds = { width: 1400, height: 900 };
 
 export function loadBounds(dir: string): Bounds {
   try {
-    const b = JSON.parse(readFileSync(join(dir, 'window-state.json'), 'utf8')) as Bounds;
+    const b = JSON.parse(readInputFile(join(dir, 'window-state.json'), 64 * 1024, 'a window state file').toString('utf8')) as Bounds;
     const ok = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v));
     if (ok(b.x) && ok(b.y) && b.width >= 400 && b.height >= 300) return b;
   } catch {

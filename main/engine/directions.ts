@@ -5,6 +5,7 @@ import { AXES_HELP } from '../../shared/axes.js';
 import { InputError } from '../../shared/errors.js';
 import { parameterIndex, type Layout } from './model.js';
 import { Rng } from './prng.js';
+import { quoted } from '../../shared/printable.js';
 
 export type AxesSpec =
   | { kind: 'params'; names: [string, string] }
@@ -20,7 +21,7 @@ export type AxesSpec =
 export function parseAxes(spec: string, layout: Layout): AxesSpec {
   const text = spec.trim();
   if (text === 'random' || text === 'plane' || text === 'pca' || text === 'local' || text === 'hessian' || text === 'hessian-top') return { kind: text };
-  if (!text.startsWith('params:')) throw new InputError(`axes: must be ${AXES_HELP} (got "${spec}")`);
+  if (!text.startsWith('params:')) throw new InputError(`axes: must be ${AXES_HELP} (got ${quoted(spec)})`);
   const names: string[] = [];
   let depth = 0;
   let current = '';
@@ -34,7 +35,7 @@ export function parseAxes(spec: string, layout: Layout): AxesSpec {
   }
   names.push(current.trim());
   if (names.length !== 2 || names.some((n) => n === '')) {
-    throw new InputError(`axes: params needs exactly two parameter names, e.g. params:W1[0,0],b1[0] (got "${spec}")`);
+    throw new InputError(`axes: params needs exactly two parameter names, e.g. params:W1[0,0],b1[0] (got ${quoted(spec)})`);
   }
   for (const name of names) {
     if (parameterIndex(layout, name) < 0) {
@@ -42,7 +43,7 @@ export function parseAxes(spec: string, layout: Layout): AxesSpec {
     }
   }
   if (parameterIndex(layout, names[0]) === parameterIndex(layout, names[1])) {
-    throw new InputError(`axes: the two parameters must differ (got "${names[0]}" twice)`);
+    throw new InputError(`axes: the two parameters must differ (got ${quoted(names[0])} twice)`);
   }
   return { kind: 'params', names: [names[0], names[1]] };
 }

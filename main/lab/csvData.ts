@@ -6,6 +6,7 @@
 // line breaks, as the lab's own CSV exports write them.
 import { CsvError, parse } from 'csv-parse/sync';
 import { classCount, InputError, LIMITS, parseConfig, type ExperimentConfig } from '../../shared/config.js';
+import { quoted } from '../../shared/printable.js';
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
@@ -99,11 +100,11 @@ export function parseCsvData(text: string, source = 'csv'): CsvData {
       continue;
     }
     values.forEach((v, k) => {
-      if (v === null) throw new InputError(`${where}: ${names[k]} is not a number (${JSON.stringify(cells[k])})`);
-      if (!Number.isFinite(v)) throw new InputError(`${where}: ${names[k]} is too large for a number (${JSON.stringify(cells[k])})`);
+      if (v === null) throw new InputError(`${where}: ${names[k]} is not a number (${quoted(cells[k])})`);
+      if (!Number.isFinite(v)) throw new InputError(`${where}: ${names[k]} is too large for a number (${quoted(cells[k])})`);
     });
     if (width === 3 && !(Number.isInteger(values[2]) && (values[2] as number) >= 0 && (values[2] as number) < LIMITS.outputs)) {
-      throw new InputError(`${where}: label must be a class number 0, 1, … up to ${LIMITS.outputs - 1} (got ${JSON.stringify(cells[2])})`);
+      throw new InputError(`${where}: label must be a class number 0, 1, … up to ${LIMITS.outputs - 1} (got ${quoted(cells[2])})`);
     }
     if (columns.length === LIMITS.n) throw new InputError(`${where}: more than ${LIMITS.n} rows; a dataset has at most ${LIMITS.n} points`);
     columns.push(values as number[]);

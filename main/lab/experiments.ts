@@ -15,6 +15,7 @@ import { checkHessianSize, hessianOf } from './hessian.js';
 import { interpolation, landscape, optimum, type InterpolationRequest } from './landscape.js';
 import type { JobOptions } from './options.js';
 import { train } from './training.js';
+import { quoted } from '../../shared/printable.js';
 
 function statusOf(runs: { status: RunResult['status'] }[]): ExperimentStatus {
   if (runs.some((r) => r.status === 'cancelled')) return 'cancelled';
@@ -162,7 +163,7 @@ export async function experimentHessian(
   at: MarkerName,
   options: JobOptions & { runIndex?: number } = {},
 ): Promise<HessianResult> {
-  if (!MARKERS.includes(at)) throw new InputError(`at: must be one of ${MARKERS.join(', ')} (got "${at}")`);
+  if (!MARKERS.includes(at)) throw new InputError(`at: must be one of ${MARKERS.join(', ')} (got ${quoted(at)})`);
   const run = runOf(store, id, options.runIndex ?? 0);
   const { arch, data } = preparedRun(run);
   checkHessianSize(arch);

@@ -61,7 +61,7 @@ export interface LabOptions {
   readonly?: boolean;
   /** Make an existing empty file a lab database. */
   init?: boolean;
-  /** Write only to a database that exists: what edits experiments never makes a database. */
+  /** Refuse a missing database rather than create it (for changes to experiments already stored). */
   mustExist?: boolean;
   /** Worker threads; every core by default, 0 to compute everything in this thread. */
   workers?: number;
@@ -327,6 +327,14 @@ export class Lab {
   importFile(file: string): { id: number; renamed: boolean }[] {
     const rows = readExportFile(file);
     return this.store.importExperiments(rows);
+  }
+
+  /**
+   * Opens the database now, so that one the command could not save into (another program's, read-only,
+   * damaged) is refused before any training rather than after it.
+   */
+  openDatabase(): void {
+    void this.store;
   }
 
   /** Opens the database for writing, which brings an older schema to this version's. */

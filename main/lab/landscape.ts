@@ -14,6 +14,7 @@ import { costSurface, linspace } from '../engine/surface.js';
 import { computeFor, evaluationWork, poolFor, runStepsWork } from './compute.js';
 import { checkHessianSize, hessianOf } from './hessian.js';
 import type { JobOptions } from './options.js';
+import { quoted } from '../../shared/printable.js';
 
 /** The multiply-adds of a best-found optimum's search. */
 function searchWork(p: PreparedConfig, restarts: number, steps: number): number {
@@ -87,7 +88,7 @@ function requireFinite(field: string, what: string, params: Float32Array, hint: 
 }
 
 export function checkLandscapeRequest(req: LandscapeRequest, p: PreparedConfig): AxesSpec {
-  if (!MARKERS.includes(req.center)) throw new InputError(`center: must be one of ${MARKERS.join(', ')} (got "${req.center}")`);
+  if (!MARKERS.includes(req.center)) throw new InputError(`center: must be one of ${MARKERS.join(', ')} (got ${quoted(req.center)})`);
   if (!Number.isInteger(req.res) || req.res < 2 || req.res > LIMITS.surfaceRes) {
     throw new InputError(`res: must be an integer from 2 to ${LIMITS.surfaceRes} (got ${req.res})`);
   }
@@ -202,7 +203,7 @@ export interface InterpolationRequest {
 
 export function checkInterpolationRequest(req: InterpolationRequest): void {
   for (const [field, v] of [['from', req.from], ['to', req.to]] as const) {
-    if (!MARKERS.includes(v)) throw new InputError(`${field}: must be one of ${MARKERS.join(', ')} (got "${v}")`);
+    if (!MARKERS.includes(v)) throw new InputError(`${field}: must be one of ${MARKERS.join(', ')} (got ${quoted(v)})`);
   }
   if (!Number.isInteger(req.points) || req.points < 2 || req.points > 10_000) {
     throw new InputError(`points: must be an integer from 2 to 10000 (got ${req.points})`);

@@ -2,7 +2,7 @@
 // weights manifest) beside weights.bin, loadable with tf.loadLayersModel and convertible to Keras.
 // Our parameter layout — per layer W_l row-major [fan_in][fan_out], then b_l — is Keras's Dense
 // kernel [fan_in, fan_out] then bias, in that order, so weights.bin is the parameter vector's bytes.
-import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, type ExperimentConfig, type HiddenActivation, type OutputKind } from '../../shared/config.js';
 import { architectureOf, layoutOf } from '../engine/model.js';
@@ -86,16 +86,35 @@ export function layersModelJson(config: ExperimentConfig): LayersModelJson {
 /** Writes beside the target, then renames: a crash never leaves a half-written file under its name. */
 function writeAtomically(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 /** Refuses a folder that is a file or already holds an export: nothing is ever overwritten. */
 export function checkExportFolder(dir: string): { model: string; weights: string } {
+  if (dir === '') throw new InputError('--out: must name a folder (got "")');
+  let link = false;
+  try {
+    link = lstatSync(dir).isSymbolicLink();
+  } catch {
+    // Nothing there: the folder is made.
+  }
+  if (link && !existsSync(dir)) throw new InputError(`${dir} is a symbolic link that leads nowhere; give a folder (it is made if it does not exist)`);
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new InputError(`${dir} is a file, not a folder`);
   const paths = { model: join(dir, MODEL_FILE), weights: join(dir, WEIGHTS_FILE) };
   for (const path of Object.values(paths)) {
-    if (existsSync(path)) throw new InputError(`${path} already exists; choose another folder`);
+    let there = existsSync(path);
+    try {
+      there ||= lstatSync(path) !== undefined;
+    } catch {
+      // Not there, not even as a link.
+    }
+    if (there) throw new InputError(`${path} already exists; choose another folder`);
   }
   return paths;
 }
@@ -116,8 +135,12 @@ export function layersModelFiles(config: ExperimentConfig, params: Float32Array)
 export function exportLayersModel(config: ExperimentConfig, params: Float32Array, dir: string): { model: string; weights: string } {
   const files = layersModelFiles(config, params);
   const paths = checkExportFolder(dir);
-  mkdirSync(dir, { recursive: true });
-  writeAtomically(paths.weights, files.weights);
-  writeAtomically(paths.model, `${JSON.stringify(files.model, null, 2)}\n`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeAtomically(paths.weights, files.weights);
+    writeAtomically(paths.model, `${JSON.stringify(files.model, null, 2)}\n`);
+  } catch (e) {
+    throw new InputError(`${dir}: cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose a folder you can write to`);
+  }
   return paths;
 }

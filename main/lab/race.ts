@@ -16,6 +16,7 @@ import { APP_VERSION } from '../platform/version.js';
 import type { ExperimentStore } from '../store/experiments.js';
 import { computeFor, evaluationWork, onDevice, poolFor, trainingWork } from './compute.js';
 import type { JobOptions } from './options.js';
+import { quoted } from '../../shared/printable.js';
 
 export const RACE_OPTIMIZERS = Object.keys(TUTORIAL_OPTIMIZERS) as OptimizerKind[];
 export const RACE_AXES = ['plane', 'pca'] as const;
@@ -27,11 +28,11 @@ export const RACE_TAG = 'race';
 export function parseOptimizerList(text: string): OptimizerKind[] {
   const kinds = text.split(',').map((s) => s.trim());
   for (const k of kinds) {
-    if (!RACE_OPTIMIZERS.includes(k as OptimizerKind)) throw new InputError(`optimizers: must be a comma-separated list of ${RACE_OPTIMIZERS.join(', ')} (got "${k}")`);
+    if (!RACE_OPTIMIZERS.includes(k as OptimizerKind)) throw new InputError(`optimizers: must be a comma-separated list of ${RACE_OPTIMIZERS.join(', ')} (got ${quoted(k)})`);
   }
   const repeated = kinds.find((k, i) => kinds.indexOf(k) !== i);
   if (repeated) throw new InputError(`optimizers: "${repeated}" is listed twice`);
-  if (kinds.length < 2) throw new InputError(`optimizers: a race needs at least two optimizers (got "${text}")`);
+  if (kinds.length < 2) throw new InputError(`optimizers: a race needs at least two optimizers (got ${quoted(text)})`);
   return kinds as OptimizerKind[];
 }
 
@@ -101,7 +102,7 @@ export interface RaceSurfaceRequest {
 }
 
 export function checkRaceSurfaceRequest(req: RaceSurfaceRequest): void {
-  if (!RACE_AXES.includes(req.axes)) throw new InputError(`axes: must be one of ${RACE_AXES.join(', ')} for a race (got "${req.axes}")`);
+  if (!RACE_AXES.includes(req.axes)) throw new InputError(`axes: must be one of ${RACE_AXES.join(', ')} for a race (got ${quoted(req.axes)})`);
   if (!Number.isInteger(req.res) || req.res < 2 || req.res > LIMITS.surfaceRes) throw new InputError(`res: must be an integer from 2 to ${LIMITS.surfaceRes} (got ${req.res})`);
   if (req.span !== 'auto' && !(Number.isFinite(req.span) && req.span > 0)) throw new InputError(`span: must be a number > 0 or auto (got ${req.span})`);
 }

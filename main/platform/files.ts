@@ -1,11 +1,28 @@
-// Reading a file the user names (a config, a sweep spec, a CSV, an export): only a regular file, and
-// never more than a limit, since a device such as /dev/zero never ends and a FIFO blocks whoever opens it.
-import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
-import { InputError } from '../../shared/config.js';
+// The one guard every file the lab reads goes through: a config, a sweep spec, a CSV or an export the
+// user names, a cluster folder's manifest, exit codes and logs, a database and its -wal/-shm/-journal
+// sidecars. Only a regular file is read, and never more than a limit per kind, since a device such as
+// /dev/zero never ends and a FIFO blocks whoever opens it for reading. Each file is examined (lstat,
+// then stat through a link) before it is opened, opened with O_NONBLOCK (a file swapped for a FIFO
+// between the check and the open does not block), and checked again on its descriptor. A refusal is
+// one line naming the file and what is allowed.
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { InputError } from '../../shared/errors.js';
 
 export function mib(bytes: number): string {
   return `${Number((bytes / 2 ** 20).toPrecision(3))} MiB`;
 }
+
+/** What each kind of file the lab reads may be at most. */
+export const FILE_LIMITS = {
+  /** cluster.json: a few hundred bytes per shard. */
+  manifest: 2 ** 20,
+  /** logs/*.exit: a shell's `echo $?`. */
+  exitCode: 64,
+  /** The end of a log read for its last line. */
+  logTail: 4096,
+} as const;
+
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
 function reason(path: string, e: unknown): InputError {
   const code = (e as NodeJS.ErrnoException).code;
@@ -15,7 +32,105 @@ function reason(path: string, e: unknown): InputError {
 function checkKind(path: string, st: Stats, kind: string, limit: number): void {
   if (st.isDirectory()) throw new InputError(`${path}: is a folder, not ${kind}`);
   if (!st.isFile()) throw new InputError(`${path}: is not a regular file (a device, pipe or socket), so it cannot be ${kind}`);
-  if (st.size > limit) throw new InputError(`${path}: is ${mib(st.size)}; ${kind} is limited to ${mib(limit)}`);
+  if (st.size > limit) throw new InputError(`${path}: is ${mib(st.size)}; ${kind} is limited to ${limit < 2 ** 16 ? `${limit} bytes` : mib(limit)}`);
+}
+
+/**
+ * What is at `path`, without opening it: null when nothing is there (nor a link to anything), else
+ * its stats, refused unless it is a regular file of at most `limit` bytes (a link is followed; one
+ * that leads nowhere is refused).
+ */
+export function regularFile(path: string, kind: string, limit = Number.MAX_SAFE_INTEGER): Stats | null {
+  if (path === '') throw new InputError(`file name: must not be empty; give ${kind}`);
+  let st: Stats;
+  try {
+    st = lstatSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw reason(path, e);
+  }
+  if (st.isSymbolicLink()) {
+    try {
+      st = statSync(path);
+    } catch (e) {
+      throw new InputError(`${path}: is a symbolic link that leads nowhere (${(e as NodeJS.ErrnoException).code}); ${kind} must be a regular file`);
+    }
+  }
+  checkKind(path, st, kind, limit);
+  return st;
+}
+
+/** A folder the lab reads from (a cluster folder): refused unless it is one. */
+export function checkFolder(path: string, what: string): void {
+  let st: Stats;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(`${path}: ${code === 'ENOENT' ? 'no such folder' : `cannot be read (${code})`}; ${what}`);
+  }
+  if (!st.isDirectory()) throw new InputError(`${path}: is not a folder; ${what}`);
+}
+
+/** Opens a file `regularFile` accepted, without blocking, and checks it again on its descriptor. */
+function openChecked(path: string, kind: string, limit: number): { fd: number; size: number } {
+  let fd: number;
+  try {
+    fd = openSync(path, READ_FLAGS);
+  } catch (e) {
+    throw reason(path, e);
+  }
+  try {
+    const st = fstatSync(fd);
+    checkKind(path, st, kind, limit);
+    return { fd, size: st.size };
+  } catch (e) {
+    closeSync(fd);
+    throw e instanceof InputError ? e : reason(path, e);
+  }
+}
+
+function readAll(path: string, fd: number, size: number, limit: number, kind: string): Buffer {
+  // A file that says it is empty may not be (/proc reports 0 bytes): read it to its end, up to the limit.
+  if (size === 0) return readToEnd(path, fd, limit, kind);
+  // One byte more than its size: a file that grew since its stat is caught, not cut short.
+  const buf = Buffer.allocUnsafe(Math.min(size, limit) + 1);
+  let got = 0;
+  while (got < buf.length) {
+    const n = readSync(fd, buf, got, buf.length - got, null);
+    if (n === 0) break;
+    got += n;
+  }
+  if (got > limit) throw new InputError(`${path}: is larger than ${mib(limit)}; ${kind} is limited to that`);
+  if (got === buf.length) throw new InputError(`${path}: grew while it was read; try again when it is complete`);
+  return buf.subarray(0, got);
+}
+
+function readToEnd(path: string, fd: number, limit: number, kind: string): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, limit + 1 - total));
+    const n = readSync(fd, chunk, 0, chunk.length, null);
+    if (n === 0) return Buffer.concat(chunks, total);
+    chunks.push(chunk.subarray(0, n));
+    total += n;
+    if (total > limit) throw new InputError(`${path}: is larger than ${mib(limit)}; ${kind} is limited to that`);
+  }
+}
+
+/** The bytes of a file that may be absent: null when nothing is there; otherwise as readInputFile. */
+export function readOptionalFile(path: string, limit: number, kind: string): Buffer | null {
+  if (!regularFile(path, kind, limit)) return null;
+  const { fd, size } = openChecked(path, kind, limit);
+  try {
+    return readAll(path, fd, size, limit, kind);
+  } catch (e) {
+    throw e instanceof InputError ? e : reason(path, e);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -23,31 +138,31 @@ function checkKind(path: string, st: Stats, kind: string, limit: number): void {
  * the file. `kind` says what the file should be ("a JSON file", "an export file").
  */
 export function readInputFile(path: string, limit: number, kind: string): Buffer {
-  if (path === '') throw new InputError(`file name: must not be empty; give ${kind}`);
-  let fd: number;
+  const bytes = readOptionalFile(path, limit, kind);
+  if (bytes === null) throw new InputError(`${path}: no such file`);
+  return bytes;
+}
+
+/** The last `bytes` bytes of a regular file of any size (a log), as text; null when it is absent. */
+export function readFileTail(path: string, bytes: number, kind: string): string | null {
+  if (!regularFile(path, kind)) return null;
+  const { fd, size } = openChecked(path, kind, Number.MAX_SAFE_INTEGER);
   try {
-    // Checked before opening: opening a FIFO waits for a writer. O_NONBLOCK covers a file swapped for
-    // one between the check and the open (0 where the platform has no such flag).
-    checkKind(path, statSync(path), kind, limit);
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    const buf = Buffer.allocUnsafe(Math.min(size, bytes));
+    const got = readSync(fd, buf, 0, buf.length, size - buf.length);
+    return buf.subarray(0, got).toString('utf8');
   } catch (e) {
-    throw e instanceof InputError ? e : reason(path, e);
+    throw reason(path, e);
+  } finally {
+    closeSync(fd);
   }
+}
+
+/** Reads the first bytes of a regular file (a database's header) into `into`; returns how many. */
+export function readFileHead(path: string, into: Buffer, kind: string): number {
+  const { fd } = openChecked(path, kind, Number.MAX_SAFE_INTEGER);
   try {
-    checkKind(path, fstatSync(fd), kind, limit);
-    // One byte more than its size: a file that grew since its stat is caught, not cut short.
-    const buf = Buffer.allocUnsafe(Math.min(fstatSync(fd).size, limit) + 1);
-    let size = 0;
-    while (size < buf.length) {
-      const got = readSync(fd, buf, size, buf.length - size, null);
-      if (got === 0) break;
-      size += got;
-    }
-    if (size > limit) throw new InputError(`${path}: is larger than ${mib(limit)}; ${kind} is limited to that`);
-    if (size === buf.length) throw new InputError(`${path}: grew while it was read; try again when it is complete`);
-    return buf.subarray(0, size);
-  } catch (e) {
-    throw e instanceof InputError ? e : reason(path, e);
+    return readSync(fd, into, 0, into.length, 0);
   } finally {
     closeSync(fd);
   }

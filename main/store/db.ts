@@ -7,10 +7,11 @@
 // sees it half made (two processes creating the same file at once both end up using one database).
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { InputError } from '../../shared/config.js';
+import { readFileHead, regularFile } from '../platform/files.js';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import { ownerAlive, type Lease } from './owner.js';
 
@@ -21,7 +22,7 @@ export interface OpenOptions {
   readonly?: boolean;
   /** Make an existing empty file a lab database: 0 bytes, or SQLite with no tables and no other program's id. */
   init?: boolean;
-  /** Write only to a database that exists (renaming or deleting in a file that is not there makes none). */
+  /** Refuse a missing file rather than create it: the caller changes experiments already stored. */
   mustExist?: boolean;
   /** How long to wait for another writer before reporting the file as locked (ms). */
   busyTimeoutMs?: number;
@@ -86,8 +87,25 @@ function fsCode(e: unknown): string {
   return (e as NodeJS.ErrnoException).code ?? String(e);
 }
 
+/**
+ * SQLite opens the sidecars by name beside the file: each must be absent or a regular file, since a
+ * FIFO there blocks the open and a device never ends. Checked through the file guard before SQLite
+ * is let near the file, which is then left as it was.
+ */
+function checkSidecars(file: string): void {
+  for (const suffix of ['-wal', '-shm', '-journal']) {
+    try {
+      regularFile(`${file}${suffix}`, `an SQLite ${suffix} file`);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      refuse(`${file}${suffix}`, `${e.message.slice(file.length + suffix.length + 2)}; remove it or choose another database — ${UNCHANGED}`);
+    }
+  }
+}
+
 /** The file's type, size and SQLite header, read without opening it as a database. */
 function examine(file: string): Found {
+  checkSidecars(file);
   let stats;
   try {
     stats = lstatSync(file);
@@ -109,13 +127,9 @@ function examine(file: string): Found {
   const head = Buffer.alloc(HEADER_BYTES);
   let got: number;
   try {
-    const fd = openSync(file, 'r');
-    try {
-      got = readSync(fd, head, 0, HEADER_BYTES, 0);
-    } finally {
-      closeSync(fd);
-    }
+    got = readFileHead(file, head, 'a database file');
   } catch (e) {
+    if (e instanceof InputError) throw e;
     refuse(file, `cannot be read (${fsCode(e)}); check its permissions`);
   }
   if (head.subarray(0, 16).toString('latin1') !== SQLITE_HEADER) {
@@ -286,13 +300,12 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
 }
 
 function openOnce(file: string, options: OpenOptions): Db {
+  // SQLite's names for a database that vanishes on close: a save there would be a lie, and the lab's
+  // own checks would create a file of that name beside it.
+  if (file === ':memory:' || file === '') refuse(file || '""', "is SQLite's name for a temporary database that vanishes on close; give a file name (./:memory: for a file called so)");
   const readonly = options.readonly ?? false;
   const init = options.init ?? false;
   const timeout = options.busyTimeoutMs ?? 5000;
-  // SQLite reads these names as an in-memory database and a URI, never as the file they name here.
-  if (file === '' || file === ':memory:' || file.startsWith('file:')) {
-    throw new InputError(`--db: must be a database file's path (got "${file}"); the lab keeps its experiments in a file, e.g. --db ./scratch.sqlite`);
-  }
   let found = examine(file);
   if (found.kind === 'missing') {
     if (readonly || options.mustExist) refuse(file, 'no such database; run an experiment first, or pass --db with an existing file');

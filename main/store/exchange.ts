@@ -472,3 +472,12 @@ function readExportJson(file: string): unknown {
 export function readExportFile(file: string): ImportRows {
   return exportRows({ json: readExportJson(file) }, file);
 }
+
+/**
+ * Reads, validates and imports an export file; all of it or nothing. The store may be given as the
+ * function that opens it: then a file that is refused never opens (nor creates) a database.
+ */
+export function importFile(store: ExperimentStore | (() => ExperimentStore), file: string): { id: number; renamed: boolean }[] {
+  const rows = readExportFile(file);
+  return (typeof store === 'function' ? store() : store).importExperiments(rows);
+}

@@ -4,6 +4,7 @@
 // service, real database, real sockets.
 import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -172,5 +173,32 @@ describe('WebSocket', () => {
     expect(Array.from(e.value.runList[0].params.final)).toEqual(Array.from(store.get(1).runList[0].params.final));
     expect(c.events.some((ev) => ev.type === 'experiments-changed')).toBe(true);
     ws.close();
+  });
+});
+
+describe('the token never reaches the log (issue 22: the 400 lines showed it)', () => {
+  /** Sends raw bytes and waits for the server to answer or close. */
+  const raw = (bytes: string) =>
+    new Promise<string>((resolve) => {
+      const s = connect(bridge.port, '127.0.0.1', () => s.write(bytes));
+      let got = '';
+      s.on('data', (d) => (got += d));
+      s.on('close', () => resolve(got));
+      s.on('error', () => resolve(got));
+      setTimeout(() => s.destroy(), 2000);
+    });
+
+  it('a malformed request, a bad upgrade and a bad cookie, each carrying the token, are logged without it, and client bytes escaped', async () => {
+    const before = logged.length;
+    const t = bridge.token;
+    expect(await raw(`GET /?token=${t} HTTP/1.1\r\nHost: 127.0.0.1\r\nbroken header\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400/);
+    expect(await raw(`GET /api?token=${t} HTTP/1.1\r\nHost: 127.0.0.1:${bridge.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 99\r\n\r\n`)).toMatch(/^HTTP\/1\.1 4\d\d/);
+    expect(await raw(`GET /${t}\u0000 HTTP/1.1\r\nCookie: lab_token_${bridge.port}=${t}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400/);
+    expect(await raw(`GET /\u00e2\u0080\u00ae\u001b[2J HTTP/1.1\r\nbroken header\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400/);
+    const lines = logged.slice(before);
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    for (const line of lines) expect(line).not.toContain(t.slice(0, 8));
+    // Client bytes are escaped: no control or C1 character reaches serve's terminal.
+    for (const line of lines) expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
   });
 });

@@ -120,7 +120,7 @@ describe('bad input: exit code 2 and one line naming the field, never a stack tr
     ['batchSize > n', () => ['run', configFile('bn.json', { data: { target: hinge, n: 10 }, batchSize: 11 })], /batchSize: must be at most data\.n \(10\) \(got 11\)$/],
     ['steps < 1', () => ['run', configFile('s.json', { data: { target: hinge }, steps: 0 })], /steps: must be >= 1 \(got 0\)$/],
     ['explicit params of the wrong length', () => ['run', configFile('e.json', { data: { target: hinge }, init: { kind: 'explicit', params: [1, 2] } })], /init\.params: must have 7 values for this network \(W1\[0,0\] … b2\[0\]\), got 2$/],
-    ['res beyond the maximum', () => ['landscape', example, '--res', '100000'], /--res: must be an integer from 2 to 512 \(got "100000"\)$/],
+    ['res beyond the maximum', () => ['landscape', example, '--res', '100000'], /--res: must be an integer from 2 to 512, in decimal digits \(got "100000"\)$/],
     ['bad axes', () => ['landscape', example, '--axes', 'params:W1[0,0]'], /axes: params needs exactly two parameter names/],
     ['bad center', () => ['landscape', example, '--center', 'middle'], /--center: must be one of init, trained, optimum \(got "middle"\)$/],
     ['bad kernel', () => ['run', example, '--kernel', 'cuda'], /--kernel: must be one of auto, js, simd, tfjs, gpu \(got "cuda"\)$/],

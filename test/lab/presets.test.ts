@@ -238,7 +238,7 @@ describe('landscape-lab presets, run --preset, sweep --preset', () => {
       [['sweep', '--preset', 'adam'], 'preset: adam is a single run; run it with landscape-lab run --preset adam'],
       [['run', '--preset', 'adamw'], `preset: must be one of ${NAMES.join(', ')} (got "adamw")`],
       [['run', 'config.json', '--preset', 'adam'], 'run: give a config file or --preset NAME, not both'],
-      [['run', '--preset', 'adam', '--steps', '0'], `--steps: must be an integer from 1 to ${LIMITS.steps} (got "0")`],
+      [['run', '--preset', 'adam', '--steps', '0'], `--steps: must be an integer from 1 to ${LIMITS.steps}, in decimal digits (got "0")`],
       [['presets', '--steps', '5'], '--steps: not an option of presets; see landscape-lab --help'],
     ];
     for (const [args, message] of cases) {

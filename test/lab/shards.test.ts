@@ -189,6 +189,76 @@ describe('a merge refuses, and leaves the target as it was', () => {
     expect(sha(target)).toBe(before);
   });
 
+  // Issue 22, point 5: only 6 columns were compared, so an edited label or snapshot said "nothing new".
+  for (const [column, edit] of [
+    ['snapshots', "snapshots = zeroblob(length(snapshots))"],
+    ['label', "label = label || ' (edited)'"],
+    ['config', "config = config || ' '"],
+    ['data_x', 'data_x = zeroblob(length(data_x))'],
+    ['diagnostics', "diagnostics = '{}'"],
+  ] as const) {
+    it(`a run already merged, re-merged with its ${column} edited`, () => {
+      const changed = file(`d0-${column}.sqlite`);
+      writeFileSync(changed, readFileSync(shards[0]));
+      const s = openStore(changed);
+      expect(s.db.prepare(`UPDATE runs SET ${edit} WHERE idx = 2`).run().changes).toBe(1);
+      s.db.close();
+      const before = sha(target);
+      expect(() => merge(target, [changed])).toThrow(new RegExp(`d0-${column}\\.sqlite: run 2 differs from the run already merged into experiment 1`));
+      expect(sha(target)).toBe(before);
+    });
+  }
+
+  // Issue 22, point 5: an idx of 6.5 or 'x' merged with exit 0 and complete: true, run 7 missing.
+  for (const idx of ['6.5', "'x'"]) {
+    it(`a run whose idx is ${idx}`, () => {
+      const changed = file(`d1-idx-${idx.replace(/\W/g, '')}.sqlite`);
+      writeFileSync(changed, readFileSync(shards[1]));
+      const s = openStore(changed);
+      const last = (s.db.prepare('SELECT max(idx) AS m FROM runs').get() as { m: number }).m;
+      s.db.prepare(`UPDATE runs SET idx = ${idx} WHERE idx = ?`).run(last);
+      s.db.close();
+      const before = sha(target);
+      expect(() => merge(target, [changed])).toThrow(/d1-idx-\w+\.sqlite: a run's index is .* \((real|text)\), not an integer/);
+      expect(sha(target)).toBe(before);
+    });
+  }
+
+  // Issue 22, point 5: every column's type is checked (SQLite stores what it is given), and a stored
+  // spec that is not JSON was an internal error.
+  for (const [what, edit, message] of [
+    ["a config of 'nope'", "UPDATE runs SET config = 'nope' WHERE idx = (SELECT max(idx) FROM runs)", /run 41's config is not a JSON object/],
+    ["a hyper of '[]'", "UPDATE runs SET hyper = '[]' WHERE idx = (SELECT max(idx) FROM runs)", /run 41's hyper is not a JSON object/],
+    ['loss values as text', "UPDATE runs SET loss_values = 'text' WHERE idx = (SELECT max(idx) FROM runs)", /run 41's loss_values is text, not blob/],
+    ["a final loss of 'x'", "UPDATE runs SET final_loss = 'x' WHERE idx = (SELECT max(idx) FROM runs)", /run 41's final_loss is text, not real or integer or null/],
+    ['a stored spec that is not JSON', "UPDATE sweeps SET spec = 'not json'", /its stored sweep spec cannot be read \(.*JSON.*\); the file was changed outside the lab/],
+  ] as const) {
+    it(`a shard with ${what}`, () => {
+      const changed = file(`d1-${what.replace(/\W+/g, '-')}.sqlite`);
+      writeFileSync(changed, readFileSync(shards[1]));
+      const s = openStore(changed);
+      expect(s.db.prepare(edit).run().changes).toBeGreaterThan(0);
+      s.db.close();
+      const before = sha(target);
+      expect(() => merge(target, [changed])).toThrow(message);
+      expect(sha(target)).toBe(before);
+    });
+  }
+
+  // Issue 22, point 4: shard_index 7 or −1 was an internal error (a TypeError on the plan's shard).
+  for (const index of [7, -1]) {
+    it(`a shard whose shard_index is ${index}`, () => {
+      const changed = file(`d1-index${index}.sqlite`);
+      writeFileSync(changed, readFileSync(shards[1]));
+      const s = openStore(changed);
+      s.db.prepare('UPDATE sweeps SET shard_index = ?').run(index);
+      s.db.close();
+      const before = sha(target);
+      expect(() => merge(target, [changed])).toThrow(new RegExp(`d1-index${index}\\.sqlite: calls itself shard "${index}" of "2", which no split has`));
+      expect(sha(target)).toBe(before);
+    });
+  }
+
   it('a shard of another build of the engine (its engine check differs), and its resume', async () => {
     // Another build is emulated by the check it would have stored: its reference runs' hash.
     const other = file('d1-other-build.sqlite');

@@ -1,6 +1,7 @@
 // Commands for the library of stored experiments, and for the data and models that go in and out.
 import { existsSync } from 'node:fs';
 import { InputError } from '../../../shared/errors.js';
+import { quoted } from '../../../shared/printable.js';
 import { MARKERS, type MarkerName } from '../../../shared/markers.js';
 import { PRESETS, presetDescription } from '../../../shared/presets.js';
 import { MAX_SWEEP_RUNS } from '../../../shared/sweep.js';
@@ -47,8 +48,8 @@ export async function deleteExperiment(ctx: Context): Promise<void> {
   const lab = ctx.lab();
   const e = lab.summary(id);
   if (!ctx.values.yes) {
-    if (!process.stdin.isTTY) throw new InputError(`delete: experiment ${id} "${e.name}" would be deleted; add --yes to confirm`);
-    if (!(await ctx.confirm(`Delete experiment ${id} "${e.name}" (${e.runs} run${e.runs === 1 ? '' : 's'})?`))) {
+    if (!process.stdin.isTTY) throw new InputError(`delete: experiment ${id} ${quoted(e.name)} would be deleted; add --yes to confirm`);
+    if (!(await ctx.confirm(`Delete experiment ${id} ${quoted(e.name)} (${e.runs} run${e.runs === 1 ? '' : 's'})?`))) {
       ctx.out('kept it');
       return;
     }

@@ -2,6 +2,7 @@
 // sweep --slurm/--k8s, sweep --status) and the merge of shard databases (merge).
 import { availableParallelism } from 'node:os';
 import { InputError } from '../../../shared/errors.js';
+import { printable, quoted } from '../../../shared/printable.js';
 import { presetSweep } from '../../../shared/presets.js';
 import { expandSweep } from '../../../shared/sweep.js';
 import { parseShardOption, type ClusterStatus, type MergeReport } from '../../lab/lab.js';
@@ -119,12 +120,12 @@ function folderCommand(ctx: Context, spec: unknown): number {
 
 export function statusText(s: ClusterStatus): string {
   const m = s.manifest;
-  const rows = s.shards.map((k) => `  ${String(k.index).padEnd(5)}  ${k.state.padEnd(8)}  ${`${k.runs}/${k.of}`.padStart(11)}${k.state === 'failed' ? `  exit ${k.exitCode ?? '?'}: ${k.message ?? ''}` : ''}`);
+  const rows = s.shards.map((k) => `  ${String(k.index).padEnd(5)}  ${k.state.padEnd(8)}  ${`${k.runs}/${k.of}`.padStart(11)}${k.state === 'failed' ? `  exit ${k.exitCode ?? '?'}: ${printable(k.message ?? '')}` : ''}`);
   const merge = s.merge.ran
-    ? `merge: ran (exit ${s.merge.exitCode})${s.merge.experimentId !== null ? `: experiment ${s.merge.experimentId}, ${s.merge.runs} of ${m.runsTotal} runs, ${s.merge.complete ? 'complete' : 'incomplete'}` : ''}${s.merge.message ? ` — ${s.merge.message}` : ''}`
+    ? `merge: ran (exit ${s.merge.exitCode})${s.merge.experimentId !== null ? `: experiment ${s.merge.experimentId}, ${s.merge.runs} of ${m.runsTotal} runs, ${s.merge.complete ? 'complete' : 'incomplete'}` : ''}${s.merge.message ? ` — ${printable(s.merge.message)}` : ''}`
     : `merge: not run${s.failed.length ? ' (cancelled by SLURM when a shard fails)' : ' yet'}${s.merge.experimentId !== null ? `; ${m.db} holds ${s.merge.runs} of ${m.runsTotal} runs` : ''}`;
   return [
-    `sweep "${m.name}" (spec ${m.specHash.slice(0, 12)}): ${m.shards} shards, ${m.runsTotal} runs, merging into ${m.db}`,
+    `sweep ${quoted(m.name)} (spec ${m.specHash.slice(0, 12)}): ${m.shards} shards, ${m.runsTotal} runs, merging into ${m.db}`,
     '  shard  state            runs',
     ...rows,
     merge,

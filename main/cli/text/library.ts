@@ -1,5 +1,6 @@
 // What the library's commands print for people: the list, one experiment, a reproduction, the presets.
 import type { Preset } from '../../../shared/presets.js';
+import { printable } from '../../../shared/printable.js';
 import type { DeviceReport, ExperimentSummary, FitLine, Reproduction, StoredExperiment } from '../../lab/lab.js';
 import { num, shownLines, table } from './numbers.js';
 import { runText } from './run.js';
@@ -12,7 +13,7 @@ export function listText(list: ExperimentSummary[]): string {
     String(e.runs).padStart(5),
     num(e.bestLoss).padStart(10),
     e.createdAt.slice(0, 16).replace('T', ' '),
-    e.name,
+    printable(e.name),
   ].join('  '));
   return [`${'id'.padStart(4)}  ${'status'.padEnd(11)}  ${'runs'.padStart(5)}  ${'best loss'.padStart(10)}  ${'created (UTC)'.padEnd(16)}  name`, ...rows].join('\n');
 }
@@ -20,16 +21,16 @@ export function listText(list: ExperimentSummary[]): string {
 /** One experiment as text; `fit` draws a single run's network (lab.fitLine). */
 export function experimentText(e: StoredExperiment, fit: FitLine | null): string {
   const head = [
-    `experiment ${e.id}: ${e.name}`,
-    `status ${e.status} · ${e.runs} run${e.runs === 1 ? '' : 's'} · created ${e.createdAt} · kernel ${e.kernel} (${e.backend}) · app ${e.appVersion}${e.tags.length ? ` · tags ${e.tags.join(', ')}` : ''}`,
-    ...(e.notes ? [`notes: ${e.notes}`] : []),
+    `experiment ${e.id}: ${printable(e.name)}`,
+    `status ${e.status} · ${e.runs} run${e.runs === 1 ? '' : 's'} · created ${e.createdAt} · kernel ${e.kernel} (${e.backend}) · app ${e.appVersion}${e.tags.length ? ` · tags ${e.tags.map(printable).join(', ')}` : ''}`,
+    ...(e.notes ? [`notes: ${printable(e.notes)}`] : []),
     ...e.surfaces.map((s) => `surface ${s.id}: around ${s.center} · ${s.axisLabels.join(' × ')} · ${s.alphas.length}×${s.alphas.length} over ±${num(s.span)}`),
     ...e.interpolations.map((i) => `interpolation ${i.id}: ${i.from} → ${i.to}, ${i.t.length} points`),
   ];
   if (!e.sweep && e.runList.length === 1 && fit) return [...head, '', runText(e.runList[0], fit)].join('\n');
   const runs = shownLines(e.runListing.length, (i) => {
     const r = e.runListing[i];
-    return `  ${String(r.index).padStart(5)}  ${r.status.padEnd(9)}  ${num(r.finalLoss).padStart(10)}  ${r.label}`;
+    return `  ${String(r.index).padStart(5)}  ${r.status.padEnd(9)}  ${num(r.finalLoss).padStart(10)}  ${printable(r.label)}`;
   }, 'runs');
   return [...head, e.sweep ? `sweep: ${e.sweep.cells} cells × ${e.sweep.seeds} seeds` : '', '  run    status     final loss  label', ...runs].join('\n');
 }
@@ -39,7 +40,7 @@ export function reproductionText(r: Reproduction): string {
   const runs = [...r.runs.filter((run) => !run.matches), ...r.runs.filter((run) => run.matches)];
   const lines = shownLines(runs.length, (i) => {
     const run = runs[i];
-    return `  run ${run.index} (${run.label}): ${run.matches ? 'every number matches' : `differs: ${run.difference}`}`;
+    return `  run ${run.index} (${printable(run.label)}): ${run.matches ? 'every number matches' : `differs: ${run.difference}`}`;
   }, 'runs');
   return [`experiment ${r.id} on ${r.kernel} (${r.backend}): ${r.matches ? 'reproduced exactly' : 'does NOT reproduce'}`, ...lines].join('\n');
 }

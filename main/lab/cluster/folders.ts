@@ -73,7 +73,15 @@ export async function trainShard(store: ExperimentStore, specInput: unknown, sha
 /** Merges every shard database in DIR/shards into `store`. */
 export function importClusterFolder(store: ExperimentStore, dir: string): ClusterImport {
   readManifest(dir);
-  const files = readdirSync(join(dir, 'shards'))
+  let names: string[];
+  try {
+    names = readdirSync(join(dir, 'shards'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') throw new InputError(`${join(dir, 'shards')}: cannot be read as a folder (${code}); it is where the shards write their databases`);
+    names = [];
+  }
+  const files = names
     .filter((f) => /^shard-\d+\.sqlite$/.test(f))
     .map((f) => join(dir, 'shards', f));
   if (files.length === 0) throw new InputError(`${dir}: no shard has written its database yet (shards/shard-K.sqlite); see its progress first`);

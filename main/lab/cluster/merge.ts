@@ -10,7 +10,8 @@ import { sweepSpecHash } from '../../store/configHash.js';
 import type { Db } from '../../store/db.js';
 import type { ExperimentStore, ExperimentSummary, SweepShardRecord } from '../../store/experiments.js';
 import { openStore } from '../../store/index.js';
-import { planShards, type ShardPlan } from './shards.js';
+import { quoted } from '../../../shared/printable.js';
+import { MAX_SHARDS, planShards, type ShardPlan } from './shards.js';
 
 /** One shard database, read and checked. */
 export interface ShardFile {
@@ -62,10 +63,18 @@ export function readShard(file: string, expansions: Expansions = new Map()): Sha
     if (found.length === 0) throw new InputError(`${file}: holds no sweep shard; shards are trained with landscape-lab sweep SPEC --shard K/N --db FILE`);
     if (found.length > 1) throw new InputError(`${file}: holds ${found.length} sweep shards; a shard database holds one (give each shard its own --db)`);
     const [{ summary, record, shard }] = found;
-    const stored = store.sweepSpec(summary.id);
-    const text = JSON.stringify(stored);
-    const expanded = expansions.get(text) ?? expandSweep(stored);
-    expansions.set(text, expanded);
+    if (!Number.isSafeInteger(shard.count) || shard.count < 1 || shard.count > MAX_SHARDS || !Number.isSafeInteger(shard.index) || shard.index < 0 || shard.index >= shard.count) {
+      throw new InputError(`${file}: calls itself shard ${quoted(shard.index)} of ${quoted(shard.count)}, which no split has (K from 0 to N − 1, N from 1 to ${MAX_SHARDS}); the file was changed outside the lab`);
+    }
+    let expanded: ReturnType<typeof expandSweep>;
+    try {
+      const stored = store.sweepSpec(summary.id);
+      const text = JSON.stringify(stored);
+      expanded = expansions.get(text) ?? expandSweep(stored);
+      expansions.set(text, expanded);
+    } catch (e) {
+      throw new InputError(`${file}: its stored sweep spec cannot be read (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); the file was changed outside the lab`);
+    }
     const { spec, cells } = expanded;
     const specHash = sweepSpecHash(spec);
     if (record.specHash !== specHash) throw new InputError(`${file}: its spec hash does not match its stored spec; the file was changed outside the lab`);
@@ -73,13 +82,46 @@ export function readShard(file: string, expansions: Expansions = new Map()): Sha
     if (planned.runFrom !== shard.runFrom || planned.runTo !== shard.runTo) {
       throw new InputError(`${file}: shard ${shard.index}/${shard.count} holds runs [${shard.runFrom}, ${shard.runTo}), but this version's plan gives it [${planned.runFrom}, ${planned.runTo}); merge with the version that trained it (${summary.appVersion})`);
     }
-    const runs = (store.db.prepare('SELECT idx FROM runs WHERE experiment_id = ? ORDER BY idx').all(summary.id) as { idx: number }[]).map((r) => r.idx);
+    // SQLite stores what it is given: an idx of 6.5 or 'x' would merge as no run of the sweep.
+    const rows = store.db.prepare('SELECT idx, typeof(idx) AS type FROM runs WHERE experiment_id = ? ORDER BY idx').all(summary.id) as { idx: unknown; type: string }[];
+    const odd = rows.find((r) => r.type !== 'integer');
+    if (odd) throw new InputError(`${file}: a run's index is ${quoted(odd.idx)} (${odd.type}), not an integer; the file was changed outside the lab`);
+    const runs = rows.map((r) => r.idx as number);
     const outside = runs.find((i) => i < shard.runFrom || i >= shard.runTo);
     if (outside !== undefined) throw new InputError(`${file}: run ${outside} is outside shard ${shard.index}'s runs [${shard.runFrom}, ${shard.runTo})`);
+    const twice = runs.find((i, k) => k > 0 && runs[k - 1] === i);
+    if (twice !== undefined) throw new InputError(`${file}: holds run ${twice} twice; the file was changed outside the lab`);
+    checkRunColumns(file, store.db, summary.id);
     return { file, store, summary, spec, cells, specHash, shard, runs };
   } catch (e) {
     store.db.close();
     throw e;
+  }
+}
+
+/** Columns holding JSON, each an object. */
+const JSON_OBJECT_COLUMNS = new Set(['config', 'hyper', 'diagnostics', 'optimum_info']);
+/** What SQLite's typeof() may say of a column of each declared type. */
+const STORAGE: Record<string, string[]> = { INTEGER: ['integer'], REAL: ['real', 'integer'], TEXT: ['text'], BLOB: ['blob'] };
+
+/**
+ * Every column of every run the merge would copy has its declared type (a NULL only where the schema
+ * allows one), and every JSON column holds a JSON object: SQLite stores whatever it is given, so a
+ * shard edited outside the lab would otherwise be copied as it is (a config of "nope" merged).
+ */
+function checkRunColumns(file: string, db: Db, experimentId: number): void {
+  const columns = db.prepare('PRAGMA table_info(runs)').all() as { name: string; type: string; notnull: number }[];
+  for (const c of columns) {
+    if (c.name === 'id' || c.name === 'experiment_id') continue;
+    const allowed = [...(STORAGE[c.type.toUpperCase()] ?? []), ...(c.notnull ? [] : ['null'])];
+    if (allowed.length === 0) continue;
+    const col = `"${c.name.replace(/"/g, '""')}"`;
+    const bad = db.prepare(`SELECT idx, typeof(${col}) AS type FROM runs WHERE experiment_id = ? AND typeof(${col}) NOT IN (${allowed.map((t) => `'${t}'`).join(', ')}) LIMIT 1`).get(experimentId) as { idx: number; type: string } | undefined;
+    if (bad) throw new InputError(`${file}: run ${bad.idx}'s ${c.name} is ${bad.type}, not ${allowed.join(' or ')}; the file was changed outside the lab`);
+    if (JSON_OBJECT_COLUMNS.has(c.name)) {
+      const odd = db.prepare(`SELECT idx FROM runs WHERE experiment_id = ? AND ${col} IS NOT NULL AND (NOT json_valid(${col}) OR json_type(${col}) <> 'object') LIMIT 1`).get(experimentId) as { idx: number } | undefined;
+      if (odd) throw new InputError(`${file}: run ${odd.idx}'s ${c.name} is not a JSON object; the file was changed outside the lab`);
+    }
   }
 }
 
@@ -145,11 +187,9 @@ function runColumns(db: Db): string[] {
   return (db.prepare('PRAGMA table_info(runs)').all() as { name: string }[]).map((c) => c.name).filter((n) => n !== 'id' && n !== 'experiment_id');
 }
 
-/** Which numbers make two stored runs the same run. */
-const SAME_RUN = ['status', 'steps_done', 'final_loss', 'final', 'loss_values', 'init'] as const;
-
-function sameRun(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  return SAME_RUN.every((k) => (Buffer.isBuffer(a[k]) && Buffer.isBuffer(b[k]) ? (a[k] as Buffer).equals(b[k] as Buffer) : Object.is(a[k], b[k])));
+/** Two stored runs are the same run when every column (but their ids) is equal, BLOBs byte for byte. */
+function sameRun(columns: readonly string[], a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  return columns.every((k) => (Buffer.isBuffer(a[k]) && Buffer.isBuffer(b[k]) ? (a[k] as Buffer).equals(b[k] as Buffer) : Object.is(a[k], b[k])));
 }
 
 /**
@@ -169,22 +209,28 @@ export function mergeShards(target: ExperimentStore, shards: readonly ShardFile[
     throw new InputError(`${first.file}: was trained by an engine that computes differently from the shards already merged into experiment ${existing} of ${target.file}; train it again with the build that trained them`);
   }
   const columns = runColumns(target.db);
-  const have = new Map<number, Record<string, unknown>>();
+  const have = new Set<number>();
   if (existing !== null) {
-    for (const row of target.db.prepare(`SELECT idx, ${SAME_RUN.join(', ')} FROM runs WHERE experiment_id = ?`).iterate(existing) as Iterable<Record<string, unknown> & { idx: number }>) have.set(row.idx, row);
+    for (const row of target.db.prepare('SELECT idx FROM runs WHERE experiment_id = ?').iterate(existing) as Iterable<{ idx: number }>) have.add(row.idx);
   }
-  // Runs already merged must be the very runs this shard holds; anything else is a conflict.
+  // Runs already merged must be the very runs this shard holds, every column of them (snapshots,
+  // label, config, data, diagnostics …); anything else is a conflict. Compared one row at a time.
+  const shardColumns = new Set(shards.flatMap((s) => runColumns(s.store.db)));
+  const missingColumn = columns.find((c) => !shardColumns.has(c));
+  if (missingColumn) throw new InputError(`${first.file}: its runs have no column ${missingColumn}; merge with the version that trained it`);
+  const readMerged = existing === null ? null : target.db.prepare(`SELECT ${columns.join(', ')} FROM runs WHERE experiment_id = ? AND idx = ?`);
   let toAdd = 0;
   for (const s of shards) {
-    const read = s.store.db.prepare(`SELECT ${SAME_RUN.join(', ')} FROM runs WHERE experiment_id = ? AND idx = ?`);
+    const read = s.store.db.prepare(`SELECT ${columns.join(', ')} FROM runs WHERE experiment_id = ? AND idx = ?`);
     for (const idx of s.runs) {
-      const old = have.get(idx);
-      if (!old) toAdd++;
-      else if (!sameRun(old, read.get(s.summary.id, idx) as Record<string, unknown>)) throw new InputError(`${s.file}: run ${idx} differs from the run already merged into experiment ${existing} of ${target.file}; nothing was merged`);
+      if (!have.has(idx)) toAdd++;
+      else if (!sameRun(columns, readMerged?.get(existing, idx) as Record<string, unknown>, read.get(s.summary.id, idx) as Record<string, unknown>)) {
+        throw new InputError(`${s.file}: run ${idx} differs from the run already merged into experiment ${existing} of ${target.file}; nothing was merged`);
+      }
     }
   }
   const runsTotal = cells.length * spec.seeds;
-  const held = new Set<number>([...have.keys(), ...shards.flatMap((s) => s.runs)]);
+  const held = new Set<number>([...have, ...shards.flatMap((s) => s.runs)]);
   const progress = shardProgress(plan, held);
   const complete = held.size === runsTotal;
   const report = (experimentId: number, created: boolean): MergeReport => ({ experimentId, created, specHash, shardCount: count, runsTotal, runsDone: held.size, runsAdded: toAdd, complete, ...progress });

@@ -7,6 +7,7 @@ import type { SweepCell, SweepSpec } from '../../../shared/sweep.js';
 import { workPerStep } from '../../engine/kernelChoice.js';
 import { architectureOf } from '../../engine/model.js';
 import { defaultRecordEvery } from '../../engine/train.js';
+import { quoted } from '../../../shared/printable.js';
 
 /** Most shards a sweep is split into: a SLURM array of this size is already a large one. */
 export const MAX_SHARDS = 1000;
@@ -81,7 +82,7 @@ export function parseShardOption(text: string): { index: number; count: number }
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
   if (!m || count < 1 || count > MAX_SHARDS || index >= count) {
-    throw new InputError(`--shard: must be K/N with 0 ≤ K < N ≤ ${MAX_SHARDS}, e.g. --shard 0/8 for the first of 8 shards (got "${text}")`);
+    throw new InputError(`--shard: must be K/N with 0 ≤ K < N ≤ ${MAX_SHARDS}, e.g. --shard 0/8 for the first of 8 shards (got ${quoted(text)})`);
   }
   return { index, count };
 }

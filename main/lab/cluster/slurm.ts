@@ -2,12 +2,14 @@
 // shard, each training into its own SQLite file), a merge script that runs `afterok`, a submit script,
 // and optionally a Kubernetes Indexed Job. We write no scheduler: SLURM (or Kubernetes) runs it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../../../shared/config.js';
 import type { SweepSpec } from '../../../shared/sweep.js';
+import { checkFolder, FILE_LIMITS, readOptionalFile, regularFile } from '../../platform/files.js';
 import { APP_VERSION, INSTALL_ROOT } from '../../platform/version.js';
-import type { ShardPlan } from './shards.js';
+import { MAX_SHARDS, type ShardPlan } from './shards.js';
+import { quoted } from '../../../shared/printable.js';
 
 /** What `--status` and the app read back from the folder. */
 export interface ClusterManifest {
@@ -46,9 +48,9 @@ const comment = (s: string) => s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, '
 export const sh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export function checkSlurmOptions(o: SlurmOptions): void {
-  if (o.partition !== undefined && !/^[\w.-]{1,64}$/.test(o.partition)) throw new InputError(`--partition: must be a partition name of letters, digits, '.', '_' or '-' (got "${o.partition}")`);
+  if (o.partition !== undefined && !/^[\w.-]{1,64}$/.test(o.partition)) throw new InputError(`--partition: must be a partition name of letters, digits, '.', '_' or '-' (got ${quoted(o.partition)})`);
   if (o.time !== undefined && !/^(\d{1,3}-)?\d{1,4}(:\d{1,2}){0,2}$/.test(o.time)) {
-    throw new InputError(`--time: must be a SLURM time limit such as 30, 1:30:00 or 2-00:00:00 (got "${o.time}")`);
+    throw new InputError(`--time: must be a SLURM time limit such as 30, 1:30:00 or 2-00:00:00 (got ${quoted(o.time)})`);
   }
 }
 
@@ -208,21 +210,46 @@ function writeAtomic(path: string, text: string, mode = 0o644): void {
   renameSync(tmp, path);
 }
 
+const isCount = (v: unknown, min: number, max: number): v is number => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
+
+/** Which field of a parsed cluster.json is not what sweep --slurm writes; null when all are. */
+function manifestFault(m: unknown): string | null {
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return 'not a JSON object';
+  const o = m as Record<string, unknown>;
+  if (o.format !== 1) return 'format: must be 1';
+  if (typeof o.specHash !== 'string' || !/^[0-9a-f]{16,128}$/.test(o.specHash)) return 'specHash: must be a hex hash';
+  if (typeof o.name !== 'string' || o.name.length > 1000) return 'name: must be a string of at most 1000 characters';
+  if (!isCount(o.shards, 1, MAX_SHARDS)) return `shards: must be an integer from 1 to ${MAX_SHARDS}`;
+  if (!isCount(o.runsTotal, 1, Number.MAX_SAFE_INTEGER)) return 'runsTotal: must be a positive integer';
+  if (typeof o.db !== 'string' || o.db === '' || o.db.includes('\0')) return 'db: must be a file path';
+  if (o.nodeLocal !== undefined && typeof o.nodeLocal !== 'boolean') return 'nodeLocal: must be true or false';
+  if (!Array.isArray(o.ranges) || o.ranges.length !== o.shards) return 'ranges: must list one [from, to] per shard';
+  let next = 0;
+  for (const [k, r] of o.ranges.entries()) {
+    if (!Array.isArray(r) || r.length !== 2 || r[0] !== next || !isCount(r[1], next, o.runsTotal)) return `ranges[${k}]: must be [from, to], integers that continue the previous shard's range, within runsTotal`;
+    next = r[1] as number;
+  }
+  if (next !== o.runsTotal) return 'ranges: must cover every run up to runsTotal';
+  return null;
+}
+
+/** The folder's cluster.json, read through the file guard and checked field by field. */
 export function readManifest(dir: string): ClusterManifest {
+  const made = `it is made by landscape-lab sweep SPEC --slurm --dir ${dir}`;
+  if (!existsSync(dir) && regularFile(dir, 'a cluster folder') === null) throw new InputError(`${dir}: has no ${MANIFEST}; ${made}`);
+  checkFolder(dir, `a cluster folder holds ${MANIFEST}; ${made}`);
   const path = join(dir, MANIFEST);
-  let text: string;
+  const bytes = readOptionalFile(path, FILE_LIMITS.manifest, `a cluster manifest (${MANIFEST})`);
+  if (bytes === null) throw new InputError(`${dir}: has no ${MANIFEST}; ${made}`);
+  let m: unknown;
   try {
-    text = readFileSync(path, 'utf8');
+    m = JSON.parse(bytes.toString('utf8'));
   } catch {
-    throw new InputError(`${dir}: has no ${MANIFEST}; it is made by landscape-lab sweep SPEC --slurm --dir ${dir}`);
+    throw new InputError(`${path}: is not JSON, so not a cluster manifest; make the folder again with sweep --slurm`);
   }
-  try {
-    const m = JSON.parse(text) as ClusterManifest;
-    if (m.format !== 1 || typeof m.specHash !== 'string' || !Number.isInteger(m.shards) || !Array.isArray(m.ranges) || typeof m.db !== 'string') throw new Error('fields');
-    return m;
-  } catch {
-    throw new InputError(`${path}: is not a cluster manifest this version reads; make the folder again with sweep --slurm`);
-  }
+  const fault = manifestFault(m);
+  if (fault) throw new InputError(`${path}: is not a cluster manifest this version reads (${fault}); make the folder again with sweep --slurm`);
+  return m as ClusterManifest;
 }
 
 /**
@@ -236,7 +263,7 @@ export function writeClusterFolder(dirInput: string, spec: SweepSpec, specHash: 
   const dir = resolve(dirInput);
   if (/[\u0000-\u001f\u007f]/.test(dir)) throw new InputError(`--dir: ${JSON.stringify(dir)} has control characters (a newline, a tab); choose another folder`);
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new InputError(`--dir: ${dir} is not a folder`);
-  if (existsSync(join(dir, MANIFEST))) {
+  if (existsSync(dir) && regularFile(join(dir, MANIFEST), `a cluster manifest (${MANIFEST})`, FILE_LIMITS.manifest)) {
     const old = readManifest(dir);
     if (old.specHash !== specHash || old.shards !== plan.count) {
       throw new InputError(`--dir: ${dir} already holds the cluster files of ${old.specHash === specHash ? `this sweep in ${old.shards} shards` : `another sweep ("${old.name}")`}; choose another folder`);
@@ -277,7 +304,7 @@ export function writeClusterFolder(dirInput: string, spec: SweepSpec, specHash: 
 
 /** Runs submit.sh (sbatch for the array, then for the merge); returns the job ids. */
 export function submit(dir: string, only?: string): { shardsJob: string; mergeJob: string } {
-  if (only !== undefined && !/^\d+([-,]\d+)*$/.test(only)) throw new InputError(`shards to submit: must be SLURM array indices such as 2 or 1,3 or 0-3 (got "${only}")`);
+  if (only !== undefined && !/^\d+([-,]\d+)*$/.test(only)) throw new InputError(`shards to submit: must be SLURM array indices such as 2 or 1,3 or 0-3 (got ${quoted(only)})`);
   const r = spawnSync('bash', [join(dir, 'submit.sh'), ...(only ? [only] : [])], { encoding: 'utf8', timeout: 60_000 });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError('--submit: bash was not found');
   const shards = /^shards: job (\S+)$/m.exec(r.stdout ?? '');

@@ -1,7 +1,7 @@
 // Progress of a sweep on a cluster, read from its folder: the shard databases (runs done), the exit
 // codes the job scripts leave in logs/, and the target database (whether the merge ran, and how far).
-import { existsSync, readFileSync } from 'node:fs';
 import { InputError } from '../../../shared/config.js';
+import { FILE_LIMITS, readFileTail, readOptionalFile, regularFile } from '../../platform/files.js';
 import { openStore } from '../../store/index.js';
 import { exitFile, logFile, readManifest, shardFile, type ClusterManifest } from './slurm.js';
 
@@ -25,17 +25,24 @@ export interface ClusterStatus {
   merge: { ran: boolean; exitCode: number | null; experimentId: number | null; runs: number; complete: boolean; message: string | null };
 }
 
+/** The exit code a job script left (`echo $? > K.exit`); null while there is none. */
 function exitCode(path: string): number | null {
-  if (!existsSync(path)) return null;
-  const code = Number(readFileSync(path, 'utf8').trim());
-  return Number.isInteger(code) ? code : null;
+  const bytes = readOptionalFile(path, FILE_LIMITS.exitCode, 'an exit code file (a number such as 0)');
+  if (bytes === null) return null;
+  const text = bytes.toString('latin1').trim();
+  return /^\d{1,3}$/.test(text) ? Number(text) : null;
 }
 
+/** The last line of a log, read from its end only (a log may be any size). */
 function lastLine(path: string): string | null {
-  if (!existsSync(path)) return null;
-  const lines = readFileSync(path, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+  const tail = readFileTail(path, FILE_LIMITS.logTail, 'a log file');
+  if (tail === null) return null;
+  const lines = tail.split('\n').map((l) => l.trim()).filter(Boolean);
   return lines.pop() ?? null;
 }
+
+/** A database the folder names (a shard's, the merge's): refused unless absent or a regular file. */
+const present = (file: string, kind: string) => regularFile(file, kind) !== null;
 
 /** Runs of `specHash` in the database at `file`: a shard's own, or a merged sweep's. */
 function storedRuns(file: string, specHash: string, merged: boolean): { experimentId: number; runs: number } | null {
@@ -54,9 +61,10 @@ export function clusterStatus(dir: string): ClusterStatus {
   const shards = manifest.ranges.map(([from, to], index): ShardStatus => {
     const code = exitCode(exitFile(dir, `shard-${index}`));
     const file = shardFile(dir, index);
+    const exists = present(file, 'a shard database');
     let runs = 0;
     let message: string | null = null;
-    if (existsSync(file)) {
+    if (exists) {
       try {
         runs = storedRuns(file, manifest.specHash, false)?.runs ?? 0;
       } catch (e) {
@@ -65,7 +73,7 @@ export function clusterStatus(dir: string): ClusterStatus {
       }
     }
     const of = to - from;
-    const state: ShardState = code === null ? (existsSync(file) ? 'running' : 'waiting') : code === 0 && runs === of && message === null ? 'done' : 'failed';
+    const state: ShardState = code === null ? (exists ? 'running' : 'waiting') : code === 0 && runs === of && message === null ? 'done' : 'failed';
     if (state === 'failed' && message === null) {
       message = code === 143 ? 'stopped by SIGTERM (the time limit, or scancel); resubmit it to resume' : (lastLine(logFile(dir, `shard-${index}`)) ?? (code === 0 ? `exited 0 with ${runs} of ${of} runs` : null));
     }
@@ -74,7 +82,7 @@ export function clusterStatus(dir: string): ClusterStatus {
   const code = exitCode(exitFile(dir, 'merge'));
   let target: { experimentId: number; runs: number } | null = null;
   let message: string | null = null;
-  if (existsSync(manifest.db)) {
+  if (present(manifest.db, 'the database the merge writes into')) {
     try {
       target = storedRuns(manifest.db, manifest.specHash, true);
     } catch (e) {
