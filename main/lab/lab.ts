@@ -9,6 +9,7 @@ import { parseConfig, type ExperimentConfig, type OptimizerKind } from '../../sh
 import { InputError } from '../../shared/errors.js';
 import type { MarkerName } from '../../shared/markers.js';
 import { expandSweep } from '../../shared/sweep.js';
+import { selectKernel } from '../engine/kernelChoice.js';
 import { deviceReport, type DeviceReport } from '../engine/devices.js';
 import { prepareConfig, type PreparedSplit } from '../engine/prepared.js';
 import type { InterpolationResult, LandscapeRequest, LandscapeResult, OptimumResult, RunResult } from '../engine/results.js';
@@ -330,10 +331,13 @@ export class Lab {
   }
 
   /**
-   * Opens the database now, so that one the command could not save into (another program's, read-only,
-   * damaged) is refused before any training rather than after it.
+   * Before training what will be saved: the kernel asked for loads (a missing GPU is refused now, and
+   * leaves no database behind), then the database opens (another program's, a read-only or a damaged
+   * one is refused now), so that neither is found out after the training.
    */
-  openDatabase(): void {
+  async readyToSave(config: ExperimentConfig, o: CallOptions = {}): Promise<void> {
+    const kernel = o.kernel ?? config.kernel;
+    if (kernel === 'gpu' || kernel === 'tfjs') await selectKernel(kernel, o.backend ?? config.backend);
     void this.store;
   }
 

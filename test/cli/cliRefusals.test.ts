@@ -6,25 +6,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from '
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN as bin, expectRefused, ROOT as root, runCli } from '../support/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'bin', 'landscape-lab.js');
 let dir: string;
 
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, timeout: 60_000, env: { ...process.env, XDG_DATA_HOME: join(dir, 'data') } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-/** Exit 2, one line on stderr matching `message`, nothing on stdout. */
-function expectRefused(r: ReturnType<typeof cli>, message: RegExp): void {
-  expect(r.err).toMatch(/^landscape-lab: [^\n]*\n$/);
-  expect(r.err.slice('landscape-lab: '.length, -1)).toMatch(message);
-  expect(r.code).toBe(2);
-  expect(r.out).toBe('');
-}
+const cli = (...args: string[]) => runCli(dir, args, 60_000);
 
 function file(name: string, content: unknown): string {
   const path = join(dir, name);
@@ -36,7 +23,7 @@ const hinge = { data: { target: { kind: 'hinge' }, n: 50 }, steps: 50 };
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'lab-refusals-'));
-  if (!existsSync(join(root, 'dist', 'main', 'cli', 'main.js'))) throw new Error('build first: npm run build (npm test does)');
+  if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) throw new Error('build first: npm run build (npm test does)');
 });
 
 describe('numbers no printer could print are refused before anything is saved', () => {

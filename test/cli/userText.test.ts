@@ -2,32 +2,18 @@
 // reaches the terminal with its control and bidi characters escaped, error lines are bounded, numbers
 // are parsed strictly, "__proto__" is refused rather than dropped, and inputs that were internal errors
 // (exit 1) — a config nested 6,000 deep, a cluster.json with ranges [null] — exit 2 with one line.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectRefused, ROOT as root, runCli } from '../support/cli.js';
 import { redactToken } from '../../main/bridge/server.js';
 import { messageLine, printable, quoted } from '../../shared/printable.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'bin', 'landscape-lab.js');
 let dir: string;
 const file = (name: string) => join(dir, name);
 
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, timeout: 60_000, env: { ...process.env, XDG_DATA_HOME: join(dir, 'data') } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-/** Exit 2, one line on stderr matching `message`, nothing on stdout. */
-function expectRefused(r: ReturnType<typeof cli>, message: RegExp): void {
-  expect(r.err).toMatch(/^landscape-lab: [^\n]*\n$/);
-  expect(r.err.slice('landscape-lab: '.length, -1)).toMatch(message);
-  expect(r.code).toBe(2);
-  expect(r.out).toBe('');
-}
+const cli = (...args: string[]) => runCli(dir, args, 60_000);
 
 /** Raw ESC, BEL, other C0/C1 controls and the bidi overrides: none may reach a terminal. */
 const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
@@ -37,7 +23,7 @@ const HOSTILE = 'a\u001b[31mred\u0007 \u202eevil\u009b2J';
 let id: string;
 
 beforeAll(() => {
-  if (!existsSync(join(root, 'dist', 'main', 'cli', 'main.js'))) throw new Error('build first: npm run build (npm test does)');
+  if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) throw new Error('build first: npm run build (npm test does)');
   dir = mkdtempSync(join(tmpdir(), 'lab-user-text-'));
   writeFileSync(file('h.json'), JSON.stringify(hinge));
   const r = cli('run', 'h.json', '--db', 'lab.sqlite', '--json');

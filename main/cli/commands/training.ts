@@ -15,8 +15,8 @@ export async function run(ctx: Context): Promise<void> {
   const preset = fromPreset(ctx, 'run', 'config file');
   const steps = stepsOption(ctx.values.steps);
   const p = preset ? lab.prepare(presetConfig(preset), { steps }) : configFile(ctx, ctx.args[0], { steps });
-  // The database the run is saved into is checked before it trains, not after.
-  if (!ctx.values['no-save']) lab.openDatabase();
+  // The kernel and the database the run is saved into are checked before it trains, not after.
+  if (!ctx.values['no-save']) await lab.readyToSave(p.config, ctx.call);
   const r = await lab.train(p, ctx.call);
   let id: number | undefined;
   if (!ctx.values['no-save']) {
@@ -41,7 +41,7 @@ export async function race(ctx: Context): Promise<number> {
   const steps = stepsOption(ctx.values.steps);
   const { config } = raced ? lab.prepare(raced.config, { steps }) : configFile(ctx, ctx.args[0], { steps });
   const kinds = ctx.values.optimizers !== undefined ? parseOptimizerList(ctx.values.optimizers) : (raced?.optimizers ?? RACE_OPTIMIZERS);
-  if (!ctx.values['no-save']) lab.openDatabase();
+  if (!ctx.values['no-save']) await lab.readyToSave(config, ctx.call);
   const runs = await lab.race(config, kinds, ctx.call);
   let id: number | undefined;
   if (!ctx.values['no-save']) {
