@@ -103,7 +103,7 @@ describe('resuming a sweep through the service', () => {
     expect(after.status).toBe('done');
     expect(after.runList.map((r) => r.index).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     const { cells } = expandSweep(spec);
-    const expected = cells.flatMap((c) => [0, 1].map((s) => `optimizer.lr=${JSON.stringify(c.values['optimizer.lr'])} seed=${1 + s}`));
+    const expected = cells.flatMap((c) => [0, 1].map((s) => `optimizer.lr=${String(c.values['optimizer.lr'])} · seed=${1 + s}`));
     expect(after.runList.map((r) => r.label).sort()).toEqual([...expected].sort());
     for (const r of after.runList) expect(r.status).not.toBe('cancelled');
     for (const [index, old] of stored) {
@@ -124,7 +124,7 @@ describe('resuming a sweep through the service', () => {
     });
     const unknown = await service.call('jobs.resumeSweep', { id: 999_999 });
     expect(unknown).toMatchObject({ ok: false, error: { code: 'not-found', message: expect.stringMatching(/^experiment 999999: no such experiment in .*; see landscape-lab list$/) } });
-    expect(await service.call('jobs.resumeSweep', { id: 0 })).toEqual({ ok: false, error: { code: 'invalid', message: 'id: must be >= 1 (got 0)' } });
+    expect(await service.call('jobs.resumeSweep', { id: 0 })).toEqual({ ok: false, error: { code: 'invalid', message: 'id: must be at least 1 (got 0)' } });
     expect(service.lab.listJobs().filter((j) => j.state === 'failed')).toEqual([]);
   });
 });
