@@ -1,0 +1,69 @@
+/// <reference lib="dom" />
+// One formatter for labels and messages in words (issue 20, findings 10, 11 and 13), in a real browser:
+// a bound is said once, in words and rounded (never "<= 3.4028234663852886e+38"); "1 problem to fix"
+// takes you to the field; an empty rename says so in words; a sweep's run labels are the view's own
+// labels (no JSON, numbers to four digits), the same ones main stores and the CLI prints.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobInfo, Result } from '../../shared/api.js';
+import { openBrowserLab, type BrowserLab } from '../support/labPage.js';
+
+let lab: BrowserLab;
+let sweepId: number;
+
+async function call<T>(channel: string, payload: unknown): Promise<T> {
+  const r = (await lab.service.call(channel, payload)) as Result<T>;
+  if (!r.ok) throw new Error(`${channel}: ${r.error.message}`);
+  return r.value;
+}
+
+beforeAll(async () => {
+  lab = await openBrowserLab('words', 1);
+  // The walk's instance: a whole optimizer object and a log range of its learning rate.
+  const job = await call<JobInfo>('jobs.sweep', {
+    spec: { name: 'words', base: { data: { target: { kind: 'hinge' } }, steps: 50 }, grid: { optimizer: [{ kind: 'sgd', lr: 0.1 }], 'optimizer.lr': { from: 1e-4, to: 1e-3, count: 3, scale: 'log' } }, seeds: 1 },
+  });
+  sweepId = (await lab.finished(job.id)).experimentId as number;
+}, 120_000);
+afterAll(() => lab?.close());
+
+describe('labels and messages in words', () => {
+  it('says a bound once, rounded and in words; "1 problem to fix" focuses the field; an empty rename is refused in words', async () => {
+    const { page, errors } = await lab.open({ viewport: { width: 1280, height: 800 } });
+    await page.waitForSelector('[data-testid=experiment-item]');
+    const noise = page.getByLabel('noise (std)');
+    await noise.fill('1e39');
+    await expect.poll(() => page.getByText('must be at most 3.403e+38 (got 1e+39)', { exact: true }).count()).toBe(1);
+    const text = (await page.locator('body').textContent()) ?? '';
+    expect(text).not.toMatch(/3\.4028|[<>]=/);
+    expect(text.split('3.403e+38').length - 1).toBe(1);
+
+    await page.getByTestId('problems-link').click();
+    expect(await noise.evaluate((el) => el === document.activeElement)).toBe(true);
+    await noise.fill('0');
+    await expect.poll(() => page.getByTestId('problems-link').count()).toBe(0);
+
+    await page.getByRole('button', { name: `Rename experiment #${sweepId}` }).click();
+    await page.getByLabel(`New name for experiment #${sweepId}`).fill('');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('toast-error').textContent()).toMatch(/name: must not be empty/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a sweep's run labels carry no JSON and no unrounded numbers, in the app and in the store", async () => {
+    const labels = lab.store.get(sweepId).runList.map((r) => r.label).sort();
+    expect(labels).toEqual(['optimizer.lr=1e-4 · optimizer=sgd lr=0.1 · seed=1', 'optimizer.lr=3.162e-4 · optimizer=sgd lr=0.1 · seed=1', 'optimizer.lr=0.001 · optimizer=sgd lr=0.1 · seed=1'].sort());
+    const { page, errors } = await lab.open({ viewport: { width: 1280, height: 800 } });
+    await page.locator('[data-testid=experiment-item] button.open').filter({ hasText: new RegExp(`#${sweepId}\\b`) }).click();
+    await page.getByTestId('sweep-cell').first().waitFor();
+    const options = await page.locator('main select option').allTextContents();
+    const runs = options.filter((o) => o.includes('seed='));
+    expect(runs.sort()).toEqual(labels);
+    // The table's cells say the same values.
+    const cells = await page.locator('[data-testid=sweep-cell] td').allTextContents();
+    expect(cells).toContain('3.162e-4');
+    for (const cell of cells) expect(cell).not.toMatch(/[{"]|\d\.\d{5,}/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
