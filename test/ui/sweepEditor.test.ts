@@ -40,11 +40,21 @@ describe('the editor rows as a grid', () => {
     );
   });
 
-  it('the whole optimizer sweeps the tutorial optimizers; a bare kind over an adam base names the bad cell', () => {
+  it('the whole optimizer sweeps the tutorial optimizers; a bare kind over an adam base takes each kind\'s defaults', () => {
     const { cells } = expandSweep({ base: BASE, grid: gridOf([{ path: 'optimizer', mode: 'values', values: 'sgd; momentum; rmsprop; momentum-rmsprop; adam' }]) });
     expect(cells.map((c) => c.config.optimizer.kind)).toEqual(['sgd', 'momentum', 'rmsprop', 'momentum-rmsprop', 'adam']);
     expect(cells[1].config.optimizer).toMatchObject({ lr: 0.003, momentum: 0.95 });
-    expect(() => expandSweep({ base: BASE, grid: gridOf([{ path: 'optimizer.kind', mode: 'values', values: 'sgd; adam' }]) })).toThrow(/^cell optimizer\.kind="sgd": optimizer\.beta1: unknown field$/);
+    // A bare kind over an adam base carries each kind's own defaults (issue 20, finding 7: it was refused
+    // with "optimizer.beta1: unknown field"); a learning rate swept with it applies to each kind.
+    const kinds = expandSweep({ base: BASE, grid: gridOf([{ path: 'optimizer.kind', mode: 'values', values: 'sgd; adam' }]) }).cells.map((c) => c.config.optimizer);
+    expect(kinds).toEqual([{ kind: 'sgd', lr: 0.01 }, { ...BASE.optimizer, eps: 1e-8 }]);
+    const withLr = expandSweep({ base: BASE, grid: { 'optimizer.lr': [0.1, 0.3], 'optimizer.kind': ['momentum', 'sgd'] } }).cells.map((c) => c.config.optimizer);
+    expect(withLr).toEqual([
+      { kind: 'momentum', lr: 0.1, momentum: 0.95 },
+      { kind: 'sgd', lr: 0.1 },
+      { kind: 'momentum', lr: 0.3, momentum: 0.95 },
+      { kind: 'sgd', lr: 0.3 },
+    ]);
   });
 
   it('one row per field, and every row names one', () => {
