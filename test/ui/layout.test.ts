@@ -2,7 +2,7 @@
 // The window is the frame, at 1280×800 and 1600×1000 (issue 20, findings 2, 8, 9, 16): whatever panel
 // or dialog is open (the sweep editor, the cluster dialogs, the Theory panel, the job list, a run with
 // its surfaces and Hessians, a race, a sweep, the basics, the presets), the page never grows past the
-// window; in the panels named below no element sits outside the box that clips or scrolls it, so no
+// window; in the panels named below (and the race's Play/Pause glyphs are drawn, finding 12) no element sits outside the box that clips or scrolls it, so no
 // text, column, button or colour bar is cut off; the library keeps its header while its list scrolls.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -157,6 +157,15 @@ describe.each(SIZES)('at %i×%i', (width, height) => {
     await page.waitForSelector('[data-testid=race-3d][data-state=ready]', { timeout: 60_000 });
     expect(await clippedIn(page, '[data-testid=race-view]')).toEqual([]);
     await page.getByTestId('race-view').screenshot({ path: join(artifacts, `layout-race-${width}x${height}.png`) });
+    // Play and Pause are drawn (finding 12: the font had no ⏸, an empty box).
+    const play = page.getByTestId('race-play');
+    await play.click();
+    await expect.poll(() => play.getAttribute('aria-label')).toBe('Pause');
+    expect(await play.textContent()).not.toMatch(/[⏸▶]/);
+    expect(await play.locator('svg rect').count()).toBe(2);
+    expect((await play.locator('svg').boundingBox())!.width).toBeGreaterThan(5);
+    await play.click();
+    await expect.poll(() => play.getAttribute('aria-label')).toBe('Play');
 
     await openExperiment(page, sweepId);
     await page.getByTestId('sweep-cell').first().waitFor();

@@ -5,10 +5,13 @@
 // labels (no JSON, numbers to four digits), the same ones main stores and the CLI prints.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobInfo, Result } from '../../shared/api.js';
+import { experimentLandscape, saveRun } from '../../main/lab/experiments.js';
+import { config, train } from '../support/helpers.js';
 import { openBrowserLab, type BrowserLab } from '../support/labPage.js';
 
 let lab: BrowserLab;
 let sweepId: number;
+let runId: number;
 
 async function call<T>(channel: string, payload: unknown): Promise<T> {
   const r = (await lab.service.call(channel, payload)) as Result<T>;
@@ -23,6 +26,8 @@ beforeAll(async () => {
     spec: { name: 'words', base: { data: { target: { kind: 'hinge' } }, steps: 50 }, grid: { optimizer: [{ kind: 'sgd', lr: 0.1 }], 'optimizer.lr': { from: 1e-4, to: 1e-3, count: 3, scale: 'log' } }, seeds: 1 },
   });
   sweepId = (await lab.finished(job.id)).experimentId as number;
+  runId = saveRun(lab.store, await train(config({ steps: 300 })), 'short');
+  await experimentLandscape(lab.store, runId, { center: 'trained', axes: 'local', res: 17, span: 'auto' });
 }, 120_000);
 afterAll(() => lab?.close());
 
@@ -63,6 +68,28 @@ describe('labels and messages in words', () => {
     const cells = await page.locator('[data-testid=sweep-cell] td').allTextContents();
     expect(cells).toContain('3.162e-4');
     for (const cell of cells) expect(cell).not.toMatch(/[{"]|\d\.\d{5,}/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("export file names say whose they are and never collide (finding 17): the view's two PNG sizes, the loss and the fit carry the experiment's id", async () => {
+    const { page, errors } = await lab.open({ viewport: { width: 1600, height: 1000 }, acceptDownloads: true });
+    await page.locator('[data-testid=experiment-item] button.open').filter({ hasText: new RegExp(`#${runId}\\b`) }).click();
+    await page.waitForSelector('[data-testid=view-trained][data-state=ready]', { timeout: 60_000 });
+    const names: string[] = [];
+    page.on('download', (d) => names.push(d.suggestedFilename()));
+    for (const size of [/1920 px wide/, /screen size/]) {
+      await page.getByTestId('view-trained').getByLabel(/^Export/).click();
+      await page.getByTestId('view-trained').getByRole('button', { name: size }).click();
+    }
+    await page.getByRole('button', { name: 'Save the loss chart as PNG' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Save the fit chart as PNG' }).isEnabled(), { timeout: 30_000 }).toBe(true);
+    await page.getByRole('button', { name: 'Save the fit chart as PNG' }).click();
+    await expect.poll(() => names.length, { timeout: 30_000 }).toBe(4);
+    expect(new Set(names).size).toBe(4);
+    for (const name of names) expect(name).toContain(String(runId));
+    expect(names).toContain(`loss-${runId}.png`);
+    expect(names).toContain(`fit-${runId}-trained.png`);
     expect(errors).toEqual([]);
     await page.close();
   });
