@@ -13,6 +13,12 @@ import { downloadBlob, downloadText } from './download';
 
 type Json = Record<string, unknown>;
 type JobKindShown = 'run' | 'sweep' | 'surface' | 'interpolate';
+/**
+ * The jobs the progress bar follows one by one: what the user trains. The three surfaces are followed
+ * together (surfaceProgress, the centre's numbers too); the curve the lab computes after a run is in the
+ * job centre only (the bar said "interpolation · done" after every run, a job nobody had started).
+ */
+const FOLLOWED = new Set<JobKindShown>(['run', 'sweep']);
 export type Tab = 'lab' | 'presets' | 'basics';
 export interface SurfaceRequest {
   axes: string;
@@ -70,7 +76,7 @@ export class Session {
   readonly activeJobs = $derived(this.jobs.filter((j) => j.state === 'running' || j.state === 'queued'));
   /** The run or sweep training now, whichever page started it: what the centre shows with nothing open. */
   readonly liveJob = $derived(this.jobs.find((j) => j.state === 'running' && (j.kind === 'run' || j.kind === 'sweep')) ?? null);
-  /** The job the progress bar follows: a run, a surface or an interpolation. */
+  /** The run or sweep the progress bar follows (see FOLLOWED). */
   job = $state<JobInfo | null>(null);
   /** Jobs started for the open experiment, not finished yet. */
   pending = $state<Record<string, JobKindShown>>({});
@@ -239,7 +245,7 @@ export class Session {
   private async track(started: Promise<JobInfo>, kind: JobKindShown): Promise<JobInfo> {
     const info = await started;
     this.pending = { ...this.pending, [info.id]: kind };
-    this.job = info;
+    if (FOLLOWED.has(kind)) this.job = info;
     return info;
   }
 
@@ -342,7 +348,7 @@ export class Session {
   private async onJob(update: JobInfo): Promise<void> {
     const kind = this.pending[update.id];
     if (!kind) return;
-    this.job = update;
+    if (FOLLOWED.has(kind)) this.job = update;
     if (kind === 'surface') {
       this.surfaceJobs = { ...this.surfaceJobs, [update.id]: update };
       this.now = performance.now();
