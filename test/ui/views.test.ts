@@ -406,6 +406,34 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it('a race opens on the race, and the job centre lists a running job with its progress and Cancel (screenshots for the README)', async () => {
+    const { page, errors } = await openPage(size);
+    const raced = (await lab.service.call('race.run', { config: { data: { target: { kind: 'hinge' } }, steps: 1500 }, optimizers: ['sgd', 'momentum', 'rmsprop', 'momentum-rmsprop', 'adam'] })) as Result<{ id: number }>;
+    if (!raced.ok) throw new Error(raced.error.message);
+    const race = lab.store.summary(raced.value.id);
+    await page.getByRole('button', { name: `#${race.id} ${race.name}` }).click();
+    const view = page.getByTestId('race-view');
+    await view.waitFor();
+    await page.waitForSelector('[data-testid=race-3d][data-state=ready]', { timeout: 60_000 });
+    await expect.poll(async () => (await canvasInk(page, '[data-testid=race-map]')).colours, { timeout: 30_000 }).toBeGreaterThan(50);
+    const top = (await view.boundingBox())!;
+    expect(top.y).toBeLessThan(size.height / 3);
+    await page.screenshot({ path: join(shots, `race-${tag}.png`) });
+
+    // A long run started elsewhere (another page, the CLI's serve): listed with its progress, ETA and Cancel.
+    const started = (await lab.service.call('jobs.run', { config: { data: { target: { kind: 'hinge' } }, model: { hidden: [16, 16], activation: 'tanh' }, steps: 5_000_000 } })) as Result<JobInfo>;
+    if (!started.ok) throw new Error(started.error.message);
+    await expect.poll(() => lab.updates.some((u) => u.id === started.value.id && u.step > 0), { timeout: 60_000 }).toBe(true);
+    await page.getByTestId('job-centre').click();
+    const running = page.locator('[data-testid=job-row][data-state=running]');
+    await expect.poll(() => running.first().textContent(), { timeout: 30_000 }).toMatch(/Training.*about \d+ s left/);
+    await page.screenshot({ path: join(shots, `job-centre-${tag}.png`) });
+    await running.first().getByTestId('job-cancel').click();
+    expect((await lab.finished(started.value.id)).state).toBe('cancelled');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
 
 describe('the charts fall back to a linear scale when a log one has nothing to draw', () => {
