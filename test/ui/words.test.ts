@@ -93,4 +93,14 @@ describe('labels and messages in words', () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it('an imported copy keeps its date but is the newest in the library, first in the list (finding 17: it landed mid-list by its old date)', async () => {
+    const text = await call<string>('experiments.export', { ids: [sweepId] });
+    const [{ id: copy }] = await call<{ id: number }[]>('experiments.import', { text });
+    expect(lab.store.summary(copy).createdAt).toBe(lab.store.summary(sweepId).createdAt);
+    const { page, errors } = await lab.open({ viewport: { width: 1280, height: 800 } });
+    await expect.poll(() => page.locator('[data-testid=experiment-item] button.open').first().textContent()).toMatch(new RegExp(`^#${copy}\\b`));
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
