@@ -346,6 +346,11 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
     await page.getByRole('button', { name: `Run: ${preset.title}` }).click();
     await expect.poll(() => lab.store.list().length, { timeout: 60_000 }).toBe(before + 1);
     expect([newest().name, newest().status]).toEqual([preset.title, 'done']);
+    // The second size trains the preset again, and the page says it stores another copy: read, then dismissed.
+    if (await page.getByTestId('toast-notice').count()) {
+      expect(await page.getByTestId('toast-notice').textContent()).toMatch(/already in the library as #\d+/);
+      await page.getByRole('button', { name: 'Dismiss the message' }).click();
+    }
     await viewsReady(page);
     await page.waitForSelector('[data-testid=boundary-chart] canvas');
     await expect.poll(async () => inkedShare(page, '[data-testid=boundary-chart] canvas'), { timeout: 30_000 }).toBeGreaterThan(0.2);

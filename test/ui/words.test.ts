@@ -5,6 +5,7 @@
 // labels (no JSON, numbers to four digits), the same ones main stores and the CLI prints.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobInfo, Result } from '../../shared/api.js';
+import { presetByName } from '../../shared/presets.js';
 import { experimentLandscape, saveRun } from '../../main/lab/experiments.js';
 import { config, train } from '../support/helpers.js';
 import { openBrowserLab, type BrowserLab } from '../support/labPage.js';
@@ -100,6 +101,25 @@ describe('labels and messages in words', () => {
     expect(lab.store.summary(copy).createdAt).toBe(lab.store.summary(sweepId).createdAt);
     const { page, errors } = await lab.open({ viewport: { width: 1280, height: 800 } });
     await expect.poll(() => page.locator('[data-testid=experiment-item] button.open').first().textContent()).toMatch(new RegExp(`^#${copy}\\b`));
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a preset started again says it stores another copy, naming the one already there (finding 15: it was silent)', async () => {
+    const { page, errors } = await lab.open({ viewport: { width: 1280, height: 800 } });
+    await page.waitForSelector('[data-testid=experiment-item]');
+    const preset = presetByName('sgd');
+    const ofPreset = () => lab.store.list().filter((e) => e.name === preset.title);
+    await page.getByRole('button', { name: 'Tutorial presets' }).click();
+    await page.getByRole('button', { name: `Run: ${preset.title}` }).click();
+    await expect.poll(() => ofPreset().length, { timeout: 60_000 }).toBe(1);
+    await expect.poll(() => page.getByTestId('experiment-item').filter({ hasText: preset.title }).count()).toBe(1);
+    expect(await page.getByTestId('toast-notice').count()).toBe(0);
+    const [first] = ofPreset();
+    await page.getByRole('button', { name: 'Tutorial presets' }).click();
+    await page.getByRole('button', { name: `Run: ${preset.title}` }).click();
+    await expect.poll(() => page.getByTestId('toast-notice').textContent()).toMatch(new RegExp(`already in the library as #${first.id}: this stores another copy`));
+    await expect.poll(() => ofPreset().length, { timeout: 60_000 }).toBe(2);
     expect(errors).toEqual([]);
     await page.close();
   });

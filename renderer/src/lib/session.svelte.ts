@@ -265,6 +265,16 @@ export class Session {
     this.config = structuredClone(presetConfig(preset)) as unknown as Json;
     this.tab = 'lab';
     this.run(preset.title);
+    this.sayAgain(preset.title);
+  }
+
+  /**
+   * A preset started again stores another copy (the same config gives the same result): said, not
+   * silent, with the copies already in the library.
+   */
+  private sayAgain(title: string): void {
+    const earlier = this.experiments.filter((e) => e.name === title).map((e) => `#${e.id}`);
+    if (earlier.length) this.notice = `“${title}” is already in the library as ${earlier.join(', ')}: this stores another copy with the same result. Open ${earlier[0]} to see it without training.`;
   }
 
   /** Trains a race of `base` (its runs are short; no job) and opens it in the race view. */
@@ -273,13 +283,14 @@ export class Session {
     this.tab = 'lab';
     this.error = null;
     this.racing = true;
-    this.notice = `Training the race: ${optimizers?.length ?? 5} optimizers from one init…`;
+    const training = `Training the race: ${optimizers?.length ?? 5} optimizers from one init…`;
+    this.notice = training;
     try {
       await this.open((await call('race.run', { config: base, ...(optimizers ? { optimizers } : {}), ...(name ? { name } : {}) })).id);
       await this.refresh();
-      this.notice = null;
+      if (this.notice === training) this.notice = null;
     } catch (e) {
-      this.notice = null;
+      if (this.notice === training) this.notice = null;
       this.fail(e);
     } finally {
       this.racing = false;
@@ -289,11 +300,13 @@ export class Session {
   racePreset(preset: Preset): void {
     const { config: base, optimizers } = presetRace(preset);
     this.race(base, optimizers, preset.title);
+    this.sayAgain(preset.title);
   }
 
   sweepPreset(preset: Preset): void {
     this.tab = 'lab';
     this.sweep({ name: preset.title, ...presetSweep(preset) });
+    this.sayAgain(preset.title);
   }
 
   /** Starts a sweep from its spec, or resumes a stored one (`{ id }`). */
