@@ -10,6 +10,7 @@ import { fieldValue, formatSweepValue, quantile, sweepRunLabel, quartiles, steps
 import { saveRun } from '../../main/lab/experiments.js';
 import { runConfigs } from '../../main/engine/runs.js';
 import { resumeSweep, runSweep } from '../../main/lab/sweep.js';
+import { cellStatistics } from '../../main/lab/sweepStats.js';
 import { cachedSweepStatistics, cellStatistics, sweepStatistics } from '../../main/lab/sweepStats.js';
 import { openStore, type ExperimentStore, type StoredRun } from '../../main/store/index.js';
 import type { ExperimentView, Result } from '../../shared/api.js';
@@ -239,5 +240,14 @@ describe("a sweep's runs keep fewer snapshots", () => {
     } finally {
       store.db.close();
     }
+  });
+});
+
+describe('numbers that agree (issue 20, finding 14)', () => {
+  it('steps to the threshold count only the runs that succeed: one that dipped below and climbed back is not a success and has no steps', () => {
+    const dipped = { index: 0, status: 'done' as const, finalLoss: 0.01, loss: { steps: [0, 244, 500], values: [1, 1e-4, 0.01] } };
+    const kept = { index: 1, status: 'done' as const, finalLoss: 1e-5, loss: { steps: [0, 300, 500], values: [1, 1e-4, 1e-5] } };
+    expect(cellStatistics([dipped], 1e-3)).toMatchObject({ successRate: 0, stepsToThreshold: { median: null } });
+    expect(cellStatistics([dipped, kept], 1e-3)).toMatchObject({ successRate: 0.5, stepsToThreshold: { median: 300 } });
   });
 });
