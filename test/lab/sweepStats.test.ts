@@ -10,7 +10,6 @@ import { fieldValue, formatSweepValue, quantile, sweepRunLabel, quartiles, steps
 import { saveRun } from '../../main/lab/experiments.js';
 import { runConfigs } from '../../main/engine/runs.js';
 import { resumeSweep, runSweep } from '../../main/lab/sweep.js';
-import { cellStatistics } from '../../main/lab/sweepStats.js';
 import { cachedSweepStatistics, cellStatistics, sweepStatistics } from '../../main/lab/sweepStats.js';
 import { openStore, type ExperimentStore, type StoredRun } from '../../main/store/index.js';
 import type { ExperimentView, Result } from '../../shared/api.js';
