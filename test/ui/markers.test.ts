@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { experimentLandscape, saveRun } from '../../main/lab/experiments.js';
-import { heightAt, heightOf, heights } from '../../renderer/src/lib/surfaceMath.js';
+import { heightAt, heightOf, heights, negativeCurvatureShare } from '../../renderer/src/lib/surfaceMath.js';
 import { config, train } from '../support/helpers.js';
 import { openBrowserLab, type BrowserLab } from '../support/labPage.js';
 
@@ -39,6 +39,14 @@ describe('the height of a marker', () => {
     // own height is below the whole mesh, where the walk saw the markers float.
     expect(heightOf(3.08e-16, true, h.floor)).toBeLessThan(h.zMin);
     expect(heightAt(grid, h, 0, 0)).toBe(h.zMin);
+  });
+});
+
+describe('negative curvature, counted above rounding (issue 20, finding 14)', () => {
+  it("a flat direction's ±1e-12 is not negative curvature: a converged run's map no longer reads 100 %", () => {
+    expect(negativeCurvatureShare([-1e-12, -3e-13, 2e-12, -0.2], [5, 4, 3, 1])).toBe(0.25);
+    expect(negativeCurvatureShare([-1e-3, NaN], [0, 1])).toBe(1);
+    expect(negativeCurvatureShare([NaN], [1])).toBeNull();
   });
 });
 

@@ -90,6 +90,25 @@ export function heightAt(s: { alphas: ArrayLike<number>; betas: ArrayLike<number
   return Number.isFinite(z) ? z : null;
 }
 
+/**
+ * The share of the points where the cost curves down: λmin below zero by more than rounding, that is
+ * by more than 1e-6 of the largest curvature |λmax| there. A flat direction (a ReLU's rescaling, a
+ * converged run's zero eigenvalues) computes as ±1e-12, and counting it made "negative curvature at
+ * 100 % of the points" around a converged run. Null without a finite point.
+ */
+export function negativeCurvatureShare(lambdaMin: ArrayLike<number>, lambdaMax: ArrayLike<number>): number | null {
+  let neg = 0;
+  let n = 0;
+  for (let k = 0; k < lambdaMin.length; k++) {
+    const lo = lambdaMin[k];
+    if (!Number.isFinite(lo)) continue;
+    n++;
+    const scale = Number.isFinite(lambdaMax[k]) ? Math.abs(lambdaMax[k]) : 0;
+    if (lo < -1e-6 * scale) neg++;
+  }
+  return n ? neg / n : null;
+}
+
 /** The surface a view shows: the newest one for this run and center. */
 export function latestSurface(surfaces: readonly SurfaceView[], runIndex: number, center: MarkerName): SurfaceView | null {
   let best: SurfaceView | null = null;
