@@ -1,7 +1,8 @@
 // npm run screenshots: the README's screenshots (docs/default-run-*, diverged-run-*, classification-*,
-// sweep-* at 1600×1000 and 1280×800), taken by the views test in Chromium on a fresh database once its
-// assertions up to each one pass. A plain test run writes them to test-artifacts/ instead, so running
-// the tests leaves the tree clean. Run after `npm run build` (the script does).
+// sweep-*, race-*, job-centre-* at 1600×1000 and 1280×800), taken by the views test in Chromium on a
+// fresh database once its assertions up to each one pass. A plain test run writes them to
+// test-artifacts/ instead, so running the tests leaves the tree clean. Run after `npm run build` (the
+// script does).
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

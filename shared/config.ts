@@ -363,13 +363,16 @@ export function formatIssue(error: z.ZodError, input: unknown, root = 'config'):
         : `${field}: must be ${article(issue.expected)} (got ${describe(got)})`;
     case 'too_small':
     case 'too_big': {
-      const isSize = issue.origin === 'array' || issue.origin === 'string';
-      const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+      const bound = Number(issue.code === 'too_small' ? issue.minimum : issue.maximum);
       const inclusive = 'inclusive' in issue ? issue.inclusive : true;
-      const rel = issue.code === 'too_small' ? (inclusive ? '>=' : '>') : inclusive ? '<=' : '<';
-      return isSize
-        ? `${field}: must have ${rel} ${String(bound)} items (got ${Array.isArray(got) ? got.length : describe(got)})`
-        : `${field}: must be ${rel} ${String(bound)} (got ${describe(got)})`;
+      const rel = issue.code === 'too_small' ? (inclusive ? 'at least' : 'more than') : inclusive ? 'at most' : 'less than';
+      if (issue.origin === 'string') {
+        if (issue.code === 'too_small' && bound === 1 && inclusive) return `${field}: must not be empty`;
+        return `${field}: must have ${rel} ${boundText(bound)} characters (got ${typeof got === 'string' ? got.length : describe(got)})`;
+      }
+      return issue.origin === 'array'
+        ? `${field}: must have ${rel} ${boundText(bound)} items (got ${Array.isArray(got) ? got.length : describe(got)})`
+        : `${field}: must be ${rel} ${boundText(bound)} (got ${describe(got)})`;
     }
     case 'invalid_value':
       return `${field}: must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')} (got ${describe(got)})`;
@@ -378,6 +381,15 @@ export function formatIssue(error: z.ZodError, input: unknown, root = 'config'):
     default:
       return `${field}: ${issue.message} (got ${describe(got)})`;
   }
+}
+
+/**
+ * A bound as people read it: whole numbers as they are, others to four significant digits (the
+ * largest float32 is 3.403e+38, not 3.4028234663852886e+38).
+ */
+export function boundText(b: number): string {
+  if (Number.isInteger(b) && Math.abs(b) < 1e15) return String(b);
+  return String(Number(b.toPrecision(4)));
 }
 
 function article(expected: string): string {

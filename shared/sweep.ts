@@ -71,7 +71,11 @@ function withValue(base: Record<string, unknown>, full: unknown, path: string, v
     const kind = defaults && typeof defaults === 'object' && 'kind' in defaults ? { kind: defaults.kind } : {};
     node = node[key] = next && typeof next === 'object' && !Array.isArray(next) ? (next as Record<string, unknown>) : kind;
   }
-  node[keys[keys.length - 1]] = value;
+  const last = keys[keys.length - 1];
+  // A new kind (optimizer.kind over "sgd; adam") starts from that kind's own defaults: the fields of
+  // the base's kind (adam's beta1) would not be the new one's. Other swept fields apply after it.
+  if (last === 'kind' && defaults && typeof defaults === 'object' && defaults.kind !== value) for (const k of Object.keys(node)) delete node[k];
+  node[last] = value;
   return root;
 }
 
@@ -116,6 +120,8 @@ export function expandSweep(input: unknown): { spec: SweepSpec; cells: SweepCell
   if (total * spec.seeds > MAX_SWEEP_RUNS) {
     throw new InputError(`grid: ${total} cells × ${spec.seeds} seeds is ${total * spec.seeds} runs; at most ${MAX_SWEEP_RUNS} are allowed`);
   }
+  // A swept kind is set before the fields swept under it, which then apply to the new kind.
+  const kindsFirst = [...axes].sort((a, b) => Number(!a[0].endsWith('.kind')) - Number(!b[0].endsWith('.kind')));
   const cells: SweepCell[] = [];
   for (let index = 0; index < total; index++) {
     let rest = index;
@@ -126,7 +132,7 @@ export function expandSweep(input: unknown): { spec: SweepSpec; cells: SweepCell
       values[path] = options[rest % options.length];
       rest = Math.floor(rest / options.length);
     }
-    for (const [path] of axes) input = withValue(input, full, path, values[path]);
+    for (const [path] of kindsFirst) input = withValue(input, full, path, values[path]);
     let config: ExperimentConfig;
     try {
       config = parseConfig(input);

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InputError, testCount, type BackendChoice, type ExperimentConfig } from '../../shared/config.js';
 import { expandSweep, runConfig, type SweepCell, type SweepSpec } from '../../shared/sweep.js';
+import { sweepRunLabel } from '../../shared/sweepStats.js';
 import { planShards } from './cluster/shards.js';
 import { selectKernel, type Workload } from '../engine/kernelChoice.js';
 import { architectureOf } from '../engine/model.js';
@@ -48,8 +49,7 @@ export interface SweepOutcome {
 }
 
 function runLabel(cell: SweepCell, seedIndex: number): string {
-  const values = Object.entries(cell.values).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-  return [...values, `seed=${cell.config.seed + seedIndex}`].join(' ');
+  return sweepRunLabel(cell.values, cell.config.seed + seedIndex);
 }
 
 /** The pin of the kernel `auto` would choose for `work` (a whole cell's batch), on the pool or here. */

@@ -142,7 +142,12 @@ interface ExperimentRow extends Lease {
   runs: number;
   best_loss: number | null;
   is_sweep: number;
+  /** The first distinct labels of its runs, space-separated (null without runs). */
+  run_labels: string | null;
 }
+
+/** How many distinct run labels the library's search reads per experiment (a race has five). */
+const SEARCHED_RUN_LABELS = 16;
 
 function summaryOf(r: ExperimentRow): ExperimentSummary {
   return {
@@ -162,14 +167,16 @@ function summaryOf(r: ExperimentRow): ExperimentSummary {
     runs: r.runs,
     bestLoss: r.best_loss,
     isSweep: r.is_sweep === 1,
-    configText: configSearchText(JSON.parse(r.config)),
+    // A race's or a sweep's runs say what it compares ("sgd" finds the five-optimizer races).
+    configText: [configSearchText(JSON.parse(r.config)), (r.run_labels ?? '').toLowerCase()].join(' ').trim(),
   };
 }
 
 const SUMMARY_SQL = `
   SELECT e.*, (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id) AS runs,
          (SELECT min(final_loss) FROM runs r WHERE r.experiment_id = e.id) AS best_loss,
-         EXISTS (SELECT 1 FROM sweeps s WHERE s.experiment_id = e.id) AS is_sweep
+         EXISTS (SELECT 1 FROM sweeps s WHERE s.experiment_id = e.id) AS is_sweep,
+         (SELECT group_concat(label, ' ') FROM (SELECT DISTINCT r.label FROM runs r WHERE r.experiment_id = e.id LIMIT ${SEARCHED_RUN_LABELS})) AS run_labels
   FROM experiments e`;
 
 export class ExperimentStore {

@@ -133,10 +133,10 @@ describe('WebSocket', () => {
     expect(await c.call('lab.info', {})).toMatchObject({ ok: true, value: { mode: 'browser', workers: 1 } });
     expect(await c.raw('{not json')).toMatchObject({ ok: false, error: { code: 'invalid' } });
     expect(await c.call('no.such.channel', {})).toEqual({ ok: false, error: { code: 'invalid', message: 'channel: no such channel "no.such.channel"' } });
-    expect(await c.call('experiments.get', { id: -3 })).toEqual({ ok: false, error: { code: 'invalid', message: 'id: must be >= 1 (got -3)' } });
+    expect(await c.call('experiments.get', { id: -3 })).toEqual({ ok: false, error: { code: 'invalid', message: 'id: must be at least 1 (got -3)' } });
     expect(await c.call('experiments.delete', { id: 1, extra: true })).toMatchObject({ ok: false, error: { message: 'extra: unknown field' } });
     const bad = await c.call('jobs.run', { config: { data: { target: { kind: 'hinge' } }, optimizer: { kind: 'adam', lr: -1 } } });
-    expect(bad).toEqual({ ok: false, error: { code: 'invalid', message: 'optimizer.lr: must be > 0 (got -1)' } });
+    expect(bad).toEqual({ ok: false, error: { code: 'invalid', message: 'optimizer.lr: must be more than 0 (got -1)' } });
     // Nothing reached the façade: no job was queued, nothing was stored.
     expect(await c.call('jobs.list', {})).toEqual({ ok: true, value: [] });
     expect(store.list()).toEqual([]);

@@ -114,11 +114,11 @@ describe('bad input: exit code 2 and one line naming the field, never a stack tr
     ['unknown field', () => ['run', configFile('u.json', { data: { target: hinge }, speed: 1 })], /u\.json: speed: unknown field$/],
     ['unknown kind', () => ['run', configFile('k.json', { data: { target: { kind: 'cubic' } } })], /data\.target\.kind: unknown kind "cubic"; allowed: hinge, polynomial, sine, points, labeled, circle, xor, gaussians, spiral$/],
     ['wrong type', () => ['run', configFile('t.json', { data: { target: hinge }, steps: 'many' })], /steps: must be a number \(got "many"\)$/],
-    ['zero lr', () => ['run', configFile('lr.json', { data: { target: hinge }, optimizer: { kind: 'sgd', lr: 0 } })], /optimizer\.lr: must be > 0 \(got 0\)$/],
-    ['negative lr', () => ['run', configFile('lr2.json', { data: { target: hinge }, optimizer: { kind: 'adam', lr: -1 } })], /optimizer\.lr: must be > 0 \(got -1\)$/],
-    ['batchSize 0', () => ['run', configFile('b0.json', { data: { target: hinge }, batchSize: 0 })], /batchSize: must be >= 1 \(got 0\)$/],
+    ['zero lr', () => ['run', configFile('lr.json', { data: { target: hinge }, optimizer: { kind: 'sgd', lr: 0 } })], /optimizer\.lr: must be more than 0 \(got 0\)$/],
+    ['negative lr', () => ['run', configFile('lr2.json', { data: { target: hinge }, optimizer: { kind: 'adam', lr: -1 } })], /optimizer\.lr: must be more than 0 \(got -1\)$/],
+    ['batchSize 0', () => ['run', configFile('b0.json', { data: { target: hinge }, batchSize: 0 })], /batchSize: must be at least 1 \(got 0\)$/],
     ['batchSize > n', () => ['run', configFile('bn.json', { data: { target: hinge, n: 10 }, batchSize: 11 })], /batchSize: must be at most data\.n \(10\) \(got 11\)$/],
-    ['steps < 1', () => ['run', configFile('s.json', { data: { target: hinge }, steps: 0 })], /steps: must be >= 1 \(got 0\)$/],
+    ['steps < 1', () => ['run', configFile('s.json', { data: { target: hinge }, steps: 0 })], /steps: must be at least 1 \(got 0\)$/],
     ['explicit params of the wrong length', () => ['run', configFile('e.json', { data: { target: hinge }, init: { kind: 'explicit', params: [1, 2] } })], /init\.params: must have 7 values for this network \(W1\[0,0\] … b2\[0\]\), got 2$/],
     ['res beyond the maximum', () => ['landscape', example, '--res', '100000'], /--res: must be an integer from 2 to 512, in decimal digits \(got "100000"\)$/],
     ['bad axes', () => ['landscape', example, '--axes', 'params:W1[0,0]'], /axes: params needs exactly two parameter names/],
@@ -216,13 +216,13 @@ describe('experiments in the database', () => {
     expect(JSON.parse(r.out)).toMatchObject({ status: 'done', runsDone: 6, runsTotal: 6 });
     const shown = JSON.parse(cli('show', '1', '--json', '--db', db).out);
     expect(shown.runs.map((x: { label: string }) => x.label)).toEqual([
-      'optimizer.lr=0.001 seed=1', 'optimizer.lr=0.001 seed=2', 'optimizer.lr=0.01 seed=1', 'optimizer.lr=0.01 seed=2', 'optimizer.lr=0.1 seed=1', 'optimizer.lr=0.1 seed=2',
+      'optimizer.lr=0.001 · seed=1', 'optimizer.lr=0.001 · seed=2', 'optimizer.lr=0.01 · seed=1', 'optimizer.lr=0.01 · seed=2', 'optimizer.lr=0.1 · seed=1', 'optimizer.lr=0.1 · seed=2',
     ]);
     const again = cli('sweep', spec, '--resume', '--db', db);
     expect(again.code).toBe(2);
     expect(again.err).toMatch(/--resume: no unfinished sweep of .*spec\.json/);
     const bad = configFile('badspec.json', { base: { data: { target: { kind: 'hinge' } } }, grid: { 'optimizer.lr': [0.1, -1] } });
-    expect(cli('sweep', bad, '--db', db).err).toBe(`landscape-lab: ${bad}: cell optimizer.lr=-1: optimizer.lr: must be > 0 (got -1)\n`);
+    expect(cli('sweep', bad, '--db', db).err).toBe(`landscape-lab: ${bad}: cell optimizer.lr=-1: optimizer.lr: must be more than 0 (got -1)\n`);
 
     // Read by a reader that stops early: the rest of the output is dropped, quietly, with exit 0 (it was
     // an unhandled EPIPE with a stack trace). A 100² surface as JSON is far more than a pipe holds.

@@ -170,11 +170,11 @@ describe('config schema', () => {
 
   it('names the field and what is allowed', () => {
     const bad: [unknown, string][] = [
-      [{ data: { target: { kind: 'hinge' } }, optimizer: { kind: 'adam', lr: 0 } }, 'optimizer.lr: must be > 0 (got 0)'],
-      [{ data: { target: { kind: 'hinge' } }, optimizer: { kind: 'sgd', lr: -0.1 } }, 'optimizer.lr: must be > 0 (got -0.1)'],
-      [{ data: { target: { kind: 'hinge' } }, batchSize: 0 }, 'batchSize: must be >= 1 (got 0)'],
+      [{ data: { target: { kind: 'hinge' } }, optimizer: { kind: 'adam', lr: 0 } }, 'optimizer.lr: must be more than 0 (got 0)'],
+      [{ data: { target: { kind: 'hinge' } }, optimizer: { kind: 'sgd', lr: -0.1 } }, 'optimizer.lr: must be more than 0 (got -0.1)'],
+      [{ data: { target: { kind: 'hinge' } }, batchSize: 0 }, 'batchSize: must be at least 1 (got 0)'],
       [{ data: { target: { kind: 'hinge' }, n: 100 }, batchSize: 101 }, 'batchSize: must be at most data.n (100) (got 101)'],
-      [{ data: { target: { kind: 'hinge' } }, steps: 0 }, 'steps: must be >= 1 (got 0)'],
+      [{ data: { target: { kind: 'hinge' } }, steps: 0 }, 'steps: must be at least 1 (got 0)'],
       [{ data: { target: { kind: 'hinge' } }, steps: 2.5 }, 'steps: must be an integer (got 2.5)'],
       [{ data: { target: { kind: 'hinge' } }, lr: 0.1 }, 'lr: unknown field'],
       [{ data: { target: { kind: 'gauss' } } }, 'data.target.kind: unknown kind "gauss"; allowed: hinge, polynomial, sine, points, labeled, circle, xor, gaussians, spiral'],

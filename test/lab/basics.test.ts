@@ -103,8 +103,8 @@ describe('basics.costs', () => {
   });
 
   it('rejects bad input with one line naming the field', async () => {
-    expect(await service.call('basics.costs', { noise: -1 })).toEqual({ ok: false, error: { code: 'invalid', message: 'noise: must be > 0 (got -1)' } });
-    expect(await service.call('basics.costs', { n: 5 })).toEqual({ ok: false, error: { code: 'invalid', message: 'n: must be >= 20 (got 5)' } });
+    expect(await service.call('basics.costs', { noise: -1 })).toEqual({ ok: false, error: { code: 'invalid', message: 'noise: must be more than 0 (got -1)' } });
+    expect(await service.call('basics.costs', { n: 5 })).toEqual({ ok: false, error: { code: 'invalid', message: 'n: must be at least 20 (got 5)' } });
   });
 });
 
@@ -174,7 +174,7 @@ describe('basics.backprop', () => {
       ok: false,
       error: { code: 'invalid', message: 'activation: must be one of "relu", "tanh", "sigmoid" (got "gelu")' },
     });
-    expect(await service.call('basics.backprop', { hidden: [3, 0] })).toEqual({ ok: false, error: { code: 'invalid', message: 'hidden[1]: must be >= 1 (got 0)' } });
+    expect(await service.call('basics.backprop', { hidden: [3, 0] })).toEqual({ ok: false, error: { code: 'invalid', message: 'hidden[1]: must be at least 1 (got 0)' } });
   });
 });
 

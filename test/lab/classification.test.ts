@@ -117,10 +117,10 @@ describe('config rules', () => {
     [{ data: { target: { kind: 'circle' }, xRange: [-2, 2] }, model: { output: 'sigmoid' }, loss: 'nll' }, 'data.xRange: a circle target lies in the square [-1, 1]²; omit xRange (got [-2,2])'],
     [{ data: { target: { kind: 'xor' }, spacing: 'even' }, model: { output: 'sigmoid' }, loss: 'nll' }, 'data.spacing: a xor target draws its points at random; omit spacing (got "even")'],
     [{ data: { target: { kind: 'circle' }, noise: 0.7 }, model: { output: 'sigmoid' }, loss: 'nll' }, 'data.noise: is the share of labels flipped for a circle target: from 0 to 0.5 (got 0.7)'],
-    [{ data: { target: { kind: 'circle' }, testFraction: 1 }, model: { output: 'sigmoid' }, loss: 'nll' }, 'data.testFraction: must be < 1 (got 1)'],
+    [{ data: { target: { kind: 'circle' }, testFraction: 1 }, model: { output: 'sigmoid' }, loss: 'nll' }, 'data.testFraction: must be less than 1 (got 1)'],
     [{ data: { target: { kind: 'circle' }, n: 1, testFraction: 0.6 }, model: { output: 'sigmoid' }, loss: 'nll', batchSize: 1 }, 'data.testFraction: leaves no training points: it holds out 1 of 1 (got 0.6)'],
     [{ data: { target: { kind: 'circle' } }, model: { output: 'sigmoid' }, loss: 'nll', batchSize: 401 }, 'batchSize: must be at most the 400 training points (data.n minus the test split) (got 401)'],
-    [{ data: { target: { kind: 'gaussians', classes: 1 } }, model: { output: 'softmax' }, loss: 'nll' }, 'data.target.classes: must be >= 2 (got 1)'],
+    [{ data: { target: { kind: 'gaussians', classes: 1 } }, model: { output: 'softmax' }, loss: 'nll' }, 'data.target.classes: must be at least 2 (got 1)'],
     // The regression rules say what they said before.
     [{ data: { target: { kind: 'hinge' } }, model: { output: 'sigmoid', outputs: 2 } }, 'model.outputs: must be 1 for a sigmoid output on 1-D regression data (got 2)'],
     [{ data: { target: { kind: 'hinge' }, n: 100 }, batchSize: 101 }, 'batchSize: must be at most data.n (100) (got 101)'],
@@ -238,7 +238,7 @@ describe('training, stored, and its decision boundary', () => {
     const regression = saveRun(store, await train(config({ steps: 10 })));
     const r = await service.call('experiments.boundary', { id: regression });
     expect(r).toEqual({ ok: false, error: { code: 'invalid', message: `boundary: drawn for two inputs; experiment ${regression} has 1 (its fit shows it instead)` } });
-    expect(await service.call('experiments.boundary', { id: circleId, res: 8 })).toEqual({ ok: false, error: { code: 'invalid', message: 'res: must be >= 16 (got 8)' } });
+    expect(await service.call('experiments.boundary', { id: circleId, res: 8 })).toEqual({ ok: false, error: { code: 'invalid', message: 'res: must be at least 16 (got 8)' } });
     const fit = await service.call('experiments.fit', { id: circleId });
     expect(fit).toEqual({ ok: false, error: { code: 'invalid', message: 'fit: drawn for one input; this data has 2' } });
   });

@@ -112,7 +112,7 @@ describe('a points target', () => {
       [{ target: points, spacing: 'even' }, 'data.spacing: a points target keeps its x as given; omit spacing (got "even")'],
       [{ target: points, noise: 0.1 }, 'data.noise: must be 0 for a points target (its points are used as they are) (got 0.1)'],
       [{ target: { ...points, y: [1, 2] } }, 'data.target.y: must have as many values as x (got [1,2])'],
-      [{ target: { ...points, x: [] , y: [] } }, 'data.target.x: must have >= 1 items (got 0)'],
+      [{ target: { ...points, x: [] , y: [] } }, 'data.target.x: must have at least 1 items (got 0)'],
       [{ target: { ...points, x: [0, '1', 2] } }, 'data.target.x[1]: must be a number (got "1")'],
       [{ target: { kind: 'hinge' }, spacing: 'given' }, 'data.spacing: "given" is for a points target; a hinge target is sampled even or uniform (got "given")'],
     ];

@@ -73,7 +73,7 @@ describe('experiments.fit', () => {
     const r = await service.call('experiments.fit', { id: 1, at: 'middle' });
     expect(r).toEqual({ ok: false, error: { code: 'invalid', message: 'at: must be one of "init", "trained", "optimum" (got "middle")' } });
     const preview = await service.call('data.preview', { config: { data: { target: { kind: 'hinge' }, n: 0 } } });
-    expect(preview).toEqual({ ok: false, error: { code: 'invalid', message: 'data.n: must be >= 1 (got 0)' } });
+    expect(preview).toEqual({ ok: false, error: { code: 'invalid', message: 'data.n: must be at least 1 (got 0)' } });
     const ok = await service.call('data.preview', { config: { data: { target: HINGE, n: 5 } } });
     expect(ok.ok && [...(ok.value as { x: Float32Array }).x]).toEqual([-1, -0.5, 0, 0.5, 1]);
   });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configSearchText, defaultName } from '../../shared/experimentName.js';
 import { saveRun } from '../../main/lab/experiments.js';
+import { race, saveRace } from '../../main/lab/race.js';
 import { openStore } from '../../main/store/index.js';
 import { config, train } from '../support/helpers.js';
 
@@ -45,6 +46,18 @@ describe('search text', () => {
       expect(summary.id).toBe(id);
       expect(summary.name).toBe('Symmetric neurons');
       expect(summary.configText.split(' ')).toEqual(expect.arrayContaining(['tanh', 'symmetric']));
+    } finally {
+      store.db.close();
+    }
+  });
+
+  it("finds a race by the optimizers it compares (issue 20, finding 17: 'sgd' missed the five-optimizer races)", async () => {
+    const store = openStore(join(mkdtempSync(join(tmpdir(), 'lab-naming-race-')), 'lab.sqlite'));
+    try {
+      const short = config({ steps: 30, record: { snapshots: 5 } });
+      const id = saveRace(store, short, await race(short));
+      const summary = store.list().find((e) => e.id === id)!;
+      expect(summary.configText.split(' ')).toEqual(expect.arrayContaining(['sgd', 'momentum', 'rmsprop', 'momentum-rmsprop', 'adam']));
     } finally {
       store.db.close();
     }

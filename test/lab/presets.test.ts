@@ -15,6 +15,7 @@ import { runConfigs } from '../../main/engine/runs.js';
 import { runSweep } from '../../main/lab/sweep.js';
 import { sweepStatistics } from '../../main/lab/sweepStats.js';
 import { openStore, type ExperimentStore } from '../../main/store/index.js';
+import { train } from '../support/helpers.js';
 
 const NAMES = [
   'problem-and-solution',
@@ -245,5 +246,17 @@ describe('landscape-lab presets, run --preset, sweep --preset', () => {
       const r = cli(...args);
       expect([r.code, r.err, r.out]).toEqual([2, `landscape-lab: ${message}\n`, '']);
     }
+  });
+});
+
+describe('what a preset promises, it shows (issue 20, finding 15)', () => {
+  it("Adam's curve is not smooth: after its descent the loss jumps over more than a decade, as its text now says", async () => {
+    const adam = presetByName('adam');
+    expect(adam.lookFor).not.toMatch(/smooth/i);
+    const { steps, values } = (await train(parseConfig(presetConfig(adam)))).loss;
+    const late = Array.from(values).filter((_, k) => steps[k] > 1000);
+    expect(Math.max(...late) / Math.min(...late)).toBeGreaterThan(10);
+    expect(values[values.length - 1]).toBeGreaterThan(1e-6);
+    expect(values[values.length - 1]).toBeLessThan(1e-5);
   });
 });

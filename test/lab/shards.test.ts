@@ -360,7 +360,8 @@ describe('the command line', () => {
     const status = cli('sweep', '--status', 'cluster', '--json');
     expect(status.code).toBe(0);
     const s = JSON.parse(status.out);
-    expect(s.shards.map((k: { state: string }) => k.state)).toEqual(['waiting', 'waiting', 'running']);
+    // Trained by hand (no exit file), with all its runs: done (issue 20, finding 17: it read "running" until merged).
+    expect(s.shards.map((k: { state: string }) => k.state)).toEqual(['waiting', 'waiting', 'done']);
     expect(s.merge).toMatchObject({ ran: false, runs: 0, complete: false });
     const m = cli('merge', 'cluster/shards/shard-2.sqlite', '--into', 'lab.sqlite');
     expect([m.code, m.out]).toEqual([0, expect.stringMatching(/^merged \d+ runs into experiment 1 of lab\.sqlite: \d+ of 42 runs, incomplete\nmissing: shard 0 \(\d+ runs: 0–\d+\); shard 1 /)]);

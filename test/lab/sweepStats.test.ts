@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config.js';
 import { expandSweep, SWEEP_SNAPSHOTS } from '../../shared/sweep.js';
-import { fieldValue, formatSweepValue, quantile, quartiles, stepsToThreshold } from '../../shared/sweepStats.js';
+import { fieldValue, formatSweepValue, quantile, sweepRunLabel, quartiles, stepsToThreshold } from '../../shared/sweepStats.js';
 import { saveRun } from '../../main/lab/experiments.js';
 import { runConfigs } from '../../main/engine/runs.js';
 import { resumeSweep, runSweep } from '../../main/lab/sweep.js';
@@ -87,6 +87,16 @@ describe('fields and labels of cells', () => {
     expect(formatSweepValue(0.5)).toBe('0.5');
     expect(formatSweepValue('sgd')).toBe('sgd');
     expect(formatSweepValue(undefined)).toBe('—');
+  });
+
+  it('one formatter for the sweep view, its run labels and the CLI: no JSON, numbers to four digits (issue 20, finding 13)', () => {
+    expect(formatSweepValue({ kind: 'sgd', lr: 0.1 })).toBe('sgd lr=0.1');
+    expect(formatSweepValue(0.000316227766017)).toBe('3.162e-4');
+    expect(formatSweepValue(0.010000000000000002)).toBe('0.01');
+    expect(formatSweepValue(0.000316227766017, true)).toBe('0.000316227766017');
+    expect(formatSweepValue([2, 0.30000000000000004])).toBe('[2, 0.3]');
+    expect(formatSweepValue(250000)).toBe('2.5e5');
+    expect(sweepRunLabel({ optimizer: { kind: 'sgd', lr: 0.1 }, 'optimizer.lr': 0.000316227766017 }, 1)).toBe('optimizer=sgd lr=0.1 · optimizer.lr=3.162e-4 · seed=1');
   });
 });
 
@@ -229,5 +239,14 @@ describe("a sweep's runs keep fewer snapshots", () => {
     } finally {
       store.db.close();
     }
+  });
+});
+
+describe('numbers that agree (issue 20, finding 14)', () => {
+  it('steps to the threshold count only the runs that succeed: one that dipped below and climbed back is not a success and has no steps', () => {
+    const dipped = { index: 0, status: 'done' as const, finalLoss: 0.01, loss: { steps: [0, 244, 500], values: [1, 1e-4, 0.01] } };
+    const kept = { index: 1, status: 'done' as const, finalLoss: 1e-5, loss: { steps: [0, 300, 500], values: [1, 1e-4, 1e-5] } };
+    expect(cellStatistics([dipped], 1e-3)).toMatchObject({ successRate: 0, stepsToThreshold: { median: null } });
+    expect(cellStatistics([dipped, kept], 1e-3)).toMatchObject({ successRate: 0.5, stepsToThreshold: { median: 300 } });
   });
 });

@@ -1,6 +1,7 @@
 // Every problem of a config at once, keyed by field, in the doors' own wording.
 import { describe, expect, it } from 'vitest';
-import { parseConfig, InputError } from '../../shared/config.js';
+import { CHANNELS } from '../../shared/api.js';
+import { formatIssue, parseConfig, InputError } from '../../shared/config.js';
 import { fieldErrors } from '../../shared/configErrors.js';
 import { HINGE } from '../support/helpers.js';
 
@@ -20,10 +21,10 @@ describe('fieldErrors', () => {
     };
     expect(fieldErrors(input)).toEqual({
       'data.target.x0': 'data.target.x0: must be a number (got "abc")',
-      'data.n': 'data.n: must be >= 1 (got 0)',
-      'model.hidden.1': 'model.hidden[1]: must be >= 1 (got 0)',
+      'data.n': 'data.n: must be at least 1 (got 0)',
+      'model.hidden.1': 'model.hidden[1]: must be at least 1 (got 0)',
       'model.activation.1': 'model.activation[1]: must be one of "relu", "tanh", "sigmoid", "linear" (got "foo")',
-      'optimizer.lr': 'optimizer.lr: must be > 0 (got -1)',
+      'optimizer.lr': 'optimizer.lr: must be more than 0 (got -1)',
       'optimizer.momentum': 'optimizer.momentum: unknown field',
       'optimizer.rho': 'optimizer.rho: unknown field',
       steps: 'steps: must be an integer (got 2.5)',
@@ -53,5 +54,18 @@ describe('fieldErrors', () => {
     const input = { data: { target: HINGE }, optimizer: { kind: 'sgd', lr: 0 }, batchSize: 0 };
     const first = Object.values(fieldErrors(input))[0];
     expect(() => parseConfig(input)).toThrow(new InputError(first));
+  });
+
+  it('says bounds in words, once, as people write them (issue 20, finding 10): the CLI and the form read the same line', () => {
+    expect(() => parseConfig({ data: { target: HINGE, noise: 1e300 } })).toThrow(new InputError('data.noise: must be at most 3.403e+38 (got 1e+300)'));
+    expect(() => parseConfig({ data: { target: HINGE }, steps: 0 })).toThrow(new InputError('steps: must be at least 1 (got 0)'));
+    expect(() => parseConfig({ data: { target: HINGE }, optimizer: { kind: 'sgd', lr: 0 } })).toThrow(new InputError('optimizer.lr: must be more than 0 (got 0)'));
+    // An empty rename, as every door says it.
+    const rename = { id: 1, name: '  ' };
+    const parsed = CHANNELS['experiments.rename'].safeParse(rename);
+    expect(parsed.success ? '' : formatIssue(parsed.error, rename, 'request')).toBe('name: must not be empty');
+    for (const message of Object.values(fieldErrors({ data: { target: HINGE, noise: 1e300 }, steps: 0, optimizer: { kind: 'sgd', lr: -1 } }))) {
+      expect(message).not.toMatch(/[<>]=?|\d{8}/);
+    }
   });
 });

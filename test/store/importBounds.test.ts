@@ -94,7 +94,7 @@ describe('free-form fields are gone: hyper and sweep.spec have schemas with boun
   });
 
   it('a sweep spec checked as a sweep: an invalid cell', () => {
-    expect(refused(mutated((d) => (d.experiments[1].sweep.spec.grid['optimizer.lr'] = [0.01, -1])))).toBe('experiments[1].sweep.spec.cell optimizer.lr=-1: optimizer.lr: must be > 0 (got -1)');
+    expect(refused(mutated((d) => (d.experiments[1].sweep.spec.grid['optimizer.lr'] = [0.01, -1])))).toBe('experiments[1].sweep.spec.cell optimizer.lr=-1: optimizer.lr: must be more than 0 (got -1)');
   });
 
   it('a sweep whose counts disagree with its spec', () => {
@@ -105,7 +105,7 @@ describe('free-form fields are gone: hyper and sweep.spec have schemas with boun
 describe('arrays are bounded by the limits and by the run\'s own network', () => {
   it('10,000 dead units (the limit is 8 layers of 1,024)', () => {
     const dead = Array.from({ length: 10_000 }, (_, u) => ({ layer: 1, unit: u % 2 }));
-    expect(refused(mutated((d) => (d.experiments[0].runs[0].diagnostics.final.dead = dead)))).toBe('experiments[0].runs[0].diagnostics.final.dead: must have <= 8192 items (got 10000)');
+    expect(refused(mutated((d) => (d.experiments[0].runs[0].diagnostics.final.dead = dead)))).toBe('experiments[0].runs[0].diagnostics.final.dead: must have at most 8192 items (got 10000)');
   });
 
   it('a dead unit the network does not have', () => {

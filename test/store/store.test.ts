@@ -370,7 +370,7 @@ describe('export and import', () => {
     ['an invalid config inside', (d) => {
       d.experiments[0].runs[0].config.optimizer.lr = -5;
       return d;
-    }, /runs\[0\]\.config\.optimizer\.lr: must be > 0 \(got -5\)/],
+    }, /runs\[0\]\.config\.optimizer\.lr: must be more than 0 \(got -5\)/],
     ['a surface pointing at a missing run', (d) => {
       d.experiments[0].surfaces[0].runIndex = 9;
       return d;

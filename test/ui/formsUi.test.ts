@@ -351,7 +351,7 @@ describe('the experiment form', () => {
     const text = JSON.parse(await json.inputValue());
     text.optimizer.lr = -1;
     await json.fill(JSON.stringify(text, null, 2));
-    await expect.poll(() => page.getByLabel('Problems in the config').textContent()).toContain('optimizer.lr: must be > 0 (got -1)');
+    await expect.poll(() => page.getByLabel('Problems in the config').textContent()).toContain('optimizer.lr: must be more than 0 (got -1)');
     // Half-typed: a syntax error, and not the lr problem of the text before it.
     await json.fill(JSON.stringify(text, null, 2).slice(0, -3));
     await expect.poll(() => page.locator('[data-testid=config] .field-error').textContent()).toMatch(/^config: not valid JSON/);

@@ -40,7 +40,7 @@ describe('the job centre', () => {
     await expect.poll(() => rows.count()).toBe(2);
     const running = page.locator('[data-testid=job-row][data-state=running]');
     await expect.poll(() => running.count()).toBe(1);
-    expect(await running.textContent()).toMatch(/Training.*training · [\d,]+\/10,000,000/);
+    expect(await running.textContent()).toMatch(/^Training\s*(#\d+\s*)?[\d,]+\/10,000,000/);
     const waiting = page.locator('[data-testid=job-row][data-state=queued]');
     expect(await waiting.textContent()).toMatch(/waits for a run \(training, running\)/);
     // The list sits inside the window, over the views.

@@ -40,11 +40,21 @@ describe('the editor rows as a grid', () => {
     );
   });
 
-  it('the whole optimizer sweeps the tutorial optimizers; a bare kind over an adam base names the bad cell', () => {
+  it('the whole optimizer sweeps the tutorial optimizers; a bare kind over an adam base takes each kind\'s defaults', () => {
     const { cells } = expandSweep({ base: BASE, grid: gridOf([{ path: 'optimizer', mode: 'values', values: 'sgd; momentum; rmsprop; momentum-rmsprop; adam' }]) });
     expect(cells.map((c) => c.config.optimizer.kind)).toEqual(['sgd', 'momentum', 'rmsprop', 'momentum-rmsprop', 'adam']);
     expect(cells[1].config.optimizer).toMatchObject({ lr: 0.003, momentum: 0.95 });
-    expect(() => expandSweep({ base: BASE, grid: gridOf([{ path: 'optimizer.kind', mode: 'values', values: 'sgd; adam' }]) })).toThrow(/^cell optimizer\.kind="sgd": optimizer\.beta1: unknown field$/);
+    // A bare kind over an adam base carries each kind's own defaults (issue 20, finding 7: it was refused
+    // with "optimizer.beta1: unknown field"); a learning rate swept with it applies to each kind.
+    const kinds = expandSweep({ base: BASE, grid: gridOf([{ path: 'optimizer.kind', mode: 'values', values: 'sgd; adam' }]) }).cells.map((c) => c.config.optimizer);
+    expect(kinds).toEqual([{ kind: 'sgd', lr: 0.01 }, { ...BASE.optimizer, eps: 1e-8 }]);
+    const withLr = expandSweep({ base: BASE, grid: { 'optimizer.lr': [0.1, 0.3], 'optimizer.kind': ['momentum', 'sgd'] } }).cells.map((c) => c.config.optimizer);
+    expect(withLr).toEqual([
+      { kind: 'momentum', lr: 0.1, momentum: 0.95 },
+      { kind: 'sgd', lr: 0.1 },
+      { kind: 'momentum', lr: 0.3, momentum: 0.95 },
+      { kind: 'sgd', lr: 0.3 },
+    ]);
   });
 
   it('one row per field, and every row names one', () => {
@@ -103,7 +113,7 @@ describe('resuming a sweep through the service', () => {
     expect(after.status).toBe('done');
     expect(after.runList.map((r) => r.index).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     const { cells } = expandSweep(spec);
-    const expected = cells.flatMap((c) => [0, 1].map((s) => `optimizer.lr=${JSON.stringify(c.values['optimizer.lr'])} seed=${1 + s}`));
+    const expected = cells.flatMap((c) => [0, 1].map((s) => `optimizer.lr=${String(c.values['optimizer.lr'])} · seed=${1 + s}`));
     expect(after.runList.map((r) => r.label).sort()).toEqual([...expected].sort());
     for (const r of after.runList) expect(r.status).not.toBe('cancelled');
     for (const [index, old] of stored) {
@@ -124,7 +134,7 @@ describe('resuming a sweep through the service', () => {
     });
     const unknown = await service.call('jobs.resumeSweep', { id: 999_999 });
     expect(unknown).toMatchObject({ ok: false, error: { code: 'not-found', message: expect.stringMatching(/^experiment 999999: no such experiment in .*; see landscape-lab list$/) } });
-    expect(await service.call('jobs.resumeSweep', { id: 0 })).toEqual({ ok: false, error: { code: 'invalid', message: 'id: must be >= 1 (got 0)' } });
+    expect(await service.call('jobs.resumeSweep', { id: 0 })).toEqual({ ok: false, error: { code: 'invalid', message: 'id: must be at least 1 (got 0)' } });
     expect(service.lab.listJobs().filter((j) => j.state === 'failed')).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // The renderer's one tick rule and its number formats: the edge cases each view's ticks met (the 3D
 // views', the maps', the charts'), and what each format writes.
 import { describe, expect, it } from 'vitest';
-import { formatNumber, formatTick, formatValue } from '../../renderer/src/lib/format.js';
+import { formatLoss, formatNumber, formatTick, formatValue } from '../../renderer/src/lib/format.js';
 import { heightTicks, isDecade, niceTicks } from '../../renderer/src/lib/ticks.js';
 
 describe('niceTicks', () => {
@@ -111,5 +111,14 @@ describe('number formats', () => {
     expect(formatValue(5.97e8)).toBe('5.970e+8');
     expect(formatValue(5.97e8, 2)).toBe('6.0e+8');
     expect(formatValue(0.123456, 2)).toBe('0.12');
+  });
+});
+
+describe('formatLoss', () => {
+  it("says one J for one point: rounding noise below 1e-12 is 0 (issue 20, finding 14: the legend's 0 was the card's 3.08e-16)", () => {
+    expect(formatLoss(3.08e-16)).toBe('0');
+    expect(formatLoss(0)).toBe('0');
+    expect(formatLoss(4.67e-6)).toBe('4.67e-6');
+    expect(formatLoss(0.435)).toBe('0.435');
   });
 });

@@ -346,6 +346,11 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
     await page.getByRole('button', { name: `Run: ${preset.title}` }).click();
     await expect.poll(() => lab.store.list().length, { timeout: 60_000 }).toBe(before + 1);
     expect([newest().name, newest().status]).toEqual([preset.title, 'done']);
+    // The second size trains the preset again, and the page says it stores another copy: read, then dismissed.
+    if (await page.getByTestId('toast-notice').count()) {
+      expect(await page.getByTestId('toast-notice').textContent()).toMatch(/already in the library as #\d+/);
+      await page.getByRole('button', { name: 'Dismiss the message' }).click();
+    }
     await viewsReady(page);
     await page.waitForSelector('[data-testid=boundary-chart] canvas');
     await expect.poll(async () => inkedShare(page, '[data-testid=boundary-chart] canvas'), { timeout: 30_000 }).toBeGreaterThan(0.2);
@@ -403,6 +408,34 @@ describe.each(SIZES)('the views at $width×$height', (size) => {
     const narrow = await expectLabelsClear(page, heatmap, 8);
     expect(narrow).toEqual(expect.arrayContaining(['optimizer.lr', 'optimizer.kind', 'sgd', 'adam', '0.001']));
     await page.locator('[data-testid=sweep-heatmap]').screenshot({ path: join(artifacts, `heatmap-narrow-${tag}.png`) });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a race opens on the race, and the job centre lists a running job with its progress and Cancel (screenshots for the README)', async () => {
+    const { page, errors } = await openPage(size);
+    const raced = (await lab.service.call('race.run', { config: { data: { target: { kind: 'hinge' } }, steps: 1500 }, optimizers: ['sgd', 'momentum', 'rmsprop', 'momentum-rmsprop', 'adam'] })) as Result<{ id: number }>;
+    if (!raced.ok) throw new Error(raced.error.message);
+    const race = lab.store.summary(raced.value.id);
+    await page.getByRole('button', { name: `#${race.id} ${race.name}` }).click();
+    const view = page.getByTestId('race-view');
+    await view.waitFor();
+    await page.waitForSelector('[data-testid=race-3d][data-state=ready]', { timeout: 60_000 });
+    await expect.poll(async () => (await canvasInk(page, '[data-testid=race-map]')).colours, { timeout: 30_000 }).toBeGreaterThan(50);
+    const top = (await view.boundingBox())!;
+    expect(top.y).toBeLessThan(size.height / 3);
+    await page.screenshot({ path: join(shots, `race-${tag}.png`) });
+
+    // A long run started elsewhere (another page, the CLI's serve): listed with its progress, ETA and Cancel.
+    const started = (await lab.service.call('jobs.run', { config: { data: { target: { kind: 'hinge' } }, model: { hidden: [16, 16], activation: 'tanh' }, steps: 5_000_000 } })) as Result<JobInfo>;
+    if (!started.ok) throw new Error(started.error.message);
+    await expect.poll(() => lab.updates.some((u) => u.id === started.value.id && u.step > 0), { timeout: 60_000 }).toBe(true);
+    await page.getByTestId('job-centre').click();
+    const running = page.locator('[data-testid=job-row][data-state=running]');
+    await expect.poll(() => running.first().textContent(), { timeout: 30_000 }).toMatch(/Training.*about \d+ s left/);
+    await page.screenshot({ path: join(shots, `job-centre-${tag}.png`) });
+    await running.first().getByTestId('job-cancel').click();
+    expect((await lab.finished(started.value.id)).state).toBe('cancelled');
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -73,7 +73,10 @@ export function clusterStatus(dir: string): ClusterStatus {
       }
     }
     const of = to - from;
-    const state: ShardState = code === null ? (exists ? 'running' : 'waiting') : code === 0 && runs === of && message === null ? 'done' : 'failed';
+    // A shard trained by hand (landscape-lab sweep --shard, not the array's script) writes no exit file:
+    // once its database holds all its runs it is done, not "running" until merged.
+    const complete = runs === of && message === null;
+    const state: ShardState = code === null ? (complete ? 'done' : exists ? 'running' : 'waiting') : code === 0 && complete ? 'done' : 'failed';
     if (state === 'failed' && message === null) {
       message = code === 143 ? 'stopped by SIGTERM (the time limit, or scancel); resubmit it to resume' : (lastLine(logFile(dir, `shard-${index}`)) ?? (code === 0 ? `exited 0 with ${runs} of ${of} runs` : null));
     }

@@ -1,22 +1,11 @@
-// The form's problems in words, beside the field the user edited: the schema's one-line messages
-// start with a path ("model.hidden[0]: must be >= 1 (got 0)"), which a form field does not need —
-// its label is right there — and say ">=" where a person says "at least".
+// The form's problems beside the field the user edited: the schema's one-line messages (already in
+// words: "model.hidden[0]: must be at least 1 (got 0)", shared/config.ts) start with a path, which a
+// form field does not need — its label is right there.
 
-const RELATIONS: [RegExp, string][] = [
-  [/must be >= /g, 'must be at least '],
-  [/must be <= /g, 'must be at most '],
-  [/must be > /g, 'must be more than '],
-  [/must be < /g, 'must be less than '],
-  [/must have >= /g, 'must have at least '],
-  [/must have <= /g, 'must have at most '],
-];
-
-/** A schema message without its leading path, its comparisons in words. */
+/** A schema message without its leading path. */
 export function inWords(message: string): string {
   const colon = message.indexOf(': ');
-  let text = colon >= 0 && !/\s/.test(message.slice(0, colon)) ? message.slice(colon + 2) : message;
-  for (const [pattern, words] of RELATIONS) text = text.replace(pattern, words);
-  return text;
+  return colon >= 0 && !/\s/.test(message.slice(0, colon)) ? message.slice(colon + 2) : message;
 }
 
 const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth'];

@@ -45,3 +45,12 @@ export function formatValue(v: number | null | undefined, digits = 4): string {
 export function formatSurfacePoint(alpha: number, beta: number, J: number): string {
   return `α ${alpha.toPrecision(4)}, β ${beta.toPrecision(4)}, J ${J.toPrecision(4)}`;
 }
+
+/**
+ * A cost J as every view and card says it: formatNumber, except that |J| below 10⁻¹² is 0. The exact
+ * optimum is 0; the same point evaluated by a sum in floating point is 3.08e-16 — the legend said 0
+ * and the curvature card 3.08e-16 for one point.
+ */
+export function formatLoss(v: number, digits = 3): string {
+  return Math.abs(v) < 1e-12 ? '0' : formatNumber(v, digits);
+}

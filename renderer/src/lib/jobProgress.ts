@@ -20,3 +20,34 @@ export function batchProgress(jobs: readonly JobInfo[], total: number, elapsed: 
   const fraction = jobs.reduce((s, j) => s + jobFraction(j), 0) / count;
   return { fraction, etaSeconds: fraction > 0.02 && fraction < 1 ? (elapsed / fraction) * (1 - fraction) : null };
 }
+
+/**
+ * The one wording of time left, for the progress bar, the centre and the job centre alike: "about 12 s
+ * left" (whole seconds, rounded up); "finishing" once the counted work is done but the job still runs
+ * (storing, the last checks: never "ETA 0.0 s" for seconds on end); nothing before there is a pace.
+ */
+export function etaText(etaSeconds: number | null, fraction: number, running: boolean): string {
+  if (!running) return '';
+  if (fraction >= 0.995 || (etaSeconds !== null && etaSeconds < 0.5)) return 'finishing';
+  return etaSeconds === null ? '' : `about ${Math.ceil(etaSeconds)} s left`;
+}
+
+/** A job's share done, 0…1 (1 once it has ended). */
+export function jobShare(job: JobInfo): number {
+  return jobFraction(job);
+}
+
+/** One job's progress in words, as the bar and the job centre say it: "training · 2,048/5,000 · about 3 s left". */
+export function jobText(job: JobInfo): string {
+  const running = job.state === 'running';
+  const what = running ? job.phase : job.state === 'done' || job.phase === job.state || job.phase === 'queued' ? job.state : `${job.phase} · ${job.state}`;
+  const steps = job.steps ? ` · ${job.step.toLocaleString()}/${job.steps.toLocaleString()}` : '';
+  const eta = etaText(job.etaSeconds, jobFraction(job), running);
+  return `${what}${steps}${eta ? ` · ${eta}` : ''}`;
+}
+
+/** The three surfaces together, as the bar and the centre both say it: "42% · about 12 s left". */
+export function batchText(p: BatchProgress): string {
+  const eta = etaText(p.etaSeconds, p.fraction, true);
+  return `${Math.round(p.fraction * 100)}%${eta ? ` · ${eta}` : ''}`;
+}

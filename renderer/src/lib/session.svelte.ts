@@ -13,6 +13,12 @@ import { downloadBlob, downloadText } from './download';
 
 type Json = Record<string, unknown>;
 type JobKindShown = 'run' | 'sweep' | 'surface' | 'interpolate';
+/**
+ * The jobs the progress bar follows one by one: what the user trains. The three surfaces are followed
+ * together (surfaceProgress, the centre's numbers too); the curve the lab computes after a run is in the
+ * job centre only (the bar said "interpolation · done" after every run, a job nobody had started).
+ */
+const FOLLOWED = new Set<JobKindShown>(['run', 'sweep']);
 export type Tab = 'lab' | 'presets' | 'basics';
 export interface SurfaceRequest {
   axes: string;
@@ -72,7 +78,7 @@ export class Session {
   readonly activeJobs = $derived(this.jobs.filter((j) => j.state === 'running' || j.state === 'queued'));
   /** The run or sweep training now, whichever page started it: what the centre shows with nothing open. */
   readonly liveJob = $derived(this.jobs.find((j) => j.state === 'running' && (j.kind === 'run' || j.kind === 'sweep')) ?? null);
-  /** The job the progress bar follows: a run, a surface or an interpolation. */
+  /** The run or sweep the progress bar follows (see FOLLOWED). */
   job = $state<JobInfo | null>(null);
   /** Jobs started for the open experiment, not finished yet. */
   pending = $state<Record<string, JobKindShown>>({});
@@ -264,7 +270,7 @@ export class Session {
   private async track(started: Promise<JobInfo>, kind: JobKindShown): Promise<JobInfo> {
     const info = await started;
     this.pending = { ...this.pending, [info.id]: kind };
-    this.job = info;
+    if (FOLLOWED.has(kind)) this.job = info;
     return info;
   }
 
@@ -284,6 +290,16 @@ export class Session {
     this.config = structuredClone(presetConfig(preset)) as unknown as Json;
     this.tab = 'lab';
     this.run(preset.title);
+    this.sayAgain(preset.title);
+  }
+
+  /**
+   * A preset started again stores another copy (the same config gives the same result): said, not
+   * silent, with the copies already in the library.
+   */
+  private sayAgain(title: string): void {
+    const earlier = this.experiments.filter((e) => e.name === title).map((e) => `#${e.id}`);
+    if (earlier.length) this.notice = `“${title}” is already in the library as ${earlier.join(', ')}: this stores another copy with the same result. Open ${earlier[0]} to see it without training.`;
   }
 
   /** Trains a race of `base` (its runs are short; no job) and opens it in the race view. */
@@ -292,13 +308,14 @@ export class Session {
     this.tab = 'lab';
     this.error = null;
     this.racing = true;
-    this.notice = `Training the race: ${optimizers?.length ?? 5} optimizers from one init…`;
+    const training = `Training the race: ${optimizers?.length ?? 5} optimizers from one init…`;
+    this.notice = training;
     try {
       await this.open((await call('race.run', { config: base, ...(optimizers ? { optimizers } : {}), ...(name ? { name } : {}) })).id);
       await this.refresh();
-      this.notice = null;
+      if (this.notice === training) this.notice = null;
     } catch (e) {
-      this.notice = null;
+      if (this.notice === training) this.notice = null;
       this.fail(e);
     } finally {
       this.racing = false;
@@ -308,11 +325,13 @@ export class Session {
   racePreset(preset: Preset): void {
     const { config: base, optimizers } = presetRace(preset);
     this.race(base, optimizers, preset.title);
+    this.sayAgain(preset.title);
   }
 
   sweepPreset(preset: Preset): void {
     this.tab = 'lab';
     this.sweep({ name: preset.title, ...presetSweep(preset) });
+    this.sayAgain(preset.title);
   }
 
   /** Starts a sweep from its spec, or resumes a stored one (`{ id }`). */
@@ -367,7 +386,7 @@ export class Session {
   private async onJob(update: JobInfo): Promise<void> {
     const kind = this.pending[update.id];
     if (!kind) return;
-    this.job = update;
+    if (FOLLOWED.has(kind)) this.job = update;
     if (kind === 'surface') {
       this.surfaceJobs = { ...this.surfaceJobs, [update.id]: update };
       this.now = performance.now();

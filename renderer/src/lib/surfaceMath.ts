@@ -1,7 +1,7 @@
 // Pure numbers of a cost surface, for the 3D views and the 2D maps alike: the log floor, heights, look-ups
 // on the grid, and which stored surface a view shows.
-import type { SurfaceView } from '../../../shared/api';
-import type { MarkerName } from '../../../shared/markers';
+import type { SurfaceView } from '../../../shared/api.js';
+import type { MarkerName } from '../../../shared/markers.js';
 
 /** The J floor for log scale: a tenth of the smallest positive J on the grid (the exact optimum is 0). */
 export function costFloor(loss: ArrayLike<number>): number {
@@ -67,6 +67,46 @@ export function costAt(s: Pick<SurfaceView, 'alphas' | 'betas' | 'loss'>, alpha:
   const fy = gy - i;
   const v = (ii: number, jj: number) => s.loss[ii * nx + jj];
   return (1 - fy) * ((1 - fx) * v(i, j) + fx * v(i, j + 1)) + fy * ((1 - fx) * v(i + 1, j) + fx * v(i + 1, j + 1));
+}
+
+/**
+ * The drawn height of the surface at (α, β): the heights `h` (log or linear, as the mesh's vertices)
+ * bilinear between the four grid points around it, within [zMin, zMax] as the mesh is; null outside
+ * the grid or where a corner is not finite. What sits on the surface (a marker) takes this height,
+ * never one of its own J: on a log scale a point's J below the floor, or off the plane, would float
+ * below or above the mesh.
+ */
+export function heightAt(s: { alphas: ArrayLike<number>; betas: ArrayLike<number> }, h: Heights, alpha: number, beta: number): number | null {
+  const gx = indexOf(s.alphas, alpha);
+  const gy = indexOf(s.betas, beta);
+  if (gx === null || gy === null) return null;
+  const nx = s.alphas.length;
+  const j = Math.min(Math.floor(gx), nx - 2);
+  const i = Math.min(Math.floor(gy), s.betas.length - 2);
+  const fx = gx - j;
+  const fy = gy - i;
+  const v = (ii: number, jj: number) => Math.min(Math.max(h.z[ii * nx + jj], h.zMin), h.zMax);
+  const z = (1 - fy) * ((1 - fx) * v(i, j) + fx * v(i, j + 1)) + fy * ((1 - fx) * v(i + 1, j) + fx * v(i + 1, j + 1));
+  return Number.isFinite(z) ? z : null;
+}
+
+/**
+ * The share of the points where the cost curves down: λmin below zero by more than rounding, that is
+ * by more than 1e-6 of the largest curvature |λmax| there. A flat direction (a ReLU's rescaling, a
+ * converged run's zero eigenvalues) computes as ±1e-12, and counting it made "negative curvature at
+ * 100 % of the points" around a converged run. Null without a finite point.
+ */
+export function negativeCurvatureShare(lambdaMin: ArrayLike<number>, lambdaMax: ArrayLike<number>): number | null {
+  let neg = 0;
+  let n = 0;
+  for (let k = 0; k < lambdaMin.length; k++) {
+    const lo = lambdaMin[k];
+    if (!Number.isFinite(lo)) continue;
+    n++;
+    const scale = Number.isFinite(lambdaMax[k]) ? Math.abs(lambdaMax[k]) : 0;
+    if (lo < -1e-6 * scale) neg++;
+  }
+  return n ? neg / n : null;
 }
 
 /** The surface a view shows: the newest one for this run and center. */

@@ -30,11 +30,9 @@ export function cellKey(cell: CellStats, field: string): string {
   return keyOf(fieldValue(cell.values, field));
 }
 
-/** A swept value as a label: numbers to four significant digits, anything else as formatSweepValue. */
+/** A swept value as a label: the sweep's one formatter (shared/sweepStats.ts), as the run labels and the CLI write it. */
 export function valueLabel(v: SweepValue | undefined): string {
-  if (typeof v !== 'number') return formatSweepValue(v);
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(2).replace(/\.?0+e/, 'e') : String(Number(v.toPrecision(4)));
+  return formatSweepValue(v);
 }
 
 /** Distinct values of a field over the cells; optimizer objects are labelled by kind where that tells them apart. */

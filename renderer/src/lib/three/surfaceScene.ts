@@ -34,7 +34,7 @@ import { fitLabel, textSprite, type LabelData } from './labels';
 import { MARKERS } from '../../../../shared/markers';
 import { formatNumber } from '../format';
 import { MARKER_COLORS, TRAJECTORY_COLOR } from '../markers';
-import { atIndex, costAt, heightOf, heights, type Heights } from '../surfaceMath';
+import { atIndex, costAt, heightAt, heightOf, heights, type Heights } from '../surfaceMath';
 import type { Theme } from '../theme';
 import { heightTicks, niceTicks } from '../ticks';
 
@@ -164,7 +164,7 @@ export class SurfaceScene implements LinkedView {
       if (line) this.content.add(line);
     }
     for (const path of options.paths ?? []) this.content.add(this.path(path, h, zOf, options.log));
-    this.content.add(this.markers(surface, h, zOf, options.log));
+    this.content.add(this.markers(surface, h, zOf));
     this.content.add(this.axes(surface, h, zOf, options.log, theme.fg, options.labels ?? true));
     this.fitLabels();
     this.render();
@@ -189,6 +189,8 @@ export class SurfaceScene implements LinkedView {
     this.renderer.render(this.scene, this.camera);
     // The labels as drawn, for a reader of the page (and the tests' "labels never overlap").
     this.canvas.dataset.labelBoxes = JSON.stringify(this.shownLabels);
+    // And the markers as drawn (the tests' "markers sit on the surface").
+    this.canvas.dataset.markers = JSON.stringify(this.markerPoints());
     if (this.surface) this.hooks.rendered();
   }
 
@@ -472,18 +474,37 @@ export class SurfaceScene implements LinkedView {
     return group;
   }
 
-  private markers(s: SurfaceView, h: Heights, zOf: (z: number) => number, log: boolean): Group {
+  /**
+   * The three points, each on the surface at its (α, β): at the mesh's own height there (heightAt), on
+   * every scale. Their own J (off the plane, or below the log floor) is in the legend, not in the height.
+   */
+  private markers(s: SurfaceView, h: Heights, zOf: (z: number) => number): Group {
     const group = new Group();
     for (const name of MARKERS) {
       const m = s.markers[name];
       if (!m || !this.inside(m.alpha, m.beta)) continue;
-      const z = heightOf(m.loss, log, h.floor);
+      const z = heightAt(s, h, m.alpha, m.beta);
       const sphere = new Mesh(new SphereGeometry(0.018, 20, 14), new MeshBasicMaterial({ color: new Color(MARKER_COLORS[name]) }));
-      sphere.position.set(this.x(m.alpha), this.y(m.beta), (Number.isFinite(z) ? zOf(z) : 0) + 0.012);
+      sphere.position.set(this.x(m.alpha), this.y(m.beta), (z === null ? 0 : zOf(z)) + 0.012);
       sphere.renderOrder = 5;
+      sphere.userData.marker = { name, alpha: m.alpha, beta: m.beta };
       group.add(sphere);
     }
     return group;
+  }
+
+  /** Where each marker is drawn on the canvas (CSS pixels from its top left), with its (α, β). */
+  private markerPoints(): { name: string; alpha: number; beta: number; x: number; y: number }[] {
+    const w = this.host.clientWidth;
+    const hgt = this.host.clientHeight;
+    const out: { name: string; alpha: number; beta: number; x: number; y: number }[] = [];
+    this.content.traverse((o) => {
+      const m = o.userData.marker as { name: string; alpha: number; beta: number } | undefined;
+      if (!m) return;
+      const p = new Vector3().setFromMatrixPosition(o.matrixWorld).project(this.camera);
+      out.push({ ...m, x: Math.round(((p.x + 1) / 2) * w * 10) / 10, y: Math.round(((1 - p.y) / 2) * hgt * 10) / 10 });
+    });
+    return out;
   }
 
   private axes(s: SurfaceView, h: Heights, zOf: (z: number) => number, log: boolean, color: string, withLabels: boolean): Group {
