@@ -118,11 +118,25 @@ describe('arrays are bounded by the limits and by the run\'s own network', () =>
   });
 });
 
-/** Imports `file` into `db` in a child process (test/fixtures/importMemory.mjs, on the built code): its sizes in bytes. */
-function importMemory(db: string, file: string): { size: number; baseline: number; peak: number; error?: string } {
-  const r = spawnSync(process.execPath, [memoryProbe, db, file], { encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`the memory probe failed (it runs dist/: npm run build first): ${r.stderr}`);
-  return JSON.parse(r.stdout);
+interface Memory {
+  size: number;
+  baseline: number;
+  peak: number;
+  error?: string;
+}
+
+/**
+ * Imports `file` into a new database beside `db` in a child process (test/fixtures/importMemory.mjs, on
+ * the built code): its sizes in bytes. What an import needs is the least of three tries: on a loaded
+ * machine V8 collects later, which only adds to a peak (seen: 3.1× alone, 4.5× beside other tests).
+ */
+function importMemory(db: string, file: string): Memory {
+  const tries = [0, 1, 2].map((k) => {
+    const r = spawnSync(process.execPath, [memoryProbe, db.replace(/\.sqlite$/, `-${k}.sqlite`), file], { encoding: 'utf8', timeout: 120_000 });
+    if (r.status !== 0) throw new Error(`the memory probe failed (it runs dist/: npm run build first): ${r.stderr}`);
+    return JSON.parse(r.stdout) as Memory;
+  });
+  return tries.reduce((a, b) => (b.peak - b.baseline < a.peak - a.baseline ? b : a));
 }
 
 describe('what the parser can handle, and memory', () => {
