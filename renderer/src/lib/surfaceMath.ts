@@ -55,8 +55,8 @@ export function indexOf(values: ArrayLike<number>, v: number): number | null {
   return k + (v - values[k]) / (values[k + 1] - values[k]);
 }
 
-/** J at (α, β), bilinear between the four grid points around it; null outside the grid. */
-export function costAt(s: Pick<SurfaceView, 'alphas' | 'betas' | 'loss'>, alpha: number, beta: number): number | null {
+/** A grid's value at (α, β), bilinear between the four grid points around it (value(k) at flat index k); null outside the grid. */
+function bilinear(s: { alphas: ArrayLike<number>; betas: ArrayLike<number> }, value: (k: number) => number, alpha: number, beta: number): number | null {
   const gx = indexOf(s.alphas, alpha);
   const gy = indexOf(s.betas, beta);
   if (gx === null || gy === null) return null;
@@ -65,8 +65,13 @@ export function costAt(s: Pick<SurfaceView, 'alphas' | 'betas' | 'loss'>, alpha:
   const i = Math.min(Math.floor(gy), s.betas.length - 2);
   const fx = gx - j;
   const fy = gy - i;
-  const v = (ii: number, jj: number) => s.loss[ii * nx + jj];
+  const v = (ii: number, jj: number) => value(ii * nx + jj);
   return (1 - fy) * ((1 - fx) * v(i, j) + fx * v(i, j + 1)) + fy * ((1 - fx) * v(i + 1, j) + fx * v(i + 1, j + 1));
+}
+
+/** J at (α, β), bilinear between the four grid points around it; null outside the grid. */
+export function costAt(s: Pick<SurfaceView, 'alphas' | 'betas' | 'loss'>, alpha: number, beta: number): number | null {
+  return bilinear(s, (k) => s.loss[k], alpha, beta);
 }
 
 /**
@@ -77,17 +82,8 @@ export function costAt(s: Pick<SurfaceView, 'alphas' | 'betas' | 'loss'>, alpha:
  * below or above the mesh.
  */
 export function heightAt(s: { alphas: ArrayLike<number>; betas: ArrayLike<number> }, h: Heights, alpha: number, beta: number): number | null {
-  const gx = indexOf(s.alphas, alpha);
-  const gy = indexOf(s.betas, beta);
-  if (gx === null || gy === null) return null;
-  const nx = s.alphas.length;
-  const j = Math.min(Math.floor(gx), nx - 2);
-  const i = Math.min(Math.floor(gy), s.betas.length - 2);
-  const fx = gx - j;
-  const fy = gy - i;
-  const v = (ii: number, jj: number) => Math.min(Math.max(h.z[ii * nx + jj], h.zMin), h.zMax);
-  const z = (1 - fy) * ((1 - fx) * v(i, j) + fx * v(i, j + 1)) + fy * ((1 - fx) * v(i + 1, j) + fx * v(i + 1, j + 1));
-  return Number.isFinite(z) ? z : null;
+  const z = bilinear(s, (k) => Math.min(Math.max(h.z[k], h.zMin), h.zMax), alpha, beta);
+  return z !== null && Number.isFinite(z) ? z : null;
 }
 
 /**
