@@ -18,6 +18,7 @@
 // them in a tree in workgroup memory (a run-per-invocation trainer's runs: one invocation each). WGSL
 // has no f64, so a sum is kept as (m − c)·2^k, compensated (float32 m and c, integer k): better than
 // float32's precision, with float64's range, so a loss beyond 3.4e38 stays finite as it does on simd.
+import { maxOf } from '../../../shared/numbers.js';
 import { layoutOf, type Architecture } from '../model.js';
 
 /** Invocations per workgroup: WebGPU's default limit, which every adapter grants. */
@@ -189,7 +190,7 @@ export function scratchLayout(arch: Architecture, batch: number) {
   }
   const t = at;
   at += batch * targetWidth(arch);
-  const widest = Math.max(...sizes.slice(1));
+  const widest = maxOf(sizes.slice(1));
   const d = [at, at + batch * widest];
   at += 2 * batch * widest;
   const g = at;
@@ -416,7 +417,7 @@ export function lossShader(arch: Architecture, source: PointSource, threads: num
   const dIn = sizes[0];
   const dOut = sizes[L];
   const yw = targetWidth(arch);
-  const widest = Math.max(...sizes.slice(1));
+  const widest = maxOf(sizes.slice(1));
   const serial = source === 'runs-serial';
   const param = (k: string) => {
     switch (source) {
