@@ -146,7 +146,6 @@ export interface RunData {
   kernel: KernelName;
   backend: string;
   config: ExperimentConfig;
-  layout: readonly string[];
   data: { x: Float32Array; y: Float32Array; n: number; dIn: number };
   params: { init: Float32Array; final: Float32Array; optimum?: Float32Array };
   loss: { steps: Uint32Array; values: Float64Array };

@@ -1,6 +1,7 @@
 // The JSON shapes of results, as the CLI prints them with --json and writes them with --out.
 // Typed arrays become plain arrays; non-finite numbers become null, as JSON has no NaN.
 import type { Diagnostics } from '../../shared/api.js';
+import { layerSizes, parameterNames } from '../../shared/parameters.js';
 import type { HessianResult, InterpolationResult, LandscapeResult, OptimumResult, RunResult, StoredExperiment, SurfaceCurvature } from '../lab/lab.js';
 
 const list = (a: ArrayLike<number>) => Array.from(a);
@@ -25,7 +26,7 @@ export function runToJson(r: RunResult): RunJson {
   return {
     kernel: r.kernel,
     backend: r.backend,
-    layout: [...r.layout],
+    layout: parameterNames(layerSizes(r.config, r.data.dIn)),
     data: { x: list(r.data.x), y: list(r.data.y) },
     params: {
       init: list(r.params.init),
@@ -66,7 +67,7 @@ export function landscapeToJson(l: LandscapeResult) {
 }
 
 export function optimumToJson(o: OptimumResult) {
-  return { kernel: o.kernel, backend: o.backend, kind: o.kind, loss: o.loss, method: o.method, layout: [...o.layout], params: list(o.params) };
+  return { kernel: o.kernel, backend: o.backend, kind: o.kind, loss: o.loss, method: o.method, layout: parameterNames(o.sizes), params: list(o.params) };
 }
 
 export function interpolationToJson(i: InterpolationResult) {
@@ -135,7 +136,7 @@ export function hessianToJson(r: HessianResult) {
 export function raceToJson(runs: readonly RunResult[], experimentId?: number) {
   return {
     ...(experimentId !== undefined ? { experimentId } : {}),
-    layout: [...runs[0].layout],
+    layout: parameterNames(layerSizes(runs[0].config, runs[0].data.dIn)),
     init: list(runs[0].params.init),
     config: runs[0].config,
     optimizers: runs.map((r) => ({

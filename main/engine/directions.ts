@@ -3,6 +3,7 @@
 // two principal components.
 import { AXES_HELP } from '../../shared/axes.js';
 import { InputError } from '../../shared/errors.js';
+import { parameterName } from '../../shared/parameters.js';
 import { parameterIndex, type Layout } from './model.js';
 import { Rng } from './prng.js';
 import { quoted } from '../../shared/printable.js';
@@ -49,8 +50,9 @@ export function parseAxes(spec: string, layout: Layout): AxesSpec {
 }
 
 function summarizeNames(layout: Layout): string {
-  const n = layout.names;
-  return n.length <= 12 ? n.join(', ') : `${n.slice(0, 6).join(', ')}, … ${n.slice(-3).join(', ')}`;
+  const name = (i: number) => parameterName(layout.sizes, i);
+  const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => name(from + k)).join(', ');
+  return layout.count <= 12 ? range(0, layout.count) : `${range(0, 6)}, … ${range(layout.count - 3, layout.count)}`;
 }
 
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {

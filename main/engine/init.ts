@@ -1,6 +1,7 @@
 // Initializers. Biases start at 0 unless the scheme says otherwise.
 import type { InitConfig } from '../../shared/config.js';
 import { InputError } from '../../shared/errors.js';
+import { parameterName } from '../../shared/parameters.js';
 import type { Dataset } from './data.js';
 import { jsNetFor } from './jsNet.js';
 import type { Architecture, Layout } from './model.js';
@@ -51,7 +52,7 @@ export function initialParams(arch: Architecture, init: InitConfig, seed: number
     case 'explicit':
       if (init.params.length !== layout.count) {
         throw new InputError(
-          `init.params: must have ${layout.count} values for this network (${layout.names[0]} … ${layout.names[layout.count - 1]}), got ${init.params.length}`,
+          `init.params: must have ${layout.count} values for this network (${parameterName(layout.sizes, 0)} … ${parameterName(layout.sizes, layout.count - 1)}), got ${init.params.length}`,
         );
       }
       p.set(init.params);

@@ -22,7 +22,8 @@ export type RunResult = RunData;
 export interface OptimumResult extends Optimum {
   kernel: Kernel['name'];
   backend: string;
-  layout: readonly string[];
+  /** The network's units per layer, which name its parameters (shared/parameters.ts). */
+  sizes: readonly number[];
 }
 
 /** The optimum a surface or curve was drawn with: to be stored with the run when it was searched for. */

@@ -145,7 +145,6 @@ export async function runPrepared(configs: readonly PreparedSplit[], options: Ru
         kernel: kernel.name,
         backend: kernel.backend,
         config,
-        layout: prepared[k].layout.names,
         data,
         params: { init: outcome.init, final: outcome.final, ...(optimumParams ? { optimum: optimumParams } : {}) },
         loss: outcome.loss,

@@ -16,6 +16,7 @@ import { interpolation, landscape, optimum, type InterpolationRequest } from './
 import type { JobOptions } from './options.js';
 import { train } from './training.js';
 import { quoted } from '../../shared/printable.js';
+import { parameterNames } from '../../shared/parameters.js';
 
 function statusOf(runs: { status: RunResult['status'] }[]): ExperimentStatus {
   if (runs.some((r) => r.status === 'cancelled')) return 'cancelled';
@@ -169,5 +170,5 @@ export async function experimentHessian(
   checkHessianSize(arch);
   const params = await paramsAt(run, at, { store, id }, options);
   const analysis = await hessianOf(arch, data, params, options);
-  return { ...analysis, at, layout: run.layout, params };
+  return { ...analysis, at, layout: parameterNames(arch.sizes), params };
 }

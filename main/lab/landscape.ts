@@ -33,10 +33,10 @@ export async function optimum(p: PreparedConfig, options: JobOptions & { referen
   // A search trains like a run: once the pool runs, it goes there, so that an app's main thread stays free.
   const pool = exact ? undefined : poolFor(options, searchWork(p, restarts, steps), 0);
   const compute = await computeFor(config, { arch, runs: restarts, batchSize: data.n, n: data.n }, options, pool);
-  const layout = p.layout.names;
+  const { sizes } = p.layout;
   if (exact) {
     const [loss] = await compute.losses(data, exact, 1);
-    return { kind: 'exact', params: exact, loss, method: EXACT_METHOD, kernel: compute.name, backend: compute.backend, layout };
+    return { kind: 'exact', params: exact, loss, method: EXACT_METHOD, kernel: compute.name, backend: compute.backend, sizes };
   }
   const found = await bestFoundOptimum(config, arch, data, compute.train, {
     restarts,
@@ -44,7 +44,7 @@ export async function optimum(p: PreparedConfig, options: JobOptions & { referen
     signal: options.signal,
     onProgress: (step, steps) => options.onProgress?.({ step, steps, bestLoss: null, phase: 'optimum' }),
   });
-  return { ...found, method: `${found.method}; ${exactOptimumBlocker(config)}`, kernel: compute.name, backend: compute.backend, layout };
+  return { ...found, method: `${found.method}; ${exactOptimumBlocker(config)}`, kernel: compute.name, backend: compute.backend, sizes };
 }
 
 interface ThreePoints {

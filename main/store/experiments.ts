@@ -497,7 +497,6 @@ export class ExperimentStore {
         kernel: row.kernel as RunResult['kernel'],
         backend: row.backend as string,
         config,
-        layout: layoutOf(architectureOf(config)).names,
         data: { x, y: adoptBlob('f32', b('data_y')), n: x.length / dIn, dIn },
         params: {
           init: adoptBlob('f32', b('init')),

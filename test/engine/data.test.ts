@@ -8,6 +8,7 @@ import { architectureOf, layoutOf, parameterIndex } from '../../main/engine/mode
 import { EpochShuffler } from '../../main/engine/epochShuffler.js';
 import { remainder, Rng } from '../../main/engine/prng.js';
 import { config } from '../support/helpers.js';
+import { parameterNames } from '../../shared/parameters.js';
 
 describe('targets and datasets', () => {
   it('hinge, polynomial (lowest degree first) and sine', () => {
@@ -119,7 +120,7 @@ describe('PRNG (xoshiro128**)', () => {
 describe('parameter layout and initializers', () => {
   it('W_l row-major [fan_in][fan_out], then b_l, layer by layer, with names', () => {
     const l = layoutOf(architectureOf(config({ model: { hidden: [3, 2] } })));
-    expect(l.names).toEqual([
+    expect(parameterNames(l.sizes)).toEqual([
       'W1[0,0]', 'W1[0,1]', 'W1[0,2]', 'b1[0]', 'b1[1]', 'b1[2]',
       'W2[0,0]', 'W2[0,1]', 'W2[1,0]', 'W2[1,1]', 'W2[2,0]', 'W2[2,1]', 'b2[0]', 'b2[1]',
       'W3[0,0]', 'W3[1,0]', 'b3[0]',

@@ -25,6 +25,7 @@ import { Lab } from '../../main/lab/lab.js';
 import { exportExperiments, parseExport } from '../../main/store/exchange.js';
 import { openStore, type ExperimentStore } from '../../main/store/index.js';
 import { config, landscape, maxAbsDiff, train } from '../support/helpers.js';
+import { layerSizes, parameterName, parameterNames } from '../../shared/parameters.js';
 
 const SIGMOID = { hidden: [8], activation: 'tanh' as const, output: 'sigmoid' as const };
 const circle = (over: Partial<ExperimentConfigInput> = {}) =>
@@ -141,8 +142,8 @@ describe('the network takes 2 inputs', () => {
   it('names and counts the parameters of fan-in 2', () => {
     const layout = layoutOf(architectureOf(circle()));
     expect(layout.count).toBe(2 * 8 + 8 + 8 + 1);
-    expect(layout.names.slice(0, 3)).toEqual(['W1[0,0]', 'W1[0,1]', 'W1[0,2]']);
-    expect(layout.names[8]).toBe('W1[1,0]');
+    expect(parameterNames(layout.sizes).slice(0, 3)).toEqual(['W1[0,0]', 'W1[0,1]', 'W1[0,2]']);
+    expect(parameterName(layout.sizes, 8)).toBe('W1[1,0]');
     expect(checkLandscapeRequest({ center: 'trained', axes: 'params:W1[1,0],W1[1,7]', res: 5, span: 1 }, prepareConfig(circle()))).toEqual({ kind: 'params', names: ['W1[1,0]', 'W1[1,7]'] });
   });
 
@@ -247,7 +248,7 @@ describe('training, stored, and its decision boundary', () => {
     const [stored] = store.runs(circleId);
     expect([stored.data.n, stored.data.dIn]).toEqual([400, 2]);
     expect(stored.data.x).toEqual(trainedCircle.data.x);
-    expect(stored.layout[8]).toBe('W1[1,0]');
+    expect(parameterName(layerSizes(stored.config, stored.data.dIn), 8)).toBe('W1[1,0]');
     const [imported] = parseExport(exportExperiments(store, [circleId]), 'test');
     expect(imported.runs[0].data).toEqual(stored.data);
   });

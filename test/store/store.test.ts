@@ -17,6 +17,7 @@ import { migrate } from '../../main/store/db.js';
 import { openStore, type ExperimentStore } from '../../main/store/index.js';
 import { APPLICATION_ID, SCHEMA_VERSION } from '../../main/store/migrations.js';
 import { config, train } from '../support/helpers.js';
+import { layerSizes, parameterCount } from '../../shared/parameters.js';
 
 let dir: string;
 let opened: ExperimentStore[] = [];
@@ -255,7 +256,7 @@ describe('crashes', () => {
       const full = store.get(e.id);
       expect(full.runList).toHaveLength(1);
       const r = full.runList[0];
-      expect(r.snapshots.params.length).toBe(r.snapshots.steps.length * r.layout.length);
+      expect(r.snapshots.params.length).toBe(r.snapshots.steps.length * parameterCount(layerSizes(r.config, r.data.dIn)));
       expect(r.loss.values.length).toBe(2001);
       expect(r.data.x.length).toBe(20_000);
     }

@@ -5,6 +5,7 @@ import { DIVERGENCE_RULE } from '../../../shared/divergence.js';
 import { MARKERS } from '../../../shared/markers.js';
 import { finiteExtent, fraction, maxOf, minOf } from '../../../shared/numbers.js';
 import type { FitLine, InterpolationResult, LandscapeResult, OptimumResult, RunResult } from '../../lab/lab.js';
+import { layerSizes, parameterCount, parameterName } from '../../../shared/parameters.js';
 import { num, shownItems, shownLines } from './numbers.js';
 
 export function describeConfig(c: ExperimentConfig): string {
@@ -61,11 +62,12 @@ export function asciiFit(r: RunResult, line: FitLine, height = 16): string {
   return lines.join('\n');
 }
 
-export function paramTable(layout: readonly string[], columns: Record<string, Float32Array | undefined>): string {
+/** The parameters of a network with these layer sizes, one row each (a long table is cut short). */
+export function paramTable(sizes: readonly number[], columns: Record<string, Float32Array | undefined>): string {
   const names = Object.keys(columns).filter((k) => columns[k]);
   const header = ['parameter'.padEnd(12), ...names.map((n) => n.padStart(12))].join('');
-  const row = (i: number) => [layout[i].padEnd(12), ...names.map((k) => num((columns[k] as Float32Array)[i], 5).padStart(12))].join('');
-  return [header, ...shownLines(layout.length, row, 'parameters')].join('\n');
+  const row = (i: number) => [parameterName(sizes, i).padEnd(12), ...names.map((k) => num((columns[k] as Float32Array)[i], 5).padStart(12))].join('');
+  return [header, ...shownLines(parameterCount(sizes), row, 'parameters')].join('\n');
 }
 
 function diagnosticsText(r: RunResult): string {
@@ -93,7 +95,7 @@ export function runText(r: RunResult, fit: FitLine): string {
     '',
     r.data.dIn === 1 ? asciiFit(r, fit) : accuracyText(r),
     '',
-    paramTable(r.layout, { init: r.params.init, final: r.params.final, optimum: r.params.optimum }),
+    paramTable(layerSizes(r.config, r.data.dIn), { init: r.params.init, final: r.params.final, optimum: r.params.optimum }),
     '',
     diagnosticsText(r),
   ];
@@ -102,7 +104,7 @@ export function runText(r: RunResult, fit: FitLine): string {
 }
 
 export function optimumText(o: OptimumResult): string {
-  return [`global optimum (${o.kind}): loss ${num(o.loss)} · kernel ${o.kernel} (${o.backend})`, o.method, '', paramTable(o.layout, { optimum: o.params })].join('\n');
+  return [`global optimum (${o.kind}): loss ${num(o.loss)} · kernel ${o.kernel} (${o.backend})`, o.method, '', paramTable(o.sizes, { optimum: o.params })].join('\n');
 }
 
 const SHADES = ' .:-=+*%@';
