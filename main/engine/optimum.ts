@@ -6,6 +6,7 @@ import { isClassification } from '../../shared/configRules.js';
 import type { Dataset } from './data.js';
 import { initialParams } from './init.js';
 import { layoutOf, type Architecture } from './model.js';
+import { runsPerGroup } from './memory.js';
 import { hyperOf } from './optimizers.js';
 import { Rng } from './prng.js';
 import type { BatchSpec, RunOutcome, TrainOptions } from './train.js';
@@ -158,10 +159,6 @@ export function closestScale(A: number, B: number, C: number, D: number): number
  */
 export const SEARCH_BUDGET = { restarts: 8, steps: 5000 } as const;
 
-/** Memory a group of restarts may hold, and what one run holds per parameter (f32: init, final, snapshots, two moments, gradient, spare). */
-const SEARCH_GROUP_BYTES = 256 * 2 ** 20;
-const BYTES_PER_RUN_PARAM = 4 * 8;
-
 export interface BestFoundOptions {
   restarts?: number;
   steps?: number;
@@ -193,10 +190,8 @@ export async function bestFoundOptimum(
   const initKind = arch.activations.every((a) => a === 'relu') ? 'he' : 'xavier';
   const hyper = hyperOf({ kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
   const seeds = Array.from({ length: restarts }, () => rng.nextUint32());
-  // Restarts train in groups that fit a memory budget (each run holds its parameters several times
-  // over: init, final, Adam's moments, gradients); runs are independent, so grouping changes no number.
-  const P = seeds.length > 0 ? layoutOf(arch).count : 0;
-  const group = Math.max(1, Math.floor(SEARCH_GROUP_BYTES / (P * BYTES_PER_RUN_PARAM)));
+  // Restarts train in groups that fit a memory budget (main/engine/memory.ts).
+  const group = runsPerGroup(layoutOf(arch).count);
   const groups = Math.ceil(restarts / group);
   let best = { loss: Infinity, params: null as Float32Array | null };
   for (let g = 0; g < groups; g++) {

@@ -10,6 +10,7 @@ import type { Kernel } from './kernel.js';
 import { selectKernel, type Workload } from './kernelChoice.js';
 import { architectureKey } from './model.js';
 import { exactOptimum } from './optimum.js';
+import { runsPerGroup } from './memory.js';
 import { hyperOf } from './optimizers.js';
 import { prepareConfig, type PreparedSplit } from './prepared.js';
 import type { RunResult } from './results.js';
@@ -108,58 +109,75 @@ export async function runPrepared(configs: readonly PreparedSplit[], options: Ru
     groups.set(key, [...(groups.get(key) ?? []), k]);
   });
   const results = new Array<RunResult>(configs.length);
-  for (const members of groups.values()) {
-    const started = performance.now();
-    const first = prepared[members[0]];
-    const c = first.config;
-    const kernel = await kernelFor(c, { arch: first.arch, runs: members.length, batchSize: c.batchSize, n: first.data.n }, options);
-    const outcomes = await trainBatch(
-      kernel,
-      {
-        arch: first.arch,
-        batchSize: c.batchSize,
-        steps: c.steps,
-        recordEvery: recordEveryOf(c),
-        // A stride chosen by the user is kept exactly; the default one starts dense, so a stopped run keeps its curve.
-        ...(c.record.every === undefined ? { denseStart: DEFAULT_DENSE_START } : {}),
-        snapshots: c.record.snapshots,
-        runs: members.map((k) => ({ seed: prepared[k].config.seed, data: prepared[k].data, init: prepared[k].init, hyper: hyperOf(prepared[k].config.optimizer) })),
-      },
-      {
-        signal: options.signal,
-        snapshotBudget: snapshotBudget(options.batchRuns ?? members.length, members.length, first.layout.count),
-        onProgress: (p) => options.onProgress?.({ ...p, phase: 'training' }),
-      },
-    );
-    const seconds = (performance.now() - started) / 1000 / members.length;
-    for (const [m, k] of members.entries()) {
-      const { config, arch, data, test } = prepared[k];
-      const outcome = outcomes[m];
-      const values = outcome.loss.values;
-      const last = values.length > 0 ? values[values.length - 1] : null;
-      // A finite loss that ended far above the start diverged too (main/engine/divergence.ts).
-      const status = outcome.status === 'done' && last !== null && endedFarAbove(last, values[0], constantPredictorLoss(arch, data)) ? 'diverged' : outcome.status;
-      const scores = status === 'diverged' ? null : scoresOf(config, { train: data, test }, outcome.final);
-      const optimumParams = exactOptimum(config, arch, outcome.final) ?? undefined;
-      results[k] = {
-        kernel: kernel.name,
-        backend: kernel.backend,
-        config,
-        data,
-        params: { init: outcome.init, final: outcome.final, ...(optimumParams ? { optimum: optimumParams } : {}) },
-        loss: outcome.loss,
-        status,
-        stepsDone: outcome.stepsDone,
-        // A run stopped by a non-finite loss has no final loss; one that ended far above its start has.
-        finalLoss: outcome.status === 'diverged' ? null : last,
-        ...(optimumParams ? { optimum: { kind: 'exact' as const, loss: (await kernel.lossesAt(arch, data, optimumParams, 1))[0], method: EXACT_METHOD } } : {}),
-        diagnostics: { init: diagnose(arch, outcome.init, data), final: diagnose(arch, outcome.final, data) },
-        snapshots: outcome.snapshots,
-        seconds,
-        ...(scores?.testLoss != null ? { testLoss: scores.testLoss } : {}),
-        ...(scores?.accuracy ? { accuracy: scores.accuracy } : {}),
-      };
+  for (const batch of groups.values()) {
+    // A batch trains in groups that fit a memory budget; each run keeps the snapshots the whole batch gives it.
+    const P = prepared[batch[0]].layout.count;
+    const size = runsPerGroup(P);
+    const parts = Math.ceil(batch.length / size);
+    for (let part = 0; part < parts; part++) {
+      const members = batch.slice(part * size, (part + 1) * size);
+      const steps = prepared[batch[0]].config.steps;
+      await trainGroup(prepared, members, results, {
+        ...options,
+        batchRuns: options.batchRuns ?? batch.length,
+        onProgress: options.onProgress && ((p) => options.onProgress?.({ ...p, step: part * steps + p.step, steps: parts * steps })),
+      });
     }
   }
   return results;
+}
+
+/** Trains `members` (indices into `prepared`, one compatible batch) and fills their `results`. */
+async function trainGroup(prepared: readonly Prepared[], members: readonly number[], results: RunResult[], options: RunOptions & { batchRuns: number }): Promise<void> {
+  const started = performance.now();
+  const first = prepared[members[0]];
+  const c = first.config;
+  const kernel = await kernelFor(c, { arch: first.arch, runs: options.batchRuns, batchSize: c.batchSize, n: first.data.n }, options);
+  const outcomes = await trainBatch(
+    kernel,
+    {
+      arch: first.arch,
+      batchSize: c.batchSize,
+      steps: c.steps,
+      recordEvery: recordEveryOf(c),
+      // A stride chosen by the user is kept exactly; the default one starts dense, so a stopped run keeps its curve.
+      ...(c.record.every === undefined ? { denseStart: DEFAULT_DENSE_START } : {}),
+      snapshots: c.record.snapshots,
+      runs: members.map((k) => ({ seed: prepared[k].config.seed, data: prepared[k].data, init: prepared[k].init, hyper: hyperOf(prepared[k].config.optimizer) })),
+    },
+    {
+      signal: options.signal,
+      snapshotBudget: snapshotBudget(options.batchRuns, members.length, first.layout.count),
+      onProgress: (p) => options.onProgress?.({ ...p, phase: 'training' }),
+    },
+  );
+  const seconds = (performance.now() - started) / 1000 / members.length;
+  for (const [m, k] of members.entries()) {
+    const { config, arch, data, test } = prepared[k];
+    const outcome = outcomes[m];
+    const values = outcome.loss.values;
+    const last = values.length > 0 ? values[values.length - 1] : null;
+    // A finite loss that ended far above the start diverged too (main/engine/divergence.ts).
+    const status = outcome.status === 'done' && last !== null && endedFarAbove(last, values[0], constantPredictorLoss(arch, data)) ? 'diverged' : outcome.status;
+    const scores = status === 'diverged' ? null : scoresOf(config, { train: data, test }, outcome.final);
+    const optimumParams = exactOptimum(config, arch, outcome.final) ?? undefined;
+    results[k] = {
+      kernel: kernel.name,
+      backend: kernel.backend,
+      config,
+      data,
+      params: { init: outcome.init, final: outcome.final, ...(optimumParams ? { optimum: optimumParams } : {}) },
+      loss: outcome.loss,
+      status,
+      stepsDone: outcome.stepsDone,
+      // A run stopped by a non-finite loss has no final loss; one that ended far above its start has.
+      finalLoss: outcome.status === 'diverged' ? null : last,
+      ...(optimumParams ? { optimum: { kind: 'exact' as const, loss: (await kernel.lossesAt(arch, data, optimumParams, 1))[0], method: EXACT_METHOD } } : {}),
+      diagnostics: { init: diagnose(arch, outcome.init, data), final: diagnose(arch, outcome.final, data) },
+      snapshots: outcome.snapshots,
+      seconds,
+      ...(scores?.testLoss != null ? { testLoss: scores.testLoss } : {}),
+      ...(scores?.accuracy ? { accuracy: scores.accuracy } : {}),
+    };
+  }
 }

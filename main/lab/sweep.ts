@@ -10,7 +10,8 @@ import { expandSweep, runConfig, type SweepCell, type SweepSpec } from '../../sh
 import { sweepRunLabel } from '../../shared/sweepStats.js';
 import { planShards } from './cluster/shards.js';
 import { selectKernel, type Workload } from '../engine/kernelChoice.js';
-import { architectureOf } from '../engine/model.js';
+import { runsPerGroup } from '../engine/memory.js';
+import { architectureOf, layoutOf } from '../engine/model.js';
 import type { WorkerPool } from '../workers/pool.js';
 import type { KernelPin } from '../workers/protocol.js';
 import type { Progress } from '../engine/train.js';
@@ -133,21 +134,31 @@ class SweepTraining {
     const { options } = this;
     const onProgress = (p: Progress) => options.onProgress?.({ ...p, phase: 'sweep' });
     const configs = seedIndices.map((s) => runConfig(cell, s));
-    const count = pool ? Math.min(parts, seedIndices.length) : 1;
+    const c = cell.config;
+    const arch = architectureOf(c);
+    // A part's results are held until they are stored: parts fit the memory budget of a group of runs.
+    const byMemory = Math.ceil(seedIndices.length / runsPerGroup(layoutOf(arch).count));
+    const count = Math.max(byMemory, pool ? Math.min(parts, seedIndices.length) : 1);
     // Fewer than the cell's seeds (a shard's share of it, what a resume has left) or a cell split
     // across workers: each part trains as a slice of the cell's whole batch, on the kernel that batch
     // would choose and with its snapshot budget, so its runs are those of one worker training the cell.
-    const c = cell.config;
     const slice = count > 1 || seedIndices.length < this.seeds;
-    const pin = slice ? await kernelPin({ ...options, pool }, c, { arch: architectureOf(c), runs: this.seeds, batchSize: c.batchSize, n: c.data.n - testCount(c.data) }) : { kernel: options.kernel, backend: options.backend };
+    const pin = slice ? await kernelPin({ ...options, pool }, c, { arch, runs: this.seeds, batchSize: c.batchSize, n: c.data.n - testCount(c.data) }) : { kernel: options.kernel, backend: options.backend };
     const batchRuns = slice ? this.seeds : undefined;
-    if (!pool) return this.save(cell, seedIndices, await runConfigs(configs, { ...options, ...pin, batchRuns, onProgress }));
+    const partOf = (j: number) => [Math.floor((j * configs.length) / count), Math.floor(((j + 1) * configs.length) / count)];
+    if (!pool) {
+      for (let j = 0; j < count && !options.signal?.aborted; j++) {
+        const [from, to] = partOf(j);
+        this.save(cell, seedIndices.slice(from, to), await runConfigs(configs.slice(from, to), { ...options, ...pin, batchRuns, onProgress }), j === count - 1);
+      }
+      return;
+    }
     if (count === 1) return this.save(cell, seedIndices, await pool.runConfigs(configs, { ...pin, batchRuns, signal: options.signal, onProgress }));
     let left = count;
     // Every part settles before the cell does, so none stores runs after the sweep has finished.
     const settled = await Promise.allSettled(
       Array.from({ length: count }, async (_, j) => {
-        const [from, to] = [Math.floor((j * configs.length) / count), Math.floor(((j + 1) * configs.length) / count)];
+        const [from, to] = partOf(j);
         const results = await pool.runConfigs(configs.slice(from, to), { ...pin, batchRuns, signal: options.signal, onProgress });
         this.save(cell, seedIndices.slice(from, to), results, --left === 0);
       }),
