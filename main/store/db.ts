@@ -348,6 +348,8 @@ function openOnce(file: string, options: OpenOptions): Db {
   }
   try {
     db.pragma('foreign_keys = ON');
+    // SQLite's extra checks of every page it loads: damage is found before a write builds on it.
+    db.pragma('cell_size_check = ON');
     migrate(db, SCHEMA_VERSION, verdict === 'init');
     // Only now, with the file known healthy and ours, does its journal mode change (header bytes 18–19).
     if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');

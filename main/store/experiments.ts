@@ -179,11 +179,35 @@ const SUMMARY_SQL = `
          (SELECT group_concat(label, ' ') FROM (SELECT DISTINCT r.label FROM runs r WHERE r.experiment_id = e.id LIMIT ${SEARCHED_RUN_LABELS})) AS run_labels
   FROM experiments e`;
 
+/**
+ * Every method's SQLite errors (a damaged page found while reading, a full disk) read as what they mean
+ * to a user, naming the file (explainSqliteError), whichever method meets them.
+ */
+function explainErrorsOf(store: ExperimentStore): void {
+  const proto = Object.getPrototypeOf(store) as object;
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    const method: unknown = Object.getOwnPropertyDescriptor(proto, name)?.value;
+    if (name === 'constructor' || typeof method !== 'function') continue;
+    Object.defineProperty(store, name, {
+      value: (...args: unknown[]) => {
+        try {
+          return (method as (...a: unknown[]) => unknown).apply(store, args);
+        } catch (e) {
+          if (e instanceof InputError || !(e as { code?: string }).code?.startsWith('SQLITE_')) throw e;
+          return explainSqliteError(store.file, e);
+        }
+      },
+    });
+  }
+}
+
 export class ExperimentStore {
   constructor(
     readonly db: Db,
     readonly file: string,
-  ) {}
+  ) {
+    explainErrorsOf(this);
+  }
 
   private write<T>(fn: () => T): T {
     try {

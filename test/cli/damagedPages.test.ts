@@ -1,0 +1,54 @@
+// A database whose stored arrays are damaged (a run's overflow chain points elsewhere): every command
+// that reads them refuses in one line naming the file, with exit 2, and leaves the file as it was.
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdtempSync, openSync, readFileSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectRefused, ROOT, runCli } from '../support/cli.js';
+
+let dir: string;
+let damaged: string;
+const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lab-damaged-'));
+  const healthy = join(dir, 'healthy.sqlite');
+  expect(runCli(dir, ['run', join(ROOT, 'examples', 'hinge-adam.json'), '--db', healthy]).code).toBe(0);
+  const db = new Database(healthy);
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  // The second overflow page of the runs table: its first 4 bytes name the next page of the chain.
+  const [, second] = db.prepare("SELECT pageno FROM dbstat WHERE name = 'runs' AND pagetype = 'overflow' ORDER BY pageno").pluck().all() as number[];
+  db.close();
+  expect(second).toBeGreaterThan(2);
+  damaged = join(dir, 'damaged.sqlite');
+  copyFileSync(healthy, damaged);
+  const fd = openSync(damaged, 'r+');
+  const next = Buffer.alloc(4);
+  next.writeUInt32BE(2); // another table's page
+  writeSync(fd, next, 0, 4, (second - 1) * pageSize);
+  closeSync(fd);
+}, 120_000);
+
+describe('a damaged run is refused by every command that reads it', () => {
+  const commands = [
+    ['show', '1'],
+    ['landscape', '--experiment', '1', '--res', '8'],
+    ['interpolate', '--experiment', '1'],
+    ['hessian', '--experiment', '1'],
+    ['reproduce', '1'],
+    ['export', '1', '--out', 'out.lab.json'],
+    ['export-model', '1', '--out', 'model'],
+  ];
+  for (const args of commands) {
+    it(`${args.slice(0, 2).join(' ')}: exit 2, one line, the file unchanged`, () => {
+      const file = join(dir, `${args[0]}.sqlite`);
+      copyFileSync(damaged, file);
+      const before = sha(file);
+      expectRefused(runCli(dir, [...args, '--db', file]), /\.sqlite: is damaged \(SQLite reports it corrupt\); restore it/);
+      expect(sha(file)).toBe(before);
+    }, 60_000);
+  }
+});
