@@ -59,8 +59,9 @@ export function checkSlurmOptions(o: SlurmOptions): void {
  * of this install, both overridable where the cluster's paths differ from the login node's.
  */
 function cliCommand(): { env: string; node: string; cli: string } {
-  const bin = join(INSTALL_ROOT, 'bin', 'landscape-lab.js');
-  const cli = existsSync(bin) ? bin : 'landscape-lab';
+  // The packaged app keeps the command unpacked beside its archive (electron-builder.yml's asarUnpack).
+  const bins = [INSTALL_ROOT, INSTALL_ROOT.replace(/app\.asar$/, 'app.asar.unpacked')].map((root) => join(root, 'bin', 'landscape-lab.js'));
+  const cli = bins.find((bin) => existsSync(bin)) ?? 'landscape-lab';
   return { env: process.versions.electron ? 'export ELECTRON_RUN_AS_NODE=1\n' : '', node: process.execPath, cli: resolve(cli) };
 }
 
