@@ -77,6 +77,14 @@ describe('the Curvature panel', () => {
     expect(await optimum.locator('[data-testid=curvature-spectrum] circle.zero').count()).toBe(3);
     const symmetries = await optimum.getByTestId('curvature-symmetries').locator('li').allTextContents();
     expect(symmetries.filter((s) => s.endsWith('a zero eigenvalue it explains'))).toHaveLength(2);
+    // At init (no critical point) the rescaling's tangent line bends, and the card says it is the
+    // line that bends while the cost along the rescaling curve stays flat.
+    const atInit = await page.getByTestId('curvature-init').getByTestId('curvature-symmetries').locator('li').allTextContents();
+    expect(atInit).toHaveLength(2);
+    for (const line of atInit) {
+      expect(line).toMatch(/^h1\[\d\]: the cost is the same at every \(c·w_in, w_out\/c\), c > 0 .* Along that curve its curvature is \S+ ≈ 0; the straight line along its tangent leaves the curve and bends by -?[\d.]+ here, which the gradient causes/);
+      expect(line).not.toContain('changes nothing');
+    }
 
     const [download] = await Promise.all([page.waitForEvent('download'), optimum.getByRole('button', { name: 'Spectrum CSV' }).click()]);
     expect(download.suggestedFilename()).toBe(`spectrum-${runId}-optimum.csv`);
