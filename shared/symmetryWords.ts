@@ -25,7 +25,7 @@ export function symmetryWords(s: SymmetryView, tolerance: number, fmt: Format): 
     return `${s.text}: curvature ${range(s.curvature, fmt)} along each; ${s.explains ? `${s.zeros} zero eigenvalues it explains` : 'not zero eigenvalues here'}`;
   }
   const along = s.alongCurve ?? 0;
-  const curve = `Along that curve its curvature is ${Math.abs(along) <= tolerance ? `${fmt(along, 2)} ≈ 0` : fmt(along, 3)}`;
-  if (s.explains) return `${s.text}. ${curve}, and so is the straight line's along its tangent here (${fmt(s.curvature[0], 2)}): a zero eigenvalue it explains`;
-  return `${s.text}. ${curve}; the straight line along its tangent leaves the curve and bends by ${fmt(s.curvature[0], 3)} here, which the gradient causes (it is 0 at a critical point): not a zero eigenvalue here`;
+  const curve = `${s.text}, where its curvature is ${Math.abs(along) <= tolerance ? `${fmt(along, 2)} ≈ 0` : fmt(along, 3)}`;
+  if (s.explains) return `${curve}, as it is along its tangent line here (${fmt(s.curvature[0], 2)}): a zero eigenvalue it explains`;
+  return `${curve}; its tangent line leaves the curve and bends by ${fmt(s.curvature[0], 3)} here, through the gradient (0 at a critical point): not a zero eigenvalue here`;
 }

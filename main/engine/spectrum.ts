@@ -196,7 +196,7 @@ function findSymmetries(arch: Architecture, layout: Layout, p: Params, data: Dat
         for (const x of t) t2 += x * x;
         const bend = new Float64Array(P);
         for (const k of outgoing) bend[k] = (2 * p[k]) / t2;
-        found.push({ kind: 'rescaling', layer: l, units: [j], directions: [u], bend, text: `${name}: the cost is the same at every (c·w_in, w_out/c), c > 0 — its input weights scaled by c, its output weights by 1/c` });
+        found.push({ kind: 'rescaling', layer: l, units: [j], directions: [u], bend, text: `${name}: the cost is constant along the curve (c·w_in, w_out/c), c > 0` });
       }
     }
     // Identical units (same incoming and outgoing weights): swapping them maps the point to itself;

@@ -28,9 +28,8 @@ describe('symmetryWords', () => {
     const texts = words(a);
     expect(texts).toHaveLength(2);
     a.symmetries.forEach((s, k) => {
-      expect(texts[k]).toContain(`h1[${s.units[0]}]: the cost is the same at every (c·w_in, w_out/c), c > 0`);
-      expect(texts[k]).toMatch(/Along that curve its curvature is (0|-?[\d.]+e-\d+) ≈ 0;/);
-      expect(texts[k]).toContain(`the straight line along its tangent leaves the curve and bends by ${num(s.curvature[0], 3)} here, which the gradient causes`);
+      expect(texts[k]).toMatch(new RegExp(`^h1\\[${s.units[0]}\\]: the cost is constant along the curve \\(c·w_in, w_out/c\\), c > 0, where its curvature is (0|-?[\\d.]+e-\\d+) ≈ 0;`));
+      expect(texts[k]).toContain(`; its tangent line leaves the curve and bends by ${num(s.curvature[0], 3)} here, through the gradient (0 at a critical point)`);
       expect(texts[k]).toMatch(/not a zero eigenvalue here$/);
       expect(texts[k]).not.toMatch(/changes nothing|unchanged/);
     });
@@ -39,7 +38,7 @@ describe('symmetryWords', () => {
   it('a rescaling at the exact optimum: the curve and the line are both flat, a zero eigenvalue it explains', () => {
     const a = hinge('optimum');
     for (const t of words(a)) {
-      expect(t).toMatch(/Along that curve its curvature is \S+ ≈ 0, and so is the straight line's along its tangent here \(\S+\): a zero eigenvalue it explains$/);
+      expect(t).toMatch(/, where its curvature is \S+ ≈ 0, as it is along its tangent line here \(\S+\): a zero eigenvalue it explains$/);
     }
   });
 

@@ -82,7 +82,7 @@ describe('the Curvature panel', () => {
     const atInit = await page.getByTestId('curvature-init').getByTestId('curvature-symmetries').locator('li').allTextContents();
     expect(atInit).toHaveLength(2);
     for (const line of atInit) {
-      expect(line).toMatch(/^h1\[\d\]: the cost is the same at every \(c·w_in, w_out\/c\), c > 0 .* Along that curve its curvature is \S+ ≈ 0; the straight line along its tangent leaves the curve and bends by -?[\d.]+ here, which the gradient causes/);
+      expect(line).toMatch(/^h1\[\d\]: the cost is constant along the curve \(c·w_in, w_out\/c\), c > 0, where its curvature is \S+ ≈ 0; its tangent line leaves the curve and bends by -?[\d.]+ here, through the gradient/);
       expect(line).not.toContain('changes nothing');
     }
 
