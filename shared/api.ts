@@ -68,6 +68,12 @@ export const CHANNELS = {
   /** Merges the folder's shard databases into this database. */
   'cluster.import': z.strictObject({ dir: z.string().trim().min(1).max(4096) }),
   'experiments.shards': z.strictObject({ id: Id }),
+  /**
+   * The stored experiments that trained what this would — a run's or a race's config (seed included),
+   * a sweep's spec (its name aside) — oldest first: a preset run again is found by what it trains,
+   * whatever either is called.
+   */
+  'experiments.same': z.strictObject({ kind: z.enum(['run', 'race', 'sweep']), config: z.unknown() }),
   /** Continues a cancelled or interrupted sweep: trains only the runs it has not stored. */
   'jobs.resumeSweep': z.strictObject({ id: Id }),
   'jobs.reproduce': z.strictObject({ id: Id }),
@@ -455,6 +461,7 @@ export interface Responses extends CurvatureResponses {
   'cluster.status': ClusterStatusView;
   'cluster.import': ClusterImport;
   'experiments.shards': SweepShardsView;
+  'experiments.same': number[];
   'jobs.resumeSweep': JobInfo;
   'jobs.reproduce': JobInfo;
   'jobs.cancel': null;

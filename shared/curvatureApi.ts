@@ -31,6 +31,8 @@ export interface SymmetryView {
   explains: boolean;
   /** How many zero eigenvalues it accounts for: dim(its directions' span ∩ the near-zero eigenspace). */
   zeros: number;
+  /** Rescaling only: the cost's curvature along the rescaling curve itself (0 to rounding). */
+  alongCurve?: number;
   text: string;
 }
 

@@ -65,18 +65,19 @@ export const PRESETS: Preset[] = [
     title: 'The problem and its solution',
     question:
       'Can a 1→2→1 ReLU network learn a hinge (two lines meeting at a kink x0) from 500 noise-free points? Two ReLU units represent it exactly, so the best possible cost is zero.',
-    lookFor: 'The loss falls by orders of magnitude towards the exact optimum (zero); the fit bends at x0 = 0.25, one unit for each side of the kink.',
+    lookFor:
+      'Every step uses all 500 points (batch size 500, unlike the optimizer presets\' 3): the loss falls by six orders of magnitude within 500 steps and stays near 1e-8, at the exact optimum (zero) to float32 precision; the fit bends at x0 = 0.25, one unit for each side of the kink.',
     kind: 'run',
-    config: hingeRun(),
+    config: hingeRun({ batchSize: 500 }),
   },
   {
     name: 'cost-at-init-trained-optimum',
     title: 'Cost function at random initialization, after training and at the global optimum',
     question: 'What does the cost function look like around the random initialization, around the trained network, and around the global optimum that the hinge gives in closed form?',
     lookFor:
-      'Open the cost surface centred on each of the three points, and the interpolation between them: the init lies high on a slope, training ends in a valley whose floor is the optimum; flat regions are where a unit is off on every point.',
+      'Open the cost surface centred on each of the three points, and the interpolation between them: this init (seed 2) lies high on a slope, at a cost near 5, training ends in a valley whose floor is the optimum; flat regions are where a unit is off on every point.',
     kind: 'run',
-    config: hingeRun(),
+    config: hingeRun({ seed: 2 }),
   },
   {
     name: 'symmetric-neurons',

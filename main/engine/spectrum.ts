@@ -37,6 +37,12 @@ export interface Symmetry {
   explains: boolean;
   /** The dimension of the near-zero eigenspace's intersection with the directions' span. */
   zeros: number;
+  /**
+   * Rescaling only: the cost's second derivative along the rescaling curve itself, per unit length of
+   * its tangent — uᵀHu + ∇J·θ'' — which the symmetry makes 0 (to rounding) at every point. The straight
+   * line along u leaves the curve, so uᵀHu (`curvature`) is −∇J·θ'': 0 only where the gradient is.
+   */
+  alongCurve?: number;
   /** One sentence for people. */
   text: string;
 }
@@ -67,8 +73,9 @@ export function analyzeHessian(arch: Architecture, layout: Layout, params: Param
   const tolerance = NEAR_ZERO * largest;
   const zero: number[] = [];
   for (let k = 0; k < P; k++) if (Math.abs(values[k]) <= tolerance) zero.push(k);
-  const symmetries = findSymmetries(arch, layout, params, data).map(({ kind, layer, units, directions, text }) => {
+  const symmetries = findSymmetries(arch, layout, params, data).map(({ kind, layer, units, directions, bend, text }) => {
     const curvature = kind === 'symmetric-units' ? restrictedSpectrum(hessian, directions, P) : directions.map((u) => quadratic(hessian, u, P));
+    const alongCurve = bend ? curvature[0] + bend.reduce((s, x, i) => s + x * computed.gradient[i], 0) : undefined;
     const inNearZero = directions.map((u) => {
       let s = 0;
       for (const k of zero) {
@@ -90,7 +97,7 @@ export function analyzeHessian(arch: Architecture, layout: Layout, params: Param
     const gram = new Float64Array(k * k);
     for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) gram[a * k + b] = zd[a].reduce((s, x, q) => s + x * zd[b][q], 0);
     const zeros = Array.from(symmetricEigen(gram, k).values).filter((x) => x >= 0.998).length;
-    return { kind, layer, units, directions: directions.map((u) => [...u]), curvature, inNearZero, explains: inNearZero.every((x) => x >= 0.999), zeros, text };
+    return { kind, layer, units, directions: directions.map((u) => [...u]), curvature, inNearZero, explains: inNearZero.every((x) => x >= 0.999), zeros, ...(alongCurve === undefined ? {} : { alongCurve }), text };
   });
   return { ...computed, eigenvalues: values, eigenvectors: vectors, trace, nearZero: { count: zero.length, tolerance }, symmetries };
 }
@@ -135,6 +142,8 @@ interface Found {
   layer: number;
   units: number[];
   directions: Float64Array[];
+  /** A curved symmetry's second derivative θ'' per unit tangent length², the tangent being directions[0]. */
+  bend?: Float64Array;
   text: string;
 }
 
@@ -175,13 +184,19 @@ function findSymmetries(arch: Architecture, layout: Layout, p: Params, data: Dat
         continue;
       }
       if (act === 'relu' || act === 'linear') {
-        // g(c·z) = c·g(z) for c > 0: scaling the unit's input weights by c and its output weights by
-        // 1/c leaves the network unchanged; the tangent is (+incoming, −outgoing).
+        // g(c·z) = c·g(z) for c > 0: the curve θ(c) = (c·w_in, w_out/c) leaves the network unchanged.
+        // At c = 1 its tangent is (+w_in, −w_out) and its second derivative (0, 2·w_out); per unit
+        // tangent length (s = |t|·(c − 1)) that is (0, 2·w_out)/|t|².
         const t = new Float64Array(P);
         for (const k of incoming) t[k] = p[k];
         for (const k of outgoing) t[k] = -p[k];
         const u = unit(t);
-        if (u) found.push({ kind: 'rescaling', layer: l, units: [j], directions: [u], text: `${name}: scaling its input weights by c and its output weights by 1/c changes nothing` });
+        if (!u) continue;
+        let t2 = 0;
+        for (const x of t) t2 += x * x;
+        const bend = new Float64Array(P);
+        for (const k of outgoing) bend[k] = (2 * p[k]) / t2;
+        found.push({ kind: 'rescaling', layer: l, units: [j], directions: [u], bend, text: `${name}: the cost is constant along the curve (c·w_in, w_out/c), c > 0` });
       }
     }
     // Identical units (same incoming and outgoing weights): swapping them maps the point to itself;

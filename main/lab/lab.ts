@@ -294,6 +294,16 @@ export class Lab {
     return this.store.list();
   }
 
+  /** The stored experiments that trained what this run, race or sweep would, oldest first. */
+  sameExperiments(kind: 'run' | 'race' | 'sweep', input: unknown): number[] {
+    if (kind === 'sweep') return this.store.sweepsOf(expandSweep(input).spec);
+    const race = kind === 'race';
+    return this.store
+      .withConfig(parseConfig(input))
+      .filter((e) => e.tags.includes(RACE_TAG) === race)
+      .map((e) => e.id);
+  }
+
   /** An experiment whole; a sweep sends run `sweepRun` whole and lists the others. */
   get(id: number, o: { sweepRun?: number } = {}): StoredExperiment {
     return this.store.get(id, o);

@@ -499,6 +499,22 @@ export class ExperimentStore {
     });
   }
 
+  /** The experiments whose config hashes as this one's (single runs and races; sweeps have none), oldest first. */
+  withConfig(config: unknown): ExperimentSummary[] {
+    return this.read(() => (this.db.prepare(`${SUMMARY_SQL} WHERE e.config_hash = ? ORDER BY e.id`).all(configHash(config)) as ExperimentRow[]).map(summaryOf));
+  }
+
+  /** The sweeps (shards aside) of this spec, whatever each was named, oldest first. */
+  sweepsOf(spec: unknown): number[] {
+    const unnamed = (s: unknown) => sweepSpecHash({ ...(s as object), name: undefined });
+    const wanted = unnamed(spec);
+    return this.read(() =>
+      (this.db.prepare('SELECT experiment_id, spec FROM sweeps WHERE shard_index IS NULL ORDER BY experiment_id').all() as { experiment_id: number; spec: string }[])
+        .filter((r) => unnamed(JSON.parse(r.spec)) === wanted)
+        .map((r) => r.experiment_id),
+    );
+  }
+
   /** The experiment's runs, in order; with `index`, only that run (so a sweep is not loaded whole). */
   runs(experimentId: number, index?: number): StoredRun[] {
     const rows = (

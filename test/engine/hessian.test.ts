@@ -273,6 +273,40 @@ describe('symmetries', () => {
     expect(s.curvature[0]).toBeLessThan(-1e-3);
   });
 
+  it('a rescaling away from a critical point: the cost is flat along its curve, and its tangent line bends by the gradient\'s share', () => {
+    const config = parseConfig({ data: { target: { kind: 'hinge' } } });
+    const data = makeDataset(config);
+    const arch = architectureOf(config, data.dIn);
+    const p = Float64Array.from(initialParams(arch, config.init, config.seed, data));
+    const a = hessianAnalysis(arch, p, data);
+    const net = new JsNet(arch, { general: true });
+    const cost = (q: Float64Array) => net.evaluate(q, 0, data, null, 0, data.n, null);
+    const rescalings = a.symmetries.filter((x) => x.kind === 'rescaling');
+    expect(rescalings.map((x) => x.units)).toEqual([[0], [1]]);
+    for (const r of rescalings) {
+      const j = r.units[0];
+      const u = Float64Array.from(r.directions[0]);
+      // Layout W1[0,0] W1[0,1] b1[0] b1[1] W2[0,0] W2[1,0] b2[0]: unit j's curve (c·w, c·b, v/c).
+      const curve = (c: number) => {
+        const q = Float64Array.from(p);
+        q[j] *= c;
+        q[2 + j] *= c;
+        q[4 + j] /= c;
+        return q;
+      };
+      const line = (s: number) => p.map((x, i) => x + s * u[i]);
+      const h = 1e-3;
+      const onLine = (cost(line(h)) - 2 * cost(p) + cost(line(-h))) / (h * h);
+      // The line's curvature is real (the point is no critical point) and is what the analysis says.
+      expect(Math.abs(r.curvature[0])).toBeGreaterThan(1e-3);
+      expect(onLine).toBeCloseTo(r.curvature[0], 5);
+      // Along the curve the cost does not change at all, and the analysis's curvature there is 0.
+      for (const c of [0.5, 0.9, 1.1, 2]) expect(Math.abs(cost(curve(c)) - cost(p))).toBeLessThan(1e-12);
+      expect(Math.abs(r.alongCurve!)).toBeLessThan(1e-12);
+    }
+    expect(a.symmetries.every((x) => (x.kind === 'rescaling') === (x.alongCurve !== undefined))).toBe(true);
+  });
+
   it('a dead unit: its weights in and out are zero rows of the Hessian, three zeros it accounts for', () => {
     const config = parseConfig({ data: { target: { kind: 'hinge' } }, init: { kind: 'dead', fraction: 0.5 } });
     const data = makeDataset(config);

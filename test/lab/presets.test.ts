@@ -15,6 +15,7 @@ import { runConfigs } from '../../main/engine/runs.js';
 import { runSweep } from '../../main/lab/sweep.js';
 import { sweepStatistics } from '../../main/lab/sweepStats.js';
 import { openStore, type ExperimentStore } from '../../main/store/index.js';
+import { configHash } from '../../main/store/configHash.js';
 import { train } from '../support/helpers.js';
 
 const NAMES = [
@@ -86,7 +87,7 @@ describe('the presets', () => {
     for (const p of RUNS.filter((r) => r.name !== 'classification')) {
       const config = c(p.name);
       expect(config.data.target).toEqual({ kind: 'hinge', x0: 0.25, m1: 1.5, m2: -0.5, b: 0 });
-      expect([config.data.n, config.model.hidden, config.model.activation, config.batchSize, config.loss]).toEqual([500, [2], 'relu', 3, 'l2']);
+      expect([config.data.n, config.model.hidden, config.model.activation, config.batchSize, config.loss]).toEqual([500, [2], 'relu', p.name === 'problem-and-solution' ? 500 : 3, 'l2']);
     }
     expect(c('problem-and-solution').optimizer).toEqual({ kind: 'adam', lr: 0.003, beta1: 0.95, beta2: 0.9, eps: 1e-8 });
     expect(c('momentum').optimizer).toMatchObject({ kind: 'momentum', momentum: 0.95 });
@@ -250,6 +251,29 @@ describe('landscape-lab presets, run --preset, sweep --preset', () => {
 });
 
 describe('what a preset promises, it shows (issue 20, finding 15)', () => {
+  it('no two single-run presets train the same config: each hashes apart from every other', () => {
+    const byHash = new Map<string, string[]>();
+    for (const p of RUNS) {
+      const h = configHash(parseConfig(presetConfig(p)));
+      byHash.set(h, [...(byHash.get(h) ?? []), p.name]);
+    }
+    expect([...byHash.values()].filter((names) => names.length > 1)).toEqual([]);
+  });
+
+  it('the problem and its solution: full-batch steps take the loss down six decades within 500 steps and keep it there', async () => {
+    const { steps, values } = (await train(parseConfig(presetConfig(presetByName('problem-and-solution'))))).loss;
+    const at = (t: number) => values[steps.findIndex((s) => s >= t)];
+    expect(at(500) / values[0]).toBeLessThan(1e-6);
+    expect(Math.max(...Array.from(values).filter((_, k) => steps[k] >= 1000))).toBeLessThan(1e-7);
+  });
+
+  it('cost at init, trained and optimum: the init lies high (cost near 5) and training ends in the valley', async () => {
+    const { values } = (await train(parseConfig(presetConfig(presetByName('cost-at-init-trained-optimum'))))).loss;
+    expect(values[0]).toBeGreaterThan(4);
+    expect(values[0]).toBeLessThan(6);
+    expect(values[values.length - 1]).toBeLessThan(1e-4);
+  });
+
   it("Adam's curve is not smooth: after its descent the loss jumps over more than a decade, as its text now says", async () => {
     const adam = presetByName('adam');
     expect(adam.lookFor).not.toMatch(/smooth/i);

@@ -3,7 +3,7 @@
 // against the real bridge and service on a temporary database: the Hessian at the three points, the
 // zeros at the optimum and the symmetries behind them, the spectrum's CSV, the convexity map; the
 // race's map, slider, play/pause, legend, linked loss curves and PNG-frame export; the race preset.
-// Screenshots go to test-artifacts/.
+// Screenshots go to test-artifacts/; `npm run screenshots` writes curvature.png and race.png to docs/.
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,8 @@ import { config, train } from '../support/helpers.js';
 import { canvasInk, launchChromium } from '../support/browser.js';
 
 const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+/** Where the README's curvature.png and race.png go: docs/ for `npm run screenshots`, else with the other artifacts. */
+const shots = process.env.LAB_SCREENSHOTS === 'docs' ? fileURLToPath(new URL('../../docs/', import.meta.url)) : artifacts;
 let browser: Browser;
 let bridge: Bridge;
 let store: ExperimentStore;
@@ -77,6 +79,14 @@ describe('the Curvature panel', () => {
     expect(await optimum.locator('[data-testid=curvature-spectrum] circle.zero').count()).toBe(3);
     const symmetries = await optimum.getByTestId('curvature-symmetries').locator('li').allTextContents();
     expect(symmetries.filter((s) => s.endsWith('a zero eigenvalue it explains'))).toHaveLength(2);
+    // At init (no critical point) the rescaling's tangent line bends, and the card says it is the
+    // line that bends while the cost along the rescaling curve stays flat.
+    const atInit = await page.getByTestId('curvature-init').getByTestId('curvature-symmetries').locator('li').allTextContents();
+    expect(atInit).toHaveLength(2);
+    for (const line of atInit) {
+      expect(line).toMatch(/^h1\[\d\]: the cost is constant along the curve \(c·w_in, w_out\/c\), c > 0, where its curvature is \S+ ≈ 0; its tangent line leaves the curve and bends by -?[\d.]+ here, through the gradient/);
+      expect(line).not.toContain('changes nothing');
+    }
 
     const [download] = await Promise.all([page.waitForEvent('download'), optimum.getByRole('button', { name: 'Spectrum CSV' }).click()]);
     expect(download.suggestedFilename()).toBe(`spectrum-${runId}-optimum.csv`);
@@ -94,7 +104,12 @@ describe('the Curvature panel', () => {
     // The 3D surface coloured by the same map.
     await page.waitForSelector('[data-testid=convexity-3d][data-state=ready]', { timeout: 30_000 });
     expect((await canvasInk(page, '[data-testid=convexity-3d] canvas')).colours).toBeGreaterThan(50);
-    await page.getByTestId('curvature-panel').screenshot({ path: join(artifacts, 'curvature-panel.png') });
+    // The whole panel in the window, below the header, its 3D view drawn: the README's picture.
+    await page.setViewportSize({ width: 1600, height: 2200 });
+    await page.getByTestId('curvature-panel').evaluate((el) => el.scrollIntoView({ block: 'end' }));
+    await page.waitForSelector('[data-testid=convexity-3d][data-state=ready]');
+    await page.waitForTimeout(500);
+    await page.getByTestId('curvature-panel').screenshot({ path: join(shots, 'curvature.png') });
     expect(errors).toEqual([]);
     await page.close();
   }, 120_000);
@@ -137,7 +152,12 @@ describe('the race view', () => {
     const scale = box.width / 640;
     await chart.click({ position: { x: (52 + (640 - 52 - 12) * (1000 / 1500)) * scale, y: box.height / 2 } });
     expect(await view.getByTestId('race-step-label').textContent()).toBe('1000');
-    await view.screenshot({ path: join(artifacts, 'race-view.png') });
+    // The whole view in the window, below the header: the README's picture.
+    await page.setViewportSize({ width: 1600, height: 2200 });
+    await view.evaluate((el) => el.scrollIntoView({ block: 'end' }));
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.waitForTimeout(500);
+    await view.screenshot({ path: join(shots, 'race.png') });
 
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), view.getByTestId('race-frames').click()]);
     expect(download.suggestedFilename()).toBe(`race-${raceId}-frames.zip`);

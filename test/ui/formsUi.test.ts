@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS, type JobInfo, type Result } from '../../shared/api.js';
 import { PRESETS, presetByName, presetSweep } from '../../shared/presets.js';
-import { defaultRecordEvery } from '../../main/engine/train.js';
+import { DEFAULT_DENSE_START, defaultRecordEvery } from '../../main/engine/train.js';
 import { RENDERER_ROOT } from '../../main/bridge/serve.js';
 import { startBridge, type Bridge } from '../../main/bridge/server.js';
 import { openTestLab, type TestLab } from '../support/lab.js';
@@ -379,10 +379,16 @@ describe('the experiment form', () => {
     const run = lab.store.get(lab.store.list().at(-1)!.id).runList[0];
     expect(run.status).toBe('cancelled');
     expect(run.stepsDone).toBeLessThan(20_000_000);
-    // The old fixed stride of steps/1000 (10,000 here) kept stepsDone/10,000 + 2 points; this keeps hundreds, and several times more.
-    expect(run.loss.steps.length).toBeGreaterThan(200);
-    expect(run.loss.steps.length).toBeGreaterThan(3 * (run.stepsDone / defaultRecordEvery(10_000_000) + 2));
-    expect(run.loss.steps.at(-1)).toBe(run.stepsDone);
+    // Hundreds of points however far a machine gets in 300 ms: every one of the first 100 steps, then
+    // no gap wider than a tenth of the step reached, nor than the full stride of steps/1000 (10,000
+    // here). The old fixed stride left a gap of 10,000 from step 0 (stepsDone/10,000 + 2 points).
+    const steps = Array.from(run.loss.steps);
+    const every = defaultRecordEvery(10_000_000);
+    expect(steps.length).toBeGreaterThan(200);
+    expect(steps.slice(0, DEFAULT_DENSE_START)).toEqual(Array.from({ length: DEFAULT_DENSE_START }, (_, i) => i));
+    const wide = steps.filter((s, k) => k > 0 && s - steps[k - 1] > Math.min(every, Math.max(1, s / 10)));
+    expect(wide).toEqual([]);
+    expect(steps.at(-1)).toBe(run.stepsDone);
     expect(errors).toEqual([]);
     await page.close();
   });

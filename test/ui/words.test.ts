@@ -105,22 +105,41 @@ describe('labels and messages in words', () => {
     await page.close();
   });
 
-  it('a preset started again says it stores another copy, naming the one already there (finding 15: it was silent)', async () => {
+  it('a preset started again names the stored experiments of its config, renamed or not, and never one that merely shares its name (finding 15)', async () => {
+    const preset = presetByName('sgd');
+    // Its title on another config: named alike, trained otherwise — not a copy.
+    const namesake = saveRun(lab.store, await train(config({ steps: 60 })), preset.title);
     const { page, errors } = await lab.open({ viewport: { width: 1280, height: 800 } });
     await page.waitForSelector('[data-testid=experiment-item]');
-    const preset = presetByName('sgd');
-    const ofPreset = () => lab.store.list().filter((e) => e.name === preset.title);
+    const ofConfig = () => lab.store.list().filter((e) => e.id !== namesake && e.name === preset.title);
     await page.getByRole('button', { name: 'Tutorial presets' }).click();
     await page.getByRole('button', { name: `Run: ${preset.title}` }).click();
-    await expect.poll(() => ofPreset().length, { timeout: 60_000 }).toBe(1);
-    await expect.poll(() => page.getByTestId('experiment-item').filter({ hasText: preset.title }).count()).toBe(1);
+    await expect.poll(() => ofConfig().length, { timeout: 60_000 }).toBe(1);
+    await expect.poll(() => page.getByTestId('experiment-item').filter({ hasText: preset.title }).count()).toBe(2);
     expect(await page.getByTestId('toast-notice').count()).toBe(0);
-    const [first] = ofPreset();
+    // Renamed, the first run is still the same config, and is found by it.
+    const [first] = ofConfig();
+    await call('experiments.rename', { id: first.id, name: 'my SGD run' });
     await page.getByRole('button', { name: 'Tutorial presets' }).click();
     await page.getByRole('button', { name: `Run: ${preset.title}` }).click();
-    await expect.poll(() => page.getByTestId('toast-notice').textContent()).toMatch(new RegExp(`already in the library as #${first.id}: this stores another copy`));
-    await expect.poll(() => ofPreset().length, { timeout: 60_000 }).toBe(2);
+    await expect.poll(() => page.getByTestId('toast-notice').textContent()).toContain(
+      `“${preset.title}” trains a config already in the library as #${first.id}: this stores another copy with the same result. Open #${first.id} to see it without training.`,
+    );
+    expect(await page.getByTestId('toast-notice').textContent()).not.toContain(`#${namesake}`);
+    await expect.poll(() => ofConfig().length, { timeout: 60_000 }).toBe(1);
+    expect(lab.store.list().filter((e) => e.name === 'my SGD run')).toHaveLength(1);
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it('experiments.same: a run by its config, a race by its base, a sweep by its spec whatever its name; none for what was never trained', async () => {
+    const stored = lab.store.summary(runId);
+    const storedConfig = lab.store.get(runId).config;
+    expect(await call<number[]>('experiments.same', { kind: 'run', config: storedConfig })).toContain(stored.id);
+    expect(await call<number[]>('experiments.same', { kind: 'race', config: storedConfig })).toEqual([]);
+    expect(await call<number[]>('experiments.same', { kind: 'run', config: { ...storedConfig, seed: 12345 } })).toEqual([]);
+    const spec = lab.store.sweepSpec(sweepId) as Record<string, unknown>;
+    expect(await call<number[]>('experiments.same', { kind: 'sweep', config: { ...spec, name: 'another name' } })).toContain(sweepId);
+    expect(await call<number[]>('experiments.same', { kind: 'sweep', config: { ...spec, seeds: 2 } })).not.toContain(sweepId);
   });
 });

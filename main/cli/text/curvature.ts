@@ -1,5 +1,5 @@
 // What `landscape-lab hessian` and `landscape-lab race` print for people.
-import { maxOf, minOf } from '../../../shared/numbers.js';
+import { symmetryWords } from '../../../shared/symmetryWords.js';
 import type { HessianResult, RunResult, SurfaceCurvature } from '../../lab/lab.js';
 import { num } from './numbers.js';
 
@@ -25,16 +25,7 @@ export function hessianText(r: HessianResult): string {
     `bottom eigenvector (λ ${num(r.eigenvalues[0], 3)}): ${vectorLine(r.layout, r.eigenvectors.subarray(0, P))}`,
   ];
   if (r.symmetries.length === 0) lines.push('no symmetry the lab can name (ReLU rescaling, dead unit, identical units)');
-  for (const s of r.symmetries) {
-    if (s.kind === 'symmetric-units') {
-      const lo = s.curvature[0];
-      const saddle = lo < -r.nearZero.tolerance ? ' — negative: a saddle, and a push along it separates them' : '';
-      lines.push(`${s.text}: the Hessian there has eigenvalues ${num(lo, 3)} … ${num(s.curvature[s.curvature.length - 1], 3)}${saddle}; ${s.zeros} of the zero eigenvalues lie there`);
-      continue;
-    }
-    const curv = s.curvature.length === 1 ? num(s.curvature[0], 3) : `${num(minOf(s.curvature), 3)} … ${num(maxOf(s.curvature), 3)}`;
-    lines.push(`${s.text}: curvature ${curv}; ${s.explains ? 'a zero eigenvalue it explains' : 'not a zero eigenvalue here'}`);
-  }
+  for (const s of r.symmetries) lines.push(symmetryWords(s, r.nearZero.tolerance, num));
   const explained = r.symmetries.reduce((n, s) => n + s.zeros, 0);
   if (r.nearZero.count > explained) lines.push(`${r.nearZero.count - explained} near-zero eigenvalue${r.nearZero.count - explained === 1 ? '' : 's'} no named symmetry explains`);
   return lines.join('\n');

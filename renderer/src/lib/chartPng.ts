@@ -46,7 +46,7 @@ export function withLegend(source: HTMLCanvasElement, cssWidth: number, items: L
 
 /** A legend item's colour for CSS: 'fg' and 'muted' name the page's variables. */
 export function legendCssColor(color: string): string {
-  return color === 'fg' ? 'var(--fg, CanvasText)' : color === 'muted' ? 'var(--muted, GrayText)' : color;
+  return color === 'fg' ? 'var(--fg)' : color === 'muted' ? 'var(--muted)' : color;
 }
 
 /** A legend item's colour for a canvas: 'fg' and 'muted' resolved in `theme`. */

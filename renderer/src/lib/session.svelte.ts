@@ -286,20 +286,32 @@ export class Session {
     }
   }
 
-  runPreset(preset: Preset): void {
-    this.config = structuredClone(presetConfig(preset)) as unknown as Json;
+  async runPreset(preset: Preset): Promise<void> {
+    const config = structuredClone(presetConfig(preset)) as unknown as Json;
+    const earlier = await this.same('run', config);
+    this.config = config;
     this.tab = 'lab';
     this.run(preset.title);
-    this.sayAgain(preset.title);
+    this.sayAgain(preset.title, earlier);
+  }
+
+  /** The stored experiments that trained what this would (asked before it starts, so it is not among them). */
+  private async same(kind: 'run' | 'race' | 'sweep', config: unknown): Promise<number[]> {
+    try {
+      return await call('experiments.same', { kind, config });
+    } catch {
+      // Only the notice depends on it: the preset runs either way.
+      return [];
+    }
   }
 
   /**
    * A preset started again stores another copy (the same config gives the same result): said, not
-   * silent, with the copies already in the library.
+   * silent, with the experiments already in the library that trained that config, whatever their names.
    */
-  private sayAgain(title: string): void {
-    const earlier = this.experiments.filter((e) => e.name === title).map((e) => `#${e.id}`);
-    if (earlier.length) this.notice = `“${title}” is already in the library as ${earlier.join(', ')}: this stores another copy with the same result. Open ${earlier[0]} to see it without training.`;
+  private sayAgain(title: string, earlier: number[]): void {
+    const ids = earlier.map((id) => `#${id}`);
+    if (ids.length) this.notice = `“${title}” trains a config already in the library as ${ids.join(', ')}: this stores another copy with the same result. Open ${ids[0]} to see it without training.`;
   }
 
   /** Trains a race of `base` (its runs are short; no job) and opens it in the race view. */
@@ -322,16 +334,19 @@ export class Session {
     }
   }
 
-  racePreset(preset: Preset): void {
+  async racePreset(preset: Preset): Promise<void> {
     const { config: base, optimizers } = presetRace(preset);
+    const earlier = await this.same('race', base);
     this.race(base, optimizers, preset.title);
-    this.sayAgain(preset.title);
+    this.sayAgain(preset.title, earlier);
   }
 
-  sweepPreset(preset: Preset): void {
+  async sweepPreset(preset: Preset): Promise<void> {
+    const spec = { name: preset.title, ...presetSweep(preset) };
+    const earlier = await this.same('sweep', spec);
     this.tab = 'lab';
-    this.sweep({ name: preset.title, ...presetSweep(preset) });
-    this.sayAgain(preset.title);
+    this.sweep(spec);
+    this.sayAgain(preset.title, earlier);
   }
 
   /** Starts a sweep from its spec, or resumes a stored one (`{ id }`). */

@@ -26,11 +26,11 @@ export function readTheme(el: Element): Theme {
     return getComputedStyle(probe).color;
   };
   const theme = {
-    fg: resolve('var(--fg, CanvasText)'),
-    bg: resolve('var(--bg, Canvas)'),
-    muted: resolve('var(--muted, GrayText)'),
-    border: resolve('var(--border, rgb(128 128 128 / 30%))'),
-    accent: resolve('var(--accent, #35b779)'),
+    fg: resolve('var(--fg)'),
+    bg: resolve('var(--bg)'),
+    muted: resolve('var(--muted)'),
+    border: resolve('var(--border)'),
+    accent: resolve('var(--accent)'),
   };
   probe.remove();
   return theme;
