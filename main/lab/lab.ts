@@ -2,8 +2,10 @@
 // bridge). Built from a database and a worker pool, it has every operation the product offers; each
 // prepares its input once, decides where the work runs, and stores what it made. Doors parse, call one
 // method and print or send the result.
-import { availableParallelism } from 'node:os';
-import type { BoundaryView, ExperimentView, FitView, JobInfo, LabInfo, Request, RunListing } from '../../shared/api.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MAX_IMPORT_TEXT, type BoundaryView, type ExperimentView, type FitView, type JobInfo, type LabInfo, type Request, type RunListing } from '../../shared/api.js';
 import type { ClusterImport, SweepShardsView } from '../../shared/cluster.js';
 import { parseConfig, type ExperimentConfig, type OptimizerKind } from '../../shared/config.js';
 import { InputError } from '../../shared/errors.js';
@@ -13,8 +15,9 @@ import { selectKernel } from '../engine/kernelChoice.js';
 import { deviceReport, type DeviceReport } from '../engine/devices.js';
 import { prepareConfig, type PreparedSplit } from '../engine/prepared.js';
 import type { InterpolationResult, LandscapeRequest, LandscapeResult, OptimumResult, RunResult } from '../engine/results.js';
+import { readInputFile } from '../platform/files.js';
 import { APP_VERSION } from '../platform/version.js';
-import { APP_READER, CLI_READER, exportExperiments, parseExport, readExportFile } from '../store/exchange.js';
+import { exportToFile, importExportFile } from '../store/exchangeLines.js';
 import type { ExperimentStore, ExperimentSummary, StoredExperiment } from '../store/experiments.js';
 import { openStore, SCHEMA_VERSION } from '../store/index.js';
 import { WorkerPool } from '../workers/pool.js';
@@ -75,6 +78,16 @@ export interface LabOptions {
 
 /** What an experiment's listing of runs says for the Run list of a sweep. */
 export type { RunListing };
+
+/** Runs `fn` with the path of a file in a fresh private folder, removed afterwards; `name` is the file's, as messages show it. */
+function withTempFile<T>(fn: (file: string) => T, name = 'export.lab.json'): T {
+  const dir = mkdtempSync(join(tmpdir(), 'landscape-lab-'));
+  try {
+    return fn(join(dir, name));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 export class Lab {
   readonly database: string;
@@ -315,19 +328,32 @@ export class Lab {
     this.store.delete(id);
   }
 
-  /** The export document of experiments, refused when larger than its reader imports (the app's or the CLI's). */
-  exportText(ids: number[], reader: 'app' | 'cli'): string {
-    return exportExperiments(this.store, ids, reader === 'app' ? APP_READER : CLI_READER);
+  /** Writes the export of experiments to a file (format version 2, streamed: see store/exchangeLines.ts). */
+  exportFile(ids: number[], path: string): void {
+    exportToFile(this.store, ids, path);
+  }
+
+  /**
+   * The app's export and import, which still carry the file's text over IPC or the socket: through a
+   * temporary file, at most MAX_IMPORT_TEXT (what the app sends back).
+   */
+  exportText(ids: number[]): string {
+    return withTempFile((file) => {
+      this.exportFile(ids, file);
+      return readInputFile(file, MAX_IMPORT_TEXT, 'an export the app imports (export larger ones with landscape-lab export ID… --out FILE)').toString('utf8');
+    });
   }
 
   importText(text: string): { id: number; renamed: boolean }[] {
-    return this.store.importExperiments(parseExport(text, 'import'));
+    return withTempFile((file) => {
+      writeFileSync(file, text);
+      return this.importFile(file);
+    }, 'import');
   }
 
-  /** Reads and checks the whole file before the database is opened: a refused file makes no database. */
+  /** Checks the whole file before the database is opened: a refused file makes no database. */
   importFile(file: string): { id: number; renamed: boolean }[] {
-    const rows = readExportFile(file);
-    return this.store.importExperiments(rows);
+    return importExportFile(() => this.store, file);
   }
 
   /**

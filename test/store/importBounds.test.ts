@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../shared/config.js';
 import { saveRun } from '../../main/lab/experiments.js';
 import { runSweep } from '../../main/lab/sweep.js';
-import { exportExperiments, readExportFile } from '../../main/store/exchange.js';
-import { MAX_IMPORT_BYTES } from '../../shared/api.js';
+import { exportToFile, importExportFile } from '../../main/store/exchangeLines.js';
+import { exportV1 } from '../support/exportV1.js';
 import { openStore, type ExperimentStore } from '../../main/store/index.js';
 import { config, train } from '../support/helpers.js';
 
@@ -28,7 +28,7 @@ beforeAll(async () => {
   source = openStore(join(dir, 'source.sqlite'));
   const id = saveRun(source, await train(config({ steps: 200 }), { kernel: 'js' }), 'one run');
   const sweep = await runSweep(source, { base: { data: { target: { kind: 'hinge' }, n: 50 }, steps: 50 }, grid: { 'optimizer.lr': [0.01, 0.1] }, seeds: 2 }, { kernel: 'js' });
-  exported = exportExperiments(source, [id, sweep.experimentId]);
+  exported = exportV1(source, [id, sweep.experimentId]);
   target = openStore(join(dir, 'target.sqlite'));
   saveRun(target, await train(config({ steps: 10 }), { kernel: 'js' }));
 });
@@ -44,7 +44,7 @@ function refused(text: string): string {
   const before = count(target);
   let message = '';
   try {
-    target.importExperiments(readExportFile(file));
+    importExportFile(target, file);
   } catch (e) {
     expect(e).toBeInstanceOf(InputError);
     message = (e as Error).message;
@@ -118,65 +118,3 @@ describe('arrays are bounded by the limits and by the run\'s own network', () =>
   });
 });
 
-interface Memory {
-  size: number;
-  baseline: number;
-  peak: number;
-  error?: string;
-}
-
-/**
- * Imports `file` into a new database beside `db` in a child process (test/fixtures/importMemory.mjs, on
- * the built code): its sizes in bytes. What an import needs is the least of three tries: on a loaded
- * machine V8 collects later, which only adds to a peak (seen: 3.1× alone, 4.5× beside other tests).
- */
-function importMemory(db: string, file: string): Memory {
-  const tries = [0, 1, 2].map((k) => {
-    const r = spawnSync(process.execPath, [memoryProbe, db.replace(/\.sqlite$/, `-${k}.sqlite`), file], { encoding: 'utf8', timeout: 120_000 });
-    if (r.status !== 0) throw new Error(`the memory probe failed (it runs dist/: npm run build first): ${r.stderr}`);
-    return JSON.parse(r.stdout) as Memory;
-  });
-  return tries.reduce((a, b) => (b.peak - b.baseline < a.peak - a.baseline ? b : a));
-}
-
-describe('what the parser can handle, and memory', () => {
-  it('a file over the limit is refused unread; the limit is below what a JavaScript string can hold', () => {
-    expect(MAX_IMPORT_BYTES).toBe(256 * 2 ** 20);
-    // V8's longest string is 2^29 − 24 characters: a 512 MiB file could not be parsed at all.
-    expect(MAX_IMPORT_BYTES).toBeLessThan(2 ** 29 - 24);
-    const huge = join(dir, 'huge.lab.json');
-    writeFileSync(huge, '');
-    truncateSync(huge, 512 * 2 ** 20);
-    expect(() => readExportFile(huge)).toThrow(`${huge}: is 512 MiB; an export file is limited to 256 MiB`);
-    expect(() => readExportFile('/dev/zero')).toThrow('/dev/zero: is not a regular file (a device, pipe or socket), so it cannot be an export file');
-  });
-
-  it('hostile files of 30 MB that would parse into far more memory are refused before parsing, under 4× their size', () => {
-    const hostile: [string, string][] = [
-      ['objects', `[${'{},'.repeat(10_000_000)}{}]`],
-      ['numbers', `{"format":"landscape-lab","x":[${'0,'.repeat(15_000_000)}0]}`],
-      ['arrays', `[${'[],'.repeat(10_000_000)}[]]`],
-    ];
-    for (const [name, text] of hostile) {
-      const file = join(dir, `hostile-${name}.lab.json`);
-      writeFileSync(file, text);
-      const m = importMemory(join(dir, `hostile-${name}.sqlite`), file);
-      expect(m.size).toBeGreaterThan(25e6);
-      expect(m.error).toMatch(/: holds more values than a file of its size may \(at most [\d,]+; an export's arrays are base64 strings\)$/);
-      expect((m.peak - m.baseline) / m.size).toBeLessThan(4);
-    }
-  });
-
-  it('importing a 30 MB file takes less than 4× its size in memory', async () => {
-    const store = openStore(join(dir, 'big.sqlite'));
-    const big = await train(config({ model: { hidden: [64] }, steps: 2000, record: { snapshots: 2000 } }), { kernel: 'js' });
-    const ids = Array.from({ length: 15 }, () => saveRun(store, big));
-    const file = join(dir, 'big.lab.json');
-    writeFileSync(file, exportExperiments(store, ids));
-    store.db.close();
-    const m = importMemory(join(dir, 'memory.sqlite'), file);
-    expect(m.error).toBeUndefined();
-    expect(m.size).toBeGreaterThan(25e6);
-    expect((m.peak - m.baseline) / m.size).toBeLessThan(4);
-  });
-});
