@@ -63,6 +63,14 @@ export const CHUNK_BYTES = 3 * 2 ** 18;
  */
 export const MAX_RECORD_BYTES = 64 * 2 ** 20;
 
+/**
+ * The values a line may hold: a million, plus one per 16 bytes. A line's many values are a config's
+ * points (a 100,000-point target is 200,000 numbers in about 4 MB, 20 bytes each), repeated in its
+ * hyper; its arrays are base64 text, one value per chunk. What JSON.parse makes of a value is tens of
+ * bytes, so a 16 MiB line of "0.5," (4 million numbers, 14× its size parsed) is refused unparsed.
+ */
+const LINE_VALUES = { bytesPerValue: 16, floor: 1_000_000 } as const;
+
 type RecordKind = keyof typeof RECORD_ARRAYS;
 type ArraysOf<K extends RecordKind> = { [N in keyof (typeof RECORD_ARRAYS)[K]]: TypedArray | null };
 
@@ -254,7 +262,7 @@ function readArrays(lines: Lines, file: string, where: string, kind: RecordKind,
  */
 function parseLine(lines: Lines, file: string, line: Buffer, recordPath: (kind: string) => string | null = () => null): unknown {
   const text = line.toString('utf8');
-  const problem = jsonTextProblem(text);
+  const problem = jsonTextProblem(text, undefined, LINE_VALUES);
   if (problem) {
     const [kind, ...rest] = problem.path;
     const base = typeof kind === 'string' ? recordPath(kind) : null;
@@ -269,7 +277,11 @@ function parseLine(lines: Lines, file: string, line: Buffer, recordPath: (kind: 
 
 function parsed<T extends z.ZodType>(schema: T, value: unknown, at: string, root: string): z.output<T> {
   const r = schema.safeParse(value);
-  if (!r.success) throw new InputError(`${at}: ${formatIssue(r.error, value, root)}`);
+  if (!r.success) {
+    const message = formatIssue(r.error, value, root);
+    // Paths are the record's own: prefixed with its place in the export.
+    throw new InputError(`${at}: ${message.startsWith(root) ? message : `${root}${message.startsWith('[') ? '' : '.'}${message}`}`);
+  }
   return r.data;
 }
 
