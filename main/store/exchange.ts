@@ -160,8 +160,9 @@ const lengths = <K extends string>(names: readonly K[]) =>
   z.strictObject(Object.fromEntries(names.map((n) => [n, OPTIONAL_ARRAYS.has(n) ? z.number().int().min(0).nullable() : z.number().int().min(0)])) as unknown as Record<K, z.ZodNullable<z.ZodNumber>>);
 export const RECORD_LINES = {
   run: RunFields.extend({ arrays: lengths(Object.keys(RECORD_ARRAYS.run) as (keyof typeof RECORD_ARRAYS.run)[]) }),
-  surface: SurfaceFields.extend({ arrays: lengths(Object.keys(RECORD_ARRAYS.surface) as (keyof typeof RECORD_ARRAYS.surface)[]) }),
-  interpolation: InterpolationFields.extend({ arrays: lengths(Object.keys(RECORD_ARRAYS.interpolation) as (keyof typeof RECORD_ARRAYS.interpolation)[]) }),
+  // When it was made, which version 1 did not keep.
+  surface: SurfaceFields.extend({ createdAt: z.iso.datetime(), arrays: lengths(Object.keys(RECORD_ARRAYS.surface) as (keyof typeof RECORD_ARRAYS.surface)[]) }),
+  interpolation: InterpolationFields.extend({ createdAt: z.iso.datetime(), arrays: lengths(Object.keys(RECORD_ARRAYS.interpolation) as (keyof typeof RECORD_ARRAYS.interpolation)[]) }),
 };
 
 export const BYTES: Record<DType, number> = { f32: 4, f64: 8, u32: 4, i32: 4 };

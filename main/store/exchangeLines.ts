@@ -150,13 +150,13 @@ export function writeExport(store: ExperimentStore, ids: number[], write: (text:
     }
     for (const surfaceId of head.surfaces) {
       const [s] = store.surfaces(id, surfaceId);
-      const fields = { runIndex: s.runIndex, center: s.center, axes: s.axes, axisLabels: s.axisLabels, res: s.alphas.length, span: s.span, kernel: s.kernel, backend: s.backend, optimumKind: s.optimumKind, markers: s.markers, explained: s.explained ?? null };
+      const fields = { runIndex: s.runIndex, createdAt: s.createdAt, center: s.center, axes: s.axes, axisLabels: s.axisLabels, res: s.alphas.length, span: s.span, kernel: s.kernel, backend: s.backend, optimumKind: s.optimumKind, markers: s.markers, explained: s.explained ?? null };
       const arrays = { centerParams: s.centerParams, d1: s.d1, d2: s.d2, loss: s.loss, trajAlpha: s.trajectory.alpha, trajBeta: s.trajectory.beta, trajLoss: s.trajectory.loss };
       writeRecord(write, `experiment ${id} surface ${surfaceId}`, 'surface', fields, arrays);
     }
     for (const interpolationId of head.interpolations) {
       const [i] = store.interpolations(id, interpolationId);
-      writeRecord(write, `experiment ${id} interpolation ${interpolationId}`, 'interpolation', { runIndex: i.runIndex, from: i.from, to: i.to, optimumKind: i.optimumKind }, { t: i.t, loss: i.loss });
+      writeRecord(write, `experiment ${id} interpolation ${interpolationId}`, 'interpolation', { runIndex: i.runIndex, createdAt: i.createdAt, from: i.from, to: i.to, optimumKind: i.optimumKind }, { t: i.t, loss: i.loss });
     }
   }
   write(`${asciiJson({ end: { experiments: ids.length } })}\n`);
@@ -356,10 +356,11 @@ function readStream(fd: number, file: string, sink: ImportSink | null): { id: nu
         open.indices.add(run.index);
         sink?.run(open.id, run);
       } else if (kind === 'surface') {
-        const s = surfaceRow(where, fields as z.output<typeof RECORD_LINES.surface>, open.P, open.indices, take);
-        sink?.surface(open.id, s);
+        const surface = fields as z.output<typeof RECORD_LINES.surface>;
+        sink?.surface(open.id, { ...surfaceRow(where, surface, open.P, open.indices, take), createdAt: surface.createdAt });
       } else {
-        sink?.interpolation(open.id, interpolationRow(where, fields as z.output<typeof RECORD_LINES.interpolation>, open.indices, take));
+        const interpolation = fields as z.output<typeof RECORD_LINES.interpolation>;
+        sink?.interpolation(open.id, { ...interpolationRow(where, interpolation, open.indices, take), createdAt: interpolation.createdAt });
       }
     } catch (err) {
       throw err instanceof InputError ? new InputError(`${file}: ${err.message}`) : err;

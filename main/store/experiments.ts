@@ -132,8 +132,9 @@ export interface ImportItem {
 export interface ImportSink {
   experiment(item: Omit<ImportItem, 'runs' | 'surfaces' | 'interpolations'>): { id: number; renamed: boolean };
   run(experimentId: number, run: RunToSave & { index: number }): void;
-  surface(experimentId: number, s: LandscapeResult & { runIndex: number }): void;
-  interpolation(experimentId: number, i: InterpolationResult & { runIndex: number }): void;
+  /** `createdAt`: when it was made (an import keeps it; now by default). */
+  surface(experimentId: number, s: LandscapeResult & { runIndex: number; createdAt?: string }): void;
+  interpolation(experimentId: number, i: InterpolationResult & { runIndex: number; createdAt?: string }): void;
 }
 
 export class SweepBusyError extends InputError {
@@ -689,14 +690,14 @@ export class ExperimentStore {
     });
   }
 
-  private insertInterpolationRow(experimentId: number, i: InterpolationResult & { runIndex: number }): number {
+  private insertInterpolationRow(experimentId: number, i: InterpolationResult & { runIndex: number; createdAt?: string }): number {
     const info = this.db
       .prepare('INSERT INTO interpolations (experiment_id, run_idx, created_at, from_point, to_point, optimum_kind, t, loss) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(experimentId, i.runIndex, now(), i.from, i.to, i.optimumKind, toBlob(i.t), toBlob(i.loss));
+      .run(experimentId, i.runIndex, i.createdAt ?? now(), i.from, i.to, i.optimumKind, toBlob(i.t), toBlob(i.loss));
     return Number(info.lastInsertRowid);
   }
 
-  private insertSurfaceRow(experimentId: number, s: LandscapeResult & { runIndex: number }): number {
+  private insertSurfaceRow(experimentId: number, s: LandscapeResult & { runIndex: number; createdAt?: string }): number {
     const info = this.db
       .prepare(
         `INSERT INTO surfaces (experiment_id, run_idx, created_at, center, axes, axis_labels, res, span, kernel, backend, optimum_kind,
@@ -704,7 +705,7 @@ export class ExperimentStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
-        experimentId, s.runIndex, now(), s.center, JSON.stringify(s.axes), JSON.stringify(s.axisLabels), s.alphas.length, s.span,
+        experimentId, s.runIndex, s.createdAt ?? now(), s.center, JSON.stringify(s.axes), JSON.stringify(s.axisLabels), s.alphas.length, s.span,
         s.kernel, s.backend, s.optimumKind, toBlob(s.centerParams), toBlob(s.d1), toBlob(s.d2), toBlob(s.loss),
         toBlob(s.trajectory.alpha), toBlob(s.trajectory.beta), toBlob(s.trajectory.loss), JSON.stringify(s.markers),
         s.explained ? JSON.stringify(s.explained) : null,
