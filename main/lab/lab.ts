@@ -2,10 +2,8 @@
 // bridge). Built from a database and a worker pool, it has every operation the product offers; each
 // prepares its input once, decides where the work runs, and stores what it made. Doors parse, call one
 // method and print or send the result.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { MAX_IMPORT_TEXT, type BoundaryView, type ExperimentView, type FitView, type JobInfo, type LabInfo, type Request, type RunListing } from '../../shared/api.js';
+import { availableParallelism } from 'node:os';
+import type { BoundaryView, ExperimentView, FitView, JobInfo, LabInfo, Request, RunListing } from '../../shared/api.js';
 import type { ClusterImport, SweepShardsView } from '../../shared/cluster.js';
 import { parseConfig, type ExperimentConfig, type OptimizerKind } from '../../shared/config.js';
 import { InputError } from '../../shared/errors.js';
@@ -15,7 +13,6 @@ import { selectKernel } from '../engine/kernelChoice.js';
 import { deviceReport, type DeviceReport } from '../engine/devices.js';
 import { prepareConfig, type PreparedSplit } from '../engine/prepared.js';
 import type { InterpolationResult, LandscapeRequest, LandscapeResult, OptimumResult, RunResult } from '../engine/results.js';
-import { readInputFile } from '../platform/files.js';
 import { APP_VERSION } from '../platform/version.js';
 import { exportToFile, importExportFile } from '../store/exchangeLines.js';
 import type { ExperimentStore, ExperimentSummary, StoredExperiment } from '../store/experiments.js';
@@ -78,16 +75,6 @@ export interface LabOptions {
 
 /** What an experiment's listing of runs says for the Run list of a sweep. */
 export type { RunListing };
-
-/** Runs `fn` with the path of a file in a fresh private folder, removed afterwards; `name` is the file's, as messages show it. */
-function withTempFile<T>(fn: (file: string) => T, name = 'export.lab.json'): T {
-  const dir = mkdtempSync(join(tmpdir(), 'landscape-lab-'));
-  try {
-    return fn(join(dir, name));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 export class Lab {
   readonly database: string;
@@ -331,24 +318,6 @@ export class Lab {
   /** Writes the export of experiments to a file (format version 2, streamed: see store/exchangeLines.ts). */
   exportFile(ids: number[], path: string): void {
     exportToFile(this.store, ids, path);
-  }
-
-  /**
-   * The app's export and import, which still carry the file's text over IPC or the socket: through a
-   * temporary file, at most MAX_IMPORT_TEXT (what the app sends back).
-   */
-  exportText(ids: number[]): string {
-    return withTempFile((file) => {
-      this.exportFile(ids, file);
-      return readInputFile(file, MAX_IMPORT_TEXT, 'an export the app imports (export larger ones with landscape-lab export ID… --out FILE)').toString('utf8');
-    });
-  }
-
-  importText(text: string): { id: number; renamed: boolean }[] {
-    return withTempFile((file) => {
-      writeFileSync(file, text);
-      return this.importFile(file);
-    }, 'import');
   }
 
   /** Checks the whole file before the database is opened: a refused file makes no database. */
