@@ -203,6 +203,8 @@ describe('memory is bounded by the line and the record, whatever the file size (
       write(file);
       const m = importMemory(file);
       rmSync(file);
+      // The figures the README gives.
+      console.log(`import memory: ${name}: ${(m.size / 1e6).toFixed(0)} MB file, peak ${(m.peak / 2 ** 20).toFixed(0)} MiB, ${m.seconds.toFixed(1)} s`);
       if (refusal) expect(m.error?.slice(file.length + 2)).toMatch(refusal);
       else expect(m).toMatchObject({ imported: 1 });
       expect(m.size).toBeGreaterThan(15 * MiB);
