@@ -17,8 +17,8 @@ const Kernel = z.enum(KERNELS).optional();
 /**
  * The largest request a page sends main, in bytes of its message: what a real request needs, three
  * times over. The largest are a CSV of the most rows a dataset has (100,000 rows of two full-precision
- * numbers and a class: 4.2 MB) and a config or sweep spec holding such a dataset as a points target
- * (4.0 MB). Files of any size (exports) go by path or by HTTP, never in a message.
+ * numbers and a class: a 5.1 MB message) and a config or sweep spec holding such a dataset as a labeled
+ * target (5.1 MB). Files of any size (exports) go by path or by HTTP, never in a message.
  */
 export const MAX_REQUEST_BYTES = 16 * 2 ** 20;
 

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { formatIssue, InputError, inputSize, KERNEL_NAMES, LIMITS, parseConfig, testCount, type ExperimentConfig } from '../../shared/config.js';
 import { jsonTextProblem } from '../../shared/jsonBounds.js';
 import { MARKERS } from '../../shared/markers.js';
-import { ConfigPath, expandSweep, MAX_GRID_FIELDS, MAX_SWEEP_RUNS, SweepSpec, SweepValueSchema, type SweepValue } from '../../shared/sweep.js';
+import { ConfigPath, expandSweep, MAX_GRID_FIELDS, MAX_SWEEP_RUNS, SweepSpec, SweepValueSchema } from '../../shared/sweep.js';
 import { readInputFile } from '../platform/files.js';
 import { architectureOf, layoutOf } from '../engine/model.js';
 import { linspace } from '../engine/surface.js';
