@@ -59,7 +59,7 @@ export const CHUNK_BYTES = 3 * 2 ** 18;
  * holds a record's arrays whole to write its row, and SQLite copies them as it binds: twice this, 128
  * MiB, beside a line's 128 MiB at most (never both at once). A tutorial run is tens of kilobytes; a
  * 512² surface is 2 MiB; the largest is a run's snapshots, P × snapshots × 4 bytes (200 snapshots of a
- * 64×64×64 network's 8,600 parameters: 7 MB). A run past it is refused by export, naming it.
+ * 64×64×64 network's 8,513 parameters: 6.8 MB). A run past it is refused by export, naming it.
  */
 export const MAX_RECORD_BYTES = 64 * 2 ** 20;
 

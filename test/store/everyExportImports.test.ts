@@ -3,7 +3,7 @@
 // characters), races, sweeps merged from shards, with surfaces and interpolations — made through the
 // lab's own code, exported, imported into a fresh database, and compared field by field, arrays byte
 // for byte. Seeded: a failure names its seed, and the same seed makes the same experiments.
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,4 +174,30 @@ describe('every export imports, equal in every field', () => {
     const [{ id }] = importExportFile(target, file);
     expect(target.runListing(id).map((r) => r.label)).toEqual(source.runListing(experimentId).map((r) => r.label));
   }, 60_000);
+});
+
+describe('what an import could not read whole, export refuses, naming it, and writes no file', () => {
+  // 1→1024→1024→1: 1,052,673 parameters.
+  const wide = { data: { target: { kind: 'hinge' as const }, n: 20 }, model: { hidden: [1024, 1024] }, steps: 2 };
+
+  it('a run whose arrays pass 64 MiB (20 snapshots of 1,052,673 parameters)', async () => {
+    const store = openStore(join(dir, 'wide.sqlite'));
+    stores.push(store);
+    const id = saveRun(store, await train(parseConfig({ ...wide, steps: 19, record: { snapshots: 20 } }), { kernel: 'js' }));
+    const file = join(dir, 'wide', 'x.lab.json');
+    mkdirSync(join(dir, 'wide'));
+    expect(() => exportToFile(store, [id], file)).toThrow(`export: experiment ${id} run 0 holds 88.3 MiB of arrays; an export's record holds at most 64.0 MiB (what an import reads at once)`);
+    expect(readdirSync(join(dir, 'wide'))).toEqual([]);
+  }, 120_000);
+
+  it('a record line past 16 MiB (a config of 1,052,673 explicit initial parameters)', async () => {
+    const store = openStore(join(dir, 'explicit.sqlite'));
+    stores.push(store);
+    const rand = random(5);
+    const params = Array.from({ length: 1_052_673 }, () => rand() - 0.5);
+    const id = saveRun(store, await train(parseConfig({ ...wide, init: { kind: 'explicit', params }, record: { snapshots: 2 } }), { kernel: 'js' }));
+    const file = join(dir, 'explicit.lab.json');
+    expect(() => exportToFile(store, [id], file)).toThrow(/^export: experiment \d+ is \d+\.\d MiB of text \(its config and sweep spec\); an export's line holds at most 16\.0 MiB$/);
+    expect(existsSync(file)).toBe(false);
+  }, 120_000);
 });
