@@ -3,9 +3,10 @@
 //
 // Only 127.0.0.1 is bound. A random token made at start is required on every request — the page
 // included (as ?token=…, which then sets an HttpOnly cookie for the page's own assets and socket).
-// Host and Origin must name this loopback server (against DNS rebinding). Only GET is served (and POST /import, below); socket
-// messages are size-limited and validated; nothing else is exposed. Files go by HTTP, streamed to and
-// from disk, never in a message: POST /import?name=N (an export to import) and GET /export?ids=1,2&name=N.
+// Host and Origin must name this loopback server (against DNS rebinding). Only GET is served, and
+// POST /import; socket messages are size-limited and validated; nothing else is exposed. Files go by
+// HTTP, streamed to and from disk, never in a message: POST /import?name=N (an export to import) and
+// GET /export?ids=1,2&name=N.
 //
 // Any web page the user visits can send requests here, so no bytes a client sends may end the
 // process: every parse of request data is total, a request that cannot be parsed is answered 400 (a
