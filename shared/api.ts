@@ -14,15 +14,13 @@ const Marker = z.enum(MARKERS);
 /** The kernel for a surface or curve of a stored run (the header's GPU/CPU toggle); the run's own by default. */
 const Kernel = z.enum(KERNELS).optional();
 
-/** Largest import accepted over the bridge or IPC, in characters. */
-export const MAX_IMPORT_TEXT = 64 * 1024 * 1024;
 /**
- * File imports (landscape-lab import) larger than this are refused before they are read. The
- * document is parsed whole, as one string, and V8 strings stop short of 512 MiB (a file of exactly
- * 512 MiB failed with "Cannot create a string longer than 0x1fffffe8"); an import also needs a few
- * times its size in memory while it is checked. 256 MiB leaves room for both.
+ * The largest request a page sends main, in bytes of its message: what a real request needs, three
+ * times over. The largest are a CSV of the most rows a dataset has (100,000 rows of two full-precision
+ * numbers and a class: a 5.1 MB message) and a config or sweep spec holding such a dataset as a labeled
+ * target (5.1 MB). Files of any size (exports) go by path or by HTTP, never in a message.
  */
-export const MAX_IMPORT_BYTES = 256 * 1024 * 1024;
+export const MAX_REQUEST_BYTES = 16 * 2 ** 20;
 
 export const CHANNELS = {
   'lab.info': z.strictObject({}),
@@ -34,10 +32,8 @@ export const CHANNELS = {
   'experiments.rename': z.strictObject({ id: Id, name: z.string().trim().min(1).max(200) }),
   'experiments.notes': z.strictObject({ id: Id, notes: z.string().max(100_000), tags: z.array(z.string().trim().min(1).max(100)).max(100).optional() }),
   'experiments.delete': z.strictObject({ id: Id }),
-  'experiments.export': z.strictObject({ ids: z.array(Id).min(1).max(10_000) }),
-  'experiments.import': z.strictObject({ text: z.string().max(MAX_IMPORT_TEXT) }),
   'data.preview': z.strictObject({ config: z.unknown() }),
-  'data.importCsv': z.strictObject({ text: z.string().max(MAX_IMPORT_TEXT), name: z.string().min(1).max(200).default('csv') }),
+  'data.importCsv': z.strictObject({ text: z.string().max(MAX_REQUEST_BYTES), name: z.string().min(1).max(200).default('csv') }),
   'experiments.exportModel': z.strictObject({ id: Id, run: z.number().int().min(0).default(0), at: Marker.default('trained') }),
   'experiments.sweepStats': z.strictObject({ id: Id }),
   'experiments.fit': z.strictObject({ id: Id, run: z.number().int().min(0).default(0), at: Marker.default('trained'), points: z.number().int().min(2).max(4000).default(400) }),
@@ -442,8 +438,6 @@ export interface Responses extends CurvatureResponses {
   'experiments.rename': null;
   'experiments.notes': null;
   'experiments.delete': null;
-  'experiments.export': string;
-  'experiments.import': { id: number; renamed: boolean }[];
   'experiments.fit': FitView;
   'experiments.boundary': BoundaryView;
   'experiments.sweepStats': SweepStats;
@@ -476,7 +470,23 @@ export type LabEvent = { type: 'job'; job: JobInfo } | { type: 'experiments-chan
 export type MenuAction = 'new-experiment' | 'open' | 'import' | 'export' | 'theory' | 'about';
 
 /** What the renderer sees as `window.lab` (Electron) or the bridge client (browser mode). */
+/** What an import made: each experiment's new id, and whether it was already here (kept as a copy). */
+export type Imported = { id: number; renamed: boolean }[];
+
+/** The ids of an export, checked at main's door (an HTTP query, an IPC payload). */
+export const ExportIds = z.array(Id).min(1).max(10_000);
+
 export interface LabApi {
   call<C extends Channel>(channel: C, payload: Request<C>): Promise<Result<Responses[C]>>;
   onEvent(listener: (event: LabEvent) => void): () => void;
+  /**
+   * Imports an export file the user picked. Its content never travels in a message: Electron gives
+   * main the file's path; the browser uploads it to `serve` by HTTP, streamed to disk.
+   */
+  importFile(file: File): Promise<Result<Imported>>;
+  /**
+   * Saves the export of experiments: Electron asks where with main's save dialog, and main writes it;
+   * the browser downloads it from `serve`, streamed from disk. `fileName` is the name offered.
+   */
+  exportFile(ids: number[], fileName: string): Promise<Result<null>>;
 }

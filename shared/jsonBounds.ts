@@ -99,8 +99,9 @@ function isProtoKey(text: string, from: number, to: number): boolean {
   }
 }
 
-export function jsonTextProblem(text: string, bounds: { depth: number; keys: number } = JSON_BOUNDS): ShapeProblem | null {
-  const { bytesPerValue, memberCost, containerCost, floor } = TEXT_BUDGET;
+export function jsonTextProblem(text: string, bounds: { depth: number; keys: number } = JSON_BOUNDS, valueBudget: { bytesPerValue: number; floor: number } = TEXT_BUDGET): ShapeProblem | null {
+  const { memberCost, containerCost } = TEXT_BUDGET;
+  const { bytesPerValue, floor } = valueBudget;
   const budget = floor + text.length / bytesPerValue;
   // Open containers, with each one's current member (an object's key as text offsets, an array's index).
   const frames: { object: boolean; keyFrom: number; keyTo: number; index: number; members: number }[] = [];

@@ -3,27 +3,31 @@
 //
 // Only 127.0.0.1 is bound. A random token made at start is required on every request — the page
 // included (as ?token=…, which then sets an HttpOnly cookie for the page's own assets and socket).
-// Host and Origin must name this loopback server (against DNS rebinding). Only GET is served; socket
-// messages are size-limited and validated; nothing else is exposed.
+// Host and Origin must name this loopback server (against DNS rebinding). Only GET is served, and
+// POST /import; socket messages are size-limited and validated; nothing else is exposed. Files go by
+// HTTP, streamed to and from disk, never in a message: POST /import?name=N (an export to import) and
+// GET /export?ids=1,2&name=N.
 //
 // Any web page the user visits can send requests here, so no bytes a client sends may end the
 // process: every parse of request data is total, a request that cannot be parsed is answered 400 (a
 // bad frame closes its socket with the WebSocket code for it) and logged in one line.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { pipeline } from 'node:stream/promises';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeWire, encodeWire } from '../../shared/wire.js';
-import { MAX_IMPORT_TEXT } from '../../shared/api.js';
+import { MAX_REQUEST_BYTES } from '../../shared/api.js';
 import { CONTENT_SECURITY_POLICY } from '../platform/contentSecurity.js';
 import type { LabChannels } from '../lab/channels.js';
 import { printable } from '../../shared/printable.js';
 
-/** Largest socket message accepted (an import is the biggest thing a client sends). */
-export const MAX_MESSAGE_BYTES = MAX_IMPORT_TEXT + 1024;
+/** Largest socket message accepted: the largest request and its envelope ({ id, channel, payload }). */
+export const MAX_MESSAGE_BYTES = MAX_REQUEST_BYTES + 1024;
 /** Connections at most held open before they show the token (the page needs a handful). */
 export const MAX_UNPROVEN = 256;
 const HEADERS_TIMEOUT_MS = 10_000;
@@ -209,6 +213,7 @@ class BridgeServer {
     if (!this.originAllowed(req.headers.origin)) return refuse(res, 403, 'foreign Origin');
     if (!this.authorized(req, target.query)) return refuse(res, 401, 'a token is required: open the URL landscape-lab serve printed');
     this.unproven.delete(req.socket);
+    if (target.path === '/import' || target.path === '/export') return this.transfer(req, res, target);
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'only GET is served here');
     const path = target.path === '/' ? '/index.html' : decodePath(target.path);
     if (path === null) {
@@ -228,6 +233,50 @@ class BridgeServer {
     const body = req.method === 'HEAD' ? undefined : readFileSync(file);
     res.writeHead(200, headers);
     res.end(body);
+  }
+
+  /**
+   * An export's file in or out, through a private temporary folder removed afterwards: the upload is
+   * streamed to disk and imported from there; the export is written there and streamed out. Main holds
+   * neither whole. A POST must carry our Origin (a form on another site cannot).
+   */
+  private transfer(req: IncomingMessage, res: ServerResponse, target: { path: string; query: URLSearchParams }): void {
+    const importing = target.path === '/import';
+    if (req.method !== (importing ? 'POST' : 'GET')) return refuse(res, 405, `${target.path} takes ${importing ? 'POST' : 'GET'}`);
+    if (importing && req.headers.origin === undefined) return refuse(res, 403, 'an upload must come from the page');
+    const name = fileName(target.query.get('name'), importing ? 'import.lab.json' : 'experiments.lab.json');
+    const dir = mkdtempSync(join(tmpdir(), 'landscape-lab-'));
+    const file = join(dir, name);
+    const done = () => rmSync(dir, { recursive: true, force: true });
+    if (importing) {
+      pipeline(req, createWriteStream(file, { flags: 'wx' }))
+        .then(() => {
+          res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+          res.end(JSON.stringify(this.channels.importFile(file, name)));
+        })
+        .catch((e: unknown) => {
+          this.log(`bridge: an upload to /import failed: ${reason(e)}`);
+          if (!res.headersSent) refuse(res, 400, `import: the upload failed (${reason(e)})`);
+        })
+        .finally(done);
+      return;
+    }
+    const ids = (target.query.get('ids') ?? '').split(',').map((id) => (/^\d{1,16}$/.test(id) ? Number(id) : id));
+    const written = this.channels.exportFile(ids, file);
+    if (!written.ok) {
+      done();
+      return refuse(res, written.error.code === 'internal' ? 500 : 400, written.error.message);
+    }
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-disposition': `attachment; filename="${name}"`,
+      'content-length': String(statSync(file).size),
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+    });
+    pipeline(createReadStream(file), res)
+      .catch((e: unknown) => this.log(`bridge: an export download stopped: ${reason(e)}`))
+      .finally(done);
   }
 
   /**
@@ -312,6 +361,12 @@ class BridgeServer {
       this.server.closeAllConnections();
     });
   }
+}
+
+/** A file name from a client: its last part, of safe characters only; `fallback` when nothing is left. */
+function fileName(given: string | null, fallback: string): string {
+  const name = basename(given ?? '').replace(/[^\w.-]+/g, '_').replace(/^\.+/, '').slice(0, 100);
+  return name || fallback;
 }
 
 function refuse(res: ServerResponse, status: number, message: string): void {

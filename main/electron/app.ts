@@ -1,7 +1,7 @@
 // The Electron main process: one window, secure by default, with the lab's service behind IPC.
 // Thin on purpose — the lab itself (service, jobs, store) is plain Node and tested without Electron.
 import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, type MenuItemConstructorOptions } from 'electron';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CHANNEL_NAMES, type MenuAction } from '../../shared/api.js';
 import { LabChannels } from '../lab/channels.js';
@@ -114,6 +114,19 @@ void app.whenReady().then(() => {
     });
   }
   channels.onEvent((e) => window?.webContents.send('lab:event', e));
+  // Files go by path: the import's, picked in the page; the export's, chosen in main's save dialog.
+  ipcMain.handle('lab:importFile', (event, path: unknown) => {
+    if (!trustedSender(event.senderFrame?.url)) return { ok: false, error: { code: 'invalid', message: 'not allowed from this page' } };
+    if (typeof path !== 'string' || path === '') return { ok: false, error: { code: 'invalid', message: 'import: pick a file (this one has no path on disk)' } };
+    return channels.importFile(path, basename(path));
+  });
+  ipcMain.handle('lab:exportFile', async (event, request: { ids?: unknown; fileName?: unknown } | null) => {
+    if (!trustedSender(event.senderFrame?.url) || !window) return { ok: false, error: { code: 'invalid', message: 'not allowed from this page' } };
+    const name = typeof request?.fileName === 'string' ? basename(request.fileName) : 'experiments.lab.json';
+    const chosen = await dialog.showSaveDialog(window, { defaultPath: name, filters: [{ name: 'Landscape Lab export', extensions: ['json'] }] });
+    if (chosen.canceled || !chosen.filePath) return { ok: true, value: null };
+    return channels.exportFile(request?.ids, chosen.filePath);
+  });
 
   const isMac = process.platform === 'darwin';
   Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate(send, { isMac, dev: !app.isPackaged }) as MenuItemConstructorOptions[]));

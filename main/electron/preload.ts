@@ -1,6 +1,6 @@
 // The preload: exposes `window.lab` (the LabApi of shared/api.ts) and nothing else. It runs sandboxed,
 // so it is bundled to one CommonJS file (scripts/bundle.mjs) that needs only Electron.
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { CHANNEL_NAMES, type Channel, type LabApi, type LabEvent, type Request } from '../../shared/api.js';
 
 const api: LabApi = {
@@ -13,6 +13,9 @@ const api: LabApi = {
     ipcRenderer.on('lab:event', handler);
     return () => ipcRenderer.removeListener('lab:event', handler);
   },
-} as LabApi;
+  // The file's path, not its content: main reads it.
+  importFile: (file: File) => ipcRenderer.invoke('lab:importFile', webUtils.getPathForFile(file)),
+  exportFile: (ids: number[], fileName: string) => ipcRenderer.invoke('lab:exportFile', { ids, fileName }),
+};
 
 contextBridge.exposeInMainWorld('lab', api);

@@ -2,7 +2,7 @@
 // bridge): each payload is validated with the shared schemas, each channel is one Lab method, and
 // every failure comes back as a typed error value. Nothing that fails validation reaches the lab.
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { CHANNELS, type Channel, type LabEvent, type LabInfo, type Request, type Responses, type Result } from '../../shared/api.js';
+import { CHANNELS, ExportIds, type Channel, type Imported, type LabEvent, type LabInfo, type Request, type Responses, type Result } from '../../shared/api.js';
 import { formatIssue } from '../../shared/config.js';
 import type { CurvatureResponses, RaceSurfaceView } from '../../shared/curvatureApi.js';
 import type { MarkerName } from '../../shared/markers.js';
@@ -32,8 +32,6 @@ function handlers(lab: Lab, mode: LabInfo['mode'], changed: <T>(v: T) => T): Han
     'experiments.rename': (p: Request<'experiments.rename'>) => changed((lab.rename(p.id, p.name), null)),
     'experiments.notes': (p: Request<'experiments.notes'>) => changed((lab.setNotes(p.id, p.notes, p.tags), null)),
     'experiments.delete': (p: Request<'experiments.delete'>) => changed((lab.delete(p.id), null)),
-    'experiments.export': (p: Request<'experiments.export'>) => lab.exportText(p.ids, 'app'),
-    'experiments.import': (p: Request<'experiments.import'>) => changed(lab.importText(p.text)),
     'experiments.fit': (p: Required<Request<'experiments.fit'>>) => lab.fit(p.id, p),
     'experiments.sweepStats': (p: Request<'experiments.sweepStats'>) => lab.sweepStatistics(p.id),
     'experiments.boundary': (p: Required<Request<'experiments.boundary'>>) => lab.boundary(p.id, p),
@@ -114,6 +112,37 @@ export class LabChannels {
 
   emit(e: LabEvent): void {
     for (const l of this.listeners) l(e);
+  }
+
+  /**
+   * Imports an export file by its path (the doors' file transport: Electron's picked file, or an upload
+   * `serve` streamed to disk). `shown` is how messages name the file, for a temporary one its upload's
+   * name. Never throws.
+   */
+  importFile(path: string, shown = path): Result<Imported> {
+    try {
+      const imported = this.lab.importFile(path);
+      this.emit({ type: 'experiments-changed' });
+      return { ok: true, value: imported };
+    } catch (e) {
+      const error = errorOf(e);
+      return { ok: false, error: { ...error, message: error.message.split(path).join(shown) } };
+    }
+  }
+
+  /** Writes the export of experiments to a path (a save dialog's, or a temporary file `serve` sends); `ids` is checked here. Never throws. */
+  exportFile(ids: unknown, path: string): Result<null> {
+    const parsed = ExportIds.safeParse(ids);
+    if (!parsed.success) {
+      const message = formatIssue(parsed.error, ids, 'ids');
+      return { ok: false, error: { code: 'invalid', message: message.startsWith('[') ? `ids${message}` : message } };
+    }
+    try {
+      this.lab.exportFile(parsed.data, path);
+      return { ok: true, value: null };
+    } catch (e) {
+      return { ok: false, error: errorOf(e) };
+    }
   }
 
   /** Validates and handles one call. Never throws: every outcome is a Result. */

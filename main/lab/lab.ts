@@ -14,7 +14,7 @@ import { deviceReport, type DeviceReport } from '../engine/devices.js';
 import { prepareConfig, type PreparedSplit } from '../engine/prepared.js';
 import type { InterpolationResult, LandscapeRequest, LandscapeResult, OptimumResult, RunResult } from '../engine/results.js';
 import { APP_VERSION } from '../platform/version.js';
-import { APP_READER, CLI_READER, exportExperiments, parseExport, readExportFile } from '../store/exchange.js';
+import { exportToFile, importExportFile } from '../store/exchangeLines.js';
 import type { ExperimentStore, ExperimentSummary, StoredExperiment } from '../store/experiments.js';
 import { openStore, SCHEMA_VERSION } from '../store/index.js';
 import { WorkerPool } from '../workers/pool.js';
@@ -325,19 +325,14 @@ export class Lab {
     this.store.delete(id);
   }
 
-  /** The export document of experiments, refused when larger than its reader imports (the app's or the CLI's). */
-  exportText(ids: number[], reader: 'app' | 'cli'): string {
-    return exportExperiments(this.store, ids, reader === 'app' ? APP_READER : CLI_READER);
+  /** Writes the export of experiments to a file (format version 2, streamed: see store/exchangeLines.ts). */
+  exportFile(ids: number[], path: string): void {
+    exportToFile(this.store, ids, path);
   }
 
-  importText(text: string): { id: number; renamed: boolean }[] {
-    return this.store.importExperiments(parseExport(text, 'import'));
-  }
-
-  /** Reads and checks the whole file before the database is opened: a refused file makes no database. */
+  /** Checks the whole file before the database is opened: a refused file makes no database. */
   importFile(file: string): { id: number; renamed: boolean }[] {
-    const rows = readExportFile(file);
-    return this.store.importExperiments(rows);
+    return importExportFile(() => this.store, file);
   }
 
   /**

@@ -158,6 +158,15 @@ export function readFileTail(path: string, bytes: number, kind: string): string 
   }
 }
 
+/**
+ * A regular file of any size opened for reading through the guard, as a descriptor the caller reads
+ * and closes (an export read line by line).
+ */
+export function openInputFile(path: string, kind: string): number {
+  if (!regularFile(path, kind)) throw new InputError(`${path}: no such file`);
+  return openChecked(path, kind, Number.MAX_SAFE_INTEGER).fd;
+}
+
 /** Reads the first bytes of a regular file (a database's header) into `into`; returns how many. */
 export function readFileHead(path: string, into: Buffer, kind: string): number {
   const { fd } = openChecked(path, kind, Number.MAX_SAFE_INTEGER);

@@ -1,28 +1,38 @@
-// Export and import of experiments as one `.lab.json` file.
+// What an export holds, and how each of its records is checked: the schemas of an experiment, a run,
+// a surface and an interpolation, and the checks of a record against its own network. Both formats
+// use them: the streamed one of exchangeLines.ts (version 2, what `export` writes) and the single
+// document of version 1 read here, as earlier versions wrote it (files of it exist).
 //
-// Why JSON and not a small .sqlite: an import is untrusted input, and a JSON document can be checked
-// whole — schema, sizes, every array's length against its network — before a single row is written,
-// with nothing but JSON.parse between the bytes and the checks. It is also readable and diffable.
-// Arrays travel as base64 of their little-endian bytes, so they come back bit-identical.
+// Why JSON and not a small .sqlite: an import is untrusted input, and JSON can be checked — schema,
+// sizes, every array's length against its network — with nothing but JSON.parse between the bytes and
+// the checks. Arrays travel as their little-endian bytes in base64, so they come back bit-identical.
 import { z } from 'zod';
-import { MAX_IMPORT_BYTES, MAX_IMPORT_TEXT } from '../../shared/api.js';
 import { formatIssue, InputError, inputSize, KERNEL_NAMES, LIMITS, parseConfig, testCount, type ExperimentConfig } from '../../shared/config.js';
 import { jsonTextProblem } from '../../shared/jsonBounds.js';
 import { MARKERS } from '../../shared/markers.js';
-import { ConfigPath, expandSweep, MAX_GRID_FIELDS, MAX_SWEEP_RUNS, SweepSpec, SweepValueSchema, type SweepValue } from '../../shared/sweep.js';
+import { ConfigPath, expandSweep, MAX_GRID_FIELDS, MAX_SWEEP_RUNS, SweepSpec, SweepValueSchema } from '../../shared/sweep.js';
 import { readInputFile } from '../platform/files.js';
 import { architectureOf, layoutOf } from '../engine/model.js';
 import { linspace } from '../engine/surface.js';
-import { APP_VERSION } from '../platform/version.js';
-import { adoptBlob, toBlob, type ArrayOf, type DType, type TypedArray } from './blobs.js';
-import type { ExperimentStore, StoredExperiment } from './experiments.js';
+import { adoptBlob, type ArrayOf, type DType } from './blobs.js';
+import type { ImportItem, StoredExperiment } from './experiments.js';
 import { EXPERIMENT_STATUSES } from './experiments.js';
-import { SCHEMA_VERSION } from './migrations.js';
 
 export const FORMAT = 'landscape-lab';
 /** As many points as `interpolate --points` allows. */
 const MAX_INTERPOLATION_POINTS = 10_000;
-export const FORMAT_VERSION = 1;
+/** The single-document format, read as earlier versions wrote it. */
+export const DOCUMENT_VERSION = 1;
+/**
+ * The longest line of a streamed export, in bytes; also bounds the text fields of a record. A record's
+ * largest text is a config (a points target of 100,000 points is about 4 MB) or a sweep run's label and
+ * hyper, which repeat its cell's values (two 100,000-point lists: about 4 MB each): 16 MiB holds the
+ * three. An import holds a line, its text and what JSON.parse makes of it (at most one value per 4
+ * bytes, jsonTextProblem's budget): about 8× a line, 128 MiB.
+ */
+export const MAX_LINE_BYTES = 16 * 2 ** 20;
+/** v1 files larger than this are refused unread: the document is parsed whole, as one string, and V8 strings stop short of 512 MiB. */
+export const MAX_DOCUMENT_BYTES = 256 * 2 ** 20;
 
 const Arr = <D extends DType>(dtype: D) => z.strictObject({ dtype: z.literal(dtype), base64: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64') });
 /** Checked with parseConfig right after the document's schema (see parseAt), so errors name the field. */
@@ -38,9 +48,10 @@ const Diagnostics = z.strictObject({
 const Status = z.enum(EXPERIMENT_STATUSES as [string, ...string[]]);
 const Marker = z.enum(MARKERS);
 
-const RunFile = z.strictObject({
+const RunFields = z.strictObject({
   index: z.number().int().min(0).max(MAX_SWEEP_RUNS - 1),
-  label: z.string().max(1000),
+  // Names the run's sweep cell, point lists included: bounded by the line that carries it.
+  label: z.string().max(MAX_LINE_BYTES),
   /** What distinguishes the run: its sweep cell's values by config path, and its seed. */
   hyper: z.record(ConfigPath, SweepValueSchema).refine((h) => Object.keys(h).length <= MAX_GRID_FIELDS + 1, `must have at most ${MAX_GRID_FIELDS + 1} fields`),
   cell: z.number().int().min(0).max(MAX_SWEEP_RUNS - 1).nullable(),
@@ -54,6 +65,18 @@ const RunFile = z.strictObject({
   backend: z.string().max(40),
   optimum: z.strictObject({ kind: z.enum(['exact', 'best-found']), loss: z.number(), method: z.string().max(500) }).nullable(),
   diagnostics: z.strictObject({ init: Diagnostics, final: Diagnostics }),
+});
+
+/** Each record's arrays and their types, in the order a streamed record's bytes follow it. */
+export const RECORD_ARRAYS = {
+  run: { lossSteps: 'u32', lossValues: 'f64', snapshotSteps: 'u32', snapshots: 'f32', init: 'f32', final: 'f32', optimum: 'f32', dataX: 'f32', dataY: 'f32' },
+  surface: { centerParams: 'f32', d1: 'f64', d2: 'f64', loss: 'f64', trajAlpha: 'f64', trajBeta: 'f64', trajLoss: 'f64' },
+  interpolation: { t: 'f64', loss: 'f64' },
+} as const satisfies Record<string, Record<string, DType>>;
+/** Arrays that may be absent (null). */
+export const OPTIONAL_ARRAYS: ReadonlySet<string> = new Set(['optimum']);
+
+const RunFile = RunFields.extend({
   arrays: z.strictObject({
     lossSteps: Arr('u32'),
     lossValues: Arr('f64'),
@@ -67,7 +90,7 @@ const RunFile = z.strictObject({
   }),
 });
 
-const SurfaceFile = z.strictObject({
+const SurfaceFields = z.strictObject({
   runIndex: z.number().int().min(0).max(MAX_SWEEP_RUNS - 1),
   center: Marker,
   axes: z.union([
@@ -82,18 +105,23 @@ const SurfaceFile = z.strictObject({
   optimumKind: z.enum(['exact', 'best-found']),
   markers: z.record(Marker, z.strictObject({ alpha: z.number(), beta: z.number(), loss: z.number().nullable(), offPlane: z.number(), trueLoss: z.number().nullable().optional() })),
   explained: z.tuple([z.number(), z.number()]).nullable(),
+});
+const SurfaceFile = SurfaceFields.extend({
   arrays: z.strictObject({ centerParams: Arr('f32'), d1: Arr('f64'), d2: Arr('f64'), loss: Arr('f64'), trajAlpha: Arr('f64'), trajBeta: Arr('f64'), trajLoss: Arr('f64') }),
 });
 
-const InterpolationFile = z.strictObject({
+const InterpolationFields = z.strictObject({
   runIndex: z.number().int().min(0).max(MAX_SWEEP_RUNS - 1),
   from: Marker,
   to: Marker,
   optimumKind: z.enum(['exact', 'best-found']),
-  arrays: z.strictObject({ t: Arr('f64'), loss: Arr('f64') }),
 });
+const InterpolationFile = InterpolationFields.extend({ arrays: z.strictObject({ t: Arr('f64'), loss: Arr('f64') }) });
 
-const ExperimentFile = z.strictObject({
+/** What a file may hold at most: the experiments one export names, and the records of one experiment. */
+export const MAX_COUNTS = { experiments: 10_000, runs: MAX_SWEEP_RUNS, surfaces: 10_000, interpolations: 10_000 } as const;
+
+export const ExperimentFields = z.strictObject({
   uid: z.string().regex(/^[0-9a-f-]{36}$/, 'must be a UUID'),
   name: z.string().trim().min(1).max(200),
   createdAt: z.iso.datetime(),
@@ -106,227 +134,126 @@ const ExperimentFile = z.strictObject({
   appVersion: z.string().max(40),
   config: ConfigField,
   sweep: z.strictObject({ spec: SweepSpec, cells: z.number().int().min(1).max(MAX_SWEEP_RUNS), seeds: z.number().int().min(1).max(1000) }).nullable(),
-  runs: z.array(RunFile).max(100_000),
-  surfaces: z.array(SurfaceFile).max(10_000),
-  interpolations: z.array(InterpolationFile).max(10_000),
+});
+const ExperimentFile = ExperimentFields.extend({
+  runs: z.array(RunFile).max(MAX_COUNTS.runs),
+  surfaces: z.array(SurfaceFile).max(MAX_COUNTS.surfaces),
+  interpolations: z.array(InterpolationFile).max(MAX_COUNTS.interpolations),
 });
 
-const ExportFile = z.strictObject({
+/** The fields of a file's header (the document's own, or the first line of a streamed export). */
+export const HeaderFields = {
   format: z.literal(FORMAT),
-  version: z.literal(FORMAT_VERSION),
   appVersion: z.string().max(40),
   schema: z.number().int().min(0).max(1_000_000),
   exportedAt: z.iso.datetime(),
-  experiments: z.array(ExperimentFile).min(1).max(10_000),
+};
+
+const ExportFile = z.strictObject({
+  ...HeaderFields,
+  version: z.literal(DOCUMENT_VERSION),
+  experiments: z.array(ExperimentFile).min(1).max(MAX_COUNTS.experiments),
 });
 
-const enc = <D extends DType>(dtype: D, a: TypedArray) => ({ dtype, base64: toBlob(a).toString('base64') });
-
-function experimentToFile(e: StoredExperiment): z.input<typeof ExperimentFile> {
-  return {
-    uid: e.uid,
-    name: e.name,
-    createdAt: e.createdAt,
-    updatedAt: e.updatedAt,
-    status: e.status,
-    notes: e.notes,
-    tags: e.tags,
-    kernel: e.kernel,
-    backend: e.backend,
-    appVersion: e.appVersion,
-    config: e.config,
-    // Stored as the parsed spec of the sweep that ran.
-    sweep: e.sweep && { ...e.sweep, spec: e.sweep.spec as SweepSpec },
-    runs: e.runList.map((r) => ({
-      index: r.index,
-      label: r.label,
-      hyper: r.hyper as Record<string, SweepValue>,
-      cell: r.cell,
-      seedIndex: r.seedIndex,
-      config: r.config,
-      status: r.status,
-      stepsDone: r.stepsDone,
-      finalLoss: r.finalLoss,
-      seconds: r.seconds,
-      kernel: r.kernel,
-      backend: r.backend,
-      optimum: r.optimum ?? null,
-      diagnostics: r.diagnostics,
-      arrays: {
-        lossSteps: enc('u32', r.loss.steps),
-        lossValues: enc('f64', r.loss.values),
-        snapshotSteps: enc('u32', r.snapshots.steps),
-        snapshots: enc('f32', r.snapshots.params),
-        init: enc('f32', r.params.init),
-        final: enc('f32', r.params.final),
-        optimum: r.params.optimum ? enc('f32', r.params.optimum) : null,
-        dataX: enc('f32', r.data.x),
-        dataY: enc('f32', r.data.y),
-      },
-    })),
-    surfaces: e.surfaces.map((s) => ({
-      runIndex: s.runIndex,
-      center: s.center,
-      axes: s.axes,
-      axisLabels: s.axisLabels,
-      res: s.alphas.length,
-      span: s.span,
-      kernel: s.kernel,
-      backend: s.backend,
-      optimumKind: s.optimumKind,
-      markers: s.markers as Record<string, { alpha: number; beta: number; loss: number; offPlane: number }>,
-      explained: s.explained ?? null,
-      arrays: {
-        centerParams: enc('f32', s.centerParams),
-        d1: enc('f64', s.d1),
-        d2: enc('f64', s.d2),
-        loss: enc('f64', s.loss),
-        trajAlpha: enc('f64', s.trajectory.alpha),
-        trajBeta: enc('f64', s.trajectory.beta),
-        trajLoss: enc('f64', s.trajectory.loss),
-      },
-    })),
-    interpolations: e.interpolations.map((i) => ({
-      runIndex: i.runIndex,
-      from: i.from,
-      to: i.to,
-      optimumKind: i.optimumKind,
-      arrays: { t: enc('f64', i.t), loss: enc('f64', i.loss) },
-    })),
-  };
-}
-
-/** Who reads an export back, and the most it reads: an export larger than that is refused, not written. */
-export interface ExportReader {
-  maxBytes: number;
-  /** Says the limit and what to do instead, e.g. "the app imports at most 64 MiB; …". */
-  advice: string;
-}
-
-/** What `landscape-lab import` reads. */
-export const CLI_READER: ExportReader = {
-  maxBytes: MAX_IMPORT_BYTES,
-  advice: `landscape-lab import reads at most ${MAX_IMPORT_BYTES / 2 ** 20} MiB; export fewer experiments at a time, or copy the database file (a copy opens as it was)`,
+/** A streamed record's fields: its arrays are given as their lengths, and their bytes follow it. */
+const lengths = <K extends string>(names: readonly K[]) =>
+  z.strictObject(Object.fromEntries(names.map((n) => [n, OPTIONAL_ARRAYS.has(n) ? z.number().int().min(0).nullable() : z.number().int().min(0)])) as unknown as Record<K, z.ZodNullable<z.ZodNumber>>);
+export const RECORD_LINES = {
+  run: RunFields.extend({ arrays: lengths(Object.keys(RECORD_ARRAYS.run) as (keyof typeof RECORD_ARRAYS.run)[]) }),
+  // When it was made, which version 1 did not keep.
+  surface: SurfaceFields.extend({ createdAt: z.iso.datetime(), arrays: lengths(Object.keys(RECORD_ARRAYS.surface) as (keyof typeof RECORD_ARRAYS.surface)[]) }),
+  interpolation: InterpolationFields.extend({ createdAt: z.iso.datetime(), arrays: lengths(Object.keys(RECORD_ARRAYS.interpolation) as (keyof typeof RECORD_ARRAYS.interpolation)[]) }),
 };
 
-/** What the app imports (its import sends the file's text to main, up to MAX_IMPORT_TEXT). */
-export const APP_READER: ExportReader = {
-  maxBytes: MAX_IMPORT_TEXT,
-  advice: `the app imports at most ${MAX_IMPORT_TEXT / 2 ** 20} MiB; export fewer experiments at a time, or from the command line (landscape-lab export ID… --out FILE, whose import reads up to ${MAX_IMPORT_BYTES / 2 ** 20} MiB)`,
-};
-
-const size = (bytes: number) => (bytes >= 2 ** 20 ? `${Math.round(bytes / 2 ** 20)} MiB` : `${Math.ceil(bytes / 1024)} KiB`);
+export const BYTES: Record<DType, number> = { f32: 4, f64: 8, u32: 4, i32: 4 };
 
 /**
- * The least size an export of these experiments can have: their arrays in base64. Counted in SQL from
- * every BLOB column, before anything is read, so an export too large for its reader is refused at once.
+ * A record's array by name, checked: exactly `length` values, or at most `max`. Each format gives
+ * its own (base64 in a v1 document, bytes after a streamed record). Messages name `where.arrays.name`.
  */
-function exportLowerBound(store: ExperimentStore, ids: number[]): number {
-  const marks = ids.map(() => '?').join(', ');
-  let bytes = 0;
-  for (const table of ['runs', 'surfaces', 'interpolations']) {
-    const blobs = (store.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string; type: string }[]).filter((c) => c.type === 'BLOB').map((c) => `coalesce(length(${c.name}), 0)`);
-    const row = store.db.prepare(`SELECT coalesce(sum(${blobs.join(' + ')}), 0) AS n FROM ${table} WHERE experiment_id IN (${marks})`).get(...ids) as { n: number };
-    bytes += row.n;
-  }
-  return Math.ceil(bytes / 3) * 4;
+export type TakeArray = <D extends DType>(name: string, dtype: D, length?: number, max?: number) => ArrayOf<D>;
+
+/** Throws unless an array of `got` values fits: exactly `length`, or at most `max`. */
+export function checkLength(where: string, got: number, length?: number, max?: number, about = ''): void {
+  if (max !== undefined && got > max) throw new InputError(`${where}: has ${about}${got} values; at most ${max} are allowed here`);
+  if (length !== undefined && got !== length) throw new InputError(`${where}: has ${got} values; this network needs ${length}`);
 }
 
-/** The export document of the given experiments, as text; refused when larger than `reader` imports. */
-export function exportExperiments(store: ExperimentStore, ids: number[], reader: ExportReader = CLI_READER): string {
-  if (ids.length === 0) throw new InputError('export: name at least one experiment id');
-  const what = `experiment${ids.length === 1 ? '' : 's'} ${ids.join(', ')}`;
-  for (const id of ids) store.summary(id); // an unknown id fails here, naming the database
-  const least = exportLowerBound(store, ids);
-  if (least > reader.maxBytes) throw new InputError(`export: ${what} would make a file of over ${size(least)}; ${reader.advice}`);
-  const doc = {
-    format: FORMAT,
-    version: FORMAT_VERSION,
-    appVersion: APP_VERSION,
-    schema: SCHEMA_VERSION,
-    exportedAt: new Date().toISOString(),
-    experiments: ids.map((id) => experimentToFile(store.get(id))),
-  };
-  // In ASCII (other characters as \u escapes, which JSON reads back as the same text): an importer
-  // then holds the document as a one-byte string, half the memory of the two-byte string V8 makes
-  // of text with a single "→" in it.
-  const text = JSON.stringify(doc).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  if (text.length > reader.maxBytes) throw new InputError(`export: ${what} make a file of ${size(text.length)}; ${reader.advice}`);
-  return text;
-}
-
-const BYTES: Record<DType, number> = { f32: 4, f64: 8, u32: 4, i32: 4 };
-
-/**
- * Decodes one array, checking its length: exactly `length` values, or at most `max` (checked on the
- * base64 text, before decoding). `where` names it in errors.
- */
-function dec<D extends DType>(where: string, a: { dtype: D; base64: string }, length?: number, max?: number): ArrayOf<D> {
-  if (a.base64.length % 4 !== 0) throw new InputError(`${where}: is not valid base64`);
-  const values = Math.floor((a.base64.length / 4) * 3 / BYTES[a.dtype]);
-  if (max !== undefined && values > max) throw new InputError(`${where}: has about ${values} values; at most ${max} are allowed here`);
-  const decode = () => {
+/** The arrays of a v1 record, decoded from base64 (the text is let go once decoded). */
+function base64Arrays(where: string, arrays: Record<string, { dtype: DType; base64: string } | null>): TakeArray {
+  return <D extends DType>(name: string, dtype: D, length?: number, max?: number): ArrayOf<D> => {
+    const at = `${where}.arrays.${name}`;
+    const a = arrays[name] as { dtype: D; base64: string } | null;
+    if (a === null) return null as unknown as ArrayOf<D>;
+    if (a.base64.length % 4 !== 0) throw new InputError(`${at}: is not valid base64`);
+    // Checked on the text, before decoding.
+    checkLength(at, Math.floor(((a.base64.length / 4) * 3) / BYTES[dtype]), undefined, max, 'about ');
+    let out: ArrayOf<D>;
     try {
-      return adoptBlob(a.dtype, Buffer.from(a.base64, 'base64'));
+      out = adoptBlob(dtype, Buffer.from(a.base64, 'base64'));
     } catch (e) {
-      throw new InputError(`${where}: ${(e as Error).message}`);
+      throw new InputError(`${at}: ${(e as Error).message}`);
     }
+    // The base64 text is no longer needed: let it go now, so that an import never holds a file's
+    // arrays both as text and decoded (the document's other references to it are dropped already).
+    a.base64 = '';
+    checkLength(at, out.length, length);
+    return out;
   };
-  const out = decode();
-  // The base64 text is no longer needed: let it go now, so that an import never holds a file's
-  // arrays both as text and decoded (the document's other references to it are dropped already).
-  a.base64 = '';
-  if (length !== undefined && out.length !== length) throw new InputError(`${where}: has ${out.length} values; this network needs ${length}`);
-  return out;
 }
 
 function check(where: string, ok: boolean, what: string): void {
   if (!ok) throw new InputError(`${where}: ${what}`);
 }
 
-type ImportRows = Parameters<ExperimentStore['importExperiments']>[0];
+type ImportRows = ImportItem[];
 
 /** A JSON path as the messages write it: experiments[0].runs[1].hyper (`whole` for the root). */
-function pathText(path: readonly (string | number)[], whole: string): string {
+export function pathText(path: readonly (string | number)[], whole: string): string {
   return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '') || whole;
 }
 
-function parseJson(text: string, file: string): unknown {
-  // Bounded before JSON.parse builds anything (depth, fields per object, values per byte), so a hostile
-  // file cannot take more memory than its size allows, and the schema's recursion stays shallow.
+/**
+ * Parses JSON text from outside, bounded before JSON.parse builds anything (depth, fields per object,
+ * values per byte), so hostile text cannot take more memory than its size allows, and the schema's
+ * recursion stays shallow. `where` prefixes each message; `whole` names the root.
+ */
+export function parseBoundedJson(text: string, where: string, whole: string): unknown {
   const problem = jsonTextProblem(text);
-  if (problem) throw new InputError(`${file}: ${pathText(problem.path, 'export')}: ${problem.message}`);
+  if (problem) throw new InputError(`${where}: ${pathText(problem.path, whole)}: ${problem.message}`);
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new InputError(`${file}: not valid JSON: ${(e as Error).message}`);
+    throw new InputError(`${where}: not valid JSON: ${(e as Error).message}`);
   }
-}
-
-/** Validates a whole export document and turns it into rows to insert; throws on the first problem. */
-export function parseExport(text: string, file: string): ImportRows {
-  return exportRows({ json: parseJson(text, file) }, file);
 }
 
 /**
- * The rows of a parsed document. It comes in a holder that is emptied here, and the raw document is
+ * The rows of a parsed v1 document. It comes in a holder that is emptied here, and the raw document is
  * dropped once the schema has copied it: then each array's base64 text is referenced only by the
- * schema's copy, and can be let go as soon as it is decoded (see dec), which keeps an import's
- * memory within a few times the file's size.
+ * schema's copy, and can be let go as soon as it is decoded (see base64Arrays), which keeps an
+ * import's memory within a few times the file's size.
  */
-function exportRows(doc: { json?: unknown }, file: string): ImportRows {
+function documentRows(doc: { json?: unknown }, file: string): ImportRows {
   let json = doc.json;
   doc.json = undefined;
-  const head = json as { format?: unknown; version?: unknown };
-  if (head?.format !== FORMAT) throw new InputError(`${file}: not a Landscape Lab export (format must be "${FORMAT}")`);
-  if (typeof head.version === 'number' && head.version > FORMAT_VERSION) {
-    throw new InputError(`${file}: written by a newer Landscape Lab (export version ${head.version}; this one reads ${FORMAT_VERSION}); update the app`);
-  }
   const parsed = ExportFile.safeParse(json);
   if (!parsed.success) throw new InputError(`${file}: ${formatIssue(parsed.error, json, 'export')}`);
   json = undefined;
   try {
-    return experimentRows(parsed.data.experiments);
+    return parsed.data.experiments.map((e, k) => {
+      const at = `experiments[${k}]`;
+      const head = experimentHead(at, e);
+      const runs = e.runs.map((r, j) => runRow(`${at}.runs[${j}]`, r, base64Arrays(`${at}.runs[${j}]`, r.arrays)));
+      const indices = new Set(runs.map((r) => r.index));
+      check(`${at}.runs`, indices.size === runs.length, 'two runs share an index');
+      return {
+        ...head.item,
+        runs,
+        surfaces: e.surfaces.map((s, j) => surfaceRow(`${at}.surfaces[${j}]`, s, head.P, indices, base64Arrays(`${at}.surfaces[${j}]`, s.arrays))),
+        interpolations: e.interpolations.map((i, j) => interpolationRow(`${at}.interpolations[${j}]`, i, indices, base64Arrays(`${at}.interpolations[${j}]`, i.arrays))),
+      };
+    });
   } catch (e) {
     throw e instanceof InputError ? new InputError(`${file}: ${e.message}`) : e;
   }
@@ -339,10 +266,25 @@ function checkDiagnostics(where: string, d: z.output<typeof Diagnostics>, hidden
   d.symmetric.forEach((g, k) => check(`${where}.symmetric[${k}]`, g.units.every((unit) => exists(g.layer, unit)), `names a unit hidden layer ${g.layer} of this network does not have`));
 }
 
-type ExperimentFileOut = z.output<typeof ExportFile>['experiments'][number];
+/** An experiment's own fields, checked (its config, its sweep): the row without its records, and its network's size. */
+export function experimentHead(at: string, e: z.output<typeof ExperimentFields>): { item: Omit<ImportItem, 'runs' | 'surfaces' | 'interpolations'>; P: number } {
+  const config = parseAt(`${at}.config`, e.config);
+  if (e.sweep) checkSweep(`${at}.sweep`, e.sweep);
+  return {
+    item: {
+      uid: e.uid,
+      status: e.status as StoredExperiment['status'],
+      createdAt: e.createdAt,
+      updatedAt: e.updatedAt,
+      meta: { name: e.name, config, kernel: e.kernel, backend: e.backend, appVersion: e.appVersion, notes: e.notes, tags: e.tags },
+      sweep: e.sweep,
+    },
+    P: layoutOf(architectureOf(config)).count,
+  };
+}
 
 /** One run of an export, checked against its own config (sizes, units, counts) and decoded. */
-function runRow(where: string, r: ExperimentFileOut['runs'][number]) {
+export function runRow(where: string, r: z.output<typeof RunFields>, take: TakeArray) {
   const runConfig = parseAt(`${where}.config`, r.config);
   const P = layoutOf(architectureOf(runConfig)).count;
   // The run's data is its training split, dIn values per point.
@@ -351,10 +293,11 @@ function runRow(where: string, r: ExperimentFileOut['runs'][number]) {
   checkDiagnostics(`${where}.diagnostics.init`, r.diagnostics.init, runConfig.model.hidden);
   checkDiagnostics(`${where}.diagnostics.final`, r.diagnostics.final, runConfig.model.hidden);
   // At most one recorded loss per step (and step 0), and the config's number of snapshots.
-  const lossSteps = dec(`${where}.arrays.lossSteps`, r.arrays.lossSteps, undefined, runConfig.steps + 1);
-  const snapshotSteps = dec(`${where}.arrays.snapshotSteps`, r.arrays.snapshotSteps, undefined, LIMITS.snapshots);
+  const lossSteps = take('lossSteps', 'u32', undefined, runConfig.steps + 1);
+  const snapshotSteps = take('snapshotSteps', 'u32', undefined, LIMITS.snapshots);
   check(`${where}.arrays.snapshotSteps`, snapshotSteps.length >= 1, 'must hold at least one step');
-  const x = dec(`${where}.arrays.dataX`, r.arrays.dataX, n * dIn);
+  const x = take('dataX', 'f32', n * dIn);
+  const optimum = take('optimum', 'f32', P) as Float32Array | null;
   return {
     index: r.index,
     label: r.label,
@@ -364,27 +307,23 @@ function runRow(where: string, r: ExperimentFileOut['runs'][number]) {
     kernel: r.kernel,
     backend: r.backend,
     config: runConfig,
-    data: { x, y: dec(`${where}.arrays.dataY`, r.arrays.dataY, n), n, dIn },
-    params: {
-      init: dec(`${where}.arrays.init`, r.arrays.init, P),
-      final: dec(`${where}.arrays.final`, r.arrays.final, P),
-      ...(r.arrays.optimum ? { optimum: dec(`${where}.arrays.optimum`, r.arrays.optimum, P) } : {}),
-    },
-    loss: { steps: lossSteps, values: dec(`${where}.arrays.lossValues`, r.arrays.lossValues, lossSteps.length) },
+    data: { x, y: take('dataY', 'f32', n), n, dIn },
+    params: { init: take('init', 'f32', P), final: take('final', 'f32', P), ...(optimum ? { optimum } : {}) },
+    loss: { steps: lossSteps, values: take('lossValues', 'f64', lossSteps.length) },
     status: r.status,
     stepsDone: r.stepsDone,
     finalLoss: r.finalLoss,
     ...(r.optimum ? { optimum: r.optimum } : {}),
     diagnostics: r.diagnostics,
-    snapshots: { steps: snapshotSteps, params: dec(`${where}.arrays.snapshots`, r.arrays.snapshots, snapshotSteps.length * P) },
+    snapshots: { steps: snapshotSteps, params: take('snapshots', 'f32', snapshotSteps.length * P) },
     seconds: r.seconds,
   };
 }
 
 /** One surface of an export, of one of its experiment's runs (`indices`), in a network of P parameters. */
-function surfaceRow(where: string, s: ExperimentFileOut['surfaces'][number], P: number, indices: ReadonlySet<number>) {
+export function surfaceRow(where: string, s: z.output<typeof SurfaceFields>, P: number, indices: ReadonlySet<number>, take: TakeArray) {
   check(`${where}.runIndex`, indices.has(s.runIndex), `no run ${s.runIndex} in this experiment`);
-  const trajAlpha = dec(`${where}.arrays.trajAlpha`, s.arrays.trajAlpha, undefined, LIMITS.snapshots);
+  const trajAlpha = take('trajAlpha', 'f64', undefined, LIMITS.snapshots);
   const grid = linspace(-s.span, s.span, s.res);
   return {
     runIndex: s.runIndex,
@@ -395,49 +334,22 @@ function surfaceRow(where: string, s: ExperimentFileOut['surfaces'][number], P: 
     kernel: s.kernel,
     backend: s.backend,
     optimumKind: s.optimumKind,
-    centerParams: dec(`${where}.arrays.centerParams`, s.arrays.centerParams, P),
-    d1: dec(`${where}.arrays.d1`, s.arrays.d1, P),
-    d2: dec(`${where}.arrays.d2`, s.arrays.d2, P),
+    centerParams: take('centerParams', 'f32', P),
+    d1: take('d1', 'f64', P),
+    d2: take('d2', 'f64', P),
     alphas: grid,
     betas: Float64Array.from(grid),
-    loss: dec(`${where}.arrays.loss`, s.arrays.loss, s.res * s.res),
-    trajectory: {
-      alpha: trajAlpha,
-      beta: dec(`${where}.arrays.trajBeta`, s.arrays.trajBeta, trajAlpha.length),
-      loss: dec(`${where}.arrays.trajLoss`, s.arrays.trajLoss, trajAlpha.length),
-    },
+    loss: take('loss', 'f64', s.res * s.res),
+    trajectory: { alpha: trajAlpha, beta: take('trajBeta', 'f64', trajAlpha.length), loss: take('trajLoss', 'f64', trajAlpha.length) },
     markers: s.markers as Record<string, { alpha: number; beta: number; loss: number; offPlane: number }>,
     ...(s.explained ? { explained: s.explained } : {}),
   };
 }
 
-function interpolationRow(where: string, i: ExperimentFileOut['interpolations'][number], indices: ReadonlySet<number>) {
+export function interpolationRow(where: string, i: z.output<typeof InterpolationFields>, indices: ReadonlySet<number>, take: TakeArray) {
   check(`${where}.runIndex`, indices.has(i.runIndex), `no run ${i.runIndex} in this experiment`);
-  const t = dec(`${where}.arrays.t`, i.arrays.t, undefined, MAX_INTERPOLATION_POINTS);
-  return { runIndex: i.runIndex, from: i.from, to: i.to, optimumKind: i.optimumKind, t, loss: dec(`${where}.arrays.loss`, i.arrays.loss, t.length) };
-}
-
-function experimentRows(experiments: ExperimentFileOut[]): ImportRows {
-  return experiments.map((e, k) => {
-    const at = `experiments[${k}]`;
-    const config = parseAt(`${at}.config`, e.config);
-    const runs = e.runs.map((r, j) => runRow(`${at}.runs[${j}]`, r));
-    if (e.sweep) checkSweep(`${at}.sweep`, e.sweep);
-    const indices = new Set(runs.map((r) => r.index));
-    check(`${at}.runs`, indices.size === runs.length, 'two runs share an index');
-    const P = layoutOf(architectureOf(config)).count;
-    return {
-      uid: e.uid,
-      status: e.status as StoredExperiment['status'],
-      createdAt: e.createdAt,
-      updatedAt: e.updatedAt,
-      meta: { name: e.name, config, kernel: e.kernel, backend: e.backend, appVersion: e.appVersion, notes: e.notes, tags: e.tags },
-      runs,
-      surfaces: e.surfaces.map((s, j) => surfaceRow(`${at}.surfaces[${j}]`, s, P, indices)),
-      interpolations: e.interpolations.map((i, j) => interpolationRow(`${at}.interpolations[${j}]`, i, indices)),
-      sweep: e.sweep,
-    };
-  });
+  const t = take('t', 'f64', undefined, MAX_INTERPOLATION_POINTS);
+  return { runIndex: i.runIndex, from: i.from, to: i.to, optimumKind: i.optimumKind, t, loss: take('loss', 'f64', t.length) };
 }
 
 /** A sweep's spec is checked as a sweep to run would be (its base and every cell's config), and must match its counts. */
@@ -461,23 +373,14 @@ function parseAt(where: string, input: unknown): ExperimentConfig {
 }
 
 /**
- * The parsed JSON of an export file. Its own function so that the file's bytes and text are garbage
+ * The parsed JSON of a v1 export file. Its own function so that the file's bytes and text are garbage
  * once it returns: they are the largest things an import holds.
  */
-function readExportJson(file: string): unknown {
-  return parseJson(readInputFile(file, MAX_IMPORT_BYTES, 'an export file').toString('utf8'), file);
+function readDocumentJson(file: string): unknown {
+  return parseBoundedJson(readInputFile(file, MAX_DOCUMENT_BYTES, 'an export file').toString('utf8'), file, 'export');
 }
 
-/** Reads and validates an export file whole: the rows to import, all of them or a refusal. */
-export function readExportFile(file: string): ImportRows {
-  return exportRows({ json: readExportJson(file) }, file);
-}
-
-/**
- * Reads, validates and imports an export file; all of it or nothing. The store may be given as the
- * function that opens it: then a file that is refused never opens (nor creates) a database.
- */
-export function importFile(store: ExperimentStore | (() => ExperimentStore), file: string): { id: number; renamed: boolean }[] {
-  const rows = readExportFile(file);
-  return (typeof store === 'function' ? store() : store).importExperiments(rows);
+/** Reads and validates a v1 export file whole: the rows to import, all of them or a refusal. */
+export function readDocumentFile(file: string): ImportRows {
+  return documentRows({ json: readDocumentJson(file) }, file);
 }

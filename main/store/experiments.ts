@@ -115,6 +115,28 @@ function recordOf(r: SweepRow): SweepRecord {
 }
 
 /** A sweep held by a live process: another may not continue it until that process ends. */
+/** An experiment as an import gives it, validated. */
+export interface ImportItem {
+  meta: ExperimentMeta;
+  uid: string;
+  status: ExperimentStatus;
+  createdAt: string;
+  updatedAt: string;
+  runs: RunToSave[];
+  surfaces: (LandscapeResult & { runIndex: number })[];
+  interpolations: (InterpolationResult & { runIndex: number })[];
+  sweep: { spec: unknown; cells: number; seeds: number } | null;
+}
+
+/** Where an import puts its records, one at a time, inside ExperimentStore.importRecords's transaction. */
+export interface ImportSink {
+  experiment(item: Omit<ImportItem, 'runs' | 'surfaces' | 'interpolations'>): { id: number; renamed: boolean };
+  run(experimentId: number, run: RunToSave & { index: number }): void;
+  /** `createdAt`: when it was made (an import keeps it; now by default). */
+  surface(experimentId: number, s: LandscapeResult & { runIndex: number; createdAt?: string }): void;
+  interpolation(experimentId: number, i: InterpolationResult & { runIndex: number; createdAt?: string }): void;
+}
+
 export class SweepBusyError extends InputError {
   constructor(
     readonly experimentId: number,
@@ -586,8 +608,9 @@ export class ExperimentStore {
     });
   }
 
-  surfaces(experimentId: number): StoredSurface[] {
-    const rows = this.db.prepare('SELECT * FROM surfaces WHERE experiment_id = ? ORDER BY id').all(experimentId) as Record<string, unknown>[];
+  /** The experiment's surfaces; with `id`, only that one (an export reads them one at a time). */
+  surfaces(experimentId: number, id?: number): StoredSurface[] {
+    const rows = (id === undefined ? this.db.prepare('SELECT * FROM surfaces WHERE experiment_id = ? ORDER BY id').all(experimentId) : this.db.prepare('SELECT * FROM surfaces WHERE experiment_id = ? AND id = ?').all(experimentId, id)) as Record<string, unknown>[];
     return rows.map((row) => {
       const res = row.res as number;
       const span = row.span as number;
@@ -634,8 +657,9 @@ export class ExperimentStore {
     });
   }
 
-  interpolations(experimentId: number): StoredInterpolation[] {
-    const rows = this.db.prepare('SELECT * FROM interpolations WHERE experiment_id = ? ORDER BY id').all(experimentId) as Record<string, unknown>[];
+  /** The experiment's interpolations; with `id`, only that one. */
+  interpolations(experimentId: number, id?: number): StoredInterpolation[] {
+    const rows = (id === undefined ? this.db.prepare('SELECT * FROM interpolations WHERE experiment_id = ? ORDER BY id').all(experimentId) : this.db.prepare('SELECT * FROM interpolations WHERE experiment_id = ? AND id = ?').all(experimentId, id)) as Record<string, unknown>[];
     return rows.map((row) => ({
       id: row.id as number,
       runIndex: row.run_idx as number,
@@ -649,33 +673,70 @@ export class ExperimentStore {
   }
 
   /** Imports whole experiments (already validated) in one transaction; returns the new ids. */
-  importExperiments(items: { meta: ExperimentMeta; uid: string; status: ExperimentStatus; createdAt: string; updatedAt: string; runs: RunToSave[]; surfaces: (LandscapeResult & { runIndex: number })[]; interpolations: (InterpolationResult & { runIndex: number })[]; sweep: { spec: unknown; cells: number; seeds: number } | null }[]): { id: number; renamed: boolean }[] {
-    return this.write(() =>
+  importExperiments(items: ImportItem[]): { id: number; renamed: boolean }[] {
+    return this.importRecords((sink) =>
       items.map((item) => {
-        const taken = this.db.prepare('SELECT 1 FROM experiments WHERE uid = ?').get(item.uid) !== undefined;
-        const uid = taken ? randomUUID() : item.uid;
-        const meta = taken ? { ...item.meta, name: `${item.meta.name} (imported)` } : item.meta;
-        // A running experiment from another machine cannot be resumed here.
-        const status = item.status === 'running' ? 'interrupted' : item.status;
-        const id = this.insertExperiment(meta, status, null, { hashed: !item.sweep, uid, times: { created: item.createdAt, updated: item.updatedAt } });
-        if (item.sweep) this.db.prepare('INSERT INTO sweeps (experiment_id, spec, cells, seeds, spec_hash) VALUES (?, ?, ?, ?, ?)').run(id, JSON.stringify(item.sweep.spec), item.sweep.cells, item.sweep.seeds, sweepSpecHash(item.sweep.spec));
-        const threshold = item.sweep ? sweepThresholdOf(item.sweep.spec) : null;
-        item.runs.forEach((run, k) => this.insertRun(id, { ...run, index: run.index ?? k }, threshold));
-        item.surfaces.forEach((s) => this.insertSurfaceRow(id, s));
-        item.interpolations.forEach((i) => this.insertInterpolationRow(id, i));
-        return { id, renamed: taken };
+        const made = sink.experiment(item);
+        item.runs.forEach((run, k) => sink.run(made.id, { ...run, index: run.index ?? k }));
+        item.surfaces.forEach((s) => sink.surface(made.id, s));
+        item.interpolations.forEach((i) => sink.interpolation(made.id, i));
+        return made;
       }),
     );
   }
 
-  private insertInterpolationRow(experimentId: number, i: InterpolationResult & { runIndex: number }): number {
+  // Export and import record by record (main/store/exchangeLines.ts): an export of any size is read
+  // one run, surface or interpolation at a time, and written one at a time in one transaction.
+
+  /** What an export writes of an experiment before its records, and which records it has. */
+  exchangeHead(id: number): { experiment: Omit<StoredExperiment, 'runList' | 'runListing' | 'surfaces' | 'interpolations'>; runs: number[]; surfaces: number[]; interpolations: number[] } {
+    return this.read(() => {
+      const r = this.row(id);
+      const sweep = this.db.prepare('SELECT spec, cells, seeds FROM sweeps WHERE experiment_id = ?').get(id) as { spec: string; cells: number; seeds: number } | undefined;
+      const ids = (table: string) => (this.db.prepare(`SELECT id FROM ${table} WHERE experiment_id = ? ORDER BY id`).all(id) as { id: number }[]).map((x) => x.id);
+      return {
+        experiment: { ...summaryOf(r), config: parseConfig(JSON.parse(r.config)), sweep: sweep ? { spec: JSON.parse(sweep.spec), cells: sweep.cells, seeds: sweep.seeds } : null },
+        runs: this.runListing(id).map((l) => l.index),
+        surfaces: ids('surfaces'),
+        interpolations: ids('interpolations'),
+      };
+    });
+  }
+
+  /**
+   * Imports with `feed`, which hands the sink one experiment, run, surface or interpolation at a time
+   * (already validated); all in one transaction, rolled back whole when `feed` throws.
+   */
+  importRecords<T>(feed: (sink: ImportSink) => T): T {
+    return this.write(() => {
+      const thresholds = new Map<number, number | null>();
+      return feed({
+        experiment: (item) => {
+          const taken = this.db.prepare('SELECT 1 FROM experiments WHERE uid = ?').get(item.uid) !== undefined;
+          const uid = taken ? randomUUID() : item.uid;
+          const meta = taken ? { ...item.meta, name: `${item.meta.name} (imported)` } : item.meta;
+          // A running experiment from another machine cannot be resumed here.
+          const status = item.status === 'running' ? 'interrupted' : item.status;
+          const id = this.insertExperiment(meta, status, null, { hashed: !item.sweep, uid, times: { created: item.createdAt, updated: item.updatedAt } });
+          if (item.sweep) this.db.prepare('INSERT INTO sweeps (experiment_id, spec, cells, seeds, spec_hash) VALUES (?, ?, ?, ?, ?)').run(id, JSON.stringify(item.sweep.spec), item.sweep.cells, item.sweep.seeds, sweepSpecHash(item.sweep.spec));
+          thresholds.set(id, item.sweep ? sweepThresholdOf(item.sweep.spec) : null);
+          return { id, renamed: taken };
+        },
+        run: (experimentId, run) => this.insertRun(experimentId, run, thresholds.get(experimentId) ?? null),
+        surface: (experimentId, s) => void this.insertSurfaceRow(experimentId, s),
+        interpolation: (experimentId, i) => void this.insertInterpolationRow(experimentId, i),
+      });
+    });
+  }
+
+  private insertInterpolationRow(experimentId: number, i: InterpolationResult & { runIndex: number; createdAt?: string }): number {
     const info = this.db
       .prepare('INSERT INTO interpolations (experiment_id, run_idx, created_at, from_point, to_point, optimum_kind, t, loss) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(experimentId, i.runIndex, now(), i.from, i.to, i.optimumKind, toBlob(i.t), toBlob(i.loss));
+      .run(experimentId, i.runIndex, i.createdAt ?? now(), i.from, i.to, i.optimumKind, toBlob(i.t), toBlob(i.loss));
     return Number(info.lastInsertRowid);
   }
 
-  private insertSurfaceRow(experimentId: number, s: LandscapeResult & { runIndex: number }): number {
+  private insertSurfaceRow(experimentId: number, s: LandscapeResult & { runIndex: number; createdAt?: string }): number {
     const info = this.db
       .prepare(
         `INSERT INTO surfaces (experiment_id, run_idx, created_at, center, axes, axis_labels, res, span, kernel, backend, optimum_kind,
@@ -683,7 +744,7 @@ export class ExperimentStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
-        experimentId, s.runIndex, now(), s.center, JSON.stringify(s.axes), JSON.stringify(s.axisLabels), s.alphas.length, s.span,
+        experimentId, s.runIndex, s.createdAt ?? now(), s.center, JSON.stringify(s.axes), JSON.stringify(s.axisLabels), s.alphas.length, s.span,
         s.kernel, s.backend, s.optimumKind, toBlob(s.centerParams), toBlob(s.d1), toBlob(s.d2), toBlob(s.loss),
         toBlob(s.trajectory.alpha), toBlob(s.trajectory.beta), toBlob(s.trajectory.loss), JSON.stringify(s.markers),
         s.explained ? JSON.stringify(s.explained) : null,

@@ -147,7 +147,7 @@ describe('WebSocket', () => {
     const ws = socket();
     await opened(ws);
     const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
-    ws.send(JSON.stringify({ id: 1, channel: 'experiments.import', payload: { text: 'x'.repeat(LIMIT + 10) } }));
+    ws.send(JSON.stringify({ id: 1, channel: 'data.importCsv', payload: { text: 'x'.repeat(LIMIT + 10) } }));
     expect(await closed).toBe(1009);
     expect(logged).toEqual(['bridge: closed a socket: WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: Max payload size exceeded']);
     const again = socket();

@@ -62,10 +62,12 @@ describe('user text is printed with its control and bidi characters escaped', ()
     writeFileSync(file('h2.json'), JSON.stringify(hinge));
     expect(cli('run', 'h2.json', '--db', 'source.sqlite').code).toBe(0);
     expect(cli('export', '1', '--db', 'source.sqlite', '--out', 'e.json').code).toBe(0);
-    const doc = JSON.parse(readFileSync(file('e.json'), 'utf8'));
-    doc.experiments[0].name = HOSTILE;
-    doc.experiments[0].runs[0].label = `label ${HOSTILE}`;
-    writeFileSync(file('hostile-export.json'), JSON.stringify(doc));
+    const lines = readFileSync(file('e.json'), 'utf8').split('\n');
+    const experiment = JSON.parse(lines[1]);
+    const run = JSON.parse(lines[2]);
+    experiment.experiment.name = HOSTILE;
+    run.run.label = `label ${HOSTILE}`;
+    writeFileSync(file('hostile-export.json'), [lines[0], JSON.stringify(experiment), JSON.stringify(run), ...lines.slice(3)].join('\n'));
     const imported = cli('import', 'hostile-export.json', '--db', 'imported.sqlite');
     expect(imported.code).toBe(0);
     for (const args of [['list'], ['show', '1']]) {
@@ -133,7 +135,7 @@ describe('"__proto__" is refused, not stored as {}', () => {
   it("an export whose run's hyper is {\"__proto__\": 1}: refused, no database made", () => {
     const doc = readFileSync(file('e.json'), 'utf8').replace(/"hyper":\{/, '"hyper":{"__proto__":1,');
     writeFileSync(file('proto-export.json'), doc);
-    expectRefused(cli('import', 'proto-export.json', '--db', 'proto.sqlite'), /^proto-export\.json: experiments\[0\]\.runs\[0\]\.hyper\.__proto__: is a key no document of ours has/);
+    expectRefused(cli('import', 'proto-export.json', '--db', 'proto.sqlite'), /^proto-export\.json: line 3: experiments\[0\]\.runs\[0\]\.hyper\.__proto__: is a key no document of ours has/);
     expect(existsSync(file('proto.sqlite'))).toBe(false);
   });
 

@@ -3,7 +3,7 @@
 // networks of fan-in 2, stored and exported runs, and the tfjs kernel held to the js one.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BoundaryView } from '../../shared/api.js';
 import { InputError, parseConfig, type ExperimentConfigInput } from '../../shared/config.js';
@@ -22,7 +22,7 @@ import { prepareConfig } from '../../main/engine/prepared.js';
 import type { RunResult } from '../../main/engine/results.js';
 import { LabChannels } from '../../main/lab/channels.js';
 import { Lab } from '../../main/lab/lab.js';
-import { exportExperiments, parseExport } from '../../main/store/exchange.js';
+import { exportToFile, importExportFile } from '../../main/store/exchangeLines.js';
 import { openStore, type ExperimentStore } from '../../main/store/index.js';
 import { config, landscape, maxAbsDiff, train } from '../support/helpers.js';
 import { layerSizes, parameterName, parameterNames } from '../../shared/parameters.js';
@@ -249,8 +249,12 @@ describe('training, stored, and its decision boundary', () => {
     expect([stored.data.n, stored.data.dIn]).toEqual([400, 2]);
     expect(stored.data.x).toEqual(trainedCircle.data.x);
     expect(parameterName(layerSizes(stored.config, stored.data.dIn), 8)).toBe('W1[1,0]');
-    const [imported] = parseExport(exportExperiments(store, [circleId]), 'test');
-    expect(imported.runs[0].data).toEqual(stored.data);
+    const file = join(mkdtempSync(join(tmpdir(), 'lab-circle-')), 'circle.lab.json');
+    exportToFile(store, [circleId], file);
+    const target = openStore(join(dirname(file), 'target.sqlite'));
+    const [imported] = importExportFile(target, file);
+    expect(target.runs(imported.id)[0].data).toEqual(stored.data);
+    target.db.close();
   });
 
   it('softmax learns 3 gaussian blobs', async () => {

@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,8 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../shared/config.js';
 import { experimentLandscape, experimentInterpolation, reproduce, saveRun } from '../../main/lab/experiments.js';
 import { resumeSweep, runSweep } from '../../main/lab/sweep.js';
-import { MAX_IMPORT_BYTES, MAX_IMPORT_TEXT } from '../../shared/api.js';
-import { APP_READER, CLI_READER, exportExperiments, readExportFile } from '../../main/store/exchange.js';
+import { exportToFile, importExportFile } from '../../main/store/exchangeLines.js';
+import { exportV1 } from '../support/exportV1.js';
 import { migrate } from '../../main/store/db.js';
 import { openStore, type ExperimentStore } from '../../main/store/index.js';
 import { APPLICATION_ID, SCHEMA_VERSION } from '../../main/store/migrations.js';
@@ -327,16 +327,18 @@ describe('export and import', () => {
     await experimentLandscape(store, id, { center: 'optimum', axes: 'params:W1[0,0],b1[0]', res: 9, span: 1 }, { kernel: 'js' });
     const sweep = await runSweep(store, { base: { data: { target: { kind: 'hinge' }, n: 50 }, steps: 50 }, grid: { 'optimizer.lr': [0.01, 0.1] }, seeds: 2 }, { kernel: 'js' });
     const file = join(dir, 'out.lab.json');
-    writeFileSync(file, exportExperiments(store, [id, sweep.experimentId]));
-    return { store, id, sweepId: sweep.experimentId, file };
+    exportToFile(store, [id, sweep.experimentId], file);
+    const v1 = join(dir, 'v1.lab.json');
+    writeFileSync(v1, exportV1(store, [id, sweep.experimentId]));
+    return { store, id, sweepId: sweep.experimentId, file, v1 };
   }
   const count = (s: ExperimentStore) => (s.db.prepare('SELECT (SELECT count(*) FROM experiments) + (SELECT count(*) FROM runs) + (SELECT count(*) FROM surfaces) AS n').get() as { n: number }).n;
 
-  it('round trip into another database: bit-identical, ids remapped; a second import is kept as a copy', async () => {
-    const { store, id, file } = await exported();
+  it.each(['file', 'v1'] as const)('round trip into another database (%s: the streamed format, and the old document): bit-identical, ids remapped; a second import is kept as a copy', async (format) => {
+    const { store, id, [format]: file } = await exported();
     const target = open(join(dir, 'target.sqlite'));
     saveRun(target, await train(config({ steps: 10 }), { kernel: 'js' }));
-    const first = target.importExperiments(readExportFile(file));
+    const first = importExportFile(target, file);
     expect(first.map((r) => r.renamed)).toEqual([false, false]);
     expect(first[0].id).not.toBe(id);
     const a = store.get(id);
@@ -347,13 +349,13 @@ describe('export and import', () => {
     expect(bytes(b.surfaces[0].loss).equals(bytes(a.surfaces[0].loss))).toBe(true);
     expect(target.get(first[1].id).sweep?.cells).toBe(2);
     expect(target.get(first[1].id).runList).toHaveLength(4);
-    const second = target.importExperiments(readExportFile(file));
+    const second = importExportFile(target, file);
     expect(second.map((r) => r.renamed)).toEqual([true, true]);
     expect(target.get(second[0].id).name).toBe('to share (imported)');
   });
 
   const hostile: [string, (doc: any) => unknown, RegExp][] = [
-    ['another format', (d) => ({ ...d, format: 'something-else' }), /not a Landscape Lab export \(format must be "landscape-lab"\)/],
+    ['another format', (d) => ({ ...d, format: 'something-else' }), /not a Landscape Lab export \(its first line must be \{"format":"landscape-lab","version":2,…\}\)/],
     ['a newer export version', (d) => ({ ...d, version: 7 }), /written by a newer Landscape Lab \(export version 7/],
     ['an unknown field', (d) => ({ ...d, experiments: [{ ...d.experiments[0], evil: true }, ...d.experiments.slice(1)] }), /experiments\[0\]\.evil: unknown field/],
     ['an array of the wrong length', (d) => {
@@ -383,42 +385,36 @@ describe('export and import', () => {
   ];
   for (const [name, mutate, message] of hostile) {
     it(`rejects ${name} whole, writing nothing`, async () => {
-      const { file } = await exported();
+      const { v1 } = await exported();
       const bad = join(dir, 'bad.lab.json');
-      writeFileSync(bad, JSON.stringify(mutate(JSON.parse(readFileSync(file, 'utf8')))));
+      writeFileSync(bad, JSON.stringify(mutate(JSON.parse(readFileSync(v1, 'utf8')))));
       const target = open(join(dir, 'target.sqlite'));
       saveRun(target, await train(config({ steps: 10 }), { kernel: 'js' }));
       const before = count(target);
-      expect(() => target.importExperiments(readExportFile(bad))).toThrow(message);
-      expect(() => target.importExperiments(readExportFile(bad))).toThrow(InputError);
+      expect(() => importExportFile(target, bad)).toThrow(message);
+      expect(() => importExportFile(target, bad)).toThrow(InputError);
       expect(count(target)).toBe(before);
     });
   }
 
-  it('rejects malformed JSON and oversized files before reading them', async () => {
+  it('rejects malformed JSON, and v1 documents over their old limit, before reading them', async () => {
     const target = open(join(dir, 'target.sqlite'));
     const bad = join(dir, 'trunc.lab.json');
-    writeFileSync(bad, '{"format": "landscape-lab", "experiments": [');
-    expect(() => target.importExperiments(readExportFile(bad))).toThrow(/trunc\.lab\.json: not valid JSON: /);
+    writeFileSync(bad, '{"format": "landscape-lab", "version": 1, "experiments": [');
+    expect(() => importExportFile(target, bad)).toThrow(/trunc\.lab\.json: not valid JSON: /);
     const huge = join(dir, 'huge.lab.json');
-    writeFileSync(huge, '');
-    truncateSync(huge, MAX_IMPORT_BYTES + 1);
-    expect(() => target.importExperiments(readExportFile(huge))).toThrow(/huge\.lab\.json: is 256 MiB; an export file is limited to 256 MiB$/);
+    writeFileSync(huge, '{"format":"landscape-lab","version":1,');
+    truncateSync(huge, 256 * 2 ** 20 + 1);
+    expect(() => importExportFile(target, huge)).toThrow(/huge\.lab\.json: is 256 MiB; an export file is limited to 256 MiB$/);
     expect(target.list()).toHaveLength(0);
   });
 
-  it('never writes an export its reader cannot import: refused from the arrays\' size before building it, or from the text\'s', async () => {
-    const { store, id, sweepId } = await exported();
-    const text = exportExperiments(store, [id, sweepId]);
-    const advice = 'read less';
-    // Far over: the arrays alone are larger, so nothing is built.
-    expect(() => exportExperiments(store, [id, sweepId], { maxBytes: 1024, advice })).toThrow(/^export: experiments \d+, \d+ would make a file of over \d+ KiB; read less$/);
-    // Just over: only the whole text says so.
-    expect(() => exportExperiments(store, [id, sweepId], { maxBytes: text.length - 1, advice })).toThrow(`export: experiments ${id}, ${sweepId} make a file of ${Math.ceil(text.length / 1024)} KiB; read less`);
-    expect(exportExperiments(store, [id, sweepId], { maxBytes: text.length, advice })).toHaveLength(text.length);
-    // What the app and the CLI allow is what they import.
-    expect([APP_READER.maxBytes, CLI_READER.maxBytes]).toEqual([MAX_IMPORT_TEXT, MAX_IMPORT_BYTES]);
-    expect(APP_READER.advice).toBe('the app imports at most 64 MiB; export fewer experiments at a time, or from the command line (landscape-lab export ID… --out FILE, whose import reads up to 256 MiB)');
+  it('an export refused part way (an unknown id after a good one) leaves no file, nor its temporary', async () => {
+    const { store, id } = await exported();
+    const out = join(dir, 'refused', 'x.lab.json');
+    mkdirSync(join(dir, 'refused'));
+    expect(() => exportToFile(store, [id, 999], out)).toThrow(/^experiment 999: no such experiment in /);
+    expect(readdirSync(join(dir, 'refused'))).toEqual([]);
   });
 
   it('a copied database file opens as it was', async () => {

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_IMPORT_TEXT } from '../../shared/api.js';
 import { PRESETS } from '../../shared/presets.js';
 import { canvasInk } from '../support/browser.js';
 import { openBrowserLab, type BrowserLab } from '../support/labPage.js';
@@ -145,17 +144,20 @@ describe('the lab in a browser', () => {
     expect(download.suggestedFilename()).toBe(`experiment-${id}.lab.json`);
     const file = join(lab.dir, 'exported.lab.json');
     await download.saveAs(file);
-    expect(JSON.parse(readFileSync(file, 'utf8')).experiments).toHaveLength(1);
+    // Streamed by serve from a file it wrote (format 2: a header, the experiment, its records, the end).
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    expect(JSON.parse(lines[0])).toMatchObject({ format: 'landscape-lab', version: 2 });
+    expect(JSON.parse(lines.at(-1)!)).toEqual({ end: { experiments: 1 } });
     await page.setInputFiles('input[type=file][aria-label="Import experiments"]', file);
     await expect.poll(() => page.getByTestId('experiment-item').count()).toBe(2);
     await expect.poll(() => page.getByRole('status').textContent()).toBe('imported 1 experiment from exported.lab.json');
     const imported = lab.store.list().find((e) => e.id !== id)!.id;
-    // A file larger than the app imports is refused unread, naming what can import it.
+    // A file larger than any message (65 MiB) is uploaded to serve, and refused as what it is, by its name.
     const big = join(lab.dir, 'big.lab.json');
     writeFileSync(big, '');
-    truncateSync(big, MAX_IMPORT_TEXT + 1);
+    truncateSync(big, 65 * 2 ** 20);
     await page.setInputFiles('input[type=file][aria-label="Import experiments"]', big);
-    await expect.poll(() => page.getByRole('alert').textContent()).toBe('import: big.lab.json is 65 MiB; the app imports at most 64 MiB: use landscape-lab import big.lab.json (up to 256 MiB)');
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('big.lab.json: not a Landscape Lab export (its first line must be {"format":"landscape-lab","version":2,…})');
     expect(lab.store.list()).toHaveLength(2);
 
     // Two experiments checked: both curves are overlaid, with a legend.

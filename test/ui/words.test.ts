@@ -3,10 +3,12 @@
 // a bound is said once, in words and rounded (never "<= 3.4028234663852886e+38"); "1 problem to fix"
 // takes you to the field; an empty rename says so in words; a sweep's run labels are the view's own
 // labels (no JSON, numbers to four digits), the same ones main stores and the CLI prints.
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobInfo, Result } from '../../shared/api.js';
 import { presetByName } from '../../shared/presets.js';
 import { experimentLandscape, saveRun } from '../../main/lab/experiments.js';
+import { exportToFile, importExportFile } from '../../main/store/exchangeLines.js';
 import { config, train } from '../support/helpers.js';
 import { openBrowserLab, type BrowserLab } from '../support/labPage.js';
 
@@ -96,8 +98,9 @@ describe('labels and messages in words', () => {
   });
 
   it('an imported copy keeps its date but is the newest in the library, first in the list (finding 17: it landed mid-list by its old date)', async () => {
-    const text = await call<string>('experiments.export', { ids: [sweepId] });
-    const [{ id: copy }] = await call<{ id: number }[]>('experiments.import', { text });
+    const file = join(lab.dir, 'sweep.lab.json');
+    exportToFile(lab.store, [sweepId], file);
+    const [{ id: copy }] = importExportFile(lab.store, file);
     expect(lab.store.summary(copy).createdAt).toBe(lab.store.summary(sweepId).createdAt);
     const { page, errors } = await lab.open({ viewport: { width: 1280, height: 800 } });
     await expect.poll(() => page.locator('[data-testid=experiment-item] button.open').first().textContent()).toMatch(new RegExp(`^#${copy}\\b`));

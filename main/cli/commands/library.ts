@@ -6,7 +6,7 @@ import { MARKERS, type MarkerName } from '../../../shared/markers.js';
 import { PRESETS, presetDescription } from '../../../shared/presets.js';
 import { MAX_SWEEP_RUNS } from '../../../shared/sweep.js';
 import type { Context } from '../context.js';
-import { writeOut } from '../context.js';
+import { checkOut } from '../context.js';
 import { fromFile, readText } from '../inputs.js';
 import { experimentToJson, stringify } from '../json.js';
 import { choice, experimentId, integer } from '../options.js';
@@ -61,7 +61,9 @@ export async function deleteExperiment(ctx: Context): Promise<void> {
 export async function exportExperiments(ctx: Context): Promise<void> {
   if (!ctx.values.out) throw new InputError('export: needs --out FILE, e.g. --out my.lab.json');
   const ids = ctx.args.map((a) => experimentId('export', a));
-  writeOut(ctx.values.out, ctx.lab().exportText(ids, 'cli'), ctx.values.force ?? false);
+  const lab = ctx.lab();
+  checkOut(ctx.values.out, ctx.values.force ?? false);
+  lab.exportFile(ids, ctx.values.out);
   ctx.out(`exported ${ids.length} experiment${ids.length === 1 ? '' : 's'} to ${ctx.values.out}`);
 }
 

@@ -1,6 +1,7 @@
 // The renderer's door to main: `window.lab` inside Electron (the preload puts it there), else the
 // loopback bridge of `landscape-lab serve` over a WebSocket. Both speak the same LabApi.
-import type { Channel, LabApi, LabEvent, Request, Responses, Result } from '../../../shared/api';
+import type { Channel, Imported, LabApi, LabEvent, Request, Responses, Result } from '../../../shared/api';
+import { downloadBlob } from './download';
 import { decodeWire, encodeWire } from '../../../shared/wire';
 
 declare global {
@@ -58,6 +59,30 @@ class BridgeClient implements LabApi {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+
+  /** Uploads the file to serve, which streams it to disk and imports it from there. */
+  async importFile(file: File): Promise<Result<Imported>> {
+    return this.fetch(`import?name=${encodeURIComponent(file.name)}`, { method: 'POST', body: file }, (r) => r.json() as Promise<Result<Imported>>);
+  }
+
+  /** Downloads the export serve writes to disk and streams. */
+  async exportFile(ids: number[], fileName: string): Promise<Result<null>> {
+    return this.fetch(`export?ids=${ids.join(',')}&name=${encodeURIComponent(fileName)}`, {}, async (r) => {
+      downloadBlob(fileName, await r.blob());
+      return { ok: true, value: null };
+    });
+  }
+
+  /** A request to serve beside the page (its token is the page's cookie); a refusal's text is its error. */
+  private async fetch<T>(path: string, init: RequestInit, read: (r: Response) => Promise<Result<T>>): Promise<Result<T>> {
+    try {
+      const r = await fetch(new URL(path, window.location.href.replace(/[?#].*$/, '')), { ...init, credentials: 'same-origin' });
+      if (!r.ok) return { ok: false, error: { code: 'invalid', message: (await r.text()).trim() } };
+      return await read(r);
+    } catch (e) {
+      return { ok: false, error: { code: 'internal', message: `cannot reach the lab: ${(e as Error).message}` } };
+    }
+  }
 }
 
 let api: LabApi | null = null;
@@ -69,6 +94,12 @@ export function lab(): LabApi {
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   url.search = '';
   return (api = new BridgeClient(url.href));
+}
+
+/** Throws a failed Result's message, for code that shows it to the user. */
+export function valueOf<T>(r: Result<T>): T {
+  if (!r.ok) throw new LabCallError(r.error.code, r.error.message);
+  return r.value;
 }
 
 /** Calls main and throws the typed error's message, for code that shows it to the user. */

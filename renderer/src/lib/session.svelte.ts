@@ -8,7 +8,7 @@ import { presetConfig, presetRace, presetSweep, type Preset } from '../../../sha
 import type { SweepStats } from '../../../shared/sweepStats';
 import { batchProgress } from './jobProgress';
 import type { TheorySection } from '../components/theory/theoryLink';
-import { call, lab } from './api';
+import { call, lab, valueOf } from './api';
 import { downloadBlob, downloadText } from './download';
 
 type Json = Record<string, unknown>;
@@ -471,7 +471,7 @@ export class Session {
   /** The open experiment as a .lab.json file. */
   exportExperiment(): void {
     const open = this.selected;
-    if (open) call('experiments.export', { ids: [open.id] }).then((text) => downloadText(`experiment-${open.id}.lab.json`, text, 'application/json'), this.fail);
+    if (open) lab().exportFile([open.id], `experiment-${open.id}.lab.json`).then(valueOf).catch(this.fail);
     else this.error = 'export: open an experiment in the library first';
   }
 
