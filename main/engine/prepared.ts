@@ -3,7 +3,10 @@
 // takes the prepared object instead of deriving the same things again.
 import type { ExperimentConfig } from '../../shared/config.js';
 import { splitDataset, type Dataset, type Split } from './data.js';
+import { InputError } from '../../shared/errors.js';
+import { dataRecordBytes, recordProblem } from './memory.js';
 import { architectureOf, layoutOf, type Architecture, type Layout } from './model.js';
+import { DEFAULT_DENSE_START, defaultRecordEvery, recordCapacity } from './train.js';
 
 export interface PreparedConfig {
   readonly config: ExperimentConfig;
@@ -22,7 +25,21 @@ export interface PreparedSplit extends PreparedConfig {
 export function prepareConfig(config: ExperimentConfig): PreparedSplit {
   const split = splitDataset(config);
   const arch = architectureOf(config, split.train.dIn);
-  return { config, arch, layout: layoutOf(arch), data: split.train, test: split.test, split };
+  checkRecordSize(config);
+  const layout = layoutOf(arch);
+  return { config, arch, layout, data: split.train, test: split.test, split };
+}
+
+/**
+ * Refuses, before any work, a config whose runs or surfaces would not fit in one stored record
+ * (main/engine/memory.ts). From the config alone, so a sweep checks its cells before it starts.
+ */
+export function checkRecordSize(config: ExperimentConfig): void {
+  const every = config.record.every;
+  const recorded = recordCapacity({ steps: config.steps, recordEvery: every ?? defaultRecordEvery(config.steps), ...(every === undefined ? { denseStart: DEFAULT_DENSE_START } : {}) });
+  const arch = architectureOf(config);
+  const problem = recordProblem(layoutOf(arch).count, recorded, dataRecordBytes({ n: config.data.n, dIn: arch.sizes[0] }));
+  if (problem) throw new InputError(`${problem.field}: ${problem.message}`);
 }
 
 /** A stored run's config over the training data it stored: nothing is generated again. */

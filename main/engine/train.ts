@@ -5,6 +5,7 @@ import type { Dataset } from './data.js';
 import { EpochShuffler } from './epochShuffler.js';
 import type { Kernel, Trainer } from './kernel.js';
 import { layoutOf, type Architecture } from './model.js';
+import { dataRecordBytes, snapshotsWithinRecord } from './memory.js';
 import type { Hyper } from './optimizers.js';
 
 export type RunStatus = 'done' | 'diverged' | 'cancelled';
@@ -147,7 +148,7 @@ class RecordStride {
 }
 
 /** The most losses a run records: step 0, every due step, and one more if cancelled between two. */
-function recordCapacity(spec: BatchSpec): number {
+export function recordCapacity(spec: Pick<BatchSpec, 'recordEvery' | 'denseStart' | 'steps'>): number {
   const stride = new RecordStride(spec.recordEvery, spec.denseStart, spec.steps);
   let count = 2;
   for (let step = stride.next(0); step <= spec.steps; step = step === spec.steps ? Infinity : stride.next(step)) count++;
@@ -299,7 +300,9 @@ class RunLog {
     this.lossSteps = new Uint32Array(R * this.capacity);
     this.lossValues = new Float64Array(R * this.capacity);
     this.recorded = new Uint32Array(R);
-    this.snapAt = snapshotSteps(spec.steps, Math.max(2, Math.min(spec.snapshots, Math.floor(snapshotBudget / (R * P)))));
+    const dataBytes = Math.max(...spec.runs.map((r) => dataRecordBytes(r.data)));
+    const fit = snapshotsWithinRecord(P, this.capacity, dataBytes);
+    this.snapAt = snapshotSteps(spec.steps, Math.max(2, Math.min(spec.snapshots, Math.floor(snapshotBudget / (R * P)), fit)));
     this.snaps = new Float32Array(R * (this.snapAt.length + 1) * P);
     this.staging = new Float32Array(R * P);
     this.snapStepsDone = spec.runs.map(() => []);

@@ -481,5 +481,6 @@ export type {
   WrittenClusterFolder,
 };
 export { parseShardOption } from './cluster/shards.js';
+export { checkSweep } from './sweep.js';
 export { parseOptimizerList, RACE_OPTIMIZERS } from './race.js';
 export { SEARCH_BUDGET } from '../engine/optimum.js';

@@ -5,12 +5,13 @@
 // process at a time: the one holding its lease (see ExperimentStore.takeLease).
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InputError, testCount, type BackendChoice, type ExperimentConfig } from '../../shared/config.js';
+import { InputError, inputSize, testCount, type BackendChoice, type ExperimentConfig } from '../../shared/config.js';
 import { expandSweep, runConfig, type SweepCell, type SweepSpec } from '../../shared/sweep.js';
 import { sweepRunLabel } from '../../shared/sweepStats.js';
 import { planShards } from './cluster/shards.js';
 import { selectKernel, type Workload } from '../engine/kernelChoice.js';
 import { runsPerGroup } from '../engine/memory.js';
+import { checkRecordSize } from '../engine/prepared.js';
 import { architectureOf, layoutOf } from '../engine/model.js';
 import type { WorkerPool } from '../workers/pool.js';
 import type { KernelPin } from '../workers/protocol.js';
@@ -217,8 +218,30 @@ export async function engineCheck(spec: SweepSpec, cells: SweepCell[], options: 
 }
 
 /** Starts a sweep from a spec (validated whole before anything runs); stores it as one experiment. */
+/**
+ * A sweep spec expanded, with every cell's config checked as a run's would be before it trains (the
+ * record size of its runs), so that a sweep is refused before it is stored.
+ */
+export function checkSweep(specInput: unknown): ReturnType<typeof expandSweep> {
+  const expanded = expandSweep(specInput);
+  const checked = new Set<string>();
+  for (const cell of expanded.cells) {
+    const c = cell.config;
+    const key = JSON.stringify([inputSize(c), c.model.hidden, c.model.outputs, c.data.n, c.steps, c.record.every ?? null]);
+    if (checked.has(key)) continue;
+    checked.add(key);
+    try {
+      checkRecordSize(c);
+    } catch (e) {
+      if (e instanceof InputError && expanded.cells.length > 1) throw new InputError(`cell ${cell.index}: ${e.message}`);
+      throw e;
+    }
+  }
+  return expanded;
+}
+
 export async function runSweep(store: ExperimentStore, specInput: unknown, options: SweepOptions & { shard?: { index: number; count: number } } = {}): Promise<SweepOutcome> {
-  const { spec, cells } = expandSweep(specInput);
+  const { spec, cells } = checkSweep(specInput);
   const base = cells[0].config;
   const shard = options.shard ? planShards(spec, cells, options.shard.count).shards[options.shard.index] : undefined;
   const check = shard ? await engineCheck(spec, cells, options) : '';

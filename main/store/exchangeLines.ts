@@ -50,18 +50,18 @@ import {
 } from './exchange.js';
 import type { ExperimentStore, ImportSink } from './experiments.js';
 import { SCHEMA_VERSION } from './migrations.js';
+import { MAX_RECORD_BYTES } from '../engine/memory.js';
 
 export const FORMAT_VERSION = 2;
 /** Bytes of a record's arrays per chunk line: 1 MiB of base64 (a multiple of 3, so chunks join without padding). */
 export const CHUNK_BYTES = 3 * 2 ** 18;
 /**
- * The most bytes one record's arrays may take (a run, a surface or an interpolation). The import
- * holds a record's arrays whole to write its row, and SQLite copies them as it binds: twice this, 128
- * MiB, beside a line's 128 MiB at most (never both at once). A tutorial run is tens of kilobytes; a
- * 512² surface is 2 MiB; the largest is a run's snapshots, P × snapshots × 4 bytes (200 snapshots of a
- * 64×64×64 network's 8,513 parameters: 6.8 MB). A run past it is refused by export, naming it.
+ * The most bytes one record's arrays may take (a run, a surface or an interpolation): the engine
+ * refuses configs whose runs or surfaces would not fit (main/engine/memory.ts), so every export
+ * imports. The import holds a record's arrays whole to write its row, and SQLite copies them as it
+ * binds: twice this, 128 MiB, beside a line's 128 MiB at most (never both at once).
  */
-export const MAX_RECORD_BYTES = 64 * 2 ** 20;
+export { MAX_RECORD_BYTES };
 
 /**
  * The values a line may hold: a million, plus one per 16 bytes. A line's many values are a config's

@@ -88,3 +88,25 @@ describe('commands that change stored experiments refuse a missing database, and
     });
   }
 });
+
+describe('a network whose runs could not be stored whole is refused before anything is opened or trained', () => {
+  // 8 × 1,024 (7,350,273 parameters): a run keeps them at least six times, past one record of an
+  // export (64 MiB); it trained for 24 s and then stored what its own export refused.
+  const widest = { data: { target: { kind: 'hinge' }, n: 40 }, steps: 1, model: { hidden: Array(8).fill(1024) } };
+  for (const [command, input] of [
+    ['run', 'widest.json'],
+    ['race', 'widest.json'],
+    ['landscape', 'widest.json'],
+    ['sweep', 'widest-sweep.json'],
+  ] as const) {
+    it(`${command}: exit 2 naming model.hidden, and no database`, () => {
+      writeFileSync(file('widest.json'), JSON.stringify(widest));
+      writeFileSync(file('widest-sweep.json'), JSON.stringify({ base: widest, grid: { seed: [1, 2] } }));
+      rmSync(file('widest.sqlite'), { force: true });
+      const r = cli(command, input, '--db', 'widest.sqlite');
+      expect(r.err).toMatch(/^landscape-lab: (widest\.json: |widest-sweep\.json: cell 0: )model\.hidden: this network has 7,350,273 parameters: .*use at most 2,796,\d{3} parameters \(fewer or narrower layers\)\n$/);
+      expect(r.code).toBe(2);
+      expect(existsSync(file('widest.sqlite'))).toBe(false);
+    });
+  }
+});

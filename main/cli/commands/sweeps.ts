@@ -4,8 +4,7 @@ import { availableParallelism } from 'node:os';
 import { InputError } from '../../../shared/errors.js';
 import { printable, quoted } from '../../../shared/printable.js';
 import { presetSweep } from '../../../shared/presets.js';
-import { expandSweep } from '../../../shared/sweep.js';
-import { parseShardOption, type ClusterStatus, type MergeReport } from '../../lab/lab.js';
+import { checkSweep, parseShardOption, type ClusterStatus, type MergeReport } from '../../lab/lab.js';
 import type { Context } from '../context.js';
 import { fromFile, fromPreset, readJsonFile } from '../inputs.js';
 import { optionalInteger, stepsOption, type Option } from '../options.js';
@@ -30,7 +29,7 @@ function withBaseSteps(spec: unknown, steps: number | undefined): unknown {
 function sweepSpec(ctx: Context): unknown {
   const preset = fromPreset(ctx, 'sweep', 'spec file');
   const spec = withBaseSteps(preset ? presetSweep(preset) : readJsonFile(ctx.args[0]), stepsOption(ctx.values.steps));
-  fromFile(preset ? `preset ${preset.name}` : ctx.args[0], () => expandSweep(spec));
+  fromFile(preset ? `preset ${preset.name}` : ctx.args[0], () => checkSweep(spec));
   return spec;
 }
 
