@@ -2,7 +2,7 @@
 // values its quantiles are taken over, sorted, so that any quantile is exact (linear interpolation
 // over them, as numpy) without reading a run. One row per cell, rewritten in the transaction that
 // adds the cell's runs.
-import type { Db } from './db.js';
+import type { Database as Db } from 'better-sqlite3';
 import { adoptBlob, toBlob } from './blobs.js';
 
 /** What the statistics read of one run. */

@@ -16,6 +16,7 @@ import { SCHEMA_VERSION } from '../../main/store/migrations.js';
 import { SWEEP_LOSS_POINTS } from '../../shared/sweep.js';
 import { APP_VERSION } from '../../main/platform/version.js';
 import { config, HINGE, train } from '../support/helpers.js';
+import { insertOldRuns } from '../support/oldSchema.js';
 
 let dir: string;
 let opened: ExperimentStore[] = [];
@@ -159,20 +160,9 @@ describe('schema 7 brought forward', () => {
     const insert = (table: string, row: Record<string, unknown>) => db.prepare(`INSERT INTO ${table} (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row).map(() => '?').join(', ')})`).run(...Object.values(row));
     experiments.forEach((e) => insert('experiments', e));
     insert('sweeps', sweepRow);
-    const b = (a: ArrayBufferView) => Buffer.from(bytes(a));
-    for (const [id, runs] of [[sweepId, sweepRuns], [singleId, singleRuns]] as const) {
-      for (const r of runs) {
-        insert('runs', {
-          experiment_id: id, idx: r.index, label: r.label, config: JSON.stringify(r.config), hyper: JSON.stringify(r.hyper), status: r.status, steps_done: r.stepsDone,
-          final_loss: r.finalLoss, seconds: r.seconds, kernel: r.kernel, backend: r.backend, loss_steps: b(r.loss.steps), loss_values: b(r.loss.values),
-          snapshot_steps: b(r.snapshots.steps), snapshots: b(r.snapshots.params), init: b(r.params.init), final: b(r.params.final),
-          optimum: r.params.optimum ? b(r.params.optimum) : null, optimum_info: r.optimum ? JSON.stringify(r.optimum) : null, data_x: b(r.data.x), data_y: b(r.data.y),
-          diagnostics: JSON.stringify(r.diagnostics), cell: r.cell, seed_index: r.seedIndex,
-          // Runs stored before schema 7 had no reached step: the migration reads their curves.
-          reached_step: null,
-        });
-      }
-    }
+    // Runs stored before schema 7 had no reached step: the migration reads their curves.
+    insertOldRuns(db, sweepId, sweepRuns);
+    insertOldRuns(db, singleId, singleRuns);
     db.close();
 
     const store = open(file);
