@@ -94,7 +94,7 @@ export function readShard(file: string, expansions: Expansions = new Map()): Sha
     const twice = runs.find((i, k) => k > 0 && runs[k - 1] === i);
     if (twice !== undefined) throw new InputError(`${file}: holds run ${twice} twice; the file was changed outside the lab`);
     checkRunColumns(file, store.db, summary.id);
-    checkDatasets(file, store.db, summary.id);
+    checkDatasets(file, store.db);
     return { file, store, summary, spec, cells, specHash, shard, runs };
   } catch (e) {
     store.db.close();
@@ -106,10 +106,9 @@ export function readShard(file: string, expansions: Expansions = new Map()): Sha
  * Every run's dataset is stored in the shard, under the hash of its bytes: the merge shares datasets
  * by hash, so a dataset edited outside the lab would otherwise merge as another's.
  */
-function checkDatasets(file: string, db: Db, experimentId: number): void {
-  const orphan = db.prepare('SELECT idx, dataset_id FROM runs WHERE experiment_id = ? AND NOT EXISTS (SELECT 1 FROM datasets d WHERE d.id = runs.dataset_id) LIMIT 1').get(experimentId) as { idx: number; dataset_id: unknown } | undefined;
-  if (orphan) throw new InputError(`${file}: run ${orphan.idx}'s dataset ${quoted(orphan.dataset_id)} is not in the file; the file was changed outside the lab`);
-  for (const d of db.prepare('SELECT id, hash, x, y FROM datasets WHERE id IN (SELECT dataset_id FROM runs WHERE experiment_id = ?)').iterate(experimentId) as Iterable<{ id: number; hash: unknown; x: unknown; y: unknown }>) {
+function checkDatasets(file: string, db: Db): void {
+  // A shard database holds one experiment (readShard), so every dataset in it is its runs'.
+  for (const d of db.prepare('SELECT id, hash, x, y FROM datasets').iterate() as Iterable<{ id: number; hash: unknown; x: unknown; y: unknown }>) {
     if (!Buffer.isBuffer(d.x) || !Buffer.isBuffer(d.y) || d.hash !== datasetHash(d.x, d.y)) throw new InputError(`${file}: dataset ${d.id} does not match its hash; the file was changed outside the lab`);
   }
 }
@@ -121,7 +120,8 @@ const STORAGE: Record<string, string[]> = { INTEGER: ['integer'], REAL: ['real',
 
 /**
  * Every column of every run the merge would copy has its declared type (a NULL only where the schema
- * allows one), and every JSON column holds a JSON object: SQLite stores whatever it is given, so a
+ * allows one), every JSON column holds a JSON object and every run's dataset is in the file, all in
+ * one pass over the runs: SQLite stores whatever it is given, so a
  * shard edited outside the lab would otherwise be copied as it is (a config of "nope" merged).
  */
 function checkRunColumns(file: string, db: Db, experimentId: number): void {
@@ -134,8 +134,9 @@ function checkRunColumns(file: string, db: Db, experimentId: number): void {
   const jsonOk = (c: (typeof columns)[number]) => `(${c.col} IS NULL OR (json_valid(${c.col}) AND json_type(${c.col}) = 'object'))`;
   const json = columns.filter((c) => JSON_OBJECT_COLUMNS.has(c.name));
   // One pass over the runs finds whether any is wrong; only then is the first wrong one named.
-  const wrong = [...columns.map((c) => `NOT ${typeOk(c)}`), ...json.map((c) => `NOT ${jsonOk(c)}`)].join(' OR ');
-  if (!wrong || db.prepare(`SELECT 1 FROM runs WHERE experiment_id = ? AND (${wrong}) LIMIT 1`).get(experimentId) === undefined) return;
+  const datasetOk = 'EXISTS (SELECT 1 FROM datasets d WHERE d.id = runs.dataset_id)';
+  const wrong = [...columns.map((c) => `NOT ${typeOk(c)}`), ...json.map((c) => `NOT ${jsonOk(c)}`), `NOT ${datasetOk}`].join(' OR ');
+  if (db.prepare(`SELECT 1 FROM runs WHERE experiment_id = ? AND (${wrong}) LIMIT 1`).get(experimentId) === undefined) return;
   for (const c of columns) {
     const bad = db.prepare(`SELECT idx, typeof(${c.col}) AS type FROM runs WHERE experiment_id = ? AND NOT ${typeOk(c)} LIMIT 1`).get(experimentId) as { idx: number; type: string } | undefined;
     if (bad) throw new InputError(`${file}: run ${bad.idx}'s ${c.name} is ${bad.type}, not ${c.allowed.join(' or ')}; the file was changed outside the lab`);
@@ -144,6 +145,8 @@ function checkRunColumns(file: string, db: Db, experimentId: number): void {
       if (odd) throw new InputError(`${file}: run ${odd.idx}'s ${c.name} is not a JSON object; the file was changed outside the lab`);
     }
   }
+  const orphan = db.prepare(`SELECT idx, dataset_id FROM runs WHERE experiment_id = ? AND NOT ${datasetOk} LIMIT 1`).get(experimentId) as { idx: number; dataset_id: unknown } | undefined;
+  if (orphan) throw new InputError(`${file}: run ${orphan.idx}'s dataset ${quoted(orphan.dataset_id)} is not in the file; the file was changed outside the lab`);
 }
 
 /** Reads every shard and checks that they belong together; closes them all on refusal. */
@@ -215,6 +218,9 @@ function sameRun(a: readonly unknown[], b: readonly unknown[]): boolean {
   return a.every((x, k) => (Buffer.isBuffer(x) && Buffer.isBuffer(b[k]) ? x.equals(b[k] as Buffer) : Object.is(x, b[k])));
 }
 
+/** Rows the merge reads from a shard at a time. */
+const COPY_PAGE = 512;
+
 const COLUMN = Object.fromEntries(RUN_COLUMNS.map((c, k) => [c, k])) as Record<(typeof RUN_COLUMNS)[number], number>;
 
 /**
@@ -278,18 +284,19 @@ export function mergeShards(target: ExperimentStore, shards: readonly ShardFile[
       const outcomes: RunOutcomeRow[] = [];
       for (const s of shards) {
         const ids = new Map<number, number>();
-        for (const d of s.store.db.prepare('SELECT id, x, y FROM datasets WHERE id IN (SELECT dataset_id FROM runs WHERE experiment_id = ?)').iterate(s.summary.id) as Iterable<{ id: number; x: Buffer; y: Buffer }>) {
-          ids.set(d.id, datasets.idOf(d.x, d.y));
-        }
-        const rows = s.store.db.prepare(`SELECT ${RUN_COLUMNS.join(', ')} FROM runs WHERE experiment_id = ? ORDER BY idx`).raw();
-        for (const row of rows.iterate(s.summary.id) as Iterable<unknown[]>) {
-          const idx = row[COLUMN.idx] as number;
-          if (have.has(idx)) continue;
-          row[COLUMN.dataset_id] = ids.get(row[COLUMN.dataset_id] as number);
-          insert.run(id, ...row);
-          const cell = row[COLUMN.cell] as number | null;
-          const reached = row[COLUMN.reached_step] as number | null;
-          if (cell !== null) outcomes.push({ idx, cell, status: row[COLUMN.status] as string, finalLoss: row[COLUMN.final_loss] as number | null, reachedStep: reached === null || reached < 0 ? null : reached });
+        for (const d of s.store.db.prepare('SELECT id, x, y FROM datasets').iterate() as Iterable<{ id: number; x: Buffer; y: Buffer }>) ids.set(d.id, datasets.idOf(d.x, d.y));
+        // A page of rows at a time: better-sqlite3 reads a row of .all() in about half the time of .iterate()'s.
+        const page = s.store.db.prepare(`SELECT ${RUN_COLUMNS.join(', ')} FROM runs WHERE experiment_id = ? AND idx >= ? ORDER BY idx LIMIT ${COPY_PAGE}`).raw();
+        for (let rows = page.all(s.summary.id, s.shard.runFrom) as unknown[][]; rows.length > 0; rows = page.all(s.summary.id, (rows[rows.length - 1][COLUMN.idx] as number) + 1) as unknown[][]) {
+          for (const row of rows) {
+            const idx = row[COLUMN.idx] as number;
+            if (have.has(idx)) continue;
+            row[COLUMN.dataset_id] = ids.get(row[COLUMN.dataset_id] as number);
+            insert.run(id, ...row);
+            const cell = row[COLUMN.cell] as number | null;
+            const reached = row[COLUMN.reached_step] as number | null;
+            if (cell !== null) outcomes.push({ idx, cell, status: row[COLUMN.status] as string, finalLoss: row[COLUMN.final_loss] as number | null, reachedStep: reached === null || reached < 0 ? null : reached });
+          }
         }
       }
       target.addCellOutcomes(id, outcomes);
