@@ -69,7 +69,12 @@ export interface StoredExperiment extends ExperimentSummary {
 
 const now = () => new Date().toISOString();
 
-/** How many sweep frames (expanded specs) a store keeps. */
+/**
+ * Sweep frames by their spec's text, for every store of the process (a merge opens one per shard, and
+ * expanding 10⁴ cells takes a visible fraction of a second): a frame is a function of the text alone,
+ * so an id that comes back for another sweep never finds a stale one.
+ */
+const frames = new Map<string, SweepFrame | null>();
 const FRAMES_KEPT = 8;
 
 /** What storing runs of one experiment needs, made once per transaction. */
@@ -210,13 +215,10 @@ export class ExperimentStore {
     readonly file: string,
   ) {}
 
-  /** Sweep frames by their spec's text (an id may come back for another sweep; a text cannot). */
-  private readonly frames = new Map<string, SweepFrame | null>();
-
   /** The frame a stored spec's runs are derived from; null for other experiments. */
   private frameOf(specText: string | null): SweepFrame | null {
     if (specText === null) return null;
-    if (this.frames.has(specText)) return this.frames.get(specText)!;
+    if (frames.has(specText)) return frames.get(specText)!;
     let spec: unknown;
     try {
       spec = JSON.parse(specText);
@@ -224,8 +226,8 @@ export class ExperimentStore {
       spec = undefined; // a spec edited outside the lab: nothing is derived from it
     }
     const frame = spec === undefined ? null : sweepFrame(spec);
-    if (this.frames.size >= FRAMES_KEPT) this.frames.delete(this.frames.keys().next().value!);
-    this.frames.set(specText, frame);
+    if (frames.size >= FRAMES_KEPT) frames.delete(frames.keys().next().value!);
+    frames.set(specText, frame);
     return frame;
   }
 
@@ -407,7 +409,7 @@ export class ExperimentStore {
     if (sweep !== null) addToCells(this.db, experimentId, sweep.seeds, sweep.threshold, outcomes);
   }
 
-  /** The id of a dataset in this database (stored if new), for rows copied from another; inside a write transaction. */
+  /** Dataset ids of this database (a dataset stored if new), for rows copied from another; one per write transaction. */
   datasetIds(): DatasetIds {
     return new DatasetIds(this.db);
   }

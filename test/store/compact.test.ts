@@ -85,6 +85,9 @@ describe('a sweep run, compactly', () => {
     // `reproduce` re-trains every config as derived and compares every number with what is stored.
     const again = await reproduce(store, id);
     expect(again.runs.map((r) => r.matches)).toEqual(Array(8).fill(true));
+    // A dataset goes with the last experiment that used it.
+    store.delete(id);
+    expect(store.db.prepare('SELECT (SELECT count(*) FROM datasets) AS datasets, (SELECT count(*) FROM sweep_cells) AS cells').get()).toEqual({ datasets: 0, cells: 0 });
   }, 60_000);
 
   it('keeps whatever a rule does not give back, as given (a run edited before it is stored)', async () => {

@@ -281,8 +281,9 @@ export function mergeShards(target: ExperimentStore, shards: readonly ShardFile[
           { spec, cells: cells.length, seeds: spec.seeds, merged: { shards: count, engineCheck: first.shard.engineCheck } },
         );
       const datasets = target.datasetIds();
-      const outcomes: RunOutcomeRow[] = [];
       for (const s of shards) {
+        // A shard's cells at a time (a cell split between shards is added to twice), so a merge holds one shard's outcomes.
+        const outcomes: RunOutcomeRow[] = [];
         const ids = new Map<number, number>();
         for (const d of s.store.db.prepare('SELECT id, x, y FROM datasets').iterate() as Iterable<{ id: number; x: Buffer; y: Buffer }>) ids.set(d.id, datasets.idOf(d.x, d.y));
         // A page of rows at a time: better-sqlite3 reads a row of .all() in about half the time of .iterate()'s.
@@ -298,8 +299,8 @@ export function mergeShards(target: ExperimentStore, shards: readonly ShardFile[
             if (cell !== null) outcomes.push({ idx, cell, status: row[COLUMN.status] as string, finalLoss: row[COLUMN.final_loss] as number | null, reachedStep: reached === null || reached < 0 ? null : reached });
           }
         }
+        target.addCellOutcomes(id, outcomes);
       }
-      target.addCellOutcomes(id, outcomes);
       target.finishExperiment(id, complete ? 'done' : 'interrupted');
       return id;
     })
