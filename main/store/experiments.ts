@@ -10,7 +10,7 @@ import { linspace } from '../engine/surface.js';
 import type { RunStatus } from '../engine/train.js';
 import type { InterpolationResult, LandscapeResult, RunOutcomeSummary, RunResult } from '../engine/results.js';
 import { adoptBlob, toBlob } from './blobs.js';
-import { addToCells, readCells, type CellRecord, type RunOutcomeRow } from './cellStats.js';
+import { addToCells, NO_CELL, readCells, type CellRecord, type RunOutcomeRow } from './cellStats.js';
 import { DatasetIds } from './datasets.js';
 import { decodeRun, derived, encodeRun, RUN_COLUMNS, sweepFrame, type SweepFrame } from './runRows.js';
 import { recordedStepsOf } from '../engine/train.js';
@@ -195,9 +195,16 @@ function summaryOf(r: ExperimentRow, frameOf: (spec: string | null) => SweepFram
   };
 }
 
+// A sweep's count and best loss come from its cells' rows, written with its runs: a sweep of 10⁶ runs
+// is not read whole to list it. Other experiments (and a sweep without cell rows) count their runs.
 const SUMMARY_SQL = `
-  SELECT e.*, (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id) AS runs,
-         (SELECT min(final_loss) FROM runs r WHERE r.experiment_id = e.id) AS best_loss,
+  SELECT e.*,
+         CASE WHEN EXISTS (SELECT 1 FROM sweep_cells c WHERE c.experiment_id = e.id)
+           THEN (SELECT sum(c.runs) FROM sweep_cells c WHERE c.experiment_id = e.id)
+           ELSE (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id) END AS runs,
+         CASE WHEN EXISTS (SELECT 1 FROM sweep_cells c WHERE c.experiment_id = e.id)
+           THEN (SELECT min(c.best_loss) FROM sweep_cells c WHERE c.experiment_id = e.id)
+           ELSE (SELECT min(final_loss) FROM runs r WHERE r.experiment_id = e.id) END AS best_loss,
          EXISTS (SELECT 1 FROM sweeps s WHERE s.experiment_id = e.id) AS is_sweep,
          (SELECT spec FROM sweeps s WHERE s.experiment_id = e.id) AS sweep_spec,
          (SELECT json_group_array(json_array(label, cell, seed_index)) FROM (SELECT r.label, r.cell, r.seed_index FROM runs r WHERE r.experiment_id = e.id ORDER BY r.idx LIMIT ${SEARCHED_RUN_LABELS})) AS run_labels
@@ -395,7 +402,7 @@ export class ExperimentStore {
     for (const run of runs) {
       const reached = sweep === null ? null : stepsToThreshold(run.loss, sweep.threshold);
       this.insertRunStatement.run(experimentId, ...encodeRun(run, frame, datasets.idOf(toBlob(run.data.x), toBlob(run.data.y)), sweep === null ? null : (reached ?? -1)));
-      if (sweep !== null && run.cell !== null) outcomes.push({ idx: run.index, cell: run.cell, status: run.status, finalLoss: run.finalLoss, reachedStep: reached });
+      if (sweep !== null) outcomes.push({ idx: run.index, cell: run.cell ?? NO_CELL, status: run.status, finalLoss: run.finalLoss, reachedStep: reached });
     }
     if (sweep !== null) addToCells(this.db, experimentId, sweep.seeds, sweep.threshold, outcomes);
   }

@@ -3,7 +3,7 @@
 import type { Database } from 'better-sqlite3';
 import { sweepThresholdOf } from '../../shared/sweep.js';
 import { stepsToThreshold } from '../../shared/sweepStats.js';
-import { addToCells, type RunOutcomeRow } from './cellStats.js';
+import { addToCells, NO_CELL, type RunOutcomeRow } from './cellStats.js';
 import { configHash, sweepSpecHash } from './configHash.js';
 import { DatasetIds } from './datasets.js';
 import { decodeRun, encodeRun, RUN_COLUMNS, sweepFrame } from './runRows.js';
@@ -202,10 +202,11 @@ export const MIGRATIONS: ((db: Database) => void)[] = [
         runs           INTEGER NOT NULL,
         diverged       INTEGER NOT NULL,
         successes      INTEGER NOT NULL,      -- did not diverge, final loss below the threshold
+        best_loss      REAL,                  -- least final loss of its runs (diverged too); null: none has one
         final_losses   BLOB NOT NULL,         -- f64, ascending: the runs that did not diverge
         reached_steps  BLOB NOT NULL,         -- u32, ascending: steps to threshold of the successes
         run_indices    BLOB,                  -- u32, ascending; null: cell·seeds + 0 … seeds − 1
-        PRIMARY KEY (experiment_id, cell)
+        PRIMARY KEY (experiment_id, cell)      -- cell −1: a sweep's runs of no cell, counted but no cell's
       );
     `);
     migrateRuns(db);
@@ -241,9 +242,9 @@ function migrateRuns(db: Database): void {
       const threshold = sweep?.threshold ?? null;
       const reached = threshold === null ? null : ((row.reached_step as number | null) ?? stepsToThreshold(run.loss, threshold) ?? -1);
       insert.run(experimentId, ...encodeRun(run, sweep?.frame ?? null, datasets.idOf(data.x, data.y), reached));
-      if (sweep && run.cell !== null) {
+      if (sweep) {
         const list = outcomes.get(experimentId) ?? [];
-        list.push({ idx: run.index, cell: run.cell, status: run.status, finalLoss: run.finalLoss, reachedStep: reached === null || reached < 0 ? null : reached });
+        list.push({ idx: run.index, cell: run.cell ?? NO_CELL, status: run.status, finalLoss: run.finalLoss, reachedStep: reached === null || reached < 0 ? null : reached });
         outcomes.set(experimentId, list);
       }
     }

@@ -117,6 +117,11 @@ describe('cell statistics written with the runs', () => {
     const stats = sweepStatistics(store, id);
     expect(stats).toEqual(sweepStatisticsFromRuns(store, id));
     expect(stats.cells[1]).toMatchObject({ diverged: 5, successRate: 0 });
+    // Listing the sweep reads its count and best loss from the cells' rows too, not from every run.
+    const best = (store.db.prepare('SELECT min(final_loss) AS m FROM runs WHERE experiment_id = ?').get(id) as { m: number }).m;
+    expect(store.summary(id)).toMatchObject({ runs: 10, bestLoss: best });
+    store.db.prepare('UPDATE runs SET final_loss = 0 WHERE experiment_id = ?').run(id);
+    expect(store.summary(id)).toMatchObject({ runs: 10, bestLoss: best });
   }, 60_000);
 
   it("give numpy's linear quartiles bit for bit, whatever order the runs arrive in", () => {

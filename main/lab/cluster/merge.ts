@@ -10,7 +10,7 @@ import { sweepSpecHash } from '../../store/configHash.js';
 import type { Db } from '../../store/db.js';
 import type { ExperimentStore, ExperimentSummary, SweepShardRecord } from '../../store/experiments.js';
 import { openStore } from '../../store/index.js';
-import type { RunOutcomeRow } from '../../store/cellStats.js';
+import { NO_CELL, type RunOutcomeRow } from '../../store/cellStats.js';
 import { datasetHash, RUN_COLUMNS } from '../../store/runRows.js';
 import { quoted } from '../../../shared/printable.js';
 import { MAX_SHARDS, planShards, type ShardPlan } from './shards.js';
@@ -296,7 +296,7 @@ export function mergeShards(target: ExperimentStore, shards: readonly ShardFile[
             insert.run(id, ...row);
             const cell = row[COLUMN.cell] as number | null;
             const reached = row[COLUMN.reached_step] as number | null;
-            if (cell !== null) outcomes.push({ idx, cell, status: row[COLUMN.status] as string, finalLoss: row[COLUMN.final_loss] as number | null, reachedStep: reached === null || reached < 0 ? null : reached });
+            outcomes.push({ idx, cell: cell ?? NO_CELL, status: row[COLUMN.status] as string, finalLoss: row[COLUMN.final_loss] as number | null, reachedStep: reached === null || reached < 0 ? null : reached });
           }
         }
         target.addCellOutcomes(id, outcomes);
