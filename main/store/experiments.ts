@@ -169,7 +169,7 @@ interface ExperimentRow extends Lease {
 /** How many distinct run labels the library's search reads per experiment (a race has five). */
 const SEARCHED_RUN_LABELS = 16;
 
-function summaryOf(r: ExperimentRow, frameOf: (spec: string | null) => SweepFrame | null): ExperimentSummary {
+function summaryOf(r: ExperimentRow): ExperimentSummary {
   const firstRuns = JSON.parse(r.run_labels) as [string | null, number | null, number | null][];
   const frame = firstRuns.some(([label]) => label === null) ? frameOf(r.sweep_spec) : null;
   const labels = [...new Set(firstRuns.map(([label, cell, seedIndex]) => label ?? derivedLabel(frame, cell, seedIndex) ?? ''))].join(' ');
@@ -210,6 +210,22 @@ const SUMMARY_SQL = `
          (SELECT json_group_array(json_array(label, cell, seed_index)) FROM (SELECT r.label, r.cell, r.seed_index FROM runs r WHERE r.experiment_id = e.id ORDER BY r.idx LIMIT ${SEARCHED_RUN_LABELS})) AS run_labels
   FROM experiments e`;
 
+/** The frame a stored spec's runs are derived from; null for other experiments. */
+function frameOf(specText: string | null): SweepFrame | null {
+  if (specText === null) return null;
+  if (frames.has(specText)) return frames.get(specText)!;
+  let spec: unknown;
+  try {
+    spec = JSON.parse(specText);
+  } catch {
+    spec = undefined; // a spec edited outside the lab: nothing is derived from it
+  }
+  const frame = spec === undefined ? null : sweepFrame(spec);
+  if (frames.size >= FRAMES_KEPT) frames.delete(frames.keys().next().value!);
+  frames.set(specText, frame);
+  return frame;
+}
+
 /** A sweep run's label from its cell and seed index (null when the frame does not have them). */
 function derivedLabel(frame: SweepFrame | null, cell: number | null, seedIndex: number | null): string | null {
   const c = frame && cell !== null ? frame.cells[cell] : undefined;
@@ -222,28 +238,12 @@ export class ExperimentStore {
     readonly file: string,
   ) {}
 
-  /** The frame a stored spec's runs are derived from; null for other experiments. */
-  private frameOf(specText: string | null): SweepFrame | null {
-    if (specText === null) return null;
-    if (frames.has(specText)) return frames.get(specText)!;
-    let spec: unknown;
-    try {
-      spec = JSON.parse(specText);
-    } catch {
-      spec = undefined; // a spec edited outside the lab: nothing is derived from it
-    }
-    const frame = spec === undefined ? null : sweepFrame(spec);
-    if (frames.size >= FRAMES_KEPT) frames.delete(frames.keys().next().value!);
-    frames.set(specText, frame);
-    return frame;
-  }
-
   /** What storing a run of this experiment needs: its sweep's frame, seeds and threshold, and dataset ids. */
   private runContext(experimentId: number, datasets = new DatasetIds(this.db)): RunContext {
     const row = this.db.prepare('SELECT spec, seeds FROM sweeps WHERE experiment_id = ?').get(experimentId) as { spec: string; seeds: number } | undefined;
     if (!row) return { frame: null, sweep: null, datasets };
     const threshold = sweepThresholdOf(JSON.parse(row.spec));
-    return { frame: this.frameOf(row.spec), sweep: threshold === null ? null : { seeds: row.seeds, threshold }, datasets };
+    return { frame: frameOf(row.spec), sweep: threshold === null ? null : { seeds: row.seeds, threshold }, datasets };
   }
 
   private write<T>(fn: () => T): T {
@@ -430,7 +430,7 @@ export class ExperimentStore {
   }
 
   list(): ExperimentSummary[] {
-    return this.read(() => (this.db.prepare(`${SUMMARY_SQL} ORDER BY e.id`).all() as ExperimentRow[]).map((row) => summaryOf(row, (spec) => this.frameOf(spec))));
+    return this.read(() => (this.db.prepare(`${SUMMARY_SQL} ORDER BY e.id`).all() as ExperimentRow[]).map(summaryOf));
   }
 
   private row(id: number): ExperimentRow {
@@ -440,7 +440,7 @@ export class ExperimentStore {
   }
 
   summary(id: number): ExperimentSummary {
-    return this.read(() => summaryOf(this.row(id), (spec) => this.frameOf(spec)));
+    return this.read(() => summaryOf(this.row(id)));
   }
 
   /**
@@ -455,7 +455,7 @@ export class ExperimentStore {
       const runListing = this.runListing(id);
       const one = sweep && options.sweepRun !== undefined ? (runListing.find((l) => l.index === options.sweepRun) ?? runListing[0] ?? null) : undefined;
       return {
-        ...summaryOf(r, (spec) => this.frameOf(spec)),
+        ...summaryOf(r),
         config: parseConfig(JSON.parse(r.config)),
         runList: one === undefined ? this.runs(id) : one === null ? [] : this.runs(id, one.index),
         runListing,
@@ -489,7 +489,7 @@ export class ExperimentStore {
   runListing(experimentId: number): RunListing[] {
     return this.read(() => {
       const rows = this.db.prepare('SELECT idx, label, cell, seed_index, status, final_loss FROM runs WHERE experiment_id = ? ORDER BY idx').all(experimentId) as { idx: number; label: string | null; cell: number | null; seed_index: number | null; status: RunStatus; final_loss: number | null }[];
-      const frame = rows.some((r) => r.label === null) ? this.frameOf(this.specText(experimentId)) : null;
+      const frame = rows.some((r) => r.label === null) ? frameOf(this.specText(experimentId)) : null;
       return rows.map((r) => ({ index: r.idx, label: r.label ?? derivedLabel(frame, r.cell, r.seed_index) ?? '', status: r.status, finalLoss: r.final_loss }));
     });
   }
@@ -508,7 +508,7 @@ export class ExperimentStore {
         )
         .all(experimentId) as Record<string, unknown>[];
       // Loss steps that are not stored follow from the run's config, stored or derived from its sweep.
-      const frame = () => this.frameOf(this.specText(experimentId));
+      const frame = () => frameOf(this.specText(experimentId));
       const configOf = (row: Record<string, unknown>) => (row.config === null ? derived(frame(), row.cell as number | null, row.seed_index as number | null)!.config : parseConfig(JSON.parse(row.config as string)));
       return rows.map((row) => {
         const reached = row.reached_step as number | null;
@@ -542,7 +542,7 @@ export class ExperimentStore {
   runs(experimentId: number, index?: number): StoredRun[] {
     const select = 'SELECT r.*, d.x AS data_x, d.y AS data_y FROM runs r JOIN datasets d ON d.id = r.dataset_id WHERE r.experiment_id = ?';
     const rows = (index === undefined ? this.db.prepare(`${select} ORDER BY r.idx`).all(experimentId) : this.db.prepare(`${select} AND r.idx = ?`).all(experimentId, index)) as Record<string, unknown>[];
-    const frame = rows.some((r) => r.config === null || r.label === null || r.hyper === null) ? this.frameOf(this.specText(experimentId)) : null;
+    const frame = rows.some((r) => r.config === null || r.label === null || r.hyper === null) ? frameOf(this.specText(experimentId)) : null;
     return rows.map((row) => decodeRun(row, frame, { x: row.data_x as Buffer, y: row.data_y as Buffer }));
   }
 
