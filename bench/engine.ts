@@ -2,11 +2,12 @@
 // Debian's python3-torch, 2 threads), then the store and the jobs. Not a test: it prints tables and a
 // summary of every row with a target (PASS/MISS).
 // Options: --quick (shorter timings), --no-torch, --no-store, --no-jobs,
-//   --rows=tutorial,general,choice,curvature,app,startup,gpu (which rows; all but choice and gpu by
+//   --rows=tutorial,general,choice,curvature,app,startup,gpu,scale (which rows; all but choice, gpu and scale by
 //   default; naming rows skips the store and jobs benchmarks; `choice` measures every kernel on the
 //   workloads behind auto's cost model; `app` the classification preset's surfaces through the
 //   service; `startup` what each door costs before its work; `gpu` the gpu kernel beside simd, on the
-//   WebGPU adapter there is: bench/gpu.ts), --kernels=auto,js,simd,wasm,cpu (the detailed tutorial
+//   WebGPU adapter there is: bench/gpu.ts; `scale` a 10⁵-run sweep through shards and a merge, its
+//   bytes per run and merge time: bench/scale.ts, minutes), --kernels=auto,js,simd,wasm,cpu (the detailed tutorial
 //   tables), --shard-overhead (startup: also scripts/shard-overhead.sh through SLURM, minutes).
 import { loadavg } from 'node:os';
 import { WorkerPool } from '../main/workers/pool.js';
@@ -20,10 +21,11 @@ import { describePeaks, measurePeaks } from './peak.js';
 import { storeBench } from './store.js';
 import { printTable, summaryCells, type SummaryRow } from './table.js';
 import { runTorch } from './torch.js';
+import { scaleRows } from './scale.js';
 import { startupRows } from './startup.js';
 import { tutorialRows } from './tutorial.js';
 
-const ROW_SETS = ['tutorial', 'general', 'choice', 'curvature', 'app', 'startup', 'gpu'] as const;
+const ROW_SETS = ['tutorial', 'general', 'choice', 'curvature', 'app', 'startup', 'gpu', 'scale'] as const;
 /** What runs when --rows is not given: `choice` is the kernel selection's calibration, on request. */
 const DEFAULT_ROWS = ['tutorial', 'general', 'curvature', 'app', 'startup'];
 /** Workers of the product's pool here: torch gets as many threads. */
@@ -45,7 +47,7 @@ async function main() {
   // The gpu rows' slice of work depends on the adapter (all of it on a GPU, a slice on SwiftShader).
   const gpuPlan = rows.includes('gpu') ? await planGpuRows(quick) : null;
   // PyTorch first, alone on the machine, so the two never compete for the cores.
-  const torchRows = rows.filter((r) => r !== 'choice' && r !== 'curvature' && r !== 'app' && r !== 'startup' && (r !== 'gpu' || gpuPlan?.info));
+  const torchRows = rows.filter((r) => r !== 'choice' && r !== 'curvature' && r !== 'app' && r !== 'startup' && r !== 'scale' && (r !== 'gpu' || gpuPlan?.info));
   const torchExtra = gpuPlan ? [`--gpu-surface-points=${gpuPlan.surfacePoints}`] : [];
   const torch = args.includes('--no-torch') || torchRows.length === 0 ? 'skipped (--no-torch)' : runTorch(torchRows, quick, spiralData(), torchExtra);
   const peer = typeof torch === 'object' ? torch : null;
@@ -93,6 +95,10 @@ async function main() {
   if (rows.includes('startup')) {
     console.log('');
     startupRows(quick, args.includes('--shard-overhead'));
+  }
+  if (rows.includes('scale')) {
+    console.log('');
+    scaleRows(quick);
   }
 }
 

@@ -43,12 +43,14 @@ awk -v n="$N" '
   }' times
 cat > compare.mjs <<'JS'
 const { openStore } = await import(process.argv[2]);
-const cols = 'idx, label, hyper, cell, seed_index, kernel, status, steps_done, final_loss, loss_steps, loss_values, snapshot_steps, snapshots, init, final, optimum, diagnostics';
-const rows = (f) => { const s = openStore(f, { readonly: true }); try { return s.db.prepare(`SELECT ${cols} FROM runs WHERE experiment_id = 1 ORDER BY idx`).all(); } finally { s.db.close(); } };
+// Every run as the store gives it back (compact columns derived), arrays by their bytes.
+const fields = (r) => [r.index, r.label, JSON.stringify(r.hyper), r.cell, r.seedIndex, r.kernel, r.status, r.stepsDone, r.finalLoss, JSON.stringify(r.diagnostics),
+  ...[r.loss.steps, r.loss.values, r.snapshots.steps, r.snapshots.params, r.params.init, r.params.final, r.params.optimum, r.data.x, r.data.y].map((a) => (a ? Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64') : null))];
+const rows = (f) => { const s = openStore(f, { readonly: true }); try { return s.runs(1).map(fields); } finally { s.db.close(); } };
 const one = rows('one.sqlite');
 for (const f of process.argv.slice(3)) {
   const other = rows(f);
-  const differ = one.filter((r, i) => Object.keys(r).some((k) => (Buffer.isBuffer(r[k]) ? !r[k].equals(other[i]?.[k]) : r[k] !== other[i]?.[k]))).length;
+  const differ = one.filter((r, i) => r.some((v, k) => v !== other[i]?.[k])).length;
   console.log(`${f}: ${other.length} of ${one.length} runs, ${differ} differ from one machine's`);
 }
 JS

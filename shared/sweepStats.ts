@@ -28,23 +28,25 @@ export interface SweepStats {
   cells: CellStats[];
 }
 
-/**
- * The p-quantile of ascending `sorted` values by linear interpolation between the closest ranks:
- * position h = (n − 1)·p, value x[⌊h⌋] + (h − ⌊h⌋)·(x[⌊h⌋+1] − x[⌊h⌋]) — numpy's default ('linear').
- */
 /** First recorded step whose full-data loss is below `threshold`, or null. */
 export function stepsToThreshold(loss: { steps: ArrayLike<number>; values: ArrayLike<number> }, threshold: number): number | null {
   for (let k = 0; k < loss.values.length; k++) if (loss.values[k] < threshold) return loss.steps[k];
   return null;
 }
 
+/**
+ * The p-quantile of ascending `sorted` values by linear interpolation between the closest ranks:
+ * position h = (n − 1)·p, t = h − ⌊h⌋, a = x[⌊h⌋], b = x[⌊h⌋+1] — numpy's default ('linear'), bit
+ * for bit: a + (b − a)·t, or b − (b − a)·(1 − t) from t = 0.5 on, as numpy rounds it.
+ */
 export function quantile(sorted: ArrayLike<number>, p: number): number | null {
   const n = sorted.length;
   if (n === 0) return null;
   const h = (n - 1) * p;
   const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, n - 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+  const [a, b] = [sorted[lo], sorted[Math.min(lo + 1, n - 1)]];
+  const t = h - lo;
+  return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t;
 }
 
 export function quartiles(values: readonly number[]): { q1: number | null; median: number | null; q3: number | null } {

@@ -11,6 +11,9 @@ import { hyperOf } from './optimizers.js';
 import { Rng } from './prng.js';
 import type { BatchSpec, RunOutcome, TrainOptions } from './train.js';
 
+/** How an exact optimum is found (stored with the run beside its loss). */
+export const EXACT_METHOD = 'closed form: one ReLU unit per slope of the hinge, the rest switched off (zero cost)';
+
 export type OptimumKind = 'exact' | 'best-found';
 
 export interface Optimum {

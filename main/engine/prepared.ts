@@ -6,7 +6,7 @@ import { splitDataset, type Dataset, type Split } from './data.js';
 import { InputError } from '../../shared/errors.js';
 import { dataRecordBytes, recordProblem } from './memory.js';
 import { architectureOf, layoutOf, type Architecture, type Layout } from './model.js';
-import { DEFAULT_DENSE_START, defaultRecordEvery, recordCapacity } from './train.js';
+import { recordCapacity, recordingOf } from './train.js';
 
 export interface PreparedConfig {
   readonly config: ExperimentConfig;
@@ -35,8 +35,7 @@ export function prepareConfig(config: ExperimentConfig): PreparedSplit {
  * (main/engine/memory.ts). From the config alone, so a sweep checks its cells before it starts.
  */
 export function checkRecordSize(config: ExperimentConfig): void {
-  const every = config.record.every;
-  const recorded = recordCapacity({ steps: config.steps, recordEvery: every ?? defaultRecordEvery(config.steps), ...(every === undefined ? { denseStart: DEFAULT_DENSE_START } : {}) });
+  const recorded = recordCapacity({ steps: config.steps, ...recordingOf(config) });
   const arch = architectureOf(config);
   const problem = recordProblem(layoutOf(arch).count, recorded, dataRecordBytes({ n: config.data.n, dIn: arch.sizes[0] }));
   if (problem) throw new InputError(`${problem.field}: ${problem.message}`);

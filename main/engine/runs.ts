@@ -9,13 +9,13 @@ import { initialParams } from './init.js';
 import type { Kernel } from './kernel.js';
 import { selectKernel, type Workload } from './kernelChoice.js';
 import { architectureKey } from './model.js';
-import { exactOptimum } from './optimum.js';
+import { EXACT_METHOD, exactOptimum } from './optimum.js';
 import { runsPerGroup } from './memory.js';
 import { hyperOf } from './optimizers.js';
 import { prepareConfig, type PreparedSplit } from './prepared.js';
 import type { RunResult } from './results.js';
 import { scoresOf } from './scores.js';
-import { DEFAULT_DENSE_START, defaultRecordEvery, trainBatch, type Progress } from './train.js';
+import { recordingOf, trainBatch, type Progress } from './train.js';
 
 export interface KernelOptions {
   /** Overrides config.kernel / config.backend when given. */
@@ -79,10 +79,10 @@ export async function kernelFor(config: ExperimentConfig, work: Workload, o: Ker
   return selectKernel(o.kernel ?? config.kernel, o.backend ?? config.backend, work);
 }
 
-export const EXACT_METHOD = 'closed form: one ReLU unit per slope of the hinge, the rest switched off (zero cost)';
+export { EXACT_METHOD };
 
 function recordEveryOf(c: ExperimentConfig): number {
-  return c.record.every ?? defaultRecordEvery(c.steps);
+  return recordingOf(c).recordEvery;
 }
 
 /** Configs with equal keys can train in one batch. */
@@ -139,9 +139,7 @@ async function trainGroup(prepared: readonly Prepared[], members: readonly numbe
       arch: first.arch,
       batchSize: c.batchSize,
       steps: c.steps,
-      recordEvery: recordEveryOf(c),
-      // A stride chosen by the user is kept exactly; the default one starts dense, so a stopped run keeps its curve.
-      ...(c.record.every === undefined ? { denseStart: DEFAULT_DENSE_START } : {}),
+      ...recordingOf(c),
       snapshots: c.record.snapshots,
       runs: members.map((k) => ({ seed: prepared[k].config.seed, data: prepared[k].data, init: prepared[k].init, hyper: hyperOf(prepared[k].config.optimizer) })),
     },

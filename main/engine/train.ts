@@ -1,6 +1,7 @@
 // The training loop, shared by every kernel: many independent runs step together in one pass.
 // Minibatches come from a seeded shuffle of each run's data per epoch (the last partial batch of an
 // epoch is dropped, as torch's DataLoader(drop_last=True)); a full batch uses every row each step.
+import type { ExperimentConfig } from '../../shared/config.js';
 import type { Dataset } from './data.js';
 import { EpochShuffler } from './epochShuffler.js';
 import type { Kernel, Trainer } from './kernel.js';
@@ -71,6 +72,18 @@ export function defaultRecordEvery(steps: number): number {
 
 /** The dense start of a default recording: ~100 points before the stride widens (≈ 10 % more records over 5,000 steps). */
 export const DEFAULT_DENSE_START = 100;
+
+/** How a config's runs record their loss: the stride, and the dense start of a default recording. */
+export function recordingOf(c: ExperimentConfig): { recordEvery: number; denseStart?: number } {
+  // A stride chosen by the user is kept exactly; the default one starts dense, so a stopped run keeps its curve.
+  return { recordEvery: c.record.every ?? defaultRecordEvery(c.steps), ...(c.record.every === undefined ? { denseStart: DEFAULT_DENSE_START } : {}) };
+}
+
+/** The steps a run of this config that trains to its end records its loss at (recordedSteps). */
+export function recordedStepsOf(c: ExperimentConfig): Uint32Array {
+  const r = recordingOf(c);
+  return recordedSteps(c.steps, r.recordEvery, r.denseStart);
+}
 
 /** Evenly spaced steps from 0 to `steps`, at most `count` of them. */
 export function snapshotSteps(steps: number, count: number): Uint32Array {
@@ -153,6 +166,18 @@ export function recordCapacity(spec: Pick<BatchSpec, 'recordEvery' | 'denseStart
   let count = 2;
   for (let step = stride.next(0); step <= spec.steps; step = step === spec.steps ? Infinity : stride.next(step)) count++;
   return count;
+}
+
+/**
+ * The steps a run that trains to its end records its full-data loss at: step 0, then each step the
+ * stride (recordEvery, denseStart) makes due, the last included. A run that stops early recorded a
+ * prefix of them (and, when cancelled between two, one more).
+ */
+export function recordedSteps(steps: number, recordEvery: number, denseStart?: number): Uint32Array {
+  const out = [0];
+  const stride = new RecordStride(recordEvery, denseStart, steps);
+  for (let step = stride.next(0); step <= steps; step = step === steps ? Infinity : stride.next(step)) out.push(step);
+  return Uint32Array.from(out);
 }
 
 /** Steps handed to the trainer in one call at first; the loop then sizes calls to about yieldMs / 4. */

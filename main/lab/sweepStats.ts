@@ -2,8 +2,9 @@
 // sweep reports what it has so far).
 import { InputError } from '../../shared/config.js';
 import { expandSweep } from '../../shared/sweep.js';
-import { quartiles, stepsToThreshold, type CellStats, type SweepStats } from '../../shared/sweepStats.js';
+import { quantile, quartiles, stepsToThreshold, type CellStats, type SweepStats } from '../../shared/sweepStats.js';
 import type { RunOutcomeSummary } from '../engine/results.js';
+import type { CellRecord } from '../store/cellStats.js';
 import type { ExperimentStore } from '../store/experiments.js';
 
 export type { CellStats, SweepStats };
@@ -29,12 +30,37 @@ export function cellStatistics(runs: readonly RunOutcomeSummary[], threshold: nu
   };
 }
 
-/** Per-cell statistics of a stored sweep. */
+/** A cell's statistics from its row as stored with its runs (what cellStatistics gives over them). */
+export function cellFromRecord(r: CellRecord | undefined): Omit<CellStats, 'index' | 'values'> {
+  if (!r) return { runs: 0, finalLoss: { median: null, q1: null, q3: null }, successRate: null, stepsToThreshold: { median: null }, diverged: 0, runIndices: [] };
+  return {
+    runs: r.runs,
+    finalLoss: { median: quantile(r.finalLosses, 0.5), q1: quantile(r.finalLosses, 0.25), q3: quantile(r.finalLosses, 0.75) },
+    successRate: r.runs ? r.successes / r.runs : null,
+    stepsToThreshold: { median: quantile(r.reachedSteps, 0.5) },
+    diverged: r.diverged,
+    runIndices: r.runIndices,
+  };
+}
+
+/** Per-cell statistics of a stored sweep, from one stored row per cell (none per run). */
 export function sweepStatistics(store: ExperimentStore, experimentId: number): SweepStats {
   store.summary(experimentId); // an unknown id fails here, naming the database
   const stored = store.sweepSpec(experimentId);
   if (stored === null) throw new InputError(`experiment ${experimentId}: is not a sweep; statistics are per sweep cell`);
   const { spec, cells } = expandSweep(stored);
+  const records = new Map(store.cellRecords(experimentId).map((r) => [r.cell, r]));
+  return {
+    spec,
+    threshold: spec.threshold,
+    fields: Object.keys(spec.grid),
+    cells: cells.map((cell) => ({ index: cell.index, values: cell.values, ...cellFromRecord(records.get(cell.index)) })),
+  };
+}
+
+/** sweepStatistics computed from the runs themselves (each run's outcome), as a check of the stored rows. */
+export function sweepStatisticsFromRuns(store: ExperimentStore, experimentId: number): SweepStats {
+  const stats = sweepStatistics(store, experimentId);
   const byCell = new Map<number, RunOutcomeSummary[]>();
   for (const run of store.runOutcomes(experimentId)) {
     if (run.cell === null) continue;
@@ -42,18 +68,12 @@ export function sweepStatistics(store: ExperimentStore, experimentId: number): S
     if (list) list.push(run);
     else byCell.set(run.cell, [run]);
   }
-  return {
-    spec,
-    threshold: spec.threshold,
-    fields: Object.keys(spec.grid),
-    cells: cells.map((cell) => ({ index: cell.index, values: cell.values, ...cellStatistics(byCell.get(cell.index) ?? [], spec.threshold) })),
-  };
+  return { ...stats, cells: stats.cells.map((c) => ({ index: c.index, values: c.values, ...cellStatistics(byCell.get(c.index) ?? [], stats.threshold) })) };
 }
 
 /**
  * sweepStatistics, kept per store and sweep until the sweep changes (its uid, update time or run count):
- * the app asks again each time a sweep is opened, and reading a sweep of thousands of runs takes main's
- * thread about 0.1 s (several times that for runs stored before reached_step, read from their curves).
+ * the app asks again each time a sweep is opened (one row per cell, but a sweep may have thousands).
  */
 const kept = new WeakMap<ExperimentStore, Map<number, { key: string; stats: SweepStats }>>();
 const KEPT_PER_STORE = 16;

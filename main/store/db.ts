@@ -222,9 +222,13 @@ function tablesOf(version: number): string[] {
  * (a journal mode or a migration), that SQLite's quick_check finds nothing wrong.
  */
 function check(file: string, db: Db, o: { readonly: boolean; init: boolean }): 'lab' | 'init' {
-  const names = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
-  const entries = (db.prepare('SELECT count(*) AS n FROM sqlite_master').get() as { n: number }).n;
-  const facts = { appId: db.pragma('application_id', { simple: true }) as number, version: db.pragma('user_version', { simple: true }) as number, schemaEntries: entries };
+  // One read transaction: another process migrating the file meanwhile must not show us its new
+  // version beside the old tables (a migration that adds tables would read as damage).
+  const { names, facts } = db.transaction(() => {
+    const names = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+    const entries = (db.prepare('SELECT count(*) AS n FROM sqlite_master').get() as { n: number }).n;
+    return { names, facts: { appId: db.pragma('application_id', { simple: true }) as number, version: db.pragma('user_version', { simple: true }) as number, schemaEntries: entries } };
+  })();
   const verdict = decide(file, facts, o);
   if (verdict === 'init') return verdict;
   const missing = tablesOf(facts.version).find((t) => !names.has(t));
@@ -251,6 +255,8 @@ function create(file: string, timeout: number): void {
   try {
     const db = new Database(temp, { timeout, nativeBinding: nativeBinding() });
     try {
+      // 8 KiB pages: a sweep run's row (about 1.6 KB) packs five to a page, not two to a 4 KiB one.
+      db.pragma('page_size = 8192');
       db.pragma('journal_mode = WAL');
       migrate(db);
     } finally {

@@ -5,18 +5,21 @@
 import { randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { ExperimentStatus, ExperimentSummary, RunListing } from '../../shared/api.js';
-import { InputError, inputSize, parseConfig, type ExperimentConfig } from '../../shared/config.js';
-import { architectureOf, layoutOf } from '../engine/model.js';
+import { InputError, parseConfig, type ExperimentConfig } from '../../shared/config.js';
 import { linspace } from '../engine/surface.js';
 import type { RunStatus } from '../engine/train.js';
 import type { InterpolationResult, LandscapeResult, RunOutcomeSummary, RunResult } from '../engine/results.js';
 import { adoptBlob, toBlob } from './blobs.js';
+import { addToCells, NO_CELL, readCells, type CellRecord, type RunOutcomeRow } from './cellStats.js';
+import { DatasetIds } from './datasets.js';
+import { decodeRun, derived, encodeRun, RUN_COLUMNS, sweepFrame, type SweepFrame } from './runRows.js';
+import { recordedStepsOf } from '../engine/train.js';
 import { configHash, sweepSpecHash } from './configHash.js';
 import { explainSqliteError, type Db } from './db.js';
 import { currentOwner, ownerAlive, type Lease, type Owner } from './owner.js';
 import { configSearchText } from '../../shared/experimentName.js';
 import { sweepThresholdOf } from '../../shared/sweep.js';
-import { stepsToThreshold } from '../../shared/sweepStats.js';
+import { stepsToThreshold, sweepRunLabel } from '../../shared/sweepStats.js';
 
 export type { ExperimentStatus, ExperimentSummary };
 export const EXPERIMENT_STATUSES: readonly ExperimentStatus[] = ['running', 'done', 'cancelled', 'interrupted', 'diverged'];
@@ -65,6 +68,22 @@ export interface StoredExperiment extends ExperimentSummary {
 }
 
 const now = () => new Date().toISOString();
+
+/**
+ * Sweep frames by their spec's text, for every store of the process (a merge opens one per shard, and
+ * expanding 10⁴ cells takes a visible fraction of a second): a frame is a function of the text alone,
+ * so an id that comes back for another sweep never finds a stale one.
+ */
+const frames = new Map<string, SweepFrame | null>();
+const FRAMES_KEPT = 8;
+
+/** What storing runs of one experiment needs, made once per transaction. */
+interface RunContext {
+  frame: SweepFrame | null;
+  /** A sweep's seeds and threshold, for its cells' statistics; null for other experiments. */
+  sweep: { seeds: number; threshold: number } | null;
+  datasets: DatasetIds;
+}
 
 /** Which shard of its sweep a database trains: shard `index` of `count`, runs [runFrom, runTo). */
 export interface SweepShardRecord {
@@ -164,14 +183,18 @@ interface ExperimentRow extends Lease {
   runs: number;
   best_loss: number | null;
   is_sweep: number;
-  /** The first distinct labels of its runs, space-separated (null without runs). */
-  run_labels: string | null;
+  /** Its first runs' [label, cell, seed index], JSON (a sweep run's label is derived when null). */
+  run_labels: string;
+  sweep_spec: string | null;
 }
 
 /** How many distinct run labels the library's search reads per experiment (a race has five). */
 const SEARCHED_RUN_LABELS = 16;
 
 function summaryOf(r: ExperimentRow): ExperimentSummary {
+  const firstRuns = JSON.parse(r.run_labels) as [string | null, number | null, number | null][];
+  const frame = firstRuns.some(([label]) => label === null) ? frameOf(r.sweep_spec) : null;
+  const labels = [...new Set(firstRuns.map(([label, cell, seedIndex]) => label ?? derivedLabel(frame, cell, seedIndex) ?? ''))].join(' ');
   return {
     id: r.id,
     uid: r.uid,
@@ -190,15 +213,23 @@ function summaryOf(r: ExperimentRow): ExperimentSummary {
     bestLoss: r.best_loss,
     isSweep: r.is_sweep === 1,
     // A race's or a sweep's runs say what it compares ("sgd" finds the five-optimizer races).
-    configText: [configSearchText(JSON.parse(r.config)), (r.run_labels ?? '').toLowerCase()].join(' ').trim(),
+    configText: [configSearchText(JSON.parse(r.config)), labels.toLowerCase()].join(' ').trim(),
   };
 }
 
+// A sweep's count and best loss come from its cells' rows, written with its runs: a sweep of 10⁶ runs
+// is not read whole to list it. Other experiments (and a sweep without cell rows) count their runs.
 const SUMMARY_SQL = `
-  SELECT e.*, (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id) AS runs,
-         (SELECT min(final_loss) FROM runs r WHERE r.experiment_id = e.id) AS best_loss,
+  SELECT e.*,
+         CASE WHEN EXISTS (SELECT 1 FROM sweep_cells c WHERE c.experiment_id = e.id)
+           THEN (SELECT sum(c.runs) FROM sweep_cells c WHERE c.experiment_id = e.id)
+           ELSE (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id) END AS runs,
+         CASE WHEN EXISTS (SELECT 1 FROM sweep_cells c WHERE c.experiment_id = e.id)
+           THEN (SELECT min(c.best_loss) FROM sweep_cells c WHERE c.experiment_id = e.id)
+           ELSE (SELECT min(final_loss) FROM runs r WHERE r.experiment_id = e.id) END AS best_loss,
          EXISTS (SELECT 1 FROM sweeps s WHERE s.experiment_id = e.id) AS is_sweep,
-         (SELECT group_concat(label, ' ') FROM (SELECT DISTINCT r.label FROM runs r WHERE r.experiment_id = e.id LIMIT ${SEARCHED_RUN_LABELS})) AS run_labels
+         (SELECT spec FROM sweeps s WHERE s.experiment_id = e.id) AS sweep_spec,
+         (SELECT json_group_array(json_array(label, cell, seed_index)) FROM (SELECT r.label, r.cell, r.seed_index FROM runs r WHERE r.experiment_id = e.id ORDER BY r.idx LIMIT ${SEARCHED_RUN_LABELS})) AS run_labels
   FROM experiments e`;
 
 /**
@@ -223,12 +254,42 @@ function explainErrorsOf(store: ExperimentStore): void {
   }
 }
 
+/** The frame a stored spec's runs are derived from; null for other experiments. */
+function frameOf(specText: string | null): SweepFrame | null {
+  if (specText === null) return null;
+  if (frames.has(specText)) return frames.get(specText)!;
+  let spec: unknown;
+  try {
+    spec = JSON.parse(specText);
+  } catch {
+    spec = undefined; // a spec edited outside the lab: nothing is derived from it
+  }
+  const frame = spec === undefined ? null : sweepFrame(spec);
+  if (frames.size >= FRAMES_KEPT) frames.delete(frames.keys().next().value!);
+  frames.set(specText, frame);
+  return frame;
+}
+
+/** A sweep run's label from its cell and seed index (null when the frame does not have them). */
+function derivedLabel(frame: SweepFrame | null, cell: number | null, seedIndex: number | null): string | null {
+  const c = frame && cell !== null ? frame.cells[cell] : undefined;
+  return c && seedIndex !== null ? sweepRunLabel(c.values, c.config.seed + seedIndex) : null;
+}
+
 export class ExperimentStore {
   constructor(
     readonly db: Db,
     readonly file: string,
   ) {
     explainErrorsOf(this);
+  }
+
+  /** What storing a run of this experiment needs: its sweep's frame, seeds and threshold, and dataset ids. */
+  private runContext(experimentId: number, datasets = new DatasetIds(this.db)): RunContext {
+    const row = this.db.prepare('SELECT spec, seeds FROM sweeps WHERE experiment_id = ?').get(experimentId) as { spec: string; seeds: number } | undefined;
+    if (!row) return { frame: null, sweep: null, datasets };
+    const threshold = sweepThresholdOf(JSON.parse(row.spec));
+    return { frame: frameOf(row.spec), sweep: threshold === null ? null : { seeds: row.seeds, threshold }, datasets };
   }
 
   private write<T>(fn: () => T): T {
@@ -258,7 +319,7 @@ export class ExperimentStore {
       const found = this.findByConfig(meta.config);
       if (found !== null) return { id: found, reused: true };
       const id = this.insertExperiment(meta, status, null, { hashed: true });
-      this.insertRun(id, { ...run, index: 0 });
+      this.insertRuns(id, [{ ...run, index: 0 }]);
       return { id, reused: false };
     });
   }
@@ -267,7 +328,7 @@ export class ExperimentStore {
   saveExperiment(meta: ExperimentMeta, status: ExperimentStatus, runs: RunToSave[]): number {
     return this.write(() => {
       const id = this.insertExperiment(meta, status, null, { hashed: true });
-      runs.forEach((run, k) => this.insertRun(id, { ...run, index: run.index ?? k }));
+      this.insertRuns(id, runs.map((run, k) => ({ ...run, index: run.index ?? k })));
       return id;
     });
   }
@@ -323,8 +384,7 @@ export class ExperimentStore {
   addRuns(experimentId: number, runs: (RunToSave & { index: number })[]): void {
     if (runs.length === 0) return;
     this.write(() => {
-      const threshold = this.sweepThreshold(experimentId);
-      runs.forEach((run) => this.insertRun(experimentId, run, threshold));
+      this.insertRuns(experimentId, runs);
       this.db.prepare('UPDATE experiments SET updated_at = ? WHERE id = ?').run(now(), experimentId);
       // A sweep begins before anything has run: its first run says which kernel `auto` chose.
       this.db.prepare("UPDATE experiments SET kernel = ?, backend = ? WHERE id = ? AND kernel = 'auto'").run(runs[0].kernel, runs[0].backend, experimentId);
@@ -373,52 +433,47 @@ export class ExperimentStore {
     return Number(info.lastInsertRowid);
   }
 
-  /**
-   * A sweep's success threshold (null: not a sweep). Read each time, not kept: a deleted experiment's
-   * id can come back for another (SQLite reuses the largest rowid).
-   */
-  private sweepThreshold(experimentId: number): number | null {
-    const row = this.db.prepare('SELECT spec FROM sweeps WHERE experiment_id = ?').get(experimentId) as { spec: string } | undefined;
-    return row ? sweepThresholdOf(JSON.parse(row.spec)) : null;
-  }
-
   /** Prepared once: a sweep inserts thousands of runs, and preparing is a visible share of each. */
   private insertRunStatement: Statement | null = null;
 
-  /** `threshold`: the sweep's, for the run's reached_step; null for runs of other experiments. */
-  private insertRun(experimentId: number, run: RunToSave & { index: number }, threshold: number | null = null): void {
-    this.insertRunStatement ??= this.db.prepare(
-      `INSERT INTO runs (experiment_id, idx, label, config, hyper, status, steps_done, final_loss, seconds, kernel, backend,
-         loss_steps, loss_values, snapshot_steps, snapshots, init, final, optimum, optimum_info, data_x, data_y, diagnostics, cell, seed_index, reached_step)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.insertRunStatement.run(
-        experimentId,
-        run.index,
-        run.label,
-        JSON.stringify(run.config),
-        JSON.stringify(run.hyper),
-        run.status,
-        run.stepsDone,
-        run.finalLoss,
-        run.seconds,
-        run.kernel,
-        run.backend,
-        toBlob(run.loss.steps),
-        toBlob(run.loss.values),
-        toBlob(run.snapshots.steps),
-        toBlob(run.snapshots.params),
-        toBlob(run.params.init),
-        toBlob(run.params.final),
-        run.params.optimum ? toBlob(run.params.optimum) : null,
-        run.optimum ? JSON.stringify(run.optimum) : null,
-        toBlob(run.data.x),
-        toBlob(run.data.y),
-        JSON.stringify(run.diagnostics),
-        run.cell,
-        run.seedIndex,
-        threshold === null ? null : (stepsToThreshold(run.loss, threshold) ?? -1),
-      );
+  /**
+   * Stores runs of one experiment (inside a write transaction), compactly (runRows.ts), and adds a
+   * sweep's runs to its cells' statistics in the same transaction. The sweep's context is read here,
+   * not kept: a deleted experiment's id can come back for another (SQLite reuses the largest rowid).
+   */
+  /** Inserts runs and adds them to their sweep's cell statistics, or to `deferred` for the caller to add once. */
+  private insertRuns(experimentId: number, runs: readonly (RunToSave & { index: number })[], context = this.runContext(experimentId), deferred?: RunOutcomeRow[]): void {
+    this.insertRunStatement ??= this.db.prepare(`INSERT INTO runs (experiment_id, ${RUN_COLUMNS.join(', ')}) VALUES (?, ${RUN_COLUMNS.map(() => '?').join(', ')})`);
+    const { frame, sweep, datasets } = context;
+    const outcomes: RunOutcomeRow[] = [];
+    for (const run of runs) {
+      const reached = sweep === null ? null : stepsToThreshold(run.loss, sweep.threshold);
+      this.insertRunStatement.run(experimentId, ...encodeRun(run, frame, datasets.idOf(toBlob(run.data.x), toBlob(run.data.y)), sweep === null ? null : (reached ?? -1)));
+      if (sweep !== null) (deferred ?? outcomes).push({ idx: run.index, cell: run.cell ?? NO_CELL, status: run.status, finalLoss: run.finalLoss, reachedStep: reached });
+    }
+    if (sweep !== null && !deferred) addToCells(this.db, experimentId, sweep.seeds, sweep.threshold, outcomes);
+  }
+
+  /**
+   * Adds runs copied as stored rows (a shard's, by mergeShards) to a sweep's cells' statistics; call
+   * inside the transaction that inserts them.
+   */
+  addCellOutcomes(experimentId: number, outcomes: Iterable<RunOutcomeRow>): void {
+    const { sweep } = this.runContext(experimentId);
+    if (sweep !== null) addToCells(this.db, experimentId, sweep.seeds, sweep.threshold, outcomes);
+  }
+
+  /** Dataset ids of this database (a dataset stored if new), for rows copied from another; one per write transaction. */
+  datasetIds(): DatasetIds {
+    return new DatasetIds(this.db);
+  }
+
+  /** A sweep's statistics per stored cell, as written with its runs (one row per cell). */
+  cellRecords(experimentId: number): CellRecord[] {
+    return this.read(() => {
+      const row = this.db.prepare('SELECT seeds FROM sweeps WHERE experiment_id = ?').get(experimentId) as { seeds: number } | undefined;
+      return row ? readCells(this.db, experimentId, row.seeds) : [];
+    });
   }
 
   list(): ExperimentSummary[] {
@@ -480,8 +535,9 @@ export class ExperimentStore {
   /** Every run's index, label, status and final loss, in order, without its arrays. */
   runListing(experimentId: number): RunListing[] {
     return this.read(() => {
-      const rows = this.db.prepare('SELECT idx, label, status, final_loss FROM runs WHERE experiment_id = ? ORDER BY idx').all(experimentId) as { idx: number; label: string; status: RunStatus; final_loss: number | null }[];
-      return rows.map((r) => ({ index: r.idx, label: r.label, status: r.status, finalLoss: r.final_loss }));
+      const rows = this.db.prepare('SELECT idx, label, cell, seed_index, status, final_loss FROM runs WHERE experiment_id = ? ORDER BY idx').all(experimentId) as { idx: number; label: string | null; cell: number | null; seed_index: number | null; status: RunStatus; final_loss: number | null }[];
+      const frame = rows.some((r) => r.label === null) ? frameOf(this.specText(experimentId)) : null;
+      return rows.map((r) => ({ index: r.idx, label: r.label ?? derivedLabel(frame, r.cell, r.seed_index) ?? '', status: r.status, finalLoss: r.final_loss }));
     });
   }
 
@@ -493,24 +549,32 @@ export class ExperimentStore {
     return this.read(() => {
       const rows = this.db
         .prepare(
-          `SELECT idx, cell, status, final_loss, reached_step,
+          `SELECT idx, cell, seed_index, status, final_loss, reached_step, CASE WHEN reached_step IS NULL THEN config END AS config,
              CASE WHEN reached_step IS NULL THEN loss_steps END AS loss_steps, CASE WHEN reached_step IS NULL THEN loss_values END AS loss_values
            FROM runs WHERE experiment_id = ? ORDER BY idx`,
         )
         .all(experimentId) as Record<string, unknown>[];
+      // Loss steps that are not stored follow from the run's config, stored or derived from its sweep.
+      const frame = () => frameOf(this.specText(experimentId));
+      const configOf = (row: Record<string, unknown>) => (row.config === null ? derived(frame(), row.cell as number | null, row.seed_index as number | null)!.config : parseConfig(JSON.parse(row.config as string)));
       return rows.map((row) => {
         const reached = row.reached_step as number | null;
+        const values = reached === null ? adoptBlob('f64', row.loss_values as Buffer) : null;
+        const steps = values === null ? null : row.loss_steps === null ? recordedStepsOf(configOf(row)).slice(0, values.length) : adoptBlob('u32', row.loss_steps as Buffer);
         return {
           index: row.idx as number,
           cell: row.cell as number | null,
           status: row.status as RunStatus,
           finalLoss: row.final_loss as number | null,
-          ...(reached === null
-            ? { loss: { steps: adoptBlob('u32', row.loss_steps as Buffer), values: adoptBlob('f64', row.loss_values as Buffer) } }
-            : { reachedStep: reached < 0 ? null : reached }),
+          ...(values !== null && steps !== null ? { loss: { steps, values } } : { reachedStep: reached! < 0 ? null : reached }),
         };
       });
     });
+  }
+
+  private specText(id: number): string | null {
+    const row = this.db.prepare('SELECT spec FROM sweeps WHERE experiment_id = ?').get(id) as { spec: string } | undefined;
+    return row?.spec ?? null;
   }
 
   /** A sweep's stored spec (null for other experiments), without loading its runs. */
@@ -539,42 +603,10 @@ export class ExperimentStore {
 
   /** The experiment's runs, in order; with `index`, only that run (so a sweep is not loaded whole). */
   runs(experimentId: number, index?: number): StoredRun[] {
-    const rows = (
-      index === undefined
-        ? this.db.prepare('SELECT * FROM runs WHERE experiment_id = ? ORDER BY idx').all(experimentId)
-        : this.db.prepare('SELECT * FROM runs WHERE experiment_id = ? AND idx = ?').all(experimentId, index)
-    ) as Record<string, unknown>[];
-    return rows.map((row) => {
-      const config = parseConfig(JSON.parse(row.config as string));
-      const b = (k: string) => row[k] as Buffer;
-      const x = adoptBlob('f32', b('data_x'));
-      const dIn = inputSize(config);
-      const optimumInfo = row.optimum_info ? (JSON.parse(row.optimum_info as string) as RunResult['optimum']) : undefined;
-      return {
-        index: row.idx as number,
-        label: row.label as string,
-        hyper: JSON.parse(row.hyper as string) as Record<string, unknown>,
-        cell: row.cell as number | null,
-        seedIndex: row.seed_index as number | null,
-        kernel: row.kernel as RunResult['kernel'],
-        backend: row.backend as string,
-        config,
-        data: { x, y: adoptBlob('f32', b('data_y')), n: x.length / dIn, dIn },
-        params: {
-          init: adoptBlob('f32', b('init')),
-          final: adoptBlob('f32', b('final')),
-          ...(row.optimum ? { optimum: adoptBlob('f32', b('optimum')) } : {}),
-        },
-        loss: { steps: adoptBlob('u32', b('loss_steps')), values: adoptBlob('f64', b('loss_values')) },
-        status: row.status as RunStatus,
-        stepsDone: row.steps_done as number,
-        finalLoss: row.final_loss as number | null,
-        ...(optimumInfo ? { optimum: optimumInfo } : {}),
-        diagnostics: JSON.parse(row.diagnostics as string) as RunResult['diagnostics'],
-        snapshots: { steps: adoptBlob('u32', b('snapshot_steps')), params: adoptBlob('f32', b('snapshots')) },
-        seconds: row.seconds as number,
-      };
-    });
+    const select = 'SELECT r.*, d.x AS data_x, d.y AS data_y FROM runs r JOIN datasets d ON d.id = r.dataset_id WHERE r.experiment_id = ?';
+    const rows = (index === undefined ? this.db.prepare(`${select} ORDER BY r.idx`).all(experimentId) : this.db.prepare(`${select} AND r.idx = ?`).all(experimentId, index)) as Record<string, unknown>[];
+    const frame = rows.some((r) => r.config === null || r.label === null || r.hyper === null) ? frameOf(this.specText(experimentId)) : null;
+    return rows.map((row) => decodeRun(row, frame, { x: row.data_x as Buffer, y: row.data_y as Buffer }));
   }
 
   rename(id: number, name: string): void {
@@ -598,6 +630,8 @@ export class ExperimentStore {
     this.write(() => {
       this.row(id);
       this.db.prepare('DELETE FROM experiments WHERE id = ?').run(id);
+      // Datasets no run uses any more go with the last run that did.
+      this.db.prepare('DELETE FROM datasets WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.dataset_id = datasets.id)').run();
     });
   }
 
@@ -709,8 +743,10 @@ export class ExperimentStore {
    */
   importRecords<T>(feed: (sink: ImportSink) => T): T {
     return this.write(() => {
-      const thresholds = new Map<number, number | null>();
-      return feed({
+      // Runs are stored as they come; a sweep's cell statistics are added once, when its runs are in.
+      const datasets = new DatasetIds(this.db);
+      const imported = new Map<number, { context: RunContext; outcomes: RunOutcomeRow[] }>();
+      const result = feed({
         experiment: (item) => {
           const taken = this.db.prepare('SELECT 1 FROM experiments WHERE uid = ?').get(item.uid) !== undefined;
           const uid = taken ? randomUUID() : item.uid;
@@ -719,13 +755,21 @@ export class ExperimentStore {
           const status = item.status === 'running' ? 'interrupted' : item.status;
           const id = this.insertExperiment(meta, status, null, { hashed: !item.sweep, uid, times: { created: item.createdAt, updated: item.updatedAt } });
           if (item.sweep) this.db.prepare('INSERT INTO sweeps (experiment_id, spec, cells, seeds, spec_hash) VALUES (?, ?, ?, ?, ?)').run(id, JSON.stringify(item.sweep.spec), item.sweep.cells, item.sweep.seeds, sweepSpecHash(item.sweep.spec));
-          thresholds.set(id, item.sweep ? sweepThresholdOf(item.sweep.spec) : null);
+          imported.set(id, { context: this.runContext(id, datasets), outcomes: [] });
           return { id, renamed: taken };
         },
-        run: (experimentId, run) => this.insertRun(experimentId, run, thresholds.get(experimentId) ?? null),
+        run: (experimentId, run) => {
+          const to = imported.get(experimentId);
+          if (!to) throw new Error(`import: run of experiment ${experimentId} before the experiment`);
+          this.insertRuns(experimentId, [run], to.context, to.outcomes);
+        },
         surface: (experimentId, s) => void this.insertSurfaceRow(experimentId, s),
         interpolation: (experimentId, i) => void this.insertInterpolationRow(experimentId, i),
       });
+      for (const [id, { context, outcomes }] of imported) {
+        if (context.sweep !== null) addToCells(this.db, id, context.sweep.seeds, context.sweep.threshold, outcomes);
+      }
+      return result;
     });
   }
 

@@ -1,7 +1,12 @@
 // The schema, as forward-only migrations. `PRAGMA user_version` is the number of migrations applied.
 // Every BLOB column holds a little-endian typed array; its element type is named in the comment.
 import type { Database } from 'better-sqlite3';
+import { sweepThresholdOf } from '../../shared/sweep.js';
+import { stepsToThreshold } from '../../shared/sweepStats.js';
+import { addToCells, NO_CELL, type RunOutcomeRow } from './cellStats.js';
 import { configHash, sweepSpecHash } from './configHash.js';
+import { DatasetIds } from './datasets.js';
+import { decodeRun, encodeRun, RUN_COLUMNS, sweepFrame } from './runRows.js';
 
 /** 'LLab' — marks a file as Landscape Lab's own (PRAGMA application_id). */
 export const APPLICATION_ID = 0x4c4c6162;
@@ -150,6 +155,104 @@ export const MIGRATIONS: ((db: Database) => void)[] = [
   (db) => {
     db.exec(`ALTER TABLE runs ADD COLUMN reached_step INTEGER;  -- -1: never below; null: not known here (read loss_values)`);
   },
+  // 8: sweeps of a million runs. A run stores what does not follow from elsewhere (runRows.ts: a NULL
+  // column is derived — config, hyper and label from the sweep's spec, loss and snapshot steps from
+  // the recording rules, init and final from the snapshots), its dataset once per distinct dataset
+  // (datasets, by content hash), and a sweep's statistics per cell beside its runs (sweep_cells), so
+  // opening a sweep reads one row per cell. Stored runs are rewritten in that form, bit for bit.
+  (db) => {
+    db.exec(`
+      CREATE TABLE datasets (
+        id   INTEGER PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,          -- datasetHash(x, y)
+        x    BLOB NOT NULL,                 -- f32 [n][dIn]
+        y    BLOB NOT NULL                  -- f32 [n]
+      );
+      CREATE TABLE runs_v8 (
+        id             INTEGER PRIMARY KEY,
+        experiment_id  INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+        idx            INTEGER NOT NULL,      -- order within the experiment
+        label          TEXT,                  -- null: the sweep cell's label with the run's seed
+        config         TEXT,                  -- JSON; null: the sweep cell's config with the run's seed
+        hyper          TEXT,                  -- JSON; null: the sweep cell's values and the run's seed
+        status         TEXT NOT NULL CHECK (status IN ('done', 'cancelled', 'diverged')),
+        steps_done     INTEGER NOT NULL,
+        final_loss     REAL,
+        seconds        REAL NOT NULL,
+        kernel         TEXT NOT NULL,
+        backend        TEXT NOT NULL,
+        loss_steps     BLOB,                  -- u32; null: the config's recording rule, one step per value
+        loss_values    BLOB NOT NULL,         -- f64
+        snapshot_steps BLOB,                  -- u32; null: snapshotSteps(steps, record.snapshots)
+        snapshots      BLOB NOT NULL,         -- f32 [K][P]
+        init           BLOB,                  -- f32 [P]; null: the first snapshot
+        final          BLOB,                  -- f32 [P]; null: the last snapshot
+        optimum        BLOB,                  -- f32 [P], when exact
+        optimum_info   TEXT,                  -- JSON: kind, loss, method
+        dataset_id     INTEGER NOT NULL REFERENCES datasets(id),
+        diagnostics    TEXT NOT NULL,         -- JSON
+        cell           INTEGER,
+        seed_index     INTEGER,
+        reached_step   INTEGER,               -- -1: never below; null: not a sweep's run
+        UNIQUE (experiment_id, idx)
+      );
+      CREATE TABLE sweep_cells (
+        experiment_id  INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+        cell           INTEGER NOT NULL,
+        runs           INTEGER NOT NULL,
+        diverged       INTEGER NOT NULL,
+        successes      INTEGER NOT NULL,      -- did not diverge, final loss below the threshold
+        best_loss      REAL,                  -- least final loss of its runs (diverged too); null: none has one
+        final_losses   BLOB NOT NULL,         -- f64, ascending: the runs that did not diverge
+        reached_steps  BLOB NOT NULL,         -- u32, ascending: steps to threshold of the successes
+        run_indices    BLOB,                  -- u32, ascending; null: cell·seeds + 0 … seeds − 1
+        PRIMARY KEY (experiment_id, cell)      -- cell −1: a sweep's runs of no cell, counted but no cell's
+      );
+    `);
+    migrateRuns(db);
+    db.exec(`
+      DROP TABLE runs;
+      ALTER TABLE runs_v8 RENAME TO runs;
+      CREATE INDEX runs_by_dataset ON runs (dataset_id);
+    `);
+  },
 ];
+
+/** Rewrites every run of the schema-7 table into runs_v8, compactly, and each sweep's cell statistics. */
+function migrateRuns(db: Database): void {
+  const sweeps = new Map(
+    (db.prepare('SELECT experiment_id, spec, seeds FROM sweeps').all() as { experiment_id: number; spec: string; seeds: number }[]).map((r) => {
+      const spec = JSON.parse(r.spec) as unknown;
+      return [r.experiment_id, { frame: sweepFrame(spec), seeds: r.seeds, threshold: sweepThresholdOf(spec) }];
+    }),
+  );
+  const datasets = new DatasetIds(db);
+  const insert = db.prepare(`INSERT INTO runs_v8 (experiment_id, ${RUN_COLUMNS.join(', ')}) VALUES (?, ${RUN_COLUMNS.map(() => '?').join(', ')})`);
+  const page = db.prepare('SELECT * FROM runs WHERE id > ? ORDER BY id LIMIT 256');
+  const outcomes = new Map<number, RunOutcomeRow[]>();
+  for (let last = 0; ; ) {
+    const rows = page.all(last) as Record<string, unknown>[];
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      last = row.id as number;
+      const experimentId = row.experiment_id as number;
+      const sweep = sweeps.get(experimentId);
+      const data = { x: row.data_x as Buffer, y: row.data_y as Buffer };
+      const run = decodeRun(row, null, data);
+      const threshold = sweep?.threshold ?? null;
+      const reached = threshold === null ? null : ((row.reached_step as number | null) ?? stepsToThreshold(run.loss, threshold) ?? -1);
+      insert.run(experimentId, ...encodeRun(run, sweep?.frame ?? null, datasets.idOf(data.x, data.y), reached));
+      if (sweep) {
+        const list = outcomes.get(experimentId) ?? [];
+        list.push({ idx: run.index, cell: run.cell ?? NO_CELL, status: run.status, finalLoss: run.finalLoss, reachedStep: reached === null || reached < 0 ? null : reached });
+        outcomes.set(experimentId, list);
+      }
+    }
+  }
+  for (const [experimentId, runs] of outcomes) {
+    const sweep = sweeps.get(experimentId)!;
+    if (sweep.threshold !== null) addToCells(db, experimentId, sweep.seeds, sweep.threshold, runs);
+  }
+}
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

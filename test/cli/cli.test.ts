@@ -4,7 +4,11 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '../../main/store/db.js';
+import { openStore } from '../../main/store/index.js';
+import { insertOldRuns } from '../support/oldSchema.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin', 'landscape-lab.js');
@@ -232,13 +236,21 @@ describe('experiments in the database', () => {
 
   it('upgrade brings an older database to this schema; read-only commands refuse one, naming the command', () => {
     const db = join(dir, 'old.sqlite');
-    expect(cli('run', example, '--db', db).code).toBe(0);
-    // Schema 6 as the previous version left it: no reached_step column, user_version 6.
-    const sql = spawnSync(process.execPath, ['-e', `const D = require('better-sqlite3'); const d = new D(process.argv[1]); d.exec('ALTER TABLE runs DROP COLUMN reached_step; PRAGMA user_version = 6'); d.close();`, db], { encoding: 'utf8', cwd: root });
-    expect(sql.stderr).toBe('');
+    const current = join(dir, 'current.sqlite');
+    expect(cli('run', example, '--db', current).code).toBe(0);
+    // Schema 7 as the previous version left it: every run with its own arrays and dataset, user_version 7.
+    const source = openStore(current, { readonly: true });
+    const experiments = source.db.prepare('SELECT * FROM experiments').all() as Record<string, unknown>[];
+    const runs = source.runs(1);
+    source.db.close();
+    const old = new Database(db);
+    migrate(old, 7);
+    for (const e of experiments) old.prepare(`INSERT INTO experiments (${Object.keys(e).join(', ')}) VALUES (${Object.keys(e).map(() => '?').join(', ')})`).run(...Object.values(e));
+    insertOldRuns(old, 1, runs);
+    old.close();
     const refused = cli('list', '--db', db);
-    expect([refused.code, refused.err]).toEqual([2, `landscape-lab: ${db}: uses an older schema (6; this version's is 7); upgrade it with landscape-lab upgrade --db ${db}, or open it in the app\n`]);
-    expect(cli('upgrade', '--db', db)).toEqual({ code: 0, out: `${db}: schema 7, this version's\n`, err: '' });
+    expect([refused.code, refused.err]).toEqual([2, `landscape-lab: ${db}: uses an older schema (7; this version's is 8); upgrade it with landscape-lab upgrade --db ${db}, or open it in the app\n`]);
+    expect(cli('upgrade', '--db', db)).toEqual({ code: 0, out: `${db}: schema 8, this version's\n`, err: '' });
     expect(JSON.parse(cli('list', '--json', '--db', db).out).experiments).toHaveLength(1);
     const missing = join(dir, 'missing.sqlite');
     expect(cli('upgrade', '--db', missing)).toEqual({ code: 2, out: '', err: `landscape-lab: upgrade: ${missing} does not exist; nothing to upgrade\n` });

@@ -20,6 +20,7 @@ import { SCHEMA_VERSION } from '../../main/store/migrations.js';
 import { SEARCH_BUDGET } from '../../main/engine/optimum.js';
 import { openTestLab, type TestLab } from '../support/lab.js';
 import { train } from '../support/helpers.js';
+import { insertOldRuns } from '../support/oldSchema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lab-config-cache-'));
 let pool: WorkerPool;
@@ -120,6 +121,7 @@ describe('an old database', () => {
     const source = freshStore('source');
     const sourceId = saveRun(source, trained);
     const sourceFile = source.file;
+    const sourceRuns = source.runs(sourceId);
     source.db.close();
     const file = join(dir, 'v2.sqlite');
     const db = new Database(file);
@@ -127,8 +129,8 @@ describe('an old database', () => {
     const columns = (table: string) => (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name).join(', ');
     db.prepare('ATTACH ? AS source').run(sourceFile);
     db.exec(`INSERT INTO experiments (${columns('experiments')}) SELECT ${columns('experiments')} FROM source.experiments`);
-    db.exec(`INSERT INTO runs (${columns('runs')}) SELECT ${columns('runs')} FROM source.runs`);
     db.exec('DETACH source');
+    insertOldRuns(db, sourceId, sourceRuns);
     expect(db.pragma('user_version', { simple: true })).toBe(2);
     expect(columns('experiments')).not.toMatch(/config_hash/);
     db.close();

@@ -192,9 +192,10 @@ describe('a merge refuses, and leaves the target as it was', () => {
   // Issue 22, point 5: only 6 columns were compared, so an edited label or snapshot said "nothing new".
   for (const [column, edit] of [
     ['snapshots', "snapshots = zeroblob(length(snapshots))"],
-    ['label', "label = label || ' (edited)'"],
-    ['config', "config = config || ' '"],
-    ['data_x', 'data_x = zeroblob(length(data_x))'],
+    // A sweep run's label and config are derived (stored NULL); an edit stores one.
+    ['label', "label = coalesce(label, '') || ' (edited)'"],
+    ['config', "config = coalesce(config, '{}')"],
+    ['loss_steps', 'loss_steps = zeroblob(4 * (length(loss_values) / 8))'],
     ['diagnostics', "diagnostics = '{}'"],
   ] as const) {
     it(`a run already merged, re-merged with its ${column} edited`, () => {
@@ -208,6 +209,17 @@ describe('a merge refuses, and leaves the target as it was', () => {
       expect(sha(target)).toBe(before);
     });
   }
+
+  it("a shard whose dataset's points were edited (datasets are shared by the hash of their bytes)", () => {
+    const changed = file('d0-dataset.sqlite');
+    writeFileSync(changed, readFileSync(shards[0]));
+    const s = openStore(changed);
+    expect(s.db.prepare('UPDATE datasets SET x = zeroblob(length(x))').run().changes).toBe(1);
+    s.db.close();
+    const before = sha(target);
+    expect(() => merge(target, [changed])).toThrow(/d0-dataset\.sqlite: dataset 1 does not match its hash; the file was changed outside the lab/);
+    expect(sha(target)).toBe(before);
+  });
 
   // Issue 22, point 5: an idx of 6.5 or 'x' merged with exit 0 and complete: true, run 7 missing.
   for (const idx of ['6.5', "'x'"]) {

@@ -10,7 +10,7 @@ import { fieldValue, formatSweepValue, quantile, sweepRunLabel, quartiles, steps
 import { saveRun } from '../../main/lab/experiments.js';
 import { runConfigs } from '../../main/engine/runs.js';
 import { resumeSweep, runSweep } from '../../main/lab/sweep.js';
-import { cachedSweepStatistics, cellStatistics, sweepStatistics } from '../../main/lab/sweepStats.js';
+import { cachedSweepStatistics, cellStatistics, sweepStatistics, sweepStatisticsFromRuns } from '../../main/lab/sweepStats.js';
 import { openStore, type ExperimentStore, type StoredRun } from '../../main/store/index.js';
 import type { ExperimentView, Result } from '../../shared/api.js';
 import { config, HINGE } from '../support/helpers.js';
@@ -159,6 +159,10 @@ describe('sweepStatistics on a real sweep', () => {
     expect(reached.map((r) => r.reached_step)).toEqual(runs.map((r) => stepsToThreshold(r.loss, 0.01) ?? -1));
     expect(reached.filter((r) => r.reached_step !== -1).length).toBeGreaterThan(0);
     store.db.prepare('UPDATE runs SET reached_step = NULL WHERE experiment_id = ?').run(outcome.experimentId);
+    expect(sweepStatisticsFromRuns(store, outcome.experimentId)).toEqual(stats);
+    // The statistics come from one row per cell, written with the runs: no run is read for them.
+    expect(store.cellRecords(outcome.experimentId).map((r) => r.runs)).toEqual([6, 6, 6]);
+    store.db.prepare('UPDATE runs SET final_loss = 123 WHERE experiment_id = ?').run(outcome.experimentId);
     expect(sweepStatistics(store, outcome.experimentId)).toEqual(stats);
   });
 

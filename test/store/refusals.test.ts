@@ -155,7 +155,7 @@ const CASES: Case[] = [
     make: (f) => {
       writeFileSync(f, labBytes);
       const bytes = readFileSync(f);
-      bytes.fill(0x5a, 100, 4096);
+      bytes.fill(0x5a, 100, 8192);
       writeFileSync(f, bytes);
     },
     message: `is damaged (its first page is not an SQLite table page); ${RESTORE} — ${UNCHANGED}`,
@@ -168,13 +168,13 @@ const CASES: Case[] = [
   {
     name: 'a lab database cut inside its first page',
     make: (f) => writeFileSync(f, labBytes.subarray(0, 2000)),
-    message: `is damaged (truncated: 2000 bytes, shorter than its first page (4096 bytes)); ${RESTORE} — ${UNCHANGED}`,
+    message: `is damaged (truncated: 2000 bytes, shorter than its first page (8192 bytes)); ${RESTORE} — ${UNCHANGED}`,
   },
   {
     name: 'a lab database cut after its first pages',
     make: (f) => {
       writeFileSync(f, labBytes);
-      truncateSync(f, 4096 * 2);
+      truncateSync(f, 8192 * 2);
     },
     message: `is damaged (SQLite reports it corrupt); ${RESTORE}`,
   },

@@ -10,6 +10,8 @@ import { sweepSpecHash } from '../../store/configHash.js';
 import type { Db } from '../../store/db.js';
 import type { ExperimentStore, ExperimentSummary, SweepShardRecord } from '../../store/experiments.js';
 import { openStore } from '../../store/index.js';
+import { NO_CELL, type RunOutcomeRow } from '../../store/cellStats.js';
+import { datasetHash, RUN_COLUMNS } from '../../store/runRows.js';
 import { quoted } from '../../../shared/printable.js';
 import { MAX_SHARDS, planShards, type ShardPlan } from './shards.js';
 
@@ -92,10 +94,22 @@ export function readShard(file: string, expansions: Expansions = new Map()): Sha
     const twice = runs.find((i, k) => k > 0 && runs[k - 1] === i);
     if (twice !== undefined) throw new InputError(`${file}: holds run ${twice} twice; the file was changed outside the lab`);
     checkRunColumns(file, store.db, summary.id);
+    checkDatasets(file, store.db);
     return { file, store, summary, spec, cells, specHash, shard, runs };
   } catch (e) {
     store.db.close();
     throw e;
+  }
+}
+
+/**
+ * Every run's dataset is stored in the shard, under the hash of its bytes: the merge shares datasets
+ * by hash, so a dataset edited outside the lab would otherwise merge as another's.
+ */
+function checkDatasets(file: string, db: Db): void {
+  // A shard database holds one experiment (readShard), so every dataset in it is its runs'.
+  for (const d of db.prepare('SELECT id, hash, x, y FROM datasets').iterate() as Iterable<{ id: number; hash: unknown; x: unknown; y: unknown }>) {
+    if (!Buffer.isBuffer(d.x) || !Buffer.isBuffer(d.y) || d.hash !== datasetHash(d.x, d.y)) throw new InputError(`${file}: dataset ${d.id} does not match its hash; the file was changed outside the lab`);
   }
 }
 
@@ -106,23 +120,33 @@ const STORAGE: Record<string, string[]> = { INTEGER: ['integer'], REAL: ['real',
 
 /**
  * Every column of every run the merge would copy has its declared type (a NULL only where the schema
- * allows one), and every JSON column holds a JSON object: SQLite stores whatever it is given, so a
+ * allows one), every JSON column holds a JSON object and every run's dataset is in the file, all in
+ * one pass over the runs: SQLite stores whatever it is given, so a
  * shard edited outside the lab would otherwise be copied as it is (a config of "nope" merged).
  */
 function checkRunColumns(file: string, db: Db, experimentId: number): void {
-  const columns = db.prepare('PRAGMA table_info(runs)').all() as { name: string; type: string; notnull: number }[];
-  for (const c of columns) {
-    if (c.name === 'id' || c.name === 'experiment_id') continue;
+  const columns = (db.prepare('PRAGMA table_info(runs)').all() as { name: string; type: string; notnull: number }[]).flatMap((c) => {
+    if (c.name === 'id' || c.name === 'experiment_id') return [];
     const allowed = [...(STORAGE[c.type.toUpperCase()] ?? []), ...(c.notnull ? [] : ['null'])];
-    if (allowed.length === 0) continue;
-    const col = `"${c.name.replace(/"/g, '""')}"`;
-    const bad = db.prepare(`SELECT idx, typeof(${col}) AS type FROM runs WHERE experiment_id = ? AND typeof(${col}) NOT IN (${allowed.map((t) => `'${t}'`).join(', ')}) LIMIT 1`).get(experimentId) as { idx: number; type: string } | undefined;
-    if (bad) throw new InputError(`${file}: run ${bad.idx}'s ${c.name} is ${bad.type}, not ${allowed.join(' or ')}; the file was changed outside the lab`);
+    return allowed.length === 0 ? [] : [{ name: c.name, col: `"${c.name.replace(/"/g, '""')}"`, allowed }];
+  });
+  const typeOk = (c: (typeof columns)[number]) => `typeof(${c.col}) IN (${c.allowed.map((t) => `'${t}'`).join(', ')})`;
+  const jsonOk = (c: (typeof columns)[number]) => `(${c.col} IS NULL OR (json_valid(${c.col}) AND json_type(${c.col}) = 'object'))`;
+  const json = columns.filter((c) => JSON_OBJECT_COLUMNS.has(c.name));
+  // One pass over the runs finds whether any is wrong; only then is the first wrong one named.
+  const datasetOk = 'EXISTS (SELECT 1 FROM datasets d WHERE d.id = runs.dataset_id)';
+  const wrong = [...columns.map((c) => `NOT ${typeOk(c)}`), ...json.map((c) => `NOT ${jsonOk(c)}`), `NOT ${datasetOk}`].join(' OR ');
+  if (db.prepare(`SELECT 1 FROM runs WHERE experiment_id = ? AND (${wrong}) LIMIT 1`).get(experimentId) === undefined) return;
+  for (const c of columns) {
+    const bad = db.prepare(`SELECT idx, typeof(${c.col}) AS type FROM runs WHERE experiment_id = ? AND NOT ${typeOk(c)} LIMIT 1`).get(experimentId) as { idx: number; type: string } | undefined;
+    if (bad) throw new InputError(`${file}: run ${bad.idx}'s ${c.name} is ${bad.type}, not ${c.allowed.join(' or ')}; the file was changed outside the lab`);
     if (JSON_OBJECT_COLUMNS.has(c.name)) {
-      const odd = db.prepare(`SELECT idx FROM runs WHERE experiment_id = ? AND ${col} IS NOT NULL AND (NOT json_valid(${col}) OR json_type(${col}) <> 'object') LIMIT 1`).get(experimentId) as { idx: number } | undefined;
+      const odd = db.prepare(`SELECT idx FROM runs WHERE experiment_id = ? AND NOT ${jsonOk(c)} LIMIT 1`).get(experimentId) as { idx: number } | undefined;
       if (odd) throw new InputError(`${file}: run ${odd.idx}'s ${c.name} is not a JSON object; the file was changed outside the lab`);
     }
   }
+  const orphan = db.prepare(`SELECT idx, dataset_id FROM runs WHERE experiment_id = ? AND NOT ${datasetOk} LIMIT 1`).get(experimentId) as { idx: number; dataset_id: unknown } | undefined;
+  if (orphan) throw new InputError(`${file}: run ${orphan.idx}'s dataset ${quoted(orphan.dataset_id)} is not in the file; the file was changed outside the lab`);
 }
 
 /** Reads every shard and checks that they belong together; closes them all on refusal. */
@@ -182,19 +206,28 @@ export function shardProgress(plan: ShardPlan, have: ReadonlySet<number>): { sha
   return { shards, missing };
 }
 
-/** The columns a run row is copied with: all but its own id and its experiment's. */
-function runColumns(db: Db): string[] {
-  return (db.prepare('PRAGMA table_info(runs)').all() as { name: string }[]).map((c) => c.name).filter((n) => n !== 'id' && n !== 'experiment_id');
+/** A run's columns as copied, RUN_COLUMNS' order, with its dataset as its content hash (ids are per file). */
+function runReader(db: Db): (experimentId: number, idx: number) => unknown[] {
+  const columns = RUN_COLUMNS.map((c) => (c === 'dataset_id' ? '(SELECT hash FROM datasets d WHERE d.id = r.dataset_id)' : `r.${c}`)).join(', ');
+  const statement = db.prepare(`SELECT ${columns} FROM runs r WHERE r.experiment_id = ? AND r.idx = ?`).raw();
+  return (experimentId, idx) => statement.get(experimentId, idx) as unknown[];
 }
 
 /** Two stored runs are the same run when every column (but their ids) is equal, BLOBs byte for byte. */
-function sameRun(columns: readonly string[], a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  return columns.every((k) => (Buffer.isBuffer(a[k]) && Buffer.isBuffer(b[k]) ? (a[k] as Buffer).equals(b[k] as Buffer) : Object.is(a[k], b[k])));
+function sameRun(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.every((x, k) => (Buffer.isBuffer(x) && Buffer.isBuffer(b[k]) ? x.equals(b[k] as Buffer) : Object.is(x, b[k])));
 }
+
+/** Rows the merge reads from a shard at a time. */
+const COPY_PAGE = 512;
+
+const COLUMN = Object.fromEntries(RUN_COLUMNS.map((c, k) => [c, k])) as Record<(typeof RUN_COLUMNS)[number], number>;
 
 /**
  * Merges the shards (already read by readShards) into `target`'s sweep of their spec, made if the
- * target has none. One transaction; nothing is written when every run is already there.
+ * target has none. One transaction; nothing is written when every run is already there. Rows are
+ * copied as stored (the compact form derives from the spec, which every shard shares), their
+ * datasets shared by content hash, and the cells' statistics updated with them.
  */
 export function mergeShards(target: ExperimentStore, shards: readonly ShardFile[]): MergeReport {
   const [first] = shards;
@@ -208,23 +241,24 @@ export function mergeShards(target: ExperimentStore, shards: readonly ShardFile[
   if (merged[0] && merged[0].engineCheck !== first.shard.engineCheck) {
     throw new InputError(`${first.file}: was trained by an engine that computes differently from the shards already merged into experiment ${existing} of ${target.file}; train it again with the build that trained them`);
   }
-  const columns = runColumns(target.db);
   const have = new Set<number>();
   if (existing !== null) {
     for (const row of target.db.prepare('SELECT idx FROM runs WHERE experiment_id = ?').iterate(existing) as Iterable<{ idx: number }>) have.add(row.idx);
   }
+  for (const s of shards) {
+    const names = new Set((s.store.db.prepare('PRAGMA table_info(runs)').all() as { name: string }[]).map((c) => c.name));
+    const missingColumn = RUN_COLUMNS.find((c) => !names.has(c));
+    if (missingColumn) throw new InputError(`${s.file}: its runs have no column ${missingColumn}; merge with the version that trained it`);
+  }
   // Runs already merged must be the very runs this shard holds, every column of them (snapshots,
-  // label, config, data, diagnostics …); anything else is a conflict. Compared one row at a time.
-  const shardColumns = new Set(shards.flatMap((s) => runColumns(s.store.db)));
-  const missingColumn = columns.find((c) => !shardColumns.has(c));
-  if (missingColumn) throw new InputError(`${first.file}: its runs have no column ${missingColumn}; merge with the version that trained it`);
-  const readMerged = existing === null ? null : target.db.prepare(`SELECT ${columns.join(', ')} FROM runs WHERE experiment_id = ? AND idx = ?`);
+  // label, config, dataset, diagnostics …); anything else is a conflict. Compared one row at a time.
+  const readMerged = existing === null ? null : runReader(target.db);
   let toAdd = 0;
   for (const s of shards) {
-    const read = s.store.db.prepare(`SELECT ${columns.join(', ')} FROM runs WHERE experiment_id = ? AND idx = ?`);
+    const read = runReader(s.store.db);
     for (const idx of s.runs) {
       if (!have.has(idx)) toAdd++;
-      else if (!sameRun(columns, readMerged?.get(existing, idx) as Record<string, unknown>, read.get(s.summary.id, idx) as Record<string, unknown>)) {
+      else if (!sameRun(readMerged!(existing!, idx), read(s.summary.id, idx))) {
         throw new InputError(`${s.file}: run ${idx} differs from the run already merged into experiment ${existing} of ${target.file}; nothing was merged`);
       }
     }
@@ -236,7 +270,7 @@ export function mergeShards(target: ExperimentStore, shards: readonly ShardFile[
   const report = (experimentId: number, created: boolean): MergeReport => ({ experimentId, created, specHash, shardCount: count, runsTotal, runsDone: held.size, runsAdded: toAdd, complete, ...progress });
   if (existing !== null && toAdd === 0) return report(existing, false);
 
-  const insert = target.db.prepare(`INSERT INTO runs (experiment_id, ${columns.join(', ')}) VALUES (?, ${columns.map(() => '?').join(', ')})`);
+  const insert = target.db.prepare(`INSERT INTO runs (experiment_id, ${RUN_COLUMNS.join(', ')}) VALUES (?, ${RUN_COLUMNS.map(() => '?').join(', ')})`);
   const base = cells[0].config;
   const id = target.db
     .transaction(() => {
@@ -246,10 +280,26 @@ export function mergeShards(target: ExperimentStore, shards: readonly ShardFile[
           { name: spec.name ?? `sweep · ${defaultName(base)}`, config: base, kernel: first.summary.kernel, backend: first.summary.backend, appVersion: first.summary.appVersion },
           { spec, cells: cells.length, seeds: spec.seeds, merged: { shards: count, engineCheck: first.shard.engineCheck } },
         );
+      const datasets = target.datasetIds();
       for (const s of shards) {
-        for (const row of s.store.db.prepare(`SELECT ${columns.join(', ')} FROM runs WHERE experiment_id = ? ORDER BY idx`).iterate(s.summary.id) as Iterable<Record<string, unknown>>) {
-          if (!have.has(row.idx as number)) insert.run(id, ...columns.map((c) => row[c]));
+        // A shard's cells at a time (a cell split between shards is added to twice), so a merge holds one shard's outcomes.
+        const outcomes: RunOutcomeRow[] = [];
+        const ids = new Map<number, number>();
+        for (const d of s.store.db.prepare('SELECT id, x, y FROM datasets').iterate() as Iterable<{ id: number; x: Buffer; y: Buffer }>) ids.set(d.id, datasets.idOf(d.x, d.y));
+        // A page of rows at a time: better-sqlite3 reads a row of .all() in about half the time of .iterate()'s.
+        const page = s.store.db.prepare(`SELECT ${RUN_COLUMNS.join(', ')} FROM runs WHERE experiment_id = ? AND idx >= ? ORDER BY idx LIMIT ${COPY_PAGE}`).raw();
+        for (let rows = page.all(s.summary.id, s.shard.runFrom) as unknown[][]; rows.length > 0; rows = page.all(s.summary.id, (rows[rows.length - 1][COLUMN.idx] as number) + 1) as unknown[][]) {
+          for (const row of rows) {
+            const idx = row[COLUMN.idx] as number;
+            if (have.has(idx)) continue;
+            row[COLUMN.dataset_id] = ids.get(row[COLUMN.dataset_id] as number);
+            insert.run(id, ...row);
+            const cell = row[COLUMN.cell] as number | null;
+            const reached = row[COLUMN.reached_step] as number | null;
+            outcomes.push({ idx, cell: cell ?? NO_CELL, status: row[COLUMN.status] as string, finalLoss: row[COLUMN.final_loss] as number | null, reachedStep: reached === null || reached < 0 ? null : reached });
+          }
         }
+        target.addCellOutcomes(id, outcomes);
       }
       target.finishExperiment(id, complete ? 'done' : 'interrupted');
       return id;
