@@ -2,7 +2,7 @@
 // that reads them refuses in one line naming the file, with exit 2, and leaves the file as it was.
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, openSync, readFileSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,20 +15,25 @@ const sha = (file: string) => createHash('sha256').update(readFileSync(file)).di
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'lab-damaged-'));
   const healthy = join(dir, 'healthy.sqlite');
-  expect(runCli(dir, ['run', join(ROOT, 'examples', 'hinge-adam.json'), '--db', healthy]).code).toBe(0);
+  // 200 snapshots of 49 parameters: a run whose arrays span a chain of overflow pages.
+  const example = JSON.parse(readFileSync(join(ROOT, 'examples', 'hinge-adam.json'), 'utf8')) as { model: object };
+  writeFileSync(join(dir, 'wider.json'), JSON.stringify({ ...example, model: { ...example.model, hidden: [16] } }));
+  expect(runCli(dir, ['run', 'wider.json', '--db', healthy]).code).toBe(0);
   const db = new Database(healthy);
   db.pragma('wal_checkpoint(TRUNCATE)');
   const pageSize = db.pragma('page_size', { simple: true }) as number;
-  // The second overflow page of the runs table: its first 4 bytes name the next page of the chain.
-  const [, second] = db.prepare("SELECT pageno FROM dbstat WHERE name = 'runs' AND pagetype = 'overflow' ORDER BY pageno").pluck().all() as number[];
+  const overflow = db.prepare("SELECT pageno FROM dbstat WHERE name IN ('runs', 'datasets') AND pagetype = 'overflow' ORDER BY pageno").pluck().all() as number[];
   db.close();
-  expect(second).toBeGreaterThan(2);
+  // An overflow page that is not its chain's last: its first 4 bytes name the next page of the chain.
+  const bytes = readFileSync(healthy);
+  const linked = overflow.find((page) => bytes.readUInt32BE((page - 1) * pageSize) !== 0);
+  expect(linked).toBeGreaterThan(2);
   damaged = join(dir, 'damaged.sqlite');
   copyFileSync(healthy, damaged);
   const fd = openSync(damaged, 'r+');
   const next = Buffer.alloc(4);
   next.writeUInt32BE(2); // another table's page
-  writeSync(fd, next, 0, 4, (second - 1) * pageSize);
+  writeSync(fd, next, 0, 4, (linked! - 1) * pageSize);
   closeSync(fd);
 }, 120_000);
 
