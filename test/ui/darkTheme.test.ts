@@ -8,13 +8,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobInfo, Result } from '../../shared/api.js';
 import { parseConfig } from '../../shared/config.js';
 import { presetByName, presetConfig } from '../../shared/presets.js';
-import { experimentLandscape, saveRun } from '../../main/lab/experiments.js';
-import { race, saveRace } from '../../main/lab/race.js';
-import { config, train } from '../support/helpers.js';
-import { openBrowserLab, type BrowserLab } from '../support/labPage.js';
+import { saveRun } from '../../main/lab/experiments.js';
+import { train } from '../support/helpers.js';
+import { openBrowserLab, seedEveryKind, type BrowserLab } from '../support/labPage.js';
 
 const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const WALKS = [
@@ -28,24 +26,10 @@ let raceId: number;
 let sweepId: number;
 let classId: number;
 
-async function call<T>(channel: string, payload: unknown): Promise<T> {
-  const r = (await lab.service.call(channel, payload)) as Result<T>;
-  if (!r.ok) throw new Error(`${channel}: ${r.error.message}`);
-  return r.value;
-}
-
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
   lab = await openBrowserLab('dark', 2);
-  const tutorial = config({ optimizer: { kind: 'adam', lr: 0.003, beta1: 0.95, beta2: 0.9 } });
-  runId = saveRun(lab.store, await train(tutorial), 'Hinge, Adam');
-  for (const center of ['init', 'trained', 'optimum'] as const) await experimentLandscape(lab.store, runId, { center, axes: 'local', res: 33, span: 'auto' });
-  const short = config({ steps: 1500, record: { snapshots: 31 } });
-  raceId = saveRace(lab.store, short, await race(short));
-  const job = await call<JobInfo>('jobs.sweep', {
-    spec: { name: 'lr × width', base: { data: { target: { kind: 'hinge' } }, steps: 200 }, grid: { 'optimizer.lr': { from: 1e-4, to: 1, count: 3, scale: 'log' }, 'model.hidden': [[2], [8, 8]] }, seeds: 2 },
-  });
-  sweepId = (await lab.finished(job.id)).experimentId as number;
+  ({ runId, raceId, sweepId } = await seedEveryKind(lab));
   classId = saveRun(lab.store, await train(parseConfig({ ...presetConfig(presetByName('classification')), steps: 300 })), 'Spiral');
 }, 300_000);
 afterAll(() => lab?.close());
