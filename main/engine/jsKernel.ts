@@ -2,7 +2,7 @@
 // (kernelChoice.ts says where it beats the compiled kernels: the tutorial network's single runs).
 import type { Dataset } from './data.js';
 import { JsNet, jsNetFor } from './jsNet.js';
-import type { CpuKernel, Kernel, Trainer, TrainerBatch } from './kernel.js';
+import type { CpuKernel, Trainer, TrainerBatch } from './kernel.js';
 import { layoutOf, type Architecture } from './model.js';
 import { OptimizerState } from './wasmOptimizer.js';
 import { isTutorialNet, TutorialNet } from './tutorialNet.js';

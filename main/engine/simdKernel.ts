@@ -3,7 +3,7 @@
 // JavaScript is paid once per step, not per run or per layer.
 import { maxOf } from '../../shared/numbers.js';
 import type { Dataset } from './data.js';
-import type { CpuKernel, Kernel, Plane, Trainer, TrainerBatch } from './kernel.js';
+import type { CpuKernel, Plane, Trainer, TrainerBatch } from './kernel.js';
 import { architectureKey, layoutOf, type Architecture } from './model.js';
 import type { Hyper } from './optimizers.js';
 import { isTutorialNet, sumsOf } from './tutorialNet.js';
@@ -322,7 +322,6 @@ class RowTrainer extends SimdTrainer {
 /** Four runs per vector, one in each lane: for small networks and minibatches. */
 class LaneTrainer extends SimdTrainer {
   protected readonly inLanes = true;
-  private readonly groups: number;
   private readonly P: number;
   /** [groups][P][4] */
   private readonly laneParams: Float32Array;
@@ -338,7 +337,6 @@ class LaneTrainer extends SimdTrainer {
     super(batch, groups * 4);
     const { net, runs: R } = this;
     const P = (this.P = net.padded.length);
-    this.groups = groups;
     const n = batch.datasets[0].n;
     const paramsAt = net.alloc(groups * P * 16);
     const firstAt = net.alloc(groups * P * 16);

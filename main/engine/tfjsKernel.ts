@@ -6,7 +6,7 @@ import type * as TF from '@tensorflow/tfjs-core';
 import type { BackendChoice } from '../../shared/config.js';
 import { maxOf } from '../../shared/numbers.js';
 import type { Dataset } from './data.js';
-import type { CpuKernel, Kernel, Trainer, TrainerBatch } from './kernel.js';
+import type { CpuKernel, Trainer, TrainerBatch } from './kernel.js';
 import { layoutOf, type Architecture, type Layout } from './model.js';
 import { stateSlots, type Hyper } from './optimizers.js';
 

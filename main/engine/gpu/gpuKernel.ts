@@ -9,7 +9,7 @@
 // runs for seconds is reset by the driver on real GPUs. A lost device fails the job that was using it
 // with GpuDeviceLostError; the next job opens a new device.
 import type { Dataset } from '../data.js';
-import type { Kernel, Plane, Trainer, TrainerBatch } from '../kernel.js';
+import type { Plane, Trainer, TrainerBatch } from '../kernel.js';
 import { layoutOf, type Architecture } from '../model.js';
 import type { Hyper } from '../optimizers.js';
 import { trainsInLanes } from '../simdKernel.js';

@@ -3,7 +3,7 @@
 // and optionally a Kubernetes Indexed Job. We write no scheduler: SLURM (or Kubernetes) runs it.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InputError } from '../../../shared/config.js';
 import type { SweepSpec } from '../../../shared/sweep.js';
 import { checkFolder, FILE_LIMITS, readOptionalFile, regularFile } from '../../platform/files.js';
