@@ -93,7 +93,7 @@ class SweepTraining {
     const seeds = (this.seeds = spec.seeds);
     const [runFrom, runTo] = runs ? [runs.from, runs.to] : [0, cells.length * seeds];
     this.runsTotal = runTo - runFrom;
-    const stored = new Set(store.runs(id).map((r) => r.index));
+    const stored = new Set(store.runIndices(id));
     this.mine = cells
       .map((cell) => ({ cell, seedIndices: Array.from({ length: seeds }, (_, s) => s).filter((s) => cell.index * seeds + s >= runFrom && cell.index * seeds + s < runTo) }))
       .filter((p) => p.seedIndices.length > 0);

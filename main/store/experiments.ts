@@ -532,6 +532,11 @@ export class ExperimentStore {
     });
   }
 
+  /** The indices of an experiment's stored runs, in order: what a resumed sweep has left, without reading the runs. */
+  runIndices(experimentId: number): number[] {
+    return this.read(() => this.db.prepare('SELECT idx FROM runs WHERE experiment_id = ? ORDER BY idx').pluck().all(experimentId) as number[]);
+  }
+
   /** Every run's index, label, status and final loss, in order, without its arrays. */
   runListing(experimentId: number): RunListing[] {
     return this.read(() => {

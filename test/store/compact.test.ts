@@ -184,3 +184,15 @@ describe('schema 7 brought forward', () => {
     expect((await reproduce(store, sweepId)).matches).toBe(true);
   }, 60_000);
 });
+
+describe('what a resumed sweep has left', () => {
+  it('comes from the stored indices alone: a shard of a sweep of 8 runs lists exactly its range', async () => {
+    const store = open(join(dir, 'indices.sqlite'));
+    const spec = { base: { data: { target: HINGE }, steps: 20 }, grid: { 'optimizer.lr': [0.01, 0.03] }, seeds: 4 };
+    const { experimentId: id } = await runSweep(store, spec, { kernel: 'js', shard: { index: 1, count: 3 } });
+    expect(store.runIndices(id)).toEqual(store.runs(id).map((r) => r.index));
+    const { runFrom, runTo } = store.sweepRecord(id)!.shard!;
+    expect(runTo - runFrom).toBeGreaterThan(1);
+    expect(store.runIndices(id)).toEqual(Array.from({ length: runTo - runFrom }, (_, k) => runFrom + k));
+  }, 60_000);
+});
