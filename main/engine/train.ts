@@ -6,6 +6,7 @@ import type { Dataset } from './data.js';
 import { EpochShuffler } from './epochShuffler.js';
 import type { Kernel, Trainer } from './kernel.js';
 import { layoutOf, type Architecture } from './model.js';
+import { maxOf } from '../../shared/numbers.js';
 import { dataRecordBytes, snapshotsWithinRecord } from './memory.js';
 import type { Hyper } from './optimizers.js';
 
@@ -325,7 +326,7 @@ class RunLog {
     this.lossSteps = new Uint32Array(R * this.capacity);
     this.lossValues = new Float64Array(R * this.capacity);
     this.recorded = new Uint32Array(R);
-    const dataBytes = Math.max(...spec.runs.map((r) => dataRecordBytes(r.data)));
+    const dataBytes = maxOf(spec.runs.map((r) => dataRecordBytes(r.data)));
     const fit = snapshotsWithinRecord(P, this.capacity, dataBytes);
     this.snapAt = snapshotSteps(spec.steps, Math.max(2, Math.min(spec.snapshots, Math.floor(snapshotBudget / (R * P)), fit)));
     this.snaps = new Float32Array(R * (this.snapAt.length + 1) * P);
