@@ -21,12 +21,12 @@ export interface PreparedSplit extends PreparedConfig {
   readonly split: Split;
 }
 
-/** Makes the config's data (both splits) and derives its network. */
+/** Derives the config's network, checks that its runs can be stored, then makes its data (both splits). */
 export function prepareConfig(config: ExperimentConfig): PreparedSplit {
-  const split = splitDataset(config);
-  const arch = architectureOf(config, split.train.dIn);
-  checkRecordSize(config);
+  const arch = architectureOf(config);
   const layout = layoutOf(arch);
+  checkRecordSize(config, layout);
+  const split = splitDataset(config);
   return { config, arch, layout, data: split.train, test: split.test, split };
 }
 
@@ -34,10 +34,9 @@ export function prepareConfig(config: ExperimentConfig): PreparedSplit {
  * Refuses, before any work, a config whose runs or surfaces would not fit in one stored record
  * (main/engine/memory.ts). From the config alone, so a sweep checks its cells before it starts.
  */
-export function checkRecordSize(config: ExperimentConfig): void {
+export function checkRecordSize(config: ExperimentConfig, layout: Layout = layoutOf(architectureOf(config))): void {
   const recorded = recordCapacity({ steps: config.steps, ...recordingOf(config) });
-  const arch = architectureOf(config);
-  const problem = recordProblem(layoutOf(arch).count, recorded, dataRecordBytes({ n: config.data.n, dIn: arch.sizes[0] }));
+  const problem = recordProblem(layout.count, recorded, dataRecordBytes({ n: config.data.n, dIn: layout.sizes[0] }));
   if (problem) throw new InputError(`${problem.field}: ${problem.message}`);
 }
 
