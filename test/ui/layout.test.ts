@@ -156,11 +156,27 @@ describe.each(SIZES)('at %i×%i', (width, height) => {
     await page.waitForSelector('[data-testid=view-trained][data-state=ready]', { timeout: 60_000 });
     await expect.poll(() => page.getByTestId('curvature-optimum').getByTestId('curvature-near-zero').count(), { timeout: 30_000 }).toBe(1);
     expect(await clippedIn(page, '[data-testid=surface-panel], [data-testid=curvature-panel]')).toEqual([]);
-    // The Display menu opens toward the side with room.
-    await page.getByTestId('surface-display').click();
-    await page.getByTestId('surface-colormap').waitFor();
-    expect(await clippedIn(page, '[data-testid=surface-panel]')).toEqual([]);
-    await page.getByTestId('surface-display').click();
+    // The Display menu stays inside the panel wherever its summary sits: here pushed near the panel's
+    // right edge, as a "Computing…" label or a wrap can leave it. Opened twice, since each opening was
+    // placed from where the last one left it; then the toolbar changes under the open menu.
+    const pushSummary = (room: number) =>
+      page.getByTestId('surface-recompute').evaluate((b, room) => {
+        const frame = b.closest('main')!.getBoundingClientRect();
+        const summary = document.querySelector('[data-testid=surface-display]')!.getBoundingClientRect();
+        b.style.minWidth = `${b.getBoundingClientRect().width + Math.max(0, frame.right - room - summary.right)}px`;
+      }, room);
+    await pushSummary(120);
+    for (const time of [1, 2]) {
+      await page.getByTestId('surface-display').click();
+      await page.getByTestId('surface-colormap').waitFor();
+      expect({ time, clipped: await clippedIn(page, '[data-testid=surface-panel]') }).toEqual({ time, clipped: [] });
+      if (time === 2) {
+        await pushSummary(40);
+        await expect.poll(() => clippedIn(page, '[data-testid=surface-panel]')).toEqual([]);
+      }
+      await page.getByTestId('surface-display').click();
+    }
+    await page.getByTestId('surface-recompute').evaluate((b) => (b.style.minWidth = ''));
 
     // The library: its search stays when the list scrolls (it is outside the list's scrolling box),
     // and a long name wraps to at most three lines.
