@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { InputError } from '../../shared/config.js';
 import { readFileHead, regularFile } from '../platform/files.js';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { checkedBefore, rememberChecked } from './checked.js';
 import { ownerAlive, type Lease } from './owner.js';
 
 export type Db = Database.Database;
@@ -218,8 +219,8 @@ function tablesOf(version: number): string[] {
 }
 
 /**
- * Through SQLite: what the file is, that its schema is whole and, before the lab changes its structure
- * (a journal mode or a migration), that SQLite's quick_check finds nothing wrong.
+ * Through SQLite: what the file is, that its schema is whole and, before the lab writes to it, that
+ * SQLite's quick_check finds nothing wrong (once per state of the file: main/store/checked.ts).
  */
 function check(file: string, db: Db, o: { readonly: boolean; init: boolean }): 'lab' | 'init' {
   // One read transaction: another process migrating the file meanwhile must not show us its new
@@ -234,9 +235,10 @@ function check(file: string, db: Db, o: { readonly: boolean; init: boolean }): '
   const missing = tablesOf(facts.version).find((t) => !names.has(t));
   if (missing) refuse(file, `is damaged (schema ${facts.version} has no table ${missing}); restore it from a backup or export, or choose another file — ${UNCHANGED}`);
   const changing = !o.readonly && (db.pragma('journal_mode', { simple: true }) !== 'wal' || facts.version < SCHEMA_VERSION);
-  if (changing) {
+  if (changing || (!o.readonly && !checkedBefore(file))) {
     const result = db.pragma('quick_check', { simple: true }) as string;
     if (result !== 'ok') refuse(file, `is damaged (SQLite's quick_check: ${result.split('\n')[0]}); restore it from a backup or export, or choose another file — ${UNCHANGED}`);
+    rememberChecked(file);
   }
   // The running experiments are read here, so damage in that table is found before anything is written.
   markInterrupted(db, { dryRun: true });
@@ -361,6 +363,13 @@ function openOnce(file: string, options: OpenOptions): Db {
     if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     markInterrupted(db);
+    // What the lab wrote is whole: the next opening need not read every page again.
+    const close = db.close.bind(db);
+    db.close = () => {
+      close();
+      rememberChecked(file);
+      return db;
+    };
     return db;
   } catch (e) {
     db.close();

@@ -148,7 +148,7 @@ const CASES: Case[] = [
       writeFileSync(f, labBytes);
       damagePage(f, rootPages.experiments);
     },
-    message: `is damaged (SQLite reports it corrupt); ${RESTORE}`,
+    message: new RegExp(`^is damaged \\(SQLite's quick_check: .+\\); ${RESTORE} — ${UNCHANGED}$`),
   },
   {
     name: 'a lab database whose first page is wrecked',

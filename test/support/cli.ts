@@ -13,9 +13,9 @@ export interface CliResult {
   err: string;
 }
 
-/** Runs `landscape-lab ARGS` in `dir`, with its own data folder there (so the default database is too). */
-export function runCli(dir: string, args: string[], timeout = 120_000): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: dir, timeout, env: { ...process.env, XDG_DATA_HOME: join(dir, 'data') }, maxBuffer: 2 ** 30 });
+/** Runs `landscape-lab ARGS` in `dir`, with its own data folder there (so the default database is too), and `env` besides. */
+export function runCli(dir: string, args: string[], timeout = 120_000, env: NodeJS.ProcessEnv = {}): CliResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: dir, timeout, env: { ...process.env, XDG_DATA_HOME: join(dir, 'data'), ...env }, maxBuffer: 2 ** 30 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
