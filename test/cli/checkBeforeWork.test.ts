@@ -98,6 +98,8 @@ describe('a network whose runs could not be stored whole is refused before anyth
     ['race', 'widest.json'],
     ['landscape', 'widest.json'],
     ['sweep', 'widest-sweep.json'],
+    ['hessian', 'widest.json'],
+    ['interpolate', 'widest.json'],
   ] as const) {
     it(`${command}: exit 2 naming model.hidden, and no database`, () => {
       writeFileSync(file('widest.json'), JSON.stringify(widest));
@@ -109,4 +111,11 @@ describe('a network whose runs could not be stored whole is refused before anyth
       expect(existsSync(file('widest.sqlite'))).toBe(false);
     });
   }
+
+  it('optimum --restarts 256: exit 2 naming model.hidden (it grew past 8.75 GB)', () => {
+    writeFileSync(file('widest.json'), JSON.stringify(widest));
+    const r = cli('optimum', 'widest.json', '--restarts', '256');
+    expect(r.err).toMatch(/^landscape-lab: widest\.json: model\.hidden: this network has 7,350,273 parameters: /);
+    expect(r.code).toBe(2);
+  });
 });
