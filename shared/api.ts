@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { ExperimentConfig, KernelName } from './config.js';
 import type { ClusterFolder, ClusterImport, ClusterStatusView, SweepShardsView } from './cluster.js';
 import { KERNELS } from './configRules.js';
-import { CURVATURE_CHANNELS, type CurvatureResponses } from './curvatureApi.js';
+import { CURVATURE_CHANNELS, OptimizerKind, type CurvatureResponses } from './curvatureApi.js';
 import { MARKERS, type MarkerName } from './markers.js';
 import type { SweepStats } from './sweepStats.js';
 
@@ -65,11 +65,11 @@ export const CHANNELS = {
   'cluster.import': z.strictObject({ dir: z.string().trim().min(1).max(4096) }),
   'experiments.shards': z.strictObject({ id: Id }),
   /**
-   * The stored experiments that trained what this would — a run's or a race's config (seed included),
-   * a sweep's spec (its name aside) — oldest first: a preset run again is found by what it trains,
-   * whatever either is called.
+   * The stored experiments that trained what this would — a run's config (seed included), a race's
+   * config with its optimizers in order (the five when none are named), a sweep's spec (its name
+   * aside) — oldest first: a preset run again is found by what it trains, whatever either is called.
    */
-  'experiments.same': z.strictObject({ kind: z.enum(['run', 'race', 'sweep']), config: z.unknown() }),
+  'experiments.same': z.strictObject({ kind: z.enum(['run', 'race', 'sweep']), config: z.unknown(), optimizers: z.array(OptimizerKind).min(2).max(5).optional() }),
   /** Continues a cancelled or interrupted sweep: trains only the runs it has not stored. */
   'jobs.resumeSweep': z.strictObject({ id: Id }),
   'jobs.reproduce': z.strictObject({ id: Id }),

@@ -5,7 +5,7 @@ import { MARKERS } from './markers.js';
 
 const Id = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const Marker = z.enum(MARKERS);
-const OptimizerKind = z.enum(['sgd', 'momentum', 'rmsprop', 'momentum-rmsprop', 'adam']);
+export const OptimizerKind = z.enum(['sgd', 'momentum', 'rmsprop', 'momentum-rmsprop', 'adam']);
 
 export const CURVATURE_CHANNELS = {
   /** The exact Hessian at one of a run's three points, its spectrum and the symmetries behind its zeros. */

@@ -40,7 +40,7 @@ function handlers(lab: Lab, mode: LabInfo['mode'], changed: <T>(v: T) => T): Han
       return { model: `${JSON.stringify(files.model, null, 2)}\n`, weights: files.weights };
     },
     'experiments.shards': (p: Request<'experiments.shards'>) => lab.sweepShards(p.id),
-    'experiments.same': (p: Request<'experiments.same'>) => lab.sameExperiments(p.kind, p.config),
+    'experiments.same': (p: Request<'experiments.same'>) => lab.sameExperiments(p.kind, p.config, p.optimizers),
     'data.importCsv': (p: Required<Request<'data.importCsv'>>) => {
       const { x, y, x2 } = lab.csvData(p.text, p.name);
       return { x: Float64Array.from(x), y: Float64Array.from(y), ...(x2 ? { x2: Float64Array.from(x2) } : {}) };

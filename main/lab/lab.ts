@@ -294,13 +294,16 @@ export class Lab {
     return this.store.list();
   }
 
-  /** The stored experiments that trained what this run, race or sweep would, oldest first. */
-  sameExperiments(kind: 'run' | 'race' | 'sweep', input: unknown): number[] {
+  /**
+   * The stored experiments that trained what this run, race or sweep would, oldest first. A race is
+   * its base config and its optimizers in order (the five of RACE_OPTIMIZERS unless named).
+   */
+  sameExperiments(kind: 'run' | 'race' | 'sweep', input: unknown, optimizers: readonly OptimizerKind[] = RACE_OPTIMIZERS): number[] {
     if (kind === 'sweep') return this.store.sweepsOf(expandSweep(input).spec);
     const race = kind === 'race';
     return this.store
       .withConfig(parseConfig(input))
-      .filter((e) => e.tags.includes(RACE_TAG) === race)
+      .filter((e) => e.tags.includes(RACE_TAG) === race && (!race || this.store.runLabels(e.id).join(',') === optimizers.join(',')))
       .map((e) => e.id);
   }
 

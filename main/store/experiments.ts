@@ -532,6 +532,11 @@ export class ExperimentStore {
     });
   }
 
+  /** The labels of an experiment's runs, in order: a race's optimizers (a sweep's derived labels read as null). */
+  runLabels(experimentId: number): (string | null)[] {
+    return this.read(() => this.db.prepare('SELECT label FROM runs WHERE experiment_id = ? ORDER BY idx').pluck().all(experimentId) as (string | null)[]);
+  }
+
   /** The indices of an experiment's stored runs, in order: what a resumed sweep has left, without reading the runs. */
   runIndices(experimentId: number): number[] {
     return this.read(() => this.db.prepare('SELECT idx FROM runs WHERE experiment_id = ? ORDER BY idx').pluck().all(experimentId) as number[]);

@@ -10,6 +10,7 @@ import { WorkerPool } from '../../main/workers/pool.js';
 import { parseOptimizerList, race, raceConfigs, raceSurface, RACE_OPTIMIZERS, RACE_TAG, saveRace } from '../../main/lab/race.js';
 import { runOf } from '../../main/lab/experiments.js';
 import { openStore } from '../../main/store/index.js';
+import { Lab } from '../../main/lab/lab.js';
 import { config, train } from '../support/helpers.js';
 
 const base: ExperimentConfig = config({ steps: 400, seed: 3, optimizer: { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.99 }, record: { snapshots: 41 } });
@@ -67,6 +68,13 @@ describe('a race', () => {
       expect(e.runList.map((r) => r.label)).toEqual(['sgd', 'momentum', 'adam']);
       expectSameBits(runOf(store, id, 1).snapshots.params, runs[1].snapshots.params, 'stored momentum trajectory');
       expect(store.findByConfig(base)).toBeNull();
+      // Found again by its config and its optimizers in order; another list of optimizers is another race.
+      const lab = new Lab({ database: 'test', store, pool });
+      expect(lab.sameExperiments('race', base, ['sgd', 'momentum', 'adam'])).toEqual([id]);
+      expect(lab.sameExperiments('race', base, ['sgd', 'adam'])).toEqual([]);
+      expect(lab.sameExperiments('race', base, ['adam', 'momentum', 'sgd'])).toEqual([]);
+      expect(lab.sameExperiments('race', base)).toEqual([]);
+      expect(lab.sameExperiments('run', base)).toEqual([]);
     } finally {
       store.db.close();
     }

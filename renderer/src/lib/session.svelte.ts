@@ -296,9 +296,9 @@ export class Session {
   }
 
   /** The stored experiments that trained what this would (asked before it starts, so it is not among them). */
-  private async same(kind: 'run' | 'race' | 'sweep', config: unknown): Promise<number[]> {
+  private async same(kind: 'run' | 'race' | 'sweep', config: unknown, optimizers?: Preset['race']): Promise<number[]> {
     try {
-      return await call('experiments.same', { kind, config });
+      return await call('experiments.same', { kind, config, ...(optimizers ? { optimizers } : {}) });
     } catch {
       // Only the notice depends on it: the preset runs either way.
       return [];
@@ -336,7 +336,7 @@ export class Session {
 
   async racePreset(preset: Preset): Promise<void> {
     const { config: base, optimizers } = presetRace(preset);
-    const earlier = await this.same('race', base);
+    const earlier = await this.same('race', base, optimizers);
     this.race(base, optimizers, preset.title);
     this.sayAgain(preset.title, earlier);
   }
