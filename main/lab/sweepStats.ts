@@ -1,6 +1,7 @@
 // A stored sweep's statistics per cell, over its seeds, from the runs as stored (so an unfinished
 // sweep reports what it has so far).
 import { InputError } from '../../shared/config.js';
+import { minOf } from '../../shared/numbers.js';
 import { expandSweep } from '../../shared/sweep.js';
 import { quantile, quartiles, stepsToThreshold, type CellStats, type SweepStats } from '../../shared/sweepStats.js';
 import type { RunOutcomeSummary } from '../engine/results.js';
@@ -26,20 +27,20 @@ export function cellStatistics(runs: readonly RunOutcomeSummary[], threshold: nu
     successRate: runs.length ? finals.filter((v) => v < threshold).length / runs.length : null,
     stepsToThreshold: { median: quartiles(reached).median },
     diverged: runs.filter((r) => r.status === 'diverged').length,
-    runIndices: runs.map((r) => r.index),
+    firstRun: runs.length ? minOf(runs.map((r) => r.index)) : null,
   };
 }
 
 /** A cell's statistics from its row as stored with its runs (what cellStatistics gives over them). */
 export function cellFromRecord(r: CellRecord | undefined): Omit<CellStats, 'index' | 'values'> {
-  if (!r) return { runs: 0, finalLoss: { median: null, q1: null, q3: null }, successRate: null, stepsToThreshold: { median: null }, diverged: 0, runIndices: [] };
+  if (!r) return { runs: 0, finalLoss: { median: null, q1: null, q3: null }, successRate: null, stepsToThreshold: { median: null }, diverged: 0, firstRun: null };
   return {
     runs: r.runs,
     finalLoss: { median: quantile(r.finalLosses, 0.5), q1: quantile(r.finalLosses, 0.25), q3: quantile(r.finalLosses, 0.75) },
     successRate: r.runs ? r.successes / r.runs : null,
     stepsToThreshold: { median: quantile(r.reachedSteps, 0.5) },
     diverged: r.diverged,
-    runIndices: r.runIndices,
+    firstRun: r.runIndices[0] ?? null,
   };
 }
 
