@@ -617,7 +617,7 @@ export class ExperimentStore {
   /** A sweep's cells and seeds; refuses another experiment. */
   private sweepShape(experimentId: number): { cells: number; seeds: number } {
     const row = this.db.prepare('SELECT cells, seeds FROM sweeps WHERE experiment_id = ?').get(experimentId) as { cells: number; seeds: number } | undefined;
-    if (!row) throw new InputError(`cell: experiment ${experimentId} is not a sweep; only a sweep's runs are listed by cell`);
+    if (!row) throw new InputError(`cell: experiment ${experimentId} is not a sweep; only a sweep has cells`);
     return row;
   }
 
