@@ -663,6 +663,15 @@ export class ExperimentStore {
     return row?.spec ?? null;
   }
 
+  /**
+   * The cells and seeds a sweep's runs are derived from, expanded once per spec for the process (the
+   * labels, the cell picker and the statistics share it); null for other experiments or a spec that
+   * does not expand.
+   */
+  sweepFrame(id: number): SweepFrame | null {
+    return this.read(() => frameOf(this.specText(id)));
+  }
+
   /** A sweep's stored spec (null for other experiments), without loading its runs. */
   sweepSpec(id: number): unknown {
     return this.read(() => {

@@ -252,7 +252,8 @@ export class Session {
 
   /**
    * A sweep cell's run, with its surfaces: the stored ones, else computed now. A sweep sends one run
-   * whole at a time, so another is fetched first; a run not stored (yet) opens the cell's first.
+   * whole at a time, so another is fetched first; for a run not stored (an unfinished sweep's), main
+   * sends the sweep's first stored run, and that is said.
    */
   async openRun(index: number): Promise<void> {
     this.runIndex = index;
@@ -265,7 +266,7 @@ export class Session {
         this.selected = view;
         const sent = view.runList[0]?.index;
         if (sent !== undefined && sent !== index) {
-          this.notice = `run ${index} is not stored (its sweep is unfinished): showing run ${sent}`;
+          this.notice = `run ${index} is not stored: showing run ${sent}, the sweep's first`;
           this.runIndex = index = sent;
         }
       } catch (e) {
