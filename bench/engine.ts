@@ -98,7 +98,7 @@ async function main() {
   }
   if (rows.includes('scale')) {
     console.log('');
-    scaleRows(quick);
+    await scaleRows(quick);
   }
 }
 

@@ -22,6 +22,9 @@ const Kernel = z.enum(KERNELS).optional();
  */
 export const MAX_REQUEST_BYTES = 16 * 2 ** 20;
 
+/** The most runs or cells one page of experiments.runs or experiments.cells holds. */
+export const MAX_PAGE = 1000;
+
 export const CHANNELS = {
   'lab.info': z.strictObject({}),
   /** What can compute here (as `landscape-lab devices` lists it): the header's device chip. */
@@ -29,6 +32,10 @@ export const CHANNELS = {
   'experiments.list': z.strictObject({}),
   // `run`: a sweep's run to send whole (its others are only listed); the first stored one by default.
   'experiments.get': z.strictObject({ id: Id, run: z.number().int().min(0).optional() }),
+  /** A page of an experiment's runs as listed (of one sweep cell with `cell`): a sweep's view lists only its open run. */
+  'experiments.runs': z.strictObject({ id: Id, offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0), limit: z.number().int().min(1).max(MAX_PAGE).default(100), cell: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }),
+  /** A page of a sweep's cells, each labelled by its swept values: the app's cell picker. */
+  'experiments.cells': z.strictObject({ id: Id, offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0), limit: z.number().int().min(1).max(MAX_PAGE).default(100) }),
   'experiments.rename': z.strictObject({ id: Id, name: z.string().trim().min(1).max(200) }),
   'experiments.notes': z.strictObject({ id: Id, notes: z.string().max(100_000), tags: z.array(z.string().trim().min(1).max(100)).max(100).optional() }),
   'experiments.delete': z.strictObject({ id: Id }),
@@ -182,6 +189,33 @@ export interface RunListing {
   finalLoss: number | null;
 }
 
+/** A page of an experiment's runs (experiments.runs): `total` runs in all, these from the `offset`-th. */
+export interface RunPage {
+  total: number;
+  offset: number;
+  runs: RunListing[];
+}
+
+/** A sweep cell as its picker lists it. */
+export interface CellListing {
+  index: number;
+  /** Its swept values, rounded as every sweep label is (sweepCellLabel). */
+  label: string;
+  /** Runs stored of it, of the sweep's seeds. */
+  runs: number;
+  bestLoss: number | null;
+  /** Its first stored run's index; null when none is stored. */
+  firstRun: number | null;
+}
+
+/** A page of a sweep's cells (experiments.cells): `total` cells of `seeds` runs each. */
+export interface CellPage {
+  total: number;
+  seeds: number;
+  offset: number;
+  cells: CellListing[];
+}
+
 export interface PlanePoint {
   alpha: number;
   beta: number;
@@ -266,7 +300,7 @@ export interface ExperimentView extends ExperimentSummary {
   config: ExperimentConfig;
   /** The runs with their arrays: every run, except for a sweep, whose one run asked for (experiments.get's `run`). */
   runList: RunView[];
-  /** Every run, in order. */
+  /** The runs of runList as listed: a sweep's others are paged by experiments.runs and experiments.cells. */
   runListing: RunListing[];
   surfaces: SurfaceView[];
   interpolations: InterpolationView[];
@@ -435,6 +469,8 @@ export interface Responses extends CurvatureResponses {
   'lab.devices': DevicesView;
   'experiments.list': ExperimentSummary[];
   'experiments.get': ExperimentView;
+  'experiments.runs': RunPage;
+  'experiments.cells': CellPage;
   'experiments.rename': null;
   'experiments.notes': null;
   'experiments.delete': null;

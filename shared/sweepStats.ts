@@ -16,8 +16,8 @@ export interface CellStats {
   /** First recorded step with a full-data loss below the threshold, median over the runs that got there. */
   stepsToThreshold: { median: number | null };
   diverged: number;
-  /** The runs' indices in the experiment, to open them. */
-  runIndices: number[];
+  /** The cell's first stored run (its index in the experiment), to open it; null when none is stored. */
+  firstRun: number | null;
 }
 
 export interface SweepStats {
@@ -95,8 +95,13 @@ export function formatSweepValue(v: SweepValue | undefined, exact = false): stri
   return value(v);
 }
 
-/** A sweep run's label: each swept field and its value, then the seed (`optimizer=sgd lr=0.1 · optimizer.lr=3.162e-4 · seed=1`). */
+/** A sweep cell's label: each swept field and its value (`optimizer=sgd lr=0.1 · optimizer.lr=3.162e-4`); empty without a grid. */
+export function sweepCellLabel(values: Record<string, SweepValue>): string {
+  return Object.entries(values).map(([k, v]) => `${k}=${formatSweepValue(v)}`).join(' · ');
+}
+
+/** A sweep run's label: its cell's, then the seed (`optimizer=sgd lr=0.1 · optimizer.lr=3.162e-4 · seed=1`). */
 export function sweepRunLabel(values: Record<string, SweepValue>, seed: number): string {
-  return [...Object.entries(values).map(([k, v]) => `${k}=${formatSweepValue(v)}`), `seed=${seed}`].join(' · ');
+  return [sweepCellLabel(values), `seed=${seed}`].filter(Boolean).join(' · ');
 }
 

@@ -3,7 +3,7 @@
 // prepares its input once, decides where the work runs, and stores what it made. Doors parse, call one
 // method and print or send the result.
 import { availableParallelism } from 'node:os';
-import type { BoundaryView, ExperimentView, FitView, JobInfo, LabInfo, Request, RunListing } from '../../shared/api.js';
+import type { BoundaryView, CellPage, ExperimentView, FitView, JobInfo, LabInfo, Request, RunListing, RunPage } from '../../shared/api.js';
 import type { ClusterImport, SweepShardsView } from '../../shared/cluster.js';
 import { parseConfig, type ExperimentConfig, type OptimizerKind } from '../../shared/config.js';
 import { InputError } from '../../shared/errors.js';
@@ -310,6 +310,16 @@ export class Lab {
   /** An experiment whole; a sweep sends run `sweepRun` whole and lists the others. */
   get(id: number, o: { sweepRun?: number } = {}): StoredExperiment {
     return this.store.get(id, o);
+  }
+
+  /** A page of the experiment's runs as listed; with `cell`, of that sweep cell. */
+  runPage(id: number, page: { offset: number; limit: number; cell?: number }): RunPage {
+    return this.store.runPage(id, page);
+  }
+
+  /** A page of a sweep's cells, labelled, for picking one of its runs. */
+  cellPage(id: number, page: { offset: number; limit: number }): CellPage {
+    return this.store.cellPage(id, page);
   }
 
   summary(id: number): ExperimentSummary {

@@ -1,7 +1,8 @@
 // A stored sweep's statistics per cell, over its seeds, from the runs as stored (so an unfinished
 // sweep reports what it has so far).
 import { InputError } from '../../shared/config.js';
-import { expandSweep } from '../../shared/sweep.js';
+import { minOf } from '../../shared/numbers.js';
+import { expandSweep, SweepSpec } from '../../shared/sweep.js';
 import { quantile, quartiles, stepsToThreshold, type CellStats, type SweepStats } from '../../shared/sweepStats.js';
 import type { RunOutcomeSummary } from '../engine/results.js';
 import type { CellRecord } from '../store/cellStats.js';
@@ -26,20 +27,20 @@ export function cellStatistics(runs: readonly RunOutcomeSummary[], threshold: nu
     successRate: runs.length ? finals.filter((v) => v < threshold).length / runs.length : null,
     stepsToThreshold: { median: quartiles(reached).median },
     diverged: runs.filter((r) => r.status === 'diverged').length,
-    runIndices: runs.map((r) => r.index),
+    firstRun: runs.length ? minOf(runs.map((r) => r.index)) : null,
   };
 }
 
 /** A cell's statistics from its row as stored with its runs (what cellStatistics gives over them). */
 export function cellFromRecord(r: CellRecord | undefined): Omit<CellStats, 'index' | 'values'> {
-  if (!r) return { runs: 0, finalLoss: { median: null, q1: null, q3: null }, successRate: null, stepsToThreshold: { median: null }, diverged: 0, runIndices: [] };
+  if (!r) return { runs: 0, finalLoss: { median: null, q1: null, q3: null }, successRate: null, stepsToThreshold: { median: null }, diverged: 0, firstRun: null };
   return {
     runs: r.runs,
     finalLoss: { median: quantile(r.finalLosses, 0.5), q1: quantile(r.finalLosses, 0.25), q3: quantile(r.finalLosses, 0.75) },
     successRate: r.runs ? r.successes / r.runs : null,
     stepsToThreshold: { median: quantile(r.reachedSteps, 0.5) },
     diverged: r.diverged,
-    runIndices: r.runIndices,
+    firstRun: r.runIndices[0] ?? null,
   };
 }
 
@@ -48,7 +49,10 @@ export function sweepStatistics(store: ExperimentStore, experimentId: number): S
   store.summary(experimentId); // an unknown id fails here, naming the database
   const stored = store.sweepSpec(experimentId);
   if (stored === null) throw new InputError(`experiment ${experimentId}: is not a sweep; statistics are per sweep cell`);
-  const { spec, cells } = expandSweep(stored);
+  // The store's expansion of the spec, shared with the labels and the cell picker: a sweep of 10⁴
+  // cells is expanded once, not again for its statistics. A spec that does not expand says why here.
+  const frame = store.sweepFrame(experimentId);
+  const { spec, cells } = frame ? { spec: SweepSpec.parse(stored), cells: frame.cells } : expandSweep(stored);
   const records = new Map(store.cellRecords(experimentId).map((r) => [r.cell, r]));
   return {
     spec,

@@ -70,6 +70,12 @@ export function readCells(db: Db, experimentId: number, seeds: number): CellReco
   return rows.map((r) => recordOf(r, seeds));
 }
 
+/** One stored cell of a sweep; undefined when none of its runs is stored. */
+export function readCellRow(db: Db, experimentId: number, cell: number, seeds: number): CellRecord | undefined {
+  const row = db.prepare('SELECT cell, runs, diverged, successes, best_loss, final_losses, reached_steps, run_indices FROM sweep_cells WHERE experiment_id = ? AND cell = ?').get(experimentId, cell) as CellRow | undefined;
+  return row && recordOf(row, seeds);
+}
+
 /**
  * Adds runs to their cells' statistics (a run of no cell to NO_CELL's row). The runs must not be in
  * them yet: each run is added once, in the transaction that stores it.

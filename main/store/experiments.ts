@@ -4,13 +4,13 @@
 // go in as BLOBs and come back bit-identical.
 import { randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
-import type { ExperimentStatus, ExperimentSummary, RunListing } from '../../shared/api.js';
+import type { CellListing, CellPage, ExperimentStatus, ExperimentSummary, RunListing, RunPage } from '../../shared/api.js';
 import { InputError, parseConfig, type ExperimentConfig } from '../../shared/config.js';
 import { linspace } from '../engine/surface.js';
 import type { RunStatus } from '../engine/train.js';
 import type { InterpolationResult, LandscapeResult, RunOutcomeSummary, RunResult } from '../engine/results.js';
 import { adoptBlob, toBlob } from './blobs.js';
-import { addToCells, NO_CELL, readCells, type CellRecord, type RunOutcomeRow } from './cellStats.js';
+import { addToCells, NO_CELL, readCellRow, readCells, type CellRecord, type RunOutcomeRow } from './cellStats.js';
 import { DatasetIds } from './datasets.js';
 import { decodeRun, derived, encodeRun, RUN_COLUMNS, sweepFrame, type SweepFrame } from './runRows.js';
 import { recordedStepsOf } from '../engine/train.js';
@@ -19,7 +19,7 @@ import { explainSqliteError, type Db } from './db.js';
 import { currentOwner, ownerAlive, type Lease, type Owner } from './owner.js';
 import { configSearchText } from '../../shared/experimentName.js';
 import { sweepThresholdOf } from '../../shared/sweep.js';
-import { stepsToThreshold, sweepRunLabel } from '../../shared/sweepStats.js';
+import { stepsToThreshold, sweepCellLabel, sweepRunLabel } from '../../shared/sweepStats.js';
 
 export type { ExperimentStatus, ExperimentSummary };
 export const EXPERIMENT_STATUSES: readonly ExperimentStatus[] = ['running', 'done', 'cancelled', 'interrupted', 'diverged'];
@@ -68,6 +68,17 @@ export interface StoredExperiment extends ExperimentSummary {
 }
 
 const now = () => new Date().toISOString();
+
+/** What a run's listing reads of its row. */
+const LISTING_SQL = 'SELECT idx, label, cell, seed_index, status, final_loss FROM runs WHERE experiment_id = ?';
+interface ListingRow {
+  idx: number;
+  label: string | null;
+  cell: number | null;
+  seed_index: number | null;
+  status: RunStatus;
+  final_loss: number | null;
+}
 
 /**
  * Sweep frames by their spec's text, for every store of the process (a merge opens one per shard, and
@@ -493,24 +504,32 @@ export class ExperimentStore {
   /**
    * The experiment with all it stores. With `sweepRun`, a sweep's runList holds that one run (its
    * first stored run when there is none of that index): a sweep of thousands of runs is tens of
-   * megabytes, too much to read and send whole to show one run. `runListing` always lists every run.
+   * megabytes, too much to read and send whole to show one run. `runListing` lists the runs runList
+   * holds, so nothing read here grows with a sweep's runs; runPage and cellPage page the rest.
    */
   get(id: number, options: { sweepRun?: number } = {}): StoredExperiment {
     return this.read(() => {
       const r = this.row(id);
       const sweep = this.db.prepare('SELECT spec, cells, seeds FROM sweeps WHERE experiment_id = ?').get(id) as { spec: string; cells: number; seeds: number } | undefined;
-      const runListing = this.runListing(id);
-      const one = sweep && options.sweepRun !== undefined ? (runListing.find((l) => l.index === options.sweepRun) ?? runListing[0] ?? null) : undefined;
+      const runList = sweep && options.sweepRun !== undefined ? this.oneRun(id, options.sweepRun) : this.runs(id);
       return {
         ...summaryOf(r),
         config: parseConfig(JSON.parse(r.config)),
-        runList: one === undefined ? this.runs(id) : one === null ? [] : this.runs(id, one.index),
-        runListing,
+        runList,
+        runListing: runList.map(({ index, label, status, finalLoss }) => ({ index, label, status, finalLoss })),
         surfaces: this.surfaces(id),
         interpolations: this.interpolations(id),
         sweep: sweep ? { spec: JSON.parse(sweep.spec), cells: sweep.cells, seeds: sweep.seeds } : null,
       };
     });
+  }
+
+  /** Run `index` of the experiment, else its first stored run; none when it has no run. */
+  private oneRun(id: number, index: number): StoredRun[] {
+    const asked = this.runs(id, index);
+    if (asked.length) return asked;
+    const first = this.db.prepare('SELECT idx FROM runs WHERE experiment_id = ? ORDER BY idx LIMIT 1').pluck().get(id) as number | undefined;
+    return first === undefined ? [] : this.runs(id, first);
   }
 
   /**
@@ -544,11 +563,73 @@ export class ExperimentStore {
 
   /** Every run's index, label, status and final loss, in order, without its arrays. */
   runListing(experimentId: number): RunListing[] {
+    return this.read(() => this.listed(experimentId, this.db.prepare(`${LISTING_SQL} ORDER BY idx`).all(experimentId) as ListingRow[]));
+  }
+
+  /**
+   * `limit` runs of the experiment from the `offset`-th, as listed (index order), and how many there
+   * are; with `cell`, of that sweep cell only, read by the run indices its cell row keeps. What is read
+   * grows with the page, not with the experiment.
+   */
+  runPage(experimentId: number, page: { offset: number; limit: number; cell?: number }): RunPage {
     return this.read(() => {
-      const rows = this.db.prepare('SELECT idx, label, cell, seed_index, status, final_loss FROM runs WHERE experiment_id = ? ORDER BY idx').all(experimentId) as { idx: number; label: string | null; cell: number | null; seed_index: number | null; status: RunStatus; final_loss: number | null }[];
-      const frame = rows.some((r) => r.label === null) ? frameOf(this.specText(experimentId)) : null;
-      return rows.map((r) => ({ index: r.idx, label: r.label ?? derivedLabel(frame, r.cell, r.seed_index) ?? '', status: r.status, finalLoss: r.final_loss }));
+      const summary = summaryOf(this.row(experimentId));
+      const { offset, limit, cell } = page;
+      if (cell === undefined) {
+        const rows = this.db.prepare(`${LISTING_SQL} ORDER BY idx LIMIT ? OFFSET ?`).all(experimentId, limit, offset) as ListingRow[];
+        return { total: summary.runs, offset, runs: this.listed(experimentId, rows) };
+      }
+      const sweep = this.sweepShape(experimentId);
+      if (cell >= sweep.cells) throw new InputError(`cell: must be below ${sweep.cells}, the cells of sweep ${experimentId} (got ${cell})`);
+      const indices = readCellRow(this.db, experimentId, cell, sweep.seeds)?.runIndices ?? [];
+      const wanted = indices.slice(offset, offset + limit);
+      const read = this.db.prepare(`${LISTING_SQL} AND idx = ?`);
+      const rows = wanted.flatMap((idx) => (read.get(experimentId, idx) as ListingRow | undefined) ?? []);
+      return { total: indices.length, offset, runs: this.listed(experimentId, rows) };
     });
+  }
+
+  /**
+   * `limit` cells of a sweep from cell `offset`: each one's label (its swept values, rounded as every
+   * sweep label is), stored runs, best final loss and first stored run, read from its one cell row.
+   */
+  cellPage(experimentId: number, page: { offset: number; limit: number }): CellPage {
+    return this.read(() => {
+      this.row(experimentId);
+      const sweep = this.sweepShape(experimentId);
+      const frame = frameOf(this.specText(experimentId));
+      const to = Math.min(sweep.cells, page.offset + page.limit);
+      const stored = new Map<number, { runs: number; best_loss: number | null; run_indices: Buffer | null }>();
+      const rows = this.db.prepare('SELECT cell, runs, best_loss, run_indices FROM sweep_cells WHERE experiment_id = ? AND cell >= ? AND cell < ?').all(experimentId, page.offset, to) as { cell: number; runs: number; best_loss: number | null; run_indices: Buffer | null }[];
+      for (const row of rows) stored.set(row.cell, row);
+      const cells: CellListing[] = [];
+      for (let index = page.offset; index < to; index++) {
+        const row = stored.get(index);
+        const values = frame?.cells[index]?.values;
+        cells.push({
+          index,
+          label: values ? sweepCellLabel(values) : `cell ${index}`,
+          runs: row?.runs ?? 0,
+          bestLoss: row?.best_loss ?? null,
+          // A full cell keeps no indices: its runs are cell·seeds + 0 … seeds − 1 (cellStats.ts).
+          firstRun: !row || row.runs === 0 ? null : row.run_indices === null ? index * sweep.seeds : adoptBlob('u32', row.run_indices)[0],
+        });
+      }
+      return { total: sweep.cells, seeds: sweep.seeds, offset: page.offset, cells };
+    });
+  }
+
+  /** A sweep's cells and seeds; refuses another experiment. */
+  private sweepShape(experimentId: number): { cells: number; seeds: number } {
+    const row = this.db.prepare('SELECT cells, seeds FROM sweeps WHERE experiment_id = ?').get(experimentId) as { cells: number; seeds: number } | undefined;
+    if (!row) throw new InputError(`cell: experiment ${experimentId} is not a sweep; only a sweep has cells`);
+    return row;
+  }
+
+  /** Listing rows as runs are listed: a sweep run's label, when not stored, derived from its cell and seed. */
+  private listed(experimentId: number, rows: readonly ListingRow[]): RunListing[] {
+    const frame = rows.some((r) => r.label === null) ? frameOf(this.specText(experimentId)) : null;
+    return rows.map((r) => ({ index: r.idx, label: r.label ?? derivedLabel(frame, r.cell, r.seed_index) ?? '', status: r.status, finalLoss: r.final_loss }));
   }
 
   /**
@@ -585,6 +666,15 @@ export class ExperimentStore {
   private specText(id: number): string | null {
     const row = this.db.prepare('SELECT spec FROM sweeps WHERE experiment_id = ?').get(id) as { spec: string } | undefined;
     return row?.spec ?? null;
+  }
+
+  /**
+   * The cells and seeds a sweep's runs are derived from, expanded once per spec for the process (the
+   * labels, the cell picker and the statistics share it); null for other experiments or a spec that
+   * does not expand.
+   */
+  sweepFrame(id: number): SweepFrame | null {
+    return this.read(() => frameOf(this.specText(id)));
   }
 
   /** A sweep's stored spec (null for other experiments), without loading its runs. */

@@ -34,7 +34,10 @@ describe('text output is bounded', () => {
     writeFileSync(join(dir, 'sweep.json'), JSON.stringify({ base: { data: { target: { kind: 'hinge' }, n: 20 }, steps: 5 }, grid: { 'optimizer.lr': [0.01, 0.1] }, seeds: 30 }));
     cli('sweep', 'sweep.json', '--db', 'sweep.sqlite');
     const text = cli('show', '1', '--db', 'sweep.sqlite');
-    expect(text.split('\n').filter((l) => /^\s+\d+\s+(done|diverged)/.test(l))).toHaveLength(50);
+    const lines = text.split('\n').filter((l) => /^\s+\d+\s+(done|diverged)/.test(l));
+    // The first 50 in order, each labelled by its cell's value and seed: the page the text reads.
+    expect(lines.map((l) => Number(l.trim().split(/\s+/)[0]))).toEqual(Array.from({ length: 50 }, (_, k) => k));
+    expect(lines[49]).toMatch(/ optimizer\.lr=0\.1 · seed=20$/);
     expect(text).toContain('… and 10 more runs (--json lists all 60)');
     const json = JSON.parse(cli('show', '1', '--db', 'sweep.sqlite', '--json')) as { runs: unknown[] };
     expect(json.runs).toHaveLength(60);

@@ -50,7 +50,7 @@ describe('cellStatistics', () => {
       successRate: 0.5,
       stepsToThreshold: { median: 15 },
       diverged: 1,
-      runIndices: [4, 5, 6, 7],
+      firstRun: 4,
     });
   });
 
@@ -61,7 +61,7 @@ describe('cellStatistics', () => {
       successRate: null,
       stepsToThreshold: { median: null },
       diverged: 0,
-      runIndices: [],
+      firstRun: null,
     });
   });
 
@@ -134,7 +134,7 @@ describe('sweepStatistics on a real sweep', () => {
     const runs = store.runs(outcome.experimentId);
     for (const cell of stats.cells) {
       const mine = runs.filter((r) => r.cell === cell.index);
-      expect(cell.runIndices).toEqual(mine.map((r) => r.index));
+      expect(cell.firstRun).toBe(mine[0].index);
       expect(cell.runs).toBe(6);
       const finals = mine.filter((r) => r.status !== 'diverged').map((r) => r.finalLoss as number);
       expectNear(cell.finalLoss.median, finals.length ? median(finals) : null);
@@ -166,7 +166,7 @@ describe('sweepStatistics on a real sweep', () => {
     expect(sweepStatistics(store, outcome.experimentId)).toEqual(stats);
   });
 
-  it("the app's view of a sweep holds one run whole and lists them all; of another experiment, every run", async () => {
+  it("the app's view of a sweep holds and lists one run, the others paged by run and by cell; of another experiment, every run", async () => {
     const lab = openTestLab('sweep-view');
     try {
       const outcome = await runSweep(lab.store, { base: { data: { target: HINGE, n: 40 }, steps: 20 }, grid: { 'optimizer.lr': [0.001, 0.01] }, seeds: 3 });
@@ -178,8 +178,23 @@ describe('sweepStatistics on a real sweep', () => {
         const view = (await lab.service.call('experiments.get', asked === undefined ? { id } : { id, run: asked })) as Result<ExperimentView>;
         if (!view.ok) throw new Error(view.error.message);
         expect(view.value.runList, `run ${asked}`).toEqual([runs[sent]]);
-        expect(view.value.runListing).toEqual(listing);
+        expect(view.value.runListing).toEqual([listing[sent]]);
       }
+      const call = async <T>(channel: string, payload: unknown): Promise<T> => {
+        const r = (await lab.service.call(channel, payload)) as Result<T>;
+        if (!r.ok) throw new Error(r.error.message);
+        return r.value;
+      };
+      expect(await call('experiments.runs', { id, offset: 2, limit: 3 })).toEqual({ total: 6, offset: 2, runs: listing.slice(2, 5) });
+      expect(await call('experiments.runs', { id, cell: 1, offset: 1, limit: 10 })).toEqual({ total: 3, offset: 1, runs: listing.slice(4, 6) });
+      expect(await call('experiments.cells', { id, offset: 1, limit: 5 })).toEqual({
+        total: 2,
+        seeds: 3,
+        offset: 1,
+        cells: [{ index: 1, label: 'optimizer.lr=0.01', runs: 3, bestLoss: Math.min(...runs.slice(3).map((x) => x.finalLoss as number)), firstRun: 3 }],
+      });
+      const refused = (await lab.service.call('experiments.runs', { id, cell: 2 })) as Result<unknown>;
+      expect(refused).toEqual({ ok: false, error: { code: 'invalid', message: `cell: must be below 2, the cells of sweep ${id} (got 2)` } });
       // Without the option, the store gives every run (the CLI, export and the tests read them so).
       expect(lab.store.get(id).runList).toEqual(runs);
       // Not a sweep: every run, whatever the option says.
@@ -203,7 +218,7 @@ describe('sweepStatistics on a real sweep', () => {
     expect(outcome.status).toBe('cancelled');
     const stats = sweepStatistics(store, outcome.experimentId);
     expect(stats.cells.map((c) => c.runs)).toEqual([2, 0, 0]);
-    expect(stats.cells[1]).toMatchObject({ successRate: null, finalLoss: { median: null }, runIndices: [] });
+    expect(stats.cells[1]).toMatchObject({ successRate: null, finalLoss: { median: null }, firstRun: null });
 
     // What the app asks for is kept until the sweep changes: here, until it is resumed to the end.
     const first = cachedSweepStatistics(store, outcome.experimentId);

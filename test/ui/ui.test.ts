@@ -237,10 +237,10 @@ describe('the lab in a browser', () => {
     expect(cells).toBeGreaterThan(1);
     expect((await canvasInk(page, '[data-testid=sweep-view] canvas')).inked).toBeGreaterThan(0.01);
     await page.getByTestId('sweep-cell').nth(1).click();
-    await expect.poll(() => page.getByRole('combobox', { name: 'Run' }).inputValue()).not.toBe('0');
+    await expect.poll(() => page.getByTestId('sweep-cell-picker').inputValue()).toBe('1');
     // The cell's run gets its three surfaces.
     await expectSurfacesDrawn(page);
-    const opened = Number(await page.getByRole('combobox', { name: 'Run' }).inputValue());
+    const opened = Number(await page.getByTestId('sweep-run').getAttribute('data-run'));
     expect(lab.store.get(sweep.id).surfaces.map((s) => s.runIndex)).toEqual([opened, opened, opened]);
     await page.screenshot({ path: join(artifacts, 'sweep.png'), fullPage: true });
 

@@ -64,9 +64,10 @@ describe('labels and messages in words', () => {
     const { page, errors } = await lab.open({ viewport: { width: 1280, height: 800 } });
     await page.locator('[data-testid=experiment-item] button.open').filter({ hasText: new RegExp(`#${sweepId}\\b`) }).click();
     await page.getByTestId('sweep-cell').first().waitFor();
-    const options = await page.locator('main select option').allTextContents();
-    const runs = options.filter((o) => o.includes('seed='));
-    expect(runs.sort()).toEqual(labels);
+    // The cell picker names each cell by the run labels' values; the open run's label is the stored one.
+    const options = await page.getByTestId('sweep-cell-picker').locator('option').allTextContents();
+    expect(options.map((o) => o.replace(/^\d+: /, '').replace(/ \(.*\)$/, '')).sort()).toEqual(labels.map((l) => l.replace(/ · seed=1$/, '')).sort());
+    await expect.poll(() => page.getByTestId('sweep-run').textContent()).toContain(lab.store.get(sweepId, { sweepRun: 0 }).runList[0].label);
     // The table's cells say the same values.
     const cells = await page.locator('[data-testid=sweep-cell] td').allTextContents();
     expect(cells).toContain('3.162e-4');

@@ -11,6 +11,7 @@ import { fromFile, readText } from '../inputs.js';
 import { experimentToJson, stringify } from '../json.js';
 import { choice, experimentId, integer } from '../options.js';
 import { devicesText, experimentText, listText, presetsText } from '../text/library.js';
+import { SHOWN_LINES } from '../text/numbers.js';
 
 export async function presets(ctx: Context): Promise<void> {
   ctx.emit(() => PRESETS.map((p) => ({ name: p.name, title: p.title, description: presetDescription(p), kind: p.kind })), () => presetsText(PRESETS));
@@ -24,10 +25,10 @@ export async function list(ctx: Context): Promise<void> {
 export async function show(ctx: Context): Promise<void> {
   const id = experimentId('show', ctx.args[0]);
   const lab = ctx.lab();
-  // The text lists a sweep's runs by their listing; only the JSON holds every run's arrays.
+  // The text reads the runs it prints (a page of their listing); only the JSON holds every run's arrays.
   const e = ctx.values.json || ctx.values.out !== undefined ? lab.get(id) : lab.get(id, { sweepRun: 0 });
   const single = !e.sweep && e.runList.length === 1 ? e.runList[0] : null;
-  ctx.emit(() => experimentToJson(e), () => experimentText(e, single && lab.fitLine(single)));
+  ctx.emit(() => experimentToJson(e), () => experimentText(e, single && lab.fitLine(single), lab.runPage(id, { offset: 0, limit: SHOWN_LINES })));
 }
 
 export async function upgrade(ctx: Context): Promise<void> {

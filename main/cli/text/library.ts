@@ -2,6 +2,7 @@
 import type { Preset } from '../../../shared/presets.js';
 import { printable } from '../../../shared/printable.js';
 import type { DeviceReport, ExperimentSummary, FitLine, Reproduction, StoredExperiment } from '../../lab/lab.js';
+import type { RunPage } from '../../../shared/api.js';
 import { num, shownLines, table } from './numbers.js';
 import { runText } from './run.js';
 
@@ -18,8 +19,8 @@ export function listText(list: ExperimentSummary[]): string {
   return [`${'id'.padStart(4)}  ${'status'.padEnd(11)}  ${'runs'.padStart(5)}  ${'best loss'.padStart(10)}  ${'created (UTC)'.padEnd(16)}  name`, ...rows].join('\n');
 }
 
-/** One experiment as text; `fit` draws a single run's network (lab.fitLine). */
-export function experimentText(e: StoredExperiment, fit: FitLine | null): string {
+/** One experiment as text; `fit` draws a single run's network (lab.fitLine); `runs`: its first runs as listed, and how many it has. */
+export function experimentText(e: StoredExperiment, fit: FitLine | null, runs: RunPage): string {
   const head = [
     `experiment ${e.id}: ${printable(e.name)}`,
     `status ${e.status} · ${e.runs} run${e.runs === 1 ? '' : 's'} · created ${e.createdAt} · kernel ${e.kernel} (${e.backend}) · app ${e.appVersion}${e.tags.length ? ` · tags ${e.tags.map(printable).join(', ')}` : ''}`,
@@ -28,11 +29,11 @@ export function experimentText(e: StoredExperiment, fit: FitLine | null): string
     ...e.interpolations.map((i) => `interpolation ${i.id}: ${i.from} → ${i.to}, ${i.t.length} points`),
   ];
   if (!e.sweep && e.runList.length === 1 && fit) return [...head, '', runText(e.runList[0], fit)].join('\n');
-  const runs = shownLines(e.runListing.length, (i) => {
-    const r = e.runListing[i];
+  const lines = shownLines(runs.total, (i) => {
+    const r = runs.runs[i];
     return `  ${String(r.index).padStart(5)}  ${r.status.padEnd(9)}  ${num(r.finalLoss).padStart(10)}  ${printable(r.label)}`;
   }, 'runs');
-  return [...head, e.sweep ? `sweep: ${e.sweep.cells} cells × ${e.sweep.seeds} seeds` : '', '  run    status     final loss  label', ...runs].join('\n');
+  return [...head, e.sweep ? `sweep: ${e.sweep.cells} cells × ${e.sweep.seeds} seeds` : '', '  run    status     final loss  label', ...lines].join('\n');
 }
 
 export function reproductionText(r: Reproduction): string {

@@ -2,7 +2,7 @@
 // experiment and run, the jobs started for it and their progress, the overlaid experiments, the fit, the
 // sweep's statistics, the messages and the panels. Main computes everything; the session asks for it,
 // follows main's events, and App.svelte lays it out.
-import type { DevicesView, ExperimentSummary, ExperimentView, FitView, JobInfo, LabInfo, MenuAction } from '../../../shared/api';
+import type { CellPage, DevicesView, ExperimentSummary, ExperimentView, FitView, JobInfo, LabInfo, MenuAction } from '../../../shared/api';
 import { MARKERS, type MarkerName } from '../../../shared/markers';
 import { presetConfig, presetRace, presetSweep, type Preset } from '../../../shared/presets';
 import type { SweepStats } from '../../../shared/sweepStats';
@@ -34,6 +34,9 @@ const DEFAULT_CONFIG = {
   steps: 5000,
   seed: 1,
 };
+/** Cells per page of a sweep's cell picker. */
+export const CELL_PAGE = 100;
+
 /** The surfaces computed after every run: each around its own point (the shared plane is one click away). */
 const DEFAULT_SURFACE: SurfaceRequest = { axes: 'local', res: 64, span: 'auto' };
 
@@ -66,6 +69,8 @@ export class Session {
   selected = $state.raw<ExperimentView | null>(null);
   runIndex = $state(0);
   sweepStats = $state.raw<SweepStats | null>(null);
+  /** The page of the open sweep's cells its picker lists (a sweep's runs are never listed whole). */
+  cells = $state.raw<CellPage | null>(null);
   /** Experiments ticked in the library: their loss curves are drawn with the open one's. */
   overlayIds = $state.raw<number[]>([]);
   overlay = $state.raw<ExperimentView[]>([]);
@@ -134,7 +139,7 @@ export class Session {
       // A sweep's curves are many: show the run picked from its cells.
       const runs = selected.isSweep ? selected.runList.filter((r) => r.index === this.runIndex) : selected.runList.slice(0, 24);
       for (const r of runs) {
-        series.push({ label: selected.runListing.length > 1 ? `#${selected.id} ${r.label}` : `#${selected.id}`, steps: r.loss.steps, values: r.loss.values });
+        series.push({ label: selected.runs > 1 ? `#${selected.id} ${r.label}` : `#${selected.id}`, steps: r.loss.steps, values: r.loss.values });
       }
     }
     for (const e of this.overlay) {
@@ -178,7 +183,8 @@ export class Session {
     if (open && stored && stored.updatedAt !== open.updatedAt) {
       const view = await call('experiments.get', { id: open.id, run: this.runIndex });
       const stats = view.isSweep ? await call('experiments.sweepStats', { id: open.id }) : null;
-      if (this.selected?.id === view.id) [this.selected, this.sweepStats] = [view, stats];
+      const cells = view.isSweep ? await call('experiments.cells', { id: open.id, offset: this.cells?.offset ?? 0, limit: CELL_PAGE }) : null;
+      if (this.selected?.id === view.id) [this.selected, this.sweepStats, this.cells] = [view, stats, cells];
     }
   }
 
@@ -208,6 +214,8 @@ export class Session {
       this.runIndex = view.runListing[0]?.index ?? 0;
       this.selected = view;
       this.config = formConfigOf(view);
+      this.cells = null;
+      if (view.sweep) await this.showCellOf(this.runIndex);
       this.sweepStats = view.isSweep ? await call('experiments.sweepStats', { id }) : null;
       if (view.runList.length > 0 && inputsOf(view, this.runIndex) === 1) await this.loadFit(id, this.fitAt);
       else this.fit = null;
@@ -222,9 +230,30 @@ export class Session {
     this.fit = null;
   }
 
+  /** Lists the page of the open sweep's cells that holds run `index`'s cell (runs are numbered cell·seeds + seed). */
+  async showCellOf(index: number): Promise<void> {
+    const open = this.selected;
+    if (!open?.sweep) return;
+    const offset = Math.floor(Math.floor(index / open.sweep.seeds) / CELL_PAGE) * CELL_PAGE;
+    if (this.cells?.offset !== offset) await this.showCells(offset);
+  }
+
+  /** Lists the open sweep's cells from `offset` (a page of CELL_PAGE). */
+  async showCells(offset: number): Promise<void> {
+    const id = this.selected?.id;
+    if (id === undefined) return;
+    try {
+      const page = await call('experiments.cells', { id, offset, limit: CELL_PAGE });
+      if (this.selected?.id === id) this.cells = page;
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
   /**
    * A sweep cell's run, with its surfaces: the stored ones, else computed now. A sweep sends one run
-   * whole at a time, so another is fetched first.
+   * whole at a time, so another is fetched first; for a run not stored (an unfinished sweep's), main
+   * sends the sweep's first stored run, and that is said.
    */
   async openRun(index: number): Promise<void> {
     this.runIndex = index;
@@ -235,11 +264,17 @@ export class Session {
         const view = await call('experiments.get', { id, run: index });
         if (this.selected?.id !== id || this.runIndex !== index) return;
         this.selected = view;
+        const sent = view.runList[0]?.index;
+        if (sent !== undefined && sent !== index) {
+          this.notice = `run ${index} is not stored: showing run ${sent}, the sweep's first`;
+          this.runIndex = index = sent;
+        }
       } catch (e) {
         this.fail(e);
         return;
       }
     }
+    this.showCellOf(index);
     if (inputsOf(this.selected, index) === 1) this.loadFit(id, this.fitAt);
     const computed = this.selected.surfaces.some((s) => s.runIndex === index);
     if (!computed && !this.computingSurfaces && this.listed?.status === 'done') this.computeSurfaces(id, DEFAULT_SURFACE);
@@ -354,7 +389,7 @@ export class Session {
     if (this.training) return;
     this.error = null;
     this.live = { steps: [], values: [] };
-    if (!('id' in spec)) [this.selected, this.fit, this.sweepStats] = [null, null, null];
+    if (!('id' in spec)) [this.selected, this.fit, this.sweepStats, this.cells] = [null, null, null, null];
     try {
       await this.track('id' in spec ? call('jobs.resumeSweep', { id: spec.id as number }) : call('jobs.sweep', { spec }), 'sweep');
     } catch (e) {

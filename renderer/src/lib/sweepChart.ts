@@ -1,7 +1,7 @@
 // A sweep's statistics as charts draw them: the fields a chart can use (swept paths, and width / depth
 // of a swept model.hidden), the cells along one field with one series per value of another and the
 // rest held fixed, the preset a sweep came from, CSV rows. Pure, so the tests run it under Node.
-import { finiteExtent, minOf } from '../../../shared/numbers.js';
+import { finiteExtent } from '../../../shared/numbers.js';
 import { PRESETS, type Preset, type PresetMetric } from '../../../shared/presets.js';
 import type { SweepValue } from '../../../shared/sweep.js';
 import { fieldValue, formatSweepValue, type CellStats, type SweepStats } from '../../../shared/sweepStats.js';
@@ -157,7 +157,7 @@ export function seriesName(data: SweepChartData, s: number, fallback: string): s
 
 /** The run a cell opens: its first stored one. */
 export function firstRun(cell: CellStats): number | null {
-  return cell.runIndices.length ? minOf(cell.runIndices) : null;
+  return cell.firstRun;
 }
 
 function csvCell(v: string | number | null): string {
