@@ -2,6 +2,7 @@
 // the renderer charts. Also the pure pieces both sides need: quartiles, a field's value in a cell,
 // and a short label for a swept value.
 import { maxOf } from './numbers.js';
+import { truncate } from './printable.js';
 import type { SweepSpec, SweepValue } from './sweep.js';
 
 export interface CellStats {
@@ -93,6 +94,25 @@ export function formatSweepValue(v: SweepValue | undefined, exact = false): stri
     return [typeof kind === 'string' ? kind : '', ...fields].filter(Boolean).join(' ');
   }
   return value(v);
+}
+
+/** Items of a list a brief value shows before it says how many there are. */
+const BRIEF_ITEMS = 4;
+/** Longest brief value: a grid's object values (a target of several lists) stay one short phrase. */
+const BRIEF_MAX = 200;
+
+/**
+ * A swept value as a message quotes it: its JSON, but a list longer than a few items shows its first
+ * ones and its length (`[0.1,0.2,0.3,0.4,… 200 values]`), at any depth, and the whole is cut at
+ * BRIEF_MAX characters — a cell of 200-point lists must not make an 8 KB error line.
+ */
+export function briefSweepValue(v: SweepValue): string {
+  const value = (x: unknown): string => {
+    if (Array.isArray(x)) return `[${x.slice(0, BRIEF_ITEMS).map(value).join(',')}${x.length > BRIEF_ITEMS ? `,… ${x.length} values` : ''}]`;
+    if (typeof x === 'object' && x !== null) return `{${Object.entries(x).map(([k, y]) => `${JSON.stringify(truncate(k))}:${value(y)}`).join(',')}}`;
+    return JSON.stringify(typeof x === 'string' ? truncate(x) : x) ?? String(x);
+  };
+  return truncate(value(v), BRIEF_MAX);
 }
 
 /** A sweep run's label: each swept field and its value, then the seed (`optimizer=sgd lr=0.1 · optimizer.lr=3.162e-4 · seed=1`). */

@@ -1,7 +1,7 @@
 // A stored sweep's statistics per cell, over its seeds, from the runs as stored (so an unfinished
 // sweep reports what it has so far).
 import { InputError } from '../../shared/config.js';
-import { expandSweep } from '../../shared/sweep.js';
+import { sweepCells } from '../../shared/sweep.js';
 import { quantile, quartiles, stepsToThreshold, type CellStats, type SweepStats } from '../../shared/sweepStats.js';
 import type { RunOutcomeSummary } from '../engine/results.js';
 import type { CellRecord } from '../store/cellStats.js';
@@ -48,13 +48,14 @@ export function sweepStatistics(store: ExperimentStore, experimentId: number): S
   store.summary(experimentId); // an unknown id fails here, naming the database
   const stored = store.sweepSpec(experimentId);
   if (stored === null) throw new InputError(`experiment ${experimentId}: is not a sweep; statistics are per sweep cell`);
-  const { spec, cells } = expandSweep(stored);
+  // Checked whole when it was stored; only the cells' values are needed, not their configs.
+  const { spec, cells } = sweepCells(stored);
   const records = new Map(store.cellRecords(experimentId).map((r) => [r.cell, r]));
   return {
     spec,
     threshold: spec.threshold,
     fields: Object.keys(spec.grid),
-    cells: cells.map((cell) => ({ index: cell.index, values: cell.values, ...cellFromRecord(records.get(cell.index)) })),
+    cells: Array.from({ length: cells.length }, (_, index) => ({ index, values: cells.valuesAt(index), ...cellFromRecord(records.get(index)) })),
   };
 }
 

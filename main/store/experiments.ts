@@ -12,7 +12,7 @@ import type { InterpolationResult, LandscapeResult, RunOutcomeSummary, RunResult
 import { adoptBlob, toBlob } from './blobs.js';
 import { addToCells, NO_CELL, readCells, type CellRecord, type RunOutcomeRow } from './cellStats.js';
 import { DatasetIds } from './datasets.js';
-import { decodeRun, derived, encodeRun, RUN_COLUMNS, sweepFrame, type SweepFrame } from './runRows.js';
+import { cellOf, decodeRun, derived, encodeRun, RUN_COLUMNS, sweepFrame, type SweepFrame } from './runRows.js';
 import { recordedStepsOf } from '../engine/train.js';
 import { configHash, sweepSpecHash } from './configHash.js';
 import { explainSqliteError, type Db } from './db.js';
@@ -272,7 +272,7 @@ function frameOf(specText: string | null): SweepFrame | null {
 
 /** A sweep run's label from its cell and seed index (null when the frame does not have them). */
 function derivedLabel(frame: SweepFrame | null, cell: number | null, seedIndex: number | null): string | null {
-  const c = frame && cell !== null ? frame.cells[cell] : undefined;
+  const c = frame && cell !== null ? cellOf(frame, cell) : undefined;
   return c && seedIndex !== null ? sweepRunLabel(c.values, c.config.seed + seedIndex) : null;
 }
 
