@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { ExperimentStatus, ExperimentSummary, RunListing } from '../../shared/api.js';
+import type { MergedFrom } from '../../shared/cluster.js';
 import { InputError, parseConfig, type ExperimentConfig } from '../../shared/config.js';
 import { linspace } from '../engine/surface.js';
 import type { RunStatus } from '../engine/train.js';
@@ -144,7 +145,8 @@ export interface ImportItem {
   runs: RunToSave[];
   surfaces: (LandscapeResult & { runIndex: number })[];
   interpolations: (InterpolationResult & { runIndex: number })[];
-  sweep: { spec: unknown; cells: number; seeds: number } | null;
+  /** `merged`: the sweep was merged from shards (its provenance, kept by export and import). */
+  sweep: { spec: unknown; cells: number; seeds: number; merged?: MergedFrom } | null;
 }
 
 /** Where an import puts its records, one at a time, inside ExperimentStore.importRecords's transaction. */
@@ -728,13 +730,17 @@ export class ExperimentStore {
   // one run, surface or interpolation at a time, and written one at a time in one transaction.
 
   /** What an export writes of an experiment before its records, and which records it has. */
-  exchangeHead(id: number): { experiment: Omit<StoredExperiment, 'runList' | 'runListing' | 'surfaces' | 'interpolations'>; runs: number[]; surfaces: number[]; interpolations: number[] } {
+  exchangeHead(id: number): { experiment: Omit<StoredExperiment, 'runList' | 'runListing' | 'surfaces' | 'interpolations' | 'sweep'> & { sweep: ImportItem['sweep'] }; runs: number[]; surfaces: number[]; interpolations: number[] } {
     return this.read(() => {
       const r = this.row(id);
-      const sweep = this.db.prepare('SELECT spec, cells, seeds FROM sweeps WHERE experiment_id = ?').get(id) as { spec: string; cells: number; seeds: number } | undefined;
+      const row = this.db.prepare('SELECT spec, cells, seeds, shard_index, shard_count, run_from, run_to, engine_check FROM sweeps WHERE experiment_id = ?').get(id) as (SweepRow & { spec: string }) | undefined;
+      const record = row && recordOf({ ...row, experiment_id: id, spec_hash: null });
+      // A merged sweep's provenance travels with it; a shard's own record stays in its database.
+      const merged = record?.mergedShards && record.engineCheck ? { merged: { shards: record.mergedShards, engineCheck: record.engineCheck } } : {};
+      const sweep = row && { spec: JSON.parse(row.spec) as unknown, cells: row.cells, seeds: row.seeds, ...merged };
       const ids = (table: string) => (this.db.prepare(`SELECT id FROM ${table} WHERE experiment_id = ? ORDER BY id`).all(id) as { id: number }[]).map((x) => x.id);
       return {
-        experiment: { ...summaryOf(r), config: parseConfig(JSON.parse(r.config)), sweep: sweep ? { spec: JSON.parse(sweep.spec), cells: sweep.cells, seeds: sweep.seeds } : null },
+        experiment: { ...summaryOf(r), config: parseConfig(JSON.parse(r.config)), sweep: sweep ?? null },
         runs: this.runListing(id).map((l) => l.index),
         surfaces: ids('surfaces'),
         interpolations: ids('interpolations'),
@@ -759,7 +765,10 @@ export class ExperimentStore {
           // A running experiment from another machine cannot be resumed here.
           const status = item.status === 'running' ? 'interrupted' : item.status;
           const id = this.insertExperiment(meta, status, null, { hashed: !item.sweep, uid, times: { created: item.createdAt, updated: item.updatedAt } });
-          if (item.sweep) this.db.prepare('INSERT INTO sweeps (experiment_id, spec, cells, seeds, spec_hash) VALUES (?, ?, ?, ?, ?)').run(id, JSON.stringify(item.sweep.spec), item.sweep.cells, item.sweep.seeds, sweepSpecHash(item.sweep.spec));
+          if (item.sweep) {
+            const { spec, cells, seeds, merged } = item.sweep;
+            this.db.prepare('INSERT INTO sweeps (experiment_id, spec, cells, seeds, spec_hash, shard_count, engine_check) VALUES (?, ?, ?, ?, ?, ?, ?)').run(id, JSON.stringify(spec), cells, seeds, sweepSpecHash(spec), merged?.shards ?? null, merged?.engineCheck ?? null);
+          }
           imported.set(id, { context: this.runContext(id, datasets), outcomes: [] });
           return { id, renamed: taken };
         },

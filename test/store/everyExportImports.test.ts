@@ -147,6 +147,13 @@ describe('every export imports, equal in every field', () => {
         const b = target.get(imported[k].id);
         expect(plain(b)).toEqual(plain(a));
         expect(b.runList.length).toBeGreaterThan(0);
+        // A merged sweep's provenance (its shard count and engine check) comes back with it.
+        const provenance = (store: ExperimentStore, id: number) => {
+          const r = store.sweepRecord(id);
+          return r && { specHash: r.specHash, cells: r.cells, seeds: r.seeds, shard: r.shard, mergedShards: r.mergedShards, engineCheck: r.engineCheck };
+        };
+        expect(provenance(target, imported[k].id)).toEqual(provenance(source, id));
+        if (kinds[k] === 'merged') expect(provenance(target, imported[k].id)).toMatchObject({ mergedShards: 2, engineCheck: expect.stringMatching(/^[0-9a-f]{64}$/) });
         made.add(kinds[k]);
         if (a.surfaces.length) made.add('surface');
         if (a.interpolations.length) made.add('interpolation');

@@ -8,9 +8,9 @@ import { workPerStep } from '../../engine/kernelChoice.js';
 import { architectureOf } from '../../engine/model.js';
 import { defaultRecordEvery } from '../../engine/train.js';
 import { quoted } from '../../../shared/printable.js';
+import { MAX_SHARDS } from '../../../shared/cluster.js';
 
-/** Most shards a sweep is split into: a SLURM array of this size is already a large one. */
-export const MAX_SHARDS = 1000;
+export { MAX_SHARDS };
 
 /**
  * A step's fixed cost in multiply-adds, whatever the network: the fitted kernel costs of
