@@ -741,7 +741,8 @@ export class ExperimentStore {
       const ids = (table: string) => (this.db.prepare(`SELECT id FROM ${table} WHERE experiment_id = ? ORDER BY id`).all(id) as { id: number }[]).map((x) => x.id);
       return {
         experiment: { ...summaryOf(r), config: parseConfig(JSON.parse(r.config)), sweep: sweep ?? null },
-        runs: this.runListing(id).map((l) => l.index),
+        // Indices alone: a listing would derive every run's label, a million of them for a large sweep.
+        runs: this.runIndices(id),
         surfaces: ids('surfaces'),
         interpolations: ids('interpolations'),
       };
