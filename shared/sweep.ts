@@ -1,9 +1,9 @@
 // A sweep: a grid over any config fields (lists of values, or linear / log ranges) × a number of
 // seeds. Every cell's config is validated before anything runs.
 import { z } from 'zod';
-import { formatIssue, InputError, parseConfig, type ExperimentConfig } from './config.js';
+import { checkConfigText, formatIssue, InputError, parseConfig, type ExperimentConfig } from './config.js';
 import { boundedObject } from './jsonBounds.js';
-import { briefSweepValue } from './sweepStats.js';
+import { briefSweepValue, sweepRunLabel } from './sweepStats.js';
 
 /** Runs a sweep may have: cells are computed from their index when needed (SweepCells), never held. */
 export const MAX_SWEEP_RUNS = 1_000_000;
@@ -188,6 +188,14 @@ export function sweepCells(input: unknown): { spec: SweepSpec; cells: SweepCells
     // Keys in the schema's order, as parseConfig would give them had the spec set the stride.
     if (sweepStride) config = { ...config, record: { every: Math.ceil(config.steps / SWEEP_LOSS_POINTS), snapshots: config.record.snapshots } };
     if (config.seed + spec.seeds - 1 > 0xffffffff) throw new InputError(`seeds: base.seed + seeds must stay below 2^32`);
+    // A run of the cell holds its config, and its values twice more (its hyper and its label).
+    if (axes.length) {
+      try {
+        checkConfigText([{ value: config }, { value: values }, { value: values, text: () => sweepRunLabel(values, config.seed).length }]);
+      } catch (e) {
+        throw new InputError(`cell ${cellText(values)}: ${(e as Error).message}`);
+      }
+    }
     return (kept = { index, values, config });
   };
   const cells: SweepCells = {
