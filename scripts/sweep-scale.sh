@@ -46,4 +46,6 @@ awk -v runs="$RUNS" -v bytes="$BYTES" -v wal="$WAL" -v n="$N" '
     printf "import_wall %.2f\nimport_cpu %.2f\nimport_rss_mib %.0f\n", wall["import"], cpu["import"], rss["import"]
   }' times
 echo "export_bytes $(stat -c %s merged.lab.json)"
+# The export (about 9 KB a run: each run carries its dataset) and its import are measured; the merged database stays.
+rm -f merged.lab.json imported.sqlite imported.sqlite-wal imported.sqlite-shm
 echo "files $WORK"
