@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { checkConfigText, formatIssue, InputError, parseConfig, type ExperimentConfig } from './config.js';
 import { boundedObject } from './jsonBounds.js';
-import { briefSweepValue, sweepRunLabel } from './sweepStats.js';
+import { briefSweepValue, sweepRunLabel } from './sweepText.js';
 
 /** Runs a sweep may have: cells are computed from their index when needed (SweepCells), never held. */
 export const MAX_SWEEP_RUNS = 1_000_000;
