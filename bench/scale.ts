@@ -1,10 +1,13 @@
 // Sweep scale rows (`npm run bench -- --rows=scale`): a sweep of 10⁵ runs of the tutorial's network
 // built through shards and a merge by scripts/sweep-scale.sh (the same command anyone can run), then
-// what the merged database takes per run, what the merge costs, and what opening it in the app costs.
+// what the merged database takes per run, what the merge costs, what opening it in the app costs, and
+// the export and import of the merged sweep: their time and peak memory (the built CLI's maximum RSS).
 // Targets (ours, absolute, issue 23): a run ≤ 2 KB on disk; the merge of 10⁶ runs ≤ 60 s, extrapolated
 // linearly from 10⁵ (the merge copies run by run and updates each cell once, so its cost grows with the
-// runs) and stated as such; opening a 10⁶-run sweep ≤ 1 s of main's thread and ≤ 1 MiB sent.
-// --quick: 10⁴ runs. Minutes: not in the default rows.
+// runs) and stated as such; opening a 10⁶-run sweep ≤ 1 s of main's thread and ≤ 1 MiB sent; export
+// and import ≤ 256 MiB whatever the size — at 10⁶ extrapolated through a second sweep a tenth the size
+// (a process's fixed memory is not scaled), stated as such; their time at 10⁶ is extrapolated
+// linearly. --quick: 10⁴ runs (and 10³). Minutes: not in the default rows.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,14 +71,26 @@ async function openSweep(database: string): Promise<{ ms: number; perRunMs: numb
   }
 }
 
-export async function scaleRows(quick: boolean): Promise<ScaleRow[]> {
-  const seeds = quick ? 10 : 100;
-  console.log(`Sweep scale: ${1000 * seeds} runs of the tutorial's 1→2→1 network (1,000 cells × ${seeds} seeds, 5,000 steps) as ${SHARDS} shards and a merge (scripts/sweep-scale.sh ${seeds} ${SHARDS})`);
+/** Runs scripts/sweep-scale.sh; its figures by name, and the folder it built them in. */
+function sweepScale(seeds: number): { value: (key: string) => number; files: string } {
   const r = spawnSync('bash', [SCRIPT, String(seeds), String(SHARDS)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`scripts/sweep-scale.sh: exit ${r.status}: ${r.stderr.trim().split('\n').pop()}`);
-  const value = (key: string) => Number(r.stdout.match(new RegExp(`^${key} (\\S+)$`, 'm'))?.[1] ?? NaN);
+  const files = r.stdout.match(/^files (.*)$/m)?.[1] ?? '';
+  console.log(`  files ${files}`);
+  return { value: (key: string) => Number(r.stdout.match(new RegExp(`^${key} (\\S+)$`, 'm'))?.[1] ?? NaN), files };
+}
+
+export async function scaleRows(quick: boolean): Promise<ScaleRow[]> {
+  const seeds = quick ? 10 : 100;
+  console.log(`Sweep scale: ${1000 * seeds} runs of the tutorial's 1→2→1 network (1,000 cells × ${seeds} seeds, 5,000 steps) as ${SHARDS} shards and a merge, opened as the app opens it, exported and imported (scripts/sweep-scale.sh ${seeds} ${SHARDS}; then ${seeds / 10} seeds, for the memory's slope)`);
+  const { value, files } = sweepScale(seeds);
+  // Opened before the smaller sweep is built in its place.
+  const open = await openSweep(join(files, 'merged.sqlite'));
+  const tenth = sweepScale(seeds / 10).value;
   const runs = value('runs');
   const scale = 1e6 / runs;
+  // Peak memory through the two sizes: what it takes at 10⁶ runs if it keeps growing as from a tenth to this size.
+  const peakAt = (key: string, n: number) => value(key) + ((value(key) - tenth(key)) / (runs - tenth('runs'))) * (n - runs);
   const rows: ScaleRow[] = [
     { name: `bytes per run, ${runs} runs merged (file and WAL over runs)`, value: value('bytes_per_run'), unit: 'B', target: 2048 },
     { name: `merge of ${runs} runs, wall (s)`, value: value('merge_wall'), unit: 's', target: 60 / scale },
@@ -84,9 +99,6 @@ export async function scaleRows(quick: boolean): Promise<ScaleRow[]> {
     { name: `merge of 10⁶ runs, wall, extrapolated ×${scale} from ${runs} (s)`, value: value('merge_wall') * scale, unit: 's', target: 60 },
     { name: `merge of 10⁶ runs, CPU, extrapolated ×${scale} from ${runs} (s)`, value: value('merge_cpu') * scale, unit: 's', target: 60 },
   ];
-  const files = r.stdout.match(/^files (.*)$/m)?.[1] ?? '';
-  console.log(`  shards: ${value('shards_wall').toFixed(1)} s wall, ${value('shards_cpu').toFixed(1)} s CPU in all; ${files}`);
-  const open = await openSweep(join(files, 'merged.sqlite'));
   const MiB = 2 ** 20;
   // Opening reads one row per cell and a page of runs: what grows with the runs is only the cells'
   // stored final losses and run indices the statistics read (timed alone), so that part is scaled and
@@ -103,7 +115,16 @@ export async function scaleRows(quick: boolean): Promise<ScaleRow[]> {
     { name: `open 10⁶ runs as ${open.cells * 10} cells × ${seedsOf(open.cells * 10)} seeds, main's thread, extrapolated ×10 (ms)`, value: open.ms * 10, unit: 'ms', target: 1000 },
     { name: `open 10⁶ runs as ${open.cells * 10} cells × ${seedsOf(open.cells * 10)} seeds, sent, statistics extrapolated ×10 (MiB)`, value: (open.bytes + 9 * open.statsBytes) / MiB, unit: 'MiB', target: 1 },
   );
+  for (const step of ['export', 'import'] as const) {
+    rows.push(
+      { name: `${step} of ${runs} runs, wall (s)`, value: value(`${step}_wall`), unit: 's', target: Infinity },
+      { name: `${step} of ${runs} runs, peak RSS (MiB)`, value: value(`${step}_rss_mib`), unit: 'MiB', target: 256 },
+      { name: `${step} of 10⁶ runs, wall, extrapolated ×${scale} from ${runs} (s)`, value: value(`${step}_wall`) * scale, unit: 's', target: Infinity },
+      { name: `${step} of 10⁶ runs, peak RSS, extrapolated from ${tenth('runs')} and ${runs} (MiB)`, value: peakAt(`${step}_rss_mib`, 1e6), unit: 'MiB', target: 256 },
+    );
+  }
+  console.log(`  shards: ${value('shards_wall').toFixed(1)} s wall, ${value('shards_cpu').toFixed(1)} s CPU in all; export file ${(value('export_bytes') / 2 ** 20).toFixed(0)} MiB`);
   console.log(`  opening: ${open.parts.join('; ')}; the cells' stored losses alone ${open.perRunMs.toFixed(0)} ms`);
-  for (const row of rows) console.log(`  ${row.name.padEnd(92)} ${row.value.toFixed(row.unit === 'B' || row.unit === 'ms' ? 0 : 2).padStart(9)}  target ≤ ${row.target}  ${verdict(row.value <= row.target)}`);
+  for (const row of rows) console.log(`  ${row.name.padEnd(92)} ${row.value.toFixed(row.unit === 'B' || row.unit === 'ms' ? 0 : 2).padStart(9)}  ${Number.isFinite(row.target) ? `target ≤ ${row.target}  ${verdict(row.value <= row.target)}` : '(no target)'}`);
   return rows;
 }

@@ -1,6 +1,15 @@
 // What the app shows of a sweep on a cluster: the folder written for SLURM, its progress per shard,
 // what an import merged, and how far a merged sweep is per shard. Filled in main (main/cluster/).
 
+/** Most shards a sweep is split into: a SLURM array of this size is already a large one. */
+export const MAX_SHARDS = 1000;
+
+/** What a sweep merged from shards keeps of them: how many there were, and the engine check they shared. */
+export interface MergedFrom {
+  shards: number;
+  engineCheck: string;
+}
+
 /** A shard's share of the runs, and how many of them are there. */
 export interface ShardCount {
   index: number;

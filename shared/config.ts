@@ -397,9 +397,51 @@ function article(expected: string): string {
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }
 
+/**
+ * The longest JSON text of a config, with what a sweep run repeats of it (its cell's values, in its
+ * hyper and its label): a run's line of an export holds them all (16 MiB, MAX_LINE_BYTES in
+ * main/store/exchange.ts), less 1 MiB for the run's other fields (diagnostics, names). Only big
+ * arrays come near it — explicit initial parameters (about 800,000), a 100,000-point target is 4 MB —
+ * so a config is refused here, naming its largest list, rather than made and then refused by export.
+ */
+export const MAX_CONFIG_TEXT = 15 * 2 ** 20;
+/** The longest JSON text of one number (-1.2345678901234567e-308) and its comma. */
+const NUMBER_TEXT = 25;
+/** Text of a config beside its arrays (fields, names, strings of at most a few hundred characters). */
+const FIELDS_TEXT = 64 * 2 ** 10;
+
+/** The number of array items in `value`, and the path of its longest array: walked by keys, arrays read by length only. */
+function arrayItems(value: unknown, path: string, out = { items: 0, longest: 0, path: '' }): typeof out {
+  if (Array.isArray(value)) {
+    out.items += value.length;
+    if (value.length > out.longest) [out.longest, out.path] = [value.length, path];
+    // A list of lists (model.hidden, a grid of targets) is walked; a list of numbers is counted above.
+    if (value.length > 0 && typeof value[0] === 'object') value.forEach((v, i) => arrayItems(v, `${path}[${i}]`, out));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) arrayItems(v, path ? `${path}.${k}` : k, out);
+  }
+  return out;
+}
+
+/**
+ * Refuses `parts` (a config, and a sweep run's repeated values) whose JSON text together passes
+ * MAX_CONFIG_TEXT, naming the longest list. Texts are made only when the arrays could reach the bound.
+ */
+export function checkConfigText(parts: { value: unknown; text?: () => number }[]): void {
+  const counted = parts.map((p) => ({ p, a: arrayItems(p.value, '') }));
+  if (counted.reduce((n, { a }) => n + a.items * NUMBER_TEXT, FIELDS_TEXT) <= MAX_CONFIG_TEXT) return;
+  const bytes = counted.reduce((n, { p }) => n + (p.text ? p.text() : JSON.stringify(p.value).length), 0);
+  if (bytes <= MAX_CONFIG_TEXT) return;
+  const { a } = counted.reduce((x, y) => (y.a.longest > x.a.longest ? y : x));
+  const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+  const repeated = parts.length > 1 ? ', with the values a sweep run repeats in its hyper and label' : '';
+  throw new InputError(`${a.path}: ${a.longest.toLocaleString('en-US')} values make the config ${mib(bytes)} of text${repeated}; at most ${mib(MAX_CONFIG_TEXT)} fit (one line of an export)`);
+}
+
 /** Validates and fills defaults; throws InputError with one line on failure. */
 export function parseConfig(input: unknown): ExperimentConfig {
   const result = ExperimentConfig.safeParse(input);
   if (!result.success) throw new InputError(formatIssue(result.error, input));
+  checkConfigText([{ value: result.data }]);
   return result.data;
 }

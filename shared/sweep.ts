@@ -1,10 +1,12 @@
 // A sweep: a grid over any config fields (lists of values, or linear / log ranges) × a number of
 // seeds. Every cell's config is validated before anything runs.
 import { z } from 'zod';
-import { formatIssue, InputError, parseConfig, type ExperimentConfig } from './config.js';
+import { checkConfigText, formatIssue, InputError, parseConfig, type ExperimentConfig } from './config.js';
 import { boundedObject } from './jsonBounds.js';
+import { briefSweepValue, sweepRunLabel } from './sweepText.js';
 
-export const MAX_SWEEP_RUNS = 100_000;
+/** Runs a sweep may have: cells are computed from their index when needed (SweepCells), never held. */
+export const MAX_SWEEP_RUNS = 1_000_000;
 
 const Range = z.strictObject({
   from: z.number().finite(),
@@ -56,13 +58,12 @@ export function axisValues(axis: z.output<typeof Axis>): SweepValue[] {
 }
 
 /**
- * Sets `path` in a copy of the raw config. A missing object on the way is created; where the full
- * config has a `kind` there (optimizer, init), the new object gets that kind, so `optimizer.lr` works
- * on a base that leaves the optimizer to its default.
+ * Sets `path` in the raw config `root` (a cell's own copy). A missing object on the way is created;
+ * where the full config has a `kind` there (optimizer, init), the new object gets that kind, so
+ * `optimizer.lr` works on a base that leaves the optimizer to its default.
  */
-function withValue(base: Record<string, unknown>, full: unknown, path: string, value: unknown): Record<string, unknown> {
+function setValue(root: Record<string, unknown>, full: unknown, path: string, value: unknown): void {
   const keys = path.split('.');
-  const root = structuredClone(base);
   let node: Record<string, unknown> = root;
   let defaults = full as Record<string, unknown> | undefined;
   for (const key of keys.slice(0, -1)) {
@@ -76,7 +77,6 @@ function withValue(base: Record<string, unknown>, full: unknown, path: string, v
   // the base's kind (adam's beta1) would not be the new one's. Other swept fields apply after it.
   if (last === 'kind' && defaults && typeof defaults === 'object' && defaults.kind !== value) for (const k of Object.keys(node)) delete node[k];
   node[last] = value;
-  return root;
 }
 
 /**
@@ -112,8 +112,31 @@ export function sweepThresholdOf(spec: unknown): number | null {
   return parsed.success ? parsed.data : null;
 }
 
-/** Validates a spec and expands its cells (in grid order, the last field varying fastest). */
-export function expandSweep(input: unknown): { spec: SweepSpec; cells: SweepCell[] } {
+/**
+ * A sweep's cells, computed from their index on demand: nothing is held per cell or per run, so a
+ * sweep of MAX_SWEEP_RUNS runs costs what one of a few runs does. `at` checks the cell's config as a
+ * run's would be; the last cell asked for is kept, since a sweep's runs come a cell's seeds at a time.
+ */
+export interface SweepCells extends Iterable<SweepCell> {
+  /** How many cells: the product of the grid's axis lengths. */
+  readonly length: number;
+  /** Cell `index`, 0 ≤ index < length (a RangeError otherwise); throws InputError when its config is refused. */
+  at(index: number): SweepCell;
+  /** Cell `index`'s values alone (its config is not made): what a sweep's statistics name it by. */
+  valuesAt(index: number): Record<string, SweepValue>;
+}
+
+/** A cell's values, as its error messages print them: long point lists cut short. */
+function cellText(values: Record<string, SweepValue>): string {
+  return Object.entries(values).map(([k, v]) => `${k}=${briefSweepValue(v)}`).join(', ');
+}
+
+/**
+ * Validates a spec and its run count, without expanding it: `cells` computes each cell (in grid
+ * order, the last field varying fastest) when asked. For a spec read back from a store, which was
+ * checked whole when it was stored; a new spec goes through expandSweep.
+ */
+export function sweepCells(input: unknown): { spec: SweepSpec; cells: SweepCells } {
   const parsed = SweepSpec.safeParse(input);
   if (!parsed.success) throw new InputError(formatIssue(parsed.error, input, 'sweep'));
   const spec = parsed.data;
@@ -130,37 +153,70 @@ export function expandSweep(input: unknown): { spec: SweepSpec; cells: SweepCell
   } catch (e) {
     throw new InputError(`base.${(e as Error).message}`);
   }
+  // An axis holds at most 1000 values (its schema): expanded once, whatever the number of cells.
   const axes = Object.entries(spec.grid).map(([path, axis]) => [path, axisValues(axis)] as const);
   const total = axes.reduce((n, [, values]) => n * values.length, 1);
   if (total * spec.seeds > MAX_SWEEP_RUNS) {
-    throw new InputError(`grid: ${total} cells × ${spec.seeds} seeds is ${total * spec.seeds} runs; at most ${MAX_SWEEP_RUNS} are allowed`);
+    const sizes = axes.map(([path, values]) => `${path} ${values.length}`).join(' × ');
+    throw new InputError(`grid: ${total} cells (${sizes}) × ${spec.seeds} seeds is ${total * spec.seeds} runs; at most ${MAX_SWEEP_RUNS} are allowed (fewer grid values or seeds)`);
   }
   // A swept kind is set before the fields swept under it, which then apply to the new kind.
   const kindsFirst = [...axes].sort((a, b) => Number(!a[0].endsWith('.kind')) - Number(!b[0].endsWith('.kind')));
-  const cells: SweepCell[] = [];
-  for (let index = 0; index < total; index++) {
+  let kept: SweepCell | null = null;
+  const valuesAt = (index: number): Record<string, SweepValue> => {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= total) throw new RangeError(`sweep cell ${index}: the sweep has cells 0 to ${total - 1}`);
     let rest = index;
     const values: Record<string, SweepValue> = {};
-    let input: Record<string, unknown> = base;
     for (let a = axes.length - 1; a >= 0; a--) {
       const [path, options] = axes[a];
       values[path] = options[rest % options.length];
       rest = Math.floor(rest / options.length);
     }
-    for (const [path] of kindsFirst) input = withValue(input, full, path, values[path]);
+    return values;
+  };
+  const at = (index: number): SweepCell => {
+    if (kept?.index === index) return kept;
+    const values = valuesAt(index);
+    const input = structuredClone(base);
+    for (const [path] of kindsFirst) setValue(input, full, path, values[path]);
     let config: ExperimentConfig;
     try {
       config = parseConfig(input);
     } catch (e) {
-      const where = Object.entries(values).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
-      throw new InputError(`${axes.length ? `cell ${where}` : 'base'}: ${(e as Error).message}`);
+      throw new InputError(`${axes.length ? `cell ${cellText(values)}` : 'base'}: ${(e as Error).message}`);
     }
     // Keys in the schema's order, as parseConfig would give them had the spec set the stride.
     if (sweepStride) config = { ...config, record: { every: Math.ceil(config.steps / SWEEP_LOSS_POINTS), snapshots: config.record.snapshots } };
     if (config.seed + spec.seeds - 1 > 0xffffffff) throw new InputError(`seeds: base.seed + seeds must stay below 2^32`);
-    cells.push({ index, values, config });
-  }
+    // A run of the cell holds its config, and its values twice more (its hyper and its label).
+    if (axes.length) {
+      try {
+        checkConfigText([{ value: config }, { value: values }, { value: values, text: () => sweepRunLabel(values, config.seed).length }]);
+      } catch (e) {
+        throw new InputError(`cell ${cellText(values)}: ${(e as Error).message}`);
+      }
+    }
+    return (kept = { index, values, config });
+  };
+  const cells: SweepCells = {
+    length: total,
+    at,
+    valuesAt,
+    *[Symbol.iterator]() {
+      for (let index = 0; index < total; index++) yield at(index);
+    },
+  };
   return { spec, cells };
+}
+
+/**
+ * Validates a spec and every cell's config (before anything runs), one cell at a time: the cells are
+ * computed again when asked (SweepCells), never held.
+ */
+export function expandSweep(input: unknown): { spec: SweepSpec; cells: SweepCells } {
+  const expanded = sweepCells(input);
+  for (let index = 0; index < expanded.cells.length; index++) expanded.cells.at(index);
+  return expanded;
 }
 
 /** The config of one run: the cell's config with seed base.seed + seedIndex. */

@@ -68,40 +68,4 @@ export function fieldValue(values: Record<string, SweepValue>, field: string): S
   return undefined;
 }
 
-/**
- * A swept number as people read it: four significant digits, exponent form below 10⁻³ and from 10⁵
- * (0.01, 3.162e-4, 1e5).
- */
-export function sweepNumber(v: number): string {
-  const a = Math.abs(v);
-  if (!Number.isFinite(v) || a === 0) return String(v);
-  return a < 1e-3 || a >= 1e5 ? v.toExponential(3).replace(/\.?0+e/, 'e').replace('e+', 'e') : String(Number(v.toPrecision(4)));
-}
-
-/**
- * A swept value as a short label, the one the sweep view, its run labels and the CLI all use: `0.01`,
- * `3.162e-4`, `[4, 4]`, `sgd lr=0.1` for an optimizer object (never JSON). `exact` keeps every digit
- * of a number (for a tooltip).
- */
-export function formatSweepValue(v: SweepValue | undefined, exact = false): string {
-  if (v === undefined) return '—';
-  const value = (x: unknown): string =>
-    typeof x === 'number' ? (exact ? String(x) : sweepNumber(x)) : Array.isArray(x) ? `[${x.map(value).join(', ')}]` : typeof x === 'object' && x !== null ? JSON.stringify(x) : String(x);
-  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
-    const { kind, ...rest } = v as Record<string, unknown>;
-    const fields = Object.entries(rest).map(([k, x]) => `${k}=${value(x)}`);
-    return [typeof kind === 'string' ? kind : '', ...fields].filter(Boolean).join(' ');
-  }
-  return value(v);
-}
-
-/** A sweep cell's label: each swept field and its value (`optimizer=sgd lr=0.1 · optimizer.lr=3.162e-4`); empty without a grid. */
-export function sweepCellLabel(values: Record<string, SweepValue>): string {
-  return Object.entries(values).map(([k, v]) => `${k}=${formatSweepValue(v)}`).join(' · ');
-}
-
-/** A sweep run's label: its cell's, then the seed (`optimizer=sgd lr=0.1 · optimizer.lr=3.162e-4 · seed=1`). */
-export function sweepRunLabel(values: Record<string, SweepValue>, seed: number): string {
-  return [sweepCellLabel(values), `seed=${seed}`].filter(Boolean).join(' · ');
-}
-
+export { briefSweepValue, formatSweepValue, sweepCellLabel, sweepNumber, sweepRunLabel } from './sweepText.js';

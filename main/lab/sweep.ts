@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InputError, inputSize, testCount, type BackendChoice, type ExperimentConfig } from '../../shared/config.js';
-import { expandSweep, runConfig, type SweepCell, type SweepSpec } from '../../shared/sweep.js';
+import { expandSweep, runConfig, sweepCells, type SweepCell, type SweepCells, type SweepSpec } from '../../shared/sweep.js';
 import { sweepRunLabel } from '../../shared/sweepStats.js';
-import { planShards } from './cluster/shards.js';
+import { planShards, RunSet } from './cluster/shards.js';
 import { selectKernel, type Workload } from '../engine/kernelChoice.js';
 import { runsPerGroup } from '../engine/memory.js';
 import { checkRecordSize } from '../engine/prepared.js';
@@ -69,15 +69,25 @@ interface CellWork {
   seedIndices: number[];
 }
 
+/** Cells a pool trains at once: enough to keep every worker busy, few enough that their configs and results stay small. */
+const CELLS_IN_FLIGHT_PER_WORKER = 2 * PARTS_PER_WORKER;
+
 /**
  * One call's training of a stored sweep: the runs of [runFrom, runTo) not stored yet, cell by cell,
- * each task's runs stored as it finishes.
+ * each task's runs stored as it finishes. Cells are computed as they are reached, and which runs are
+ * stored is one bit per run: a sweep of a million runs holds no list of them.
  */
 class SweepTraining {
   private readonly seeds: number;
+  private readonly runFrom: number;
+  private readonly runTo: number;
   private readonly runsTotal: number;
-  private readonly mine: CellWork[];
-  private readonly pending: CellWork[];
+  private readonly stored: RunSet;
+  /** The cells with runs in [runFrom, runTo): [cellFrom, cellTo). */
+  private readonly cellFrom: number;
+  private readonly cellTo: number;
+  /** Of those, the cells with runs to train. */
+  private readonly cellsPending: number;
   private runsDone: number;
   private cellsDone: number;
   private runsNew = 0;
@@ -86,24 +96,48 @@ class SweepTraining {
     private readonly store: ExperimentStore,
     private readonly id: number,
     spec: SweepSpec,
-    cells: SweepCell[],
+    private readonly cells: SweepCells,
     private readonly options: SweepOptions,
     runs?: { from: number; to: number },
   ) {
     const seeds = (this.seeds = spec.seeds);
-    const [runFrom, runTo] = runs ? [runs.from, runs.to] : [0, cells.length * seeds];
-    this.runsTotal = runTo - runFrom;
-    const stored = new Set(store.runIndices(id));
-    this.mine = cells
-      .map((cell) => ({ cell, seedIndices: Array.from({ length: seeds }, (_, s) => s).filter((s) => cell.index * seeds + s >= runFrom && cell.index * seeds + s < runTo) }))
-      .filter((p) => p.seedIndices.length > 0);
-    this.pending = this.mine.map((p) => ({ ...p, seedIndices: p.seedIndices.filter((s) => !stored.has(p.cell.index * seeds + s)) })).filter((p) => p.seedIndices.length > 0);
-    this.runsDone = stored.size;
-    this.cellsDone = this.mine.length - this.pending.length;
+    [this.runFrom, this.runTo] = runs ? [runs.from, runs.to] : [0, cells.length * seeds];
+    this.runsTotal = this.runTo - this.runFrom;
+    this.stored = new RunSet(cells.length * seeds);
+    let storedRuns = 0;
+    for (const i of store.runIndices(id)) {
+      storedRuns++;
+      if (i >= 0 && i < this.stored.runsTotal) this.stored.add(i);
+    }
+    this.cellFrom = Math.floor(this.runFrom / seeds);
+    this.cellTo = this.runTo > this.runFrom ? Math.ceil(this.runTo / seeds) : this.cellFrom;
+    let pending = 0;
+    for (let c = this.cellFrom; c < this.cellTo; c++) if (this.pendingSeeds(c).length > 0) pending++;
+    this.cellsPending = pending;
+    this.runsDone = storedRuns;
+    this.cellsDone = this.cellTo - this.cellFrom - pending;
+  }
+
+  /** Cell `c`'s seeds in this call's runs that are not stored yet. */
+  private pendingSeeds(c: number): number[] {
+    const out: number[] = [];
+    for (let s = 0; s < this.seeds; s++) {
+      const i = c * this.seeds + s;
+      if (i >= this.runFrom && i < this.runTo && !this.stored.has(i)) out.push(s);
+    }
+    return out;
+  }
+
+  /** The cells with runs to train, in order, each computed when reached. */
+  private *pending(): Generator<CellWork> {
+    for (let c = this.cellFrom; c < this.cellTo; c++) {
+      const seedIndices = this.pendingSeeds(c);
+      if (seedIndices.length > 0) yield { cell: this.cells.at(c), seedIndices };
+    }
   }
 
   private report(): void {
-    this.options.onSweepProgress?.({ runsDone: this.runsDone, runsTotal: this.runsTotal, cellsDone: this.cellsDone, cells: this.mine.length });
+    this.options.onSweepProgress?.({ runsDone: this.runsDone, runsTotal: this.runsTotal, cellsDone: this.cellsDone, cells: this.cellTo - this.cellFrom });
   }
 
   private save(cell: SweepCell, seedIndices: number[], results: RunResult[], cellFinished = true): void {
@@ -127,7 +161,7 @@ class SweepTraining {
   private partsPerCell(pool: WorkerPool | undefined): number {
     if (!pool) return 1;
     const wanted = PARTS_PER_WORKER * pool.size;
-    const cells = this.pending.length;
+    const cells = this.cellsPending;
     return cells < wanted ? Math.max(Math.ceil(pool.size / cells), Math.min(Math.ceil(wanted / cells), Math.floor(this.seeds / MIN_PART_RUNS))) : 1;
   }
 
@@ -170,18 +204,38 @@ class SweepTraining {
 
   async run(): Promise<SweepOutcome> {
     this.report();
-    const work = this.pending.reduce((sum, p) => sum + p.seedIndices.length * trainingWork(p.cell.config, architectureOf(p.cell.config)), 0);
-    const pool = this.pending.some((p) => onDevice(this.options, p.cell.config)) ? undefined : poolFor(this.options, work, 0);
+    let work = 0;
+    let device = false;
+    for (const p of this.pending()) {
+      work += p.seedIndices.length * trainingWork(p.cell.config, architectureOf(p.cell.config));
+      device ||= onDevice(this.options, p.cell.config);
+    }
+    const pool = device ? undefined : poolFor(this.options, work, 0);
     const parts = this.partsPerCell(pool);
+    const { signal } = this.options;
     try {
       if (pool) {
-        const ignoreCancel = (e: Error) => {
-          if (e.name !== 'AbortError') throw e;
+        // A few cells at a time per worker, each lane taking the next cell as its last one finishes;
+        // every lane settles before the sweep does, so none stores runs after it has finished.
+        const cells = this.pending();
+        let failed = false;
+        const lane = async () => {
+          for (let next = cells.next(); !next.done && !failed && !signal?.aborted; next = cells.next()) {
+            try {
+              await this.trainCell(next.value, pool, parts);
+            } catch (e) {
+              if ((e as Error).name === 'AbortError') continue;
+              failed = true;
+              throw e;
+            }
+          }
         };
-        await Promise.all(this.pending.map((p) => this.trainCell(p, pool, parts).catch(ignoreCancel)));
+        const settled = await Promise.allSettled(Array.from({ length: CELLS_IN_FLIGHT_PER_WORKER * pool.size }, lane));
+        const failure = settled.find((r) => r.status === 'rejected');
+        if (failure) throw failure.reason;
       } else {
-        for (const p of this.pending) {
-          if (this.options.signal?.aborted) break;
+        for (const p of this.pending()) {
+          if (signal?.aborted) break;
           await this.trainCell(p, undefined, 1);
         }
       }
@@ -196,7 +250,7 @@ class SweepTraining {
 }
 
 /** `runs`: the sweep's run indices [from, to) this experiment trains (one shard's), else all of them. */
-function execute(store: ExperimentStore, id: number, spec: SweepSpec, cells: SweepCell[], options: SweepOptions, runs?: { from: number; to: number }): Promise<SweepOutcome> {
+function execute(store: ExperimentStore, id: number, spec: SweepSpec, cells: SweepCells, options: SweepOptions, runs?: { from: number; to: number }): Promise<SweepOutcome> {
   return new SweepTraining(store, id, spec, cells, options, runs).run();
 }
 
@@ -205,9 +259,9 @@ function execute(store: ExperimentStore, id: number, spec: SweepSpec, cells: Swe
  * parameters, snapshots), each trained as a slice of its cell's batch. Shards whose checks differ
  * were trained by engines that compute differently, even under one version number; it costs two runs.
  */
-export async function engineCheck(spec: SweepSpec, cells: SweepCell[], options: SweepOptions = {}): Promise<string> {
+export async function engineCheck(spec: SweepSpec, cells: SweepCells, options: SweepOptions = {}): Promise<string> {
   const hash = createHash('sha256');
-  for (const [cell, seedIndex] of [[cells[0], 0], [cells[cells.length - 1], spec.seeds - 1]] as const) {
+  for (const [cell, seedIndex] of [[cells.at(0), 0], [cells.at(cells.length - 1), spec.seeds - 1]] as const) {
     const c = cell.config;
     const pin = await kernelPin({ kernel: options.kernel, backend: options.backend }, c, { arch: architectureOf(c), runs: spec.seeds, batchSize: c.batchSize, n: c.data.n - testCount(c.data) });
     const [r] = await runConfigs([runConfig(cell, seedIndex)], { ...pin, batchRuns: spec.seeds, signal: options.signal });
@@ -223,7 +277,8 @@ export async function engineCheck(spec: SweepSpec, cells: SweepCell[], options: 
  * record size of its runs), so that a sweep is refused before it is stored.
  */
 export function checkSweep(specInput: unknown): ReturnType<typeof expandSweep> {
-  const expanded = expandSweep(specInput);
+  // Each cell's config is checked as the loop computes it (SweepCells.at), once.
+  const expanded = sweepCells(specInput);
   const checked = new Set<string>();
   for (const cell of expanded.cells) {
     const c = cell.config;
@@ -242,7 +297,7 @@ export function checkSweep(specInput: unknown): ReturnType<typeof expandSweep> {
 
 export async function runSweep(store: ExperimentStore, specInput: unknown, options: SweepOptions & { shard?: { index: number; count: number } } = {}): Promise<SweepOutcome> {
   const { spec, cells } = checkSweep(specInput);
-  const base = cells[0].config;
+  const base = cells.at(0).config;
   const shard = options.shard ? planShards(spec, cells, options.shard.count).shards[options.shard.index] : undefined;
   const check = shard ? await engineCheck(spec, cells, options) : '';
   const id = store.beginExperiment(
@@ -270,7 +325,8 @@ export async function resumeSweep(store: ExperimentStore, id: number, options: S
     store.summary(id); // an unknown id is reported as such, not as "not a sweep"
     throw new InputError(`experiment ${id}: is not a sweep; only sweeps can be resumed`);
   }
-  const { spec, cells } = expandSweep(stored);
+  // Checked whole when it was stored: its cells are computed as they are trained.
+  const { spec, cells } = sweepCells(stored);
   for (let told = false; ; ) {
     try {
       store.takeLease(id);

@@ -2,7 +2,7 @@
 // sweep reports what it has so far).
 import { InputError } from '../../shared/config.js';
 import { minOf } from '../../shared/numbers.js';
-import { expandSweep, SweepSpec } from '../../shared/sweep.js';
+import { sweepCells } from '../../shared/sweep.js';
 import { quantile, quartiles, stepsToThreshold, type CellStats, type SweepStats } from '../../shared/sweepStats.js';
 import type { RunOutcomeSummary } from '../engine/results.js';
 import type { CellRecord } from '../store/cellStats.js';
@@ -49,16 +49,14 @@ export function sweepStatistics(store: ExperimentStore, experimentId: number): S
   store.summary(experimentId); // an unknown id fails here, naming the database
   const stored = store.sweepSpec(experimentId);
   if (stored === null) throw new InputError(`experiment ${experimentId}: is not a sweep; statistics are per sweep cell`);
-  // The store's expansion of the spec, shared with the labels and the cell picker: a sweep of 10⁴
-  // cells is expanded once, not again for its statistics. A spec that does not expand says why here.
-  const frame = store.sweepFrame(experimentId);
-  const { spec, cells } = frame ? { spec: SweepSpec.parse(stored), cells: frame.cells } : expandSweep(stored);
+  // Checked whole when it was stored; only the cells' values are needed, not their configs.
+  const { spec, cells } = sweepCells(stored);
   const records = new Map(store.cellRecords(experimentId).map((r) => [r.cell, r]));
   return {
     spec,
     threshold: spec.threshold,
     fields: Object.keys(spec.grid),
-    cells: cells.map((cell) => ({ index: cell.index, values: cell.values, ...cellFromRecord(records.get(cell.index)) })),
+    cells: Array.from({ length: cells.length }, (_, index) => ({ index, values: cells.valuesAt(index), ...cellFromRecord(records.get(index)) })),
   };
 }
 

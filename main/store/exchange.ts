@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { formatIssue, InputError, inputSize, KERNEL_NAMES, LIMITS, parseConfig, testCount, type ExperimentConfig } from '../../shared/config.js';
 import { jsonTextProblem } from '../../shared/jsonBounds.js';
 import { MARKERS } from '../../shared/markers.js';
+import { MAX_SHARDS } from '../../shared/cluster.js';
 import { ConfigPath, expandSweep, MAX_GRID_FIELDS, MAX_SWEEP_RUNS, SweepSpec, SweepValueSchema } from '../../shared/sweep.js';
 import { readInputFile } from '../platform/files.js';
 import { architectureOf, layoutOf } from '../engine/model.js';
@@ -133,7 +134,15 @@ export const ExperimentFields = z.strictObject({
   backend: z.string().max(40),
   appVersion: z.string().max(40),
   config: ConfigField,
-  sweep: z.strictObject({ spec: SweepSpec, cells: z.number().int().min(1).max(MAX_SWEEP_RUNS), seeds: z.number().int().min(1).max(1000) }).nullable(),
+  sweep: z
+    .strictObject({
+      spec: SweepSpec,
+      cells: z.number().int().min(1).max(MAX_SWEEP_RUNS),
+      seeds: z.number().int().min(1).max(1000),
+      /** A sweep merged from shards: their number and shared engine check, so that more of its shards merge into it after an import. Absent in files before it was exported. */
+      merged: z.strictObject({ shards: z.number().int().min(1).max(MAX_SHARDS), engineCheck: z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in hex') }).optional(),
+    })
+    .nullable(),
 });
 const ExperimentFile = ExperimentFields.extend({
   runs: z.array(RunFile).max(MAX_COUNTS.runs),
@@ -353,7 +362,7 @@ export function interpolationRow(where: string, i: z.output<typeof Interpolation
 }
 
 /** A sweep's spec is checked as a sweep to run would be (its base and every cell's config), and must match its counts. */
-function checkSweep(where: string, sweep: { spec: SweepSpec; cells: number; seeds: number }): void {
+function checkSweep(where: string, sweep: { spec: SweepSpec; cells: number; seeds: number; merged?: { shards: number } }): void {
   let cells: number;
   try {
     cells = expandSweep(sweep.spec).cells.length;
@@ -362,6 +371,7 @@ function checkSweep(where: string, sweep: { spec: SweepSpec; cells: number; seed
   }
   check(`${where}.cells`, cells === sweep.cells, `is ${sweep.cells}, but the spec has ${cells} cells`);
   check(`${where}.seeds`, sweep.spec.seeds === sweep.seeds, `is ${sweep.seeds}, but the spec has ${sweep.spec.seeds} seeds`);
+  if (sweep.merged) check(`${where}.merged.shards`, sweep.merged.shards <= cells * sweep.seeds, `is ${sweep.merged.shards}, but a sweep of ${cells * sweep.seeds} runs splits into at most that many shards`);
 }
 
 function parseAt(where: string, input: unknown): ExperimentConfig {

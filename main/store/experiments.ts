@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { CellListing, CellPage, ExperimentStatus, ExperimentSummary, RunListing, RunPage } from '../../shared/api.js';
+import type { MergedFrom } from '../../shared/cluster.js';
 import { InputError, parseConfig, type ExperimentConfig } from '../../shared/config.js';
 import { linspace } from '../engine/surface.js';
 import type { RunStatus } from '../engine/train.js';
@@ -12,7 +13,7 @@ import type { InterpolationResult, LandscapeResult, RunOutcomeSummary, RunResult
 import { adoptBlob, toBlob } from './blobs.js';
 import { addToCells, NO_CELL, readCellRow, readCells, type CellRecord, type RunOutcomeRow } from './cellStats.js';
 import { DatasetIds } from './datasets.js';
-import { decodeRun, derived, encodeRun, RUN_COLUMNS, sweepFrame, type SweepFrame } from './runRows.js';
+import { cellOf, decodeRun, derived, encodeRun, RUN_COLUMNS, sweepFrame, type SweepFrame } from './runRows.js';
 import { recordedStepsOf } from '../engine/train.js';
 import { configHash, sweepSpecHash } from './configHash.js';
 import { explainSqliteError, type Db } from './db.js';
@@ -155,7 +156,8 @@ export interface ImportItem {
   runs: RunToSave[];
   surfaces: (LandscapeResult & { runIndex: number })[];
   interpolations: (InterpolationResult & { runIndex: number })[];
-  sweep: { spec: unknown; cells: number; seeds: number } | null;
+  /** `merged`: the sweep was merged from shards (its provenance, kept by export and import). */
+  sweep: { spec: unknown; cells: number; seeds: number; merged?: MergedFrom } | null;
 }
 
 /** Where an import puts its records, one at a time, inside ExperimentStore.importRecords's transaction. */
@@ -283,7 +285,7 @@ function frameOf(specText: string | null): SweepFrame | null {
 
 /** A sweep run's label from its cell and seed index (null when the frame does not have them). */
 function derivedLabel(frame: SweepFrame | null, cell: number | null, seedIndex: number | null): string | null {
-  const c = frame && cell !== null ? frame.cells[cell] : undefined;
+  const c = frame && cell !== null ? cellOf(frame, cell) : undefined;
   return c && seedIndex !== null ? sweepRunLabel(c.values, c.config.seed + seedIndex) : null;
 }
 
@@ -605,7 +607,7 @@ export class ExperimentStore {
       const cells: CellListing[] = [];
       for (let index = page.offset; index < to; index++) {
         const row = stored.get(index);
-        const values = frame?.cells[index]?.values;
+        const values = frame && index < frame.cells.length ? frame.cells.valuesAt(index) : undefined;
         cells.push({
           index,
           label: values ? sweepCellLabel(values) : `cell ${index}`,
@@ -823,14 +825,19 @@ export class ExperimentStore {
   // one run, surface or interpolation at a time, and written one at a time in one transaction.
 
   /** What an export writes of an experiment before its records, and which records it has. */
-  exchangeHead(id: number): { experiment: Omit<StoredExperiment, 'runList' | 'runListing' | 'surfaces' | 'interpolations'>; runs: number[]; surfaces: number[]; interpolations: number[] } {
+  exchangeHead(id: number): { experiment: Omit<StoredExperiment, 'runList' | 'runListing' | 'surfaces' | 'interpolations' | 'sweep'> & { sweep: ImportItem['sweep'] }; runs: number[]; surfaces: number[]; interpolations: number[] } {
     return this.read(() => {
       const r = this.row(id);
-      const sweep = this.db.prepare('SELECT spec, cells, seeds FROM sweeps WHERE experiment_id = ?').get(id) as { spec: string; cells: number; seeds: number } | undefined;
+      const row = this.db.prepare('SELECT spec, cells, seeds, shard_index, shard_count, run_from, run_to, engine_check FROM sweeps WHERE experiment_id = ?').get(id) as (SweepRow & { spec: string }) | undefined;
+      const record = row && recordOf({ ...row, experiment_id: id, spec_hash: null });
+      // A merged sweep's provenance travels with it; a shard's own record stays in its database.
+      const merged = record?.mergedShards && record.engineCheck ? { merged: { shards: record.mergedShards, engineCheck: record.engineCheck } } : {};
+      const sweep = row && { spec: JSON.parse(row.spec) as unknown, cells: row.cells, seeds: row.seeds, ...merged };
       const ids = (table: string) => (this.db.prepare(`SELECT id FROM ${table} WHERE experiment_id = ? ORDER BY id`).all(id) as { id: number }[]).map((x) => x.id);
       return {
-        experiment: { ...summaryOf(r), config: parseConfig(JSON.parse(r.config)), sweep: sweep ? { spec: JSON.parse(sweep.spec), cells: sweep.cells, seeds: sweep.seeds } : null },
-        runs: this.runListing(id).map((l) => l.index),
+        experiment: { ...summaryOf(r), config: parseConfig(JSON.parse(r.config)), sweep: sweep ?? null },
+        // Indices alone: a listing would derive every run's label, a million of them for a large sweep.
+        runs: this.runIndices(id),
         surfaces: ids('surfaces'),
         interpolations: ids('interpolations'),
       };
@@ -854,7 +861,10 @@ export class ExperimentStore {
           // A running experiment from another machine cannot be resumed here.
           const status = item.status === 'running' ? 'interrupted' : item.status;
           const id = this.insertExperiment(meta, status, null, { hashed: !item.sweep, uid, times: { created: item.createdAt, updated: item.updatedAt } });
-          if (item.sweep) this.db.prepare('INSERT INTO sweeps (experiment_id, spec, cells, seeds, spec_hash) VALUES (?, ?, ?, ?, ?)').run(id, JSON.stringify(item.sweep.spec), item.sweep.cells, item.sweep.seeds, sweepSpecHash(item.sweep.spec));
+          if (item.sweep) {
+            const { spec, cells, seeds, merged } = item.sweep;
+            this.db.prepare('INSERT INTO sweeps (experiment_id, spec, cells, seeds, spec_hash, shard_count, engine_check) VALUES (?, ?, ?, ?, ?, ?, ?)').run(id, JSON.stringify(spec), cells, seeds, sweepSpecHash(spec), merged?.shards ?? null, merged?.engineCheck ?? null);
+          }
           imported.set(id, { context: this.runContext(id, datasets), outcomes: [] });
           return { id, renamed: taken };
         },

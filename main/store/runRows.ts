@@ -9,7 +9,7 @@
 // - optimum_info's method, when the optimum is exact: the closed form's (EXACT_METHOD).
 import { createHash } from 'node:crypto';
 import { inputSize, parseConfig, type ExperimentConfig } from '../../shared/config.js';
-import { expandSweep, runConfig, type SweepCell } from '../../shared/sweep.js';
+import { runConfig, sweepCells, type SweepCell, type SweepCells } from '../../shared/sweep.js';
 import { sweepRunLabel } from '../../shared/sweepStats.js';
 import { architectureOf, layoutOf } from '../engine/model.js';
 import type { RunResult } from '../engine/results.js';
@@ -17,9 +17,9 @@ import { EXACT_METHOD } from '../engine/optimum.js';
 import { recordedStepsOf, snapshotSteps, type RunStatus } from '../engine/train.js';
 import { adoptBlob, toBlob, type TypedArray } from './blobs.js';
 
-/** What a sweep's runs are derived from: its cells, in index order, and its seeds per cell. */
+/** What a sweep's runs are derived from: its cells, in index order (computed when asked), and its seeds per cell. */
 export interface SweepFrame {
-  cells: readonly SweepCell[];
+  cells: SweepCells;
   seeds: number;
 }
 
@@ -48,13 +48,26 @@ export interface RunOutput extends RunResult {
   seedIndex: number | null;
 }
 
-/** The frame of a stored spec, or null when it cannot be expanded (then nothing is derived from it). */
+/**
+ * The frame of a stored spec, or null when it cannot be read as a sweep (then nothing is derived from
+ * it). Its cells are computed as runs ask for them: a spec was checked whole when it was stored.
+ */
 export function sweepFrame(spec: unknown): SweepFrame | null {
   try {
-    const { spec: s, cells } = expandSweep(spec);
+    const { spec: s, cells } = sweepCells(spec);
     return { cells, seeds: s.seeds };
   } catch {
     return null;
+  }
+}
+
+/** Cell `index` of the frame; undefined when the sweep has no such cell, or its config does not parse (a spec edited outside the lab). */
+export function cellOf(frame: SweepFrame, index: number): SweepCell | undefined {
+  if (!Number.isSafeInteger(index) || index < 0 || index >= frame.cells.length) return undefined;
+  try {
+    return frame.cells.at(index);
+  } catch {
+    return undefined;
   }
 }
 
@@ -66,7 +79,7 @@ export function datasetHash(x: Uint8Array, y: Uint8Array): string {
 /** What a sweep run's cell and seed index give: its config, hyper and label. */
 export function derived(frame: SweepFrame | null, cell: number | null, seedIndex: number | null): { config: ExperimentConfig; hyper: string; label: string } | null {
   if (!frame || cell === null || seedIndex === null || !Number.isSafeInteger(cell) || !Number.isSafeInteger(seedIndex)) return null;
-  const c = frame.cells[cell];
+  const c = cellOf(frame, cell);
   if (!c || seedIndex < 0 || seedIndex >= frame.seeds) return null;
   const config = runConfig(c, seedIndex);
   return { config, hyper: JSON.stringify({ ...c.values, seed: config.seed }), label: sweepRunLabel(c.values, config.seed) };

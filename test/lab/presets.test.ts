@@ -76,7 +76,7 @@ describe('the presets', () => {
       const fields = [p.chart!.x, ...(p.chart!.series ? [p.chart!.series] : []), ...(p.chart!.heatmap ?? [])];
       for (const cell of cells) for (const f of fields) expect(fieldValue(cell.values, f), `${p.name} ${f}`).toBeDefined();
     }
-    const dims = expandSweep(presetSweep(presetByName('network-dimensions-polynomial'))).cells;
+    const dims = [...expandSweep(presetSweep(presetByName('network-dimensions-polynomial'))).cells];
     expect(dims.map((c) => [fieldValue(c.values, 'model.hidden:width'), fieldValue(c.values, 'model.hidden:depth')])).toEqual(
       [1, 2, 3].flatMap((depth) => [2, 4, 8, 16].map((width) => [width, depth])),
     );
@@ -96,7 +96,7 @@ describe('the presets', () => {
     expect(c('adam').optimizer).toMatchObject({ kind: 'adam', beta1: 0.95, beta2: 0.9 });
     expect(c('symmetric-neurons').init.kind).toBe('symmetric');
     expect(c('dead-neurons').init).toMatchObject({ kind: 'dead', fraction: 0.5 });
-    expect(expandSweep(presetSweep(presetByName('network-dimensions-polynomial'))).cells[0].config.data.target).toEqual({ kind: 'polynomial', coefficients: [0, 0, 1] });
+    expect(expandSweep(presetSweep(presetByName('network-dimensions-polynomial'))).cells.at(0).config.data.target).toEqual({ kind: 'polynomial', coefficients: [0, 0, 1] });
   });
 
   it('classification: a two-arm spiral, 2→16→16→1 tanh with a sigmoid output under NLL, trains to ≥ 95% accuracy on its training points and ≥ 90% on the held-out ones', async () => {
@@ -163,7 +163,7 @@ describe('each preset runs to completion and stores its experiment (50 steps; sw
       expect(store.summary(outcome.experimentId).name).toBe(p.sweep!.name);
       const stats = sweepStatistics(store, outcome.experimentId);
       expect(stats.fields).toEqual(Object.keys(p.sweep!.grid!));
-      expect(stats.cells.map((c) => c.runs)).toEqual(cells.map(() => 2));
+      expect(stats.cells.map((c) => c.runs)).toEqual(Array.from({ length: cells.length }, () => 2));
       for (const c of stats.cells) expect(c.finalLoss.median ?? c.diverged).toBeGreaterThan(0);
     });
   }

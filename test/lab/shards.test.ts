@@ -86,7 +86,7 @@ describe('the shard plan', () => {
   });
 
   it('balances estimated cost, not run count: shards of the wide cells hold fewer runs', () => {
-    const cost = cells.map((c) => runCost(c.config));
+    const cost = [...cells].map((c) => runCost(c.config));
     expect(cost[3]).toBeGreaterThan(2 * cost[0]); // hidden 12 costs more than hidden 2
     const plan = planShards(parsed, cells, 4);
     const counts = plan.shards.map((s) => s.runTo - s.runFrom);

@@ -241,10 +241,10 @@ describe('sweepStatistics on a real sweep', () => {
 describe("a sweep's runs keep fewer snapshots", () => {
   const hinge = { data: { target: { kind: 'hinge' } } };
   it(`keep ${SWEEP_SNAPSHOTS} unless the base or the grid sets record.snapshots (a single run keeps 200)`, () => {
-    const snapshotsOf = (spec: unknown) => expandSweep(spec).cells.map((c) => c.config.record.snapshots);
+    const snapshotsOf = (spec: unknown) => [...expandSweep(spec).cells].map((c) => c.config.record.snapshots);
     expect(parseConfig(hinge).record.snapshots).toBe(200);
     expect(snapshotsOf({ base: hinge })).toEqual([SWEEP_SNAPSHOTS]);
-    expect(expandSweep({ base: { ...hinge, record: { every: 5 } } }).cells[0].config.record).toEqual({ every: 5, snapshots: SWEEP_SNAPSHOTS });
+    expect(expandSweep({ base: { ...hinge, record: { every: 5 } } }).cells.at(0).config.record).toEqual({ every: 5, snapshots: SWEEP_SNAPSHOTS });
     expect(snapshotsOf({ base: { ...hinge, record: { snapshots: 150 } } })).toEqual([150]);
     expect(snapshotsOf({ base: hinge, grid: { 'record.snapshots': [5, 40] } })).toEqual([5, 40]);
     expect(() => expandSweep({ base: { ...hinge, record: 3 } })).toThrow(/^base\.record: /);

@@ -77,7 +77,7 @@ const RUNS = 6;
 function unfinishedSweep(file: string, spec: unknown = SPEC): number {
   const store = openStore(file);
   const { spec: parsed, cells } = expandSweep(spec);
-  const id = store.beginExperiment({ name: 'race', config: cells[0].config, kernel: 'js', backend: 'js', appVersion: 'test' }, { spec: parsed, cells: cells.length, seeds: parsed.seeds });
+  const id = store.beginExperiment({ name: 'race', config: cells.at(0).config, kernel: 'js', backend: 'js', appVersion: 'test' }, { spec: parsed, cells: cells.length, seeds: parsed.seeds });
   store.finishExperiment(id, 'interrupted');
   store.db.close();
   return id;
@@ -164,7 +164,7 @@ describe("a sweep's lease", () => {
     // This test process owns the sweep, as `sweep` does while it trains.
     const store = openStore(file);
     const { spec, cells } = expandSweep(SPEC);
-    const id = store.beginExperiment({ name: 'held', config: cells[0].config, kernel: 'js', backend: 'js', appVersion: 'test' }, { spec, cells: cells.length, seeds: spec.seeds });
+    const id = store.beginExperiment({ name: 'held', config: cells.at(0).config, kernel: 'js', backend: 'js', appVersion: 'test' }, { spec, cells: cells.length, seeds: spec.seeds });
     try {
       const busy = await finished(cli(['sweep', specFile, '--resume', '--db', file]));
       expect(busy).toMatchObject({ code: 2, out: '' });

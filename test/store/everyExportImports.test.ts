@@ -13,7 +13,7 @@ import { race, saveRace } from '../../main/lab/race.js';
 import { runSweep } from '../../main/lab/sweep.js';
 import { exportToFile, importExportFile } from '../../main/store/exchangeLines.js';
 import { openStore, type ExperimentStore } from '../../main/store/index.js';
-import { parseConfig, type ExperimentConfigInput, type OptimizerKind } from '../../shared/config.js';
+import { MAX_CONFIG_TEXT, parseConfig, type ExperimentConfigInput, type OptimizerKind } from '../../shared/config.js';
 import { train } from '../support/helpers.js';
 
 let dir: string;
@@ -147,6 +147,13 @@ describe('every export imports, equal in every field', () => {
         const b = target.get(imported[k].id);
         expect(plain(b)).toEqual(plain(a));
         expect(b.runList.length).toBeGreaterThan(0);
+        // A merged sweep's provenance (its shard count and engine check) comes back with it.
+        const provenance = (store: ExperimentStore, id: number) => {
+          const r = store.sweepRecord(id);
+          return r && { specHash: r.specHash, cells: r.cells, seeds: r.seeds, shard: r.shard, mergedShards: r.mergedShards, engineCheck: r.engineCheck };
+        };
+        expect(provenance(target, imported[k].id)).toEqual(provenance(source, id));
+        if (kinds[k] === 'merged') expect(provenance(target, imported[k].id)).toMatchObject({ mergedShards: 2, engineCheck: expect.stringMatching(/^[0-9a-f]{64}$/) });
         made.add(kinds[k]);
         if (a.surfaces.length) made.add('surface');
         if (a.interpolations.length) made.add('interpolation');
@@ -200,14 +207,27 @@ describe('records at the bounds: what fits is kept whole, what could not is refu
     await expect((async () => train(parseConfig({ ...wide, model: { hidden: Array(8).fill(1024) } }), { kernel: 'js' }))()).rejects.toThrow(/^model\.hidden: this network has 7,350,273 parameters: .* must fit in 64\.0 MiB \(one record of an export\)/);
   });
 
-  it('a record line past 16 MiB (a config of 1,052,673 explicit initial parameters)', async () => {
+  it('a config of explicit initial parameters at MAX_CONFIG_TEXT exports and imports whole; one character more is refused naming init.params', async () => {
+    // 1,052,673 parameters: long texts (0.12345678901234568, 19 characters) up to the bound, short
+    // ones (0.5) after, and one short one lengthened by the characters left (0.5^(n+1) is n longer).
+    const P = 1_052_673;
+    const LONG = 0.12345678901234568;
+    const configOf = (long: number, added: number) => ({ ...wide, init: { kind: 'explicit' as const, params: Array.from({ length: P }, (_, i) => (i < long ? LONG : i === long ? 0.5 ** (added + 1) : 0.5)) }, record: { snapshots: 2 } });
+    const one = JSON.stringify(parseConfig({ ...wide, init: { kind: 'explicit', params: [0.5] }, record: { snapshots: 2 } })).length;
+    const textOf = (long: number, added: number) => one - 3 + 19 * long + 3 * (P - long) + (P - 1) + added;
+    const long = Math.floor((MAX_CONFIG_TEXT - textOf(0, 0)) / 16);
+    const added = MAX_CONFIG_TEXT - textOf(long, 0);
+    const largest = parseConfig(configOf(long, added));
+    expect(JSON.stringify(largest).length).toBe(MAX_CONFIG_TEXT);
     const store = openStore(join(dir, 'explicit.sqlite'));
     stores.push(store);
-    const rand = random(5);
-    const params = Array.from({ length: 1_052_673 }, () => rand() - 0.5);
-    const id = saveRun(store, await train(parseConfig({ ...wide, init: { kind: 'explicit', params }, record: { snapshots: 2 } }), { kernel: 'js' }));
+    const id = saveRun(store, await train(largest, { kernel: 'js' }));
     const file = join(dir, 'explicit.lab.json');
-    expect(() => exportToFile(store, [id], file)).toThrow(/^export: experiment \d+ is \d+\.\d MiB of text \(its config and sweep spec\); an export's line holds at most 16\.0 MiB$/);
-    expect(existsSync(file)).toBe(false);
-  }, 120_000);
+    exportToFile(store, [id], file);
+    const target = openStore(join(dir, 'explicit-target.sqlite'));
+    stores.push(target);
+    const [back] = importExportFile(target, file);
+    expect(target.runs(back.id)[0].config.init).toEqual(largest.init);
+    expect(() => parseConfig(configOf(long, added + 1))).toThrow(/^init\.params: 1,052,673 values make the config 15\.0 MiB of text; at most 15\.0 MiB fit \(one line of an export\)$/);
+  }, 180_000);
 });

@@ -17,9 +17,9 @@ export const bigSweepLoss = (index: number) => (index + 1) * 1e-6;
 export async function storeBigSweep(store: ExperimentStore, cells: number, seeds: number): Promise<number> {
   const input = { name: `big ${cells}×${seeds}`, base: { data: { target: HINGE, n: 20 }, steps: 10 }, grid: { 'optimizer.lr': { from: 1e-4, to: 0.1, count: cells, scale: 'log' } }, seeds };
   const { spec, cells: expanded } = expandSweep(input);
-  const [trained] = await runConfigs([runConfig(expanded[0], 0)], { kernel: 'js' });
+  const [trained] = await runConfigs([runConfig(expanded.at(0), 0)], { kernel: 'js' });
   const id = store.beginExperiment(
-    { name: input.name, config: expanded[0].config, kernel: trained.kernel, backend: trained.backend, appVersion: APP_VERSION },
+    { name: input.name, config: expanded.at(0).config, kernel: trained.kernel, backend: trained.backend, appVersion: APP_VERSION },
     { spec, cells: expanded.length, seeds },
   );
   for (const cell of expanded) {

@@ -30,8 +30,8 @@ describe('the editor rows as a grid', () => {
     expect(grid).toEqual({ 'optimizer.lr': { from: 1e-4, to: 1, count: 5, scale: 'log' }, 'model.hidden': [[2], [4, 4]] });
     const { cells } = expandSweep({ base: BASE, grid, seeds: 3 });
     expect(cells).toHaveLength(10);
-    expect(cells.map((c) => c.values['optimizer.lr']).slice(0, 4)).toEqual([1e-4, 1e-4, 0.001, 0.001]);
-    expect(cells[1].config.model.hidden).toEqual([4, 4]);
+    expect([...cells].map((c) => c.values['optimizer.lr']).slice(0, 4)).toEqual([1e-4, 1e-4, 0.001, 0.001]);
+    expect(cells.at(1).config.model.hidden).toEqual([4, 4]);
 
     // Text that is not a number stays text, so the spec names the field.
     expect(gridOf([{ path: 'optimizer.lr', mode: 'range', from: 'a', to: '1', count: '5', scale: 'linear' }])).toEqual({ 'optimizer.lr': { from: 'a', to: 1, count: 5, scale: 'linear' } });
@@ -42,13 +42,13 @@ describe('the editor rows as a grid', () => {
 
   it('the whole optimizer sweeps the tutorial optimizers; a bare kind over an adam base takes each kind\'s defaults', () => {
     const { cells } = expandSweep({ base: BASE, grid: gridOf([{ path: 'optimizer', mode: 'values', values: 'sgd; momentum; rmsprop; momentum-rmsprop; adam' }]) });
-    expect(cells.map((c) => c.config.optimizer.kind)).toEqual(['sgd', 'momentum', 'rmsprop', 'momentum-rmsprop', 'adam']);
-    expect(cells[1].config.optimizer).toMatchObject({ lr: 0.003, momentum: 0.95 });
+    expect([...cells].map((c) => c.config.optimizer.kind)).toEqual(['sgd', 'momentum', 'rmsprop', 'momentum-rmsprop', 'adam']);
+    expect(cells.at(1).config.optimizer).toMatchObject({ lr: 0.003, momentum: 0.95 });
     // A bare kind over an adam base carries each kind's own defaults (issue 20, finding 7: it was refused
     // with "optimizer.beta1: unknown field"); a learning rate swept with it applies to each kind.
-    const kinds = expandSweep({ base: BASE, grid: gridOf([{ path: 'optimizer.kind', mode: 'values', values: 'sgd; adam' }]) }).cells.map((c) => c.config.optimizer);
+    const kinds = [...expandSweep({ base: BASE, grid: gridOf([{ path: 'optimizer.kind', mode: 'values', values: 'sgd; adam' }]) }).cells].map((c) => c.config.optimizer);
     expect(kinds).toEqual([{ kind: 'sgd', lr: 0.01 }, { ...BASE.optimizer, eps: 1e-8 }]);
-    const withLr = expandSweep({ base: BASE, grid: { 'optimizer.lr': [0.1, 0.3], 'optimizer.kind': ['momentum', 'sgd'] } }).cells.map((c) => c.config.optimizer);
+    const withLr = [...expandSweep({ base: BASE, grid: { 'optimizer.lr': [0.1, 0.3], 'optimizer.kind': ['momentum', 'sgd'] } }).cells].map((c) => c.config.optimizer);
     expect(withLr).toEqual([
       { kind: 'momentum', lr: 0.1, momentum: 0.95 },
       { kind: 'sgd', lr: 0.1 },
@@ -113,7 +113,7 @@ describe('resuming a sweep through the service', () => {
     expect(after.status).toBe('done');
     expect(after.runList.map((r) => r.index).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     const { cells } = expandSweep(spec);
-    const expected = cells.flatMap((c) => [0, 1].map((s) => `optimizer.lr=${String(c.values['optimizer.lr'])} · seed=${1 + s}`));
+    const expected = [...cells].flatMap((c) => [0, 1].map((s) => `optimizer.lr=${String(c.values['optimizer.lr'])} · seed=${1 + s}`));
     expect(after.runList.map((r) => r.label).sort()).toEqual([...expected].sort());
     for (const r of after.runList) expect(r.status).not.toBe('cancelled');
     for (const [index, old] of stored) {

@@ -4,12 +4,12 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterImport, SweepShardsView } from '../../../shared/cluster.js';
 import { InputError } from '../../../shared/config.js';
-import { expandSweep } from '../../../shared/sweep.js';
+import { expandSweep, sweepCells } from '../../../shared/sweep.js';
 import { sweepSpecHash } from '../../store/configHash.js';
 import type { ExperimentStore } from '../../store/experiments.js';
 import { resumeSweep, runSweep, type SweepOptions, type SweepOutcome } from '../sweep.js';
 import { mergeShards, readShards, shardProgress } from './merge.js';
-import { planShards, type Shard } from './shards.js';
+import { planShards, RunSet, type Shard } from './shards.js';
 import { loginCommands, readManifest, submit, writeClusterFolder, type SlurmOptions } from './slurm.js';
 
 export interface ClusterFolderRequest extends Omit<SlurmOptions, 'shards'> {
@@ -98,7 +98,8 @@ export function importClusterFolder(store: ExperimentStore, dir: string): Cluste
 export function sweepShards(store: ExperimentStore, id: number): SweepShardsView {
   const record = store.sweepRecord(id);
   if (!record?.mergedShards) return null;
-  const { spec, cells } = expandSweep(store.sweepSpec(id));
-  const have = new Set((store.db.prepare('SELECT idx FROM runs WHERE experiment_id = ?').all(id) as { idx: number }[]).map((r) => r.idx));
+  const { spec, cells } = sweepCells(store.sweepSpec(id));
+  const have = new RunSet(cells.length * spec.seeds);
+  for (const i of store.runIndices(id)) if (i < have.runsTotal) have.add(i);
   return { count: record.mergedShards, shards: shardProgress(planShards(spec, cells, record.mergedShards), have).shards };
 }

@@ -4,7 +4,7 @@
 // again adds nothing and writes nothing; a shard that fails a check leaves the target untouched.
 import { existsSync, realpathSync } from 'node:fs';
 import { InputError } from '../../../shared/config.js';
-import { expandSweep, type SweepSpec } from '../../../shared/sweep.js';
+import { expandSweep, type SweepCells, type SweepSpec } from '../../../shared/sweep.js';
 import { defaultName } from '../../../shared/experimentName.js';
 import { sweepSpecHash } from '../../store/configHash.js';
 import type { Db } from '../../store/db.js';
@@ -13,7 +13,7 @@ import { openStore } from '../../store/index.js';
 import { NO_CELL, type RunOutcomeRow } from '../../store/cellStats.js';
 import { datasetHash, RUN_COLUMNS } from '../../store/runRows.js';
 import { quoted } from '../../../shared/printable.js';
-import { MAX_SHARDS, planShards, type ShardPlan } from './shards.js';
+import { MAX_SHARDS, planShards, RunSet, type ShardPlan } from './shards.js';
 
 /** One shard database, read and checked. */
 export interface ShardFile {
@@ -22,7 +22,7 @@ export interface ShardFile {
   summary: ExperimentSummary;
   spec: SweepSpec;
   /** The spec's cells, in run order. */
-  cells: ReturnType<typeof expandSweep>['cells'];
+  cells: SweepCells;
   specHash: string;
   shard: SweepShardRecord;
   /** The run indices it holds, ascending. */
@@ -84,15 +84,16 @@ export function readShard(file: string, expansions: Expansions = new Map()): Sha
     if (planned.runFrom !== shard.runFrom || planned.runTo !== shard.runTo) {
       throw new InputError(`${file}: shard ${shard.index}/${shard.count} holds runs [${shard.runFrom}, ${shard.runTo}), but this version's plan gives it [${planned.runFrom}, ${planned.runTo}); merge with the version that trained it (${summary.appVersion})`);
     }
-    // SQLite stores what it is given: an idx of 6.5 or 'x' would merge as no run of the sweep.
-    const rows = store.db.prepare('SELECT idx, typeof(idx) AS type FROM runs WHERE experiment_id = ? ORDER BY idx').all(summary.id) as { idx: unknown; type: string }[];
-    const odd = rows.find((r) => r.type !== 'integer');
-    if (odd) throw new InputError(`${file}: a run's index is ${quoted(odd.idx)} (${odd.type}), not an integer; the file was changed outside the lab`);
-    const runs = rows.map((r) => r.idx as number);
-    const outside = runs.find((i) => i < shard.runFrom || i >= shard.runTo);
-    if (outside !== undefined) throw new InputError(`${file}: run ${outside} is outside shard ${shard.index}'s runs [${shard.runFrom}, ${shard.runTo})`);
-    const twice = runs.find((i, k) => k > 0 && runs[k - 1] === i);
-    if (twice !== undefined) throw new InputError(`${file}: holds run ${twice} twice; the file was changed outside the lab`);
+    // SQLite stores what it is given: an idx of 6.5 or 'x' would merge as no run of the sweep. Read
+    // as bare values, one at a time: a shard may hold a million runs.
+    const runs: number[] = [];
+    for (const [idx, type] of store.db.prepare('SELECT idx, typeof(idx) FROM runs WHERE experiment_id = ? ORDER BY idx').raw().iterate(summary.id) as Iterable<[unknown, string]>) {
+      if (type !== 'integer') throw new InputError(`${file}: a run's index is ${quoted(idx)} (${type}), not an integer; the file was changed outside the lab`);
+      const i = idx as number;
+      if (i < shard.runFrom || i >= shard.runTo) throw new InputError(`${file}: run ${i} is outside shard ${shard.index}'s runs [${shard.runFrom}, ${shard.runTo})`);
+      if (runs.length > 0 && runs[runs.length - 1] === i) throw new InputError(`${file}: holds run ${i} twice; the file was changed outside the lab`);
+      runs.push(i);
+    }
     checkRunColumns(file, store.db, summary.id);
     checkDatasets(file, store.db);
     return { file, store, summary, spec, cells, specHash, shard, runs };
@@ -183,8 +184,13 @@ export function readShards(files: readonly string[]): ShardFile[] {
   }
 }
 
+/** Which runs a sweep holds (a Set, or a RunSet). */
+export interface HeldRuns {
+  has(i: number): boolean;
+}
+
 /** Index ranges [from, to) of `from..to` not in `have`. */
-function gaps(have: ReadonlySet<number>, from: number, to: number): [number, number][] {
+function gaps(have: HeldRuns, from: number, to: number): [number, number][] {
   const out: [number, number][] = [];
   for (let i = from; i < to; i++) {
     if (have.has(i)) continue;
@@ -196,7 +202,7 @@ function gaps(have: ReadonlySet<number>, from: number, to: number): [number, num
 }
 
 /** Per shard of the plan: how many of its runs `have` holds, and which it lacks. */
-export function shardProgress(plan: ShardPlan, have: ReadonlySet<number>): { shards: MergeReport['shards']; missing: MissingRuns[] } {
+export function shardProgress(plan: ShardPlan, have: HeldRuns): { shards: MergeReport['shards']; missing: MissingRuns[] } {
   const shards = plan.shards.map((s) => {
     let runs = 0;
     for (let i = s.runFrom; i < s.runTo; i++) if (have.has(i)) runs++;
@@ -241,9 +247,11 @@ export function mergeShards(target: ExperimentStore, shards: readonly ShardFile[
   if (merged[0] && merged[0].engineCheck !== first.shard.engineCheck) {
     throw new InputError(`${first.file}: was trained by an engine that computes differently from the shards already merged into experiment ${existing} of ${target.file}; train it again with the build that trained them`);
   }
-  const have = new Set<number>();
+  const runsTotal = cells.length * spec.seeds;
+  const have = new RunSet(runsTotal);
   if (existing !== null) {
-    for (const row of target.db.prepare('SELECT idx FROM runs WHERE experiment_id = ?').iterate(existing) as Iterable<{ idx: number }>) have.add(row.idx);
+    // The merged sweep's runs were copied from checked shards: each is a run of the sweep.
+    for (const idx of target.db.prepare('SELECT idx FROM runs WHERE experiment_id = ?').pluck().iterate(existing) as Iterable<number>) have.add(idx);
   }
   for (const s of shards) {
     const names = new Set((s.store.db.prepare('PRAGMA table_info(runs)').all() as { name: string }[]).map((c) => c.name));
@@ -263,15 +271,15 @@ export function mergeShards(target: ExperimentStore, shards: readonly ShardFile[
       }
     }
   }
-  const runsTotal = cells.length * spec.seeds;
-  const held = new Set<number>([...have, ...shards.flatMap((s) => s.runs)]);
+  const held = have.copy();
+  for (const s of shards) for (const idx of s.runs) held.add(idx);
   const progress = shardProgress(plan, held);
   const complete = held.size === runsTotal;
   const report = (experimentId: number, created: boolean): MergeReport => ({ experimentId, created, specHash, shardCount: count, runsTotal, runsDone: held.size, runsAdded: toAdd, complete, ...progress });
   if (existing !== null && toAdd === 0) return report(existing, false);
 
   const insert = target.db.prepare(`INSERT INTO runs (experiment_id, ${RUN_COLUMNS.join(', ')}) VALUES (?, ${RUN_COLUMNS.map(() => '?').join(', ')})`);
-  const base = cells[0].config;
+  const base = cells.at(0).config;
   const id = target.db
     .transaction(() => {
       const id =

@@ -3,14 +3,14 @@
 // ranges keep a cell's seeds together (they train as one batch), and the split is a pure function of
 // the spec and N, so every node, the merge and `--status` compute the same one.
 import { InputError, testCount, type ExperimentConfig } from '../../../shared/config.js';
-import type { SweepCell, SweepSpec } from '../../../shared/sweep.js';
+import type { SweepCells, SweepSpec } from '../../../shared/sweep.js';
 import { workPerStep } from '../../engine/kernelChoice.js';
 import { architectureOf } from '../../engine/model.js';
 import { defaultRecordEvery } from '../../engine/train.js';
 import { quoted } from '../../../shared/printable.js';
+import { MAX_SHARDS } from '../../../shared/cluster.js';
 
-/** Most shards a sweep is split into: a SLURM array of this size is already a large one. */
-export const MAX_SHARDS = 1000;
+export { MAX_SHARDS };
 
 /**
  * A step's fixed cost in multiply-adds, whatever the network: the fitted kernel costs of
@@ -42,12 +42,13 @@ export interface ShardPlan {
   shards: Shard[];
 }
 
-/** Splits the sweep's runs into `count` contiguous ranges of about equal estimated cost. */
-export function planShards(spec: SweepSpec, cells: readonly SweepCell[], count: number): ShardPlan {
+/** Splits the sweep's runs into `count` contiguous ranges of about equal estimated cost. Holds one cost per cell, none per run. */
+export function planShards(spec: SweepSpec, cells: SweepCells, count: number): ShardPlan {
   const runsTotal = cells.length * spec.seeds;
   checkShardCount(count, runsTotal);
-  const costs = cells.map((c) => runCost(c.config));
-  const total = costs.reduce((a, c) => a + c * spec.seeds, 0);
+  const costs = new Float64Array(cells.length);
+  let total = 0;
+  for (let cell = 0; cell < cells.length; cell++) total += (costs[cell] = runCost(cells.at(cell).config)) * spec.seeds;
   const shards: Shard[] = Array.from({ length: count }, (_, index) => ({ index, runFrom: 0, runTo: 0, cost: 0 }));
   // Run i goes to the shard its cost's midpoint falls in: monotone in i, so every shard is a range.
   let before = 0;
@@ -85,4 +86,38 @@ export function parseShardOption(text: string): { index: number; count: number }
     throw new InputError(`--shard: must be K/N with 0 ≤ K < N ≤ ${MAX_SHARDS}, e.g. --shard 0/8 for the first of 8 shards (got ${quoted(text)})`);
   }
   return { index, count };
+}
+
+/**
+ * A set of a sweep's run indices, one bit per run of the sweep (125 KB for a million runs, where a
+ * Set of them takes tens of MB).
+ */
+export class RunSet {
+  private readonly bits: Uint8Array;
+  size = 0;
+
+  constructor(readonly runsTotal: number) {
+    this.bits = new Uint8Array(Math.ceil(runsTotal / 8));
+  }
+
+  has(i: number): boolean {
+    return i >= 0 && i < this.runsTotal && (this.bits[i >> 3] & (1 << (i & 7))) !== 0;
+  }
+
+  copy(): RunSet {
+    const out = new RunSet(this.runsTotal);
+    out.bits.set(this.bits);
+    out.size = this.size;
+    return out;
+  }
+
+  /** Adds run `i` (an index of the sweep: RangeError otherwise). */
+  add(i: number): this {
+    if (!Number.isInteger(i) || i < 0 || i >= this.runsTotal) throw new RangeError(`run ${i}: the sweep has runs 0 to ${this.runsTotal - 1}`);
+    if (!this.has(i)) {
+      this.bits[i >> 3] |= 1 << (i & 7);
+      this.size++;
+    }
+    return this;
+  }
 }
