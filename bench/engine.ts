@@ -11,6 +11,7 @@
 //   tables), --shard-overhead (startup: also scripts/shard-overhead.sh through SLURM, minutes).
 import { loadavg } from 'node:os';
 import { WorkerPool } from '../main/workers/pool.js';
+import { useDawnDevices } from '../main/lab/gpuHost.js';
 import { curvatureRows } from './curvature.js';
 import { generalRows, spiralData } from './general.js';
 import { gpuRows, planGpuRows } from './gpu.js';
@@ -24,6 +25,9 @@ import { runTorch } from './torch.js';
 import { scaleRows } from './scale.js';
 import { startupRows } from './startup.js';
 import { tutorialRows } from './tutorial.js';
+
+// The bench is a door: its process's gpu kernel runs on Dawn's device, as the CLI's does.
+useDawnDevices();
 
 const ROW_SETS = ['tutorial', 'general', 'choice', 'curvature', 'app', 'startup', 'gpu', 'scale'] as const;
 /** What runs when --rows is not given: `choice` is the kernel selection's calibration, on request. */

@@ -43,6 +43,7 @@ import {
 } from './experiments.js';
 import { experimentFit, fitLine, type FitLine } from './fit.js';
 import { checkHessianSize } from './hessian.js';
+import { useDawnDevices } from './gpuHost.js';
 import { JobQueue, type JobControl } from './jobs.js';
 import { checkInterpolationRequest, checkLandscapeRequest, optimum, type InterpolationRequest } from './landscape.js';
 import { checkExportFolder, exportLayersModel, layersModelFiles } from './modelExport.js';
@@ -88,6 +89,7 @@ export class Lab {
     const { store } = parts;
     this.storeOpener = typeof store === 'function' ? store : () => store;
     this.pool = parts.pool;
+    useDawnDevices();
   }
 
   static open(options: LabOptions): Lab {
