@@ -12,7 +12,7 @@
 // process: every parse of request data is total, a request that cannot be parsed is answered 400 (a
 // bad frame closes its socket with the WebSocket code for it) and logged in one line.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, createWriteStream, readdirSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { pipeline } from 'node:stream/promises';
@@ -165,14 +165,8 @@ class BridgeServer {
     // Client bytes reach the terminal serve runs in: escaped of controls and bidi characters too.
     this.log = (line) => sink(printable(redactToken(line, this.token)));
     const root = resolve(options.root);
-    this.files = (() => {
-      try {
-        return readRenderer(root);
-      } catch {
-        return new Map<string, Buffer>();
-      }
-    })();
-    if (!this.files.has('/index.html')) throw new Error(`the renderer is not built (no ${join(root, 'index.html')}); run npm run build`);
+    if (!existsSync(join(root, 'index.html'))) throw new Error(`the renderer is not built (no ${join(root, 'index.html')}); run npm run build`);
+    this.files = readRenderer(root);
     this.server = createServer((req, res) => this.onRequest(req, res));
     // A request's headers must arrive within seconds, not Node's default minute.
     this.server.headersTimeout = HEADERS_TIMEOUT_MS;

@@ -16,7 +16,8 @@ const REPORT_MS = 50;
 let reported = 0;
 
 function watch(pass: Pass, done: number, total: number): void {
-  if (Atomics.load(cancel, 0) !== 0) throw new DOMException('cancelled', 'AbortError');
+  // An Error named AbortError, not a DOMException: the store reads an error's `code` as SQLite's (a string).
+  if (Atomics.load(cancel, 0) !== 0) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
   const now = performance.now();
   if (now - reported < REPORT_MS && done < total) return;
   reported = now;
