@@ -453,8 +453,11 @@ export function writeExportFile(store: ExperimentStore, file: string, watch?: Wa
  * database. A streamed file is checked whole first, then written record by record in one transaction.
  */
 export function importExportFile(store: ExperimentStore | (() => ExperimentStore), file: string, watch?: Watch): { id: number; renamed: boolean }[] {
+  const open = () => (typeof store === 'function' ? store() : store);
+  // A document is read once, checked whole as it is parsed: a second parse would hold two at once.
+  if (formatOf(file) === 'document') return open().importExperiments(readDocumentFile(file));
   checkExportFile(file, watch);
-  return writeExportFile(typeof store === 'function' ? store() : store, file, watch);
+  return writeExportFile(open(), file, watch);
 }
 
 /**
