@@ -15,7 +15,7 @@ import { prepareConfig, type PreparedSplit } from '../engine/prepared.js';
 import type { InterpolationResult, LandscapeRequest, LandscapeResult, OptimumResult, RunResult } from '../engine/results.js';
 import { APP_VERSION } from '../platform/version.js';
 import type { Pass } from '../store/exchangeLines.js';
-import { runExchange, type ExchangeOptions } from '../store/exchangeThread.js';
+import { exportInThread, importInThread, type ExchangeOptions } from '../store/exchangeThread.js';
 import type { ExperimentStore, ExperimentSummary, StoredExperiment } from '../store/experiments.js';
 import { openStore, SCHEMA_VERSION } from '../store/index.js';
 import { WorkerPool } from '../workers/pool.js';
@@ -333,16 +333,15 @@ export class Lab {
 
   /** Writes the export of experiments to a file (format version 2, streamed: see store/exchangeLines.ts). */
   async exportFile(ids: number[], path: string, o: ExchangeOptions = {}): Promise<void> {
-    await runExchange({ type: 'export', db: this.store.file, ids, path }, o);
+    await exportInThread(this.store.file, ids, path, o);
   }
 
   /**
    * Checks the whole file before the database is opened: a refused file makes no database. Then
    * writes it, all or nothing: a cancel or a problem leaves the database as it was.
    */
-  async importFile(file: string, o: ExchangeOptions = {}): Promise<Imported> {
-    await runExchange({ type: 'check', file }, o);
-    return runExchange({ type: 'import', file, db: this.store.file }, o);
+  importFile(file: string, o: ExchangeOptions = {}): Promise<Imported> {
+    return importInThread(file, () => this.store.file, o);
   }
 
   /**

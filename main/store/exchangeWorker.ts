@@ -1,11 +1,11 @@
-// The thread an import or an export runs in (exchangeThread.ts starts it, one per pass): it reads and
+// The thread an import or an export runs in (exchangeThread.ts starts it, one per transfer): it reads and
 // writes the files and the database on a connection of its own, so that main's thread, which serves
 // every page, never waits on them. It reports its progress a few times a second and stops, between
 // two reads or two records, when main raises the cancel flag.
 import { parentPort, workerData } from 'node:worker_threads';
 import { checkExportFile, exportToFile, writeExportFile, type Pass } from './exchangeLines.js';
 import { openStore } from './index.js';
-import type { ExchangeTask, FromExchange } from './exchangeThread.js';
+import type { ExchangeTask, FromExchange, ToExchange } from './exchangeThread.js';
 
 if (!parentPort) throw new Error('store/exchangeWorker.ts runs only as a worker thread');
 const port = parentPort;
@@ -24,13 +24,15 @@ function watch(pass: Pass, done: number, total: number): void {
   port.postMessage({ type: 'progress', pass, done, total } satisfies FromExchange);
 }
 
-function perform(): FromExchange {
+async function perform(): Promise<FromExchange> {
   switch (task.type) {
-    case 'check':
-      checkExportFile(task.file, watch);
-      return { type: 'done', imported: [] };
     case 'import': {
-      const store = openStore(task.db, { mustExist: true });
+      checkExportFile(task.file, watch);
+      // Only a file that passed asks for the database: main opens it (creating it if need be) and names it.
+      port.postMessage({ type: 'checked' } satisfies FromExchange);
+      const answer = await new Promise<ToExchange>((resolve) => port.once('message', resolve));
+      if (answer.type === 'stop') return { type: 'done', imported: [] };
+      const store = openStore(answer.db, { mustExist: true });
       try {
         return { type: 'done', imported: writeExportFile(store, task.file, watch) };
       } finally {
@@ -49,9 +51,10 @@ function perform(): FromExchange {
   }
 }
 
-try {
-  port.postMessage(perform());
-} catch (e) {
-  const error = e instanceof Error ? e : new Error(String(e));
-  port.postMessage({ type: 'error', name: error.name, message: error.message } satisfies FromExchange);
-}
+perform().then(
+  (done) => port.postMessage(done),
+  (e: unknown) => {
+    const error = e instanceof Error ? e : new Error(String(e));
+    port.postMessage({ type: 'error', name: error.name, message: error.message } satisfies FromExchange);
+  },
+);
