@@ -35,6 +35,16 @@ module.exports = {
       to: { dependencyTypes: ['local'], pathNot: ['^main/engine/', '^shared/'] },
     },
     {
+      name: 'engine-no-io',
+      comment:
+        'engine/ reads no file, starts no process and loads no native GPU module itself: what it needs ' +
+        'of the system (a GPU device source) is set by whoever starts the process (platform/dawn.ts ' +
+        'through lab/gpuHost.ts, or the worker), so the engine runs the same wherever it is given one.',
+      severity: 'error',
+      from: { path: '^main/engine/' },
+      to: { path: ['^(node:)?(fs|fs/promises|child_process)$', '^webgpu$', '(^|/)node_modules/webgpu/'] },
+    },
+    {
       name: 'store-not-lab',
       comment:
         'store/ is the bottom layer that keeps results; the façade (lab/), the worker pool and the ' +
@@ -47,11 +57,11 @@ module.exports = {
       name: 'workers-below-lab',
       comment:
         'workers/ (the worker_threads pool, its protocol and the worker) runs engine code off the ' +
-        'main thread and sits below the façade: of our code it imports only engine/ and shared/, ' +
-        'never lab/, store/ or a door.',
+        'main thread and sits below the façade: of our code it imports only engine/, platform/ (how a ' +
+        'thread starts, where its GPU device comes from) and shared/, never lab/, store/ or a door.',
       severity: 'error',
       from: { path: '^main/workers/' },
-      to: { dependencyTypes: ['local'], pathNot: ['^main/workers/', '^main/engine/', '^shared/'] },
+      to: { dependencyTypes: ['local'], pathNot: ['^main/workers/', '^main/engine/', '^main/platform/', '^shared/'] },
     },
     {
       name: 'doors-through-facade',

@@ -5,16 +5,17 @@
 //   --rows=tutorial,general,choice,curvature,app,startup,gpu,scale (which rows; all but choice, gpu and scale by
 //   default; naming rows skips the store and jobs benchmarks; `choice` measures every kernel on the
 //   workloads behind auto's cost model; `app` the classification preset's surfaces through the
-//   service; `startup` what each door costs before its work; `gpu` the gpu kernel beside simd, on the
+//   service, and serve importing and exporting a ~100 MB export; `startup` what each door costs before its work; `gpu` the gpu kernel beside simd, on the
 //   WebGPU adapter there is: bench/gpu.ts; `scale` a 10⁵-run sweep through shards and a merge, its
 //   bytes per run and merge time: bench/scale.ts, minutes), --kernels=auto,js,simd,wasm,cpu (the detailed tutorial
 //   tables), --shard-overhead (startup: also scripts/shard-overhead.sh through SLURM, minutes).
 import { loadavg } from 'node:os';
 import { WorkerPool } from '../main/workers/pool.js';
+import { useDawnDevices } from '../main/lab/gpuHost.js';
 import { curvatureRows } from './curvature.js';
 import { generalRows, spiralData } from './general.js';
 import { gpuRows, planGpuRows } from './gpu.js';
-import { appBigSweepBench, appStoppedRunBench, appSurfacesBench, jobsBench } from './jobs.js';
+import { appBigSweepBench, appStoppedRunBench, appSurfacesBench, appTransferBench, jobsBench } from './jobs.js';
 import { kernelChoiceRows } from './kernelChoice.js';
 import { benchKernels } from './kernels.js';
 import { describePeaks, measurePeaks } from './peak.js';
@@ -24,6 +25,9 @@ import { runTorch } from './torch.js';
 import { scaleRows } from './scale.js';
 import { startupRows } from './startup.js';
 import { tutorialRows } from './tutorial.js';
+
+// The bench is a door: its process's gpu kernel runs on Dawn's device, as the CLI's does.
+useDawnDevices();
 
 const ROW_SETS = ['tutorial', 'general', 'choice', 'curvature', 'app', 'startup', 'gpu', 'scale'] as const;
 /** What runs when --rows is not given: `choice` is the kernel selection's calibration, on request. */
@@ -91,6 +95,7 @@ async function main() {
     await appSurfacesBench();
     await appBigSweepBench();
     await appStoppedRunBench(quick);
+    await appTransferBench();
   }
   if (rows.includes('startup')) {
     console.log('');

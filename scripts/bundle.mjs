@@ -2,7 +2,7 @@
 // - the preloads (the app window's, main/electron/preload.ts, and the compute window's,
 //   computePreload.ts), one CommonJS file each: sandboxed preloads cannot load ES modules or anything
 //   but Electron (zod comes along with the channel map; it is small);
-// - the command line and its worker thread, one ES module each plus shared chunks, in dist/cli/:
+// - the command line and its worker threads, one ES module each plus shared chunks, in dist/cli/:
 //   a command that loads 100-odd small modules spends more on finding and compiling them than on a
 //   shard's work, so it loads a few big ones. Dynamic imports stay lazy (their own chunks). Native
 //   addons and the packages that find their own files (tfjs, webgpu) stay outside.
@@ -25,8 +25,8 @@ for (const preload of ['preload', 'computePreload']) {
 // Chunk names change with their content: last build's chunks go first.
 rmSync('dist/cli', { recursive: true, force: true });
 await build({
-  // The worker's entry is named worker.js beside the chunks, where the pool looks for it.
-  entryPoints: { main: 'main/cli/main.ts', worker: 'main/workers/worker.ts' },
+  // The threads' entries sit beside the chunks, where their starters look for them (platform/threads.ts).
+  entryPoints: { main: 'main/cli/main.ts', worker: 'main/workers/worker.ts', exchangeWorker: 'main/store/exchangeWorker.ts' },
   outdir: 'dist/cli',
   chunkNames: 'chunk-[hash]',
   bundle: true,

@@ -12,17 +12,19 @@
 // process: every parse of request data is total, a request that cannot be parsed is answered 400 (a
 // bad frame closes its socket with the WebSocket code for it) and logged in one line.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { pipeline } from 'node:stream/promises';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { basename, extname, join, normalize, resolve, sep } from 'node:path';
+import { basename, extname, join, posix, resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeWire, encodeWire } from '../../shared/wire.js';
 import { MAX_REQUEST_BYTES } from '../../shared/api.js';
 import { CONTENT_SECURITY_POLICY } from '../platform/contentSecurity.js';
+import { FILE_LIMITS, readInputFile } from '../platform/files.js';
 import type { LabChannels } from '../lab/channels.js';
 import { printable } from '../../shared/printable.js';
 
@@ -114,6 +116,24 @@ export function decodePath(path: string): string | null {
   }
 }
 
+/**
+ * The built renderer's files, read once when the bridge starts, through the file guard: a request is
+ * answered from memory and never waits on the disk (a few MB; a rebuild needs a restart). Keyed by
+ * their path under the root, "/"-separated: "/index.html", "/assets/…".
+ */
+function readRenderer(root: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  const walk = (dir: string, prefix: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path, `${prefix}/${entry.name}`);
+      else files.set(`${prefix}/${entry.name}`, readInputFile(path, FILE_LIMITS.rendererFile, 'a file of the built renderer'));
+    }
+  };
+  walk(root, '');
+  return files;
+}
+
 function cookieToken(req: IncomingMessage, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [k, v] = part.trim().split('=');
@@ -128,7 +148,7 @@ class BridgeServer {
   port = 0;
   private readonly channels: LabChannels;
   private readonly log: (line: string) => void;
-  private readonly root: string;
+  private readonly files: Map<string, Buffer>;
   private readonly server: Server;
   private readonly sockets: WebSocketServer;
   /**
@@ -144,8 +164,9 @@ class BridgeServer {
     const sink = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
     // Client bytes reach the terminal serve runs in: escaped of controls and bidi characters too.
     this.log = (line) => sink(printable(redactToken(line, this.token)));
-    this.root = resolve(options.root);
-    if (!existsSync(join(this.root, 'index.html'))) throw new Error(`the renderer is not built (no ${join(this.root, 'index.html')}); run npm run build`);
+    const root = resolve(options.root);
+    if (!existsSync(join(root, 'index.html'))) throw new Error(`the renderer is not built (no ${join(root, 'index.html')}); run npm run build`);
+    this.files = readRenderer(root);
     this.server = createServer((req, res) => this.onRequest(req, res));
     // A request's headers must arrive within seconds, not Node's default minute.
     this.server.headersTimeout = HEADERS_TIMEOUT_MS;
@@ -220,19 +241,20 @@ class BridgeServer {
       this.log(`bridge: 400 for ${req.method} ${shown(target.path)}: malformed percent-escape`);
       return refuse(res, 400, 'bad request: malformed percent-escape in the path');
     }
-    const file = normalize(join(this.root, path));
-    if (!file.startsWith(this.root + sep) || !existsSync(file) || !statSync(file).isFile()) return refuse(res, 404, 'not found');
+    // Only the files read at start are served: a path that climbs out of the root names none of them.
+    const key = posix.normalize(path);
+    const body = this.files.get(key);
+    if (!body) return refuse(res, 404, 'not found');
     const headers: Record<string, string> = {
-      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'content-type': TYPES[extname(key)] ?? 'application/octet-stream',
       'content-security-policy': CONTENT_SECURITY_POLICY,
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
       'cache-control': 'no-store',
     };
     if (target.query.has('token')) headers['set-cookie'] = `${this.cookie}=${this.token}; HttpOnly; SameSite=Strict; Path=/`;
-    const body = req.method === 'HEAD' ? undefined : readFileSync(file);
     res.writeHead(200, headers);
-    res.end(body);
+    res.end(req.method === 'HEAD' ? undefined : body);
   }
 
   /**
@@ -245,14 +267,22 @@ class BridgeServer {
     if (req.method !== (importing ? 'POST' : 'GET')) return refuse(res, 405, `${target.path} takes ${importing ? 'POST' : 'GET'}`);
     if (importing && req.headers.origin === undefined) return refuse(res, 403, 'an upload must come from the page');
     const name = fileName(target.query.get('name'), importing ? 'import.lab.json' : 'experiments.lab.json');
-    const dir = mkdtempSync(join(tmpdir(), 'landscape-lab-'));
-    const file = join(dir, name);
-    const done = () => rmSync(dir, { recursive: true, force: true });
+    mkdtemp(join(tmpdir(), 'landscape-lab-'))
+      .then((dir) => this.transferThrough(req, res, target, importing, join(dir, name), name, () => void rm(dir, { recursive: true, force: true }).catch(() => undefined)))
+      .catch((e: unknown) => {
+        this.log(`bridge: 500 for ${target.path}: ${reason(e)}`);
+        if (!res.headersSent) refuse(res, 500, 'internal error');
+      });
+  }
+
+  /** transfer's work through its temporary `file`; `done` removes the file's folder. */
+  private transferThrough(req: IncomingMessage, res: ServerResponse, target: { query: URLSearchParams }, importing: boolean, file: string, name: string, done: () => void): void {
     if (importing) {
       pipeline(req, createWriteStream(file, { flags: 'wx' }))
-        .then(() => {
+        .then(async () => {
+          const imported = await this.channels.importFile(file, name);
           res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-          res.end(JSON.stringify(this.channels.importFile(file, name)));
+          res.end(JSON.stringify(imported));
         })
         .catch((e: unknown) => {
           this.log(`bridge: an upload to /import failed: ${reason(e)}`);
@@ -262,20 +292,25 @@ class BridgeServer {
       return;
     }
     const ids = (target.query.get('ids') ?? '').split(',').map((id) => (/^\d{1,16}$/.test(id) ? Number(id) : id));
-    const written = this.channels.exportFile(ids, file);
-    if (!written.ok) {
-      done();
-      return refuse(res, written.error.code === 'internal' ? 500 : 400, written.error.message);
-    }
-    res.writeHead(200, {
-      'content-type': 'application/json',
-      'content-disposition': `attachment; filename="${name}"`,
-      'content-length': String(statSync(file).size),
-      'x-content-type-options': 'nosniff',
-      'cache-control': 'no-store',
-    });
-    pipeline(createReadStream(file), res)
-      .catch((e: unknown) => this.log(`bridge: an export download stopped: ${reason(e)}`))
+    void this.channels
+      .exportFile(ids, file)
+      .then(async (written) => {
+        if (!written.ok) return refuse(res, written.error.code === 'internal' ? 500 : 400, written.error.message);
+        const { size } = await stat(file);
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'content-disposition': `attachment; filename="${name}"`,
+          'content-length': String(size),
+          'x-content-type-options': 'nosniff',
+          'cache-control': 'no-store',
+        });
+        await pipeline(createReadStream(file), res);
+      })
+      .catch((e: unknown) => {
+        this.log(`bridge: an export download stopped: ${reason(e)}`);
+        if (!res.headersSent) refuse(res, 500, 'internal error');
+        else res.destroy();
+      })
       .finally(done);
   }
 

@@ -119,11 +119,12 @@ export class LabChannels {
   /**
    * Imports an export file by its path (the doors' file transport: Electron's picked file, or an upload
    * `serve` streamed to disk). `shown` is how messages name the file, for a temporary one its upload's
-   * name. Never throws.
+   * name. It runs as a job (every page lists it, with its progress and Cancel); this answers when it
+   * ends. Never rejects.
    */
-  importFile(path: string, shown = path): Result<Imported> {
+  async importFile(path: string, shown = path): Promise<Result<Imported>> {
     try {
-      const imported = this.lab.importFile(path);
+      const imported = await this.lab.startImport(path).result;
       this.emit({ type: 'experiments-changed' });
       return { ok: true, value: imported };
     } catch (e) {
@@ -132,15 +133,18 @@ export class LabChannels {
     }
   }
 
-  /** Writes the export of experiments to a path (a save dialog's, or a temporary file `serve` sends); `ids` is checked here. Never throws. */
-  exportFile(ids: unknown, path: string): Result<null> {
+  /**
+   * Writes the export of experiments to a path (a save dialog's, or a temporary file `serve` sends);
+   * `ids` is checked here. It runs as a job, like an import; this answers when it ends. Never rejects.
+   */
+  async exportFile(ids: unknown, path: string): Promise<Result<null>> {
     const parsed = ExportIds.safeParse(ids);
     if (!parsed.success) {
       const message = formatIssue(parsed.error, ids, 'ids');
       return { ok: false, error: { code: 'invalid', message: message.startsWith('[') ? `ids${message}` : message } };
     }
     try {
-      this.lab.exportFile(parsed.data, path);
+      await this.lab.startExport(parsed.data, path).result;
       return { ok: true, value: null };
     } catch (e) {
       return { ok: false, error: errorOf(e) };

@@ -1,4 +1,4 @@
-// The job queue: long work (training, surfaces, sweeps, reproductions) started by a page runs as a job,
+// The job queue: long work (training, surfaces, sweeps, reproductions, imports and exports) started by a page runs as a job,
 // one at a time, with throttled progress (and an ETA) and cancellation, listed to every page. What a
 // job computes is given by the façade; the queue only orders, reports and cancels.
 import { randomUUID } from 'node:crypto';
@@ -6,7 +6,7 @@ import type { JobInfo, JobKind, LabError } from '../../shared/api.js';
 import { InputError } from '../../shared/errors.js';
 
 /** What a job is doing when it starts, before its first progress report names it. */
-const FIRST_PHASE: Record<JobKind, string> = { run: 'training', landscape: 'surface', interpolate: 'interpolation', sweep: 'sweep', reproduce: 'reproducing' };
+const FIRST_PHASE: Record<JobKind, string> = { run: 'training', landscape: 'surface', interpolate: 'interpolation', sweep: 'sweep', reproduce: 'reproducing', import: 'checking', export: 'exporting' };
 
 /** Progress events per job are sent at most this often (ms). */
 const THROTTLE_MS = 100;
@@ -14,7 +14,7 @@ const THROTTLE_MS = 100;
 const ENDED_KEPT = 50;
 
 /** A job in words, as a queued one names the job it waits for: "the surface of #3". */
-const JOB_WORDS: Record<JobKind, string> = { run: 'a run', landscape: 'a surface', interpolate: 'a curve', sweep: 'a sweep', reproduce: 'a reproduction' };
+const JOB_WORDS: Record<JobKind, string> = { run: 'a run', landscape: 'a surface', interpolate: 'a curve', sweep: 'a sweep', reproduce: 'a reproduction', import: 'an import', export: 'an export' };
 
 function described(info: JobInfo): string {
   return `${JOB_WORDS[info.kind]}${info.experimentId !== null ? ` of #${info.experimentId}` : ''} (${info.state === 'running' ? `${info.phase}, running` : 'queued'})`;
@@ -37,7 +37,7 @@ export interface JobControl {
   setMatches(matches: boolean): void;
 }
 
-export type JobWork = (job: JobControl) => Promise<void>;
+export type JobWork<T = void> = (job: JobControl) => Promise<T>;
 
 interface Running {
   info: JobInfo;
@@ -109,6 +109,19 @@ export class JobQueue {
 
   /** Queues `work` as a job of `kind` (for experiment `experimentId` when known already). */
   start(kind: JobKind, work: JobWork, experimentId: number | null = null): JobInfo {
+    const { info, result } = this.run(kind, work, experimentId);
+    // The job's list and events report how it ended; no one waits on its result.
+    result.catch(() => undefined);
+    return info;
+  }
+
+  /**
+   * As start, for a caller that also waits for the work's result (a door answering one request): it
+   * rejects as the job fails, or with an AbortError when the job is cancelled, queued or running.
+   */
+  run<T>(kind: JobKind, work: JobWork<T>, experimentId: number | null = null): { info: JobInfo; result: Promise<T> } {
+    let settle!: { resolve: (value: T) => void; reject: (e: unknown) => void };
+    const result = new Promise<T>((resolve, reject) => (settle = { resolve, reject }));
     const job: Running = {
       info: { id: randomUUID(), kind, state: 'queued', phase: 'queued', step: 0, steps: 0, etaSeconds: null, bestLoss: null, experimentId, waitingFor: null, error: null },
       controller: new AbortController(),
@@ -129,6 +142,7 @@ export class JobQueue {
     this.queue = this.queue.then(async () => {
       if (job.controller.signal.aborted) {
         job.info.state = 'cancelled';
+        settle.reject(new DOMException('cancelled', 'AbortError'));
         return this.emit(job, true);
       }
       job.info.state = 'running';
@@ -137,17 +151,21 @@ export class JobQueue {
       this.emit(job, true);
       // The jobs behind it wait for this one now: each says so.
       for (const next of this.jobs.values()) if (next.info.state === 'queued') this.emit(next, true);
+      let ended: () => void;
       try {
-        await work(control);
+        const value = await work(control);
         job.info.state = job.controller.signal.aborted ? 'cancelled' : 'done';
+        ended = () => settle.resolve(value);
       } catch (e) {
         job.info.state = job.controller.signal.aborted ? 'cancelled' : 'failed';
         if (job.info.state === 'failed') job.info.error = errorOf(e);
+        ended = () => settle.reject(e);
       }
       job.info.etaSeconds = null;
       this.emit(job, true);
       this.prune();
+      ended();
     });
-    return this.infoOf(job);
+    return { info: this.infoOf(job), result };
   }
 }

@@ -3,7 +3,7 @@
 // prepares its input once, decides where the work runs, and stores what it made. Doors parse, call one
 // method and print or send the result.
 import { availableParallelism } from 'node:os';
-import type { BoundaryView, CellPage, ExperimentView, FitView, JobInfo, LabInfo, Request, RunListing, RunPage } from '../../shared/api.js';
+import type { BoundaryView, CellPage, ExperimentView, FitView, Imported, JobInfo, LabInfo, Request, RunListing, RunPage } from '../../shared/api.js';
 import type { ClusterImport, SweepShardsView } from '../../shared/cluster.js';
 import { parseConfig, type ExperimentConfig, type OptimizerKind } from '../../shared/config.js';
 import { InputError } from '../../shared/errors.js';
@@ -14,7 +14,8 @@ import { deviceReport, type DeviceReport } from '../engine/devices.js';
 import { prepareConfig, type PreparedSplit } from '../engine/prepared.js';
 import type { InterpolationResult, LandscapeRequest, LandscapeResult, OptimumResult, RunResult } from '../engine/results.js';
 import { APP_VERSION } from '../platform/version.js';
-import { exportToFile, importExportFile } from '../store/exchangeLines.js';
+import type { Pass } from '../store/exchangeLines.js';
+import { exportInThread, importInThread, type ExchangeOptions } from '../store/exchangeThread.js';
 import type { ExperimentStore, ExperimentSummary, StoredExperiment } from '../store/experiments.js';
 import { openStore, SCHEMA_VERSION } from '../store/index.js';
 import { WorkerPool } from '../workers/pool.js';
@@ -43,6 +44,7 @@ import {
 } from './experiments.js';
 import { experimentFit, fitLine, type FitLine } from './fit.js';
 import { checkHessianSize } from './hessian.js';
+import { useDawnDevices } from './gpuHost.js';
 import { JobQueue, type JobControl } from './jobs.js';
 import { checkInterpolationRequest, checkLandscapeRequest, optimum, type InterpolationRequest } from './landscape.js';
 import { checkExportFolder, exportLayersModel, layersModelFiles } from './modelExport.js';
@@ -88,6 +90,7 @@ export class Lab {
     const { store } = parts;
     this.storeOpener = typeof store === 'function' ? store : () => store;
     this.pool = parts.pool;
+    useDawnDevices();
   }
 
   static open(options: LabOptions): Lab {
@@ -338,14 +341,20 @@ export class Lab {
     this.store.delete(id);
   }
 
+  // Imports and exports run in a thread of their own (store/exchangeThread.ts), on a connection of its
+  // own: main's thread only starts them and relays their progress, however large the file.
+
   /** Writes the export of experiments to a file (format version 2, streamed: see store/exchangeLines.ts). */
-  exportFile(ids: number[], path: string): void {
-    exportToFile(this.store, ids, path);
+  async exportFile(ids: number[], path: string, o: ExchangeOptions = {}): Promise<void> {
+    await exportInThread(this.store.file, ids, path, o);
   }
 
-  /** Checks the whole file before the database is opened: a refused file makes no database. */
-  importFile(file: string): { id: number; renamed: boolean }[] {
-    return importExportFile(() => this.store, file);
+  /**
+   * Checks the whole file before the database is opened: a refused file makes no database. Then
+   * writes it, all or nothing: a cancel or a problem leaves the database as it was.
+   */
+  importFile(file: string, o: ExchangeOptions = {}): Promise<Imported> {
+    return importInThread(file, () => this.store.file, o);
   }
 
   /**
@@ -406,6 +415,21 @@ export class Lab {
 
   private static progressOf(job: JobControl) {
     return (p: { phase: string; step: number; steps: number; bestLoss: number | null }) => job.progress(p.phase, p.step, p.steps, p.bestLoss);
+  }
+
+  /** A pass's progress as a job's: MiB of the file read, or records exported. */
+  private static transferProgress(job: JobControl) {
+    return (pass: Pass, done: number, total: number) => (pass === 'exporting' ? job.progress(pass, done, total, null) : job.progress(pass, Math.floor(done / 2 ** 20), Math.ceil(total / 2 ** 20), null));
+  }
+
+  /** An import as a job (listed, with progress and cancel); `result` is what it imported. */
+  startImport(file: string): { info: JobInfo; result: Promise<Imported> } {
+    return this.jobs.run('import', (job) => this.importFile(file, { signal: job.signal, onProgress: Lab.transferProgress(job) }));
+  }
+
+  /** An export as a job (listed, with progress and cancel); `result` settles when the file is written. */
+  startExport(ids: number[], path: string): { info: JobInfo; result: Promise<void> } {
+    return this.jobs.run('export', (job) => this.exportFile(ids, path, { signal: job.signal, onProgress: Lab.transferProgress(job) }));
   }
 
   startRun(r: Request<'jobs.run'>): JobInfo {

@@ -1,6 +1,7 @@
 // The one guard every file the lab reads goes through: a config, a sweep spec, a CSV or an export the
 // user names, a cluster folder's manifest, exit codes and logs, a database and its -wal/-shm/-journal
-// sidecars. Only a regular file is read, and never more than a limit per kind, since a device such as
+// sidecars, the renderer `serve` sends, /proc's process status and the loader's cache (which libraries
+// exist, before Dawn loads). Only a regular file is read, and never more than a limit per kind, since a device such as
 // /dev/zero never ends and a FIFO blocks whoever opens it for reading. Each file is examined (lstat,
 // then stat through a link) before it is opened, opened with O_NONBLOCK (a file swapped for a FIFO
 // between the check and the open does not block), and checked again on its descriptor. A refusal is
@@ -20,6 +21,14 @@ export const FILE_LIMITS = {
   exitCode: 64,
   /** The end of a log read for its last line. */
   logTail: 4096,
+  /** One file of the built renderer that `serve` sends (its largest script is about 1 MB). */
+  rendererFile: 64 * 2 ** 20,
+  /** /proc/PID/stat: one line of some 50 numbers and a command name of at most 64 bytes. */
+  processStat: 4096,
+  /** /proc/sys/kernel/random/boot_id: a UUID. */
+  bootId: 64,
+  /** /etc/ld.so.cache: the dynamic loader's list of libraries (hundreds of KB on a full system). */
+  loaderCache: 64 * 2 ** 20,
 } as const;
 
 const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);

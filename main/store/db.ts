@@ -55,7 +55,9 @@ class DatabaseLockedError extends InputError {}
 /** What SQLite's error codes mean to a user. */
 export function explainSqliteError(file: string, e: unknown): never {
   if (e instanceof InputError) throw e;
-  const code = (e as { code?: string }).code ?? '';
+  // Only SQLite's codes are strings here: a DOMException (a cancel) has a number.
+  const raw = (e as { code?: unknown }).code;
+  const code = typeof raw === 'string' ? raw : '';
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code.startsWith('SQLITE_BUSY_')) {
     throw new DatabaseLockedError(`${file}: is locked by another program (another Landscape Lab?); close it or try again`);
   }

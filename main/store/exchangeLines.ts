@@ -21,7 +21,9 @@
 // record's arrays (at most MAX_RECORD_BYTES) at a time. An import reads the file twice: once to check it
 // whole, without a database (a refused file neither writes nor creates one), then again to write it,
 // each record as it is read, in one transaction that rolls back on any problem (the file changed).
-import { closeSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+// Each pass reports how far it has come through a `Watch`, which may throw to stop it (a cancel); the
+// doors run them off main's thread (exchangeThread.ts).
+import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { formatIssue, InputError } from '../../shared/config.js';
@@ -71,6 +73,15 @@ export { MAX_RECORD_BYTES };
  */
 const LINE_VALUES = { bytesPerValue: 16, floor: 1_000_000 } as const;
 
+/** A pass of an import or an export: checking a file, writing it into a database, or writing an export. */
+export type Pass = 'checking' | 'importing' | 'exporting';
+/**
+ * Told how far a pass has come, often (each MiB read; each record written): `done` of `total` bytes
+ * of the file read, or records written. It may throw to stop the pass: an import's transaction then
+ * rolls back, an export's file is removed.
+ */
+export type Watch = (pass: Pass, done: number, total: number) => void;
+
 type RecordKind = keyof typeof RECORD_ARRAYS;
 type ArraysOf<K extends RecordKind> = { [N in keyof (typeof RECORD_ARRAYS)[K]]: TypedArray | null };
 
@@ -114,13 +125,19 @@ function writeRecord<K extends RecordKind>(write: (text: string) => void, what: 
  * unknown id or a record too large for an import; the caller writes to a temporary file and keeps it
  * only when this returns.
  */
-export function writeExport(store: ExperimentStore, ids: number[], write: (text: string) => void): void {
+export function writeExport(store: ExperimentStore, ids: number[], write: (text: string) => void, watch?: Watch): void {
   if (ids.length === 0) throw new InputError('export: name at least one experiment id');
   if (ids.length > MAX_COUNTS.experiments) throw new InputError(`export: at most ${MAX_COUNTS.experiments} experiments at a time (got ${ids.length})`);
   for (const id of ids) store.summary(id); // an unknown id fails here, naming the database
+  // Every experiment's list of records first (ids only): the progress counts records of them all.
+  const heads = ids.map((id) => store.exchangeHead(id));
+  const total = heads.reduce((sum, h) => sum + h.runs.length + h.surfaces.length + h.interpolations.length, 0);
+  let done = 0;
+  const written = () => watch?.('exporting', ++done, total);
+  watch?.('exporting', 0, total);
   write(`${asciiJson({ format: FORMAT, version: FORMAT_VERSION, appVersion: APP_VERSION, schema: SCHEMA_VERSION, exportedAt: new Date().toISOString() })}\n`);
-  for (const id of ids) {
-    const head = store.exchangeHead(id);
+  for (const [k, id] of ids.entries()) {
+    const head = heads[k];
     const e = head.experiment;
     const fields = {
       uid: e.uid,
@@ -147,16 +164,19 @@ export function writeExport(store: ExperimentStore, ids: number[], write: (text:
       const fields = { index: r.index, label: r.label, hyper: r.hyper, cell: r.cell, seedIndex: r.seedIndex, config: r.config, status: r.status, stepsDone: r.stepsDone, finalLoss: r.finalLoss, seconds: r.seconds, kernel: r.kernel, backend: r.backend, optimum: r.optimum ?? null, diagnostics: r.diagnostics };
       const arrays = { lossSteps: r.loss.steps, lossValues: r.loss.values, snapshotSteps: r.snapshots.steps, snapshots: r.snapshots.params, init: r.params.init, final: r.params.final, optimum: r.params.optimum ?? null, dataX: r.data.x, dataY: r.data.y };
       writeRecord(write, `experiment ${id} run ${index}`, 'run', fields, arrays);
+      written();
     }
     for (const surfaceId of head.surfaces) {
       const [s] = store.surfaces(id, surfaceId);
       const fields = { runIndex: s.runIndex, createdAt: s.createdAt, center: s.center, axes: s.axes, axisLabels: s.axisLabels, res: s.alphas.length, span: s.span, kernel: s.kernel, backend: s.backend, optimumKind: s.optimumKind, markers: s.markers, explained: s.explained ?? null };
       const arrays = { centerParams: s.centerParams, d1: s.d1, d2: s.d2, loss: s.loss, trajAlpha: s.trajectory.alpha, trajBeta: s.trajectory.beta, trajLoss: s.trajectory.loss };
       writeRecord(write, `experiment ${id} surface ${surfaceId}`, 'surface', fields, arrays);
+      written();
     }
     for (const interpolationId of head.interpolations) {
       const [i] = store.interpolations(id, interpolationId);
       writeRecord(write, `experiment ${id} interpolation ${interpolationId}`, 'interpolation', { runIndex: i.runIndex, createdAt: i.createdAt, from: i.from, to: i.to, optimumKind: i.optimumKind }, { t: i.t, loss: i.loss });
+      written();
     }
   }
   write(`${asciiJson({ end: { experiments: ids.length } })}\n`);
@@ -170,10 +190,14 @@ class Lines {
   private eof = false;
   /** The number of the line last returned (1-based). */
   number = 0;
+  /** Bytes read from the file so far. */
+  private read = 0;
 
   constructor(
     private readonly fd: number,
     private readonly file: string,
+    /** Called after each read from the file with the bytes read so far. */
+    private readonly onRead: (bytes: number) => void = () => {},
   ) {}
 
   /** The next line without its newline; null at the end of the file. */
@@ -189,6 +213,8 @@ class Lines {
           this.eof = true;
           break;
         }
+        this.read += this.end;
+        this.onRead(this.read);
       }
       const nl = this.buf.indexOf(0x0a, this.start);
       const stop = nl < 0 || nl >= this.end ? this.end : nl;
@@ -289,8 +315,8 @@ function parsed<T extends z.ZodType>(schema: T, value: unknown, at: string, root
  * Reads and checks a streamed export from its descriptor, record by record; each checked record goes
  * to `sink` when there is one. Throws InputError naming the file, the line and the field.
  */
-function readStream(fd: number, file: string, sink: ImportSink | null): { id: number; renamed: boolean }[] {
-  const lines = new Lines(fd, file);
+function readStream(fd: number, file: string, sink: ImportSink | null, onRead?: (bytes: number) => void): { id: number; renamed: boolean }[] {
+  const lines = new Lines(fd, file, onRead);
   const first = lines.next(MAX_LINE_BYTES, 'a line');
   parsed(Header, first && parseLine(lines, file, first), `${file}: line 1`, 'header');
   const made: { id: number; renamed: boolean }[] = [];
@@ -390,20 +416,35 @@ function formatOf(file: string): 'lines' | 'document' {
   }
 }
 
-/** Reads a streamed export from the file, through the guard; the descriptor is closed however it ends. */
-function readFile(file: string, sink: ImportSink | null): { id: number; renamed: boolean }[] {
+/**
+ * Reads a streamed export from the file, through the guard, telling `watch` of the bytes read as pass
+ * `pass`; the descriptor is closed however it ends.
+ */
+function readFile(file: string, sink: ImportSink | null, pass: Pass, watch?: Watch): { id: number; renamed: boolean }[] {
   const fd = openInputFile(file, 'an export file');
   try {
-    return readStream(fd, file, sink);
+    const size = fstatSync(fd).size;
+    watch?.(pass, 0, size);
+    return readStream(fd, file, sink, watch && ((bytes) => watch(pass, bytes, size)));
   } finally {
     closeSync(fd);
   }
 }
 
 /** Checks an export file whole without importing it (either format); throws InputError on the first problem. */
-export function checkExportFile(file: string): void {
+export function checkExportFile(file: string, watch?: Watch): void {
   if (formatOf(file) === 'document') readDocumentFile(file);
-  else readFile(file, null);
+  else readFile(file, null, 'checking', watch);
+}
+
+/**
+ * Writes an export file that checkExportFile accepted into the store: a streamed file record by record
+ * as it is read again, in one transaction, rolled back on any problem (the file changed since, or
+ * `watch` threw).
+ */
+export function writeExportFile(store: ExperimentStore, file: string, watch?: Watch): { id: number; renamed: boolean }[] {
+  if (formatOf(file) === 'document') return store.importExperiments(readDocumentFile(file));
+  return store.importRecords((sink) => readFile(file, sink, 'importing', watch));
 }
 
 /**
@@ -411,34 +452,32 @@ export function checkExportFile(file: string): void {
  * given as the function that opens it: then a file that is refused never opens (nor creates) a
  * database. A streamed file is checked whole first, then written record by record in one transaction.
  */
-export function importExportFile(store: ExperimentStore | (() => ExperimentStore), file: string): { id: number; renamed: boolean }[] {
+export function importExportFile(store: ExperimentStore | (() => ExperimentStore), file: string, watch?: Watch): { id: number; renamed: boolean }[] {
   const open = () => (typeof store === 'function' ? store() : store);
-  if (formatOf(file) === 'document') {
-    const rows = readDocumentFile(file);
-    return open().importExperiments(rows);
-  }
-  readFile(file, null);
-  return open().importRecords((sink) => readFile(file, sink));
+  // A document is read once, checked whole as it is parsed: a second parse would hold two at once.
+  if (formatOf(file) === 'document') return open().importExperiments(readDocumentFile(file));
+  checkExportFile(file, watch);
+  return writeExportFile(open(), file, watch);
 }
 
 /**
  * Writes the export of the given experiments to `path`: beside it first, then renamed, so a refused or
  * failed export leaves no file, and a crash never leaves half a file under its name.
  */
-export function exportToFile(store: ExperimentStore, ids: number[], path: string): void {
+export function exportToFile(store: ExperimentStore, ids: number[], path: string, watch?: Watch): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   let fd: number | null = null;
   try {
     fd = openSync(tmp, 'w');
     const out = fd;
-    writeExport(store, ids, (text) => void writeSync(out, text));
+    writeExport(store, ids, (text) => void writeSync(out, text), watch);
     closeSync(fd);
     fd = null;
     renameSync(tmp, path);
   } catch (e) {
     if (fd !== null) closeSync(fd);
     rmSync(tmp, { force: true });
-    if (e instanceof InputError) throw e;
+    if (e instanceof InputError || (e as Error).name === 'AbortError') throw e;
     throw new InputError(`${path}: cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 }

@@ -2,8 +2,8 @@
 // alone is not enough: after a crash the pid can be reused by an unrelated process, which would then
 // pass for the owner forever. So an owner is its pid, its host and its process start time — on Linux
 // the boot id and /proc/PID/stat's start time; elsewhere unknown (null), and the pid alone decides.
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { FILE_LIMITS, readInputFile } from '../platform/files.js';
 
 export interface Owner {
   pid: number;
@@ -20,10 +20,10 @@ export interface Lease {
 
 function processState(pid: number): { started: string; zombie: boolean } | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readInputFile(`/proc/${pid}/stat`, FILE_LIMITS.processStat, 'a process status file').toString('utf8');
     // The command name (field 2) may hold spaces and parentheses: fields are counted after its last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const boot = readInputFile('/proc/sys/kernel/random/boot_id', FILE_LIMITS.bootId, 'the boot id').toString('utf8').trim();
     return { started: `${boot}:${fields[19]}`, zombie: fields[0] === 'Z' };
   } catch {
     return null;

@@ -5,11 +5,12 @@
 // when its first task comes (a command, which may never need them).
 import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { BackendChoice, ExperimentConfig, KernelChoice } from '../../shared/config.js';
 import { InputError } from '../../shared/errors.js';
 import { minOf } from '../../shared/numbers.js';
 import type { Dataset } from '../engine/data.js';
+import { startThread } from '../platform/threads.js';
 import type { CurvaturePoints } from '../engine/curvatureMap.js';
 import type { HessianColumns } from '../engine/hessian.js';
 import type { trajectoryPca } from '../engine/directions.js';
@@ -22,13 +23,6 @@ import { snapshotBudget } from '../engine/runs.js';
 import type { RunResult } from '../engine/results.js';
 import type { FromWorker, KernelPin, ResolvedKernel, Task, TaskResult, ToWorker } from './protocol.js';
 
-/** Running from TypeScript sources (tests, tsx) the worker is the .ts file, loaded through tsx. */
-function spawnWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url));
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./worker.ts', import.meta.url).href;
-  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
-}
 
 interface Queued {
   id: number;
@@ -68,7 +62,7 @@ export class WorkerPool {
 
   private start(): void {
     for (let k = 0; k < this.size; k++) {
-      const worker = spawnWorker();
+      const worker = startThread(import.meta.url, 'worker');
       worker.on('message', (m: FromWorker) => this.receive(worker, m));
       worker.on('error', (e) => this.fail(worker, e));
       worker.unref();

@@ -10,9 +10,13 @@ import { interpolationPoints, lossesOnPlane } from '../engine/surface.js';
 import { trainBatch, type Progress } from '../engine/train.js';
 import { runConfigs } from '../engine/runs.js';
 import type { FromWorker, KernelPin, Task, TaskResult, ToWorker } from './protocol.js';
+import { setGpuDeviceSource, webgpuSource } from '../engine/gpu/device.js';
+import { dawnGpuOrReason } from '../platform/dawn.js';
 
 if (!parentPort) throw new Error('jobs/worker.ts runs only as a worker thread');
 const port = parentPort;
+// A worker is a process's thread of its own: the gpu kernel's device comes from Dawn here too.
+setGpuDeviceSource(webgpuSource('dawn', dawnGpuOrReason));
 const controllers = new Map<number, AbortController>();
 
 const load = (pin: KernelPin, work?: Workload) => selectKernel(pin.kernel, pin.backend, work);

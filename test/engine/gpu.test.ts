@@ -17,7 +17,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError, type HiddenActivation, type LossKind, type OptimizerKind, type OutputKind } from '../../shared/config.js';
 import type { Dataset } from '../../main/engine/data.js';
-import { dawnSource, gpuAdapters, GpuDeviceLostError, gpuDevice, gpuDeviceOrReason, setGpuDeviceSource, WEBGPU_SWITCH } from '../../main/engine/gpu/device.js';
+import { gpuAdapters, GpuDeviceLostError, gpuDevice, gpuDeviceOrReason, setGpuDeviceSource, webgpuSource } from '../../main/engine/gpu/device.js';
+import { dawnGpuOrReason, WEBGPU_SWITCH } from '../../main/platform/dawn.js';
 import { jsKernel } from '../../main/engine/jsKernel.js';
 import { JsNet } from '../../main/engine/jsNet.js';
 import type { Kernel } from '../../main/engine/kernel.js';
@@ -345,6 +346,8 @@ describe.runIf(adapter !== null)('gpu kernel', () => {
 });
 
 describe('kernel gpu without an adapter', () => {
+  // Dawn's source, as the doors set it (lab/gpuHost.ts): the engine takes its devices from whoever sets one.
+  const dawnSource = webgpuSource('dawn', dawnGpuOrReason);
   // "No adapter" is simulated at the device source, the edge the kernel gets devices from: a source
   // that finds none, and the switch LANDSCAPE_LAB_WEBGPU=off that hides Dawn's adapters.
   const refusal = /^kernel gpu: (no WebGPU adapter was found|LANDSCAPE_LAB_WEBGPU=off hides the adapters); (install a Vulkan driver|WebGPU needs)/;

@@ -3,7 +3,7 @@
 // characters), races, sweeps merged from shards, with surfaces and interpolations — made through the
 // lab's own code, exported, imported into a fresh database, and compared field by field, arrays byte
 // for byte. Seeded: a failure names its seed, and the same seed makes the same experiments.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -149,7 +149,8 @@ describe('the lab in a browser', () => {
     expect(JSON.parse(lines[0])).toMatchObject({ format: 'landscape-lab', version: 2 });
     expect(JSON.parse(lines.at(-1)!)).toEqual({ end: { experiments: 1 } });
     await page.setInputFiles('input[type=file][aria-label="Import experiments"]', file);
-    await expect.poll(() => page.getByTestId('experiment-item').count()).toBe(2);
+    // The import runs in a thread of its own, which takes a second or two to start from the TypeScript sources.
+    await expect.poll(() => page.getByTestId('experiment-item').count(), { timeout: 15_000 }).toBe(2);
     await expect.poll(() => page.getByRole('status').textContent()).toBe('imported 1 experiment from exported.lab.json');
     const imported = lab.store.list().find((e) => e.id !== id)!.id;
     // A file larger than any message (65 MiB) is uploaded to serve, and refused as what it is, by its name.
@@ -157,7 +158,7 @@ describe('the lab in a browser', () => {
     writeFileSync(big, '');
     truncateSync(big, 65 * 2 ** 20);
     await page.setInputFiles('input[type=file][aria-label="Import experiments"]', big);
-    await expect.poll(() => page.getByRole('alert').textContent()).toBe('big.lab.json: not a Landscape Lab export (its first line must be {"format":"landscape-lab","version":2,…})');
+    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 }).toBe('big.lab.json: not a Landscape Lab export (its first line must be {"format":"landscape-lab","version":2,…})');
     expect(lab.store.list()).toHaveLength(2);
 
     // Two experiments checked: both curves are overlaid, with a legend.

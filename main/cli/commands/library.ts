@@ -64,12 +64,12 @@ export async function exportExperiments(ctx: Context): Promise<void> {
   const ids = ctx.args.map((a) => experimentId('export', a));
   const lab = ctx.lab();
   checkOut(ctx.values.out, ctx.values.force ?? false);
-  lab.exportFile(ids, ctx.values.out);
+  await lab.exportFile(ids, ctx.values.out);
   ctx.out(`exported ${ids.length} experiment${ids.length === 1 ? '' : 's'} to ${ctx.values.out}`);
 }
 
 export async function importExperiments(ctx: Context): Promise<void> {
-  const imported = ctx.lab().importFile(ctx.args[0]);
+  const imported = await ctx.lab().importFile(ctx.args[0]);
   ctx.out(imported.map((r) => `imported as experiment ${r.id}${r.renamed ? ' (already present: kept as a copy)' : ''}`).join('\n'));
 }
 

@@ -3,20 +3,15 @@
 // one when the last was lost, and says why there is none. This module is plain Node's side of it.
 //
 // Two sources: in plain Node (the CLI, `serve`, the worker pool, tests) the device comes from Dawn's
-// Node binding (`webgpu` on npm, `dawnSource` below). In the Electron app it comes from Chromium's own
+// Node binding (`webgpu` on npm, main/platform/dawn.ts), which whoever starts the process sets here
+// with setGpuDeviceSource: engine/ loads no native module and reads no file. In the Electron app it comes from Chromium's own
 // WebGPU in a hidden compute window (Electron ≥ 21 refuses the external ArrayBuffers Dawn's read-backs
 // hand out): there the same kernel code runs in the window (computePage.ts), and this process talks
 // to it through a proxy kernel (remote.ts), set with setGpuKernelSource.
-//
-// Measured pitfall (issue 21): the object `create()` returns must stay referenced while any device
-// lives (if it is collected, the process aborts), so it is kept here for the life of the process.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { InputError } from '../../../shared/errors.js';
 import { createGpuKernel } from './gpuKernel.js';
 import {
   DeviceKeeper,
-  webgpuSource,
   type GpuAdapterInfo,
   type GpuDeviceSource,
   type GpuHandle,
@@ -37,62 +32,18 @@ export {
   type GpuLimits,
   type NoAdapter,
   type OpenedDevice,
+  webgpuSource,
 } from './handle.js';
-
-// ---- Dawn, in Node ----
-
-/** `LANDSCAPE_LAB_WEBGPU=off` hides every adapter (tests of the refusal, and users who want none probed). */
-export const WEBGPU_SWITCH = 'LANDSCAPE_LAB_WEBGPU';
-
-/** The `GPU` object of Dawn's binding: kept for the life of the process (see the pitfalls above). */
-let dawnGpu: GPU | null = null;
-
-/** Folders the dynamic loader searches for a library on Linux: LD_LIBRARY_PATH, then the usual ones. */
-function libraryFolders(): string[] {
-  const given = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
-  return [...given, '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/lib64', '/lib'];
-}
-
-/**
- * Whether Linux has a Vulkan loader for Dawn to open: looked for before Dawn loads, since Dawn says
- * its absence on stderr in two lines of its own, and a refusal is one line.
- */
-function vulkanLoaderFound(): boolean {
-  if (process.platform !== 'linux') return true;
-  if (libraryFolders().some((dir) => existsSync(join(dir, 'libvulkan.so.1')))) return true;
-  try {
-    return readFileSync('/etc/ld.so.cache').includes('libvulkan.so.1');
-  } catch {
-    return false;
-  }
-}
-
-/** Dawn's `GPU`, loaded once; or why it cannot be. */
-async function dawn(): Promise<GPU | NoAdapter> {
-  if (process.env[WEBGPU_SWITCH] === 'off') return { reason: `${WEBGPU_SWITCH}=off hides the adapters` };
-  if (!vulkanLoaderFound()) return { reason: 'no Vulkan loader was found (libvulkan.so.1)' };
-  if (process.versions.electron) {
-    return {
-      reason: "in Electron, Dawn's Node binding cannot read results back",
-      hint: "the app's device comes from its compute window, which did not start: use the CLI, or kernel simd",
-    };
-  }
-  if (!dawnGpu) {
-    try {
-      const binding = (await import('webgpu')) as { create(flags: string[]): GPU };
-      dawnGpu = binding.create([]);
-    } catch (e) {
-      return { reason: `the webgpu package did not load (${e instanceof Error ? e.message.split('\n')[0] : String(e)})` };
-    }
-  }
-  return dawnGpu;
-}
-
-export const dawnSource: GpuDeviceSource = webgpuSource('dawn', dawn);
 
 // ---- the device in use ----
 
-const keeper = new DeviceKeeper(dawnSource);
+/** Until a source is set, there is no device: the process's starter did not say where one comes from. */
+const UNSET: GpuDeviceSource = {
+  name: 'none',
+  open: async () => ({ reason: 'no WebGPU device source was set in this process', hint: 'use kernel simd' }),
+  adapters: async () => ({ reason: 'no WebGPU device source was set in this process', hint: 'use kernel simd' }),
+};
+const keeper = new DeviceKeeper(UNSET);
 /** The app's compute window, once the Electron door has set it: the kernel runs there, not here. */
 let remote: GpuKernelSource | null = null;
 
@@ -102,6 +53,11 @@ let remote: GpuKernelSource | null = null;
  */
 export function setGpuDeviceSource(next: GpuDeviceSource): void {
   keeper.setSource(next);
+}
+
+/** Whether a device source was set in this process (a door sets Dawn's only where none was). */
+export function gpuDeviceSourceSet(): boolean {
+  return keeper.source !== UNSET;
 }
 
 /** Where the gpu kernel runs from now on: in another process (the app's compute window), or here again (null). */
