@@ -259,7 +259,9 @@ function explainErrorsOf(store: ExperimentStore): void {
         try {
           return (method as (...a: unknown[]) => unknown).apply(store, args);
         } catch (e) {
-          if (e instanceof InputError || !(e as { code?: string }).code?.startsWith('SQLITE_')) throw e;
+          const code: unknown = (e as { code?: unknown } | null)?.code;
+          // Only SQLite's errors are explained; a DOMException's code is a number.
+          if (e instanceof InputError || typeof code !== 'string' || !code.startsWith('SQLITE_')) throw e;
           return explainSqliteError(store.file, e);
         }
       },
