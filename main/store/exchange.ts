@@ -330,7 +330,7 @@ export function runRow(where: string, r: z.output<typeof RunFields>, take: TakeA
 }
 
 /** One surface of an export, of one of its experiment's runs (`indices`), in a network of P parameters. */
-export function surfaceRow(where: string, s: z.output<typeof SurfaceFields>, P: number, indices: ReadonlySet<number>, take: TakeArray) {
+export function surfaceRow(where: string, s: z.output<typeof SurfaceFields>, P: number, indices: { has(index: number): boolean }, take: TakeArray) {
   check(`${where}.runIndex`, indices.has(s.runIndex), `no run ${s.runIndex} in this experiment`);
   const trajAlpha = take('trajAlpha', 'f64', undefined, LIMITS.snapshots);
   const grid = linspace(-s.span, s.span, s.res);
@@ -355,7 +355,7 @@ export function surfaceRow(where: string, s: z.output<typeof SurfaceFields>, P: 
   };
 }
 
-export function interpolationRow(where: string, i: z.output<typeof InterpolationFields>, indices: ReadonlySet<number>, take: TakeArray) {
+export function interpolationRow(where: string, i: z.output<typeof InterpolationFields>, indices: { has(index: number): boolean }, take: TakeArray) {
   check(`${where}.runIndex`, indices.has(i.runIndex), `no run ${i.runIndex} in this experiment`);
   const t = take('t', 'f64', undefined, MAX_INTERPOLATION_POINTS);
   return { runIndex: i.runIndex, from: i.from, to: i.to, optimumKind: i.optimumKind, t, loss: take('loss', 'f64', t.length) };

@@ -28,6 +28,8 @@ import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { formatIssue, InputError } from '../../shared/config.js';
 import { jsonTextProblem } from '../../shared/jsonBounds.js';
+import { RunSet } from '../../shared/runSet.js';
+import { MAX_SWEEP_RUNS } from '../../shared/sweep.js';
 import { openInputFile } from '../platform/files.js';
 import { APP_VERSION } from '../platform/version.js';
 import { adoptBlob, toBlob, type ArrayOf, type DType, type TypedArray } from './blobs.js';
@@ -322,7 +324,7 @@ function readStream(fd: number, file: string, sink: ImportSink | null, onRead?: 
   const made: { id: number; renamed: boolean }[] = [];
   let k = -1;
   /** The experiment being read: how many of each record it still has to come, and its runs' indices. */
-  let open: { id: number; P: number; left: Record<'runs' | 'surfaces' | 'interpolations', number>; seen: Record<'runs' | 'surfaces' | 'interpolations', number>; indices: Set<number> } | null = null;
+  let open: { id: number; P: number; left: Record<'runs' | 'surfaces' | 'interpolations', number>; seen: Record<'runs' | 'surfaces' | 'interpolations', number>; indices: RunSet } | null = null;
   const missing = () => open && (['runs', 'surfaces', 'interpolations'] as const).find((n) => open!.left[n] > 0);
   for (;;) {
     const line = lines.next(MAX_LINE_BYTES, 'a line');
@@ -359,7 +361,7 @@ function readStream(fd: number, file: string, sink: ImportSink | null, onRead?: 
       })();
       const one = sink ? sink.experiment(head.item) : { id: 0, renamed: false };
       made.push(one);
-      open = { id: one.id, P: head.P, left: { runs: e.runs, surfaces: e.surfaces, interpolations: e.interpolations }, seen: { runs: 0, surfaces: 0, interpolations: 0 }, indices: new Set() };
+      open = { id: one.id, P: head.P, left: { runs: e.runs, surfaces: e.surfaces, interpolations: e.interpolations }, seen: { runs: 0, surfaces: 0, interpolations: 0 }, indices: new RunSet(MAX_SWEEP_RUNS) };
       continue;
     }
     if (kind !== 'run' && kind !== 'surface' && kind !== 'interpolation') {

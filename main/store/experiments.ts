@@ -25,6 +25,9 @@ import { stepsToThreshold, sweepCellLabel, sweepRunLabel } from '../../shared/sw
 export type { ExperimentStatus, ExperimentSummary };
 export const EXPERIMENT_STATUSES: readonly ExperimentStatus[] = ['running', 'done', 'cancelled', 'interrupted', 'diverged'];
 
+/** Imported sweep runs whose outcomes are added to their cells at once. */
+const IMPORT_CELL_BATCH = 4096;
+
 export interface ExperimentMeta {
   name: string;
   config: ExperimentConfig;
@@ -852,7 +855,7 @@ export class ExperimentStore {
    */
   importRecords<T>(feed: (sink: ImportSink) => T): T {
     return this.write(() => {
-      // Runs are stored as they come; a sweep's cell statistics are added once, when its runs are in.
+      // Runs are stored as they come; a sweep's cell statistics are added by batches of its runs.
       const datasets = new DatasetIds(this.db);
       const imported = new Map<number, { context: RunContext; outcomes: RunOutcomeRow[] }>();
       const result = feed({
@@ -874,6 +877,12 @@ export class ExperimentStore {
           const to = imported.get(experimentId);
           if (!to) throw new Error(`import: run of experiment ${experimentId} before the experiment`);
           this.insertRuns(experimentId, [run], to.context, to.outcomes);
+          // Added to the cells a batch at a time, as training adds them: a sweep of 10⁶ runs would
+          // otherwise hold every run's outcome until the end.
+          if (to.context.sweep !== null && to.outcomes.length >= IMPORT_CELL_BATCH) {
+            addToCells(this.db, experimentId, to.context.sweep.seeds, to.context.sweep.threshold, to.outcomes);
+            to.outcomes.length = 0;
+          }
         },
         surface: (experimentId, s) => void this.insertSurfaceRow(experimentId, s),
         interpolation: (experimentId, i) => void this.insertInterpolationRow(experimentId, i),

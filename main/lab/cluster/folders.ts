@@ -9,7 +9,8 @@ import { sweepSpecHash } from '../../store/configHash.js';
 import type { ExperimentStore } from '../../store/experiments.js';
 import { resumeSweep, runSweep, type SweepOptions, type SweepOutcome } from '../sweep.js';
 import { mergeShards, readShards, shardProgress } from './merge.js';
-import { planShards, RunSet, type Shard } from './shards.js';
+import { planShards, type Shard } from './shards.js';
+import { RunSet } from '../../../shared/runSet.js';
 import { loginCommands, readManifest, submit, writeClusterFolder, type SlurmOptions } from './slurm.js';
 
 export interface ClusterFolderRequest extends Omit<SlurmOptions, 'shards'> {

@@ -13,7 +13,8 @@ import { openStore } from '../../store/index.js';
 import { NO_CELL, type RunOutcomeRow } from '../../store/cellStats.js';
 import { datasetHash, RUN_COLUMNS } from '../../store/runRows.js';
 import { quoted } from '../../../shared/printable.js';
-import { MAX_SHARDS, planShards, RunSet, type ShardPlan } from './shards.js';
+import { MAX_SHARDS, planShards, type ShardPlan } from './shards.js';
+import { RunSet } from '../../../shared/runSet.js';
 
 /** One shard database, read and checked. */
 export interface ShardFile {
