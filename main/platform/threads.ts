@@ -7,7 +7,7 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
  * .js file when the caller is built (tsc's output, or the CLI bundle, whose entries sit beside its
  * chunks), else the .ts file through tsx. `workerData` is what it starts on.
  */
-export function startThread(base: string, name: string, options: Pick<WorkerOptions, 'workerData'> = {}): Worker {
+export function startThread(base: string, name: string, options: Pick<WorkerOptions, 'workerData' | 'resourceLimits'> = {}): Worker {
   if (!base.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, base), options);
   const tsx = import.meta.resolve('tsx/esm/api');
   const entry = new URL(`./${name}.ts`, base).href;

@@ -30,6 +30,14 @@ export interface ExchangeOptions {
 
 type Imported = { id: number; renamed: boolean }[];
 
+/**
+ * The JavaScript heap an import or export thread may hold: what it keeps does not grow with the file
+ * (one record at a time; a sweep's runs as one bit each), so this bound holds any file's import within
+ * the README's 256 MiB with the process's own memory, and V8 collects before it grows past it. A
+ * record's arrays live outside this heap (MAX_RECORD_BYTES bounds them).
+ */
+const EXCHANGE_HEAP_MB = 128;
+
 function errorOf(m: { name: string; message: string }): Error {
   if (m.name === 'InputError') return new InputError(m.message);
   return Object.assign(new Error(m.message), { name: m.name });
@@ -40,7 +48,7 @@ function run(task: ExchangeTask, o: ExchangeOptions, database?: () => string): P
   if (o.signal?.aborted) return Promise.reject(Object.assign(new Error('cancelled'), { name: 'AbortError' }));
   // Shared with the thread, which reads it between two reads or records: it never waits for a message.
   const cancel = new Int32Array(new SharedArrayBuffer(4));
-  const worker = startThread(import.meta.url, 'exchangeWorker', { workerData: { task, cancel } });
+  const worker = startThread(import.meta.url, 'exchangeWorker', { workerData: { task, cancel }, resourceLimits: { maxOldGenerationSizeMb: EXCHANGE_HEAP_MB } });
   return new Promise((resolve, reject) => {
     const stop = () => Atomics.store(cancel, 0, 1);
     o.signal?.addEventListener('abort', stop, { once: true });
@@ -64,7 +72,11 @@ function run(task: ExchangeTask, o: ExchangeOptions, database?: () => string): P
       } else if (m.type === 'done') settle(() => resolve(m.imported));
       else settle(() => reject(errorOf(m)));
     });
-    worker.on('error', (e) => settle(() => reject(e)));
+    worker.on('error', (e) =>
+      settle(() =>
+        reject((e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' ? new InputError(`${task.type === 'import' ? task.file : task.path}: the ${task.type} needed more than its ${EXCHANGE_HEAP_MB} MiB of memory; nothing was ${task.type === 'import' ? 'imported' : 'written'}`) : e),
+      ),
+    );
     worker.on('exit', (code) => settle(() => reject(new Error(`the import/export thread stopped (exit code ${code})`))));
   });
 }
