@@ -9,12 +9,19 @@
 // (a process's fixed memory is not scaled), stated as such; their time at 10⁶ is extrapolated
 // linearly. --quick: 10⁴ runs (and 10³). Minutes: not in the default rows.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Result } from '../shared/api.js';
+import { expandSweep, runConfig } from '../shared/sweep.js';
+import { STATS_PAGE, sweepRunLabel } from '../shared/sweepStats.js';
 import { encodeWire } from '../shared/wire.js';
+import { runConfigs } from '../main/engine/runs.js';
 import { LabChannels } from '../main/lab/channels.js';
 import { Lab } from '../main/lab/lab.js';
+import { APP_VERSION } from '../main/platform/version.js';
+import { openStore } from '../main/store/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCRIPT = join(ROOT, 'scripts', 'sweep-scale.sh');
@@ -32,7 +39,7 @@ export interface ScaleRow {
 const OPENING = [
   ['experiments.get', (id: number) => ({ id })],
   ['experiments.cells', (id: number) => ({ id, offset: 0, limit: 100 })],
-  ['experiments.sweepStats', (id: number) => ({ id })],
+  ['experiments.sweepStats', (id: number) => ({ id, offset: 0, limit: STATS_PAGE })],
   ['experiments.runs', (id: number) => ({ id, offset: 0, limit: 100 })],
 ] as const;
 
@@ -41,14 +48,14 @@ const OPENING = [
  * nothing is cached): each call's time on main's thread (all of its work is synchronous there) and the
  * bytes it sends (the bridge's JSON; Electron's IPC clones the same values).
  */
-async function openSweep(database: string): Promise<{ ms: number; perRunMs: number; bytes: number; statsBytes: number; cells: number; parts: string[] }> {
+async function openSweep(database: string): Promise<{ ms: number; perRunMs: number; bytes: number; cells: number; parts: string[] }> {
   const lab = Lab.open({ db: database, workers: 1 });
   const service = new LabChannels(lab, 'browser');
   try {
     // Found without listing the library, which would expand the sweep's spec before the clock starts.
     const id = lab.store.db.prepare('SELECT experiment_id FROM sweeps LIMIT 1').pluck().get() as number | undefined;
     if (id === undefined) throw new Error(`${database}: no sweep`);
-    let [ms, bytes, statsBytes, cells] = [0, 0, 0, 0];
+    let [ms, bytes, cells] = [0, 0, 0];
     const parts: string[] = [];
     for (const [channel, payload] of OPENING) {
       const t0 = performance.now();
@@ -56,19 +63,51 @@ async function openSweep(database: string): Promise<{ ms: number; perRunMs: numb
       const took = performance.now() - t0;
       if (!r.ok) throw new Error(`${channel}: ${r.error.message}`);
       const sent = Buffer.byteLength(encodeWire(r.value));
-      if (channel === 'experiments.sweepStats') [statsBytes, cells] = [sent, (r.value as { cells: unknown[] }).cells.length];
+      if (channel === 'experiments.sweepStats') cells = (r.value as { total: number }).total;
       ms += took;
       bytes += sent;
       parts.push(`${channel} ${took.toFixed(0)} ms, ${(sent / 1024).toFixed(0)} KiB`);
     }
-    // What grows with the runs: the cells' stored losses and indices the statistics read, timed alone.
+    // What grows with the runs: the stored losses and indices of the page of cells the statistics read, timed alone.
     const t0 = performance.now();
-    lab.store.cellRecords(id);
+    lab.store.cellRecords(id, { from: 0, to: STATS_PAGE });
     const perRunMs = performance.now() - t0;
-    return { ms, perRunMs, bytes, statsBytes, cells, parts };
+    return { ms, perRunMs, bytes, cells, parts };
   } finally {
     await lab.close();
   }
+}
+
+/**
+ * A done sweep of `cells` cells × 1 seed stored through the store's write path (one transaction per
+ * 1,000 cells), every run the arrays of one trained run of 10 steps under its own cell's config and
+ * label: what grows with the cells, not with the runs, at a size a merge of trained shards would take
+ * hours to reach. Cells past 1,000 (a grid axis's most values) are 1,000 learning rates × cells / 1,000
+ * data sizes. Its database file.
+ */
+async function storeManyCells(cells: number): Promise<string> {
+  const file = join(mkdtempSync(join(tmpdir(), 'lab-bench-cells-')), 'cells.sqlite');
+  const grid = { 'data.n': Array.from({ length: cells / 1000 }, (_, k) => 20 + k), 'optimizer.lr': { from: 1e-4, to: 0.1, count: 1000, scale: 'log' } };
+  const { spec, cells: expanded } = expandSweep({ name: `${cells} cells`, base: { data: { target: { kind: 'hinge' } }, steps: 10 }, grid, seeds: 1 });
+  const [trained] = await runConfigs([runConfig(expanded.at(0), 0)], { kernel: 'js' });
+  const store = openStore(file);
+  try {
+    const id = store.beginExperiment({ name: spec.name ?? 'cells', config: expanded.at(0).config, kernel: trained.kernel, backend: trained.backend, appVersion: APP_VERSION }, { spec, cells, seeds: 1 });
+    for (let from = 0; from < cells; from += 1000) {
+      store.addRuns(
+        id,
+        Array.from({ length: 1000 }, (_, k) => {
+          const cell = expanded.at(from + k);
+          const config = runConfig(cell, 0);
+          return { ...trained, config, index: cell.index, label: sweepRunLabel(cell.values, config.seed), hyper: { ...cell.values, seed: config.seed }, cell: cell.index, seedIndex: 0 };
+        }),
+      );
+    }
+    store.finishExperiment(id, 'done');
+  } finally {
+    store.db.close();
+  }
+  return file;
 }
 
 /** Runs scripts/sweep-scale.sh; its figures by name, and the folder it built them in. */
@@ -100,21 +139,32 @@ export async function scaleRows(quick: boolean): Promise<ScaleRow[]> {
     { name: `merge of 10⁶ runs, CPU, extrapolated ×${scale} from ${runs} (s)`, value: value('merge_cpu') * scale, unit: 's', target: 60 },
   ];
   const MiB = 2 ** 20;
-  // Opening reads one row per cell and a page of runs: what grows with the runs is only the cells'
-  // stored final losses and run indices the statistics read (timed alone), so that part is scaled and
-  // the rest kept, for 10⁶ runs over the same cells. What is sent does not grow with the runs
-  // (test/store/sweepPaging.test.ts). Both grow with the cells (each is expanded from the spec, and
-  // the statistics send every cell): 10⁶ runs as 10× the cells scale them ×10.
+  // Opening reads a page of cells and a page of runs: what grows with the runs is only the page's stored
+  // final losses and run indices the statistics read (timed alone), so that part is scaled and the rest
+  // kept, for 10⁶ runs over the same cells. What is sent does not grow with the runs
+  // (test/store/sweepPaging.test.ts), nor with the cells past a page (test/lab/sweepStatsPage.test.ts).
+  // 10⁶ runs as more cells: a sweep of that many cells × 1 seed is stored and opened, measured; at 10⁶
+  // runs its page of 1,000 cells would hold 10⁶ / cells seeds each, so the time of reading that page's
+  // stored losses, scaled from this sweep's page, is added (the 1-seed page's is then counted twice).
   const sameCells = open.ms + open.perRunMs * (scale - 1);
   const seedsOf = (cells: number) => (1e6 / cells).toLocaleString('en-US');
+  const pageMs = (cells: number) => open.perRunMs * (1e6 / cells / seeds);
   rows.push(
     { name: `open the sweep of ${runs} runs in the app, main's thread (ms)`, value: open.ms, unit: 'ms', target: 1000 },
     { name: `open the sweep of ${runs} runs in the app, sent (MiB)`, value: open.bytes / MiB, unit: 'MiB', target: 1 },
     { name: `open 10⁶ runs as ${open.cells} cells × ${seedsOf(open.cells)} seeds, main's thread, extrapolated (ms)`, value: sameCells, unit: 'ms', target: 1000 },
     { name: `open 10⁶ runs as ${open.cells} cells × ${seedsOf(open.cells)} seeds, sent, extrapolated (MiB)`, value: open.bytes / MiB, unit: 'MiB', target: 1 },
-    { name: `open 10⁶ runs as ${open.cells * 10} cells × ${seedsOf(open.cells * 10)} seeds, main's thread, extrapolated ×10 (ms)`, value: open.ms * 10, unit: 'ms', target: 1000 },
-    { name: `open 10⁶ runs as ${open.cells * 10} cells × ${seedsOf(open.cells * 10)} seeds, sent, statistics extrapolated ×10 (MiB)`, value: (open.bytes + 9 * open.statsBytes) / MiB, unit: 'MiB', target: 1 },
   );
+  for (const cells of quick ? [10_000] : [10_000, 100_000]) {
+    const file = await storeManyCells(cells);
+    const many = await openSweep(file);
+    rmSync(join(file, '..'), { recursive: true, force: true });
+    console.log(`  opening ${cells} cells × 1 seed: ${many.parts.join('; ')}`);
+    rows.push(
+      { name: `open 10⁶ runs as ${cells.toLocaleString('en-US')} cells × ${seedsOf(cells)} seeds, main's thread: ${cells.toLocaleString('en-US')} × 1 measured + the page's losses (ms)`, value: many.ms + pageMs(cells), unit: 'ms', target: 1000 },
+      { name: `open 10⁶ runs as ${cells.toLocaleString('en-US')} cells × ${seedsOf(cells)} seeds, sent: ${cells.toLocaleString('en-US')} × 1 measured (MiB)`, value: many.bytes / MiB, unit: 'MiB', target: 1 },
+    );
+  }
   for (const step of ['export', 'import'] as const) {
     rows.push(
       { name: `${step} of ${runs} runs, wall (s)`, value: value(`${step}_wall`), unit: 's', target: Infinity },

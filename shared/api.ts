@@ -7,7 +7,7 @@ import type { ClusterFolder, ClusterImport, ClusterStatusView, SweepShardsView }
 import { KERNELS } from './configRules.js';
 import { CURVATURE_CHANNELS, OptimizerKind, type CurvatureResponses } from './curvatureApi.js';
 import { MARKERS, type MarkerName } from './markers.js';
-import type { SweepStats } from './sweepStats.js';
+import { STATS_PAGE, type SweepStats } from './sweepStats.js';
 
 const Id = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 const Marker = z.enum(MARKERS);
@@ -42,7 +42,8 @@ export const CHANNELS = {
   'data.preview': z.strictObject({ config: z.unknown() }),
   'data.importCsv': z.strictObject({ text: z.string().max(MAX_REQUEST_BYTES), name: z.string().min(1).max(200).default('csv') }),
   'experiments.exportModel': z.strictObject({ id: Id, run: z.number().int().min(0).default(0), at: Marker.default('trained') }),
-  'experiments.sweepStats': z.strictObject({ id: Id }),
+  /** Statistics of a page of a sweep's cells (at most STATS_PAGE), with the sweep's cell and stored run counts. */
+  'experiments.sweepStats': z.strictObject({ id: Id, offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0), limit: z.number().int().min(1).max(STATS_PAGE).default(STATS_PAGE) }),
   'experiments.fit': z.strictObject({ id: Id, run: z.number().int().min(0).default(0), at: Marker.default('trained'), points: z.number().int().min(2).max(4000).default(400) }),
   'experiments.boundary': z.strictObject({ id: Id, run: z.number().int().min(0).default(0), at: Marker.default('trained'), res: z.number().int().min(16).max(256).default(100) }),
   'jobs.run': z.strictObject({ config: z.unknown(), name: z.string().trim().min(1).max(200).optional() }),

@@ -178,7 +178,9 @@ export function sweepCells(input: unknown): { spec: SweepSpec; cells: SweepCells
     if (kept?.index === index) return kept;
     const values = valuesAt(index);
     const input = structuredClone(base);
-    for (const [path] of kindsFirst) setValue(input, full, path, values[path]);
+    // A copy: a field swept under an object value (optimizer.lr under optimizer) is set inside it, and
+    // the axis's own value is every cell's.
+    for (const [path] of kindsFirst) setValue(input, full, path, structuredClone(values[path]));
     let config: ExperimentConfig;
     try {
       config = parseConfig(input);

@@ -20,11 +20,20 @@ export interface CellStats {
   firstRun: number | null;
 }
 
+/** The most cells one answer of statistics holds: the app pages a bigger sweep's (its table, its chart). */
+export const STATS_PAGE = 1000;
+
 export interface SweepStats {
   spec: SweepSpec;
   threshold: number;
   /** The swept config paths, in grid order. */
   fields: string[];
+  /** The sweep's cells, all of them (`cells` may be a page of them). */
+  total: number;
+  /** The first cell's index: `cells` are cells offset … offset + cells.length − 1. */
+  offset: number;
+  /** Runs stored in the sweep's cells, all of them (read from their rows' counts, not per cell sent). */
+  storedRuns: number;
   cells: CellStats[];
 }
 

@@ -9,6 +9,7 @@ import { parseConfig, type ExperimentConfig, type OptimizerKind } from '../../sh
 import { InputError } from '../../shared/errors.js';
 import type { MarkerName } from '../../shared/markers.js';
 import { expandSweep } from '../../shared/sweep.js';
+import { STATS_PAGE } from '../../shared/sweepStats.js';
 import { selectKernel } from '../engine/kernelChoice.js';
 import { deviceReport, type DeviceReport } from '../engine/devices.js';
 import { prepareConfig, type PreparedSplit } from '../engine/prepared.js';
@@ -51,7 +52,7 @@ import { checkExportFolder, exportLayersModel, layersModelFiles } from './modelE
 import type { JobOptions } from './options.js';
 import { race, RACE_OPTIMIZERS, RACE_TAG, raceSurface, saveRace, type RaceSurface, type RaceSurfaceRequest } from './race.js';
 import { resumeSweep, runSweep, type SweepOptions, type SweepOutcome } from './sweep.js';
-import { cachedSweepStatistics, type SweepStats } from './sweepStats.js';
+import { cachedSweepStatistics, sweepStatistics, type CellSlice, type SweepStats } from './sweepStats.js';
 import { train } from './training.js';
 
 /** What a caller may say about one operation: the kernel, cancellation and progress. */
@@ -257,9 +258,14 @@ export class Lab {
     return store.list().filter((e) => e.isSweep && e.status !== 'done' && JSON.stringify(store.sweepSpec(e.id)) === wanted).pop()?.id ?? null;
   }
 
-  /** Per-cell statistics of a stored sweep (kept until the sweep changes). */
-  sweepStatistics(id: number): SweepStats {
-    return cachedSweepStatistics(this.store, id);
+  /** Per-cell statistics of a page of a stored sweep's cells (kept until the sweep changes). */
+  sweepStatistics(id: number, slice: CellSlice = { offset: 0, limit: STATS_PAGE }): SweepStats {
+    return cachedSweepStatistics(this.store, id, slice);
+  }
+
+  /** Per-cell statistics of every cell of a stored sweep: an answer as big as the sweep, for a file (the CLI's --json). */
+  allSweepStatistics(id: number): SweepStats {
+    return sweepStatistics(this.store, id);
   }
 
   /** Writes the cluster folder of a sweep whose merge goes into this lab's database. */

@@ -3,7 +3,7 @@
 import { InputError } from '../../shared/config.js';
 import { minOf } from '../../shared/numbers.js';
 import { sweepCells } from '../../shared/sweep.js';
-import { quantile, quartiles, stepsToThreshold, type CellStats, type SweepStats } from '../../shared/sweepStats.js';
+import { quantile, quartiles, STATS_PAGE, stepsToThreshold, type CellStats, type SweepStats } from '../../shared/sweepStats.js';
 import type { RunOutcomeSummary } from '../engine/results.js';
 import type { CellRecord } from '../store/cellStats.js';
 import type { ExperimentStore } from '../store/experiments.js';
@@ -44,19 +44,34 @@ export function cellFromRecord(r: CellRecord | undefined): Omit<CellStats, 'inde
   };
 }
 
-/** Per-cell statistics of a stored sweep, from one stored row per cell (none per run). */
-export function sweepStatistics(store: ExperimentStore, experimentId: number): SweepStats {
+/** Which cells to read: `limit` of them from `offset`. */
+export interface CellSlice {
+  offset: number;
+  limit: number;
+}
+
+/**
+ * Per-cell statistics of a stored sweep, from one stored row per cell (none per run): of the cells in
+ * `slice`, else of every cell. Only those cells' rows are read.
+ */
+export function sweepStatistics(store: ExperimentStore, experimentId: number, slice?: CellSlice): SweepStats {
   store.summary(experimentId); // an unknown id fails here, naming the database
   const stored = store.sweepSpec(experimentId);
   if (stored === null) throw new InputError(`experiment ${experimentId}: is not a sweep; statistics are per sweep cell`);
   // Checked whole when it was stored; only the cells' values are needed, not their configs.
   const { spec, cells } = sweepCells(stored);
-  const records = new Map(store.cellRecords(experimentId).map((r) => [r.cell, r]));
+  if (slice && slice.offset > 0 && slice.offset >= cells.length) throw new InputError(`offset: must be below ${cells.length}, the cells of sweep ${experimentId} (got ${slice.offset})`);
+  const from = slice?.offset ?? 0;
+  const to = slice ? Math.min(cells.length, from + slice.limit) : cells.length;
+  const records = new Map(store.cellRecords(experimentId, { from, to }).map((r) => [r.cell, r]));
   return {
     spec,
     threshold: spec.threshold,
     fields: Object.keys(spec.grid),
-    cells: Array.from({ length: cells.length }, (_, index) => ({ index, values: cells.valuesAt(index), ...cellFromRecord(records.get(index)) })),
+    total: cells.length,
+    offset: from,
+    storedRuns: store.cellRuns(experimentId),
+    cells: Array.from({ length: to - from }, (_, k) => ({ index: from + k, values: cells.valuesAt(from + k), ...cellFromRecord(records.get(from + k)) })),
   };
 }
 
@@ -74,20 +89,20 @@ export function sweepStatisticsFromRuns(store: ExperimentStore, experimentId: nu
 }
 
 /**
- * sweepStatistics, kept per store and sweep until the sweep changes (its uid, update time or run count):
- * the app asks again each time a sweep is opened (one row per cell, but a sweep may have thousands).
+ * sweepStatistics of a slice, kept per store and sweep until the sweep changes (its uid, update time or
+ * run count): the app asks again each time a sweep is opened.
  */
 const kept = new WeakMap<ExperimentStore, Map<number, { key: string; stats: SweepStats }>>();
 const KEPT_PER_STORE = 16;
 
-export function cachedSweepStatistics(store: ExperimentStore, experimentId: number): SweepStats {
+export function cachedSweepStatistics(store: ExperimentStore, experimentId: number, slice: CellSlice = { offset: 0, limit: STATS_PAGE }): SweepStats {
   const summary = store.summary(experimentId);
-  const key = `${summary.uid}|${summary.updatedAt}|${summary.runs}`;
+  const key = `${summary.uid}|${summary.updatedAt}|${summary.runs}|${slice.offset}|${slice.limit}`;
   let byId = kept.get(store);
   if (!byId) kept.set(store, (byId = new Map()));
   const hit = byId.get(experimentId);
   if (hit?.key === key) return hit.stats;
-  const stats = sweepStatistics(store, experimentId);
+  const stats = sweepStatistics(store, experimentId, slice);
   byId.delete(experimentId);
   if (byId.size >= KEPT_PER_STORE) byId.delete(byId.keys().next().value!);
   byId.set(experimentId, { key, stats });

@@ -64,9 +64,9 @@ function recordOf(r: CellRow, seeds: number): CellRecord {
   };
 }
 
-/** Every stored cell of a sweep, by cell index. */
-export function readCells(db: Db, experimentId: number, seeds: number): CellRecord[] {
-  const rows = db.prepare('SELECT cell, runs, diverged, successes, best_loss, final_losses, reached_steps, run_indices FROM sweep_cells WHERE experiment_id = ? AND cell >= 0 ORDER BY cell').all(experimentId) as CellRow[];
+/** The stored cells of a sweep from `from` up to, not including, `to` (every one by default), by cell index. */
+export function readCells(db: Db, experimentId: number, seeds: number, from = 0, to = Number.MAX_SAFE_INTEGER): CellRecord[] {
+  const rows = db.prepare('SELECT cell, runs, diverged, successes, best_loss, final_losses, reached_steps, run_indices FROM sweep_cells WHERE experiment_id = ? AND cell >= ? AND cell < ? ORDER BY cell').all(experimentId, Math.max(0, from), to) as CellRow[];
   return rows.map((r) => recordOf(r, seeds));
 }
 

@@ -486,12 +486,20 @@ export class ExperimentStore {
     return new DatasetIds(this.db);
   }
 
-  /** A sweep's statistics per stored cell, as written with its runs (one row per cell). */
-  cellRecords(experimentId: number): CellRecord[] {
+  /**
+   * A sweep's statistics per stored cell, as written with its runs (one row per cell): of cells `from`
+   * up to, not including, `to` when given, else of every cell.
+   */
+  cellRecords(experimentId: number, range: { from: number; to: number } = { from: 0, to: Number.MAX_SAFE_INTEGER }): CellRecord[] {
     return this.read(() => {
       const row = this.db.prepare('SELECT seeds FROM sweeps WHERE experiment_id = ?').get(experimentId) as { seeds: number } | undefined;
-      return row ? readCells(this.db, experimentId, row.seeds) : [];
+      return row ? readCells(this.db, experimentId, row.seeds, range.from, range.to) : [];
     });
+  }
+
+  /** The runs a sweep holds in its cells (not an imported run of none): from the cells' rows, no run read. */
+  cellRuns(experimentId: number): number {
+    return this.read(() => this.db.prepare('SELECT coalesce(sum(runs), 0) FROM sweep_cells WHERE experiment_id = ? AND cell >= 0').pluck().get(experimentId) as number);
   }
 
   list(): ExperimentSummary[] {

@@ -13,9 +13,16 @@ import { HINGE } from './helpers.js';
 /** The final loss storeBigSweep gives run `index`. */
 export const bigSweepLoss = (index: number) => (index + 1) * 1e-6;
 
-/** A done sweep of `cells` learning rates × `seeds` seeds of a small run; its id. */
+/**
+ * A done sweep of `cells` learning rates × `seeds` seeds of a small run; its id. Past the 1,000 values
+ * an axis may have (`cells` a multiple of 1,000 then), the cells are 1,000 learning rates for each of
+ * cells / 1,000 data sizes n = 20, 21, …, the learning rate varying fastest.
+ */
 export async function storeBigSweep(store: ExperimentStore, cells: number, seeds: number): Promise<number> {
-  const input = { name: `big ${cells}×${seeds}`, base: { data: { target: HINGE, n: 20 }, steps: 10 }, grid: { 'optimizer.lr': { from: 1e-4, to: 0.1, count: cells, scale: 'log' } }, seeds };
+  const lr = { from: 1e-4, to: 0.1, count: Math.min(cells, 1000), scale: 'log' };
+  if (cells > 1000 && cells % 1000 !== 0) throw new RangeError(`storeBigSweep: ${cells} cells: past 1,000, a multiple of 1,000`);
+  const grid = cells > 1000 ? { 'data.n': Array.from({ length: cells / 1000 }, (_, k) => 20 + k), 'optimizer.lr': lr } : { 'optimizer.lr': lr };
+  const input = { name: `big ${cells}×${seeds}`, base: { data: { target: HINGE, n: 20 }, steps: 10 }, grid, seeds };
   const { spec, cells: expanded } = expandSweep(input);
   const [trained] = await runConfigs([runConfig(expanded.at(0), 0)], { kernel: 'js' });
   const id = store.beginExperiment(

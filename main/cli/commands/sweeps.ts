@@ -9,7 +9,7 @@ import type { Context } from '../context.js';
 import { fromFile, fromPreset, readJsonFile } from '../inputs.js';
 import { optionalInteger, stepsOption, type Option } from '../options.js';
 import { progressLine } from '../text/numbers.js';
-import { sweepStatsText, sweepText } from '../text/sweeps.js';
+import { STATS_TEXT_CELLS, sweepStatsText, sweepText } from '../text/sweeps.js';
 
 /** Options that only mean something for a sweep that leaves the machine. */
 const FOLDER_OPTIONS = ['dir', 'shards', 'partition', 'time', 'cpus-per-task', 'node-local', 'submit'] as const;
@@ -64,8 +64,15 @@ export async function sweep(ctx: Context): Promise<number> {
     if (id === null) throw new InputError(`--resume: no unfinished sweep of ${values.preset ? `preset ${values.preset}` : ctx.args[0]} in ${ctx.database}; run it without --resume`);
     outcome = await lab.resumeSweep(id, options);
   } else outcome = await lab.sweep(spec, options);
-  const stats = lab.sweepStatistics(outcome.experimentId);
-  ctx.emit(() => ({ ...outcome, threshold: stats.threshold, fields: stats.fields, cells: stats.cells }), () => `${sweepText(outcome)}\n${sweepStatsText(stats)}`);
+  const id = outcome.experimentId;
+  // The text reads only the cells it prints; --json every cell (an answer as big as the sweep, asked for).
+  ctx.emit(
+    () => {
+      const stats = lab.allSweepStatistics(id);
+      return { ...outcome, threshold: stats.threshold, fields: stats.fields, cells: stats.cells };
+    },
+    () => `${sweepText(outcome)}\n${sweepStatsText(lab.sweepStatistics(id, { offset: 0, limit: STATS_TEXT_CELLS }))}`,
+  );
   return ctx.call.signal?.aborted ? 130 : 0;
 }
 

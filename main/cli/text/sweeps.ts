@@ -7,11 +7,16 @@ export function sweepText(s: SweepOutcome): string {
   return `sweep stored as experiment ${s.experimentId}: ${s.status}, ${s.runsDone} of ${s.runsTotal} runs (${s.runsNew} trained now)`;
 }
 
-/** Per cell: swept values, median final loss and its interquartile range, success rate, steps to the threshold, divergences. */
+/** The cells sweepStatsText needs read: a grid of up to this many reads as one table; past that, its first SHOWN_LINES and a count. */
+export const STATS_TEXT_CELLS = 4 * SHOWN_LINES;
+
+/**
+ * Per cell: swept values, median final loss and its interquartile range, success rate, steps to the
+ * threshold, divergences; of statistics read from cell 0, at least STATS_TEXT_CELLS of them (or all).
+ */
 export function sweepStatsText(s: SweepStats): string {
   const header = [...s.fields, 'runs', 'median loss', 'IQR (q1–q3)', 'success', 'steps to thr.', 'diverged'];
-  // A grid of up to 4 × SHOWN_LINES cells reads as one table; past that, its first cells and a count.
-  const shown = s.cells.length > 4 * SHOWN_LINES ? s.cells.slice(0, SHOWN_LINES) : s.cells;
+  const shown = s.total > STATS_TEXT_CELLS ? s.cells.slice(0, SHOWN_LINES) : s.cells;
   const rows = shown.map((c) => [
     ...s.fields.map((f) => formatSweepValue(c.values[f])),
     String(c.runs),
@@ -22,6 +27,6 @@ export function sweepStatsText(s: SweepStats): string {
     String(c.diverged),
   ]);
   const fields = s.fields.length;
-  const more = s.cells.length > shown.length ? [`… and ${thousands(s.cells.length - shown.length)} more cells (--json lists all ${thousands(s.cells.length)})`] : [];
+  const more = s.total > shown.length ? [`… and ${thousands(s.total - shown.length)} more cells (--json lists all ${thousands(s.total)})`] : [];
   return [`threshold ${num(s.threshold)}: success = final loss below it; steps = first recorded step below it (median over the runs that got there)`, table(header, rows, (c) => c >= fields), ...more].join('\n');
 }

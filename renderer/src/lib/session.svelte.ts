@@ -5,7 +5,7 @@
 import type { CellPage, DevicesView, ExperimentSummary, ExperimentView, FitView, JobInfo, LabInfo, MenuAction } from '../../../shared/api';
 import { MARKERS, type MarkerName } from '../../../shared/markers';
 import { presetConfig, presetRace, presetSweep, type Preset } from '../../../shared/presets';
-import type { SweepStats } from '../../../shared/sweepStats';
+import { STATS_PAGE, type SweepStats } from '../../../shared/sweepStats';
 import { batchProgress } from './jobProgress';
 import type { TheorySection } from '../components/theory/theoryLink';
 import { call, lab, valueOf } from './api';
@@ -182,7 +182,7 @@ export class Session {
     const stored = open && this.experiments.find((e) => e.id === open.id);
     if (open && stored && stored.updatedAt !== open.updatedAt) {
       const view = await call('experiments.get', { id: open.id, run: this.runIndex });
-      const stats = view.isSweep ? await call('experiments.sweepStats', { id: open.id }) : null;
+      const stats = view.isSweep ? await call('experiments.sweepStats', { id: open.id, offset: this.sweepStats?.offset ?? 0, limit: STATS_PAGE }) : null;
       const cells = view.isSweep ? await call('experiments.cells', { id: open.id, offset: this.cells?.offset ?? 0, limit: CELL_PAGE }) : null;
       if (this.selected?.id === view.id) [this.selected, this.sweepStats, this.cells] = [view, stats, cells];
     }
@@ -216,7 +216,7 @@ export class Session {
       this.config = formConfigOf(view);
       this.cells = null;
       if (view.sweep) await this.showCellOf(this.runIndex);
-      this.sweepStats = view.isSweep ? await call('experiments.sweepStats', { id }) : null;
+      this.sweepStats = view.isSweep ? await call('experiments.sweepStats', { id, offset: 0, limit: STATS_PAGE }) : null;
       if (view.runList.length > 0 && inputsOf(view, this.runIndex) === 1) await this.loadFit(id, this.fitAt);
       else this.fit = null;
     } catch (e) {
@@ -245,6 +245,18 @@ export class Session {
     try {
       const page = await call('experiments.cells', { id, offset, limit: CELL_PAGE });
       if (this.selected?.id === id) this.cells = page;
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** Shows the statistics of the open sweep's cells from `offset` (a page of STATS_PAGE). */
+  async showSweepPage(offset: number): Promise<void> {
+    const id = this.selected?.id;
+    if (id === undefined) return;
+    try {
+      const stats = await call('experiments.sweepStats', { id, offset, limit: STATS_PAGE });
+      if (this.selected?.id === id) this.sweepStats = stats;
     } catch (e) {
       this.fail(e);
     }
