@@ -26,7 +26,7 @@ for (const preload of ['preload', 'computePreload']) {
 rmSync('dist/cli', { recursive: true, force: true });
 await build({
   // The threads' entries sit beside the chunks, where their starters look for them (platform/threads.ts).
-  entryPoints: { main: 'main/cli/main.ts', worker: 'main/workers/worker.ts', exchangeWorker: 'main/store/exchangeWorker.ts' },
+  entryPoints: { main: 'main/cli/main.ts', worker: 'main/workers/worker.ts', exchangeWorker: 'main/store/exchangeWorker.ts', clusterWorker: 'main/lab/cluster/clusterWorker.ts' },
   outdir: 'dist/cli',
   chunkNames: 'chunk-[hash]',
   bundle: true,

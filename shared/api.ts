@@ -309,7 +309,7 @@ export interface ExperimentView extends ExperimentSummary {
 }
 
 /** A resumed sweep is a 'sweep' job too, on the sweep's experiment. */
-export type JobKind = 'run' | 'landscape' | 'interpolate' | 'sweep' | 'reproduce' | 'import' | 'export';
+export type JobKind = 'run' | 'landscape' | 'interpolate' | 'sweep' | 'reproduce' | 'import' | 'export' | 'merge';
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface JobInfo {

@@ -60,11 +60,12 @@ function handlers(lab: Lab, mode: LabInfo['mode'], changed: <T>(v: T) => T): Han
       const f = lab.writeSweepFolder(p.spec, folderOf(lab, p.dir), { shards: p.shards, partition: p.partition || undefined, time: p.time || undefined, cpusPerTask: p.cpusPerTask, nodeLocal: p.nodeLocal });
       return { dir: f.dir, files: f.files, db: f.db, shards: f.shards.map(({ index, runFrom, runTo }) => ({ index, runFrom, runTo })), commands: f.commands };
     },
-    'cluster.status': (p: Request<'cluster.status'>) => {
-      const s = lab.clusterStatus(folderOf(lab, p.dir));
+    'cluster.status': async (p: Request<'cluster.status'>) => {
+      const s = await lab.clusterStatus(folderOf(lab, p.dir));
       return { dir: s.dir, name: s.manifest.name, runsTotal: s.manifest.runsTotal, db: s.manifest.db, shards: s.shards, failed: s.failed, merge: s.merge };
     },
-    'cluster.import': (p: Request<'cluster.import'>) => changed(lab.importCluster(folderOf(lab, p.dir))),
+    // A job (every page lists it, with its progress and Cancel); this answers when it ends.
+    'cluster.import': async (p: Request<'cluster.import'>) => changed(await lab.startClusterImport(folderOf(lab, p.dir)).result),
     'basics.neurons': () => lab.neurons(),
     'basics.costs': (p: Request<'basics.costs'>) => lab.costs(p),
     'basics.backprop': (p: Request<'basics.backprop'>) => lab.backprop(p),

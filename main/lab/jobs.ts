@@ -1,4 +1,4 @@
-// The job queue: long work (training, surfaces, sweeps, reproductions, imports and exports) started by a page runs as a job,
+// The job queue: long work (training, surfaces, sweeps, reproductions, imports, exports and merges) started by a page runs as a job,
 // one at a time, with throttled progress (and an ETA) and cancellation, listed to every page. What a
 // job computes is given by the façade; the queue only orders, reports and cancels.
 import { randomUUID } from 'node:crypto';
@@ -6,7 +6,7 @@ import type { JobInfo, JobKind, LabError } from '../../shared/api.js';
 import { InputError } from '../../shared/errors.js';
 
 /** What a job is doing when it starts, before its first progress report names it. */
-const FIRST_PHASE: Record<JobKind, string> = { run: 'training', landscape: 'surface', interpolate: 'interpolation', sweep: 'sweep', reproduce: 'reproducing', import: 'checking', export: 'exporting' };
+const FIRST_PHASE: Record<JobKind, string> = { run: 'training', landscape: 'surface', interpolate: 'interpolation', sweep: 'sweep', reproduce: 'reproducing', import: 'checking', export: 'exporting', merge: 'checking' };
 
 /** Progress events per job are sent at most this often (ms). */
 const THROTTLE_MS = 100;
@@ -14,7 +14,7 @@ const THROTTLE_MS = 100;
 const ENDED_KEPT = 50;
 
 /** A job in words, as a queued one names the job it waits for: "the surface of #3". */
-const JOB_WORDS: Record<JobKind, string> = { run: 'a run', landscape: 'a surface', interpolate: 'a curve', sweep: 'a sweep', reproduce: 'a reproduction', import: 'an import', export: 'an export' };
+const JOB_WORDS: Record<JobKind, string> = { run: 'a run', landscape: 'a surface', interpolate: 'a curve', sweep: 'a sweep', reproduce: 'a reproduction', import: 'an import', export: 'an export', merge: 'a merge' };
 
 function described(info: JobInfo): string {
   return `${JOB_WORDS[info.kind]}${info.experimentId !== null ? ` of #${info.experimentId}` : ''} (${info.state === 'running' ? `${info.phase}, running` : 'queued'})`;

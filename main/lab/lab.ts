@@ -25,8 +25,9 @@ import { costs, type CostsRequest } from './basics/costs.js';
 import { neurons } from './basics/neurons.js';
 import { regions, type RegionsRequest } from './basics/regions.js';
 import { experimentBoundary } from './boundary.js';
-import { clusterStatus, type ClusterStatus } from './cluster/status.js';
-import { importClusterFolder, sweepShards, trainShard, writeSweepFolder, type ClusterFolderRequest, type ShardOutcome, type WrittenClusterFolder } from './cluster/folders.js';
+import type { ClusterStatus } from './cluster/status.js';
+import { mergeInThread, statusInThread, type ClusterThreadOptions } from './cluster/clusterThread.js';
+import { sweepShards, trainShard, writeSweepFolder, type ClusterFolderRequest, type ShardOutcome, type WrittenClusterFolder } from './cluster/folders.js';
 import { mergeFiles, type MergeReport } from './cluster/merge.js';
 import { surfaceCurvature, type SurfaceCurvature } from './convexityMap.js';
 import { csvConfig, parseCsvData, type CsvData } from './csvData.js';
@@ -278,14 +279,20 @@ export class Lab {
     return trainShard(this.store, spec, shard, this.with(o));
   }
 
+  // A cluster folder's progress and its merge run in a thread of their own (cluster/clusterThread.ts),
+  // as imports and exports do: however large its shard databases, main's thread only waits.
+
   /** A cluster folder's progress: each shard's runs and exit, and the merge's. */
-  clusterStatus(dir: string): ClusterStatus {
-    return clusterStatus(dir);
+  clusterStatus(dir: string): Promise<ClusterStatus> {
+    return statusInThread(dir);
   }
 
-  /** Merges the shard databases of a cluster folder into this lab's database. */
-  importCluster(dir: string): ClusterImport {
-    return importClusterFolder(this.store, dir);
+  /**
+   * Merges the shard databases of a cluster folder into this lab's database, all or nothing: a cancel
+   * or a refused shard leaves the database as it was.
+   */
+  importCluster(dir: string, o: ClusterThreadOptions = {}): Promise<ClusterImport> {
+    return mergeInThread(dir, this.store.file, o);
   }
 
   /** Merges shard database files into this lab's database. */
@@ -436,6 +443,11 @@ export class Lab {
   /** An export as a job (listed, with progress and cancel); `result` settles when the file is written. */
   startExport(ids: number[], path: string): { info: JobInfo; result: Promise<void> } {
     return this.jobs.run('export', (job) => this.exportFile(ids, path, { signal: job.signal, onProgress: Lab.transferProgress(job) }));
+  }
+
+  /** A cluster folder's merge as a job (listed, with progress in shards checked, then runs merged, and cancel). */
+  startClusterImport(dir: string): { info: JobInfo; result: Promise<ClusterImport> } {
+    return this.jobs.run('merge', (job) => this.importCluster(dir, { signal: job.signal, onProgress: (pass, done, total) => job.progress(pass, done, total, null) }));
   }
 
   startRun(r: Request<'jobs.run'>): JobInfo {

@@ -64,9 +64,10 @@ describe('a sweep on a cluster, from the app', () => {
     await page.getByTestId('import-cluster').click();
     await dialog.getByLabel('folder').fill(folder);
     await dialog.getByTestId('cluster-status').click();
-    await expect.poll(() => shardStates(page, '[data-testid=cluster-dialog]')).toEqual(['done 3/3', 'waiting 0/3', 'done 3/3']);
+    // A folder's progress and its merge are read in threads of their own: started from the sources here, through tsx, which takes seconds.
+    await expect.poll(() => shardStates(page, '[data-testid=cluster-dialog]'), { timeout: 20_000 }).toEqual(['done 3/3', 'waiting 0/3', 'done 3/3']);
     await dialog.getByTestId('cluster-import').click();
-    await expect.poll(() => dialog.getByTestId('cluster-imported').textContent()).toMatch(/^Merged 6 runs — experiment 1, 6 of 9\s+runs, incomplete\.\s*Missing: shard 1 \(runs 3–5\)\.$/);
+    await expect.poll(() => dialog.getByTestId('cluster-imported').textContent(), { timeout: 20_000 }).toMatch(/^Merged 6 runs — experiment 1, 6 of 9\s+runs, incomplete\.\s*Missing: shard 1 \(runs 3–5\)\.$/);
     expect(lab.store.summary(1)).toMatchObject({ status: 'interrupted', runs: 6, isSweep: true });
     await page.keyboard.press('Escape');
 
@@ -80,7 +81,7 @@ describe('a sweep on a cluster, from the app', () => {
     runShard(1);
     await page.getByTestId('import-cluster').click();
     await dialog.getByTestId('cluster-import').click();
-    await expect.poll(() => dialog.getByTestId('cluster-imported').textContent()).toMatch(/^Merged 3 runs — experiment 1, 9 of 9\s+runs, complete\.\s*$/);
+    await expect.poll(() => dialog.getByTestId('cluster-imported').textContent(), { timeout: 20_000 }).toMatch(/^Merged 3 runs — experiment 1, 9 of 9\s+runs, complete\.\s*$/);
     await page.keyboard.press('Escape');
     await expect.poll(() => shardStates(page, view)).toEqual(['done 3/3', 'done 3/3', 'done 3/3']);
     // The open sweep follows the merge: its statistics and header show all nine runs.

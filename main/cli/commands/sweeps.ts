@@ -139,10 +139,10 @@ export function statusText(s: ClusterStatus): string {
   ].join('\n');
 }
 
-function statusCommand(ctx: Context): number {
+async function statusCommand(ctx: Context): Promise<number> {
   only(ctx, ['status'], '--status');
   if (ctx.args.length) throw new InputError('--status: takes the cluster folder, not a spec file: landscape-lab sweep --status DIR');
-  const s = ctx.lab().clusterStatus(String(ctx.values.status));
+  const s = await ctx.lab().clusterStatus(String(ctx.values.status));
   ctx.emit(() => ({ ...s, manifest: undefined, specHash: s.manifest.specHash, runsTotal: s.manifest.runsTotal, db: s.manifest.db }), () => statusText(s));
   return 0;
 }

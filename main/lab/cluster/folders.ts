@@ -8,7 +8,7 @@ import { expandSweep, sweepCells } from '../../../shared/sweep.js';
 import { sweepSpecHash } from '../../store/configHash.js';
 import type { ExperimentStore } from '../../store/experiments.js';
 import { resumeSweep, runSweep, type SweepOptions, type SweepOutcome } from '../sweep.js';
-import { mergeShards, readShards, shardProgress } from './merge.js';
+import { mergeShards, readShards, shardProgress, type MergeWatch } from './merge.js';
 import { planShards, type Shard } from './shards.js';
 import { RunSet } from '../../../shared/runSet.js';
 import { loginCommands, readManifest, submit, writeClusterFolder, type SlurmOptions } from './slurm.js';
@@ -71,8 +71,8 @@ export async function trainShard(store: ExperimentStore, specInput: unknown, sha
   return { ...outcome, specHash, shard: { index, count, runFrom: s.runFrom, runTo: s.runTo } };
 }
 
-/** Merges every shard database in DIR/shards into `store`. */
-export function importClusterFolder(store: ExperimentStore, dir: string): ClusterImport {
+/** Merges every shard database in DIR/shards into `store`; `watch` sees its progress and may cancel it. */
+export function importClusterFolder(store: ExperimentStore, dir: string, watch?: MergeWatch): ClusterImport {
   readManifest(dir);
   let names: string[];
   try {
@@ -86,9 +86,9 @@ export function importClusterFolder(store: ExperimentStore, dir: string): Cluste
     .filter((f) => /^shard-\d+\.sqlite$/.test(f))
     .map((f) => join(dir, 'shards', f));
   if (files.length === 0) throw new InputError(`${dir}: no shard has written its database yet (shards/shard-K.sqlite); see its progress first`);
-  const shards = readShards(files);
+  const shards = readShards(files, watch);
   try {
-    const { experimentId, created, runsTotal, runsDone, runsAdded, complete, shards: counts, missing } = mergeShards(store, shards);
+    const { experimentId, created, runsTotal, runsDone, runsAdded, complete, shards: counts, missing } = mergeShards(store, shards, watch);
     return { experimentId, created, runsTotal, runsDone, runsAdded, complete, shards: counts, missing };
   } finally {
     shards.forEach((s) => s.store.db.close());

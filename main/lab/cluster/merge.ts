@@ -52,6 +52,12 @@ export interface MergeReport {
   missing: MissingRuns[];
 }
 
+/**
+ * Called as a merge goes: shards checked of all, then runs written of those to add. It may throw (a
+ * cancel): before the transaction nothing is written, inside it everything is rolled back.
+ */
+export type MergeWatch = (pass: 'checking' | 'merging', done: number, total: number) => void;
+
 /** A sweep spec's expansion by its stored text: the shards of one sweep hold one spec, checked once. */
 type Expansions = Map<string, ReturnType<typeof expandSweep>>;
 
@@ -152,7 +158,7 @@ function checkRunColumns(file: string, db: Db, experimentId: number): void {
 }
 
 /** Reads every shard and checks that they belong together; closes them all on refusal. */
-export function readShards(files: readonly string[]): ShardFile[] {
+export function readShards(files: readonly string[], watch?: MergeWatch): ShardFile[] {
   if (files.length === 0) throw new InputError('merge: needs shard databases, e.g. landscape-lab merge shards/shard-*.sqlite --into lab.sqlite');
   // The same file named twice is one shard (a shell glob and a name may both list it).
   const seen = new Set<string>();
@@ -168,7 +174,11 @@ export function readShards(files: readonly string[]): ShardFile[] {
   const shards: ShardFile[] = [];
   try {
     const expansions: Expansions = new Map();
-    for (const file of unique) shards.push(readShard(file, expansions));
+    for (const file of unique) {
+      watch?.('checking', shards.length, unique.length);
+      shards.push(readShard(file, expansions));
+    }
+    watch?.('checking', shards.length, unique.length);
     const [first] = shards;
     for (const s of shards.slice(1)) {
       if (s.specHash !== first.specHash) throw new InputError(`${s.file}: is a shard of another sweep (spec hash ${s.specHash.slice(0, 12)}…, ${first.file} has ${first.specHash.slice(0, 12)}…); merge the shards of one sweep at a time`);
@@ -236,7 +246,7 @@ const COLUMN = Object.fromEntries(RUN_COLUMNS.map((c, k) => [c, k])) as Record<(
  * copied as stored (the compact form derives from the spec, which every shard shares), their
  * datasets shared by content hash, and the cells' statistics updated with them.
  */
-export function mergeShards(target: ExperimentStore, shards: readonly ShardFile[]): MergeReport {
+export function mergeShards(target: ExperimentStore, shards: readonly ShardFile[], watch?: MergeWatch): MergeReport {
   const [first] = shards;
   const { spec, cells, specHash } = first;
   const count = first.shard.count;
@@ -290,6 +300,8 @@ export function mergeShards(target: ExperimentStore, shards: readonly ShardFile[
           { spec, cells: cells.length, seeds: spec.seeds, merged: { shards: count, engineCheck: first.shard.engineCheck } },
         );
       const datasets = target.datasetIds();
+      let added = 0;
+      watch?.('merging', 0, toAdd);
       for (const s of shards) {
         // A shard's cells at a time (a cell split between shards is added to twice), so a merge holds one shard's outcomes.
         const outcomes: RunOutcomeRow[] = [];
@@ -306,7 +318,9 @@ export function mergeShards(target: ExperimentStore, shards: readonly ShardFile[
             const cell = row[COLUMN.cell] as number | null;
             const reached = row[COLUMN.reached_step] as number | null;
             outcomes.push({ idx, cell: cell ?? NO_CELL, status: row[COLUMN.status] as string, finalLoss: row[COLUMN.final_loss] as number | null, reachedStep: reached === null || reached < 0 ? null : reached });
+            added++;
           }
+          watch?.('merging', added, toAdd);
         }
         target.addCellOutcomes(id, outcomes);
       }
