@@ -3,8 +3,7 @@
 // own (WAL lets the merge write while main reads). Main starts it, relays its progress, raises its
 // cancel flag, and gets its result or its one-line refusal, as the same InputError the thread threw.
 import type { ClusterImport } from '../../../shared/cluster.js';
-import { InputError } from '../../../shared/errors.js';
-import { startThread } from '../../platform/threads.js';
+import { runTask } from '../../platform/tasks.js';
 import type { MergeWatch } from './merge.js';
 import type { ClusterStatus } from './status.js';
 
@@ -14,45 +13,13 @@ export type ClusterTask =
   /** Read the folder's progress: its manifest, shard databases, exit codes and logs. */
   | { type: 'status'; dir: string };
 
-export type FromCluster =
-  | { type: 'progress'; pass: Parameters<MergeWatch>[0]; done: number; total: number }
-  | { type: 'done'; value: ClusterImport | ClusterStatus }
-  | { type: 'error'; name: string; message: string };
-
 export interface ClusterThreadOptions {
   signal?: AbortSignal;
   onProgress?: MergeWatch;
 }
 
-function errorOf(m: { name: string; message: string }): Error {
-  if (m.name === 'InputError') return new InputError(m.message);
-  return Object.assign(new Error(m.message), { name: m.name });
-}
-
 function run(task: ClusterTask, o: ClusterThreadOptions): Promise<unknown> {
-  if (o.signal?.aborted) return Promise.reject(Object.assign(new Error('cancelled'), { name: 'AbortError' }));
-  // Shared with the thread, which reads it between two pages of runs: it never waits for a message.
-  const cancel = new Int32Array(new SharedArrayBuffer(4));
-  const worker = startThread(import.meta.url, 'clusterWorker', { workerData: { task, cancel } });
-  return new Promise((resolve, reject) => {
-    const stop = () => Atomics.store(cancel, 0, 1);
-    o.signal?.addEventListener('abort', stop, { once: true });
-    let settled = false;
-    const settle = (f: () => void) => {
-      if (settled) return;
-      settled = true;
-      o.signal?.removeEventListener('abort', stop);
-      f();
-      void worker.terminate();
-    };
-    worker.on('message', (m: FromCluster) => {
-      if (m.type === 'progress') o.onProgress?.(m.pass, m.done, m.total);
-      else if (m.type === 'done') settle(() => resolve(m.value));
-      else settle(() => reject(errorOf(m)));
-    });
-    worker.on('error', (e) => settle(() => reject(e)));
-    worker.on('exit', (code) => settle(() => reject(new Error(`the cluster thread stopped (exit code ${code})`))));
-  });
+  return runTask<unknown, Parameters<MergeWatch>[0]>(import.meta.url, 'clusterWorker', task, o);
 }
 
 /** Merges the shards of the cluster folder `dir` into the database `db` (which exists), in a thread. */
