@@ -52,7 +52,7 @@ import { checkInterpolationRequest, checkLandscapeRequest, optimum, type Interpo
 import { checkExportFolder, exportLayersModel, layersModelFiles } from './modelExport.js';
 import type { JobOptions } from './options.js';
 import { race, RACE_OPTIMIZERS, RACE_TAG, raceSurface, saveRace, type RaceSurface, type RaceSurfaceRequest } from './race.js';
-import { resumeSweep, runSweep, type SweepOptions, type SweepOutcome } from './sweep.js';
+import { checkSweepYielding, resumeSweep, runSweep, type SweepOptions, type SweepOutcome } from './sweep.js';
 import { cachedSweepStatistics, sweepStatistics, type CellSlice, type SweepStats } from './sweepStats.js';
 import { train } from './training.js';
 
@@ -242,7 +242,7 @@ export class Lab {
 
   // Sweeps
 
-  sweep(spec: unknown, o: CallOptions & Omit<SweepOptions, 'pool'> = {}): Promise<SweepOutcome> {
+  sweep(spec: unknown, o: CallOptions & Omit<SweepOptions, 'pool'> & { checked?: Awaited<ReturnType<typeof checkSweepYielding>> } = {}): Promise<SweepOutcome> {
     return runSweep(this.store, spec, this.with(o));
   }
 
@@ -478,10 +478,11 @@ export class Lab {
     return { signal: job.signal, onSweepProgress: (p: { runsDone: number; runsTotal: number }) => job.progress('sweep', p.runsDone, p.runsTotal, null) };
   }
 
-  startSweep(spec: unknown): JobInfo {
-    expandSweep(spec);
+  /** Refused before it starts when a cell is (checked while main's thread keeps answering others). */
+  async startSweep(spec: unknown): Promise<JobInfo> {
+    const checked = await checkSweepYielding(spec);
     // The sweep is named to its job as soon as it is stored, so every page lists it while it trains.
-    return this.jobs.start('sweep', (job) => this.sweep(spec, { ...this.sweepJobOptions(job), onBegin: (id) => job.setExperiment(id) }).then(() => undefined));
+    return this.jobs.start('sweep', (job) => this.sweep(spec, { ...this.sweepJobOptions(job), checked, onBegin: (id) => job.setExperiment(id) }).then(() => undefined));
   }
 
   startResumeSweep(id: number): JobInfo {

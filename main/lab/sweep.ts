@@ -275,13 +275,14 @@ export async function engineCheck(spec: SweepSpec, cells: SweepCells, options: S
 /** Starts a sweep from a spec (validated whole before anything runs); stores it as one experiment. */
 /**
  * A sweep spec expanded, with every cell's config checked as a run's would be before it trains (the
- * record size of its runs), so that a sweep is refused before it is stored.
+ * record size of its runs), so that a sweep is refused before it is stored. Yields after each cell.
  */
-export function checkSweep(specInput: unknown): ReturnType<typeof expandSweep> {
+function* checking(specInput: unknown): Generator<void, ReturnType<typeof expandSweep>> {
   // Each cell's config is checked as the loop computes it (SweepCells.at), once.
   const expanded = sweepCells(specInput);
   const checked = new Set<string>();
   for (const cell of expanded.cells) {
+    yield;
     const c = cell.config;
     const key = JSON.stringify([inputSize(c), c.model.hidden, c.model.outputs, c.data.n, c.steps, c.record.every ?? null]);
     if (checked.has(key)) continue;
@@ -296,8 +297,38 @@ export function checkSweep(specInput: unknown): ReturnType<typeof expandSweep> {
   return expanded;
 }
 
-export async function runSweep(store: ExperimentStore, specInput: unknown, options: SweepOptions & { shard?: { index: number; count: number } } = {}): Promise<SweepOutcome> {
-  const { spec, cells } = checkSweep(specInput);
+/** The spec expanded and checked whole (see `checking`), at once: for a process of its own (the CLI). */
+export function checkSweep(specInput: unknown): ReturnType<typeof expandSweep> {
+  const steps = checking(specInput);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Main's thread answers others at least this often while it checks a sweep (ms). */
+const CHECK_SLICE_MS = 10;
+
+/**
+ * The spec expanded and checked whole, giving the event loop its turn every CHECK_SLICE_MS: main's
+ * thread serves every page while a sweep of 10⁶ cells is checked (about 40 s here).
+ */
+export async function checkSweepYielding(specInput: unknown): Promise<ReturnType<typeof expandSweep>> {
+  const steps = checking(specInput);
+  let slice = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - slice > CHECK_SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      slice = performance.now();
+    }
+  }
+}
+
+/** `checked`: the spec's expansion as checkSweep or checkSweepYielding gave it, not checked again. */
+export async function runSweep(store: ExperimentStore, specInput: unknown, options: SweepOptions & { shard?: { index: number; count: number }; checked?: ReturnType<typeof expandSweep> } = {}): Promise<SweepOutcome> {
+  const { spec, cells } = options.checked ?? checkSweep(specInput);
   const base = cells.at(0).config;
   const shard = options.shard ? planShards(spec, cells, options.shard.count).shards[options.shard.index] : undefined;
   const check = shard ? await engineCheck(spec, cells, options) : '';

@@ -84,4 +84,22 @@ describe('jobs', () => {
     const reproduce = (await service.call('jobs.reproduce', { id })) as { ok: true; value: JobInfo };
     expect(await finalState(reproduce.value.id)).toMatchObject({ state: 'done', matches: true });
   });
+
+  it("a sweep's cells are checked while main's thread answers others, and a bad cell refuses the sweep before it starts", async () => {
+    // 10⁵ cells take seconds to check; a call made after the sweep's answers first (order, not time).
+    const spec = { base: { data: { target: { kind: 'hinge' }, n: 20 }, steps: 10 }, grid: { 'optimizer.lr': { from: 1e-4, to: 0.1, count: 1000, scale: 'log' }, 'data.target.x0': { from: -0.9, to: 0.9, count: 100 } }, seeds: 1 };
+    const order: string[] = [];
+    const starting = service.call('jobs.sweep', { spec }).then((r) => (order.push('sweep'), r as { ok: true; value: JobInfo }));
+    await service.call('jobs.list', {}).then(() => order.push('list'));
+    const started = await starting;
+    expect(order).toEqual(['list', 'sweep']);
+    expect(started.ok).toBe(true);
+    await service.call('jobs.cancel', { jobId: started.value.id });
+    expect((await finalState(started.value.id)).state).toBe('cancelled');
+
+    const widest = { base: { data: { target: { kind: 'hinge' }, n: 20 }, steps: 10 }, grid: { 'model.hidden': [[2], Array(8).fill(1024)] }, seeds: 1 };
+    const before = store.list().length;
+    expect(await service.call('jobs.sweep', { spec: widest })).toMatchObject({ ok: false, error: { message: expect.stringMatching(/^cell 1: model\.hidden: this network has 7,350,273 parameters/) } });
+    expect(store.list()).toHaveLength(before);
+  }, 120_000);
 });
