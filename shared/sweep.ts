@@ -124,6 +124,8 @@ export interface SweepCells extends Iterable<SweepCell> {
   at(index: number): SweepCell;
   /** Cell `index`'s values alone (its config is not made): what a sweep's statistics name it by. */
   valuesAt(index: number): Record<string, SweepValue>;
+  /** Cells that together hold every value of every axis, each with the others' first values: a few hundred at most, whatever the grid. */
+  covering(): number[];
 }
 
 /** A cell's values, as its error messages print them: long point lists cut short. */
@@ -200,10 +202,20 @@ export function sweepCells(input: unknown): { spec: SweepSpec; cells: SweepCells
     }
     return (kept = { index, values, config });
   };
+  const covering = (): number[] => {
+    const found = new Set<number>([0]);
+    let stride = 1;
+    for (let a = axes.length - 1; a >= 0; a--) {
+      for (let v = 1; v < axes[a][1].length; v++) found.add(v * stride);
+      stride *= axes[a][1].length;
+    }
+    return [...found].sort((x, y) => x - y);
+  };
   const cells: SweepCells = {
     length: total,
     at,
     valuesAt,
+    covering,
     *[Symbol.iterator]() {
       for (let index = 0; index < total; index++) yield at(index);
     },

@@ -38,6 +38,20 @@ describe('a sweep of MAX_SWEEP_RUNS runs', () => {
     expect(() => cells.at(1_000_000)).toThrow(RangeError);
   });
 
+  it('has 1,999 covering cells that hold every value of every axis, each beside the others\' first values (what the editor checks)', () => {
+    const { cells } = sweepCells(MILLION_CELLS);
+    const covering = cells.covering();
+    expect(covering).toHaveLength(1999);
+    const seen = new Map<string, Set<unknown>>();
+    for (const index of covering) {
+      const values = cells.valuesAt(index);
+      const away = Object.entries(values).filter(([path, v]) => v !== cells.valuesAt(0)[path]);
+      expect(away.length).toBeLessThanOrEqual(1);
+      for (const [path, v] of Object.entries(values)) seen.set(path, (seen.get(path) ?? new Set()).add(v));
+    }
+    expect([...seen.values()].map((s) => s.size)).toEqual([1000, 1000]);
+  });
+
   it('splits into shards at exact run ranges', () => {
     const { spec, cells } = expandSweep(MILLION_RUNS);
     // Every run costs alike: run i goes to shard ⌊N (i + ½) / 10⁶⌋.
