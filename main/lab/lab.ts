@@ -8,7 +8,7 @@ import type { ClusterImport, SweepShardsView } from '../../shared/cluster.js';
 import { parseConfig, type ExperimentConfig, type OptimizerKind } from '../../shared/config.js';
 import { InputError } from '../../shared/errors.js';
 import type { MarkerName } from '../../shared/markers.js';
-import { expandSweep } from '../../shared/sweep.js';
+import { sweepCells } from '../../shared/sweep.js';
 import { STATS_PAGE } from '../../shared/sweepStats.js';
 import { selectKernel } from '../engine/kernelChoice.js';
 import { deviceReport, type DeviceReport } from '../engine/devices.js';
@@ -254,7 +254,7 @@ export class Lab {
   /** The last unfinished sweep of exactly this spec, or null. */
   unfinishedSweep(spec: unknown): number | null {
     // The stored spec is the parsed one (defaults filled): compare like with like.
-    const wanted = JSON.stringify(expandSweep(spec).spec);
+    const wanted = JSON.stringify(sweepCells(spec).spec);
     const store = this.store;
     return store.list().filter((e) => e.isSweep && e.status !== 'done' && JSON.stringify(store.sweepSpec(e.id)) === wanted).pop()?.id ?? null;
   }
@@ -315,7 +315,7 @@ export class Lab {
    * its base config and its optimizers in order (the five of RACE_OPTIMIZERS unless named).
    */
   sameExperiments(kind: 'run' | 'race' | 'sweep', input: unknown, optimizers: readonly OptimizerKind[] = RACE_OPTIMIZERS): number[] {
-    if (kind === 'sweep') return this.store.sweepsOf(expandSweep(input).spec);
+    if (kind === 'sweep') return this.store.sweepsOf(sweepCells(input).spec);
     const race = kind === 'race';
     return this.store
       .withConfig(parseConfig(input))
