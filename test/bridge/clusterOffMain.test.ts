@@ -7,11 +7,9 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobInfo, LabEvent, Result } from '../../shared/api.js';
+import type { Result } from '../../shared/api.js';
 import type { ClusterImport } from '../../shared/cluster.js';
-import { decodeWire, encodeWire } from '../../shared/wire.js';
 import { RENDERER_ROOT } from '../../main/bridge/serve.js';
 import { startBridge, type Bridge } from '../../main/bridge/server.js';
 import { importClusterFolder } from '../../main/lab/cluster/folders.js';
@@ -22,6 +20,7 @@ import { runSweep } from '../../main/lab/sweep.js';
 import type { Db } from '../../main/store/db.js';
 import { openStore, type ExperimentStore } from '../../main/store/index.js';
 import { WorkerPool } from '../../main/workers/pool.js';
+import { bridgePage } from '../support/bridgeClient.js';
 
 let dir: string;
 let folder: string;
@@ -62,42 +61,6 @@ afterAll(async () => {
   store?.db.close();
 });
 
-const origin = () => `http://127.0.0.1:${bridge.port}`;
-
-/** A page's socket: calls, and every job event it is sent. */
-async function page() {
-  const ws = new WebSocket(`ws://127.0.0.1:${bridge.port}/api?token=${bridge.token}`, { headers: { origin: origin() } });
-  await new Promise<void>((resolve, reject) => ws.once('open', () => resolve()).once('error', reject));
-  const pending = new Map<number, (r: Result<unknown>) => void>();
-  const jobListeners = new Set<(job: JobInfo) => void>();
-  let nextId = 1;
-  ws.on('message', (data) => {
-    const m = decodeWire(String(data)) as { id?: number; result?: Result<unknown>; event?: LabEvent };
-    if (m.event?.type === 'job') for (const l of jobListeners) l(m.event.job);
-    else if (typeof m.id === 'number') pending.get(m.id)?.(m.result as Result<unknown>);
-  });
-  return {
-    call(channel: string, payload: unknown = {}): Promise<Result<unknown>> {
-      const id = nextId++;
-      return new Promise((resolve) => {
-        pending.set(id, resolve);
-        ws.send(encodeWire({ id, channel, payload }));
-      });
-    },
-    /** Resolves with the first job event that `test` accepts. */
-    job(test: (job: JobInfo) => boolean): Promise<JobInfo> {
-      return new Promise((resolve) => {
-        const l = (job: JobInfo) => {
-          if (!test(job)) return;
-          jobListeners.delete(l);
-          resolve(job);
-        };
-        jobListeners.add(l);
-      });
-    },
-    close: () => ws.close(),
-  };
-}
 
 /** Every row of every table, in rowid order: equal digests are row-identical databases. */
 function rows(db: Db): string {
@@ -128,7 +91,7 @@ function merged(db: Db, id: number): string {
 
 describe('a cluster folder merges off main: other calls are answered meanwhile, and Cancel leaves the database as it was', () => {
   it('cancelled while merging: the merge answers "cancelled", its job ends cancelled, and every row of the database is as it was', async () => {
-    const p = await page();
+    const p = await bridgePage(bridge);
     const before = rows(store.db);
     const running = p.job((job) => job.kind === 'merge' && job.state === 'running' && job.phase === 'merging' && job.step > 0);
     const merging = p.call('cluster.import', { dir: folder });
@@ -143,7 +106,7 @@ describe('a cluster folder merges off main: other calls are answered meanwhile, 
   });
 
   it('experiments.list is answered while the runs are merged, before the merge answers; the merge equals the one in-process', async () => {
-    const p = await page();
+    const p = await bridgePage(bridge);
     const phases = new Set<string>();
     const seen = p.job((job) => {
       if (job.kind === 'merge' && job.state === 'running') phases.add(job.phase);
@@ -178,7 +141,7 @@ describe('a cluster folder merges off main: other calls are answered meanwhile, 
   });
 
   it('cluster.status is read in a thread and says what the folder says read in-process', async () => {
-    const p = await page();
+    const p = await bridgePage(bridge);
     const status = await p.call('cluster.status', { dir: folder });
     const s = clusterStatus(folder);
     expect(status).toEqual({ ok: true, value: { dir: s.dir, name: s.manifest.name, runsTotal: RUNS, db: s.manifest.db, shards: s.shards, failed: [], merge: s.merge } });

@@ -2,7 +2,6 @@
 // /export), never in a socket message; so messages are capped at what a real request needs, and a
 // larger one is refused from its frame's header, before its payload is sent, let alone buffered.
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,7 @@ import { exportToFile } from '../../main/store/exchangeLines.js';
 import { openStore, type ExperimentStore } from '../../main/store/index.js';
 import { WorkerPool } from '../../main/workers/pool.js';
 import { config, train } from '../support/helpers.js';
+import { bridgeHttp, bridgeOrigin } from '../support/bridgeClient.js';
 
 let dir: string;
 let bridge: Bridge;
@@ -38,19 +38,8 @@ afterAll(async () => {
   store.db.close();
 });
 
-const origin = () => `http://127.0.0.1:${bridge.port}`;
+const origin = () => bridgeOrigin(bridge);
 
-function http(path: string, o: { method?: string; body?: Buffer; headers?: Record<string, string> } = {}) {
-  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: bridge.port, path, method: o.method ?? 'GET', headers: { host: `127.0.0.1:${bridge.port}`, cookie: `lab_token_${bridge.port}=${bridge.token}`, ...o.headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
-    req.on('error', reject);
-    req.end(o.body);
-  });
-}
 
 describe('the largest real request, and the cap', () => {
   /** A CSV of the most rows a dataset has: two full-precision numbers and a class each. */
@@ -96,16 +85,16 @@ describe('the largest real request, and the cap', () => {
 
 describe('files go by HTTP, streamed through disk', () => {
   it('GET /export streams the export of experiments; POST /import imports an upload, naming it in refusals', async () => {
-    const exported = await http(`/export?ids=${runId}&name=mine.lab.json`);
+    const exported = await bridgeHttp(bridge, `/export?ids=${runId}&name=mine.lab.json`);
     expect(exported.status).toBe(200);
     expect(exported.headers['content-disposition']).toBe('attachment; filename="mine.lab.json"');
     const lines = exported.body.toString('utf8').trimEnd().split('\n');
     expect(JSON.parse(lines[0])).toMatchObject({ format: 'landscape-lab', version: 2 });
-    const imported = await http('/import?name=mine.lab.json', { method: 'POST', body: exported.body, headers: { origin: origin() } });
+    const imported = await bridgeHttp(bridge, '/import?name=mine.lab.json', { method: 'POST', body: exported.body, headers: { origin: origin() } });
     const result = JSON.parse(imported.body.toString('utf8')) as Result<{ id: number; renamed: boolean }[]>;
     expect(result).toEqual({ ok: true, value: [{ id: expect.any(Number), renamed: true }] });
     expect(store.list()).toHaveLength(2);
-    const refused = await http('/import?name=../../etc/bad.lab.json', { method: 'POST', body: Buffer.from('{"format":"landscape-lab","version":2}\n'), headers: { origin: origin() } });
+    const refused = await bridgeHttp(bridge, '/import?name=../../etc/bad.lab.json', { method: 'POST', body: Buffer.from('{"format":"landscape-lab","version":2}\n'), headers: { origin: origin() } });
     expect(JSON.parse(refused.body.toString('utf8'))).toEqual({ ok: false, error: { code: 'invalid', message: 'bad.lab.json: line 1: header.appVersion: required (string)' } });
     expect(store.list()).toHaveLength(2);
   });
@@ -113,19 +102,19 @@ describe('files go by HTTP, streamed through disk', () => {
   it('an export file the same as the one `export` writes', async () => {
     const file = join(dir, 'cli.lab.json');
     exportToFile(store, [runId], file);
-    const exported = await http(`/export?ids=${runId}`);
+    const exported = await bridgeHttp(bridge, `/export?ids=${runId}`);
     const strip = (text: string) => text.replace(/"exportedAt":"[^"]+"/, '');
     expect(strip(exported.body.toString('utf8'))).toBe(strip(readFileSync(file, 'utf8')));
     expect(exported.headers['content-disposition']).toBe('attachment; filename="experiments.lab.json"');
   });
 
   it('refusals: no token, a POST without Origin, unknown or malformed ids, the wrong method', async () => {
-    expect((await http(`/export?ids=${runId}`, { headers: { cookie: '' } })).status).toBe(401);
-    expect((await http('/import', { method: 'POST', body: Buffer.from('x') })).status).toBe(403);
-    const unknown = await http('/export?ids=999');
+    expect((await bridgeHttp(bridge, `/export?ids=${runId}`, { headers: { cookie: '' } })).status).toBe(401);
+    expect((await bridgeHttp(bridge, '/import', { method: 'POST', body: Buffer.from('x') })).status).toBe(403);
+    const unknown = await bridgeHttp(bridge, '/export?ids=999');
     expect([unknown.status, unknown.body.toString().trim()]).toEqual([400, `experiment 999: no such experiment in ${store.file}; see landscape-lab list`]);
-    const malformed = await http('/export?ids=1,x');
+    const malformed = await bridgeHttp(bridge, '/export?ids=1,x');
     expect([malformed.status, malformed.body.toString().trim()]).toEqual([400, 'ids[1]: must be a number (got "x")']);
-    expect((await http('/export?ids=1', { method: 'POST', headers: { origin: origin() } })).status).toBe(405);
+    expect((await bridgeHttp(bridge, '/export?ids=1', { method: 'POST', headers: { origin: origin() } })).status).toBe(405);
   });
 });

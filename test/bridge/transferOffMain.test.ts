@@ -3,13 +3,10 @@
 // call is answered, the job shows its progress to every page, and Cancel stops it with the database as
 // it was. Order and state are asserted, never times.
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobInfo, LabEvent, Result } from '../../shared/api.js';
-import { decodeWire, encodeWire } from '../../shared/wire.js';
+import type { Result } from '../../shared/api.js';
 import { RENDERER_ROOT } from '../../main/bridge/serve.js';
 import { startBridge, type Bridge } from '../../main/bridge/server.js';
 import { LabChannels } from '../../main/lab/channels.js';
@@ -19,6 +16,7 @@ import { exportToFile } from '../../main/store/exchangeLines.js';
 import { openStore, type ExperimentStore } from '../../main/store/index.js';
 import { WorkerPool } from '../../main/workers/pool.js';
 import { config, train } from '../support/helpers.js';
+import { bridgeHttp, bridgeOrigin, bridgePage } from '../support/bridgeClient.js';
 
 let dir: string;
 let bridge: Bridge;
@@ -44,60 +42,15 @@ afterAll(async () => {
   store.db.close();
 });
 
-const origin = () => `http://127.0.0.1:${bridge.port}`;
+const origin = () => bridgeOrigin(bridge);
 
-function http(path: string, o: { method?: string; body?: Buffer; headers?: Record<string, string> } = {}) {
-  return new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: bridge.port, path, method: o.method ?? 'GET', headers: { host: `127.0.0.1:${bridge.port}`, cookie: `lab_token_${bridge.port}=${bridge.token}`, ...o.headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-    });
-    req.on('error', reject);
-    req.end(o.body);
-  });
-}
 
-/** A page's socket: calls, and every job event it is sent. */
-async function page() {
-  const ws = new WebSocket(`ws://127.0.0.1:${bridge.port}/api?token=${bridge.token}`, { headers: { origin: origin() } });
-  await new Promise<void>((resolve, reject) => ws.once('open', () => resolve()).once('error', reject));
-  const pending = new Map<number, (r: Result<unknown>) => void>();
-  const jobListeners = new Set<(job: JobInfo) => void>();
-  let nextId = 1;
-  ws.on('message', (data) => {
-    const m = decodeWire(String(data)) as { id?: number; result?: Result<unknown>; event?: LabEvent };
-    if (m.event?.type === 'job') for (const l of jobListeners) l(m.event.job);
-    else if (typeof m.id === 'number') pending.get(m.id)?.(m.result as Result<unknown>);
-  });
-  return {
-    call(channel: string, payload: unknown = {}): Promise<Result<unknown>> {
-      const id = nextId++;
-      return new Promise((resolve) => {
-        pending.set(id, resolve);
-        ws.send(encodeWire({ id, channel, payload }));
-      });
-    },
-    /** Resolves with the first job event that `test` accepts. */
-    job(test: (job: JobInfo) => boolean): Promise<JobInfo> {
-      return new Promise((resolve) => {
-        const l = (job: JobInfo) => {
-          if (!test(job)) return;
-          jobListeners.delete(l);
-          resolve(job);
-        };
-        jobListeners.add(l);
-      });
-    },
-    close: () => ws.close(),
-  };
-}
 
 const counts = () => store.db.prepare('SELECT (SELECT count(*) FROM experiments) AS experiments, (SELECT count(*) FROM runs) AS runs').get();
 
 describe('an import runs off main: other calls are answered meanwhile, and Cancel leaves the database as it was', () => {
   it('experiments.list is answered while the upload is written, before the import answers; the job reports both passes', async () => {
-    const p = await page();
+    const p = await bridgePage(bridge);
     const before = store.list().length;
     const phases = new Set<string>();
     const seen = p.job((job) => {
@@ -105,7 +58,7 @@ describe('an import runs off main: other calls are answered meanwhile, and Cance
       return job.kind === 'import' && job.state === 'running' && job.phase === 'importing' && job.step > 0;
     });
     const order: string[] = [];
-    const imported = http('/import?name=large.lab.json', { method: 'POST', body: exported, headers: { origin: origin() } }).then((r) => {
+    const imported = bridgeHttp(bridge, '/import?name=large.lab.json', { method: 'POST', body: exported, headers: { origin: origin() } }).then((r) => {
       order.push('import answered');
       return r;
     });
@@ -124,11 +77,11 @@ describe('an import runs off main: other calls are answered meanwhile, and Cance
   });
 
   it.each(['checking', 'importing'])('cancelled while %s: the import answers "cancelled", its job ends cancelled, and nothing is stored', async (phase) => {
-    const p = await page();
+    const p = await bridgePage(bridge);
     const before = counts();
     const list = JSON.stringify(store.list());
     const running = p.job((job) => job.kind === 'import' && job.state === 'running' && job.phase === phase && job.step > 0);
-    const imported = http('/import?name=large.lab.json', { method: 'POST', body: exported, headers: { origin: origin() } });
+    const imported = bridgeHttp(bridge, '/import?name=large.lab.json', { method: 'POST', body: exported, headers: { origin: origin() } });
     const job = await running;
     const ended = p.job((j) => j.id === job.id && j.state !== 'running');
     expect(await p.call('jobs.cancel', { jobId: job.id })).toEqual({ ok: true, value: null });
@@ -143,10 +96,10 @@ describe('an import runs off main: other calls are answered meanwhile, and Cance
 
 describe('an export runs off main as well', () => {
   it('experiments.list is answered while the export is written, before the download starts; the file is the one export writes', async () => {
-    const p = await page();
+    const p = await bridgePage(bridge);
     const seen = p.job((job) => job.kind === 'export' && job.state === 'running' && job.phase === 'exporting' && job.step > 0);
     const order: string[] = [];
-    const downloaded = http(`/export?ids=${ids.join(',')}`).then((r) => {
+    const downloaded = bridgeHttp(bridge, `/export?ids=${ids.join(',')}`).then((r) => {
       order.push('export answered');
       return r;
     });
@@ -163,9 +116,9 @@ describe('an export runs off main as well', () => {
   });
 
   it('cancelled: the download is refused with "cancelled" and the job ends cancelled', async () => {
-    const p = await page();
+    const p = await bridgePage(bridge);
     const running = p.job((job) => job.kind === 'export' && job.state === 'running' && job.step > 0);
-    const downloaded = http(`/export?ids=${ids.join(',')}`);
+    const downloaded = bridgeHttp(bridge, `/export?ids=${ids.join(',')}`);
     const job = await running;
     const ended = p.job((j) => j.id === job.id && j.state !== 'running');
     await p.call('jobs.cancel', { jobId: job.id });
