@@ -48,7 +48,7 @@ const OPENING = [
  * nothing is cached): each call's time on main's thread (all of its work is synchronous there) and the
  * bytes it sends (the bridge's JSON; Electron's IPC clones the same values).
  */
-async function openSweep(database: string): Promise<{ ms: number; perRunMs: number; bytes: number; cells: number; parts: string[] }> {
+export async function openSweep(database: string): Promise<{ ms: number; perRunMs: number; bytes: number; cells: number; parts: string[] }> {
   const lab = Lab.open({ db: database, workers: 1 });
   const service = new LabChannels(lab, 'browser');
   try {
